@@ -1,0 +1,228 @@
+//! The one finding type every rule produces and every printer consumes, and the rule catalogue.
+//!
+//! Rule names and codes are stable: they are used in `--select`/`--ignore`, in suppressions,
+//! in JSON and SARIF output, and in users' CI configuration. Never renumber a rule.
+
+use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
+
+/// How serious a finding is. Only `Error` fails a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+macro_rules! rules {
+    ($( $variant:ident = ($name:literal, $code:literal, $sev:ident, $desc:literal), )*) => {
+        /// Every rule squatguard knows.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Rule { $( $variant, )* }
+
+        impl Rule {
+            /// All rules, in code order.
+            pub const ALL: &'static [Rule] = &[ $( Rule::$variant, )* ];
+
+            /// The kebab-case name used on the command line and in output.
+            pub fn name(self) -> &'static str {
+                match self { $( Rule::$variant => $name, )* }
+            }
+
+            /// The stable code (`SG101`).
+            pub fn code(self) -> &'static str {
+                match self { $( Rule::$variant => $code, )* }
+            }
+
+            /// Severity unless configuration says otherwise.
+            pub fn default_severity(self) -> Severity {
+                match self { $( Rule::$variant => Severity::$sev, )* }
+            }
+
+            /// One sentence on what the rule finds and why it matters.
+            pub fn description(self) -> &'static str {
+                match self { $( Rule::$variant => $desc, )* }
+            }
+        }
+    };
+}
+
+rules! {
+    KnownMalicious = ("known-malicious", "SG101", Error,
+        "The package, or the release the requirement admits, was reported as malicious."),
+    Typosquat = ("typosquat", "SG102", Error,
+        "The name is not itself popular and is one typo away from a popular package: a classic typosquat."),
+    DirectUrl = ("direct-url", "SG201", Warning,
+        "A URL, VCS or local path requirement bypasses the package index and its malware checks."),
+    IndexUrl = ("index-url", "SG202", Warning,
+        "An extra or non-HTTPS package index, or a trusted host, opens the door to dependency confusion and tampering."),
+    InvalidRequirement = ("invalid-requirement", "SG301", Error,
+        "A requirement that cannot be parsed cannot be checked."),
+    InvalidManifest = ("invalid-manifest", "SG302", Error,
+        "A manifest that cannot be read as its format cannot be checked."),
+    UnresolvedDependency = ("unresolved-dependency", "SG303", Note,
+        "Dependencies computed at run time (a function call, a file read, an include) that a static reader cannot see."),
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Rule {
+    type Err = String;
+
+    /// Accepts a rule's name or its code, case-insensitively.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        Rule::ALL
+            .iter()
+            .copied()
+            .find(|r| r.name().eq_ignore_ascii_case(s) || r.code().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                let names: Vec<&str> = Rule::ALL.iter().map(|r| r.name()).collect();
+                format!("unknown rule `{s}` (rules: {})", names.join(", "))
+            })
+    }
+}
+
+impl Serialize for Rule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// One problem at one place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub rule: Rule,
+    pub code: &'static str,
+    pub severity: Severity,
+    /// Normalised package name, when the finding is about a package.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    /// The file, as given or discovered.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in code points.
+    pub column: u32,
+    pub message: String,
+    /// For `typosquat`: the popular package the name imitates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similar_to: Option<String>,
+    /// For `known-malicious`: the advisory id (`MAL-2025-6794`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advisory: Option<String>,
+    /// For `known-malicious`: where the report can be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// What to do about it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// The text of the offending line, for human output.
+    #[serde(skip)]
+    pub snippet: Option<String>,
+}
+
+impl Finding {
+    /// A finding of `rule` at its default severity; refine it with the `with_*` methods.
+    pub fn new(rule: Rule, file: impl Into<String>, line: u32, column: u32, message: impl Into<String>) -> Self {
+        Finding {
+            rule,
+            code: rule.code(),
+            severity: rule.default_severity(),
+            package: None,
+            file: file.into(),
+            line,
+            column,
+            message: message.into(),
+            similar_to: None,
+            advisory: None,
+            source: None,
+            help: None,
+            snippet: None,
+        }
+    }
+
+    pub fn with_package(mut self, package: impl Into<String>) -> Self {
+        self.package = Some(package.into());
+        self
+    }
+
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_snippet(mut self, snippet: impl Into<String>) -> Self {
+        self.snippet = Some(snippet.into());
+        self
+    }
+
+    /// Orders findings by file, position, then rule, for stable output.
+    pub fn sort_key(&self) -> (&str, u32, u32, Rule) {
+        (&self.file, self.line, self.column, self.rule)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_and_names_are_unique_and_stable() {
+        let codes: HashSet<_> = Rule::ALL.iter().map(|r| r.code()).collect();
+        let names: HashSet<_> = Rule::ALL.iter().map(|r| r.name()).collect();
+        assert_eq!(codes.len(), Rule::ALL.len());
+        assert_eq!(names.len(), Rule::ALL.len());
+        let listed: Vec<String> = Rule::ALL
+            .iter()
+            .map(|r| format!("{} {} {}", r.code(), r.name(), r.default_severity()))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                "SG101 known-malicious error",
+                "SG102 typosquat error",
+                "SG201 direct-url warning",
+                "SG202 index-url warning",
+                "SG301 invalid-requirement error",
+                "SG302 invalid-manifest error",
+                "SG303 unresolved-dependency note",
+            ]
+        );
+    }
+
+    #[test]
+    fn rules_parse_by_name_or_code() {
+        assert_eq!("typosquat".parse::<Rule>(), Ok(Rule::Typosquat));
+        assert_eq!("sg101".parse::<Rule>(), Ok(Rule::KnownMalicious));
+        assert!("nope".parse::<Rule>().is_err());
+    }
+}

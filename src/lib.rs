@@ -1,0 +1,9 @@
+//! squatguard: finds malicious, typosquatted and unknown Python dependencies before they run.
+//!
+//! The library does all the work and never prints: binaries parse arguments, call into it,
+//! hand findings to a printer in [`report`] and map the outcome to an exit status.
+
+pub mod finding;
+pub mod manifest;
+pub mod name;
+pub mod source;

@@ -1,0 +1,347 @@
+//! Dependency manifests: the formats squatguard reads and the [`Dependency`] each yields.
+//!
+//! Every parser takes a [`SourceFile`] and returns a [`Manifest`]: the dependencies it found,
+//! each with its file, line, column and the byte span of its name, plus findings for what it
+//! could not read (`invalid-requirement`, `invalid-manifest`) or could not resolve statically
+//! (`unresolved-dependency`). A parser never drops a line it does not understand silently.
+
+pub mod pipfile;
+pub mod pyproject;
+pub mod requirements_txt;
+pub mod setup_cfg;
+pub mod setup_py;
+
+use crate::finding::{Finding, Rule};
+use crate::name::normalize;
+use crate::source::SourceFile;
+use pep440_rs::VersionSpecifiers;
+use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
+use std::ops::Range;
+use std::path::Path;
+use std::str::FromStr;
+
+/// Where a dependency is installed from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DependencySource {
+    /// The package index (PyPI unless the manifest says otherwise).
+    Registry,
+    /// An archive URL (`name @ https://...`).
+    Url(String),
+    /// A version control URL (`git+https://...`, Poetry `git = ...`).
+    Vcs(String),
+    /// A local path (`./pkg`, `file:///...`, Poetry `path = ...`).
+    Path(String),
+}
+
+impl DependencySource {
+    /// Classifies a URL or path as pip does by its scheme.
+    pub fn classify(url: &str) -> DependencySource {
+        let lower = url.to_ascii_lowercase();
+        let vcs = ["git+", "hg+", "svn+", "bzr+", "git://"];
+        if vcs.iter().any(|p| lower.starts_with(p)) {
+            DependencySource::Vcs(url.to_owned())
+        } else if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("ftp://") {
+            DependencySource::Url(url.to_owned())
+        } else {
+            DependencySource::Path(url.to_owned())
+        }
+    }
+
+    pub fn is_registry(&self) -> bool {
+        matches!(self, DependencySource::Registry)
+    }
+}
+
+/// One dependency as a manifest declares it.
+#[derive(Debug, Clone)]
+pub struct Dependency {
+    /// PEP 503 normalised name.
+    pub name: String,
+    /// The name exactly as written.
+    pub raw_name: String,
+    /// Version constraints, when the manifest gives PEP 440 ones.
+    pub specifiers: Option<VersionSpecifiers>,
+    pub source: DependencySource,
+    /// Which part of the manifest declared it (`project.dependencies`, `install_requires`, ...).
+    pub section: String,
+    /// The file, for display.
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    /// Byte range of the name in the file, for autofix.
+    pub name_span: Range<usize>,
+    /// The line the name stands on.
+    pub snippet: String,
+    /// True when the manifest sends this package to an index other than PyPI.
+    pub private_index: bool,
+}
+
+impl Dependency {
+    /// A registry dependency named `raw_name`, whose name starts at byte `name_offset` of `src`.
+    pub fn new(src: &SourceFile, raw_name: &str, name_offset: usize, section: impl Into<String>) -> Self {
+        let (line, column) = src.line_col(name_offset);
+        Dependency {
+            name: normalize(raw_name),
+            raw_name: raw_name.to_owned(),
+            specifiers: None,
+            source: DependencySource::Registry,
+            section: section.into(),
+            file: src.display_path(),
+            line,
+            column,
+            name_span: name_offset..name_offset + raw_name.len(),
+            snippet: src.line_text(line).to_owned(),
+            private_index: false,
+        }
+    }
+
+    /// The version pinned with `==` (or `===`), if the specifiers pin exactly one version.
+    pub fn pinned_version(&self) -> Option<pep440_rs::Version> {
+        let specs = self.specifiers.as_ref()?;
+        specs.iter().find_map(|s| {
+            matches!(
+                s.operator(),
+                pep440_rs::Operator::Equal | pep440_rs::Operator::ExactEqual
+            )
+            .then(|| s.version().clone())
+        })
+    }
+}
+
+/// What a parser read from one file.
+#[derive(Debug, Default)]
+pub struct Manifest {
+    pub dependencies: Vec<Dependency>,
+    /// Problems found while reading: unparsable lines, dynamic parts, index options.
+    pub findings: Vec<Finding>,
+}
+
+impl Manifest {
+    /// Parses `text` as a PEP 508 requirement that starts at byte `offset` of `src`, and records
+    /// either the dependency or an `invalid-requirement` finding.
+    pub fn push_pep508(&mut self, src: &SourceFile, text: &str, offset: usize, section: &str) {
+        match parse_pep508(src, text, offset, section) {
+            Ok(dep) => self.dependencies.push(dep),
+            Err(finding) => self.findings.push(*finding),
+        }
+    }
+
+    /// Records a finding of `rule` at byte `offset` of `src`.
+    pub fn push_finding(&mut self, src: &SourceFile, rule: Rule, offset: usize, message: impl Into<String>) {
+        self.findings.push(finding_at(src, rule, offset, message));
+    }
+}
+
+/// A finding of `rule` at byte `offset` of `src`, with the line as its snippet.
+pub fn finding_at(src: &SourceFile, rule: Rule, offset: usize, message: impl Into<String>) -> Finding {
+    let (line, column) = src.line_col(offset);
+    Finding::new(rule, src.display_path(), line, column, message).with_snippet(src.line_text(line))
+}
+
+/// Parses one PEP 508 requirement string found at byte `offset` of `src`.
+pub fn parse_pep508(src: &SourceFile, text: &str, offset: usize, section: &str) -> Result<Dependency, Box<Finding>> {
+    let lead = text.len() - text.trim_start().len();
+    let trimmed = text.trim();
+    let base = src.path.parent().unwrap_or(Path::new("."));
+    match Requirement::<VerbatimUrl>::parse(trimmed, base) {
+        Ok(req) => {
+            let raw_len = trimmed
+                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+                .unwrap_or(trimmed.len());
+            let raw_name = &trimmed[..raw_len];
+            let mut dep = Dependency::new(src, raw_name, offset + lead, section);
+            dep.name = req.name.to_string();
+            match req.version_or_url {
+                Some(VersionOrUrl::VersionSpecifier(specs)) => dep.specifiers = Some(specs),
+                Some(VersionOrUrl::Url(url)) => {
+                    let shown = url.given().map(str::to_owned).unwrap_or_else(|| url.to_string());
+                    dep.source = DependencySource::classify(&shown);
+                }
+                None => {}
+            }
+            Ok(dep)
+        }
+        Err(err) => {
+            let column = trimmed
+                .char_indices()
+                .nth(err.start)
+                .map(|(i, _)| i)
+                .unwrap_or(trimmed.len());
+            let message = format!("invalid requirement `{trimmed}`: {}", err.message);
+            let mut finding = finding_at(src, Rule::InvalidRequirement, offset + lead + column, message);
+            if let Some(name) = leading_name(trimmed) {
+                finding = finding.with_package(normalize(name));
+            }
+            Err(Box::new(finding))
+        }
+    }
+}
+
+/// The name at the start of a requirement-like string, if it starts with one.
+pub fn leading_name(text: &str) -> Option<&str> {
+    let end = text
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(text.len());
+    let name = text[..end].trim_end_matches(['-', '_', '.']);
+    crate::name::is_valid(name).then_some(name)
+}
+
+/// Parses a PEP 440 specifier set, as Pipfile and Poetry tables write them.
+pub fn parse_specifiers(text: &str) -> Result<Option<VersionSpecifiers>, String> {
+    let t = text.trim();
+    if t.is_empty() || t == "*" {
+        return Ok(None);
+    }
+    VersionSpecifiers::from_str(t)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
+/// Parses `src` as `kind`. Requirements files read the files they include from disk.
+pub fn parse(src: &SourceFile, kind: ManifestKind) -> Manifest {
+    match kind {
+        ManifestKind::Requirements => requirements_txt::parse(src),
+        ManifestKind::Pyproject => pyproject::parse(src),
+        ManifestKind::SetupPy => setup_py::parse(src),
+        ManifestKind::SetupCfg => setup_cfg::parse(src),
+        ManifestKind::Pipfile => pipfile::parse(src),
+    }
+}
+
+impl Manifest {
+    /// A stable text rendering of everything parsed, one line per dependency or finding,
+    /// for snapshot tests.
+    pub fn render_snapshot(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        for d in &self.dependencies {
+            let specs = d.specifiers.as_ref().map(|s| s.to_string()).unwrap_or_default();
+            let source = match &d.source {
+                DependencySource::Registry => String::new(),
+                DependencySource::Url(u) => format!(" url={u}"),
+                DependencySource::Vcs(u) => format!(" vcs={u}"),
+                DependencySource::Path(u) => format!(" path={u}"),
+            };
+            let private = if d.private_index { " private-index" } else { "" };
+            let _ = writeln!(
+                out,
+                "{}:{}:{} dep {} (as `{}`) [{}] `{}`{}{}",
+                d.file, d.line, d.column, d.name, d.raw_name, d.section, specs, source, private
+            );
+        }
+        for f in &self.findings {
+            let _ = writeln!(out, "{}:{}:{} {}[{}] {}", f.file, f.line, f.column, f.severity, f.rule, f.message);
+        }
+        out
+    }
+}
+
+/// The formats squatguard reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManifestKind {
+    Requirements,
+    Pyproject,
+    SetupPy,
+    SetupCfg,
+    Pipfile,
+}
+
+impl ManifestKind {
+    /// The format implied by a file name alone, for discovery.
+    pub fn from_file_name(path: &Path) -> Option<ManifestKind> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        match name.as_str() {
+            "pyproject.toml" => return Some(ManifestKind::Pyproject),
+            "setup.py" => return Some(ManifestKind::SetupPy),
+            "setup.cfg" => return Some(ManifestKind::SetupCfg),
+            "pipfile" => return Some(ManifestKind::Pipfile),
+            _ => {}
+        }
+        let in_requirements_dir = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.to_ascii_lowercase().starts_with("requirements"));
+        let is_req_name = (name.starts_with("requirements") || name.starts_with("constraints"))
+            && (name.ends_with(".txt") || name.ends_with(".in"));
+        let is_req_suffix = name.ends_with("requirements.txt") || name.ends_with("-requirements.in");
+        if is_req_name || is_req_suffix || (in_requirements_dir && (name.ends_with(".txt") || name.ends_with(".in"))) {
+            return Some(ManifestKind::Requirements);
+        }
+        None
+    }
+
+    /// The format of a file named explicitly: by name when it says, else by content.
+    pub fn detect(path: &Path, text: &str) -> ManifestKind {
+        if let Some(kind) = Self::from_file_name(path) {
+            return kind;
+        }
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if ext.eq_ignore_ascii_case("py") {
+            return ManifestKind::SetupPy;
+        }
+        let has_table = |t: &str| text.lines().any(|l| l.trim() == t || l.trim().starts_with(&t[..t.len() - 1]) && l.trim().ends_with(']'));
+        if ext.eq_ignore_ascii_case("toml") || has_table("[project]") || has_table("[tool.poetry]") || has_table("[build-system]") {
+            if has_table("[packages]") || has_table("[dev-packages]") {
+                return ManifestKind::Pipfile;
+            }
+            return ManifestKind::Pyproject;
+        }
+        if has_table("[packages]") || has_table("[dev-packages]") {
+            return ManifestKind::Pipfile;
+        }
+        if ext.eq_ignore_ascii_case("cfg") || has_table("[options]") || has_table("[metadata]") {
+            return ManifestKind::SetupCfg;
+        }
+        ManifestKind::Requirements
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_by_name() {
+        let k = |p: &str| ManifestKind::from_file_name(Path::new(p));
+        assert_eq!(k("a/requirements.txt"), Some(ManifestKind::Requirements));
+        assert_eq!(k("requirements-dev.txt"), Some(ManifestKind::Requirements));
+        assert_eq!(k("requirements/base.txt"), Some(ManifestKind::Requirements));
+        assert_eq!(k("dev-requirements.txt"), Some(ManifestKind::Requirements));
+        assert_eq!(k("constraints.txt"), Some(ManifestKind::Requirements));
+        assert_eq!(k("x/pyproject.toml"), Some(ManifestKind::Pyproject));
+        assert_eq!(k("Pipfile"), Some(ManifestKind::Pipfile));
+        assert_eq!(k("notes.txt"), None);
+    }
+
+    #[test]
+    fn kinds_by_content() {
+        let d = |p: &str, t: &str| ManifestKind::detect(Path::new(p), t);
+        assert_eq!(d("deps.toml", "[project]\n"), ManifestKind::Pyproject);
+        assert_eq!(d("deps", "[packages]\nrequests = \"*\"\n"), ManifestKind::Pipfile);
+        assert_eq!(d("deps", "[options]\ninstall_requires = a\n"), ManifestKind::SetupCfg);
+        assert_eq!(d("deps.list", "requests\n"), ManifestKind::Requirements);
+    }
+
+    #[test]
+    fn pep508_spans_and_errors() {
+        let src = SourceFile::new("r.txt", "  Reqeusts[socks]>=2.0 ; python_version > '3'\nfoo==\n");
+        let dep = parse_pep508(&src, src.line_text(1), 0, "requirements").unwrap();
+        assert_eq!(dep.name, "reqeusts");
+        assert_eq!(dep.raw_name, "Reqeusts");
+        assert_eq!((dep.line, dep.column), (1, 3));
+        assert_eq!(&src.text[dep.name_span.clone()], "Reqeusts");
+        let off = src.line_start(2);
+        let err = parse_pep508(&src, "foo==", off, "requirements").unwrap_err();
+        assert_eq!(err.rule, Rule::InvalidRequirement);
+        assert_eq!(err.line, 2);
+        assert_eq!(err.package.as_deref(), Some("foo"));
+    }
+
+    #[test]
+    fn pinned_versions() {
+        let src = SourceFile::new("r.txt", "num2words==0.5.15\n");
+        let dep = parse_pep508(&src, "num2words==0.5.15", 0, "r").unwrap();
+        assert_eq!(dep.pinned_version().unwrap().to_string(), "0.5.15");
+    }
+}

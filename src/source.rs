@@ -1,0 +1,103 @@
+//! A manifest's text with its path, and byte offset to line/column conversion.
+//!
+//! Lines and columns are 1-based; columns count Unicode code points (as SARIF's
+//! `unicodeCodePoints` and most editors do). `\r\n` ends a line like `\n`.
+
+use std::path::{Path, PathBuf};
+
+/// One file's text, already decoded, with the byte offset of each line start.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path as the user named it or discovery found it; shown in findings.
+    pub path: PathBuf,
+    /// The text with a leading byte order mark removed.
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    /// Wraps `text`; a UTF-8 byte order mark at the start is dropped.
+    pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
+        let mut text: String = text.into();
+        if text.starts_with('\u{feff}') {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        SourceFile {
+            path: path.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    /// Path for display.
+    pub fn display_path(&self) -> String {
+        display_path(&self.path)
+    }
+
+    /// 1-based line and column of a byte offset (clamped to the text).
+    pub fn line_col(&self, offset: usize) -> (u32, u32) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line];
+        let col = self.text[start..floor_char_boundary(&self.text, offset)]
+            .chars()
+            .count();
+        (line as u32 + 1, col as u32 + 1)
+    }
+
+    /// Text of a 1-based line, without its line ending.
+    pub fn line_text(&self, line: u32) -> &str {
+        let idx = (line as usize).saturating_sub(1);
+        let Some(&start) = self.line_starts.get(idx) else {
+            return "";
+        };
+        let end = self
+            .line_starts
+            .get(idx + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        self.text[start..end].trim_end_matches(['\n', '\r'])
+    }
+
+    /// Byte offset where a 1-based line starts.
+    pub fn line_start(&self, line: u32) -> usize {
+        let idx = (line as usize).saturating_sub(1);
+        self.line_starts
+            .get(idx)
+            .copied()
+            .unwrap_or(self.text.len())
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Shows a path with `/` separators and without a leading `./`.
+pub fn display_path(path: &Path) -> String {
+    let s = path.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").map(str::to_owned).unwrap_or(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_with_crlf_and_unicode() {
+        let src = SourceFile::new("r.txt", "\u{feff}a\r\nbé c\nlast");
+        assert_eq!(src.text, "a\r\nbé c\nlast");
+        assert_eq!(src.line_col(0), (1, 1));
+        assert_eq!(src.line_col(3), (2, 1));
+        let c = src.text.find('c').unwrap();
+        assert_eq!(src.line_col(c), (2, 4));
+        assert_eq!(src.line_text(1), "a");
+        assert_eq!(src.line_text(3), "last");
+        assert_eq!(src.line_col(src.text.len()), (3, 5));
+    }
+}

@@ -1,0 +1,68 @@
+//! Snapshot tests of the manifest parsers: every file under `tests/fixtures/<format>/` is parsed
+//! and the rendering compared with the `.snap` file beside it. `UPDATE_SNAPSHOTS=1 cargo test`
+//! rewrites the snapshots after a deliberate change; review the diff before committing.
+
+use squatguard::manifest::{self, ManifestKind};
+use squatguard::source::SourceFile;
+use std::path::{Path, PathBuf};
+
+fn fixtures(dir: &str) -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(dir);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file() && p.extension().is_none_or(|e| e != "snap"))
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with("_"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn check_dir(dir: &str, kind: ManifestKind) {
+    let files = fixtures(dir);
+    assert!(!files.is_empty(), "no fixtures in {dir}");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut failures = Vec::new();
+    for path in files {
+        let rel = path.strip_prefix(root).unwrap().to_path_buf();
+        let bytes = std::fs::read(&path).unwrap();
+        let text = String::from_utf8(bytes).expect("fixtures are UTF-8");
+        let src = SourceFile::new(rel.clone(), text);
+        let got = manifest::parse(&src, kind).render_snapshot();
+        let snap = path.with_file_name(format!("{}.snap", path.file_name().unwrap().to_string_lossy()));
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(&snap, &got).unwrap();
+            continue;
+        }
+        let want = std::fs::read_to_string(&snap).unwrap_or_default();
+        if want != got {
+            failures.push(format!("--- {}\n+++ got\n{got}\n--- want\n{want}", snap.display()));
+        }
+    }
+    assert!(failures.is_empty(), "snapshots differ (UPDATE_SNAPSHOTS=1 to accept):\n{}", failures.join("\n"));
+}
+
+#[test]
+fn requirements_fixtures() {
+    check_dir("requirements", ManifestKind::Requirements);
+}
+
+#[test]
+fn pyproject_fixtures() {
+    check_dir("pyproject", ManifestKind::Pyproject);
+}
+
+#[test]
+fn setup_py_fixtures() {
+    check_dir("setup_py", ManifestKind::SetupPy);
+}
+
+#[test]
+fn setup_cfg_fixtures() {
+    check_dir("setup_cfg", ManifestKind::SetupCfg);
+}
+
+#[test]
+fn pipfile_fixtures() {
+    check_dir("pipfile", ManifestKind::Pipfile);
+}
