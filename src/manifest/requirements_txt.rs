@@ -1,7 +1,738 @@
-//! Placeholder, being written.
-use super::Manifest;
-use crate::source::SourceFile;
+//! pip requirements files (`requirements.txt`, `constraints.txt`, pip-tools `.in` files).
+//!
+//! The grammar pip reads, after it joins lines and drops comments:
+//!
+//! ```text
+//! file        = (line '\n')* line?               ; '\n' or '\r\n'; a UTF-8 BOM is ignored
+//! line        = physical ('\\' '\n' physical)*   ; a trailing backslash joins the next line
+//! comment     = ('^' | whitespace+) '#' any*     ; so `url#egg=name` is not a comment
+//! statement   = option+ | requirement req-option*
+//! option      = ('-r' | '--requirement') file    ; included, relative to this file
+//!             | ('-c' | '--constraint') file     ; included as constraints
+//!             | ('-e' | '--editable') (path | url | pep508)
+//!             | ('-i' | '--index-url') url | '--extra-index-url' url | '--no-index'
+//!             | ('-f' | '--find-links') url | '--trusted-host' host
+//!             | '--no-binary' v | '--only-binary' v | '--prefer-binary' | '--pre'
+//!             | '--require-hashes' | '--use-feature' v
+//! req-option  = '--hash' hash | '--config-settings' kv | '--global-option' v
+//! requirement = pep508 | url | path              ; bare URLs and paths name the package
+//!                                                ; by `#egg=` or their file name
+//! ```
+//!
+//! Options take their value as `-rfile`, `-r file`, `--requirement=file` or
+//! `--requirement file`. `${VAR}` references (upper case, digits, `_`) are expanded from the
+//! environment, as pip does, only to parse the line: messages show the line as written, so a
+//! token in a URL never reaches a report.
+//!
+//! Included files are read from disk. A missing or unreadable include, an include cycle
+//! (reported with the whole chain), or includes nested deeper than [`MAX_DEPTH`] are
+//! `invalid-manifest` errors; a remote include (`-r https://...`) cannot be checked offline and
+//! is an `unresolved-dependency` error. An option pip does not know is an
+//! `invalid-requirement` error, as it is for pip.
 
-pub fn parse(_src: &SourceFile) -> Manifest {
-    Manifest::default()
+use super::{finding_at, leading_name, parse_pep508, Dependency, DependencySource, Manifest};
+use crate::finding::{Finding, Rule, Severity};
+use crate::source::{display_path, SourceFile};
+use std::path::{Path, PathBuf};
+
+/// How deep `-r`/`-c` includes may nest before squatguard stops following them.
+pub const MAX_DEPTH: usize = 32;
+
+/// Files larger than this are refused rather than read into memory.
+pub const MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
+
+/// Parses a requirements file and everything it includes.
+pub fn parse(src: &SourceFile) -> Manifest {
+    let mut parser = Parser {
+        manifest: Manifest::default(),
+        chain: Vec::new(),
+        replaces_pypi: false,
+    };
+    parser.file(src, "requirements");
+    if parser.replaces_pypi {
+        for dep in &mut parser.manifest.dependencies {
+            dep.private_index = true;
+        }
+    }
+    parser.manifest
+}
+
+struct Parser {
+    manifest: Manifest,
+    /// Canonical paths of the files being read, outermost first, for cycle detection.
+    chain: Vec<(PathBuf, String)>,
+    /// An `--index-url` replaced PyPI for the whole set.
+    replaces_pypi: bool,
+}
+
+/// A logical line: the joined text and, for each byte of it, its byte offset in the file.
+struct Logical {
+    text: String,
+    map: Vec<usize>,
+}
+
+impl Logical {
+    fn offset(&self, i: usize) -> usize {
+        self.map
+            .get(i)
+            .copied()
+            .or_else(|| self.map.last().map(|o| o + 1))
+            .unwrap_or(0)
+    }
+}
+
+/// Joins `\` continuations as pip's `join_lines` does, keeping a byte map to the file.
+fn logical_lines(text: &str) -> Vec<Logical> {
+    let mut out = Vec::new();
+    let mut cur: Option<Logical> = None;
+    let mut pos = 0;
+    for raw in text.split_inclusive('\n') {
+        let start = pos;
+        pos += raw.len();
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let is_comment = line.trim_start().starts_with('#');
+        let acc = cur.get_or_insert_with(|| Logical {
+            text: String::new(),
+            map: Vec::new(),
+        });
+        if line.ends_with('\\') && !is_comment {
+            let kept = line.trim_end_matches('\\');
+            acc.text.push_str(kept);
+            acc.map.extend(start..start + kept.len());
+            continue;
+        }
+        if is_comment && !acc.text.is_empty() {
+            // pip puts a space before a comment that ends a continuation, so it is dropped
+            acc.text.push(' ');
+            acc.map.push(start);
+        }
+        acc.text.push_str(line);
+        acc.map.extend(start..start + line.len());
+        out.extend(cur.take());
+    }
+    out.extend(cur.take());
+    out
+}
+
+/// Byte index where a comment starts: `#` at the start or after whitespace.
+fn comment_start(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    (0..bytes.len()).find(|&i| bytes[i] == b'#' && (i == 0 || bytes[i - 1].is_ascii_whitespace()))
+}
+
+/// A whitespace-separated token with its byte range in the logical line; simple quotes removed.
+#[derive(Debug, Clone)]
+struct Token {
+    text: String,
+    start: usize,
+}
+
+fn tokenize(line: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let mut chars = line.char_indices().peekable();
+    while let Some(&(i, c)) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+            continue;
+        }
+        let start = i;
+        let mut text = String::new();
+        let mut quote: Option<char> = None;
+        while let Some(&(_, c)) = chars.peek() {
+            match quote {
+                Some(q) if c == q => quote = None,
+                Some(_) => text.push(c),
+                None if c == '"' || c == '\'' => quote = Some(c),
+                None if c.is_whitespace() => break,
+                None => text.push(c),
+            }
+            chars.next();
+        }
+        tokens.push(Token { text, start });
+    }
+    tokens
+}
+
+/// Replaces `${NAME}` with the environment variable's value where it is set.
+fn expand_env(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("${") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let end = after.find('}');
+        let valid = end.is_some_and(|e| {
+            e > 0
+                && after[..e]
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        });
+        match (end, valid) {
+            (Some(e), true) => {
+                match std::env::var(&after[..e]) {
+                    Ok(value) => out.push_str(&value),
+                    Err(_) => out.push_str(&rest[i..i + 3 + e]),
+                }
+                rest = &after[e + 1..];
+            }
+            _ => {
+                out.push_str("${");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Arity {
+    Flag,
+    Value,
+}
+
+/// pip's requirements-file options: (short, long, takes a value).
+const GLOBAL_OPTIONS: &[(Option<&str>, &str, Arity)] = &[
+    (Some("-r"), "--requirement", Arity::Value),
+    (Some("-c"), "--constraint", Arity::Value),
+    (Some("-e"), "--editable", Arity::Value),
+    (Some("-i"), "--index-url", Arity::Value),
+    (None, "--extra-index-url", Arity::Value),
+    (None, "--no-index", Arity::Flag),
+    (Some("-f"), "--find-links", Arity::Value),
+    (None, "--trusted-host", Arity::Value),
+    (None, "--no-binary", Arity::Value),
+    (None, "--only-binary", Arity::Value),
+    (None, "--prefer-binary", Arity::Flag),
+    (None, "--pre", Arity::Flag),
+    (None, "--require-hashes", Arity::Flag),
+    (None, "--use-feature", Arity::Value),
+];
+
+const REQUIREMENT_OPTIONS: &[(Option<&str>, &str, Arity)] = &[
+    (None, "--hash", Arity::Value),
+    (None, "--config-settings", Arity::Value),
+    (None, "--global-option", Arity::Value),
+];
+
+/// One option as written: its long name, its value and where each starts in the logical line.
+struct Opt {
+    long: &'static str,
+    value: Option<String>,
+    value_start: usize,
+}
+
+/// Reads options from `tokens`; stops at the first token that is not an option.
+fn read_options(
+    tokens: &[Token],
+    table: &[(Option<&str>, &'static str, Arity)],
+) -> Result<Vec<Opt>, (usize, String)> {
+    let mut opts = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let tok = &tokens[i];
+        let t = tok.text.as_str();
+        if !t.starts_with('-') {
+            return Err((tok.start, format!("unexpected `{t}` after the options")));
+        }
+        let found = table.iter().find_map(|&(short, long, arity)| {
+            if let Some(rest) = t.strip_prefix(long) {
+                if rest.is_empty() {
+                    return Some((long, arity, None));
+                }
+                if let Some(v) = rest.strip_prefix('=') {
+                    return Some((long, arity, Some((v.to_owned(), long.len() + 1))));
+                }
+                return None;
+            }
+            let short = short?;
+            let rest = t.strip_prefix(short)?;
+            if rest.is_empty() {
+                Some((long, arity, None))
+            } else if arity == Arity::Value && !rest.starts_with('-') {
+                let (v, skip) = match rest.strip_prefix('=') {
+                    Some(v) => (v, short.len() + 1),
+                    None => (rest, short.len()),
+                };
+                Some((long, arity, Some((v.to_owned(), skip))))
+            } else {
+                None
+            }
+        });
+        let Some((long, arity, inline)) = found else {
+            let name = t.split('=').next().unwrap_or(t);
+            return Err((tok.start, format!("unknown pip option `{name}`")));
+        };
+        i += 1;
+        match (arity, inline) {
+            (Arity::Flag, None) => opts.push(Opt {
+                long,
+                value: None,
+                value_start: tok.start,
+            }),
+            (Arity::Flag, Some(_)) => {
+                return Err((tok.start, format!("option `{long}` takes no value")))
+            }
+            (Arity::Value, Some((v, skip))) => opts.push(Opt {
+                long,
+                value: Some(v),
+                value_start: tok.start + skip,
+            }),
+            (Arity::Value, None) => {
+                let Some(next) = tokens.get(i) else {
+                    return Err((tok.start, format!("option `{long}` needs a value")));
+                };
+                i += 1;
+                opts.push(Opt {
+                    long,
+                    value: Some(next.text.clone()),
+                    value_start: next.start,
+                });
+            }
+        }
+    }
+    Ok(opts)
+}
+
+impl Parser {
+    fn file(&mut self, src: &SourceFile, section: &str) {
+        let key = std::fs::canonicalize(&src.path).unwrap_or_else(|_| src.path.clone());
+        self.chain.push((key, src.display_path()));
+        for logical in logical_lines(&src.text) {
+            self.line(src, &logical, section);
+        }
+        self.chain.pop();
+    }
+
+    fn line(&mut self, src: &SourceFile, logical: &Logical, section: &str) {
+        let text = match comment_start(&logical.text) {
+            Some(i) => &logical.text[..i],
+            None => &logical.text[..],
+        };
+        if text.trim().is_empty() {
+            return;
+        }
+        let tokens = tokenize(text);
+        if tokens.first().is_some_and(|t| t.text.starts_with('-')) {
+            match read_options(&tokens, GLOBAL_OPTIONS) {
+                Ok(opts) => {
+                    for opt in opts {
+                        self.global_option(src, logical, &opt, section);
+                    }
+                }
+                Err((at, message)) => self.manifest.findings.push(finding_at(
+                    src,
+                    Rule::InvalidRequirement,
+                    logical.offset(at),
+                    message,
+                )),
+            }
+            return;
+        }
+        // pip: the requirement is every token before the first one that starts with `-`
+        let first_opt = tokens.iter().position(|t| t.text.starts_with('-'));
+        if let Some(p) = first_opt {
+            if let Err((at, message)) = read_options(&tokens[p..], REQUIREMENT_OPTIONS) {
+                self.manifest.findings.push(finding_at(
+                    src,
+                    Rule::InvalidRequirement,
+                    logical.offset(at),
+                    message,
+                ));
+            }
+        }
+        let end = first_opt.map_or(text.len(), |p| tokens[p].start);
+        let start = tokens[0].start;
+        let req = text[start..end].trim_end();
+        self.requirement(src, logical, req, start, section, false);
+    }
+
+    fn global_option(&mut self, src: &SourceFile, logical: &Logical, opt: &Opt, section: &str) {
+        let at = logical.offset(opt.value_start);
+        let value = opt.value.as_deref().unwrap_or("");
+        match opt.long {
+            "--requirement" => self.include(src, value, at, "requirements"),
+            "--constraint" => self.include(src, value, at, "constraints"),
+            "--editable" => {
+                let section = format!("{section} (editable)");
+                self.requirement(src, logical, value, opt.value_start, &section, true)
+            }
+            "--index-url" => {
+                let url = expand_env(value);
+                if !is_pypi_index(&url) {
+                    self.replaces_pypi = true;
+                }
+                self.index_findings(src, at, value, &url, IndexKind::Primary);
+            }
+            "--extra-index-url" => {
+                let url = expand_env(value);
+                self.index_findings(src, at, value, &url, IndexKind::Extra);
+            }
+            "--find-links" => {
+                let url = expand_env(value);
+                if url.contains("://") {
+                    self.index_findings(src, at, value, &url, IndexKind::FindLinks);
+                }
+            }
+            "--trusted-host" => self.manifest.findings.push(
+                finding_at(
+                    src,
+                    Rule::IndexUrl,
+                    at,
+                    format!("`--trusted-host {value}` turns off TLS verification for that host: anyone on the network path can swap the packages"),
+                )
+                .with_help("remove `--trusted-host` and give the index a valid HTTPS certificate"),
+            ),
+            _ => {}
+        }
+    }
+
+    fn index_findings(&mut self, src: &SourceFile, at: usize, shown: &str, url: &str, kind: IndexKind) {
+        let host = url_host(url);
+        let option = kind.option();
+        let mut push = |f: Finding| self.manifest.findings.push(f);
+        if let Some(real) = host.as_deref().and_then(lookalike_of_pypi) {
+            push(
+                finding_at(
+                    src,
+                    Rule::IndexUrl,
+                    at,
+                    format!("`{option} {shown}`: host `{}` imitates `{real}`; packages from it are not PyPI's", host.as_deref().unwrap_or_default()),
+                )
+                .with_severity(Severity::Error)
+                .with_help(format!("use https://{real}/ or your organisation's real index")),
+            );
+            return;
+        }
+        let insecure = url.to_ascii_lowercase().starts_with("http://")
+            && !host.as_deref().is_some_and(is_loopback);
+        if insecure {
+            push(
+                finding_at(
+                    src,
+                    Rule::IndexUrl,
+                    at,
+                    format!("`{option} {shown}` is plain HTTP: anyone on the network path can swap the packages"),
+                )
+                .with_help("use an HTTPS index"),
+            );
+        }
+        if kind == IndexKind::Extra && !is_pypi_index(url) {
+            push(
+                finding_at(
+                    src,
+                    Rule::IndexUrl,
+                    at,
+                    format!("`{option} {shown}`: pip takes each package from whichever index has the highest version, so a public package can replace a private one (dependency confusion)"),
+                )
+                .with_help("use `--index-url` for a single private index that proxies PyPI, or pin hashes with `--require-hashes`"),
+            );
+        }
+    }
+
+    fn include(&mut self, src: &SourceFile, target: &str, at: usize, section: &str) {
+        let option = if section == "constraints" { "-c" } else { "-r" };
+        let target_expanded = expand_env(target);
+        if target_expanded.contains("://") {
+            self.manifest.findings.push(
+                finding_at(
+                    src,
+                    Rule::UnresolvedDependency,
+                    at,
+                    format!("`{option} {target}` includes a remote file that squatguard cannot check offline"),
+                )
+                .with_severity(Severity::Error)
+                .with_help("vendor the file into the repository and include it by path"),
+            );
+            return;
+        }
+        let base = src.path.parent().unwrap_or(Path::new(""));
+        let path = base.join(&target_expanded);
+        let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        if let Some(pos) = self.chain.iter().position(|(k, _)| *k == key) {
+            let mut names: Vec<&str> = self.chain[pos..].iter().map(|(_, n)| n.as_str()).collect();
+            let shown = display_path(&path);
+            names.push(&shown);
+            self.manifest.findings.push(finding_at(
+                src,
+                Rule::InvalidManifest,
+                at,
+                format!("include cycle: {}", names.join(" -> ")),
+            ));
+            return;
+        }
+        if self.chain.len() >= MAX_DEPTH {
+            self.manifest.findings.push(finding_at(
+                src,
+                Rule::InvalidManifest,
+                at,
+                format!("`{option} {target}`: includes nest deeper than {MAX_DEPTH} files; not followed"),
+            ));
+            return;
+        }
+        match read_text(&path) {
+            Ok(text) => {
+                let included = SourceFile::new(path, text);
+                self.file(&included, section);
+            }
+            Err(reason) => self.manifest.findings.push(finding_at(
+                src,
+                Rule::InvalidManifest,
+                at,
+                format!("`{option} {target}`: cannot read `{}`: {reason}", display_path(&path)),
+            )),
+        }
+    }
+
+    /// A requirement: PEP 508, or a bare URL or path (`editable` for `-e`).
+    fn requirement(&mut self, src: &SourceFile, logical: &Logical, written: &str, start: usize, section: &str, editable: bool) {
+        let offset = logical.offset(start);
+        let expanded = expand_env(written);
+        if is_pep508_form(&expanded) && !editable || has_at_url(&expanded) {
+            match parse_pep508(src, &expanded, offset, section) {
+                Ok(mut dep) => {
+                    // the span was measured on the expanded text; re-measure it on the file
+                    if written != expanded {
+                        if let Some(name) = leading_name(written) {
+                            dep.name_span = offset..offset + name.len();
+                            dep.raw_name = name.to_owned();
+                        }
+                    }
+                    self.manifest.dependencies.push(dep);
+                }
+                Err(mut finding) => {
+                    if written != expanded {
+                        finding.message = format!("invalid requirement `{written}`");
+                    }
+                    self.manifest.findings.push(*finding);
+                }
+            }
+            return;
+        }
+        // A bare URL or path: pip names the package by `#egg=` or the archive's file name.
+        let source = DependencySource::classify(&expanded);
+        match name_from_location(written) {
+            Some((name_start, name)) => {
+                let mut dep = Dependency::new(src, name, offset + name_start, section);
+                dep.source = source;
+                self.manifest.dependencies.push(dep);
+            }
+            None => {
+                let what = match source {
+                    DependencySource::Vcs(_) => "version control URL",
+                    DependencySource::Url(_) => "URL",
+                    _ => "local path",
+                };
+                let mut f = finding_at(
+                    src,
+                    Rule::DirectUrl,
+                    offset,
+                    format!("`{written}` installs from a {what} that bypasses the package index; its package name cannot be known without {}", if what == "local path" { "building it" } else { "fetching it" }),
+                )
+                .with_help("add `#egg=NAME` or write it as `NAME @ URL` so the name can be checked");
+                if matches!(source, DependencySource::Path(_)) {
+                    f = f.with_severity(Severity::Note);
+                }
+                self.manifest.findings.push(f);
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum IndexKind {
+    Primary,
+    Extra,
+    FindLinks,
+}
+
+impl IndexKind {
+    fn option(self) -> &'static str {
+        match self {
+            IndexKind::Primary => "--index-url",
+            IndexKind::Extra => "--extra-index-url",
+            IndexKind::FindLinks => "--find-links",
+        }
+    }
+}
+
+/// Reads a file as UTF-8 text, refusing binary and oversized files with a reason.
+pub fn read_text(path: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| io_reason(&e))?;
+    if meta.is_dir() {
+        return Err("it is a directory".into());
+    }
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(format!("it is larger than {} MiB", MAX_FILE_SIZE / (1024 * 1024)));
+    }
+    let bytes = std::fs::read(path).map_err(|e| io_reason(&e))?;
+    if bytes.contains(&0) {
+        return Err("it is a binary file (it contains NUL bytes)".into());
+    }
+    String::from_utf8(bytes).map_err(|e| format!("it is not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()))
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// True when the text reads as a PEP 508 requirement rather than a URL or path.
+fn is_pep508_form(text: &str) -> bool {
+    let t = text.trim();
+    if t.contains("://") || t.starts_with(['.', '/', '~', '\\']) {
+        return false;
+    }
+    let head = t.split([';', '[', '<', '>', '=', '!', '~', ' ']).next().unwrap_or(t);
+    if head.contains('/') || head.contains('\\') {
+        return false;
+    }
+    let lower = head.to_ascii_lowercase();
+    ![".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
+}
+
+/// `name @ url` (PEP 508 direct reference).
+fn has_at_url(text: &str) -> bool {
+    leading_name(text.trim_start()).is_some_and(|name| {
+        let rest = text.trim_start()[name.len()..].trim_start();
+        let rest = match rest.strip_prefix('[') {
+            Some(r) => r.split_once(']').map_or("", |(_, after)| after).trim_start(),
+            None => rest,
+        };
+        rest.starts_with('@')
+    })
+}
+
+/// The package name a bare URL or path gives: `#egg=NAME`, else a wheel or sdist file name.
+/// Returns the name's byte offset in `text` and the name.
+fn name_from_location(text: &str) -> Option<(usize, &str)> {
+    if let Some(i) = text.find("egg=") {
+        let start = i + 4;
+        let rest = &text[start..];
+        let end = rest.find(['&', ' ', '[', '#']).unwrap_or(rest.len());
+        let name = &rest[..end];
+        return crate::name::is_valid(name).then_some((start, name));
+    }
+    let path = text.split(['#', '?']).next().unwrap_or(text).trim_end_matches('/');
+    let file_start = path.rfind(['/', '\\']).map_or(0, |i| i + 1);
+    let file = &path[file_start..];
+    let lower = file.to_ascii_lowercase();
+    let stem_len = if lower.ends_with(".whl") {
+        // wheel: {name}-{version}-...; names use `_` for separators
+        file.find('-')?
+    } else {
+        let ext = [".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar"]
+            .iter()
+            .find(|ext| lower.ends_with(*ext))?;
+        // sdist: {name}-{version}{ext}; the version starts after the last `-`
+        file[..file.len() - ext.len()].rfind('-')?
+    };
+    let name = &file[..stem_len];
+    crate::name::is_valid(name).then_some((file_start, name))
+}
+
+/// The host of an `http(s)://` URL, lower case, without user info or port.
+pub fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit('@').next()?;
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next()?
+    } else {
+        host_port.split(':').next()?
+    };
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost" || host.starts_with("127.") || host == "::1"
+}
+
+const PYPI_HOSTS: &[&str] = &["pypi.org", "files.pythonhosted.org", "pypi.python.org", "test.pypi.org"];
+
+/// True for PyPI's own index URLs.
+pub fn is_pypi_index(url: &str) -> bool {
+    url_host(url).is_some_and(|h| PYPI_HOSTS.contains(&h.as_str()))
+}
+
+/// The PyPI host that `host` imitates (`files.pypihosted.org`, `pypi.corn`), if any.
+pub fn lookalike_of_pypi(host: &str) -> Option<&'static str> {
+    if PYPI_HOSTS.contains(&host) {
+        return None;
+    }
+    let registrable = registrable_domain(host);
+    let mut best: Option<(usize, &'static str)> = None;
+    for &real in PYPI_HOSTS {
+        let real_reg = registrable_domain(real);
+        if registrable == real_reg {
+            // a subdomain of a real PyPI domain
+            return None;
+        }
+        let d = strsim::damerau_levenshtein(host, real)
+            .min(strsim::damerau_levenshtein(&registrable, &real_reg));
+        // `pypihosted.org`-style blends of the two PyPI domains count as distance 2
+        let blend = registrable.contains("pypi") && host.contains("hosted") && real.contains("hosted");
+        let d = if blend { d.min(2) } else { d };
+        if d <= 2 && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, real));
+        }
+    }
+    best.map(|(_, real)| real)
+}
+
+fn registrable_domain(host: &str) -> String {
+    let labels: Vec<&str> = host.split('.').collect();
+    labels[labels.len().saturating_sub(2)..].join(".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_and_maps_continuations() {
+        let lines = logical_lines("req\\\n  uests==1\nnext");
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].text, "req  uests==1");
+        assert_eq!(lines[0].offset(3), 5);
+        assert_eq!(lines[1].text, "next");
+    }
+
+    #[test]
+    fn comments_need_leading_space() {
+        assert_eq!(comment_start("a # b"), Some(2));
+        assert_eq!(comment_start("x @ https://h/x#egg=x"), None);
+        assert_eq!(comment_start("# all"), Some(0));
+    }
+
+    #[test]
+    fn names_from_urls() {
+        assert_eq!(name_from_location("git+https://h/x.git#egg=Foo_Bar"), Some((24, "Foo_Bar")));
+        assert_eq!(name_from_location("https://h/p/requests-2.31.0-py3-none-any.whl").map(|x| x.1), Some("requests"));
+        assert_eq!(name_from_location("./dist/my-pkg-1.0.tar.gz").map(|x| x.1), Some("my-pkg"));
+        assert_eq!(name_from_location("./src/pkg"), None);
+    }
+
+    #[test]
+    fn hosts_and_lookalikes() {
+        assert_eq!(url_host("https://user:tok@Pypi.Org:443/simple").as_deref(), Some("pypi.org"));
+        assert_eq!(lookalike_of_pypi("files.pypihosted.org"), Some("files.pythonhosted.org"));
+        assert_eq!(lookalike_of_pypi("pypi.corn"), Some("pypi.org"));
+        assert_eq!(lookalike_of_pypi("pypi.org"), None);
+        assert_eq!(lookalike_of_pypi("pkgs.example.com"), None);
+        assert_eq!(lookalike_of_pypi("download.pytorch.org"), None);
+    }
+
+    #[test]
+    fn env_expansion_only_for_set_upper_case_names() {
+        std::env::set_var("SQUATGUARD_TEST_TOKEN", "s3cret");
+        assert_eq!(expand_env("x${SQUATGUARD_TEST_TOKEN}y"), "xs3crety");
+        assert_eq!(expand_env("${SQUATGUARD_UNSET_VAR_X}"), "${SQUATGUARD_UNSET_VAR_X}");
+        assert_eq!(expand_env("${lower}"), "${lower}");
+    }
 }
