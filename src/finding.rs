@@ -142,11 +142,20 @@ pub struct Finding {
     /// The text of the offending line, for human output.
     #[serde(skip)]
     pub snippet: Option<String>,
+    /// How many code points to underline from `column`.
+    #[serde(skip)]
+    pub span_len: u32,
 }
 
 impl Finding {
     /// A finding of `rule` at its default severity; refine it with the `with_*` methods.
-    pub fn new(rule: Rule, file: impl Into<String>, line: u32, column: u32, message: impl Into<String>) -> Self {
+    pub fn new(
+        rule: Rule,
+        file: impl Into<String>,
+        line: u32,
+        column: u32,
+        message: impl Into<String>,
+    ) -> Self {
         Finding {
             rule,
             code: rule.code(),
@@ -161,6 +170,7 @@ impl Finding {
             source: None,
             help: None,
             snippet: None,
+            span_len: 1,
         }
     }
 

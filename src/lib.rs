@@ -3,7 +3,13 @@
 //! The library does all the work and never prints: binaries parse arguments, call into it,
 //! hand findings to a printer in [`report`] and map the outcome to an exit status.
 
+pub mod advisory;
+pub mod check;
+pub mod cli;
 pub mod finding;
 pub mod manifest;
 pub mod name;
+pub mod popular;
+pub mod report;
+pub mod rules;
 pub mod source;

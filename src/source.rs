@@ -78,6 +78,61 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
+/// Files larger than this are refused rather than read into memory.
+pub const MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
+
+/// Why a file could not be read as a manifest.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file system refused: missing, unreadable, a directory. Nothing could be checked.
+    #[error("{}", io_reason(.0))]
+    Io(std::io::Error),
+    /// The file is there but is not a text manifest: binary, not UTF-8, too large.
+    #[error("{0}")]
+    Content(String),
+}
+
+impl From<std::io::Error> for ReadError {
+    fn from(e: std::io::Error) -> Self {
+        ReadError::Io(e)
+    }
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Reads a manifest as UTF-8 text, refusing directories, binary and oversized files.
+pub fn read_source(path: &Path) -> Result<SourceFile, ReadError> {
+    let meta = std::fs::metadata(path)?;
+    if meta.is_dir() {
+        return Err(ReadError::Content("it is a directory".into()));
+    }
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(ReadError::Content(format!(
+            "it is larger than {} MiB",
+            MAX_FILE_SIZE / (1024 * 1024)
+        )));
+    }
+    let bytes = std::fs::read(path)?;
+    if bytes.contains(&0) {
+        return Err(ReadError::Content(
+            "it is a binary file (it contains NUL bytes)".into(),
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        ReadError::Content(format!(
+            "it is not valid UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    Ok(SourceFile::new(path, text))
+}
+
 /// Shows a path with `/` separators and without a leading `./`.
 pub fn display_path(path: &Path) -> String {
     let s = path.to_string_lossy().replace('\\', "/");

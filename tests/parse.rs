@@ -7,7 +7,9 @@ use squatguard::source::SourceFile;
 use std::path::{Path, PathBuf};
 
 fn fixtures(dir: &str) -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(dir);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(dir);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
         .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
         .map(|e| e.unwrap().path())
@@ -29,17 +31,27 @@ fn check_dir(dir: &str, kind: ManifestKind) {
         let text = String::from_utf8(bytes).expect("fixtures are UTF-8");
         let src = SourceFile::new(rel.clone(), text);
         let got = manifest::parse(&src, kind).render_snapshot();
-        let snap = path.with_file_name(format!("{}.snap", path.file_name().unwrap().to_string_lossy()));
+        let snap = path.with_file_name(format!(
+            "{}.snap",
+            path.file_name().unwrap().to_string_lossy()
+        ));
         if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
             std::fs::write(&snap, &got).unwrap();
             continue;
         }
         let want = std::fs::read_to_string(&snap).unwrap_or_default();
         if want != got {
-            failures.push(format!("--- {}\n+++ got\n{got}\n--- want\n{want}", snap.display()));
+            failures.push(format!(
+                "--- {}\n+++ got\n{got}\n--- want\n{want}",
+                snap.display()
+            ));
         }
     }
-    assert!(failures.is_empty(), "snapshots differ (UPDATE_SNAPSHOTS=1 to accept):\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "snapshots differ (UPDATE_SNAPSHOTS=1 to accept):\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]

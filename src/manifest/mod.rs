@@ -40,7 +40,10 @@ impl DependencySource {
         let vcs = ["git+", "hg+", "svn+", "bzr+", "git://"];
         if vcs.iter().any(|p| lower.starts_with(p)) {
             DependencySource::Vcs(url.to_owned())
-        } else if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("ftp://") {
+        } else if lower.starts_with("http://")
+            || lower.starts_with("https://")
+            || lower.starts_with("ftp://")
+        {
             DependencySource::Url(url.to_owned())
         } else {
             DependencySource::Path(url.to_owned())
@@ -78,7 +81,12 @@ pub struct Dependency {
 
 impl Dependency {
     /// A registry dependency named `raw_name`, whose name starts at byte `name_offset` of `src`.
-    pub fn new(src: &SourceFile, raw_name: &str, name_offset: usize, section: impl Into<String>) -> Self {
+    pub fn new(
+        src: &SourceFile,
+        raw_name: &str,
+        name_offset: usize,
+        section: impl Into<String>,
+    ) -> Self {
         let (line, column) = src.line_col(name_offset);
         Dependency {
             name: normalize(raw_name),
@@ -127,19 +135,35 @@ impl Manifest {
     }
 
     /// Records a finding of `rule` at byte `offset` of `src`.
-    pub fn push_finding(&mut self, src: &SourceFile, rule: Rule, offset: usize, message: impl Into<String>) {
+    pub fn push_finding(
+        &mut self,
+        src: &SourceFile,
+        rule: Rule,
+        offset: usize,
+        message: impl Into<String>,
+    ) {
         self.findings.push(finding_at(src, rule, offset, message));
     }
 }
 
 /// A finding of `rule` at byte `offset` of `src`, with the line as its snippet.
-pub fn finding_at(src: &SourceFile, rule: Rule, offset: usize, message: impl Into<String>) -> Finding {
+pub fn finding_at(
+    src: &SourceFile,
+    rule: Rule,
+    offset: usize,
+    message: impl Into<String>,
+) -> Finding {
     let (line, column) = src.line_col(offset);
     Finding::new(rule, src.display_path(), line, column, message).with_snippet(src.line_text(line))
 }
 
 /// Parses one PEP 508 requirement string found at byte `offset` of `src`.
-pub fn parse_pep508(src: &SourceFile, text: &str, offset: usize, section: &str) -> Result<Dependency, Box<Finding>> {
+pub fn parse_pep508(
+    src: &SourceFile,
+    text: &str,
+    offset: usize,
+    section: &str,
+) -> Result<Dependency, Box<Finding>> {
     let lead = text.len() - text.trim_start().len();
     let trimmed = text.trim();
     let base = src.path.parent().unwrap_or(Path::new("."));
@@ -154,7 +178,10 @@ pub fn parse_pep508(src: &SourceFile, text: &str, offset: usize, section: &str) 
             match req.version_or_url {
                 Some(VersionOrUrl::VersionSpecifier(specs)) => dep.specifiers = Some(specs),
                 Some(VersionOrUrl::Url(url)) => {
-                    let shown = url.given().map(str::to_owned).unwrap_or_else(|| url.to_string());
+                    let shown = url
+                        .given()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| url.to_string());
                     dep.source = DependencySource::classify(&shown);
                 }
                 None => {}
@@ -168,7 +195,12 @@ pub fn parse_pep508(src: &SourceFile, text: &str, offset: usize, section: &str) 
                 .map(|(i, _)| i)
                 .unwrap_or(trimmed.len());
             let message = format!("invalid requirement `{trimmed}`: {}", err.message);
-            let mut finding = finding_at(src, Rule::InvalidRequirement, offset + lead + column, message);
+            let mut finding = finding_at(
+                src,
+                Rule::InvalidRequirement,
+                offset + lead + column,
+                message,
+            );
             if let Some(name) = leading_name(trimmed) {
                 finding = finding.with_package(normalize(name));
             }
@@ -215,14 +247,22 @@ impl Manifest {
         use std::fmt::Write;
         let mut out = String::new();
         for d in &self.dependencies {
-            let specs = d.specifiers.as_ref().map(|s| s.to_string()).unwrap_or_default();
+            let specs = d
+                .specifiers
+                .as_ref()
+                .map(|s| s.to_string())
+                .unwrap_or_default();
             let source = match &d.source {
                 DependencySource::Registry => String::new(),
                 DependencySource::Url(u) => format!(" url={u}"),
                 DependencySource::Vcs(u) => format!(" vcs={u}"),
                 DependencySource::Path(u) => format!(" path={u}"),
             };
-            let private = if d.private_index { " private-index" } else { "" };
+            let private = if d.private_index {
+                " private-index"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 out,
                 "{}:{}:{} dep {} (as `{}`) [{}] `{}`{}{}",
@@ -230,7 +270,11 @@ impl Manifest {
             );
         }
         for f in &self.findings {
-            let _ = writeln!(out, "{}:{}:{} {}[{}] {}", f.file, f.line, f.column, f.severity, f.rule, f.message);
+            let _ = writeln!(
+                out,
+                "{}:{}:{} {}[{}] {}",
+                f.file, f.line, f.column, f.severity, f.rule, f.message
+            );
         }
         out
     }
@@ -264,8 +308,12 @@ impl ManifestKind {
             .is_some_and(|n| n.to_ascii_lowercase().starts_with("requirements"));
         let is_req_name = (name.starts_with("requirements") || name.starts_with("constraints"))
             && (name.ends_with(".txt") || name.ends_with(".in"));
-        let is_req_suffix = name.ends_with("requirements.txt") || name.ends_with("-requirements.in");
-        if is_req_name || is_req_suffix || (in_requirements_dir && (name.ends_with(".txt") || name.ends_with(".in"))) {
+        let is_req_suffix =
+            name.ends_with("requirements.txt") || name.ends_with("-requirements.in");
+        if is_req_name
+            || is_req_suffix
+            || (in_requirements_dir && (name.ends_with(".txt") || name.ends_with(".in")))
+        {
             return Some(ManifestKind::Requirements);
         }
         None
@@ -280,8 +328,16 @@ impl ManifestKind {
         if ext.eq_ignore_ascii_case("py") {
             return ManifestKind::SetupPy;
         }
-        let has_table = |t: &str| text.lines().any(|l| l.trim() == t || l.trim().starts_with(&t[..t.len() - 1]) && l.trim().ends_with(']'));
-        if ext.eq_ignore_ascii_case("toml") || has_table("[project]") || has_table("[tool.poetry]") || has_table("[build-system]") {
+        let has_table = |t: &str| {
+            text.lines().any(|l| {
+                l.trim() == t || l.trim().starts_with(&t[..t.len() - 1]) && l.trim().ends_with(']')
+            })
+        };
+        if ext.eq_ignore_ascii_case("toml")
+            || has_table("[project]")
+            || has_table("[tool.poetry]")
+            || has_table("[build-system]")
+        {
             if has_table("[packages]") || has_table("[dev-packages]") {
                 return ManifestKind::Pipfile;
             }
@@ -318,14 +374,23 @@ mod tests {
     fn kinds_by_content() {
         let d = |p: &str, t: &str| ManifestKind::detect(Path::new(p), t);
         assert_eq!(d("deps.toml", "[project]\n"), ManifestKind::Pyproject);
-        assert_eq!(d("deps", "[packages]\nrequests = \"*\"\n"), ManifestKind::Pipfile);
-        assert_eq!(d("deps", "[options]\ninstall_requires = a\n"), ManifestKind::SetupCfg);
+        assert_eq!(
+            d("deps", "[packages]\nrequests = \"*\"\n"),
+            ManifestKind::Pipfile
+        );
+        assert_eq!(
+            d("deps", "[options]\ninstall_requires = a\n"),
+            ManifestKind::SetupCfg
+        );
         assert_eq!(d("deps.list", "requests\n"), ManifestKind::Requirements);
     }
 
     #[test]
     fn pep508_spans_and_errors() {
-        let src = SourceFile::new("r.txt", "  Reqeusts[socks]>=2.0 ; python_version > '3'\nfoo==\n");
+        let src = SourceFile::new(
+            "r.txt",
+            "  Reqeusts[socks]>=2.0 ; python_version > '3'\nfoo==\n",
+        );
         let dep = parse_pep508(&src, src.line_text(1), 0, "requirements").unwrap();
         assert_eq!(dep.name, "reqeusts");
         assert_eq!(dep.raw_name, "Reqeusts");

@@ -32,14 +32,11 @@
 
 use super::{finding_at, leading_name, parse_pep508, Dependency, DependencySource, Manifest};
 use crate::finding::{Finding, Rule, Severity};
-use crate::source::{display_path, SourceFile};
+use crate::source::{display_path, read_source, SourceFile};
 use std::path::{Path, PathBuf};
 
 /// How deep `-r`/`-c` includes may nest before squatguard stops following them.
 pub const MAX_DEPTH: usize = 32;
-
-/// Files larger than this are refused rather than read into memory.
-pub const MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
 
 /// Parses a requirements file and everything it includes.
 pub fn parse(src: &SourceFile) -> Manifest {
@@ -387,7 +384,14 @@ impl Parser {
         }
     }
 
-    fn index_findings(&mut self, src: &SourceFile, at: usize, shown: &str, url: &str, kind: IndexKind) {
+    fn index_findings(
+        &mut self,
+        src: &SourceFile,
+        at: usize,
+        shown: &str,
+        url: &str,
+        kind: IndexKind,
+    ) {
         let host = url_host(url);
         let option = kind.option();
         let mut push = |f: Finding| self.manifest.findings.push(f);
@@ -470,22 +474,30 @@ impl Parser {
             ));
             return;
         }
-        match read_text(&path) {
-            Ok(text) => {
-                let included = SourceFile::new(path, text);
-                self.file(&included, section);
-            }
+        match read_source(&path) {
+            Ok(included) => self.file(&included, section),
             Err(reason) => self.manifest.findings.push(finding_at(
                 src,
                 Rule::InvalidManifest,
                 at,
-                format!("`{option} {target}`: cannot read `{}`: {reason}", display_path(&path)),
+                format!(
+                    "`{option} {target}`: cannot read `{}`: {reason}",
+                    display_path(&path)
+                ),
             )),
         }
     }
 
     /// A requirement: PEP 508, or a bare URL or path (`editable` for `-e`).
-    fn requirement(&mut self, src: &SourceFile, logical: &Logical, written: &str, start: usize, section: &str, editable: bool) {
+    fn requirement(
+        &mut self,
+        src: &SourceFile,
+        logical: &Logical,
+        written: &str,
+        start: usize,
+        section: &str,
+        editable: bool,
+    ) {
         let offset = logical.offset(start);
         let expanded = expand_env(written);
         if is_pep508_form(&expanded) && !editable || has_at_url(&expanded) {
@@ -556,44 +568,25 @@ impl IndexKind {
     }
 }
 
-/// Reads a file as UTF-8 text, refusing binary and oversized files with a reason.
-pub fn read_text(path: &Path) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| io_reason(&e))?;
-    if meta.is_dir() {
-        return Err("it is a directory".into());
-    }
-    if meta.len() > MAX_FILE_SIZE {
-        return Err(format!("it is larger than {} MiB", MAX_FILE_SIZE / (1024 * 1024)));
-    }
-    let bytes = std::fs::read(path).map_err(|e| io_reason(&e))?;
-    if bytes.contains(&0) {
-        return Err("it is a binary file (it contains NUL bytes)".into());
-    }
-    String::from_utf8(bytes).map_err(|e| format!("it is not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()))
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
-    }
-}
-
 /// True when the text reads as a PEP 508 requirement rather than a URL or path.
 fn is_pep508_form(text: &str) -> bool {
     let t = text.trim();
     if t.contains("://") || t.starts_with(['.', '/', '~', '\\']) {
         return false;
     }
-    let head = t.split([';', '[', '<', '>', '=', '!', '~', ' ']).next().unwrap_or(t);
+    let head = t
+        .split([';', '[', '<', '>', '=', '!', '~', ' '])
+        .next()
+        .unwrap_or(t);
     if head.contains('/') || head.contains('\\') {
         return false;
     }
     let lower = head.to_ascii_lowercase();
-    ![".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar"]
-        .iter()
-        .any(|ext| lower.ends_with(ext))
+    ![
+        ".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar",
+    ]
+    .iter()
+    .any(|ext| lower.ends_with(ext))
 }
 
 /// `name @ url` (PEP 508 direct reference).
@@ -601,7 +594,10 @@ fn has_at_url(text: &str) -> bool {
     leading_name(text.trim_start()).is_some_and(|name| {
         let rest = text.trim_start()[name.len()..].trim_start();
         let rest = match rest.strip_prefix('[') {
-            Some(r) => r.split_once(']').map_or("", |(_, after)| after).trim_start(),
+            Some(r) => r
+                .split_once(']')
+                .map_or("", |(_, after)| after)
+                .trim_start(),
             None => rest,
         };
         rest.starts_with('@')
@@ -618,7 +614,11 @@ fn name_from_location(text: &str) -> Option<(usize, &str)> {
         let name = &rest[..end];
         return crate::name::is_valid(name).then_some((start, name));
     }
-    let path = text.split(['#', '?']).next().unwrap_or(text).trim_end_matches('/');
+    let path = text
+        .split(['#', '?'])
+        .next()
+        .unwrap_or(text)
+        .trim_end_matches('/');
     let file_start = path.rfind(['/', '\\']).map_or(0, |i| i + 1);
     let file = &path[file_start..];
     let lower = file.to_ascii_lowercase();
@@ -653,7 +653,12 @@ fn is_loopback(host: &str) -> bool {
     host == "localhost" || host.starts_with("127.") || host == "::1"
 }
 
-const PYPI_HOSTS: &[&str] = &["pypi.org", "files.pythonhosted.org", "pypi.python.org", "test.pypi.org"];
+const PYPI_HOSTS: &[&str] = &[
+    "pypi.org",
+    "files.pythonhosted.org",
+    "pypi.python.org",
+    "test.pypi.org",
+];
 
 /// True for PyPI's own index URLs.
 pub fn is_pypi_index(url: &str) -> bool {
@@ -676,7 +681,8 @@ pub fn lookalike_of_pypi(host: &str) -> Option<&'static str> {
         let d = strsim::damerau_levenshtein(host, real)
             .min(strsim::damerau_levenshtein(&registrable, &real_reg));
         // `pypihosted.org`-style blends of the two PyPI domains count as distance 2
-        let blend = registrable.contains("pypi") && host.contains("hosted") && real.contains("hosted");
+        let blend =
+            registrable.contains("pypi") && host.contains("hosted") && real.contains("hosted");
         let d = if blend { d.min(2) } else { d };
         if d <= 2 && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, real));
@@ -712,16 +718,31 @@ mod tests {
 
     #[test]
     fn names_from_urls() {
-        assert_eq!(name_from_location("git+https://h/x.git#egg=Foo_Bar"), Some((24, "Foo_Bar")));
-        assert_eq!(name_from_location("https://h/p/requests-2.31.0-py3-none-any.whl").map(|x| x.1), Some("requests"));
-        assert_eq!(name_from_location("./dist/my-pkg-1.0.tar.gz").map(|x| x.1), Some("my-pkg"));
+        assert_eq!(
+            name_from_location("git+https://h/x.git#egg=Foo_Bar"),
+            Some((24, "Foo_Bar"))
+        );
+        assert_eq!(
+            name_from_location("https://h/p/requests-2.31.0-py3-none-any.whl").map(|x| x.1),
+            Some("requests")
+        );
+        assert_eq!(
+            name_from_location("./dist/my-pkg-1.0.tar.gz").map(|x| x.1),
+            Some("my-pkg")
+        );
         assert_eq!(name_from_location("./src/pkg"), None);
     }
 
     #[test]
     fn hosts_and_lookalikes() {
-        assert_eq!(url_host("https://user:tok@Pypi.Org:443/simple").as_deref(), Some("pypi.org"));
-        assert_eq!(lookalike_of_pypi("files.pypihosted.org"), Some("files.pythonhosted.org"));
+        assert_eq!(
+            url_host("https://user:tok@Pypi.Org:443/simple").as_deref(),
+            Some("pypi.org")
+        );
+        assert_eq!(
+            lookalike_of_pypi("files.pypihosted.org"),
+            Some("files.pythonhosted.org")
+        );
         assert_eq!(lookalike_of_pypi("pypi.corn"), Some("pypi.org"));
         assert_eq!(lookalike_of_pypi("pypi.org"), None);
         assert_eq!(lookalike_of_pypi("pkgs.example.com"), None);
@@ -732,7 +753,10 @@ mod tests {
     fn env_expansion_only_for_set_upper_case_names() {
         std::env::set_var("SQUATGUARD_TEST_TOKEN", "s3cret");
         assert_eq!(expand_env("x${SQUATGUARD_TEST_TOKEN}y"), "xs3crety");
-        assert_eq!(expand_env("${SQUATGUARD_UNSET_VAR_X}"), "${SQUATGUARD_UNSET_VAR_X}");
+        assert_eq!(
+            expand_env("${SQUATGUARD_UNSET_VAR_X}"),
+            "${SQUATGUARD_UNSET_VAR_X}"
+        );
         assert_eq!(expand_env("${lower}"), "${lower}");
     }
 }

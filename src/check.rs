@@ -1,0 +1,183 @@
+//! `squatguard check`: find manifests, parse them, run the rules, collect findings.
+
+use crate::finding::{Finding, Rule, Severity};
+use crate::manifest::{self, Dependency, ManifestKind};
+use crate::rules::Engine;
+use crate::source::{display_path, read_source, ReadError};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// What to check and which rules to report.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    /// Files or directories; empty means the current directory.
+    pub paths: Vec<PathBuf>,
+    /// Only these rules (empty: all).
+    pub select: Vec<Rule>,
+    /// Never these rules.
+    pub ignore: Vec<Rule>,
+}
+
+impl CheckOptions {
+    pub fn enabled(&self, rule: Rule) -> bool {
+        (self.select.is_empty() || self.select.contains(&rule)) && !self.ignore.contains(&rule)
+    }
+}
+
+/// The outcome of a check.
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    /// Sorted by file and position, without duplicates.
+    pub findings: Vec<Finding>,
+    /// Manifests read (includes followed count once each).
+    pub files: usize,
+    /// Dependencies judged.
+    pub dependencies: usize,
+}
+
+impl CheckReport {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.count(Severity::Error) > 0
+    }
+}
+
+/// Why a check could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error("`{path}`: {reason}")]
+    Read { path: String, reason: ReadError },
+    #[error("walking `{path}`: {message}")]
+    Walk { path: String, message: String },
+}
+
+/// Directory names never searched for manifests.
+const SKIP_DIRS: &[&str] = &[
+    "node_modules",
+    "site-packages",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    "venv",
+    ".venv",
+    ".git",
+    ".hg",
+    ".svn",
+];
+
+/// Finds the manifests under `root`, honouring ignore files and skipping virtualenvs.
+pub fn discover(root: &Path) -> Result<Vec<PathBuf>, CheckError> {
+    let mut found = Vec::new();
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .require_git(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry(|e| {
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            if !is_dir || e.depth() == 0 {
+                return true;
+            }
+            let name = e.file_name().to_string_lossy();
+            !SKIP_DIRS.contains(&name.as_ref()) && !e.path().join("pyvenv.cfg").exists()
+        })
+        .build();
+    for entry in walker {
+        let entry = entry.map_err(|e| CheckError::Walk {
+            path: display_path(root),
+            message: e.to_string(),
+        })?;
+        if entry.file_type().is_some_and(|t| t.is_file())
+            && ManifestKind::from_file_name(entry.path()).is_some()
+        {
+            found.push(entry.into_path());
+        }
+    }
+    Ok(found)
+}
+
+/// Runs the check.
+pub fn check(opts: &CheckOptions, engine: &Engine) -> Result<CheckReport, CheckError> {
+    let mut targets: Vec<(PathBuf, bool)> = Vec::new();
+    let roots = if opts.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        opts.paths.clone()
+    };
+    for root in roots {
+        let meta = std::fs::metadata(&root).map_err(|e| CheckError::Read {
+            path: display_path(&root),
+            reason: e.into(),
+        })?;
+        if meta.is_dir() {
+            targets.extend(discover(&root)?.into_iter().map(|p| (clean(&p), false)));
+        } else {
+            targets.push((clean(&root), true));
+        }
+    }
+    let mut report = CheckReport::default();
+    let mut seen_files = HashSet::new();
+    let mut deps: Vec<Dependency> = Vec::new();
+    let mut findings = Vec::new();
+    for (path, explicit) in targets {
+        if !seen_files.insert(path.clone()) {
+            continue;
+        }
+        let src = match read_source(&path) {
+            Ok(src) => src,
+            Err(ReadError::Content(reason)) => {
+                findings.push(Finding::new(
+                    Rule::InvalidManifest,
+                    display_path(&path),
+                    1,
+                    1,
+                    format!("cannot check this file: {reason}"),
+                ));
+                report.files += 1;
+                continue;
+            }
+            Err(reason) => {
+                return Err(CheckError::Read {
+                    path: display_path(&path),
+                    reason,
+                })
+            }
+        };
+        let kind = if explicit {
+            ManifestKind::detect(&path, &src.text)
+        } else {
+            ManifestKind::from_file_name(&path).unwrap_or(ManifestKind::Requirements)
+        };
+        let parsed = manifest::parse(&src, kind);
+        report.files += 1;
+        deps.extend(parsed.dependencies);
+        findings.extend(parsed.findings);
+    }
+    let mut seen_deps = HashSet::new();
+    deps.retain(|d| seen_deps.insert((d.file.clone(), d.line, d.column, d.name.clone())));
+    report.dependencies = deps.len();
+    for dep in &deps {
+        findings.extend(engine.check(dep));
+    }
+    findings.retain(|f| opts.enabled(f.rule));
+    findings.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| a.message.cmp(&b.message))
+    });
+    findings.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message == b.message);
+    report.findings = findings;
+    Ok(report)
+}
+
+/// Drops a leading `./` so paths print as users wrote them.
+fn clean(path: &Path) -> PathBuf {
+    path.strip_prefix(".")
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
+}

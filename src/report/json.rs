@@ -1,0 +1,38 @@
+//! The JSON report (schema version 1, documented in the README).
+
+use crate::check::CheckReport;
+use crate::finding::{Finding, Severity};
+use serde::Serialize;
+use std::io::{self, Write};
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    findings: &'a [Finding],
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    dependencies: usize,
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+}
+
+pub fn write(report: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
+    let doc = Document {
+        version: 1,
+        findings: &report.findings,
+        summary: Summary {
+            files: report.files,
+            dependencies: report.dependencies,
+            errors: report.count(Severity::Error),
+            warnings: report.count(Severity::Warning),
+            notes: report.count(Severity::Note),
+        },
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}

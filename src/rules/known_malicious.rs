@@ -1,0 +1,72 @@
+//! `known-malicious`: names and releases reported as malware.
+//!
+//! A report on every release is an error whatever the specifiers. A report on some releases:
+//! a pin (`==`) to a bad release is an error, specifiers that admit one (or none at all) are
+//! a warning, specifiers that exclude them all are clean.
+
+use super::at_dependency;
+use crate::advisory::{Advisory, AdvisoryDb, Affected};
+use crate::finding::{Finding, Rule, Severity};
+use crate::manifest::Dependency;
+
+pub fn check(dep: &Dependency, db: &AdvisoryDb) -> Vec<Finding> {
+    db.get(&dep.name)
+        .iter()
+        .filter_map(|adv| judge(dep, adv))
+        .collect()
+}
+
+fn judge(dep: &Dependency, adv: &Advisory) -> Option<Finding> {
+    let id = adv
+        .id
+        .as_deref()
+        .map(|id| format!(" ({id})"))
+        .unwrap_or_default();
+    let (severity, message) = match &adv.affected {
+        Affected::All => (
+            Severity::Error,
+            format!(
+                "`{}` is a known malicious package{id}: {}",
+                dep.name, adv.summary
+            ),
+        ),
+        some => {
+            if let Some(pin) = dep.pinned_version() {
+                if !some.contains(&pin) {
+                    return None;
+                }
+                (
+                    Severity::Error,
+                    format!(
+                        "`{}=={pin}` is a known malicious release{id}: {}",
+                        dep.name, adv.summary
+                    ),
+                )
+            } else if some.admitted_by(dep.specifiers.as_ref()) || !dep.source.is_registry() {
+                let constraint = dep
+                    .specifiers
+                    .as_ref()
+                    .map(|s| format!("`{}{s}`", dep.name))
+                    .unwrap_or_else(|| format!("unpinned `{}`", dep.name));
+                (
+                    Severity::Warning,
+                    format!(
+                        "{constraint} admits malicious releases ({}){id}: {}",
+                        some.describe(),
+                        adv.summary
+                    ),
+                )
+            } else {
+                return None;
+            }
+        }
+    };
+    let mut f = at_dependency(dep, Rule::KnownMalicious, message).with_severity(severity);
+    f.advisory = adv.id.clone();
+    f.source = Some(adv.source.clone());
+    f.help = Some(match &adv.affected {
+        Affected::All => format!("remove `{}`; if it was ever installed, treat the machine and its credentials as compromised", dep.name),
+        some => format!("pin `{}` to a release outside {} and check installed environments", dep.name, some.describe()),
+    });
+    Some(f)
+}
