@@ -167,7 +167,33 @@ pub fn parse_pep508(
     let lead = text.len() - text.trim_start().len();
     let trimmed = text.trim();
     let base = src.path.parent().unwrap_or(Path::new("."));
-    match Requirement::<VerbatimUrl>::parse(trimmed, base) {
+    let run = trimmed
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(trimmed.len());
+    if run > 0 && trimmed[..run].ends_with(['-', '_', '.']) {
+        // pep508_rs 0.9 panics on some names that end in a separator; refuse them first
+        let message = format!(
+            "invalid requirement `{trimmed}`: package name `{}` must end with a letter or digit",
+            &trimmed[..run]
+        );
+        return Err(Box::new(finding_at(
+            src,
+            Rule::InvalidRequirement,
+            offset + lead + run - 1,
+            message,
+        )));
+    }
+    let parsed = std::panic::catch_unwind(|| Requirement::<VerbatimUrl>::parse(trimmed, base));
+    let Ok(parsed) = parsed else {
+        let message = format!("invalid requirement `{trimmed}`: the PEP 508 parser failed on it");
+        return Err(Box::new(finding_at(
+            src,
+            Rule::InvalidRequirement,
+            offset + lead,
+            message,
+        )));
+    };
+    match parsed {
         Ok(req) => {
             let raw_len = trimmed
                 .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))

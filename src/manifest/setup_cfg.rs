@@ -1,7 +1,717 @@
-//! Placeholder, being written.
-use super::Manifest;
-use crate::source::SourceFile;
+//! `setup.cfg`: setuptools' declarative configuration, read without running anything.
+//!
+//! # The file format
+//!
+//! setuptools reads `setup.cfg` with Python's `configparser.ConfigParser`, and this module
+//! reads it by hand the same way, keeping the byte offset of every value:
+//!
+//! - `[name]` starts a section: the name is everything between the first `[` and the last `]`.
+//!   `[DEFAULT]` holds defaults every other section inherits. A section that appears twice is
+//!   merged (and reported: configparser rejects the file).
+//! - `key = value` or `key: value` sets an option; the key ends at the first `=` or `:`.
+//!   Keys are compared case-insensitively, with `-` and `_` equivalent.
+//! - A line indented deeper (spaces or tabs, each counts as one column) than the line of its
+//!   key continues the value. Blank lines inside a value are kept (and skipped as requirements).
+//! - A line whose first non-blank character is `#` or `;` is a comment, also between the lines
+//!   of a value. Comments are full-line only at this level.
+//! - `%(name)s` is replaced by the value of `name` from the same section, else from `[DEFAULT]`,
+//!   recursively up to 10 levels (configparser's `BasicInterpolation`); `%%` is a literal `%`.
+//! - Any other line, and any line before the first section header, is an error
+//!   (`invalid-manifest`): configparser rejects the file.
+//!
+//! # What is read
+//!
+//! - `[options]`: `install_requires`, `setup_requires` and `tests_require`, labelled
+//!   `options.install_requires` and so on.
+//! - `[options.extras_require]`: every key, labelled `options.extras_require.<extra>`.
+//!
+//! Both sections also inherit `[DEFAULT]`'s keys, as configparser hands them to setuptools.
+//! A value spread over several lines holds one requirement per line; a value on a single line
+//! is split at `;`, as setuptools does (so `bar; python_version < "3.9"` on one line is two
+//! requirements, the second invalid, which is reported with a hint). Commas never split:
+//! `a>=1,<2` is one requirement. Lines starting with `#` are dropped, and a ` #` comment after a
+//! requirement is cut off (a `#` not preceded by whitespace, as in `#egg=`, is kept).
+//!
+//! A `file:` value (requirements read from other files) and an `attr:` value (computed at
+//! build time) yield an `unresolved-dependency` note, as does a `%(name)s` reference to an
+//! option that is not defined.
+//!
+//! Every requirement is located at its first character in the file. When interpolation
+//! supplied it, that is where the interpolated text is written (the referenced option's
+//! value); if a name is put together from several pieces, its span covers the first piece's
+//! position and is approximate.
 
-pub fn parse(_src: &SourceFile) -> Manifest {
-    Manifest::default()
+use super::{leading_name, parse_pep508, Dependency, Manifest};
+use crate::finding::Rule;
+use crate::source::SourceFile;
+use pep508_rs::{Requirement, VerbatimUrl};
+use std::ops::Range;
+use std::path::Path;
+
+/// configparser's `MAX_INTERPOLATION_DEPTH`.
+const MAX_INTERPOLATION_DEPTH: usize = 10;
+
+/// The `[options]` keys that hold requirement lists.
+const REQUIREMENT_KEYS: [&str; 3] = ["install_requires", "setup_requires", "tests_require"];
+
+/// Parses a `setup.cfg`.
+pub fn parse(src: &SourceFile) -> Manifest {
+    let mut out = Manifest::default();
+    let mut findings = Vec::new();
+    let ini = read_ini(src, &mut findings);
+
+    for (index, section) in ini.sections.iter().enumerate() {
+        let at = SectionRef::Named(index);
+        match normalize_key(section.name.trim()).as_str() {
+            "options" => {
+                for entry in ini.effective_entries(at) {
+                    if REQUIREMENT_KEYS.contains(&entry.norm.as_str()) {
+                        let label = format!("options.{}", entry.norm);
+                        let shown = entry.norm.clone();
+                        read_requirements(
+                            src,
+                            &ini,
+                            at,
+                            entry,
+                            &label,
+                            &shown,
+                            &mut out,
+                            &mut findings,
+                        );
+                    }
+                }
+            }
+            "options.extras_require" => {
+                for entry in ini.effective_entries(at) {
+                    let label = format!("options.extras_require.{}", entry.key);
+                    let shown = format!("extras_require[{}]", entry.key);
+                    read_requirements(
+                        src,
+                        &ini,
+                        at,
+                        entry,
+                        &label,
+                        &shown,
+                        &mut out,
+                        &mut findings,
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // The same `[DEFAULT]` text can be interpolated into several values: report it once.
+    let mut seen = std::collections::HashSet::new();
+    findings.retain(|f: &Pending| seen.insert((f.rule, f.offset)));
+    for f in findings {
+        out.push_finding(src, f.rule, f.offset, f.message);
+    }
+    out.findings.sort_by_key(|f| (f.line, f.column));
+    out
+}
+
+/// A finding waiting to be deduplicated and ordered.
+struct Pending {
+    rule: Rule,
+    offset: usize,
+    message: String,
+}
+
+fn pending(rule: Rule, offset: usize, message: impl Into<String>) -> Pending {
+    Pending {
+        rule,
+        offset,
+        message: message.into(),
+    }
+}
+
+/// One `key = value` option.
+struct Entry {
+    /// The key as written.
+    key: String,
+    /// The key lower-cased, with `-` as `_`.
+    norm: String,
+    /// The value's lines, each trimmed, as byte ranges of the file: the rest of the key line
+    /// first (possibly empty), then each continuation line (empty for a blank line).
+    pieces: Vec<Range<usize>>,
+}
+
+struct Section {
+    name: String,
+    entries: Vec<Entry>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SectionRef {
+    Default,
+    Named(usize),
+}
+
+struct Ini {
+    default: Section,
+    sections: Vec<Section>,
+}
+
+impl Ini {
+    fn section(&self, at: SectionRef) -> &Section {
+        match at {
+            SectionRef::Default => &self.default,
+            SectionRef::Named(i) => &self.sections[i],
+        }
+    }
+
+    fn section_mut(&mut self, at: SectionRef) -> &mut Section {
+        match at {
+            SectionRef::Default => &mut self.default,
+            SectionRef::Named(i) => &mut self.sections[i],
+        }
+    }
+
+    /// A section's own options, then the `[DEFAULT]` options it does not override.
+    fn effective_entries(&self, at: SectionRef) -> Vec<&Entry> {
+        let own = &self.section(at).entries;
+        let mut all: Vec<&Entry> = own.iter().collect();
+        if at != SectionRef::Default {
+            all.extend(
+                self.default
+                    .entries
+                    .iter()
+                    .filter(|d| !own.iter().any(|e| e.norm == d.norm)),
+            );
+        }
+        all
+    }
+
+    /// The option `name` as `%(name)s` sees it from section `at`: the section's, else `[DEFAULT]`'s.
+    fn lookup<'a>(&'a self, at: SectionRef, name: &str) -> Option<&'a Entry> {
+        let norm = normalize_key(name);
+        let find = |s: &'a Section| s.entries.iter().rev().find(|e| e.norm == norm);
+        find(self.section(at)).or_else(|| find(&self.default))
+    }
+}
+
+fn normalize_key(key: &str) -> String {
+    key.to_lowercase().replace('-', "_")
+}
+
+/// The name inside a `[name]` header line (already trimmed), as configparser's `\[(.+)\]`.
+fn section_header(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix('[')?;
+    let close = rest.rfind(']')?;
+    (close > 0).then(|| &rest[..close])
+}
+
+/// Reads the file into sections, as `configparser.ConfigParser._read` does.
+fn read_ini(src: &SourceFile, findings: &mut Vec<Pending>) -> Ini {
+    let text = src.text.as_str();
+    let mut ini = Ini {
+        default: Section {
+            name: "DEFAULT".to_owned(),
+            entries: Vec::new(),
+        },
+        sections: Vec::new(),
+    };
+    let mut seen_headers: Vec<String> = Vec::new();
+    let mut current: Option<SectionRef> = None;
+    let mut option: Option<usize> = None;
+    let mut indent_level = 0usize;
+
+    let mut line_start = 0;
+    for raw in text.split_inclusive('\n') {
+        let start = line_start;
+        line_start += raw.len();
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let trimmed = line.trim();
+        let lead = line.len() - line.trim_start().len();
+        let first = start + lead;
+        let span = first..first + trimmed.len();
+
+        if trimmed.starts_with('#') || trimmed.starts_with(';') {
+            continue;
+        }
+        if trimmed.is_empty() {
+            if let (Some(at), Some(i)) = (current, option) {
+                ini.section_mut(at).entries[i].pieces.push(first..first);
+            }
+            continue;
+        }
+        let indent = line[..lead].chars().count();
+        if let (Some(at), Some(i), true) = (current, option, indent > indent_level) {
+            ini.section_mut(at).entries[i].pieces.push(span);
+            continue;
+        }
+        indent_level = indent;
+
+        if let Some(name) = section_header(trimmed) {
+            if seen_headers.iter().any(|h| h == name) {
+                findings.push(pending(
+                    Rule::InvalidManifest,
+                    first,
+                    format!("section `[{name}]` appears twice; configparser rejects the file"),
+                ));
+            } else {
+                seen_headers.push(name.to_owned());
+            }
+            current = Some(if name == "DEFAULT" {
+                SectionRef::Default
+            } else if let Some(i) = ini.sections.iter().position(|s| s.name == name) {
+                SectionRef::Named(i)
+            } else {
+                ini.sections.push(Section {
+                    name: name.to_owned(),
+                    entries: Vec::new(),
+                });
+                SectionRef::Named(ini.sections.len() - 1)
+            });
+            option = None;
+            continue;
+        }
+
+        let Some(at) = current else {
+            findings.push(pending(
+                Rule::InvalidManifest,
+                first,
+                format!("`{trimmed}` comes before any `[section]` header; configparser rejects the file"),
+            ));
+            continue;
+        };
+
+        let Some(delimiter) = trimmed.find(['=', ':']) else {
+            findings.push(pending(
+                Rule::InvalidManifest,
+                first,
+                format!(
+                    "`{trimmed}` is not a `[section]` header, a `key = value` option, a comment or an \
+                     indented continuation line; configparser rejects the file"
+                ),
+            ));
+            continue;
+        };
+        let key = trimmed[..delimiter].trim_end();
+        if key.is_empty() {
+            findings.push(pending(
+                Rule::InvalidManifest,
+                first,
+                format!(
+                    "`{trimmed}` has no key before `{}`",
+                    &trimmed[delimiter..delimiter + 1]
+                ),
+            ));
+            option = None;
+            continue;
+        }
+        let value = trimmed[delimiter + 1..].trim_start();
+        let value_start = span.end - value.len();
+        let norm = normalize_key(key);
+        let section = ini.section_mut(at);
+        if section.entries.iter().any(|e| e.norm == norm) {
+            let name = section.name.clone();
+            findings.push(pending(
+                Rule::InvalidManifest,
+                first,
+                format!(
+                    "option `{key}` appears twice in `[{name}]`; configparser rejects the file"
+                ),
+            ));
+        }
+        section.entries.push(Entry {
+            key: key.to_owned(),
+            norm,
+            pieces: std::iter::once(value_start..span.end).collect(),
+        });
+        option = Some(section.entries.len() - 1);
+    }
+    ini
+}
+
+/// Text with the byte offset in the file that each of its bytes came from.
+#[derive(Default)]
+struct Mapped {
+    text: String,
+    origin: Vec<usize>,
+}
+
+impl Mapped {
+    /// Appends `text`, which stands at byte `at` of the file.
+    fn push_literal(&mut self, text: &str, at: usize) {
+        self.text.push_str(text);
+        self.origin.extend(at..at + text.len());
+    }
+
+    /// Appends bytes `range` of `other`.
+    fn push_from(&mut self, other: &Mapped, range: Range<usize>) {
+        self.text.push_str(&other.text[range.clone()]);
+        self.origin.extend_from_slice(&other.origin[range]);
+    }
+
+    /// Where byte `i` came from; the end of the text maps past its last byte.
+    fn origin_at(&self, i: usize) -> usize {
+        match self.origin.get(i) {
+            Some(&o) => o,
+            None => self.origin.last().map_or(0, |&o| o + 1),
+        }
+    }
+}
+
+/// An option's raw value as configparser stores it: lines joined with `\n`, trailing blank
+/// lines dropped.
+fn raw_value(src: &SourceFile, entry: &Entry) -> Mapped {
+    let mut value = Mapped::default();
+    for (i, piece) in entry.pieces.iter().enumerate() {
+        if i > 0 {
+            // The separator stands for the line break before this piece.
+            value.text.push('\n');
+            value.origin.push(piece.start.saturating_sub(1));
+        }
+        value.push_literal(&src.text[piece.clone()], piece.start);
+    }
+    let keep = value.text.trim_end().len();
+    value.text.truncate(keep);
+    value.origin.truncate(keep);
+    value
+}
+
+/// Expands `%(name)s` references the way configparser's `BasicInterpolation` does.
+struct Interpolator<'a> {
+    src: &'a SourceFile,
+    ini: &'a Ini,
+    at: SectionRef,
+    /// Output ranges that stand for references that could not be resolved.
+    unresolved: Vec<Range<usize>>,
+    /// Set when a reference nested too deeply.
+    too_deep: bool,
+    findings: &'a mut Vec<Pending>,
+}
+
+impl Interpolator<'_> {
+    fn expand(&mut self, raw: &Mapped, depth: usize, out: &mut Mapped) {
+        let s = raw.text.as_str();
+        let mut i = 0;
+        while i < s.len() {
+            let Some(p) = s[i..].find('%').map(|p| i + p) else {
+                out.push_from(raw, i..s.len());
+                break;
+            };
+            out.push_from(raw, i..p);
+            let rest = &s[p + 1..];
+            if rest.starts_with('%') {
+                out.push_literal("%", raw.origin[p]);
+                i = p + 2;
+                continue;
+            }
+            if let Some(inner) = rest.strip_prefix('(') {
+                if let Some(close) = inner
+                    .find(')')
+                    .filter(|&c| c > 0 && inner[c + 1..].starts_with('s'))
+                {
+                    let name = &inner[..close];
+                    let end = p + 2 + close + 2;
+                    self.reference(raw, p..end, name, depth, out);
+                    i = end;
+                    continue;
+                }
+            }
+            self.findings.push(pending(
+                Rule::InvalidManifest,
+                raw.origin[p],
+                "`%` starts an interpolation in setup.cfg and must be followed by `(name)s` or `%`; \
+                 write a literal `%` as `%%`",
+            ));
+            out.push_from(raw, p..p + 1);
+            i = p + 1;
+        }
+    }
+
+    /// Expands the reference `%(name)s` at bytes `range` of `raw`.
+    fn reference(
+        &mut self,
+        raw: &Mapped,
+        range: Range<usize>,
+        name: &str,
+        depth: usize,
+        out: &mut Mapped,
+    ) {
+        let at = raw.origin[range.start];
+        let resolved = match self.ini.lookup(self.at, name) {
+            None => {
+                let section = &self.ini.section(self.at).name;
+                self.findings.push(pending(
+                    Rule::UnresolvedDependency,
+                    at,
+                    format!(
+                        "`%({name})s` is not defined in `[{section}]` or `[DEFAULT]`; \
+                         the requirement that uses it cannot be read"
+                    ),
+                ));
+                false
+            }
+            Some(entry) => {
+                let value = raw_value(self.src, entry);
+                if !value.text.contains('%') {
+                    out.push_from(&value, 0..value.text.len());
+                    true
+                } else if depth < MAX_INTERPOLATION_DEPTH {
+                    // configparser fails the whole value when nesting is too deep: drop what
+                    // this reference expanded to, and treat it as unresolved.
+                    let (len, holes) = (out.text.len(), self.unresolved.len());
+                    let outer = std::mem::replace(&mut self.too_deep, false);
+                    self.expand(&value, depth + 1, out);
+                    let failed = self.too_deep;
+                    self.too_deep = outer || failed;
+                    if failed {
+                        out.text.truncate(len);
+                        out.origin.truncate(len);
+                        self.unresolved.truncate(holes);
+                    }
+                    !failed
+                } else {
+                    self.too_deep = true;
+                    self.findings.push(pending(
+                        Rule::InvalidManifest,
+                        at,
+                        format!(
+                            "`%({name})s` nests more than {MAX_INTERPOLATION_DEPTH} interpolations \
+                             (a reference cycle?); configparser rejects it"
+                        ),
+                    ));
+                    false
+                }
+            }
+        };
+        if !resolved {
+            let start = out.text.len();
+            out.push_from(raw, range);
+            self.unresolved.push(start..out.text.len());
+        }
+    }
+}
+
+/// Reads the requirement list in option `entry` of section `at`.
+#[allow(clippy::too_many_arguments)]
+fn read_requirements(
+    src: &SourceFile,
+    ini: &Ini,
+    at: SectionRef,
+    entry: &Entry,
+    label: &str,
+    shown: &str,
+    out: &mut Manifest,
+    findings: &mut Vec<Pending>,
+) {
+    let raw = raw_value(src, entry);
+    let mut value = Mapped::default();
+    let mut interp = Interpolator {
+        src,
+        ini,
+        at,
+        unresolved: Vec::new(),
+        too_deep: false,
+        findings,
+    };
+    interp.expand(&raw, 1, &mut value);
+    let unresolved = interp.unresolved;
+
+    let text = value.text.as_str();
+    let body = text.trim_start();
+    let body_start = text.len() - body.len();
+    if let Some(files) = body.strip_prefix("file:") {
+        let files: Vec<String> = files
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(|f| format!("`{f}`"))
+            .collect();
+        let (files, those) = match files.len() {
+            0 => ("a file".to_owned(), "that file"),
+            1 => (files[0].clone(), "that file"),
+            _ => (files.join(" and "), "those files"),
+        };
+        findings.push(pending(
+            Rule::UnresolvedDependency,
+            value.origin_at(body_start),
+            format!("`{shown}` is read from {files}; squatguard checks {those} when passed or discovered"),
+        ));
+        return;
+    }
+    if body.starts_with("attr:") {
+        findings.push(pending(
+            Rule::UnresolvedDependency,
+            value.origin_at(body_start),
+            format!("`{shown}` is `{}`, computed when the package is built; squatguard cannot read it statically", body.trim_end()),
+        ));
+        return;
+    }
+
+    let multiline = text.contains('\n');
+    let separator = if multiline { '\n' } else { ';' };
+    // Each item, trimmed and non-empty, as a range of `text` (setuptools' `_parse_list`).
+    let mut items: Vec<Range<usize>> = Vec::new();
+    let mut start = 0;
+    for part in text.split(separator) {
+        let range = start..start + part.len();
+        start = range.end + 1;
+        let lead = part.len() - part.trim_start().len();
+        let trimmed = part.trim();
+        if !trimmed.is_empty() {
+            items.push(range.start + lead..range.start + lead + trimmed.len());
+        }
+    }
+
+    // `bar; python_version < "3.9"` on one line: setuptools reads two requirements.
+    if !multiline
+        && items.len() == 2
+        && is_requirement_with_marker(
+            src,
+            &format!("{};{}", &text[items[0].clone()], &text[items[1].clone()]),
+        )
+    {
+        let (first, second) = (&text[items[0].clone()], &text[items[1].clone()]);
+        push_requirement(src, &value, items[0].clone(), &unresolved, label, out);
+        findings.push(pending(
+            Rule::InvalidRequirement,
+            value.origin_at(items[1].start),
+            format!(
+                "`{second}` is read as a second requirement, not as the environment marker of `{first}`: \
+                 setuptools splits a one-line value at `;`; put `{first}; {second}` on its own indented line"
+            ),
+        ));
+        return;
+    }
+
+    for item in items {
+        let item_text = &text[item.clone()];
+        if item_text.starts_with('#') {
+            continue;
+        }
+        let end = item.start + strip_comment(item_text).trim_end().len();
+        if end > item.start {
+            push_requirement(src, &value, item.start..end, &unresolved, label, out);
+        }
+    }
+}
+
+/// Cuts a ` #` comment off a requirement: a `#` preceded by whitespace starts one.
+fn strip_comment(text: &str) -> &str {
+    let bytes = text.as_bytes();
+    let cut = (1..bytes.len()).find(|&i| bytes[i] == b'#' && bytes[i - 1].is_ascii_whitespace());
+    cut.map_or(text, |i| &text[..i])
+}
+
+fn is_requirement_with_marker(src: &SourceFile, text: &str) -> bool {
+    let base = src.path.parent().unwrap_or(Path::new("."));
+    Requirement::<VerbatimUrl>::parse(text, base).is_ok_and(|r| !r.marker.is_true())
+}
+
+/// Records the requirement at bytes `item` of the interpolated `value`.
+fn push_requirement(
+    src: &SourceFile,
+    value: &Mapped,
+    item: Range<usize>,
+    unresolved: &[Range<usize>],
+    label: &str,
+    out: &mut Manifest,
+) {
+    let text = &value.text[item.clone()];
+    let offset = value.origin_at(item.start);
+    let hole = unresolved
+        .iter()
+        .filter(|u| u.start < item.end && item.start < u.end)
+        .map(|u| u.start.max(item.start))
+        .min();
+    let Some(hole) = hole else {
+        match parse_pep508(src, text, offset, label) {
+            Ok(dep) => out.dependencies.push(dep),
+            Err(finding) => out.findings.push(*finding),
+        }
+        return;
+    };
+    // Part of the requirement is an unknown `%(name)s` (already reported): keep the name when
+    // it is written out in full before the reference.
+    let prefix = &value.text[item.start..hole];
+    let run = prefix
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(prefix.len());
+    if run < prefix.len() {
+        if let Some(name) = leading_name(&prefix[..run]).filter(|n| n.len() == run) {
+            out.dependencies
+                .push(Dependency::new(src, name, offset, label));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Manifest {
+        parse(&SourceFile::new("setup.cfg", text))
+    }
+
+    #[test]
+    fn spans_point_at_names() {
+        let text = "[options]\ninstall_requires =\n    requests>=2\n\tflask # web\n";
+        let m = parse_str(text);
+        let names: Vec<_> = m
+            .dependencies
+            .iter()
+            .map(|d| &text[d.name_span.clone()])
+            .collect();
+        assert_eq!(names, ["requests", "flask"]);
+        assert!(m.findings.is_empty());
+    }
+
+    #[test]
+    fn interpolated_names_point_at_their_definition() {
+        let text = "[DEFAULT]\nweb = flask\n[options]\ninstall_requires =\n    %(web)s>=2\n";
+        let m = parse_str(text);
+        assert_eq!(m.dependencies.len(), 1);
+        let d = &m.dependencies[0];
+        assert_eq!(&text[d.name_span.clone()], "flask");
+        assert_eq!(d.section, "options.install_requires");
+    }
+
+    #[test]
+    fn cycles_do_not_hang() {
+        let m = parse_str("[options]\na = %(b)s\nb = %(a)s\ninstall_requires = %(a)s\n");
+        assert!(m.dependencies.is_empty());
+        assert!(m.findings.iter().any(|f| f.rule == Rule::InvalidManifest));
+    }
+
+    #[test]
+    fn single_line_values_split_at_semicolons() {
+        let m = parse_str("[options]\ninstall_requires = a; b\n");
+        let names: Vec<_> = m.dependencies.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        let m = parse_str("[options]\ninstall_requires = a>=1,<2\n");
+        assert_eq!(m.dependencies.len(), 1);
+    }
+
+    #[test]
+    fn comments_and_fragments() {
+        assert_eq!(strip_comment("a # b"), "a ");
+        assert_eq!(
+            strip_comment("a @ https://x/y.zip#egg=a"),
+            "a @ https://x/y.zip#egg=a"
+        );
+        assert_eq!(strip_comment("a\t#b"), "a\t");
+    }
+
+    #[test]
+    fn never_panics_on_odd_input() {
+        for text in [
+            "",
+            "[",
+            "[]",
+            "=",
+            "[o]\n=\n  x",
+            "%(",
+            "[options]\ninstall_requires = %(",
+            "[options]\ninstall_requires = %",
+            "\u{feff}[x]\r\n a\r\n",
+            "[options]\ninstall_requires=é%(é)s",
+        ] {
+            let _ = parse_str(text);
+        }
+    }
 }

@@ -11,6 +11,8 @@ use super::at_dependency;
 use crate::finding::{Finding, Rule};
 use crate::manifest::Dependency;
 use crate::popular::Popular;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// Tunable limits.
 #[derive(Debug, Clone)]
@@ -145,6 +147,87 @@ fn classify(name: &str, target: &str) -> TypoKind {
     }
 }
 
+/// Popular names prepared for near-miss lookups: each separator-free name and every string one
+/// deletion away from it, so that candidates one edit away are found by hashing instead of by
+/// comparing against every popular name (symmetric-delete search).
+struct Index {
+    /// (rank, name, name without separators), in rank order.
+    targets: Vec<(u32, &'static str, String)>,
+    /// A separator-free name or one of its single deletions -> indices into `targets`.
+    deletes: HashMap<String, Vec<u32>>,
+    /// The same with up to two deletions, for the names that may be two edits away
+    /// (rank <= [`DELETES2_TOP`], length >= [`DELETES2_MIN_LEN`]).
+    deletes2: HashMap<String, Vec<u32>>,
+}
+
+const DELETES2_TOP: u32 = 1000;
+const DELETES2_MIN_LEN: usize = 10;
+
+impl Index {
+    fn build(popular: &Popular) -> Index {
+        let targets: Vec<(u32, &'static str, String)> = popular
+            .top(u32::MAX)
+            .map(|(rank, name)| (rank, name, squash(name)))
+            .collect();
+        let mut deletes: HashMap<String, Vec<u32>> = HashMap::with_capacity(targets.len() * 12);
+        for (i, (_, _, sq)) in targets.iter().enumerate() {
+            for variant in deletion_variants(sq) {
+                let ids = deletes.entry(variant).or_default();
+                if ids.last() != Some(&(i as u32)) {
+                    ids.push(i as u32);
+                }
+            }
+        }
+        let mut deletes2: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, (rank, _, sq)) in targets.iter().enumerate() {
+            if *rank > DELETES2_TOP || sq.len() < DELETES2_MIN_LEN {
+                continue;
+            }
+            for variant in deletion_variants_2(sq) {
+                let ids = deletes2.entry(variant).or_default();
+                if ids.last() != Some(&(i as u32)) {
+                    ids.push(i as u32);
+                }
+            }
+        }
+        Index {
+            targets,
+            deletes,
+            deletes2,
+        }
+    }
+
+    fn embedded() -> &'static Index {
+        static INDEX: OnceLock<Index> = OnceLock::new();
+        INDEX.get_or_init(|| Index::build(Popular::embedded()))
+    }
+}
+
+/// The string itself and every string one character shorter.
+fn deletion_variants(s: &str) -> Vec<String> {
+    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    let mut out = Vec::with_capacity(chars.len() + 1);
+    out.push(s.to_owned());
+    for &(i, c) in &chars {
+        let mut v = String::with_capacity(s.len());
+        v.push_str(&s[..i]);
+        v.push_str(&s[i + c.len_utf8()..]);
+        out.push(v);
+    }
+    out
+}
+
+/// The string, its single deletions and its double deletions.
+fn deletion_variants_2(s: &str) -> Vec<String> {
+    let mut out = deletion_variants(s);
+    for one in out.clone().iter().skip(1) {
+        out.extend(deletion_variants(one).into_iter().skip(1));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// The popular name `name` (normalised) most likely imitates, if any.
 pub fn find(name: &str, popular: &Popular, opts: &Options) -> Option<Match> {
     if popular.rank(name).is_some() {
@@ -154,12 +237,57 @@ pub fn find(name: &str, popular: &Popular, opts: &Options) -> Option<Match> {
     if squashed.len() < 4 {
         return None;
     }
+    let index = if std::ptr::eq(popular, Popular::embedded()) {
+        Index::embedded()
+    } else {
+        // other lists (tests, audits) build their own index
+        return find_in(name, &squashed, &Index::build(popular), opts);
+    };
+    find_in(name, &squashed, index, opts)
+}
+
+fn find_in(name: &str, squashed: &str, index: &Index, opts: &Options) -> Option<Match> {
     let name_family = family(name);
+    let mut candidates: Vec<u32> = deletion_variants(squashed)
+        .iter()
+        .filter_map(|v| index.deletes.get(v))
+        .flatten()
+        .copied()
+        .collect();
+    // two edits away: only long, very popular names
+    if opts.top_n_distance_2 <= DELETES2_TOP && opts.min_len_distance_2 >= DELETES2_MIN_LEN {
+        if squashed.len() + 2 >= opts.min_len_distance_2 {
+            candidates.extend(
+                deletion_variants_2(squashed)
+                    .iter()
+                    .filter_map(|v| index.deletes2.get(v))
+                    .flatten()
+                    .copied(),
+            );
+        }
+    } else {
+        candidates.extend(
+            index
+                .targets
+                .iter()
+                .enumerate()
+                .take_while(|(_, (rank, _, _))| *rank <= opts.top_n_distance_2)
+                .filter(|(_, (_, _, t))| {
+                    t.len() >= opts.min_len_distance_2 && t.len().abs_diff(squashed.len()) <= 2
+                })
+                .map(|(i, _)| i as u32),
+        );
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
     let mut best: Option<(usize, Match)> = None;
-    for (rank, target) in popular.top(opts.top_n) {
-        let t_squashed = squash(target);
+    for i in candidates {
+        let (rank, target, ref t_squashed) = index.targets[i as usize];
+        if rank > opts.top_n {
+            continue;
+        }
         let len = t_squashed.len();
-        if len < opts.min_len_distance_1 || len.abs_diff(squashed.len()) > 2 {
+        if len < opts.min_len_distance_1 {
             continue;
         }
         let (distance, kind) = if squashed == t_squashed {
@@ -173,19 +301,23 @@ pub fn find(name: &str, popular: &Popular, opts: &Options) -> Option<Match> {
             if len.abs_diff(squashed.len()) > max {
                 continue;
             }
-            let d = strsim::osa_distance(&squashed, &t_squashed);
+            let d = strsim::osa_distance(squashed, t_squashed);
             if d > max {
                 continue;
             }
-            (d, classify(&squashed, &t_squashed))
+            (d, classify(squashed, t_squashed))
         };
-        if digits_only_difference(&squashed, &t_squashed) && distance > 0 {
+        if digits_only_difference(squashed, t_squashed) && distance > 0 {
             continue;
         }
         if name_family.is_some() && name_family == family(target) {
             continue;
         }
-        if best.as_ref().is_none_or(|(d, _)| distance < *d) {
+        let better = match &best {
+            None => true,
+            Some((d, m)) => distance < *d || (distance == *d && rank < m.rank),
+        };
+        if better {
             best = Some((distance, Match { target, rank, kind }));
         }
     }

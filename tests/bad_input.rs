@@ -1,0 +1,139 @@
+//! Bad input gets a clear error or finding naming the file, never a panic.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn squatguard(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_squatguard"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run squatguard")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn binary_file_is_an_invalid_manifest_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        b"\x7fELF\x00\x01\x02binary",
+    )
+    .unwrap();
+    let out = squatguard(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("requirements.txt:1:1: error[invalid-manifest]: cannot check this file: it is a binary file"), "{stdout}");
+}
+
+#[test]
+fn invalid_utf8_is_an_invalid_manifest_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("reqs.txt"), b"requests\n\xff\xfe bad\n").unwrap();
+    let out = squatguard(dir.path(), &["check", "reqs.txt"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("reqs.txt:1:1: error[invalid-manifest]: cannot check this file: it is not valid UTF-8 (invalid byte at offset 9)"));
+}
+
+#[test]
+fn oversized_file_is_refused_with_a_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("requirements.txt");
+    let f = std::fs::File::create(&path).unwrap();
+    f.set_len(squatguard::source::MAX_FILE_SIZE + 1).unwrap();
+    let out = squatguard(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("it is larger than 64 MiB"));
+}
+
+#[test]
+fn large_valid_file_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut body = String::new();
+    for i in 0..20_000 {
+        body.push_str(&format!("package-number-{i}==1.0\n"));
+    }
+    body.push_str("reqeusts\n");
+    std::fs::write(dir.path().join("requirements.txt"), body).unwrap();
+    let out = squatguard(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("requirements.txt:20001:1: error[typosquat]"));
+}
+
+#[test]
+fn unreadable_paths_fail_closed_with_status_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("nowhere.txt", dir.path().join("requirements.txt")).unwrap();
+    let out = squatguard(dir.path(), &["check", "requirements.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "squatguard: error: `requirements.txt`: no such file\n"
+    );
+    assert!(out.stdout.is_empty());
+    // A path through a regular file: the OS refuses (as it would for a file without read permission).
+    std::fs::write(dir.path().join("plain"), "x").unwrap();
+    let out = squatguard(dir.path(), &["check", "plain/requirements.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).starts_with("squatguard: error: `plain/requirements.txt`: "));
+}
+
+#[test]
+fn deeply_nested_includes_stop_with_a_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..100 {
+        std::fs::write(
+            dir.path().join(format!("r{i}.txt")),
+            format!("pkg-{i}\n-r r{}.txt\n", i + 1),
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.path().join("r100.txt"), "last\n").unwrap();
+    let out = squatguard(dir.path(), &["check", "r0.txt"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("r31.txt:2:4: error[invalid-manifest]: `-r r32.txt`: includes nest deeper than 32 files; not followed"), "{stdout}");
+}
+
+#[test]
+fn include_cycle_names_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("requirements.txt"), "-r b.txt\n").unwrap();
+    std::fs::write(dir.path().join("b.txt"), "-r requirements.txt\n").unwrap();
+    let out = squatguard(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("b.txt:1:4: error[invalid-manifest]: include cycle: requirements.txt -> b.txt -> requirements.txt"));
+}
+
+#[test]
+fn random_bytes_never_panic_any_parser() {
+    // A small deterministic generator: no dependency needed for a fuzz-style smoke test.
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let alphabet: &[u8] = b"abc-_.=<>!~;[]@#\\ \n\r\t\"'{}()+*:,/$%0123456789-erq";
+    for round in 0..300 {
+        let len = (next() % 200) as usize;
+        let text: String = (0..len)
+            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize] as char)
+            .collect();
+        for kind in [
+            squatguard::manifest::ManifestKind::Requirements,
+            squatguard::manifest::ManifestKind::Pyproject,
+            squatguard::manifest::ManifestKind::SetupPy,
+            squatguard::manifest::ManifestKind::SetupCfg,
+            squatguard::manifest::ManifestKind::Pipfile,
+        ] {
+            let src = squatguard::source::SourceFile::new(format!("fuzz-{round}"), text.clone());
+            let _ = squatguard::manifest::parse(&src, kind);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! The plain git hook in `hooks/pre-commit`, in a real repository with the real git.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn git(dir: &Path, args: &[&str]) -> Output {
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_squatguard"))
+        .parent()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("git runs")
+}
+
+#[test]
+fn hook_refuses_a_staged_typosquat_and_passes_a_clean_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    assert!(git(repo, &["init", "-q"]).status.success());
+    let hook = Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-commit");
+    let dest = repo.join(".git/hooks/pre-commit");
+    std::fs::copy(&hook, &dest).unwrap();
+
+    // A clean manifest commits.
+    std::fs::write(repo.join("requirements.txt"), "requests==2.31.0\n").unwrap();
+    git(repo, &["add", "requirements.txt"]);
+    let ok = git(repo, &["commit", "-q", "-m", "clean"]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+
+    // A staged typosquat is refused, and the message names file, line and column.
+    std::fs::write(
+        repo.join("requirements.txt"),
+        "requests==2.31.0\nreqeusts==2.31.0\n",
+    )
+    .unwrap();
+    git(repo, &["add", "requirements.txt"]);
+    let refused = git(repo, &["commit", "-q", "-m", "squat"]);
+    assert!(!refused.status.success());
+    let out = String::from_utf8_lossy(&refused.stdout);
+    assert!(
+        out.contains("requirements.txt:2:1: error[typosquat]"),
+        "{out}"
+    );
+
+    // What is checked is the staged content: fixing only the working tree does not help.
+    std::fs::write(repo.join("requirements.txt"), "requests==2.31.0\n").unwrap();
+    let still = git(repo, &["commit", "-q", "-m", "squat"]);
+    assert!(
+        !still.status.success(),
+        "the staged typosquat must still be refused"
+    );
+    git(repo, &["add", "requirements.txt"]);
+    let fixed = git(repo, &["commit", "-q", "-m", "fixed"]);
+    assert!(
+        fixed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fixed.stderr)
+    );
+
+    // Commits that touch no manifest are not checked.
+    std::fs::write(repo.join("notes.md"), "reqeusts\n").unwrap();
+    git(repo, &["add", "notes.md"]);
+    assert!(git(repo, &["commit", "-q", "-m", "docs"]).status.success());
+}
