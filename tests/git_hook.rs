@@ -53,7 +53,8 @@ fn hook_refuses_a_staged_typosquat_and_passes_a_clean_commit() {
     git(repo, &["add", "requirements.txt"]);
     let refused = git(repo, &["commit", "-q", "-m", "squat"]);
     assert!(!refused.status.success());
-    let out = String::from_utf8_lossy(&refused.stdout);
+    // git sends a hook's output to stderr
+    let out = String::from_utf8_lossy(&refused.stderr);
     assert!(
         out.contains("requirements.txt:2:1: error[typosquat]"),
         "{out}"

@@ -167,19 +167,12 @@ pub fn parse_pep508(
     let lead = text.len() - text.trim_start().len();
     let trimmed = text.trim();
     let base = src.path.parent().unwrap_or(Path::new("."));
-    let run = trimmed
-        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-        .unwrap_or(trimmed.len());
-    if run > 0 && trimmed[..run].ends_with(['-', '_', '.']) {
-        // pep508_rs 0.9 panics on some names that end in a separator; refuse them first
-        let message = format!(
-            "invalid requirement `{trimmed}`: package name `{}` must end with a letter or digit",
-            &trimmed[..run]
-        );
+    if let Some((at, why)) = pep508_rs_would_panic(trimmed) {
+        let message = format!("invalid requirement `{trimmed}`: {why}");
         return Err(Box::new(finding_at(
             src,
             Rule::InvalidRequirement,
-            offset + lead + run - 1,
+            offset + lead + at,
             message,
         )));
     }
@@ -215,11 +208,11 @@ pub fn parse_pep508(
             Ok(dep)
         }
         Err(err) => {
-            let column = trimmed
-                .char_indices()
-                .nth(err.start)
-                .map(|(i, _)| i)
-                .unwrap_or(trimmed.len());
+            // pep508_rs reports a byte offset into the text it was given
+            let mut column = err.start.min(trimmed.len());
+            while !trimmed.is_char_boundary(column) {
+                column -= 1;
+            }
             let message = format!("invalid requirement `{trimmed}`: {}", err.message);
             let mut finding = finding_at(
                 src,
@@ -233,6 +226,91 @@ pub fn parse_pep508(
             Err(Box::new(finding))
         }
     }
+}
+
+/// Requirements that make pep508_rs 0.9 panic instead of returning an error, with the byte
+/// offset (in `text`) and the reason to report instead:
+///
+/// - a name ending in `-`, `_` or `.` followed by more text (`name-[x]`, `name- >=1`): its
+///   name parser accepts what `PackageName::new` rejects, and unwraps;
+/// - a non-ASCII character in the environment marker: it slices the input by a character
+///   count. PEP 508 markers are ASCII anyway (`python_str_c`).
+///
+/// Every caller of `parse_pep508` is exposed to both; this guard belongs there.
+pub(crate) fn pep508_rs_would_panic(text: &str) -> Option<(usize, String)> {
+    let lead = text.len() - text.trim_start().len();
+    let trimmed = text.trim();
+    if !trimmed.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let name_end = trimmed
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(trimmed.len());
+    if name_end < trimmed.len() {
+        if let Some(sep @ ('-' | '_' | '.')) = trimmed[..name_end].chars().next_back() {
+            let why = format!("Package name must end with an alphanumeric character, not '{sep}'");
+            return Some((lead + name_end - 1, why));
+        }
+    }
+    // Extras: `name[a-, b]` (the same unwrap, in its extra-name parser).
+    let rest = trimmed[name_end..].trim_start();
+    if let Some(extras) = rest.strip_prefix('[') {
+        let base = trimmed.len() - extras.len();
+        let extras = &extras[..extras.find(']').unwrap_or(extras.len())];
+        let mut at = 0;
+        for extra in extras.split(',') {
+            let ws = extra.len() - extra.trim_start().len();
+            let word = extra.trim_start();
+            let end = word
+                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+                .unwrap_or(word.len());
+            let ends_clean = word[end..].chars().next().is_none_or(char::is_whitespace);
+            if word.starts_with(|c: char| c.is_ascii_alphanumeric()) && ends_clean {
+                if let Some(sep @ ('-' | '_' | '.')) = word[..end].chars().next_back() {
+                    let why =
+                        format!("Extra name must end with an alphanumeric character, not '{sep}'");
+                    return Some((lead + base + at + ws + end - 1, why));
+                }
+            }
+            at += extra.len() + 1;
+        }
+    }
+    // The marker starts at the first `;`; after a URL, at the first `;` after whitespace (a
+    // URL itself may contain `;`).
+    let marker = if names_itself(trimmed) {
+        let url_start = trimmed.find('@')? + 1;
+        let url = trimmed[url_start..].trim_start();
+        let url_end = trimmed.len() - url.len() + url.find(char::is_whitespace)?;
+        url_end + trimmed[url_end..].find(';')?
+    } else {
+        trimmed.find(';')?
+    };
+    let (i, c) = trimmed[marker..]
+        .char_indices()
+        .find(|(_, c)| !c.is_ascii())?;
+    Some((
+        lead + marker + i,
+        format!("environment markers must be ASCII, found `{c}`"),
+    ))
+}
+
+/// True when a requirement-like string starts with `name [extras] @`.
+pub fn names_itself(text: &str) -> bool {
+    let text = text.trim_start();
+    let end = text
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(text.len());
+    if leading_name(text).is_none() {
+        return false;
+    }
+    let mut rest = text[end..].trim_start();
+    if let Some(extras) = rest.strip_prefix('[') {
+        match extras.find(']') {
+            Some(close) => rest = extras[close + 1..].trim_start(),
+            None => return false,
+        }
+    }
+    rest.starts_with('@')
 }
 
 /// The name at the start of a requirement-like string, if it starts with one.

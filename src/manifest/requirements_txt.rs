@@ -30,7 +30,9 @@
 //! is an `unresolved-dependency` error. An option pip does not know is an
 //! `invalid-requirement` error, as it is for pip.
 
-use super::{finding_at, leading_name, parse_pep508, Dependency, DependencySource, Manifest};
+use super::{
+    finding_at, leading_name, names_itself, parse_pep508, Dependency, DependencySource, Manifest,
+};
 use crate::finding::{Finding, Rule, Severity};
 use crate::source::{display_path, read_source, SourceFile};
 use std::path::{Path, PathBuf};
@@ -500,7 +502,7 @@ impl Parser {
     ) {
         let offset = logical.offset(start);
         let expanded = expand_env(written);
-        if is_pep508_form(&expanded) && !editable || has_at_url(&expanded) {
+        if is_pep508_form(&expanded) && !editable || names_itself(&expanded) {
             match parse_pep508(src, &expanded, offset, section) {
                 Ok(mut dep) => {
                     // the span was measured on the expanded text; re-measure it on the file
@@ -587,21 +589,6 @@ fn is_pep508_form(text: &str) -> bool {
     ]
     .iter()
     .any(|ext| lower.ends_with(ext))
-}
-
-/// `name @ url` (PEP 508 direct reference).
-fn has_at_url(text: &str) -> bool {
-    leading_name(text.trim_start()).is_some_and(|name| {
-        let rest = text.trim_start()[name.len()..].trim_start();
-        let rest = match rest.strip_prefix('[') {
-            Some(r) => r
-                .split_once(']')
-                .map_or("", |(_, after)| after)
-                .trim_start(),
-            None => rest,
-        };
-        rest.starts_with('@')
-    })
 }
 
 /// The package name a bare URL or path gives: `#egg=NAME`, else a wheel or sdist file name.
