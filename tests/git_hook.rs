@@ -67,6 +67,7 @@ fn hook_refuses_a_staged_typosquat_and_passes_a_clean_commit() {
         !still.status.success(),
         "the staged typosquat must still be refused"
     );
+    std::fs::write(repo.join("requirements.txt"), "requests==2.31.0\nflask\n").unwrap();
     git(repo, &["add", "requirements.txt"]);
     let fixed = git(repo, &["commit", "-q", "-m", "fixed"]);
     assert!(
