@@ -13,3 +13,4 @@ pub mod popular;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod store;

@@ -78,7 +78,7 @@ mod tests {
         for (_, name) in p.top(u32::MAX) {
             assert_eq!(crate::name::normalize(name), name);
         }
-        assert_eq!(p.rank("requests").is_some(), true);
+        assert!(p.rank("requests").is_some());
         assert_eq!(p.top(3).count(), 3);
     }
 }

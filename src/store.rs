@@ -1,0 +1,419 @@
+//! Data files: the PyPI name snapshot and the imported malicious-package reports, as they are
+//! embedded in the binary and as `squatguard db update` caches them.
+//!
+//! Both use one container, read without parsing its bulk, so a check's start-up does not grow
+//! with the data:
+//!
+//! ```text
+//! file   = magic meta-len meta fst-len fst blob
+//! magic  = "SGDB" 0x01
+//! meta   = JSON (u32 little-endian length first): kind, source, created, counts
+//! fst    = an fst set (names) or map (name -> byte offset into blob), u64 length first
+//! blob   = names: empty; reports: one JSON line per package name, a list of reports
+//! ```
+//!
+//! A lookup walks the fst in place; for reports, only the matched package's line is parsed.
+
+use crate::advisory::{Advisory, AdvisoryDb, Affected};
+use fst::{Map, MapBuilder, Set, SetBuilder};
+use pep440_rs::Version;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::ops::Bound;
+use std::str::FromStr;
+use version_ranges::Ranges;
+
+const MAGIC: &[u8; 5] = b"SGDB\x01";
+
+/// What a data file says about itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meta {
+    /// `pypi-names` or `osv-malicious`.
+    pub kind: String,
+    /// Where the data came from (a URL, a path, or the embedded snapshot's provenance).
+    pub source: String,
+    /// When the data was taken, RFC 3339 (UTC) or a date.
+    pub created: String,
+    /// Names in the set, or package names with reports.
+    pub names: u64,
+    /// Reports (OSV records) behind the data; 0 for name sets.
+    #[serde(default)]
+    pub records: u64,
+}
+
+/// Why a data file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not a squatguard data file (bad header)")]
+    BadHeader,
+    #[error("truncated data file")]
+    Truncated,
+    #[error("bad metadata: {0}")]
+    Meta(String),
+    #[error("expected a `{expected}` data file, found `{found}`")]
+    Kind {
+        expected: &'static str,
+        found: String,
+    },
+    #[error("corrupt index: {0}")]
+    Fst(#[from] fst::Error),
+    #[error("corrupt report for `{name}`: {message}")]
+    Record { name: String, message: String },
+}
+
+/// The pieces of a container.
+struct Parts<'a> {
+    meta: Meta,
+    fst: &'a [u8],
+    blob: &'a [u8],
+}
+
+fn split<'a>(bytes: &'a [u8], expected: &'static str) -> Result<Parts<'a>, StoreError> {
+    let rest = bytes
+        .strip_prefix(MAGIC.as_slice())
+        .ok_or(StoreError::BadHeader)?;
+    let (len, rest) = take_len::<4>(rest)?;
+    let meta_bytes = rest.get(..len).ok_or(StoreError::Truncated)?;
+    let meta: Meta =
+        serde_json::from_slice(meta_bytes).map_err(|e| StoreError::Meta(e.to_string()))?;
+    if meta.kind != expected {
+        return Err(StoreError::Kind {
+            expected,
+            found: meta.kind,
+        });
+    }
+    let (len, rest) = take_len::<8>(&rest[len..])?;
+    let fst = rest.get(..len).ok_or(StoreError::Truncated)?;
+    Ok(Parts {
+        meta,
+        fst,
+        blob: &rest[len..],
+    })
+}
+
+fn take_len<const N: usize>(bytes: &[u8]) -> Result<(usize, &[u8]), StoreError> {
+    let head = bytes.get(..N).ok_or(StoreError::Truncated)?;
+    let mut buf = [0u8; 8];
+    buf[..N].copy_from_slice(head);
+    let len = usize::try_from(u64::from_le_bytes(buf)).map_err(|_| StoreError::Truncated)?;
+    Ok((len, &bytes[N..]))
+}
+
+fn join(meta: &Meta, fst: &[u8], blob: &[u8]) -> Vec<u8> {
+    let meta = serde_json::to_vec(meta).expect("metadata serialises");
+    let mut out = Vec::with_capacity(MAGIC.len() + 12 + meta.len() + fst.len() + blob.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&(meta.len() as u32).to_le_bytes());
+    out.extend_from_slice(&meta);
+    out.extend_from_slice(&(fst.len() as u64).to_le_bytes());
+    out.extend_from_slice(fst);
+    out.extend_from_slice(blob);
+    out
+}
+
+/// Every PyPI project name, normalised.
+pub struct NameSet {
+    set: Set<Cow<'static, [u8]>>,
+    pub meta: Meta,
+}
+
+/// The snapshot compiled into the binary (see `data/README.md`).
+const EMBEDDED_NAMES: &[u8] = include_bytes!("../data/pypi-names.sgdb");
+
+impl NameSet {
+    pub const KIND: &'static str = "pypi-names";
+
+    /// The embedded snapshot: no copy, no parsing.
+    pub fn embedded() -> NameSet {
+        Self::from_static(EMBEDDED_NAMES).expect("data/pypi-names.sgdb is valid")
+    }
+
+    fn from_static(bytes: &'static [u8]) -> Result<NameSet, StoreError> {
+        let parts = split(bytes, Self::KIND)?;
+        Ok(NameSet {
+            set: Set::new(Cow::Borrowed(parts.fst))?,
+            meta: parts.meta,
+        })
+    }
+
+    /// A name set read from a file's bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<NameSet, StoreError> {
+        let parts = split(bytes, Self::KIND)?;
+        Ok(NameSet {
+            set: Set::new(Cow::Owned(parts.fst.to_vec()))?,
+            meta: parts.meta,
+        })
+    }
+
+    /// Builds the file for `names` (normalised, deduplicated and sorted here).
+    pub fn build<I, S>(names: I, source: &str, created: &str) -> Vec<u8>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut all: Vec<String> = names
+            .into_iter()
+            .map(|n| crate::name::normalize(n.as_ref()))
+            .filter(|n| !n.is_empty())
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        let mut builder = SetBuilder::memory();
+        for n in &all {
+            builder.insert(n).expect("sorted, unique input");
+        }
+        let fst = builder.into_inner().expect("in-memory fst");
+        let meta = Meta {
+            kind: Self::KIND.into(),
+            source: source.into(),
+            created: created.into(),
+            names: all.len() as u64,
+            records: 0,
+        };
+        join(&meta, &fst, &[])
+    }
+
+    pub fn contains(&self, normalised: &str) -> bool {
+        self.set.contains(normalised)
+    }
+
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+
+    /// Iterates the names in byte order (for audits and tests).
+    pub fn for_each(&self, mut f: impl FnMut(&str)) {
+        use fst::Streamer;
+        let mut stream = self.set.stream();
+        while let Some(key) = stream.next() {
+            if let Ok(s) = std::str::from_utf8(key) {
+                f(s);
+            }
+        }
+    }
+}
+
+/// Imported reports: an index by name, parsed per name on demand.
+pub struct ReportStore {
+    map: Map<Vec<u8>>,
+    blob: Vec<u8>,
+    pub meta: Meta,
+}
+
+/// One report as stored: bounds written as `[1.0` (included), `(1.0` (excluded), `` (none).
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    id: Option<String>,
+    summary: String,
+    source: String,
+    /// None: every version.
+    ranges: Option<Vec<(String, String)>>,
+}
+
+fn bound_to_str(b: Bound<&Version>) -> String {
+    match b {
+        Bound::Included(v) => format!("[{v}"),
+        Bound::Excluded(v) => format!("({v}"),
+        Bound::Unbounded => String::new(),
+    }
+}
+
+fn bound_from_str(s: &str) -> Result<Bound<Version>, String> {
+    let parse = |v: &str| Version::from_str(v).map_err(|e| e.to_string());
+    match s.chars().next() {
+        None => Ok(Bound::Unbounded),
+        Some('[') => parse(&s[1..]).map(Bound::Included),
+        Some('(') => parse(&s[1..]).map(Bound::Excluded),
+        Some(_) => Err(format!("bad bound `{s}`")),
+    }
+}
+
+impl ReportStore {
+    pub const KIND: &'static str = "osv-malicious";
+
+    /// Builds the file for `db` (its reports; `records` is the number of OSV records read).
+    pub fn build(db: &AdvisoryDb, records: u64, source: &str, created: &str) -> Vec<u8> {
+        let mut names: Vec<&str> = db.names().collect();
+        names.sort_unstable();
+        let mut blob = Vec::new();
+        let mut builder = MapBuilder::memory();
+        for name in &names {
+            let stored: Vec<Stored> = db
+                .get(name)
+                .iter()
+                .map(|a| Stored {
+                    id: a.id.clone(),
+                    summary: a.summary.clone(),
+                    source: a.source.clone(),
+                    ranges: match &a.affected {
+                        Affected::All => None,
+                        Affected::Some(r) => Some(
+                            r.iter()
+                                .map(|(lo, hi)| {
+                                    (bound_to_str(lo.as_ref()), bound_to_str(hi.as_ref()))
+                                })
+                                .collect(),
+                        ),
+                    },
+                })
+                .collect();
+            builder
+                .insert(name, blob.len() as u64)
+                .expect("sorted, unique names");
+            serde_json::to_writer(&mut blob, &stored).expect("reports serialise");
+            blob.push(b'\n');
+        }
+        let fst = builder.into_inner().expect("in-memory fst");
+        let meta = Meta {
+            kind: Self::KIND.into(),
+            source: source.into(),
+            created: created.into(),
+            names: names.len() as u64,
+            records,
+        };
+        join(&meta, &fst, &blob)
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<ReportStore, StoreError> {
+        let parts = split(bytes, Self::KIND)?;
+        Ok(ReportStore {
+            map: Map::new(parts.fst.to_vec())?,
+            blob: parts.blob.to_vec(),
+            meta: parts.meta,
+        })
+    }
+
+    /// The reports on one normalised name.
+    pub fn get(&self, name: &str) -> Result<Vec<Advisory>, StoreError> {
+        let Some(offset) = self.map.get(name) else {
+            return Ok(Vec::new());
+        };
+        let err = |message: String| StoreError::Record {
+            name: name.into(),
+            message,
+        };
+        let line = self
+            .blob
+            .get(offset as usize..)
+            .and_then(|rest| rest.split(|b| *b == b'\n').next())
+            .ok_or_else(|| err("offset out of range".into()))?;
+        let stored: Vec<Stored> = serde_json::from_slice(line).map_err(|e| err(e.to_string()))?;
+        stored
+            .into_iter()
+            .map(|s| {
+                let affected = match s.ranges {
+                    None => Affected::All,
+                    Some(ranges) => {
+                        let mut all = Ranges::empty();
+                        for (lo, hi) in ranges {
+                            let lo = bound_from_str(&lo).map_err(err)?;
+                            let hi = bound_from_str(&hi).map_err(err)?;
+                            all = all.union(&Ranges::from_range_bounds((lo, hi)));
+                        }
+                        Affected::Some(all)
+                    }
+                };
+                Ok(Advisory {
+                    name: name.into(),
+                    id: s.id,
+                    affected,
+                    summary: s.summary,
+                    source: s.source,
+                })
+            })
+            .collect()
+    }
+
+    /// Every report, loaded (for status and tests).
+    pub fn load_all(&self) -> Result<AdvisoryDb, StoreError> {
+        use fst::Streamer;
+        let mut db = AdvisoryDb::default();
+        let mut stream = self.map.keys();
+        while let Some(key) = stream.next() {
+            let name = String::from_utf8_lossy(key).into_owned();
+            for a in self.get(&name)? {
+                db.insert(a);
+            }
+        }
+        Ok(db)
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        let bytes = NameSet::build(
+            ["Requests", "flask", "Foo.Bar_baz", "flask"],
+            "test",
+            "2026-01-01",
+        );
+        let set = NameSet::from_bytes(&bytes).unwrap();
+        assert_eq!(set.len(), 3);
+        assert!(set.contains("foo-bar-baz"));
+        assert!(set.contains("requests"));
+        assert!(!set.contains("reqeusts"));
+        assert_eq!(set.meta.names, 3);
+        assert!(matches!(
+            ReportStore::from_bytes(&bytes),
+            Err(StoreError::Kind { .. })
+        ));
+    }
+
+    #[test]
+    fn corrupt_files_are_errors() {
+        let bytes = NameSet::build(["a", "b"], "t", "d");
+        assert!(matches!(
+            NameSet::from_bytes(b"nope"),
+            Err(StoreError::BadHeader)
+        ));
+        for cut in [6, 10, bytes.len() - 3] {
+            assert!(NameSet::from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn reports_round_trip() {
+        let mut db = AdvisoryDb::from_curated_toml(crate::advisory::CURATED).unwrap();
+        db.insert(Advisory {
+            name: "ranged".into(),
+            id: Some("MAL-0000-1".into()),
+            affected: Affected::Some(Ranges::from_range_bounds((
+                Bound::Included(Version::from_str("1.0rc1").unwrap()),
+                Bound::Excluded(Version::from_str("2!1.0").unwrap()),
+            ))),
+            summary: "s".into(),
+            source: "u".into(),
+        });
+        let bytes = ReportStore::build(&db, 99, "test", "2026-01-01");
+        let store = ReportStore::from_bytes(&bytes).unwrap();
+        assert_eq!(store.meta.records, 99);
+        assert_eq!(store.get("num2words").unwrap(), db.get("num2words"));
+        assert_eq!(store.get("ranged").unwrap(), db.get("ranged"));
+        assert_eq!(store.get("vmconnect").unwrap(), db.get("vmconnect"));
+        assert!(store.get("requests").unwrap().is_empty());
+        assert_eq!(store.load_all().unwrap().len(), db.len());
+    }
+
+    #[test]
+    fn embedded_snapshot_loads() {
+        let names = NameSet::embedded();
+        assert!(names.len() > 800_000);
+        assert!(names.contains("requests"));
+        assert!(!names.contains("reqeusts"));
+    }
+}
