@@ -53,6 +53,25 @@ impl DependencySource {
     pub fn is_registry(&self) -> bool {
         matches!(self, DependencySource::Registry)
     }
+
+    /// A relative path to a directory that stays inside the project (`.`, `./libs/x`,
+    /// `.[extra]`): its source is part of what is being reviewed, so it bypasses nothing.
+    /// Archives (`.whl`, `.tar.gz`, ...) are not: their contents are not reviewed with the code.
+    pub fn is_project_local(&self) -> bool {
+        let DependencySource::Path(p) = self else {
+            return false;
+        };
+        let p = p.split(['[', '#']).next().unwrap_or(p).trim();
+        !(p.is_empty()
+            || p.starts_with(['/', '\\', '~', '$'])
+            || p.contains(':')
+            || p.split(['/', '\\']).any(|c| c == "..")
+            || [
+                ".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar",
+            ]
+            .iter()
+            .any(|ext| p.to_ascii_lowercase().ends_with(ext)))
+    }
 }
 
 /// One dependency as a manifest declares it.
@@ -505,6 +524,21 @@ mod tests {
         assert_eq!(err.rule, Rule::InvalidRequirement);
         assert_eq!(err.line, 2);
         assert_eq!(err.package.as_deref(), Some("foo"));
+    }
+
+    #[test]
+    fn project_local_paths() {
+        let local = |p: &str| DependencySource::Path(p.into()).is_project_local();
+        assert!(local("."));
+        assert!(local(".[socks]"));
+        assert!(local("./libs/inner"));
+        assert!(local("libs/inner"));
+        assert!(!local("../sibling"));
+        assert!(!local("/abs/path"));
+        assert!(!local("~/x"));
+        assert!(!local("file:///x"));
+        assert!(!local("./vendor/pkg-1.0.tar.gz"));
+        assert!(!DependencySource::Url("https://x/y".into()).is_project_local());
     }
 
     #[test]

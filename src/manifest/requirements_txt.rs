@@ -531,6 +531,7 @@ impl Parser {
                 dep.source = source;
                 self.manifest.dependencies.push(dep);
             }
+            None if source.is_project_local() => {}
             None => {
                 let what = match source {
                     DependencySource::Vcs(_) => "version control URL",

@@ -5,6 +5,9 @@ use crate::finding::{Finding, Rule, Severity};
 use crate::manifest::{Dependency, DependencySource};
 
 pub fn check(dep: &Dependency) -> Option<Finding> {
+    if dep.source.is_project_local() {
+        return None;
+    }
     let (what, location, severity) = match &dep.source {
         DependencySource::Registry => return None,
         DependencySource::Url(u) => ("a URL", u, Severity::Warning),
