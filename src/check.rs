@@ -53,6 +53,8 @@ impl CheckReport {
 pub enum CheckError {
     #[error("`{path}`: {reason}")]
     Read { path: String, reason: ReadError },
+    #[error("the data in use is corrupt: {0}; run `squatguard db update` or remove the cache")]
+    Data(#[from] crate::store::StoreError),
     #[error("walking `{path}`: {message}")]
     Walk { path: String, message: String },
 }
@@ -162,7 +164,7 @@ pub fn check(opts: &CheckOptions, engine: &Engine) -> Result<CheckReport, CheckE
     deps.retain(|d| seen_deps.insert((d.file.clone(), d.line, d.column, d.name.clone())));
     report.dependencies = deps.len();
     for dep in &deps {
-        findings.extend(engine.check(dep));
+        findings.extend(engine.check(dep)?);
     }
     findings.retain(|f| opts.enabled(f.rule));
     findings.sort_by(|a, b| {

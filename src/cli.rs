@@ -1,8 +1,8 @@
 //! Command-line interface of `squatguard`: arguments, and `run`, which does one command and
 //! says which exit status it earned. `main` only prints errors and exits.
 
-use crate::advisory::AdvisoryDb;
 use crate::check::{self, CheckOptions};
+use crate::data::{self, Data};
 use crate::finding::Rule;
 use crate::popular::Popular;
 use crate::report::{self, Format};
@@ -44,6 +44,30 @@ pub struct CheckArgs {
     /// When to colour the human report.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+/// Where the data lives and how old it may be.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DataArgs {
+    /// Directory of the data cache [env: SQUATGUARD_DATA_DIR; default: the platform cache dir].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Warn when the data in use is older than this many days.
+    #[arg(long, value_name = "DAYS", env = "SQUATGUARD_MAX_DATA_AGE", default_value_t = data::DEFAULT_MAX_AGE_DAYS)]
+    pub max_data_age: u64,
+}
+
+impl DataArgs {
+    fn load(&self, stderr: &mut dyn Write) -> std::io::Result<Data> {
+        let dir = data::data_dir(self.data_dir.as_deref());
+        let data = Data::load(dir.as_deref(), self.max_data_age);
+        for w in &data.warnings {
+            writeln!(stderr, "squatguard: warning: {w}")?;
+        }
+        Ok(data)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -93,10 +117,10 @@ pub fn run(cli: Cli, io: Io) -> anyhow::Result<Status> {
 }
 
 fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
-    let advisories = AdvisoryDb::embedded();
+    let data = args.data.load(io.stderr)?;
     let engine = Engine {
         popular: Popular::embedded(),
-        advisories: &advisories,
+        data: &data,
         typosquat: typosquat::Options::default(),
     };
     let opts = CheckOptions {

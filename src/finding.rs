@@ -70,6 +70,8 @@ rules! {
         "The package, or the release the requirement admits, was reported as malicious."),
     Typosquat = ("typosquat", "SG102", Error,
         "The name is not itself popular and is one typo away from a popular package: a classic typosquat."),
+    NotOnPypi = ("not-on-pypi", "SG103", Warning,
+        "The name is not on PyPI: a private package, a hallucinated name (slopsquatting), or one PyPI removed."),
     DirectUrl = ("direct-url", "SG201", Warning,
         "A URL, VCS or local path requirement bypasses the package index and its malware checks."),
     IndexUrl = ("index-url", "SG202", Warning,
@@ -220,6 +222,7 @@ mod tests {
             [
                 "SG101 known-malicious error",
                 "SG102 typosquat error",
+                "SG103 not-on-pypi warning",
                 "SG201 direct-url warning",
                 "SG202 index-url warning",
                 "SG301 invalid-requirement error",

@@ -6,9 +6,12 @@
 pub mod advisory;
 pub mod check;
 pub mod cli;
+pub mod data;
+pub mod download;
 pub mod finding;
 pub mod manifest;
 pub mod name;
+pub mod osv;
 pub mod popular;
 pub mod report;
 pub mod rules;

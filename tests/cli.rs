@@ -4,5 +4,11 @@
 
 #[test]
 fn cli_cases() {
-    trycmd::TestCases::new().case("tests/cmd/*.toml");
+    // An empty data directory: the embedded data, never a developer's own cache; and no
+    // staleness warning as the embedded snapshot ages.
+    let data_dir = tempfile::tempdir().unwrap();
+    trycmd::TestCases::new()
+        .env("SQUATGUARD_DATA_DIR", data_dir.path().display().to_string())
+        .env("SQUATGUARD_MAX_DATA_AGE", "100000")
+        .case("tests/cmd/*.toml");
 }

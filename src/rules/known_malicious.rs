@@ -5,12 +5,12 @@
 //! a warning, specifiers that exclude them all are clean.
 
 use super::at_dependency;
-use crate::advisory::{Advisory, AdvisoryDb, Affected};
+use crate::advisory::{Advisory, Affected};
 use crate::finding::{Finding, Rule, Severity};
 use crate::manifest::Dependency;
 
-pub fn check(dep: &Dependency, db: &AdvisoryDb) -> Vec<Finding> {
-    db.get(&dep.name)
+pub fn check(dep: &Dependency, advisories: &[Advisory]) -> Vec<Finding> {
+    advisories
         .iter()
         .filter_map(|adv| judge(dep, adv))
         .collect()

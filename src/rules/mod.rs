@@ -3,30 +3,42 @@
 
 pub mod direct_url;
 pub mod known_malicious;
+pub mod not_on_pypi;
 pub mod typosquat;
 
-use crate::advisory::AdvisoryDb;
+use crate::data::Data;
 use crate::finding::{Finding, Rule, Severity};
 use crate::manifest::Dependency;
 use crate::popular::Popular;
+use crate::store::StoreError;
 
 /// Everything the rules need to know, built once per run.
 pub struct Engine<'a> {
     pub popular: &'a Popular,
-    pub advisories: &'a AdvisoryDb,
+    pub data: &'a Data,
     pub typosquat: typosquat::Options,
 }
 
 impl Engine<'_> {
-    /// All findings about one dependency.
-    pub fn check(&self, dep: &Dependency) -> Vec<Finding> {
-        let mut out = known_malicious::check(dep, self.advisories);
+    /// All findings about one dependency. Fails only when the data itself is corrupt.
+    pub fn check(&self, dep: &Dependency) -> Result<Vec<Finding>, StoreError> {
+        let advisories = self.data.advisories(&dep.name)?;
+        let mut out = known_malicious::check(dep, &advisories);
         let proven_bad = out.iter().any(|f| f.severity == Severity::Error);
         if !proven_bad {
-            out.extend(typosquat::check(dep, self.popular, &self.typosquat));
+            let squat = typosquat::check(dep, self.popular, &self.typosquat);
+            let target = squat.as_ref().and_then(|f| f.similar_to.clone());
+            out.extend(squat);
+            let date = self.data.names_date();
+            out.extend(not_on_pypi::check(
+                dep,
+                &self.data.names,
+                date,
+                target.as_deref(),
+            ));
         }
         out.extend(direct_url::check(dep));
-        out
+        Ok(out)
     }
 }
 

@@ -1,0 +1,258 @@
+//! The data a check uses: the newest available of the cache (`squatguard db update`) and the
+//! snapshot embedded in the binary, plus the curated malicious list, which is always merged in.
+
+use crate::advisory::{Advisory, AdvisoryDb};
+use crate::store::{Meta, NameSet, ReportStore, StoreError};
+use std::path::{Path, PathBuf};
+
+/// File names inside the data directory.
+pub const NAMES_FILE: &str = "pypi-names.sgdb";
+pub const REPORTS_FILE: &str = "osv-malicious.sgdb";
+
+/// Environment variable that overrides the data directory.
+pub const DATA_DIR_ENV: &str = "SQUATGUARD_DATA_DIR";
+
+/// Default age, in days, after which the run warns that its data is old.
+pub const DEFAULT_MAX_AGE_DAYS: u64 = 30;
+
+/// The data directory: `--data-dir`, else `SQUATGUARD_DATA_DIR`, else the platform cache dir.
+pub fn data_dir(explicit: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = explicit {
+        return Some(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    dirs::cache_dir().map(|d| d.join("squatguard"))
+}
+
+/// Where a data set in use came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Embedded,
+    Cache(PathBuf),
+}
+
+/// Everything loaded for a run, with what should be said about it on stderr.
+pub struct Data {
+    pub names: NameSet,
+    pub names_origin: Origin,
+    pub reports: Option<(ReportStore, PathBuf)>,
+    pub curated: AdvisoryDb,
+    /// Things worth one line on stderr: an unusable cache, old data.
+    pub warnings: Vec<String>,
+}
+
+impl Data {
+    /// Loads the newest valid data. A cache file that cannot be used is skipped with a warning.
+    pub fn load(dir: Option<&Path>, max_age_days: u64) -> Data {
+        let mut warnings = Vec::new();
+        let embedded = NameSet::embedded();
+        let mut names = (embedded, Origin::Embedded);
+        let mut reports = None;
+        if let Some(dir) = dir {
+            let path = dir.join(NAMES_FILE);
+            match read_if_present(&path, NameSet::from_bytes) {
+                Ok(Some(cached)) if cached.meta.created >= names.0.meta.created => {
+                    names = (cached, Origin::Cache(path));
+                }
+                Ok(_) => {}
+                Err(e) => warnings.push(format!(
+                    "ignoring `{}`: {e}; using the embedded name snapshot",
+                    path.display()
+                )),
+            }
+            let path = dir.join(REPORTS_FILE);
+            match read_if_present(&path, ReportStore::from_bytes) {
+                Ok(Some(store)) => reports = Some((store, path)),
+                Ok(None) => {}
+                Err(e) => warnings.push(format!(
+                    "ignoring `{}`: {e}; only the embedded malicious-package list is used",
+                    path.display()
+                )),
+            }
+        }
+        let mut data = Data {
+            names: names.0,
+            names_origin: names.1,
+            reports,
+            curated: AdvisoryDb::embedded(),
+            warnings,
+        };
+        let today = today_days().unwrap_or(0);
+        let names_warning = staleness("PyPI name snapshot", &data.names.meta, today, max_age_days);
+        let reports_warning = data.reports.as_ref().and_then(|(store, _)| {
+            staleness("malicious-package feed", &store.meta, today, max_age_days)
+        });
+        data.warnings.extend(names_warning);
+        data.warnings.extend(reports_warning);
+        data
+    }
+
+    /// Every report on a normalised name: the imported feed's, plus curated ones the feed does
+    /// not already carry.
+    pub fn advisories(&self, name: &str) -> Result<Vec<Advisory>, StoreError> {
+        let mut out = match &self.reports {
+            Some((store, _)) => store.get(name)?,
+            None => Vec::new(),
+        };
+        let from_feed = !out.is_empty();
+        for curated in self.curated.get(name) {
+            let same = out.iter().any(|a| a.id.is_some() && a.id == curated.id);
+            // a curated entry without an id is the feed's report seen earlier
+            if !(same || from_feed && curated.id.is_none()) {
+                out.push(curated.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    /// A short label for the name snapshot, for messages: `2026-11-26`.
+    pub fn names_date(&self) -> &str {
+        let c = &self.names.meta.created;
+        &c[..c.len().min(10)]
+    }
+}
+
+/// A warning when data created at `meta.created` is older than `max_age_days` on day `today`.
+pub fn staleness(what: &str, meta: &Meta, today: i64, max_age_days: u64) -> Option<String> {
+    let created = days_from_date(&meta.created)?;
+    let age = today.saturating_sub(created);
+    (age > max_age_days as i64).then(|| {
+        format!(
+            "the {what} is {age} days old (from {}); run `squatguard db update` to refresh it",
+            &meta.created[..meta.created.len().min(10)]
+        )
+    })
+}
+
+fn read_if_present<T>(
+    path: &Path,
+    parse: impl Fn(&[u8]) -> Result<T, StoreError>,
+) -> Result<Option<T>, String> {
+    match std::fs::read(path) {
+        Ok(bytes) => parse(&bytes).map(Some).map_err(|e| e.to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD...` date.
+pub fn days_from_date(s: &str) -> Option<i64> {
+    let y: i64 = s.get(0..4)?.parse().ok()?;
+    let m: i64 = s.get(5..7)?.parse().ok()?;
+    let d: i64 = s.get(8..10)?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // days from civil (Howard Hinnant's algorithm)
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// Today, in days since 1970-01-01 (UTC).
+pub fn today_days() -> Option<i64> {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    Some((secs / 86_400) as i64)
+}
+
+/// Now as an RFC 3339 UTC timestamp, for data files' `created`.
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0) as i64;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // civil from days
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(days_from_date("1970-01-01"), Some(0));
+        assert_eq!(days_from_date("2026-11-26T10:00:00Z"), Some(20_783));
+        assert_eq!(days_from_date("2000-03-01"), Some(11_017));
+        assert_eq!(days_from_date("late 2026"), None);
+        let now = now_rfc3339();
+        assert_eq!(days_from_date(&now), today_days());
+    }
+
+    #[test]
+    fn empty_cache_dir_uses_embedded_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = Data::load(Some(dir.path()), 100_000);
+        assert_eq!(data.names_origin, Origin::Embedded);
+        assert!(data.reports.is_none());
+        assert!(data.warnings.is_empty());
+        assert_eq!(data.advisories("num2words").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn corrupt_cache_is_skipped_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(NAMES_FILE), b"garbage").unwrap();
+        std::fs::write(dir.path().join(REPORTS_FILE), b"SGDB\x01").unwrap();
+        let data = Data::load(Some(dir.path()), 100_000);
+        assert_eq!(data.names_origin, Origin::Embedded);
+        assert!(data.reports.is_none());
+        assert_eq!(data.warnings.len(), 2, "{:?}", data.warnings);
+        assert!(data.warnings[0].contains("not a squatguard data file"));
+    }
+
+    #[test]
+    fn newer_cache_wins_and_old_data_warns() {
+        let dir = tempfile::tempdir().unwrap();
+        let bytes = NameSet::build(["only-this"], "test", "2999-01-01T00:00:00Z");
+        std::fs::write(dir.path().join(NAMES_FILE), bytes).unwrap();
+        let data = Data::load(Some(dir.path()), 30);
+        assert!(matches!(data.names_origin, Origin::Cache(_)));
+        assert!(data.names.contains("only-this"));
+        let old = NameSet::build(["x"], "test", "2001-01-01");
+        std::fs::write(dir.path().join(NAMES_FILE), old).unwrap();
+        let data = Data::load(Some(dir.path()), 30);
+        assert_eq!(
+            data.names_origin,
+            Origin::Embedded,
+            "an older cache loses to the embedded snapshot"
+        );
+    }
+
+    #[test]
+    fn staleness_warns_past_the_limit_only() {
+        let meta = NameSet::embedded().meta;
+        let created = days_from_date(&meta.created).unwrap();
+        assert_eq!(staleness("x", &meta, created + 30, 30), None);
+        let w = staleness("PyPI name snapshot", &meta, created + 31, 30).unwrap();
+        assert!(
+            w.starts_with("the PyPI name snapshot is 31 days old (from 2026-11-26)"),
+            "{w}"
+        );
+    }
+}

@@ -1,0 +1,143 @@
+//! HTTP(S) downloads for `squatguard db update`, and only for it: checks never touch the network.
+//!
+//! HTTPS with the platform's certificate store (so a custom CA installed there, or named by
+//! `SSL_CERT_FILE`/`SSL_CERT_DIR`, is trusted), proxies from `HTTPS_PROXY`/`HTTP_PROXY`/
+//! `ALL_PROXY`/`NO_PROXY`. Plain `http://` is refused except to loopback addresses (local
+//! mirrors and tests). A body is read whole into memory and its length checked against
+//! `Content-Length`, so a cut connection is an error, never a short file.
+
+use std::io::Read;
+use std::time::Duration;
+
+/// Progress of one download, reported as bytes arrive.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub done: u64,
+    /// From `Content-Length`, when the server sent one.
+    pub total: Option<u64>,
+    pub finished: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    #[error("refusing plain HTTP for `{0}`: use https:// (plain HTTP is allowed only to loopback addresses)")]
+    InsecureUrl(String),
+    #[error("`{url}`: {message}")]
+    Http { url: String, message: String },
+    #[error("`{url}`: connection closed after {got} of {expected} bytes")]
+    Truncated {
+        url: String,
+        got: u64,
+        expected: u64,
+    },
+    #[error("`{url}`: larger than the {limit} MiB limit")]
+    TooLarge { url: String, limit: u64 },
+}
+
+/// The most a download may be (the OSV PyPI export is about 100 MiB; PyPI's index about 60 MiB).
+pub const MAX_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// True for `http://` URLs to 127.0.0.0/8, `localhost` or `[::1]`.
+fn is_loopback_http(url: &str) -> bool {
+    crate::manifest::requirements_txt::url_host(url)
+        .is_some_and(|h| h == "localhost" || h == "::1" || h.starts_with("127."))
+}
+
+/// Downloads `url` with `accept` as the Accept header, reporting progress.
+pub fn fetch(
+    url: &str,
+    accept: &str,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Vec<u8>, DownloadError> {
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("http://") && !is_loopback_http(url) {
+        return Err(DownloadError::InsecureUrl(url.into()));
+    }
+    let http_err = |message: String| DownloadError::Http {
+        url: url.into(),
+        message,
+    };
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_connect(Some(Duration::from_secs(30)))
+        .timeout_recv_body(Some(Duration::from_secs(600)))
+        .user_agent(concat!("squatguard/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into();
+    let response = agent
+        .get(url)
+        .header("Accept", accept)
+        .call()
+        .map_err(|e| http_err(e.to_string()))?;
+    let total = response
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if total.is_some_and(|t| t > MAX_BYTES) {
+        return Err(DownloadError::TooLarge {
+            url: url.into(),
+            limit: MAX_BYTES / (1024 * 1024),
+        });
+    }
+    let mut reader = response
+        .into_body()
+        .into_with_config()
+        .limit(MAX_BYTES)
+        .reader();
+    let mut body = Vec::with_capacity(total.unwrap_or(0).min(MAX_BYTES) as usize);
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = reader.read(&mut buf).map_err(|e| {
+            if body.len() as u64 >= MAX_BYTES {
+                DownloadError::TooLarge {
+                    url: url.into(),
+                    limit: MAX_BYTES / (1024 * 1024),
+                }
+            } else {
+                http_err(format!("reading the response: {e}"))
+            }
+        })?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&buf[..n]);
+        progress(Progress {
+            done: body.len() as u64,
+            total,
+            finished: false,
+        });
+    }
+    if let Some(expected) = total {
+        if body.len() as u64 != expected {
+            return Err(DownloadError::Truncated {
+                url: url.into(),
+                got: body.len() as u64,
+                expected,
+            });
+        }
+    }
+    progress(Progress {
+        done: body.len() as u64,
+        total,
+        finished: true,
+    });
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        let mut p = |_| {};
+        assert!(matches!(
+            fetch("http://pypi.example.invalid/simple/", "*/*", &mut p),
+            Err(DownloadError::InsecureUrl(_))
+        ));
+        assert!(is_loopback_http("http://127.0.0.1:8080/x"));
+        assert!(is_loopback_http("http://localhost/x"));
+        assert!(is_loopback_http("http://[::1]:9/x"));
+        assert!(!is_loopback_http("http://10.0.0.1/x"));
+    }
+}
