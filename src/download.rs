@@ -61,6 +61,11 @@ pub fn fetch(
         .timeout_connect(Some(Duration::from_secs(30)))
         .timeout_recv_body(Some(Duration::from_secs(600)))
         .user_agent(concat!("squatguard/", env!("CARGO_PKG_VERSION")))
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                .build(),
+        )
         .build()
         .into();
     let response = agent
@@ -88,7 +93,13 @@ pub fn fetch(
     let mut buf = vec![0u8; 256 * 1024];
     loop {
         let n = reader.read(&mut buf).map_err(|e| {
-            if body.len() as u64 >= MAX_BYTES {
+            if let Some(expected) = total.filter(|t| (body.len() as u64) < *t) {
+                DownloadError::Truncated {
+                    url: url.into(),
+                    got: body.len() as u64,
+                    expected,
+                }
+            } else if body.len() as u64 >= MAX_BYTES {
                 DownloadError::TooLarge {
                     url: url.into(),
                     limit: MAX_BYTES / (1024 * 1024),

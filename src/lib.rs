@@ -7,6 +7,7 @@ pub mod advisory;
 pub mod check;
 pub mod cli;
 pub mod data;
+pub mod db;
 pub mod download;
 pub mod finding;
 pub mod manifest;

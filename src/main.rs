@@ -9,10 +9,12 @@ fn main() -> ExitCode {
     let stdout_is_terminal = stdout.is_terminal();
     let mut out = stdout.lock();
     let mut err = std::io::stderr();
+    let stderr_is_terminal = err.is_terminal();
     let io = Io {
         stdout: &mut out,
         stderr: &mut err,
         stdout_is_terminal,
+        stderr_is_terminal,
     };
     match cli::run(cli, io) {
         Ok(status) => ExitCode::from(status as u8),

@@ -53,10 +53,10 @@ const MAX_SUMMARY_CHARS: usize = 200;
 /// A source that could not be imported at all.
 #[derive(Debug, thiserror::Error)]
 pub enum OsvError {
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {error}", path.display())]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{origin}: not a readable zip archive: {message}")]
     Zip { origin: String, message: String },
@@ -146,7 +146,7 @@ pub fn import_dir(dir: &Path) -> Result<Import, OsvError> {
 fn collect_json(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), OsvError> {
     let io_err = |source| OsvError::Io {
         path: dir.to_path_buf(),
-        source,
+        error: source,
     };
     for entry in std::fs::read_dir(dir).map_err(io_err)? {
         let entry = entry.map_err(io_err)?;
@@ -223,7 +223,7 @@ pub fn import_zip_bytes(bytes: &[u8], origin: &str) -> Result<Import, OsvError> 
 pub fn import_zip_file(path: &Path) -> Result<Import, OsvError> {
     let bytes = std::fs::read(path).map_err(|source| OsvError::Io {
         path: path.to_path_buf(),
-        source,
+        error: source,
     })?;
     import_zip_bytes(&bytes, &path.display().to_string())
 }

@@ -2,27 +2,42 @@
 //!
 //! A report on every release is an error whatever the specifiers. A report on some releases:
 //! a pin (`==`) to a bad release is an error, specifiers that admit one (or none at all) are
-//! a warning, specifiers that exclude them all are clean.
+//! a warning, specifiers that exclude them all are clean. A name PyPI no longer has, after a
+//! report on some of its releases, existed only as malware: every release is treated as bad,
+//! since a later upload under the same name is just as bad.
 
 use super::at_dependency;
 use crate::advisory::{Advisory, Affected};
 use crate::finding::{Finding, Rule, Severity};
 use crate::manifest::Dependency;
 
-pub fn check(dep: &Dependency, advisories: &[Advisory]) -> Vec<Finding> {
+pub fn check(dep: &Dependency, advisories: &[Advisory], on_pypi: bool) -> Vec<Finding> {
     advisories
         .iter()
-        .filter_map(|adv| judge(dep, adv))
+        .filter_map(|adv| judge(dep, adv, on_pypi))
         .collect()
 }
 
-fn judge(dep: &Dependency, adv: &Advisory) -> Option<Finding> {
+fn judge(dep: &Dependency, adv: &Advisory, on_pypi: bool) -> Option<Finding> {
     let id = adv
         .id
         .as_deref()
         .map(|id| format!(" ({id})"))
         .unwrap_or_default();
+    let every_release = match adv.affected {
+        Affected::All => true,
+        Affected::Some(_) => !on_pypi,
+    };
     let (severity, message) = match &adv.affected {
+        some @ Affected::Some(_) if every_release => (
+            Severity::Error,
+            format!(
+                "`{}` is a known malicious package{id}: {} (reported releases: {}; PyPI removed the project, so every release is treated as malicious)",
+                dep.name,
+                adv.summary,
+                some.describe()
+            ),
+        ),
         Affected::All => (
             Severity::Error,
             format!(
@@ -65,7 +80,7 @@ fn judge(dep: &Dependency, adv: &Advisory) -> Option<Finding> {
     f.advisory = adv.id.clone();
     f.source = Some(adv.source.clone());
     f.help = Some(match &adv.affected {
-        Affected::All => format!("remove `{}`; if it was ever installed, treat the machine and its credentials as compromised", dep.name),
+        _ if every_release => format!("remove `{}`; if it was ever installed, treat the machine and its credentials as compromised", dep.name),
         some => format!("pin `{}` to a release outside {} and check installed environments", dep.name, some.describe()),
     });
     Some(f)

@@ -23,7 +23,8 @@ impl Engine<'_> {
     /// All findings about one dependency. Fails only when the data itself is corrupt.
     pub fn check(&self, dep: &Dependency) -> Result<Vec<Finding>, StoreError> {
         let advisories = self.data.advisories(&dep.name)?;
-        let mut out = known_malicious::check(dep, &advisories);
+        let on_pypi = self.data.names.contains(&dep.name);
+        let mut out = known_malicious::check(dep, &advisories, on_pypi);
         let proven_bad = out.iter().any(|f| f.severity == Severity::Error);
         if !proven_bad {
             let squat = typosquat::check(dep, self.popular, &self.typosquat);
