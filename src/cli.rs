@@ -1,13 +1,13 @@
 //! Command-line interface of `squatguard`: arguments, and `run`, which does one command and
 //! says which exit status it earned. `main` only prints errors and exits.
 
+use crate::audit;
 use crate::check::{self, CheckOptions};
 use crate::data::{self, Data};
 use crate::db;
 use crate::finding::Rule;
-use crate::popular::Popular;
 use crate::report::{self, Format};
-use crate::rules::{typosquat, Engine};
+use crate::rules::Engine;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -24,6 +24,9 @@ pub struct Cli {
 pub enum Command {
     /// Check dependency manifests (requirements files, pyproject.toml, setup.py, setup.cfg, Pipfile).
     Check(CheckArgs),
+    /// Screen a list of package names (one per line, optionally `name==version`), e.g. a whole
+    /// registry or a mirror's new names; prints one line per flagged name.
+    Audit(AuditArgs),
     /// List the rules with their codes, default severities and descriptions.
     Rules,
     /// Refresh or describe the data: PyPI's project names and the malicious-package feed.
@@ -73,6 +76,26 @@ pub struct CheckArgs {
     pub color: ColorChoice,
     #[command(flatten)]
     pub data: DataArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// File of names, or `-` for standard input [default: -].
+    pub input: Option<PathBuf>,
+    /// Run only these rules (typosquat, known-malicious, not-on-pypi; comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<Rule>,
+    /// Output format: a line per flagged name, or a JSON object per line.
+    #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+    pub format: AuditFormat,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Text,
+    Json,
 }
 
 /// Where the data lives and how old it may be.
@@ -141,6 +164,7 @@ pub fn run(cli: Cli, io: Io) -> anyhow::Result<Status> {
             }
             Ok(Status::Clean)
         }
+        Command::Audit(args) => run_audit(args, io),
         Command::Db(DbCommand::Update {
             osv,
             pypi_names,
@@ -148,6 +172,50 @@ pub fn run(cli: Cli, io: Io) -> anyhow::Result<Status> {
         }) => run_db_update(osv, pypi_names, &data, io),
         Command::Db(DbCommand::Status { data }) => run_db_status(&data, io),
     }
+}
+
+fn run_audit(args: AuditArgs, io: Io) -> anyhow::Result<Status> {
+    use anyhow::Context;
+    let text = match args.input.as_deref() {
+        None => read_stdin()?,
+        Some(p) if p.as_os_str() == "-" => read_stdin()?,
+        Some(p) => std::fs::read_to_string(p).with_context(|| format!("`{}`", p.display()))?,
+    };
+    let data = args.data.load(io.stderr)?;
+    let rules = audit::AuditRules::from_select(&args.select);
+    let hits = audit::audit(&text, &data, &rules).map_err(check::CheckError::from)?;
+    let mut out = std::io::BufWriter::new(io.stdout);
+    for hit in &hits {
+        match args.format {
+            AuditFormat::Text => writeln!(
+                out,
+                "{}: {}[{}]: {}",
+                hit.package, hit.severity, hit.rule, hit.message
+            )?,
+            AuditFormat::Json => {
+                serde_json::to_writer(&mut out, hit)?;
+                writeln!(out)?;
+            }
+        }
+    }
+    out.flush()?;
+    let errors = hits
+        .iter()
+        .any(|h| h.severity == crate::finding::Severity::Error);
+    Ok(if errors {
+        Status::Findings
+    } else {
+        Status::Clean
+    })
+}
+
+fn read_stdin() -> anyhow::Result<String> {
+    use std::io::Read;
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .map_err(|e| anyhow::anyhow!("reading standard input: {e}"))?;
+    Ok(s)
 }
 
 fn mib(bytes: u64) -> String {
@@ -289,11 +357,7 @@ fn run_db_status(args: &DataArgs, io: Io) -> anyhow::Result<Status> {
 
 fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
     let data = args.data.load(io.stderr)?;
-    let engine = Engine {
-        popular: Popular::embedded(),
-        data: &data,
-        typosquat: typosquat::Options::default(),
-    };
+    let engine = Engine { data: &data };
     let opts = CheckOptions {
         paths: args.paths,
         select: args.select,

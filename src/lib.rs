@@ -4,6 +4,7 @@
 //! hand findings to a printer in [`report`] and map the outcome to an exit status.
 
 pub mod advisory;
+pub mod audit;
 pub mod check;
 pub mod cli;
 pub mod data;
@@ -12,6 +13,7 @@ pub mod download;
 pub mod finding;
 pub mod manifest;
 pub mod name;
+pub mod name_risk;
 pub mod osv;
 pub mod popular;
 pub mod report;

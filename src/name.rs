@@ -5,6 +5,18 @@
 
 /// Normalises a project name as PEP 503 says. Idempotent.
 pub fn normalize(name: &str) -> String {
+    let name = name.trim();
+    let b = name.as_bytes();
+    // fast path: already normalised (lower-case ASCII, single `-` between parts)
+    if !b.is_empty()
+        && b.iter()
+            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-'
+        && !name.contains("--")
+    {
+        return name.to_owned();
+    }
     let mut out = String::with_capacity(name.len());
     let mut pending_sep = false;
     for ch in name.trim().chars() {

@@ -9,14 +9,11 @@ pub mod typosquat;
 use crate::data::Data;
 use crate::finding::{Finding, Rule, Severity};
 use crate::manifest::Dependency;
-use crate::popular::Popular;
 use crate::store::StoreError;
 
 /// Everything the rules need to know, built once per run.
 pub struct Engine<'a> {
-    pub popular: &'a Popular,
     pub data: &'a Data,
-    pub typosquat: typosquat::Options,
 }
 
 impl Engine<'_> {
@@ -27,7 +24,7 @@ impl Engine<'_> {
         let mut out = known_malicious::check(dep, &advisories, on_pypi);
         let proven_bad = out.iter().any(|f| f.severity == Severity::Error);
         if !proven_bad {
-            let squat = typosquat::check(dep, self.popular, &self.typosquat);
+            let squat = typosquat::check(dep);
             let target = squat.as_ref().and_then(|f| f.similar_to.clone());
             out.extend(squat);
             let date = self.data.names_date();

@@ -1,0 +1,167 @@
+//! `squatguard audit`: screen a list of package names (one per line, optionally `name==version`),
+//! as a registry or mirror screens new names and a security team screens an inventory.
+
+use crate::data::Data;
+use crate::finding::{Rule, Severity};
+use crate::name::normalize;
+use crate::name_risk::{self, Verdict};
+use crate::rules::typosquat;
+use crate::store::StoreError;
+use pep440_rs::Version;
+use serde::Serialize;
+use std::str::FromStr;
+
+/// One flagged name.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub package: String,
+    pub rule: Rule,
+    pub severity: Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similar_to: Option<String>,
+    pub message: String,
+}
+
+/// Which rules an audit runs.
+#[derive(Debug, Clone)]
+pub struct AuditRules {
+    pub typosquat: bool,
+    pub known_malicious: bool,
+    pub not_on_pypi: bool,
+}
+
+impl AuditRules {
+    pub fn from_select(select: &[Rule]) -> AuditRules {
+        let on = |r| select.is_empty() || select.contains(&r);
+        AuditRules {
+            typosquat: on(Rule::Typosquat),
+            known_malicious: on(Rule::KnownMalicious),
+            not_on_pypi: on(Rule::NotOnPypi),
+        }
+    }
+}
+
+/// Judges one input line; blank lines and `#` comments yield nothing.
+pub fn audit_line(line: &str, data: &Data, rules: &AuditRules) -> Result<Vec<Hit>, StoreError> {
+    let line = line.trim();
+    if line.is_empty() || line.starts_with('#') {
+        return Ok(Vec::new());
+    }
+    let (raw, version) = match line.split_once("==") {
+        Some((n, v)) => (n.trim(), Version::from_str(v.trim()).ok()),
+        None => (line, None),
+    };
+    let name = normalize(raw);
+    let mut hits = Vec::new();
+    if !crate::name::is_valid(raw) {
+        hits.push(Hit {
+            package: name,
+            rule: Rule::InvalidRequirement,
+            severity: Severity::Error,
+            similar_to: None,
+            message: format!("`{raw}` is not a valid package name"),
+        });
+        return Ok(hits);
+    }
+    // the name set is consulted only when a rule needs it: it is the costliest lookup here
+    let on_pypi = std::cell::OnceCell::new();
+    let on_pypi = || *on_pypi.get_or_init(|| data.names.contains(&name));
+    let mut proven_bad = false;
+    if rules.known_malicious {
+        for adv in data.advisories(&name)? {
+            // a project PyPI still has, reported for some releases only, is bad only at those
+            let every_release =
+                matches!(adv.affected, crate::advisory::Affected::All) || !on_pypi();
+            let bad = every_release || version.as_ref().is_some_and(|v| adv.affected.contains(v));
+            if bad {
+                proven_bad = true;
+                let id = adv
+                    .id
+                    .as_deref()
+                    .map(|i| format!(" ({i})"))
+                    .unwrap_or_default();
+                let shown = match &version {
+                    Some(v) => format!("{raw}=={v}"),
+                    None => raw.to_owned(),
+                };
+                hits.push(Hit {
+                    package: name.clone(),
+                    rule: Rule::KnownMalicious,
+                    severity: Severity::Error,
+                    similar_to: None,
+                    message: format!("`{shown}` is reported as malicious{id}: {}", adv.summary),
+                });
+            }
+        }
+    }
+    if proven_bad {
+        return Ok(hits);
+    }
+    let verdict = if rules.typosquat || rules.not_on_pypi {
+        name_risk::assess(&name)
+    } else {
+        Verdict::Clear
+    };
+    let target = match &verdict {
+        Verdict::Squat(a) => Some(a.target),
+        _ => None,
+    };
+    if let (true, Verdict::Squat(a)) = (rules.typosquat, &verdict) {
+        hits.push(Hit {
+            package: name.clone(),
+            rule: Rule::Typosquat,
+            severity: a.severity,
+            similar_to: Some(a.target.to_owned()),
+            message: typosquat::message(raw, a),
+        });
+    }
+    if rules.not_on_pypi && !on_pypi() {
+        hits.push(Hit {
+            package: name.clone(),
+            rule: Rule::NotOnPypi,
+            severity: if target.is_some() {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            similar_to: target.map(str::to_owned),
+            message: format!(
+                "`{raw}` is not on PyPI (name snapshot of {})",
+                data.names_date()
+            ),
+        });
+    }
+    Ok(hits)
+}
+
+/// Audits every line, on all cores, keeping the input order.
+pub fn audit(text: &str, data: &Data, rules: &AuditRules) -> Result<Vec<Hit>, StoreError> {
+    let lines: Vec<&str> = text.lines().collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let chunk = lines.len().div_ceil(threads).max(1);
+    let results: Vec<Result<Vec<Hit>, StoreError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = lines
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    let mut out = Vec::new();
+                    for line in part {
+                        out.extend(audit_line(line, data, rules)?);
+                    }
+                    Ok(out)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("audit worker does not panic"))
+            .collect()
+    });
+    let mut all = Vec::new();
+    for r in results {
+        all.extend(r?);
+    }
+    Ok(all)
+}

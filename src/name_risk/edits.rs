@@ -1,0 +1,337 @@
+//! How one name differs from another: the kind of typo, keyboard and visual neighbours, and the
+//! guards for legitimate near-names (digit-only differences, namespace families).
+
+/// How a name was mistyped, relative to the name it imitates (both without separators).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Edit {
+    /// Two adjacent characters swapped: `reqeusts`.
+    Swapped,
+    /// A character doubled: `requestss`, `reequests`.
+    Repeated,
+    /// A character left out inside the name: `reqests`.
+    Omitted,
+    /// The last character left out: `request`.
+    OmittedEnd,
+    /// The first character left out: `equests`.
+    OmittedStart,
+    /// A character added inside the name, next to a key it neighbours: `reqwuests`.
+    InsertedAdjacent,
+    /// A character added inside the name, far from its neighbours on the keyboard.
+    InsertedFar,
+    /// A character added at the end, next to the last one on the keyboard.
+    InsertedEndAdjacent,
+    InsertedEndFar,
+    InsertedStartAdjacent,
+    InsertedStartFar,
+    /// A character replaced by its keyboard neighbour: `requezts`.
+    SubstitutedAdjacent,
+    /// A character replaced by one far from it on the keyboard.
+    SubstitutedFar,
+    /// A character replaced by one that looks like it: `1`/`l`/`i`, `0`/`o`.
+    SubstitutedVisual,
+    /// Only separators differ: `python-dateutil` as `pythondateutil`.
+    Separators,
+    /// Letters that look alike in most fonts: `rn` for `m`, `vv` for `w`.
+    Homoglyph,
+    /// The same words in another order: `dateutil-python`.
+    ReorderedWords,
+    /// Only digits differ (`cuda11x`/`cuda12x`): a version family, not a typo.
+    Digits,
+    /// Not one typo apart.
+    Other,
+}
+
+impl Edit {
+    /// What happened, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Edit::Swapped => "two adjacent characters swapped",
+            Edit::Repeated => "a character doubled",
+            Edit::Omitted | Edit::OmittedEnd | Edit::OmittedStart => "a character left out",
+            Edit::InsertedAdjacent | Edit::InsertedEndAdjacent | Edit::InsertedStartAdjacent => {
+                "a neighbouring key hit as well"
+            }
+            Edit::InsertedFar | Edit::InsertedEndFar | Edit::InsertedStartFar => {
+                "a character added"
+            }
+            Edit::SubstitutedAdjacent => "a neighbouring key hit instead",
+            Edit::SubstitutedFar => "a character replaced",
+            Edit::SubstitutedVisual | Edit::Homoglyph => "look-alike characters",
+            Edit::Separators => "separators changed",
+            Edit::ReorderedWords => "the words reordered",
+            Edit::Digits => "digits changed",
+            Edit::Other => "a different name",
+        }
+    }
+}
+
+const ROWS: [&str; 4] = ["1234567890-=", "qwertyuiop[", "asdfghjkl;", "zxcvbnm,./"];
+
+fn key_pos(c: char) -> Option<(f32, f32)> {
+    ROWS.iter().enumerate().find_map(|(r, row)| {
+        row.find(c)
+            .map(|col| (r as f32, col as f32 + 0.5 * r as f32))
+    })
+}
+
+/// True when two keys touch on a QWERTY keyboard (rows are staggered by half a key).
+pub fn adjacent(a: char, b: char) -> bool {
+    match (key_pos(a), key_pos(b)) {
+        (Some((r1, c1)), Some((r2, c2))) => {
+            a != b && (r1 - r2).abs() <= 1.0 && (c1 - c2).abs() <= 1.0
+        }
+        _ => false,
+    }
+}
+
+/// Characters that look alike in most fonts.
+pub fn visually_confusable(a: char, b: char) -> bool {
+    const PAIRS: &[(char, char)] = &[
+        ('1', 'l'),
+        ('1', 'i'),
+        ('l', 'i'),
+        ('0', 'o'),
+        ('5', 's'),
+        ('2', 'z'),
+        ('9', 'g'),
+        ('9', 'q'),
+        ('3', 'e'),
+        ('4', 'a'),
+        ('u', 'v'),
+    ];
+    PAIRS
+        .iter()
+        .any(|&(x, y)| (a, b) == (x, y) || (a, b) == (y, x))
+}
+
+/// A name with look-alike characters folded (`rn`→`m`, `vv`→`w`, `1`/`i`→`l`, `0`→`o`), as
+/// PyPI's "ultranormalize" does, so that homoglyph squats collide with their target.
+pub fn skeleton(squashed: &str) -> String {
+    let b = squashed.as_bytes();
+    let mut out = String::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let pair = b.get(i..i + 2);
+        if pair == Some(b"rn") {
+            out.push('m');
+            i += 2;
+            continue;
+        }
+        if pair == Some(b"vv") {
+            out.push('w');
+            i += 2;
+            continue;
+        }
+        let c = squashed[i..].chars().next().unwrap_or(' ');
+        out.push(match c {
+            '1' | 'i' => 'l',
+            '0' => 'o',
+            c => c,
+        });
+        i += c.len_utf8();
+    }
+    out
+}
+
+/// The name without separators.
+pub fn squash(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    out.extend(name.chars().filter(|c| !matches!(c, '-' | '_' | '.')));
+    out
+}
+
+/// The words of a name sorted, joined by `-`, for names of 2 to 4 words; else None.
+pub fn sorted_words(name: &str) -> Option<String> {
+    let mut words: Vec<&str> = name.split('-').filter(|w| !w.is_empty()).collect();
+    if !(2..=4).contains(&words.len()) {
+        return None;
+    }
+    words.sort_unstable();
+    Some(words.join("-"))
+}
+
+/// True when two equal-length names differ only where both have digits.
+pub fn digits_only_difference(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a != b
+        && a.bytes()
+            .zip(b.bytes())
+            .all(|(x, y)| x == y || (x.is_ascii_digit() && y.is_ascii_digit()))
+}
+
+/// Namespace prefixes whose members legitimately differ by a character or two.
+const FAMILIES: &[&str] = &[
+    "types-",
+    "django-",
+    "flask-",
+    "pytest-",
+    "flake8-",
+    "sphinx-",
+    "sphinxcontrib-",
+    "mypy-boto3-",
+    "google-cloud-",
+    "azure-",
+    "aws-cdk-",
+    "jupyterlab-",
+    "opentelemetry-",
+    "apache-airflow-providers-",
+    "dbt-",
+    "pyobjc-framework-",
+    "llama-index-",
+    "langchain-",
+    "backports-",
+    "oslo-",
+    "types-aiobotocore-",
+    "botocore-",
+    "napari-",
+    "plone-",
+    "zope-",
+    "collective-",
+    "odoo-",
+    "ckanext-",
+    "nvidia-",
+];
+
+/// The namespace family a normalised name belongs to.
+pub fn family(name: &str) -> Option<&'static str> {
+    FAMILIES
+        .iter()
+        .copied()
+        .find(|f| name.starts_with(f) && name.len() > f.len())
+}
+
+/// Optimal string alignment distance (Damerau-Levenshtein without repeated edits of one
+/// substring), with an early exit once it exceeds `max`.
+pub fn osa_within(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    let d = strsim::osa_distance(
+        std::str::from_utf8(a).unwrap_or_default(),
+        std::str::from_utf8(b).unwrap_or_default(),
+    );
+    (d <= max).then_some(d)
+}
+
+/// Classifies a one-edit difference between `name` and `target` (both without separators).
+pub fn classify(name: &str, target: &str) -> Edit {
+    let a: Vec<char> = name.chars().collect();
+    let b: Vec<char> = target.chars().collect();
+    if a == b {
+        return Edit::Separators;
+    }
+    if a.len() == b.len() {
+        let diffs: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+        return match diffs.as_slice() {
+            [i, j] if *j == i + 1 && a[*i] == b[*j] && a[*j] == b[*i] => Edit::Swapped,
+            [i] => {
+                let (x, y) = (a[*i], b[*i]);
+                if x.is_ascii_digit() && y.is_ascii_digit() {
+                    Edit::Digits
+                } else if visually_confusable(x, y) {
+                    Edit::SubstitutedVisual
+                } else if adjacent(x, y) {
+                    Edit::SubstitutedAdjacent
+                } else {
+                    Edit::SubstitutedFar
+                }
+            }
+            _ => Edit::Other,
+        };
+    }
+    if a.len() == b.len() + 1 {
+        // inserted a[i]
+        let i = (0..b.len()).find(|&i| a[i] != b[i]).unwrap_or(b.len());
+        if a[i + 1..] != b[i..] {
+            return Edit::Other;
+        }
+        let x = a[i];
+        if (i > 0 && a[i - 1] == x) || (i + 1 < a.len() && a[i + 1] == x) {
+            return Edit::Repeated;
+        }
+        let near = [i.checked_sub(1), Some(i)]
+            .into_iter()
+            .flatten()
+            .filter_map(|j| b.get(j))
+            .any(|&y| adjacent(x, y));
+        return match (i, i == b.len(), near) {
+            (0, _, true) => Edit::InsertedStartAdjacent,
+            (0, _, false) => Edit::InsertedStartFar,
+            (_, true, true) => Edit::InsertedEndAdjacent,
+            (_, true, false) => Edit::InsertedEndFar,
+            (_, false, true) => Edit::InsertedAdjacent,
+            (_, false, false) => Edit::InsertedFar,
+        };
+    }
+    if a.len() + 1 == b.len() {
+        let i = (0..a.len()).find(|&i| a[i] != b[i]).unwrap_or(a.len());
+        if a[i..] != b[i + 1..] {
+            return Edit::Other;
+        }
+        return if i == a.len() {
+            Edit::OmittedEnd
+        } else if i == 0 {
+            Edit::OmittedStart
+        } else {
+            Edit::Omitted
+        };
+    }
+    Edit::Other
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_typo_class() {
+        assert_eq!(classify("reqeusts", "requests"), Edit::Swapped);
+        assert_eq!(classify("requestss", "requests"), Edit::Repeated);
+        assert_eq!(classify("reequests", "requests"), Edit::Repeated);
+        assert_eq!(classify("reqests", "requests"), Edit::Omitted);
+        assert_eq!(classify("request", "requests"), Edit::OmittedEnd);
+        assert_eq!(classify("equests", "requests"), Edit::OmittedStart);
+        assert_eq!(classify("reqwuests", "requests"), Edit::InsertedAdjacent);
+        assert_eq!(classify("reqmuests", "requests"), Edit::InsertedFar);
+        assert_eq!(classify("requestsa", "requests"), Edit::InsertedEndAdjacent);
+        assert_eq!(classify("requestsp", "requests"), Edit::InsertedEndFar);
+        assert_eq!(
+            classify("erequests", "requests"),
+            Edit::InsertedStartAdjacent
+        );
+        assert_eq!(classify("prequests", "requests"), Edit::InsertedStartFar);
+        assert_eq!(classify("requezts", "requests"), Edit::SubstitutedAdjacent);
+        assert_eq!(classify("requlsts", "requests"), Edit::SubstitutedFar);
+        assert_eq!(classify("dj4ngo", "django"), Edit::SubstitutedVisual);
+        assert_eq!(classify("cuda11x", "cuda12x"), Edit::Digits);
+        assert_eq!(
+            classify("pythondateutil", "pythondateutil"),
+            Edit::Separators
+        );
+        assert_eq!(classify("abcdef", "badcfe"), Edit::Other);
+    }
+
+    #[test]
+    fn keyboard_and_looks() {
+        assert!(
+            adjacent('q', 'w') && adjacent('g', 'h') && adjacent('i', '9') && adjacent('n', 'b')
+        );
+        assert!(!adjacent('q', 'p') && !adjacent('a', 'a'));
+        assert!(visually_confusable('1', 'l') && visually_confusable('o', '0'));
+        assert_eq!(skeleton("rnatplot1ib"), skeleton("matplotlib"));
+        assert_eq!(skeleton("vvheel"), skeleton("wheel"));
+    }
+
+    #[test]
+    fn guards() {
+        assert!(digits_only_difference("cuda11x", "cuda12x"));
+        assert!(!digits_only_difference("boto3", "boto"));
+        assert_eq!(family("types-requests"), Some("types-"));
+        assert_eq!(family("types-"), None);
+        assert_eq!(
+            sorted_words("dateutil-python"),
+            sorted_words("python-dateutil")
+        );
+        assert_eq!(sorted_words("requests"), None);
+    }
+}

@@ -1,0 +1,360 @@
+//! The typosquat index: popular names prepared so that every popular name one typo away from a
+//! given name is found with a handful of hash probes, read in place from the binary (no start-up
+//! cost, whatever the corpus size).
+//!
+//! Keys, each hashed with a tag byte so kinds never mix:
+//! - `D` + a popular name without separators, and every string one deletion away from it: two
+//!   names one edit apart share one of these (symmetric-delete search);
+//! - `H` + its look-alike skeleton (`rn`→`m`, `1`→`l`, ...), for homoglyph squats;
+//! - `W` + its words sorted, for reordered words.
+//!
+//! A probe can return names that are not one typo away (hash collisions, or two deletions that
+//! meet): callers verify every candidate.
+//!
+//! ```text
+//! file     = magic header bigram targets slots offsets postings names
+//! magic    = "SGTX" 0x01
+//! header   = n_targets n_slots n_postings names_len          (u32 LE each)
+//! bigram   = 38 x 38 f32 LE: log P(next | prev) over all PyPI names, `^`/`$` for the ends
+//! filter   = 2^22 bits (u64 LE words): a bit per key hash, checked before the table so that
+//!            the many probes that find nothing stay in the CPU cache
+//! targets  = n_targets x (rank u32, name offset u32, name length u32)
+//! slots    = n_slots x u32: 0 empty, else the key's fingerprint (high half of its hash, never 0)
+//! values   = n_slots x u32: with the top bit set, the one target id; else where the slot's
+//!            posting list starts in `postings`
+//! postings = u32s: count, then that many target ids (keys shared by several targets)
+//! ```
+
+use super::edits::{skeleton, sorted_words, squash};
+use std::collections::HashMap;
+
+const MAGIC: &[u8; 5] = b"SGTX\x01";
+/// Symbols of the bigram model: `^`, `$`, a-z, 0-9.
+pub const SYMBOLS: usize = 38;
+
+/// Names squatted although they are not PyPI packages (the language itself), stored with
+/// rank [`BRAND_RANK`] and scored as the most popular name.
+pub const BRANDS: &[&str] = &["python"];
+pub const BRAND_RANK: u32 = 0;
+
+/// Key tags.
+pub const TAG_DELETE: u8 = b'D';
+pub const TAG_HOMOGLYPH: u8 = b'H';
+pub const TAG_WORDS: u8 = b'W';
+
+/// The embedded index (built by `examples/gen-typo-index.rs`; `tests/data.rs` checks it is
+/// up to date with `data/popular.tsv` and `data/pypi-names.sgdb`).
+const EMBEDDED: &[u8] = include_bytes!("../../data/typo-index.bin");
+
+/// FNV-1a, 64-bit: short keys, no allocation, stable across builds and platforms.
+pub fn key_hash(tag: u8, key: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in std::iter::once(&tag).chain(key) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// The slot a hash starts probing at, and the fingerprint stored there.
+fn slot_and_fingerprint(h: u64, n_slots: usize) -> (usize, u32) {
+    ((h % n_slots as u64) as usize, ((h >> 32) as u32) | 1)
+}
+
+const DIRECT: u32 = 1 << 31;
+const FILTER_BITS: usize = 1 << 22;
+
+fn filter_bit(h: u64) -> usize {
+    ((h >> 40) as usize) & (FILTER_BITS - 1)
+}
+
+/// Symbol index for the bigram model.
+pub fn symbol(c: u8) -> Option<usize> {
+    match c {
+        b'^' => Some(0),
+        b'$' => Some(1),
+        b'a'..=b'z' => Some(2 + (c - b'a') as usize),
+        b'0'..=b'9' => Some(28 + (c - b'0') as usize),
+        _ => None,
+    }
+}
+
+/// A read-only view of an index file.
+pub struct TypoIndex<'a> {
+    bytes: &'a [u8],
+    n_targets: usize,
+    n_slots: usize,
+    bigram_at: usize,
+    filter_at: usize,
+    targets_at: usize,
+    slots_at: usize,
+    offsets_at: usize,
+    postings_at: usize,
+    names_at: usize,
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
+}
+
+impl<'a> TypoIndex<'a> {
+    /// The index compiled into the binary.
+    pub fn embedded() -> TypoIndex<'static> {
+        TypoIndex::new(EMBEDDED).expect("data/typo-index.bin is valid")
+    }
+
+    /// Checks the layout and wraps the bytes.
+    pub fn new(bytes: &'a [u8]) -> Result<TypoIndex<'a>, String> {
+        if !bytes.starts_with(MAGIC) || bytes.len() < MAGIC.len() + 16 {
+            return Err("not a squatguard typo index".into());
+        }
+        let h = MAGIC.len();
+        let n_targets = u32_at(bytes, h) as usize;
+        let n_slots = u32_at(bytes, h + 4) as usize;
+        let n_postings = u32_at(bytes, h + 8) as usize;
+        let names_len = u32_at(bytes, h + 12) as usize;
+        let bigram_at = h + 16;
+        let filter_at = bigram_at + SYMBOLS * SYMBOLS * 4;
+        let targets_at = filter_at + FILTER_BITS / 8;
+        let slots_at = targets_at + n_targets * 12;
+        let offsets_at = slots_at + n_slots * 4;
+        let postings_at = offsets_at + n_slots * 4;
+        let names_at = postings_at + n_postings * 4;
+        if names_at + names_len != bytes.len() || n_slots == 0 {
+            return Err("typo index has a bad layout".into());
+        }
+        Ok(TypoIndex {
+            bytes,
+            n_targets,
+            n_slots,
+            bigram_at,
+            filter_at,
+            targets_at,
+            slots_at,
+            offsets_at,
+            postings_at,
+            names_at,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.n_targets
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.n_targets == 0
+    }
+
+    /// Rank and name of target `id`.
+    pub fn target(&self, id: u32) -> (u32, &'a str) {
+        let at = self.targets_at + id as usize * 12;
+        let rank = u32_at(self.bytes, at);
+        let off = self.names_at + u32_at(self.bytes, at + 4) as usize;
+        let len = u32_at(self.bytes, at + 8) as usize;
+        let name = std::str::from_utf8(&self.bytes[off..off + len]).unwrap_or("");
+        (rank, name)
+    }
+
+    /// Target ids stored under a key (possibly with others that share its hash).
+    pub fn probe(&self, tag: u8, key: &[u8], mut f: impl FnMut(u32)) {
+        let h = key_hash(tag, key);
+        let bit = filter_bit(h);
+        if self.bytes[self.filter_at + bit / 8] & (1 << (bit % 8)) == 0 {
+            return;
+        }
+        let (mut i, fp) = slot_and_fingerprint(h, self.n_slots);
+        loop {
+            let slot = u32_at(self.bytes, self.slots_at + i * 4);
+            if slot == 0 {
+                return;
+            }
+            if slot == fp {
+                // a fingerprint can be shared by another key: keep probing after it
+                let value = u32_at(self.bytes, self.offsets_at + i * 4);
+                if value & DIRECT != 0 {
+                    f(value & !DIRECT);
+                } else {
+                    let mut at = self.postings_at + value as usize * 4;
+                    let count = u32_at(self.bytes, at);
+                    for _ in 0..count {
+                        at += 4;
+                        f(u32_at(self.bytes, at));
+                    }
+                }
+            }
+            i += 1;
+            if i == self.n_slots {
+                i = 0;
+            }
+        }
+    }
+
+    /// log P(b | a) in the bigram model over PyPI names.
+    pub fn bigram(&self, a: usize, b: usize) -> f32 {
+        let at = self.bigram_at + (a * SYMBOLS + b) * 4;
+        f32::from_le_bytes(self.bytes[at..at + 4].try_into().expect("4 bytes"))
+    }
+
+    /// log-probability of a name (without separators) under the bigram model.
+    pub fn log_prob(&self, squashed: &str) -> f32 {
+        let mut prev = 0;
+        let mut total = 0.0;
+        for c in squashed.bytes().chain(std::iter::once(b'$')) {
+            let Some(s) = symbol(c) else { continue };
+            total += self.bigram(prev, s);
+            prev = s;
+        }
+        total
+    }
+}
+
+/// Builds an index file from popular names (`(rank, normalised name)`) and a stream of every
+/// PyPI name for the bigram model.
+pub fn build<'n>(popular: &[(u32, String)], all_names: impl Iterator<Item = &'n str>) -> Vec<u8> {
+    // bigram model: (count + 0.5) / (count of the first symbol + 20), as the tuning used
+    let mut bigrams = vec![0u64; SYMBOLS * SYMBOLS];
+    let mut unigrams = vec![0u64; SYMBOLS];
+    for name in all_names {
+        let mut prev = 0;
+        for c in squash(name).bytes().chain(std::iter::once(b'$')) {
+            let Some(s) = symbol(c) else { continue };
+            bigrams[prev * SYMBOLS + s] += 1;
+            unigrams[prev] += 1;
+            prev = s;
+        }
+    }
+    let mut keys: HashMap<u64, Vec<u32>> = HashMap::new();
+    let mut add = |tag: u8, key: &str, id: u32| {
+        let list = keys.entry(key_hash(tag, key.as_bytes())).or_default();
+        if list.last() != Some(&id) {
+            list.push(id);
+        }
+    };
+    for (id, (_, name)) in popular.iter().enumerate() {
+        let id = id as u32;
+        let sq = squash(name);
+        add(TAG_DELETE, &sq, id);
+        for (i, c) in sq.char_indices() {
+            let mut v = String::with_capacity(sq.len());
+            v.push_str(&sq[..i]);
+            v.push_str(&sq[i + c.len_utf8()..]);
+            add(TAG_DELETE, &v, id);
+        }
+        add(TAG_HOMOGLYPH, &skeleton(&sq), id);
+        if let Some(words) = sorted_words(name) {
+            add(TAG_WORDS, &words, id);
+        }
+    }
+    // two thirds full: short probe sequences, a small file
+    let n_slots = (keys.len() * 3 / 2).max(16);
+    let mut slots = vec![0u32; n_slots];
+    let mut offsets = vec![0u32; n_slots];
+    let mut postings: Vec<u32> = Vec::new();
+    let mut entries: Vec<(u64, Vec<u32>)> = keys.into_iter().collect();
+    entries.sort_unstable();
+    let mut filter = vec![0u8; FILTER_BITS / 8];
+    for (h, _) in &entries {
+        let bit = filter_bit(*h);
+        filter[bit / 8] |= 1 << (bit % 8);
+    }
+    for (h, ids) in entries {
+        let (mut i, fp) = slot_and_fingerprint(h, n_slots);
+        while slots[i] != 0 {
+            i = (i + 1) % n_slots;
+        }
+        slots[i] = fp;
+        if let [only] = ids.as_slice() {
+            offsets[i] = only | DIRECT;
+        } else {
+            offsets[i] = postings.len() as u32;
+            postings.push(ids.len() as u32);
+            postings.extend(ids);
+        }
+    }
+    let mut names = Vec::new();
+    let mut targets = Vec::with_capacity(popular.len() * 12);
+    for (rank, name) in popular {
+        targets.extend_from_slice(&rank.to_le_bytes());
+        targets.extend_from_slice(&(names.len() as u32).to_le_bytes());
+        targets.extend_from_slice(&(name.len() as u32).to_le_bytes());
+        names.extend_from_slice(name.as_bytes());
+    }
+    let mut out = Vec::new();
+    out.extend_from_slice(MAGIC);
+    for n in [popular.len(), n_slots, postings.len(), names.len()] {
+        out.extend_from_slice(&(n as u32).to_le_bytes());
+    }
+    for a in 0..SYMBOLS {
+        for b in 0..SYMBOLS {
+            let p =
+                ((bigrams[a * SYMBOLS + b] as f64 + 0.5) / (unigrams[a] as f64 + 20.0)).ln() as f32;
+            out.extend_from_slice(&p.to_le_bytes());
+        }
+    }
+    out.extend_from_slice(&filter);
+    out.extend_from_slice(&targets);
+    for s in &slots {
+        out.extend_from_slice(&s.to_le_bytes());
+    }
+    for o in &offsets {
+        out.extend_from_slice(&o.to_le_bytes());
+    }
+    for p in &postings {
+        out.extend_from_slice(&p.to_le_bytes());
+    }
+    out.extend_from_slice(&names);
+    out
+}
+
+/// The index as built from the data files in the repository (for the generator and the
+/// staleness test).
+pub fn build_embedded_inputs() -> Vec<u8> {
+    let mut popular: Vec<(u32, String)> = crate::popular::Popular::embedded()
+        .top(u32::MAX)
+        .map(|(r, n)| (r, n.to_owned()))
+        .collect();
+    // names everyone types but that are not packages: squatters register their typos too
+    popular.extend(BRANDS.iter().map(|b| (BRAND_RANK, (*b).to_owned())));
+    let names = crate::store::NameSet::embedded();
+    let mut all = Vec::with_capacity(names.len());
+    names.for_each(|n| all.push(n.to_owned()));
+    build(&popular, all.iter().map(String::as_str))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_and_probe() {
+        let popular = vec![
+            (1, "requests".to_owned()),
+            (2, "python-dateutil".to_owned()),
+            (3, "matplotlib".to_owned()),
+        ];
+        let bytes = build(&popular, ["requests", "flask", "django"].into_iter());
+        let idx = TypoIndex::new(&bytes).unwrap();
+        assert_eq!(idx.len(), 3);
+        assert_eq!(idx.target(1), (2, "python-dateutil"));
+        let mut hits = Vec::new();
+        idx.probe(TAG_DELETE, b"reqests", |id| hits.push(id));
+        assert_eq!(hits, [0]);
+        hits.clear();
+        idx.probe(TAG_HOMOGLYPH, skeleton("rnatplot1ib").as_bytes(), |id| {
+            hits.push(id)
+        });
+        assert_eq!(hits, [2]);
+        hits.clear();
+        idx.probe(
+            TAG_WORDS,
+            sorted_words("dateutil-python").unwrap().as_bytes(),
+            |id| hits.push(id),
+        );
+        assert_eq!(hits, [1]);
+        hits.clear();
+        idx.probe(TAG_DELETE, b"nothing-here", |id| hits.push(id));
+        assert!(hits.is_empty());
+        assert!(idx.log_prob("requests") > idx.log_prob("rqxzests"));
+        assert!(TypoIndex::new(&bytes[..bytes.len() - 1]).is_err());
+    }
+}

@@ -1,0 +1,50 @@
+//! Property tests: normalisation is idempotent and no input makes a parser or the name engine
+//! panic.
+
+use proptest::prelude::*;
+use squatguard::manifest::{self, ManifestKind};
+use squatguard::name::normalize;
+use squatguard::name_risk::{assess, Verdict};
+use squatguard::source::SourceFile;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    #[test]
+    fn normalisation_is_idempotent(name in "[A-Za-z0-9._-]{0,40}") {
+        let once = normalize(&name);
+        prop_assert_eq!(normalize(&once), once.clone());
+        prop_assert!(!once.contains("--") && !once.contains('_') && !once.contains('.'));
+    }
+
+    #[test]
+    fn name_engine_never_panics(name in "\\PC{0,60}") {
+        let _ = assess(&normalize(&name));
+    }
+
+    #[test]
+    fn a_doubled_letter_in_a_long_top_name_is_caught(i in 0usize..10_000, pos in 1usize..30) {
+        let eligible: Vec<&str> = squatguard::popular::Popular::embedded()
+            .top(1000)
+            .map(|(_, n)| n)
+            .filter(|n| n.len() >= 8 && n.chars().all(|c| c.is_ascii_lowercase()))
+            .collect();
+        let target = eligible[i % eligible.len()];
+        let mut chars: Vec<char> = target.chars().collect();
+        let p = 1 + pos % (chars.len() - 2);
+        chars.insert(p, chars[p]);
+        let typo: String = chars.into_iter().collect();
+        match assess(&typo) {
+            Verdict::Squat(a) => prop_assert!(a.severity >= squatguard::finding::Severity::Warning),
+            Verdict::Popular(_) => {} // the typo is itself another popular name
+            Verdict::Clear => prop_assert!(false, "{typo} (from {target}) was not flagged"),
+        }
+    }
+
+    #[test]
+    fn parsers_never_panic(text in "[ -~\\n\\r\\t\u{feff}é]{0,300}", kind in 0usize..5) {
+        let kinds = [ManifestKind::Requirements, ManifestKind::Pyproject, ManifestKind::SetupPy, ManifestKind::SetupCfg, ManifestKind::Pipfile];
+        let src = SourceFile::new("prop", text);
+        let _ = manifest::parse(&src, kinds[kind]);
+    }
+}
