@@ -9,6 +9,7 @@ pub mod typosquat;
 use crate::data::Data;
 use crate::finding::{Finding, Rule, Severity};
 use crate::manifest::Dependency;
+use crate::name_risk::{self, Verdict};
 use crate::store::StoreError;
 
 /// Everything the rules need to know, built once per run.
@@ -20,20 +21,17 @@ impl Engine<'_> {
     /// All findings about one dependency. Fails only when the data itself is corrupt.
     pub fn check(&self, dep: &Dependency) -> Result<Vec<Finding>, StoreError> {
         let advisories = self.data.advisories(&dep.name)?;
-        let on_pypi = self.data.names.contains(&dep.name);
+        let verdict = name_risk::assess(&dep.name);
+        // popular names are on PyPI: the name set (the costlier lookup) is not needed for them
+        let on_pypi = matches!(verdict, Verdict::Popular(_)) || self.data.names.contains(&dep.name);
         let mut out = known_malicious::check(dep, &advisories, on_pypi);
         let proven_bad = out.iter().any(|f| f.severity == Severity::Error);
         if !proven_bad {
-            let squat = typosquat::check(dep);
+            let squat = typosquat::check(dep, &verdict);
             let target = squat.as_ref().and_then(|f| f.similar_to.clone());
             out.extend(squat);
             let date = self.data.names_date();
-            out.extend(not_on_pypi::check(
-                dep,
-                &self.data.names,
-                date,
-                target.as_deref(),
-            ));
+            out.extend(not_on_pypi::check(dep, on_pypi, date, target.as_deref()));
         }
         out.extend(direct_url::check(dep));
         Ok(out)

@@ -8,15 +8,14 @@
 use super::at_dependency;
 use crate::finding::{Finding, Rule, Severity};
 use crate::manifest::Dependency;
-use crate::store::NameSet;
 
 pub fn check(
     dep: &Dependency,
-    names: &NameSet,
+    on_pypi: bool,
     snapshot_date: &str,
     imitates: Option<&str>,
 ) -> Option<Finding> {
-    if !dep.source.is_registry() || dep.private_index || names.contains(&dep.name) {
+    if !dep.source.is_registry() || dep.private_index || on_pypi {
         return None;
     }
     let mut message = format!(

@@ -4,7 +4,7 @@
 use super::at_dependency;
 use crate::finding::{Finding, Rule};
 use crate::manifest::Dependency;
-use crate::name_risk::{self, Assessment, Verdict};
+use crate::name_risk::{Assessment, Verdict};
 
 /// The message for a squat of `target`, shared by `check` and `audit`.
 pub fn message(raw_name: &str, a: &Assessment) -> String {
@@ -20,11 +20,11 @@ pub fn message(raw_name: &str, a: &Assessment) -> String {
     )
 }
 
-pub fn check(dep: &Dependency) -> Option<Finding> {
-    let Verdict::Squat(a) = name_risk::assess(&dep.name) else {
+pub fn check(dep: &Dependency, verdict: &Verdict) -> Option<Finding> {
+    let Verdict::Squat(a) = verdict else {
         return None;
     };
-    let mut f = at_dependency(dep, Rule::Typosquat, message(&dep.raw_name, &a))
+    let mut f = at_dependency(dep, Rule::Typosquat, message(&dep.raw_name, a))
         .with_severity(a.severity)
         .with_help(format!("did you mean `{}`?", a.target));
     f.similar_to = Some(a.target.to_owned());
