@@ -1,8 +1,10 @@
 //! Printers: one finding type, many formats. Each writes the requested report to the writer it
 //! is given (stdout in the binary) and nothing else.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use crate::check::CheckReport;
 use std::io::{self, Write};
@@ -14,6 +16,10 @@ pub enum Format {
     Human,
     /// One JSON document: `{"version": 1, "findings": [...], "summary": {...}}`.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF consumers.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=...,line=...::...`): annotations.
+    Github,
 }
 
 /// Writes `report` in `format`.
@@ -26,5 +32,7 @@ pub fn write(
     match format {
         Format::Human => human::write(report, out, color),
         Format::Json => json::write(report, out),
+        Format::Sarif => sarif::write(report, out),
+        Format::Github => github::write(report, out),
     }
 }
