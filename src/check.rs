@@ -16,6 +16,8 @@ pub struct CheckOptions {
     pub select: Vec<Rule>,
     /// Never these rules.
     pub ignore: Vec<Rule>,
+    /// Private packages, severities, allow entries.
+    pub config: crate::config::Config,
 }
 
 impl CheckOptions {
@@ -122,6 +124,7 @@ pub fn check(opts: &CheckOptions, engine: &Engine) -> Result<CheckReport, CheckE
             targets.push((clean(&root), true));
         }
     }
+    let explicit_files = targets.iter().any(|(_, explicit)| *explicit);
     let mut report = CheckReport::default();
     let mut seen_files = HashSet::new();
     let mut deps: Vec<Dependency> = Vec::new();
@@ -165,6 +168,12 @@ pub fn check(opts: &CheckOptions, engine: &Engine) -> Result<CheckReport, CheckE
     report.dependencies = deps.len();
     for dep in &deps {
         findings.extend(engine.check(dep)?);
+    }
+    let unused = opts.config.apply(&mut findings);
+    // a run over some files only (pre-commit passes the changed ones) cannot tell that an allow
+    // entry for another file is unused
+    if !explicit_files {
+        findings.extend(unused);
     }
     findings.retain(|f| opts.enabled(f.rule));
     findings.sort_by(|a, b| {

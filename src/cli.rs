@@ -3,6 +3,7 @@
 
 use crate::audit;
 use crate::check::{self, CheckOptions};
+use crate::config::{self, Config};
 use crate::data::{self, Data};
 use crate::db;
 use crate::finding::Rule;
@@ -29,6 +30,14 @@ pub enum Command {
     Audit(AuditArgs),
     /// List the rules with their codes, default severities and descriptions.
     Rules,
+    /// Print the effective configuration (after discovery from PATH or the current directory).
+    Config {
+        /// Where to start looking for the configuration.
+        path: Option<PathBuf>,
+        /// A configuration file to use instead of discovery.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
     /// Refresh or describe the data: PyPI's project names and the malicious-package feed.
     #[command(subcommand)]
     Db(DbCommand),
@@ -74,6 +83,10 @@ pub struct CheckArgs {
     /// When to colour the human report.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// A configuration file to use instead of discovery ([tool.squatguard] in pyproject.toml,
+    /// squatguard.toml or .squatguard.toml, found upward from the first path).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     #[command(flatten)]
     pub data: DataArgs,
 }
@@ -104,15 +117,20 @@ pub struct DataArgs {
     /// Directory of the data cache [env: SQUATGUARD_DATA_DIR; default: the platform cache dir].
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Warn when the data in use is older than this many days.
-    #[arg(long, value_name = "DAYS", env = "SQUATGUARD_MAX_DATA_AGE", default_value_t = data::DEFAULT_MAX_AGE_DAYS)]
-    pub max_data_age: u64,
+    /// Warn when the data in use is older than this many days [default: 30, or the configuration's
+    /// `max-data-age`].
+    #[arg(long, value_name = "DAYS", env = "SQUATGUARD_MAX_DATA_AGE")]
+    pub max_data_age: Option<u64>,
 }
 
 impl DataArgs {
     fn load(&self, stderr: &mut dyn Write) -> std::io::Result<Data> {
+        self.load_with_age(stderr, data::DEFAULT_MAX_AGE_DAYS)
+    }
+
+    fn load_with_age(&self, stderr: &mut dyn Write, default_age: u64) -> std::io::Result<Data> {
         let dir = data::data_dir(self.data_dir.as_deref());
-        let data = Data::load(dir.as_deref(), self.max_data_age);
+        let data = Data::load(dir.as_deref(), self.max_data_age.unwrap_or(default_age));
         for w in &data.warnings {
             writeln!(stderr, "squatguard: warning: {w}")?;
         }
@@ -165,6 +183,11 @@ pub fn run(cli: Cli, io: Io) -> anyhow::Result<Status> {
             Ok(Status::Clean)
         }
         Command::Audit(args) => run_audit(args, io),
+        Command::Config { path, config } => {
+            let cfg = load_config(config.as_deref(), path.as_deref())?;
+            write!(io.stdout, "{}", cfg.to_toml())?;
+            Ok(Status::Clean)
+        }
         Command::Db(DbCommand::Update {
             osv,
             pypi_names,
@@ -303,7 +326,10 @@ fn run_db_update(
 
 fn run_db_status(args: &DataArgs, io: Io) -> anyhow::Result<Status> {
     let dir = data::data_dir(args.data_dir.as_deref());
-    let s = db::status(dir.as_deref(), args.max_data_age);
+    let s = db::status(
+        dir.as_deref(),
+        args.max_data_age.unwrap_or(data::DEFAULT_MAX_AGE_DAYS),
+    );
     let out = io.stdout;
     let age = |created: &str| match (data::days_from_date(created), data::today_days()) {
         (Some(c), Some(t)) => format!("{} days old", t - c),
@@ -355,13 +381,44 @@ fn run_db_status(args: &DataArgs, io: Io) -> anyhow::Result<Status> {
     Ok(Status::Clean)
 }
 
+/// The configuration for a run: `--config`, else discovery upward from the first path.
+fn load_config(
+    explicit: Option<&std::path::Path>,
+    first_path: Option<&std::path::Path>,
+) -> anyhow::Result<Config> {
+    let path = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => config::find(first_path.unwrap_or(std::path::Path::new("."))),
+    };
+    Ok(match path {
+        Some(p) => config::load(&p)?,
+        None => Config::default(),
+    })
+}
+
 fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
-    let data = args.data.load(io.stderr)?;
-    let engine = Engine { data: &data };
+    let cfg = load_config(
+        args.config.as_deref(),
+        args.paths.first().map(PathBuf::as_path),
+    )?;
+    let data = args.data.load_with_age(io.stderr, cfg.max_data_age)?;
+    let engine = Engine {
+        data: &data,
+        popular_top_n: cfg.popular_top_n,
+    };
     let opts = CheckOptions {
         paths: args.paths,
-        select: args.select,
-        ignore: args.ignore,
+        select: if args.select.is_empty() {
+            cfg.select.clone()
+        } else {
+            args.select
+        },
+        ignore: if args.ignore.is_empty() {
+            cfg.ignore.clone()
+        } else {
+            args.ignore
+        },
+        config: cfg,
     };
     let report = check::check(&opts, &engine)?;
     if report.files == 0 {

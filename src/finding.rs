@@ -82,6 +82,8 @@ rules! {
         "A manifest that cannot be read as its format cannot be checked."),
     UnresolvedDependency = ("unresolved-dependency", "SG303", Note,
         "Dependencies computed at run time (a function call, a file read, an include) that a static reader cannot see."),
+    UnusedAllow = ("unused-allow", "SG304", Note,
+        "An allow entry in the configuration matched no finding: remove it so the list does not rot."),
 }
 
 impl fmt::Display for Rule {
@@ -228,6 +230,7 @@ mod tests {
                 "SG301 invalid-requirement error",
                 "SG302 invalid-manifest error",
                 "SG303 unresolved-dependency note",
+                "SG304 unused-allow note",
             ]
         );
     }

@@ -15,13 +15,18 @@ use crate::store::StoreError;
 /// Everything the rules need to know, built once per run.
 pub struct Engine<'a> {
     pub data: &'a Data,
+    /// Typosquat targets: names ranked this high or better.
+    pub popular_top_n: u32,
 }
 
 impl Engine<'_> {
     /// All findings about one dependency. Fails only when the data itself is corrupt.
     pub fn check(&self, dep: &Dependency) -> Result<Vec<Finding>, StoreError> {
         let advisories = self.data.advisories(&dep.name)?;
-        let verdict = name_risk::assess(&dep.name);
+        let verdict = match name_risk::assess(&dep.name) {
+            Verdict::Squat(a) if a.rank > self.popular_top_n => Verdict::Clear,
+            v => v,
+        };
         // popular names are on PyPI: the name set (the costlier lookup) is not needed for them
         let on_pypi = matches!(verdict, Verdict::Popular(_)) || self.data.names.contains(&dep.name);
         let mut out = known_malicious::check(dep, &advisories, on_pypi);

@@ -1,0 +1,584 @@
+//! Project configuration: `[tool.squatguard]` in `pyproject.toml`, or `squatguard.toml` /
+//! `.squatguard.toml` (keys at the top level), found upward from the checked path; `--config`
+//! names a file explicitly. Unknown keys and wrong types are errors naming file, line and column.
+//!
+//! ```toml
+//! select = ["typosquat", "known-malicious"]   # only these rules (default: all)
+//! ignore = ["direct-url"]                      # never these
+//! popular-top-n = 15000                        # typosquat targets: names ranked this high or better
+//! private-packages = ["acme-*", "internal-utils"]  # never judged by not-on-pypi or typosquat
+//! max-data-age = 30                            # days before old data is mentioned
+//!
+//! [severity]                                   # per-rule severity: error, warning or note
+//! direct-url = "error"
+//!
+//! [[allow]]                                    # a reviewed finding: kept as a note
+//! package = "reqeusts-mock"
+//! rule = "typosquat"                           # optional: every rule when absent
+//! reason = "our own test double, reviewed 2026-11"   # required
+//! ```
+
+use crate::finding::{Finding, Rule, Severity};
+use crate::name::normalize;
+use crate::source::{display_path, SourceFile};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use toml_edit::{Document, Item, Value};
+
+/// File names searched in each directory, in order.
+pub const FILE_NAMES: &[&str] = &["squatguard.toml", ".squatguard.toml", "pyproject.toml"];
+
+/// One `[[allow]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allow {
+    /// Normalised package name.
+    pub package: String,
+    /// None: every rule.
+    pub rule: Option<Rule>,
+    pub reason: String,
+    /// Where it is written, for the unused-allow note.
+    pub line: u32,
+    pub column: u32,
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The file it came from, if any.
+    pub file: Option<PathBuf>,
+    pub select: Vec<Rule>,
+    pub ignore: Vec<Rule>,
+    pub severity: BTreeMap<Rule, Severity>,
+    pub popular_top_n: u32,
+    pub private_packages: Vec<String>,
+    pub allow: Vec<Allow>,
+    pub max_data_age: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            file: None,
+            select: Vec::new(),
+            ignore: Vec::new(),
+            severity: BTreeMap::new(),
+            popular_top_n: 15_000,
+            private_packages: Vec::new(),
+            allow: Vec::new(),
+            max_data_age: crate::data::DEFAULT_MAX_AGE_DAYS,
+        }
+    }
+}
+
+/// A configuration file that cannot be used: the run stops (fail closed).
+#[derive(Debug, thiserror::Error)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct ConfigError {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+/// The configuration file for a run: `explicit`, else the nearest one upward from `start`.
+/// A `pyproject.toml` without `[tool.squatguard]` does not count.
+pub fn find(start: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(start).ok()?;
+    let dir = if start.is_dir() {
+        start.as_path()
+    } else {
+        start.parent()?
+    };
+    let cwd = std::env::current_dir()
+        .ok()
+        .and_then(|d| std::fs::canonicalize(d).ok());
+    for d in dir.ancestors() {
+        for name in FILE_NAMES {
+            let abs = d.join(name);
+            // shown relative to the working directory where it is below it
+            let p = match cwd.as_deref().and_then(|c| abs.strip_prefix(c).ok()) {
+                Some(rel) => rel.to_path_buf(),
+                None => abs,
+            };
+            if !p.is_file() {
+                continue;
+            }
+            if *name != "pyproject.toml" {
+                return Some(p);
+            }
+            let text = std::fs::read_to_string(&p).unwrap_or_default();
+            if text
+                .lines()
+                .any(|l| l.trim_start().starts_with("[tool.squatguard"))
+            {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+/// Loads `path` (a `pyproject.toml` or a squatguard file).
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        file: display_path(path),
+        line: 1,
+        column: 1,
+        message: format!("cannot read: {e}"),
+    })?;
+    parse(&SourceFile::new(path, text))
+}
+
+/// Parses configuration text.
+pub fn parse(src: &SourceFile) -> Result<Config, ConfigError> {
+    let err = |offset: usize, message: String| {
+        let (line, column) = src.line_col(offset);
+        ConfigError {
+            file: src.display_path(),
+            line,
+            column,
+            message,
+        }
+    };
+    let doc = Document::parse(src.text.as_str()).map_err(|e| {
+        let at = e.span().map_or(0, |s| s.start);
+        err(at, format!("invalid TOML: {}", e.message()))
+    })?;
+    let is_pyproject = src.path.file_name().is_some_and(|n| n == "pyproject.toml");
+    let root = if is_pyproject {
+        match doc.get("tool").and_then(|t| t.get("squatguard")) {
+            Some(item) => item,
+            None => {
+                return Ok(Config {
+                    file: Some(src.path.clone()),
+                    ..Config::default()
+                })
+            }
+        }
+    } else {
+        doc.as_item()
+    };
+    let table = root
+        .as_table_like()
+        .ok_or_else(|| err(span_start(root), "`tool.squatguard` must be a table".into()))?;
+    let mut cfg = Config {
+        file: Some(src.path.clone()),
+        ..Config::default()
+    };
+    for (key, item) in table.iter() {
+        let at = table
+            .key(key)
+            .and_then(|k| k.span())
+            .map_or(span_start(item), |s| s.start);
+        match key {
+            "select" => cfg.select = rules(item, &err)?,
+            "ignore" => cfg.ignore = rules(item, &err)?,
+            "popular-top-n" => {
+                let n = integer(item, &err)?;
+                if !(1..=15_000).contains(&n) {
+                    return Err(err(span_start(item), "`popular-top-n` must be between 1 and 15000".into()));
+                }
+                cfg.popular_top_n = n as u32;
+            }
+            "max-data-age" => {
+                let n = integer(item, &err)?;
+                if n < 0 {
+                    return Err(err(span_start(item), "`max-data-age` is a number of days, 0 or more".into()));
+                }
+                cfg.max_data_age = n as u64;
+            }
+            "private-packages" => {
+                cfg.private_packages = strings(item, &err)?.into_iter().map(|(s, _)| normalize_glob(&s)).collect()
+            }
+            "severity" => {
+                let t = item
+                    .as_table_like()
+                    .ok_or_else(|| err(span_start(item), "`severity` must be a table of rule = \"error\" | \"warning\" | \"note\"".into()))?;
+                for (rule, v) in t.iter() {
+                    let at = t.key(rule).and_then(|k| k.span()).map_or(span_start(v), |s| s.start);
+                    let rule: Rule = rule.parse().map_err(|e: String| err(at, e))?;
+                    let sev = match v.as_str() {
+                        Some("error") => Severity::Error,
+                        Some("warning") => Severity::Warning,
+                        Some("note") => Severity::Note,
+                        _ => return Err(err(span_start(v), "severity must be \"error\", \"warning\" or \"note\"".into())),
+                    };
+                    cfg.severity.insert(rule, sev);
+                }
+            }
+            "allow" => cfg.allow = allows(item, src, &err)?,
+            other => {
+                return Err(err(
+                    at,
+                    format!(
+                        "unknown key `{other}` (known: select, ignore, severity, popular-top-n, private-packages, allow, max-data-age)"
+                    ),
+                ))
+            }
+        }
+    }
+    Ok(cfg)
+}
+
+fn span_start(item: &Item) -> usize {
+    item.span().map_or(0, |s| s.start)
+}
+
+fn integer(item: &Item, err: &impl Fn(usize, String) -> ConfigError) -> Result<i64, ConfigError> {
+    item.as_integer()
+        .ok_or_else(|| err(span_start(item), "expected an integer".into()))
+}
+
+fn strings(
+    item: &Item,
+    err: &impl Fn(usize, String) -> ConfigError,
+) -> Result<Vec<(String, usize)>, ConfigError> {
+    let arr = item
+        .as_array()
+        .ok_or_else(|| err(span_start(item), "expected an array of strings".into()))?;
+    arr.iter()
+        .map(|v: &Value| {
+            let at = v.span().map_or(0, |s| s.start);
+            v.as_str()
+                .map(|s| (s.to_owned(), at))
+                .ok_or_else(|| err(at, "expected a string".into()))
+        })
+        .collect()
+}
+
+fn rules(
+    item: &Item,
+    err: &impl Fn(usize, String) -> ConfigError,
+) -> Result<Vec<Rule>, ConfigError> {
+    strings(item, err)?
+        .into_iter()
+        .map(|(s, at)| s.parse::<Rule>().map_err(|e| err(at, e)))
+        .collect()
+}
+
+fn allows(
+    item: &Item,
+    src: &SourceFile,
+    err: &impl Fn(usize, String) -> ConfigError,
+) -> Result<Vec<Allow>, ConfigError> {
+    let entries: Vec<(&dyn toml_edit::TableLike, usize)> =
+        if let Some(aot) = item.as_array_of_tables() {
+            aot.iter()
+                .map(|t| {
+                    (
+                        t as &dyn toml_edit::TableLike,
+                        t.span().map_or(0, |s| s.start),
+                    )
+                })
+                .collect()
+        } else if let Some(arr) = item.as_array() {
+            let mut out = Vec::new();
+            for v in arr.iter() {
+                let t = v.as_inline_table().ok_or_else(|| {
+                    err(
+                        v.span().map_or(0, |s| s.start),
+                        "`allow` entries are tables".into(),
+                    )
+                })?;
+                out.push((
+                    t as &dyn toml_edit::TableLike,
+                    v.span().map_or(0, |s| s.start),
+                ));
+            }
+            out
+        } else {
+            return Err(err(
+                span_start(item),
+                "`allow` must be an array of tables".into(),
+            ));
+        };
+    let mut out = Vec::new();
+    for (t, at) in entries {
+        let mut package = None;
+        let mut rule = None;
+        let mut reason = None;
+        for (k, v) in t.iter() {
+            let kat = t.key(k).and_then(|k| k.span()).map_or(at, |s| s.start);
+            let s = v
+                .as_str()
+                .ok_or_else(|| err(kat, format!("`{k}` must be a string")))?;
+            match k {
+                "package" => package = Some(normalize(s)),
+                "rule" => rule = Some(s.parse::<Rule>().map_err(|e| err(kat, e))?),
+                "reason" => reason = Some(s.trim().to_owned()).filter(|r| !r.is_empty()),
+                other => {
+                    return Err(err(
+                        kat,
+                        format!(
+                        "unknown key `{other}` in an allow entry (known: package, rule, reason)"
+                    ),
+                    ))
+                }
+            }
+        }
+        let package = package.ok_or_else(|| err(at, "an allow entry needs `package`".into()))?;
+        let reason = reason.ok_or_else(|| {
+            err(
+                at,
+                format!(
+                    "the allow entry for `{package}` needs a `reason`: say why it was judged safe"
+                ),
+            )
+        })?;
+        let (line, column) = src.line_col(at);
+        out.push(Allow {
+            package,
+            rule,
+            reason,
+            line,
+            column,
+        });
+    }
+    Ok(out)
+}
+
+/// Private-package patterns are normalised like names (lower case, runs of `-_.` as one `-`,
+/// kept next to a `*` wildcard).
+fn normalize_glob(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut sep = false;
+    for c in pattern.trim().chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+            continue;
+        }
+        if sep {
+            out.push('-');
+            sep = false;
+        }
+        out.extend(c.to_lowercase());
+    }
+    if sep {
+        out.push('-');
+    }
+    out
+}
+
+/// Matches a normalised name against a pattern with `*` wildcards.
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == name;
+    }
+    let mut rest = name;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
+            rest = r;
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            let Some(pos) = rest.find(part) else {
+                return false;
+            };
+            rest = &rest[pos + part.len()..];
+        }
+    }
+    true
+}
+
+impl Config {
+    pub fn is_private(&self, package: &str) -> bool {
+        self.private_packages.iter().any(|p| glob_match(p, package))
+    }
+
+    /// Applies the configuration to a run's findings: private packages, severity overrides,
+    /// inline suppressions and allow entries (allowed findings stay, as notes). Returns the
+    /// notes for allow entries that matched nothing.
+    pub fn apply(&self, findings: &mut Vec<Finding>) -> Vec<Finding> {
+        findings.retain(|f| {
+            let private = f.package.as_deref().is_some_and(|p| self.is_private(p));
+            let judged_by_name = matches!(f.rule, Rule::Typosquat | Rule::NotOnPypi);
+            !(suppressed_inline(f) || private && judged_by_name)
+        });
+        let mut used = vec![false; self.allow.len()];
+        for f in findings.iter_mut() {
+            if let Some(&sev) = self.severity.get(&f.rule) {
+                f.severity = sev;
+            }
+            let Some(pkg) = f.package.as_deref() else {
+                continue;
+            };
+            if let Some(i) = self
+                .allow
+                .iter()
+                .position(|a| a.package == pkg && a.rule.is_none_or(|r| r == f.rule))
+            {
+                used[i] = true;
+                f.severity = Severity::Note;
+                f.message = format!("{} [allowed: {}]", f.message, self.allow[i].reason);
+            }
+        }
+        let file = self.file.as_deref().map(display_path).unwrap_or_default();
+        self.allow
+            .iter()
+            .zip(used)
+            .filter(|(_, used)| !used)
+            .map(|(a, _)| {
+                let what = a.rule.map(|r| format!(" for `{r}`")).unwrap_or_default();
+                Finding::new(
+                    Rule::UnusedAllow,
+                    file.clone(),
+                    a.line,
+                    a.column,
+                    format!("the allow entry for `{}`{what} matched nothing; remove it so the list does not rot", a.package),
+                )
+                .with_package(a.package.clone())
+            })
+            .collect()
+    }
+
+    /// The effective configuration as TOML, for `squatguard config`.
+    pub fn to_toml(&self) -> String {
+        let list = |rules: &[Rule]| {
+            rules
+                .iter()
+                .map(|r| format!("\"{r}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut out = String::new();
+        out.push_str(&format!(
+            "# from {}\n",
+            self.file
+                .as_deref()
+                .map(display_path)
+                .unwrap_or_else(|| "defaults (no configuration file)".into())
+        ));
+        out.push_str(&format!("select = [{}]\n", list(&self.select)));
+        out.push_str(&format!("ignore = [{}]\n", list(&self.ignore)));
+        out.push_str(&format!("popular-top-n = {}\n", self.popular_top_n));
+        out.push_str(&format!(
+            "private-packages = [{}]\n",
+            self.private_packages
+                .iter()
+                .map(|p| format!("\"{p}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        out.push_str(&format!("max-data-age = {}\n", self.max_data_age));
+        out.push_str("\n[severity]\n");
+        for rule in Rule::ALL {
+            let sev = self
+                .severity
+                .get(rule)
+                .copied()
+                .unwrap_or(rule.default_severity());
+            out.push_str(&format!("{rule} = \"{sev}\"\n"));
+        }
+        for a in &self.allow {
+            out.push_str("\n[[allow]]\n");
+            out.push_str(&format!("package = \"{}\"\n", a.package));
+            if let Some(r) = a.rule {
+                out.push_str(&format!("rule = \"{r}\"\n"));
+            }
+            out.push_str(&format!("reason = {:?}\n", a.reason));
+        }
+        out
+    }
+}
+
+/// `# squatguard: ignore[rule, ...] reason` (or `ignore` alone, for every rule) on the finding's
+/// own line.
+fn suppressed_inline(f: &Finding) -> bool {
+    let Some(line) = f.snippet.as_deref() else {
+        return false;
+    };
+    let Some(at) = line.find("squatguard: ignore") else {
+        return false;
+    };
+    let rest = &line[at + "squatguard: ignore".len()..];
+    match rest.strip_prefix('[') {
+        Some(list) => list
+            .split(']')
+            .next()
+            .unwrap_or("")
+            .split(',')
+            .any(|r| r.trim().parse::<Rule>().is_ok_and(|r| r == f.rule)),
+        None => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(path: &str, text: &str) -> Result<Config, ConfigError> {
+        parse(&SourceFile::new(path, text))
+    }
+
+    #[test]
+    fn every_key() {
+        let c = cfg(
+            "squatguard.toml",
+            "select = [\"typosquat\", \"SG101\"]\nignore = [\"direct-url\"]\npopular-top-n = 5000\nprivate-packages = [\"Acme_*\", \"internal.utils\"]\nmax-data-age = 7\n[severity]\nindex-url = \"error\"\n[[allow]]\npackage = \"Reqeusts\"\nrule = \"typosquat\"\nreason = \"test double\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.select, [Rule::Typosquat, Rule::KnownMalicious]);
+        assert_eq!(c.ignore, [Rule::DirectUrl]);
+        assert_eq!(c.popular_top_n, 5000);
+        assert_eq!(c.private_packages, ["acme-*", "internal-utils"]);
+        assert_eq!(c.max_data_age, 7);
+        assert_eq!(c.severity.get(&Rule::IndexUrl), Some(&Severity::Error));
+        assert_eq!(c.allow[0].package, "reqeusts");
+        assert_eq!((c.allow[0].line, c.allow[0].column), (8, 1));
+        assert!(
+            c.is_private("acme-billing") && c.is_private("internal-utils") && !c.is_private("acme")
+        );
+    }
+
+    #[test]
+    fn pyproject_section_and_errors_with_positions() {
+        let c = cfg(
+            "pyproject.toml",
+            "[project]\nname = \"x\"\n\n[tool.squatguard]\nignore = [\"index-url\"]\n",
+        )
+        .unwrap();
+        assert_eq!(c.ignore, [Rule::IndexUrl]);
+        let e = cfg(
+            "pyproject.toml",
+            "[tool.squatguard]\nselct = [\"typosquat\"]\n",
+        )
+        .unwrap_err();
+        assert_eq!((e.line, e.column), (2, 1));
+        assert!(e.message.starts_with("unknown key `selct`"));
+        let e = cfg("squatguard.toml", "[[allow]]\npackage = \"x\"\n").unwrap_err();
+        assert!(e.message.contains("needs a `reason`"), "{e}");
+        let e = cfg("squatguard.toml", "select = [\"nope\"]\n").unwrap_err();
+        assert_eq!((e.line, e.column), (1, 11));
+        let e = cfg("squatguard.toml", "[severity]\ntyposquat = \"fatal\"\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(cfg("squatguard.toml", "popular-top-n = 0\n").is_err());
+        assert!(cfg("squatguard.toml", "select = \n").is_err());
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("acme-*", "acme-x"));
+        assert!(glob_match("*-internal", "billing-internal"));
+        assert!(glob_match("a*b*c", "axxbyyc"));
+        assert!(!glob_match("a*b*c", "axxbyy"));
+        assert!(glob_match("exact", "exact") && !glob_match("exact", "exact2"));
+    }
+
+    #[test]
+    fn inline_suppression() {
+        let f = Finding::new(Rule::Typosquat, "r.txt", 1, 1, "m").with_snippet(
+            "reqeusts==1.0  # squatguard: ignore[typosquat, not-on-pypi] test double",
+        );
+        assert!(suppressed_inline(&f));
+        let g = Finding::new(Rule::KnownMalicious, "r.txt", 1, 1, "m")
+            .with_snippet(f.snippet.clone().unwrap());
+        assert!(!suppressed_inline(&g), "only the rules named");
+        let h = Finding::new(Rule::KnownMalicious, "r.txt", 1, 1, "m")
+            .with_snippet("x  # squatguard: ignore");
+        assert!(suppressed_inline(&h));
+    }
+}
