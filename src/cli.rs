@@ -7,6 +7,7 @@ use crate::config::{self, Config};
 use crate::data::{self, Data};
 use crate::db;
 use crate::finding::Rule;
+use crate::git;
 use crate::report::{self, Format};
 use crate::rules::Engine;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -87,6 +88,13 @@ pub struct CheckArgs {
     /// squatguard.toml or .squatguard.toml, found upward from the first path).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Check the manifests as they are in the git index (what will be committed), not the
+    /// working tree.
+    #[arg(long)]
+    pub staged: bool,
+    /// Report only dependencies added or changed since REV (a branch, tag or commit).
+    #[arg(long, value_name = "REV")]
+    pub since: Option<String>,
     #[command(flatten)]
     pub data: DataArgs,
 }
@@ -406,8 +414,30 @@ fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
         data: &data,
         popular_top_n: cfg.popular_top_n,
     };
+    let cwd = std::env::current_dir()?;
+    let staged = if args.staged {
+        Some(git::staged_tree(&cwd)?)
+    } else {
+        None
+    };
+    let paths = match &staged {
+        None => args.paths,
+        Some(tree) if args.paths.is_empty() => vec![tree.path_of(std::path::Path::new(""))],
+        Some(tree) => args
+            .paths
+            .iter()
+            .map(|p| {
+                let staged_path = tree.path_of(p);
+                if staged_path.exists() {
+                    Ok(staged_path)
+                } else {
+                    Err(anyhow::anyhow!("`{}` is not in the git index", p.display()))
+                }
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?,
+    };
     let opts = CheckOptions {
-        paths: args.paths,
+        paths,
         select: if args.select.is_empty() {
             cfg.select.clone()
         } else {
@@ -420,7 +450,14 @@ fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
         },
         config: cfg,
     };
-    let report = check::check(&opts, &engine)?;
+    let mut report = check::check(&opts, &engine)?;
+    if let Some(tree) = &staged {
+        tree.map_back(&mut report.findings);
+    }
+    if let Some(rev) = &args.since {
+        let findings = std::mem::take(&mut report.findings);
+        report.findings = git::only_since(&cwd, rev, staged.is_some(), findings)?;
+    }
     if report.files == 0 {
         writeln!(
             io.stderr,

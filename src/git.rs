@@ -1,0 +1,189 @@
+//! Git-aware runs: `--staged` checks the manifests as they are in the index (what will be
+//! committed), `--since REV` reports only dependencies added or changed since a revision.
+//!
+//! The index's manifests are written to a scratch tree that mirrors the repository, so that
+//! `-r` includes resolve to their staged versions too; findings are mapped back to the paths
+//! the user knows. For `--since`, a finding is kept when its line (for a dependency: its name on
+//! that line) does not exist in the file as it was at REV; renamed manifests are followed.
+
+use crate::finding::Finding;
+use crate::manifest::{self, ManifestKind};
+use crate::source::SourceFile;
+use git2::{DiffFindOptions, DiffOptions, Repository};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("not inside a git repository ({0})")]
+    NoRepository(String),
+    #[error("the repository has no working tree")]
+    Bare,
+    #[error("revision `{rev}` is not in this repository{hint}")]
+    UnknownRevision { rev: String, hint: String },
+    #[error("git: {0}")]
+    Git(#[from] git2::Error),
+    #[error("writing the staged tree: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Files worth copying out of the index: manifests and anything a requirements file may include.
+fn wanted(path: &Path) -> bool {
+    ManifestKind::from_file_name(path).is_some()
+        || path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "txt" | "in"))
+}
+
+/// The repository around `cwd`, its working tree and `cwd` relative to it.
+pub fn open(cwd: &Path) -> Result<(Repository, PathBuf, PathBuf), GitError> {
+    let repo =
+        Repository::discover(cwd).map_err(|e| GitError::NoRepository(e.message().to_owned()))?;
+    let workdir = repo.workdir().ok_or(GitError::Bare)?;
+    let workdir = std::fs::canonicalize(workdir)?;
+    let cwd = std::fs::canonicalize(cwd)?;
+    let prefix = cwd
+        .strip_prefix(&workdir)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    Ok((repo, workdir, prefix))
+}
+
+/// The index's manifests, written under a scratch directory that mirrors the repository.
+pub struct StagedTree {
+    pub dir: tempfile::TempDir,
+    /// `cwd` relative to the repository root.
+    pub prefix: PathBuf,
+}
+
+impl StagedTree {
+    /// Where a path relative to `cwd` lives in the scratch tree.
+    pub fn path_of(&self, rel_to_cwd: &Path) -> PathBuf {
+        self.dir.path().join(&self.prefix).join(rel_to_cwd)
+    }
+
+    /// Maps findings' files back from the scratch tree to paths relative to `cwd`.
+    pub fn map_back(&self, findings: &mut [Finding]) {
+        let base = self.dir.path().join(&self.prefix);
+        let base = crate::source::display_path(&base);
+        for f in findings {
+            if let Some(rest) = f.file.strip_prefix(&base) {
+                f.file = rest.trim_start_matches('/').to_owned();
+            }
+        }
+    }
+}
+
+/// Writes the staged manifests of the repository around `cwd` to a scratch tree.
+pub fn staged_tree(cwd: &Path) -> Result<StagedTree, GitError> {
+    let (repo, _, prefix) = open(cwd)?;
+    let index = repo.index()?;
+    let dir = tempfile::Builder::new()
+        .prefix("squatguard-staged-")
+        .tempdir()?;
+    for entry in index.iter() {
+        let Ok(path) = std::str::from_utf8(&entry.path) else {
+            continue;
+        };
+        let rel = Path::new(path);
+        if !wanted(rel) {
+            continue;
+        }
+        let blob = repo.find_blob(entry.id)?;
+        let dest = dir.path().join(rel);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&dest, blob.content())?;
+    }
+    std::fs::create_dir_all(dir.path().join(&prefix))?;
+    Ok(StagedTree { dir, prefix })
+}
+
+/// Lines and dependencies of one file as it was at a revision.
+#[derive(Default)]
+struct Before {
+    lines: HashSet<String>,
+    deps: HashSet<(String, String)>,
+}
+
+/// Keeps only the findings about what is new or changed since `rev`. `staged`: compare the
+/// index (rather than the working tree) for renames.
+pub fn only_since(
+    cwd: &Path,
+    rev: &str,
+    staged: bool,
+    findings: Vec<Finding>,
+) -> Result<Vec<Finding>, GitError> {
+    let (repo, workdir, prefix) = open(cwd)?;
+    let object = repo.revparse_single(rev).map_err(|_| {
+        let shallow = repo.is_shallow();
+        GitError::UnknownRevision {
+            rev: rev.to_owned(),
+            hint: if shallow {
+                "; this is a shallow clone: fetch more history (git fetch --deepen=N, or --unshallow) or the revision itself".into()
+            } else {
+                "; fetch it first (git fetch origin REV)".into()
+            },
+        }
+    })?;
+    let tree = object.peel_to_tree()?;
+    // new path -> old path, for manifests renamed since REV
+    let mut opts = DiffOptions::new();
+    opts.include_untracked(true);
+    let mut diff = if staged {
+        repo.diff_tree_to_index(Some(&tree), None, Some(&mut opts))?
+    } else {
+        repo.diff_tree_to_workdir_with_index(Some(&tree), Some(&mut opts))?
+    };
+    diff.find_similar(Some(
+        DiffFindOptions::new().renames(true).for_untracked(true),
+    ))?;
+    let mut renamed: HashMap<PathBuf, PathBuf> = HashMap::new();
+    for delta in diff.deltas() {
+        if let (Some(new), Some(old)) = (delta.new_file().path(), delta.old_file().path()) {
+            if new != old {
+                renamed.insert(new.to_path_buf(), old.to_path_buf());
+            }
+        }
+    }
+    let mut cache: HashMap<String, Option<Before>> = HashMap::new();
+    let mut kept = Vec::new();
+    for f in findings {
+        let rel_repo = prefix.join(&f.file);
+        let before = cache.entry(f.file.clone()).or_insert_with(|| {
+            let old = renamed
+                .get(&rel_repo)
+                .cloned()
+                .unwrap_or_else(|| rel_repo.clone());
+            let entry = tree.get_path(&old).ok()?;
+            let blob = repo.find_blob(entry.id()).ok()?;
+            let text = String::from_utf8_lossy(blob.content()).into_owned();
+            let real = workdir.join(&old);
+            let kind = ManifestKind::detect(&real, &text);
+            let src = SourceFile::new(real, text);
+            let parsed = manifest::parse(&src, kind);
+            let shown = src.display_path();
+            Some(Before {
+                lines: src.text.lines().map(|l| l.trim().to_owned()).collect(),
+                deps: parsed
+                    .dependencies
+                    .into_iter()
+                    .filter(|d| d.file == shown)
+                    .map(|d| (d.name, d.snippet.trim().to_owned()))
+                    .collect(),
+            })
+        });
+        let line = f.snippet.as_deref().unwrap_or("").trim().to_owned();
+        let existed = match (before, &f.package) {
+            (None, _) => false,
+            (Some(b), Some(pkg)) => b.deps.contains(&(pkg.clone(), line)),
+            (Some(b), None) => b.lines.contains(&line),
+        };
+        if !existed {
+            kept.push(f);
+        }
+    }
+    Ok(kept)
+}

@@ -1,0 +1,156 @@
+//! `--staged` and `--since` in real repositories made with git2.
+
+use git2::{IndexAddOption, Repository, Signature};
+use std::path::Path;
+use std::process::Command;
+
+fn commit_all(repo: &Repository, message: &str) {
+    let mut index = repo.index().unwrap();
+    index.add_all(["*"], IndexAddOption::DEFAULT, None).unwrap();
+    index.update_all(["*"], None).unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = Signature::now("t", "t@example.invalid").unwrap();
+    let parents: Vec<git2::Commit> = repo
+        .head()
+        .ok()
+        .and_then(|h| h.peel_to_commit().ok())
+        .into_iter()
+        .collect();
+    let parents: Vec<&git2::Commit> = parents.iter().collect();
+    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+        .unwrap();
+}
+
+fn stage(repo: &Repository, path: &str) {
+    let mut index = repo.index().unwrap();
+    index.add_path(Path::new(path)).unwrap();
+    index.write().unwrap();
+}
+
+/// Runs `squatguard check --select typosquat ARGS` in `dir`; returns (status, flagged packages).
+fn squats(dir: &Path, args: &[&str]) -> (i32, Vec<String>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_squatguard"))
+        .args(["check", "--format", "json", "--select", "typosquat"])
+        .args(args)
+        .current_dir(dir)
+        .env("SQUATGUARD_MAX_DATA_AGE", "100000")
+        .env("SQUATGUARD_DATA_DIR", dir.join(".git/no-cache"))
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap();
+    if code == 2 {
+        return (
+            code,
+            vec![String::from_utf8_lossy(&out.stderr).into_owned()],
+        );
+    }
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{}",
+                f["file"].as_str().unwrap(),
+                f["package"].as_str().unwrap()
+            )
+        })
+        .collect();
+    (code, names)
+}
+
+#[test]
+fn staged_versions_are_checked_not_the_working_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repository::init(dir.path()).unwrap();
+    std::fs::create_dir(dir.path().join("svc")).unwrap();
+    std::fs::write(dir.path().join("svc/base.txt"), "flask\n").unwrap();
+    std::fs::write(
+        dir.path().join("svc/requirements.txt"),
+        "-r base.txt\nrequests\n",
+    )
+    .unwrap();
+    commit_all(&repo, "init");
+    // stage a squat in the include, then fix the working tree only
+    std::fs::write(dir.path().join("svc/base.txt"), "flask\ncolourama\n").unwrap();
+    stage(&repo, "svc/base.txt");
+    std::fs::write(dir.path().join("svc/base.txt"), "flask\n").unwrap();
+    assert_eq!(squats(dir.path(), &[]), (0, vec![]));
+    assert_eq!(
+        squats(dir.path(), &["--staged"]),
+        (1, vec!["svc/base.txt:colourama".to_owned()])
+    );
+    // explicit paths, relative to a subdirectory, follow the staged include
+    let sub = dir.path().join("svc");
+    assert_eq!(
+        squats(&sub, &["--staged", "requirements.txt"]),
+        (1, vec!["base.txt:colourama".to_owned()])
+    );
+    let (code, err) = squats(&sub, &["--staged", "unstaged.txt"]);
+    assert_eq!(code, 2);
+    assert!(
+        err[0].contains("`unstaged.txt` is not in the git index"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn since_reports_only_new_dependencies() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repository::init(dir.path()).unwrap();
+    std::fs::write(dir.path().join("requirements.txt"), "colourama\nrequests\n").unwrap();
+    std::fs::write(dir.path().join("old-requirements.txt"), "pythondateutil\n").unwrap();
+    std::fs::write(dir.path().join("gone-requirements.txt"), "reqeusts\n").unwrap();
+    commit_all(&repo, "base");
+    let base = repo.head().unwrap().peel_to_commit().unwrap();
+    repo.branch("main-base", &base, true).unwrap();
+
+    // a branch adds one squat, renames a manifest (its old squat stays old), deletes another
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        "colourama\nrequests\nbeautifulsop4\n",
+    )
+    .unwrap();
+    std::fs::rename(
+        dir.path().join("old-requirements.txt"),
+        dir.path().join("renamed-requirements.txt"),
+    )
+    .unwrap();
+    std::fs::remove_file(dir.path().join("gone-requirements.txt")).unwrap();
+    commit_all(&repo, "branch");
+
+    let (code, all) = squats(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert_eq!(
+        squats(dir.path(), &["--since", "main-base"]),
+        (1, vec!["requirements.txt:beautifulsop4".to_owned()])
+    );
+    // a changed line counts as new
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        "colourama==1.0\nrequests\nbeautifulsop4\n",
+    )
+    .unwrap();
+    let (_, changed) = squats(dir.path(), &["--since", "main-base"]);
+    assert_eq!(
+        changed,
+        [
+            "requirements.txt:colourama",
+            "requirements.txt:beautifulsop4"
+        ]
+    );
+    // nothing new: clean
+    assert_eq!(
+        squats(dir.path(), &["--since", "HEAD", "renamed-requirements.txt"]),
+        (0, vec![])
+    );
+    let (code, err) = squats(dir.path(), &["--since", "no-such-branch"]);
+    assert_eq!(code, 2);
+    assert!(
+        err[0].contains("revision `no-such-branch` is not in this repository"),
+        "{err:?}"
+    );
+}
