@@ -95,6 +95,15 @@ pub struct CheckArgs {
     /// Report only dependencies added or changed since REV (a branch, tag or commit).
     #[arg(long, value_name = "REV")]
     pub since: Option<String>,
+    /// Rewrite typosquatted names to the package they imitate, where that is unambiguous.
+    #[arg(long, conflicts_with = "staged")]
+    pub fix: bool,
+    /// Show what --fix would change, as a unified diff, without writing.
+    #[arg(long, conflicts_with = "staged")]
+    pub diff: bool,
+    /// With --fix or --diff: also remove known-malicious requirements (requirements files).
+    #[arg(long)]
+    pub fix_remove_malicious: bool,
     #[command(flatten)]
     pub data: DataArgs,
 }
@@ -457,6 +466,29 @@ fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
     if let Some(rev) = &args.since {
         let findings = std::mem::take(&mut report.findings);
         report.findings = git::only_since(&cwd, rev, staged.is_some(), findings)?;
+    }
+    if args.fix || args.diff || args.fix_remove_malicious {
+        let changes = crate::fix::plan(&report.findings, args.fix_remove_malicious)?;
+        if args.diff {
+            for c in &changes {
+                write!(io.stdout, "{}", crate::fix::unified_diff(c))?;
+            }
+            return Ok(if changes.is_empty() && !report.has_errors() {
+                Status::Clean
+            } else {
+                Status::Findings
+            });
+        }
+        for c in &changes {
+            std::fs::write(&c.file, &c.after)
+                .map_err(|e| anyhow::anyhow!("writing `{}`: {e}", c.file))?;
+            for line in &c.summary {
+                writeln!(io.stderr, "squatguard: fixed {line}")?;
+            }
+        }
+        if !changes.is_empty() {
+            report = check::check(&opts, &engine)?;
+        }
     }
     if report.files == 0 {
         writeln!(

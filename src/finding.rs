@@ -149,6 +149,22 @@ pub struct Finding {
     /// How many code points to underline from `column`.
     #[serde(skip)]
     pub span_len: u32,
+    /// The edit `--fix` would make, when one is safe.
+    #[serde(skip)]
+    pub fix: Option<Fix>,
+}
+
+/// An automatic fix of one finding, in its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fix {
+    /// Replace the bytes `span` (which must still read `expected`) with `with`.
+    Replace {
+        span: std::ops::Range<usize>,
+        expected: String,
+        with: String,
+    },
+    /// Remove the requirement on this 1-based line, with its `\` continuation lines.
+    RemoveLine { line: u32 },
 }
 
 impl Finding {
@@ -175,6 +191,7 @@ impl Finding {
             help: None,
             snippet: None,
             span_len: 1,
+            fix: None,
         }
     }
 

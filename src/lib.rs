@@ -12,6 +12,7 @@ pub mod data;
 pub mod db;
 pub mod download;
 pub mod finding;
+pub mod fix;
 pub mod git;
 pub mod manifest;
 pub mod name;

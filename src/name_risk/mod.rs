@@ -32,6 +32,9 @@ pub struct Assessment {
     /// The model's score (higher is more likely a squat); fixed values outside the model.
     pub score: f32,
     pub severity: Severity,
+    /// Other popular names the name is also one typo from: when there are any, the intended
+    /// package is ambiguous and autofix leaves the name alone.
+    pub alternatives: usize,
 }
 
 /// What a name is, relative to the popular list.
@@ -86,10 +89,20 @@ pub fn assess_with(index: &TypoIndex<'static>, name: &str) -> Verdict {
     let name_family = family(name);
     let name_log_prob = std::cell::OnceCell::new();
     let mut best: Option<Assessment> = None;
-    let mut consider = |a: Assessment| {
-        if best.as_ref().is_none_or(|b| a.score > b.score) {
-            best = Some(a);
+    let mut others = 0usize;
+    let mut consider = |a: Assessment| match &best {
+        Some(b) if b.target == a.target => {
+            if a.score > b.score {
+                best = Some(a);
+            }
         }
+        Some(b) => {
+            others += 1;
+            if a.score > b.score {
+                best = Some(a);
+            }
+        }
+        None => best = Some(a),
     };
     for id in candidates {
         let (rank, target) = index.target(id);
@@ -114,6 +127,7 @@ pub fn assess_with(index: &TypoIndex<'static>, name: &str) -> Verdict {
                 edit,
                 score,
                 severity,
+                alternatives: 0,
             });
         }
     }
@@ -133,6 +147,7 @@ pub fn assess_with(index: &TypoIndex<'static>, name: &str) -> Verdict {
                 edit: Edit::Homoglyph,
                 score: model::ERROR_AT,
                 severity: Severity::Error,
+                alternatives: 0,
             });
         }
     });
@@ -146,11 +161,18 @@ pub fn assess_with(index: &TypoIndex<'static>, name: &str) -> Verdict {
                     edit: Edit::ReorderedWords,
                     score: model::WARNING_AT,
                     severity: Severity::Warning,
+                    alternatives: 0,
                 });
             }
         });
     }
-    best.map_or(Verdict::Clear, Verdict::Squat)
+    match best {
+        Some(mut a) => {
+            a.alternatives = others;
+            Verdict::Squat(a)
+        }
+        None => Verdict::Clear,
+    }
 }
 
 #[cfg(test)]

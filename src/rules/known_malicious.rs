@@ -8,7 +8,7 @@
 
 use super::at_dependency;
 use crate::advisory::{Advisory, Affected};
-use crate::finding::{Finding, Rule, Severity};
+use crate::finding::{Finding, Fix, Rule, Severity};
 use crate::manifest::Dependency;
 
 pub fn check(dep: &Dependency, advisories: &[Advisory], on_pypi: bool) -> Vec<Finding> {
@@ -77,6 +77,12 @@ fn judge(dep: &Dependency, adv: &Advisory, on_pypi: bool) -> Option<Finding> {
         }
     };
     let mut f = at_dependency(dep, Rule::KnownMalicious, message).with_severity(severity);
+    // removal is offered (behind --fix-remove-malicious) where a line is the whole requirement
+    if severity == Severity::Error
+        && (dep.section.starts_with("requirements") || dep.section.starts_with("constraints"))
+    {
+        f.fix = Some(Fix::RemoveLine { line: dep.line });
+    }
     f.advisory = adv.id.clone();
     f.source = Some(adv.source.clone());
     f.help = Some(match &adv.affected {

@@ -2,7 +2,7 @@
 //! The judgement is [`crate::name_risk`]'s; this module turns it into a finding.
 
 use super::at_dependency;
-use crate::finding::{Finding, Rule};
+use crate::finding::{Finding, Fix, Rule};
 use crate::manifest::Dependency;
 use crate::name_risk::{Assessment, Verdict};
 
@@ -28,5 +28,13 @@ pub fn check(dep: &Dependency, verdict: &Verdict) -> Option<Finding> {
         .with_severity(a.severity)
         .with_help(format!("did you mean `{}`?", a.target));
     f.similar_to = Some(a.target.to_owned());
+    // only an unambiguous target is written into the file
+    if a.alternatives == 0 {
+        f.fix = Some(Fix::Replace {
+            span: dep.name_span.clone(),
+            expected: dep.raw_name.clone(),
+            with: a.target.to_owned(),
+        });
+    }
     Some(f)
 }
