@@ -40,14 +40,12 @@ pub fn plan(findings: &[Finding], remove_malicious: bool) -> std::io::Result<Vec
                     span,
                     expected,
                     with,
-                }) => {
-                    if before.get(span.clone()) == Some(expected.as_str()) {
-                        edits.push((
-                            span.clone(),
-                            with.clone(),
-                            format!("{file}:{}: `{expected}` -> `{with}`", f.line),
-                        ));
-                    }
+                }) if before.get(span.clone()) == Some(expected.as_str()) => {
+                    edits.push((
+                        span.clone(),
+                        with.clone(),
+                        format!("{file}:{}: `{expected}` -> `{with}`", f.line),
+                    ));
                 }
                 Some(Fix::RemoveLine { line }) => {
                     let range = logical_line(&before, *line);
@@ -63,7 +61,7 @@ pub fn plan(findings: &[Finding], remove_malicious: bool) -> std::io::Result<Vec
                         format!("{file}:{line}: removed `{shown}`"),
                     ));
                 }
-                None => {}
+                _ => {}
             }
         }
         edits.sort_by_key(|(r, _, _)| std::cmp::Reverse(r.start));
