@@ -25,6 +25,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use toml_edit::{Document, Item, Value};
 
+/// What an allowed finding's message carries, so printers can tell it from other notes.
+pub const ALLOWED_MARK: &str = " [allowed: ";
+
 /// File names searched in each directory, in order.
 pub const FILE_NAMES: &[&str] = &["squatguard.toml", ".squatguard.toml", "pyproject.toml"];
 
@@ -413,7 +416,7 @@ impl Config {
             {
                 used[i] = true;
                 f.severity = Severity::Note;
-                f.message = format!("{} [allowed: {}]", f.message, self.allow[i].reason);
+                f.message = format!("{}{ALLOWED_MARK}{}]", f.message, self.allow[i].reason);
             }
         }
         let file = self.file.as_deref().map(display_path).unwrap_or_default();

@@ -18,6 +18,7 @@ pub mod manifest;
 pub mod name;
 pub mod name_risk;
 pub mod osv;
+pub mod pip;
 pub mod popular;
 pub mod report;
 pub mod rules;

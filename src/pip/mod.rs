@@ -1,0 +1,733 @@
+//! `safe-pip`: a drop-in for `pip` that checks what `install`, `download` and `wheel` would
+//! install before pip installs it.
+//!
+//! 1. Static phase (no network, no package code): the command line is read with pip's own
+//!    grammar ([`args`]); the requirements it names, and the requirements and constraint files
+//!    it gives (`-r`, `-c`, followed recursively), are checked with the rules of
+//!    `squatguard check`. An error here stops the run before pip is asked anything.
+//! 2. Resolution phase: `python -m pip install --dry-run --report FILE` with the user's
+//!    arguments, with `--only-binary=:all:` unless the user allowed builds (a source
+//!    distribution is built, so runs its code, during resolution). Every package in the report
+//!    ([`report`]), requested or pulled in, is checked at its exact version.
+//! 3. Nothing at error level: the real pip runs with the user's arguments, plus
+//!    `--only-binary=:all:` (unless builds are allowed) and a constraints file pinning what was
+//!    checked, so that pip installs exactly the checked releases; its status is safe-pip's.
+//!
+//! Other subcommands (`list`, `show`, `uninstall`, ...) go straight to pip.
+
+pub mod args;
+pub mod direct;
+pub mod report;
+
+use crate::check::CheckReport;
+use crate::data::{self, Data};
+use crate::finding::{Finding, Severity};
+use crate::manifest::{parse_pep508, requirements_txt};
+use crate::name::normalize;
+use crate::rules::Engine;
+use crate::source::SourceFile;
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Exit status when a finding at error level blocked the install (pip never exits 65).
+pub const EXIT_BLOCKED: u8 = 65;
+/// Exit status when safe-pip could not check, so ran nothing (fail closed).
+pub const EXIT_CANNOT_CHECK: u8 = 66;
+/// Exit status when resolution needs building a source distribution and builds were not
+/// allowed (`--allow-build` or `SAFE_PIP_ALLOW_BUILD=1`).
+pub const EXIT_NEEDS_BUILD: u8 = 67;
+
+/// The Python whose pip is used, when set.
+pub const PYTHON_ENV: &str = "SAFE_PIP_PYTHON";
+/// Set for every pip that safe-pip starts; safe-pip refuses to run when it is set.
+pub const ACTIVE_ENV: &str = "SAFE_PIP_ACTIVE";
+/// `1` (or `true`, `yes`) allows pip to build source distributions, as `--allow-build` does.
+pub const ALLOW_BUILD_ENV: &str = "SAFE_PIP_ALLOW_BUILD";
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// pip ran (after the checks, or straight through); its exit status.
+    Pip(i32),
+    /// Error-level findings: nothing was run.
+    Blocked,
+    /// Resolution needs a build that was not allowed: nothing was installed.
+    NeedsBuild,
+    /// safe-pip could not check: nothing was run.
+    CannotCheck,
+}
+
+impl Outcome {
+    /// The process exit status.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Pip(code) => u8::try_from(code).unwrap_or(1),
+            Outcome::Blocked => EXIT_BLOCKED,
+            Outcome::NeedsBuild => EXIT_NEEDS_BUILD,
+            Outcome::CannotCheck => EXIT_CANNOT_CHECK,
+        }
+    }
+}
+
+/// Why safe-pip could not check.
+#[derive(Debug, thiserror::Error)]
+pub enum PipError {
+    #[error(transparent)]
+    Args(#[from] args::ArgsError),
+    #[error("safe-pip was started by safe-pip ({ACTIVE_ENV} is set): `pip` or `python -m pip` resolves to safe-pip itself; set {PYTHON_ENV} to a real Python")]
+    Recursion,
+    #[error("`{0}` is safe-pip itself, not a Python; set {PYTHON_ENV} to a real Python")]
+    PythonIsSelf(String),
+    #[error("cannot start `{python} -m pip`: {source}")]
+    Spawn {
+        python: String,
+        source: std::io::Error,
+    },
+    #[error("pip's report: {0}")]
+    Report(String),
+    #[error("the data in use is corrupt: {0}; run `squatguard db update` or remove the cache")]
+    Data(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Where the run's diagnostics go, and the environment it reads.
+pub struct Context<'a> {
+    pub stderr: &'a mut dyn Write,
+    pub color: bool,
+    /// Lookup of environment variables (the process environment in the binary).
+    pub env: &'a dyn Fn(&str) -> Option<OsString>,
+}
+
+/// The Python whose pip safe-pip drives: `SAFE_PIP_PYTHON`, else the active virtualenv's,
+/// else `python3` on `PATH`.
+pub fn python(env: &dyn Fn(&str) -> Option<OsString>) -> PathBuf {
+    if let Some(p) = env(PYTHON_ENV).filter(|v| !v.is_empty()) {
+        return PathBuf::from(p);
+    }
+    if let Some(venv) = env("VIRTUAL_ENV").filter(|v| !v.is_empty()) {
+        let venv = PathBuf::from(venv);
+        let candidates = [
+            venv.join("bin").join("python"),
+            venv.join("Scripts").join("python.exe"),
+        ];
+        if let Some(p) = candidates.into_iter().find(|p| p.exists()) {
+            return p;
+        }
+    }
+    PathBuf::from(if cfg!(windows) { "python" } else { "python3" })
+}
+
+fn truthy(v: Option<OsString>) -> bool {
+    v.is_some_and(|v| {
+        matches!(
+            v.to_string_lossy().to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes" | "on"
+        )
+    })
+}
+
+/// Runs safe-pip with pip's arguments (without the program name).
+pub fn run(argv: &[OsString], ctx: &mut Context) -> Outcome {
+    match run_inner(argv, ctx) {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            let _ = writeln!(ctx.stderr, "safe-pip: error: {e}; nothing was installed");
+            Outcome::CannotCheck
+        }
+    }
+}
+
+fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> {
+    if (ctx.env)(ACTIVE_ENV).is_some_and(|v| !v.is_empty()) {
+        return Err(PipError::Recursion);
+    }
+    let parsed = args::parse(argv)?;
+    let python = python(ctx.env);
+    if is_self(&python) {
+        return Err(PipError::PythonIsSelf(python.display().to_string()));
+    }
+    if !parsed.is_checked() {
+        return pip(&python, &parsed.passthrough);
+    }
+    let allow_build = parsed.allow_build || truthy((ctx.env)(ALLOW_BUILD_ENV));
+    let max_age = (ctx.env)("SQUATGUARD_MAX_DATA_AGE")
+        .and_then(|v| v.to_str().and_then(|s| s.parse().ok()))
+        .unwrap_or(data::DEFAULT_MAX_AGE_DAYS);
+    let data = Data::load(data::data_dir(None).as_deref(), max_age);
+    for w in &data.warnings {
+        writeln!(ctx.stderr, "safe-pip: warning: {w}")?;
+    }
+    // the project's configuration, as `squatguard check` finds it from here
+    let cfg = match crate::config::find(std::path::Path::new(".")) {
+        Some(path) => crate::config::load(&path)?,
+        None => crate::config::Config::default(),
+    };
+    let engine = Engine {
+        data: &data,
+        popular_top_n: cfg.popular_top_n,
+    };
+    let from_env = if parsed.has("--isolated") {
+        PipEnv::default()
+    } else {
+        PipEnv::read(ctx.env)
+    };
+    let private = replaces_pypi(&parsed) || from_env.replaces_pypi();
+
+    // 1. static phase
+    let (mut findings, files, static_deps) = static_phase(&parsed, &engine, private)?;
+    findings.extend(requirements_txt::parse(&from_env.source()).findings);
+    allow(&mut findings, &parsed.allow);
+    // allow entries and private packages from the configuration; unused entries are not news here
+    let _ = cfg.apply(&mut findings);
+    if findings.iter().any(|f| f.severity == Severity::Error) {
+        let report = CheckReport {
+            findings,
+            files,
+            dependencies: static_deps,
+        };
+        return blocked(ctx, &report, "before asking pip to resolve anything");
+    }
+
+    if !allow_build {
+        let direct = direct::needing_build(
+            parsed.positionals.iter().map(String::as_str),
+            parsed.values("--editable"),
+            parsed.values("--requirement"),
+        );
+        if !direct.is_empty() {
+            writeln!(
+                ctx.stderr,
+                "safe-pip: pip would build {} to learn {} dependencies, which runs {} code before anything can be checked. Nothing was run. If you trust {}, re-run with --allow-build or set {ALLOW_BUILD_ENV}=1.",
+                direct.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", "),
+                if direct.len() == 1 { "its" } else { "their" },
+                if direct.len() == 1 { "its" } else { "their" },
+                if direct.len() == 1 { "it" } else { "them" },
+            )?;
+            return Ok(Outcome::NeedsBuild);
+        }
+    }
+
+    // 2. resolution phase
+    let tmp = TempFiles::new()?;
+    let resolved = match resolve(&python, &parsed, allow_build, &tmp.report)? {
+        Resolution::Report(r) => r,
+        Resolution::Failed {
+            status,
+            output,
+            needs_build,
+        } => {
+            ctx.stderr.write_all(output.as_bytes())?;
+            if !needs_build.is_empty() && !allow_build {
+                writeln!(
+                    ctx.stderr,
+                    "safe-pip: pip cannot resolve this from wheels alone: {} only {} a source distribution, and building one runs its code before it can be checked. Nothing was installed. To let pip build (and run) it, re-run with --allow-build or set {ALLOW_BUILD_ENV}=1.",
+                    needs_build.join(", "),
+                    if needs_build.len() == 1 { "has" } else { "have" },
+                )?;
+                return Ok(Outcome::NeedsBuild);
+            }
+            writeln!(
+                ctx.stderr,
+                "safe-pip: pip could not resolve the requirements (status {status}); nothing was installed"
+            )?;
+            return Ok(Outcome::Pip(status));
+        }
+    };
+    let (report_findings, transitive) = check_resolved(&resolved, &engine, private)?;
+    let total = resolved.install.len();
+    // a range that admits a malicious release was resolved to an exact one, judged above
+    let resolved_names: std::collections::HashSet<String> = resolved
+        .install
+        .iter()
+        .map(|i| normalize(&i.metadata.name))
+        .collect();
+    findings.retain(|f| {
+        !(f.rule == crate::finding::Rule::KnownMalicious
+            && f.severity == Severity::Warning
+            && f.package
+                .as_ref()
+                .is_some_and(|p| resolved_names.contains(p)))
+    });
+    findings.extend(report_findings);
+    allow(&mut findings, &parsed.allow);
+    let _ = cfg.apply(&mut findings);
+    dedup(&mut findings);
+    let report = CheckReport {
+        findings,
+        files: files + 1,
+        dependencies: static_deps + total,
+    };
+    if report.has_errors() {
+        return blocked(ctx, &report, "after pip's resolution");
+    }
+    let shown = CheckReport {
+        findings: report
+            .findings
+            .iter()
+            .filter(|f| {
+                f.severity == Severity::Warning
+                    || f.message.starts_with(ALLOWED)
+                    || f.message.contains(crate::config::ALLOWED_MARK)
+            })
+            .cloned()
+            .collect(),
+        files: report.files,
+        dependencies: report.dependencies,
+    };
+    if !shown.findings.is_empty() {
+        crate::report::human::write(&shown, ctx.stderr, ctx.color)?;
+    }
+    let sub = parsed.subcommand.as_deref().unwrap_or("install");
+    writeln!(
+        ctx.stderr,
+        "safe-pip: checked {total} package{} ({transitive} transitive){}; running pip {sub}",
+        if total == 1 { "" } else { "s" },
+        if shown.findings.is_empty() {
+            String::new()
+        } else {
+            format!(", {} warning(s) or note(s) above", shown.findings.len())
+        }
+    )?;
+
+    // 3. the real pip, held to what was checked
+    std::fs::write(&tmp.pins, pins(&resolved))?;
+    let mut extra: Vec<OsString> = vec!["-c".into(), tmp.pins.clone().into_os_string()];
+    if !allow_build {
+        extra.push("--only-binary=:all:".into());
+    }
+    // right after the subcommand, so that a `--` among the user's arguments cannot swallow them
+    let mut argv = parsed.passthrough.clone();
+    let at = parsed.subcommand_at.map_or(argv.len(), |i| i + 1);
+    argv.splice(at..at, extra);
+    pip(&python, &argv)
+}
+
+/// Message prefix of a finding demoted by `--squatguard-allow`.
+const ALLOWED: &str = "allowed by --squatguard-allow: ";
+
+fn allow(findings: &mut [Finding], allowed: &[String]) {
+    let allowed: Vec<String> = allowed.iter().map(|a| normalize(a)).collect();
+    for f in findings.iter_mut() {
+        let hit = f.package.as_ref().is_some_and(|p| allowed.contains(p));
+        if hit && f.severity != Severity::Note && !f.message.starts_with(ALLOWED) {
+            f.severity = Severity::Note;
+            f.message = format!("{ALLOWED}{}", f.message);
+        }
+    }
+}
+
+fn dedup(findings: &mut Vec<Finding>) {
+    let mut seen = std::collections::HashSet::new();
+    findings.retain(|f| seen.insert((f.file.clone(), f.line, f.column, f.rule, f.message.clone())));
+}
+
+fn blocked(ctx: &mut Context, report: &CheckReport, when: &str) -> Result<Outcome, PipError> {
+    crate::report::human::write(report, ctx.stderr, ctx.color)?;
+    writeln!(
+        ctx.stderr,
+        "safe-pip: blocked {when}: nothing was installed (exit status {EXIT_BLOCKED}). If a finding is wrong, re-run with --squatguard-allow NAME."
+    )?;
+    Ok(Outcome::Blocked)
+}
+
+/// True when an index other than PyPI replaces it (`--index-url`, `--no-index`): names
+/// absent from PyPI are then expected, and `not-on-pypi` does not apply.
+fn replaces_pypi(a: &args::PipArgs) -> bool {
+    a.has("--no-index")
+        || a.values("--index-url")
+            .any(|u| !requirements_txt::is_pypi_index(u))
+}
+
+/// pip's index settings from the environment (`PIP_INDEX_URL`, ...), which pip reads unless
+/// `--isolated`. pip's configuration files are not read here; pip's resolution honours them.
+#[derive(Debug, Default)]
+struct PipEnv {
+    /// (option, value) pairs, as the command line would spell them.
+    options: Vec<(&'static str, String)>,
+    no_index: bool,
+}
+
+impl PipEnv {
+    fn read(env: &dyn Fn(&str) -> Option<OsString>) -> Self {
+        let mut out = PipEnv::default();
+        let vars = [
+            ("PIP_INDEX_URL", "--index-url"),
+            ("PIP_EXTRA_INDEX_URL", "--extra-index-url"),
+            ("PIP_FIND_LINKS", "--find-links"),
+            ("PIP_TRUSTED_HOST", "--trusted-host"),
+        ];
+        for (var, option) in vars {
+            if let Some(v) = env(var) {
+                for value in v.to_string_lossy().split_whitespace() {
+                    out.options.push((option, value.to_owned()));
+                }
+            }
+        }
+        out.no_index = truthy(env("PIP_NO_INDEX"));
+        out
+    }
+
+    fn replaces_pypi(&self) -> bool {
+        self.no_index
+            || self
+                .options
+                .iter()
+                .any(|(o, v)| *o == "--index-url" && !requirements_txt::is_pypi_index(v))
+    }
+
+    fn source(&self) -> SourceFile {
+        let text: String = self
+            .options
+            .iter()
+            .map(|(o, v)| format!("{o} {v}\n"))
+            .collect();
+        SourceFile::new("<environment>", text)
+    }
+}
+
+/// The command line as a requirements file, so that it is read by the same parser, with the
+/// same rules, as `squatguard check` reads files.
+fn command_line_source(a: &args::PipArgs) -> SourceFile {
+    let mut text = String::new();
+    for o in &a.options {
+        let spelled = match o.long {
+            "--requirement" => "-r",
+            "--constraint" => "-c",
+            "--editable" => "-e",
+            "--index-url" | "--extra-index-url" | "--find-links" | "--trusted-host" => o.long,
+            _ => continue,
+        };
+        if let Some(v) = &o.value {
+            text.push_str(&format!("{spelled} {v}\n"));
+        }
+    }
+    for p in &a.positionals {
+        text.push_str(p);
+        text.push('\n');
+    }
+    SourceFile::new("<command line>", text)
+}
+
+fn static_phase(
+    a: &args::PipArgs,
+    engine: &Engine,
+    private: bool,
+) -> Result<(Vec<Finding>, usize, usize), PipError> {
+    let src = command_line_source(a);
+    let mut manifest = requirements_txt::parse(&src);
+    let mut findings = std::mem::take(&mut manifest.findings);
+    let files = 1 + a.values("--requirement").count() + a.values("--constraint").count();
+    for dep in &mut manifest.dependencies {
+        dep.private_index |= private;
+        findings.extend(engine.check(dep)?);
+    }
+    Ok((findings, files, manifest.dependencies.len()))
+}
+
+/// Checks every package in the report at its exact version; returns the findings and how
+/// many packages were pulled in rather than requested.
+fn check_resolved(
+    r: &report::InstallReport,
+    engine: &Engine,
+    private: bool,
+) -> Result<(Vec<Finding>, usize), PipError> {
+    let mut text = String::new();
+    let mut spans = Vec::new();
+    for item in &r.install {
+        let m = &item.metadata;
+        let start = text.len();
+        let req = match item.download_info.as_ref().filter(|_| item.is_direct) {
+            Some(d) => format!("{} @ {}", m.name, d.url),
+            None => format!("{}=={}", m.name, m.version),
+        };
+        text.push_str(&req);
+        spans.push((start, req.len()));
+        match r.pulled_in_by(&m.name) {
+            None => text.push_str("  # requested"),
+            Some(chain) if chain.len() > 1 => {
+                text.push_str(&format!("  # pulled in by {}", chain.join(" -> ")))
+            }
+            Some(_) => text.push_str("  # pulled in"),
+        }
+        text.push('\n');
+    }
+    let src = SourceFile::new("<resolved by pip>", text);
+    let mut findings = Vec::new();
+    let mut transitive = 0;
+    for (item, (start, len)) in r.install.iter().zip(spans) {
+        if !item.requested {
+            transitive += 1;
+        }
+        let section = if item.requested {
+            "requested"
+        } else {
+            "transitive"
+        };
+        match parse_pep508(&src, &src.text[start..start + len], start, section) {
+            Ok(mut dep) => {
+                dep.private_index |= private;
+                findings.extend(engine.check(&dep)?);
+            }
+            Err(f) => findings.push(*f),
+        }
+    }
+    Ok((findings, transitive))
+}
+
+/// A constraints file pinning every index package of the report to its checked version.
+fn pins(r: &report::InstallReport) -> String {
+    r.install
+        .iter()
+        .filter(|i| !i.is_direct)
+        .map(|i| format!("{}=={}\n", i.metadata.name, i.metadata.version))
+        .collect()
+}
+
+enum Resolution {
+    Report(report::InstallReport),
+    Failed {
+        status: i32,
+        output: String,
+        /// Packages whose only candidates were source distributions.
+        needs_build: Vec<String>,
+    },
+}
+
+/// Options dropped from the dry run: output, verbosity, and what only `download`/`wheel` have.
+const NOT_FOR_DRY_RUN: &[&str] = &[
+    "--dry-run",
+    "--report",
+    "--quiet",
+    "--verbose",
+    "--progress-bar",
+    "--dest",
+    "--wheel-dir",
+    "--no-verify",
+    "--build-option",
+    "--log",
+];
+
+/// `pip install --dry-run --report` with the user's options; `verbose` adds `-vv`, whose log
+/// says which candidates were skipped and why.
+fn dry_run(
+    python: &Path,
+    a: &args::PipArgs,
+    allow_build: bool,
+    report_path: &Path,
+    verbose: bool,
+) -> Result<std::process::Output, PipError> {
+    let mut cmd: Vec<OsString> = vec!["install".into()];
+    for o in a
+        .options
+        .iter()
+        .filter(|o| !NOT_FOR_DRY_RUN.contains(&o.long))
+    {
+        cmd.push(match &o.value {
+            Some(v) => format!("{}={v}", o.long).into(),
+            None => o.long.into(),
+        });
+    }
+    cmd.extend(
+        [
+            "--dry-run",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--progress-bar=off",
+        ]
+        .map(OsString::from),
+    );
+    if verbose {
+        cmd.push("-vv".into());
+    }
+    cmd.push("--report".into());
+    cmd.push(report_path.into());
+    if a.subcommand.as_deref() != Some("install") {
+        cmd.push("--ignore-installed".into());
+    }
+    if !allow_build {
+        cmd.push("--only-binary=:all:".into());
+    }
+    if a.positionals.iter().any(|p| p.starts_with('-')) {
+        cmd.push("--".into());
+    }
+    cmd.extend(a.positionals.iter().map(OsString::from));
+    Command::new(python)
+        .args(["-m", "pip"])
+        .args(&cmd)
+        .env(ACTIVE_ENV, "1")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|source| PipError::Spawn {
+            python: python.display().to_string(),
+            source,
+        })
+}
+
+fn resolve(
+    python: &Path,
+    a: &args::PipArgs,
+    allow_build: bool,
+    report_path: &Path,
+) -> Result<Resolution, PipError> {
+    let out = dry_run(python, a, allow_build, report_path, false)?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if stderr.contains("no such option: --report")
+            || stderr.contains("no such option: --dry-run")
+        {
+            return Err(PipError::Report(
+                "this pip has no `install --dry-run --report` (pip 22.2 or newer is needed); upgrade it with `python -m pip install --upgrade pip`".into(),
+            ));
+        }
+        // only on failure, since it is slower: ask pip which candidates it skipped as sdists
+        let mut needs_build = Vec::new();
+        if !allow_build {
+            let verbose = dry_run(python, a, allow_build, report_path, true)?;
+            needs_build = String::from_utf8_lossy(&verbose.stdout)
+                .lines()
+                .chain(String::from_utf8_lossy(&verbose.stderr).lines())
+                .filter_map(|l| {
+                    l.split_once("No sources permitted for ")
+                        .and_then(|(_, rest)| rest.split(':').next())
+                        .map(str::to_owned)
+                })
+                .collect();
+            needs_build.sort();
+            needs_build.dedup();
+        }
+        return Ok(Resolution::Failed {
+            status: out.status.code().unwrap_or(1),
+            // pip's warnings and errors; its log went to stdout
+            output: stderr.into_owned(),
+            needs_build,
+        });
+    }
+    let text = std::fs::read_to_string(report_path)
+        .map_err(|e| PipError::Report(format!("pip wrote no report: {e}")))?;
+    let report =
+        report::InstallReport::from_json(&text).map_err(|e| PipError::Report(e.to_string()))?;
+    match report.version.as_deref() {
+        Some("1") => Ok(Resolution::Report(report)),
+        other => Err(PipError::Report(format!(
+            "unsupported report version {other:?} (safe-pip reads version \"1\")"
+        ))),
+    }
+}
+
+/// Runs `python -m pip ARGS` with the terminal, and returns its status.
+fn pip(python: &Path, args: &[OsString]) -> Result<Outcome, PipError> {
+    let status = Command::new(python)
+        .args(["-m", "pip"])
+        .args(args)
+        .env(ACTIVE_ENV, "1")
+        .status()
+        .map_err(|source| PipError::Spawn {
+            python: python.display().to_string(),
+            source,
+        })?;
+    Ok(Outcome::Pip(exit_status(status)))
+}
+
+fn exit_status(status: std::process::ExitStatus) -> i32 {
+    if let Some(code) = status.code() {
+        return code;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            return 128 + sig;
+        }
+    }
+    1
+}
+
+/// True when `python` is this very executable (an alias or symlink gone round in a circle).
+fn is_self(python: &Path) -> bool {
+    let resolved = if python.components().count() > 1 {
+        Some(python.to_path_buf())
+    } else {
+        find_on_path(python)
+    };
+    let (Some(p), Ok(me)) = (resolved, std::env::current_exe()) else {
+        return false;
+    };
+    match (p.canonicalize(), me.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn find_on_path(name: &Path) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// The report and constraints files of one run, removed when it ends.
+struct TempFiles {
+    dir: PathBuf,
+    report: PathBuf,
+    pins: PathBuf,
+}
+
+impl TempFiles {
+    fn new() -> std::io::Result<Self> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let dir = std::env::temp_dir().join(format!("safe-pip-{}-{nanos}", std::process::id()));
+        std::fs::create_dir(&dir)?;
+        Ok(TempFiles {
+            report: dir.join("report.json"),
+            pins: dir.join("checked-pins.txt"),
+            dir,
+        })
+    }
+}
+
+impl Drop for TempFiles {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_as_requirements() {
+        let a = args::parse(
+            &[
+                "install",
+                "-rreq.txt",
+                "--index-url=https://x/simple",
+                "foo>=1",
+            ]
+            .map(OsString::from),
+        )
+        .unwrap();
+        let src = command_line_source(&a);
+        assert_eq!(
+            src.text,
+            "-r req.txt\n--index-url https://x/simple\nfoo>=1\n"
+        );
+        assert!(replaces_pypi(&a));
+    }
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(Outcome::Blocked.exit_code(), 65);
+        assert_eq!(Outcome::CannotCheck.exit_code(), 66);
+        assert_eq!(Outcome::NeedsBuild.exit_code(), 67);
+        assert_eq!(Outcome::Pip(23).exit_code(), 23);
+    }
+}

@@ -1,0 +1,440 @@
+//! `safe-pip` end to end: the machine's pip, real virtualenvs, wheels and sdists built here,
+//! and `--no-index --find-links DIR` everywhere, so nothing reaches the network.
+//!
+//! Each test makes its own virtualenv (`python3 -m venv --without-pip
+//! --system-site-packages`: the base interpreter's pip drives it, and installs land in the
+//! virtualenv). When `python3 -m venv` does not work the tests say why and pass.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_safe-pip");
+
+struct Env {
+    root: tempfile::TempDir,
+    python: PathBuf,
+}
+
+impl Env {
+    /// A fresh virtualenv and an empty package directory, or `None` (with the reason printed)
+    /// when this machine cannot make one. Under CI (`CI` set) that is a failure, not a skip.
+    fn new() -> Option<Env> {
+        let root = tempfile::tempdir().unwrap();
+        let venv = root.path().join("venv");
+        let made = Command::new("python3")
+            .args(["-m", "venv", "--without-pip", "--system-site-packages"])
+            .arg(&venv)
+            .output();
+        match made {
+            Ok(o) if o.status.success() => {}
+            Ok(o) => {
+                return skip(&format!(
+                    "`python3 -m venv` failed: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                ));
+            }
+            Err(e) => {
+                return skip(&format!("no python3: {e}"));
+            }
+        }
+        let python = venv.join("bin").join("python");
+        let pip_ok = Command::new(&python)
+            .args(["-m", "pip", "--version"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !pip_ok {
+            return skip("the machine's python3 has no pip");
+        }
+        std::fs::create_dir(root.path().join("pkgs")).unwrap();
+        std::fs::create_dir(root.path().join("data")).unwrap();
+        Some(Env { root, python })
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.root.path().join(rel)
+    }
+
+    fn pkgs(&self) -> PathBuf {
+        self.path("pkgs")
+    }
+
+    /// A pure-Python wheel `name-version` in the package directory.
+    fn wheel(&self, name: &str, version: &str, requires: &[&str]) {
+        let module = name.replace('-', "_");
+        let file = self
+            .pkgs()
+            .join(format!("{module}-{version}-py3-none-any.whl"));
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(file).unwrap());
+        let opts = zip::write::SimpleFileOptions::default();
+        let info = format!("{module}-{version}.dist-info");
+        let mut metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
+        for r in requires {
+            metadata.push_str(&format!("Requires-Dist: {r}\n"));
+        }
+        let files = [
+            (
+                format!("{module}/__init__.py"),
+                format!("VERSION = {version:?}\n"),
+            ),
+            (format!("{info}/METADATA"), metadata),
+            (
+                format!("{info}/WHEEL"),
+                "Wheel-Version: 1.0\nGenerator: safe-pip-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n".to_owned(),
+            ),
+        ];
+        let mut record = String::new();
+        for (path, text) in &files {
+            zip.start_file(path.as_str(), opts).unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+            record.push_str(&format!("{path},,\n"));
+        }
+        record.push_str(&format!("{info}/RECORD,,\n"));
+        zip.start_file(format!("{info}/RECORD"), opts).unwrap();
+        zip.write_all(record.as_bytes()).unwrap();
+        zip.finish().unwrap();
+    }
+
+    /// An sdist whose `setup.py` writes `marker` when run.
+    fn sdist_with_marker(&self, name: &str, version: &str, marker: &Path) {
+        let script = r#"
+import io, sys, tarfile
+name, version, marker, out = sys.argv[1:]
+setup = f"open({marker!r}, 'w').write('ran')\nfrom setuptools import setup\nsetup(name={name!r}, version={version!r}, py_modules=[])\n"
+pkg_info = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+with tarfile.open(out, "w:gz") as t:
+    for path, text in [("setup.py", setup), ("PKG-INFO", pkg_info)]:
+        data = text.encode()
+        info = tarfile.TarInfo(f"{name}-{version}/{path}")
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+"#;
+        let out = self.pkgs().join(format!("{name}-{version}.tar.gz"));
+        let st = Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .args([name, version])
+            .arg(marker)
+            .arg(&out)
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+
+    fn command(&self, program: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.args(args).current_dir(self.root.path());
+        for (k, _) in std::env::vars_os() {
+            let k = k.to_string_lossy().into_owned();
+            if k.starts_with("PIP_") || k.starts_with("SAFE_PIP_") || k == "VIRTUAL_ENV" {
+                cmd.env_remove(&k);
+            }
+        }
+        cmd.env("PIP_CONFIG_FILE", "/dev/null")
+            .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+            .env("SAFE_PIP_PYTHON", &self.python)
+            .env("SQUATGUARD_DATA_DIR", self.path("data"))
+            .env("NO_COLOR", "1");
+        cmd
+    }
+
+    /// `safe-pip ARGS`.
+    fn safe_pip(&self, args: &[&str]) -> Output {
+        self.command(Path::new(BIN), args).output().unwrap()
+    }
+
+    /// `safe-pip install --no-index --find-links PKGS ARGS`.
+    fn install(&self, args: &[&str]) -> Output {
+        let pkgs = self.pkgs();
+        let mut all = vec![
+            "install",
+            "--no-index",
+            "--find-links",
+            pkgs.to_str().unwrap(),
+        ];
+        all.extend(args);
+        self.safe_pip(&all)
+    }
+
+    /// Whether `import module` works in the virtualenv.
+    fn imports(&self, module: &str) -> bool {
+        self.command(&self.python, &["-c", &format!("import {module}")])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    }
+}
+
+#[allow(clippy::print_stderr)] // why: a skipped test says why
+fn skip(why: &str) -> Option<Env> {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "safe-pip tests need python3 with venv and pip under CI: {why}"
+    );
+    eprintln!("skipped: {why}");
+    None
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn show(o: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        stderr(o)
+    )
+}
+
+#[test]
+fn clean_package_with_clean_dependency_installs() {
+    let Some(env) = Env::new() else { return };
+    env.wheel("sgtest-app", "1.0", &["sgtest-lib>=1"]);
+    env.wheel("sgtest-lib", "1.2", &[]);
+    let o = env.install(&["sgtest-app"]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(
+        stderr(&o).contains("safe-pip: checked 2 packages (1 transitive)"),
+        "{}",
+        show(&o)
+    );
+    assert!(env.imports("sgtest_app") && env.imports("sgtest_lib"));
+}
+
+#[test]
+fn typosquatted_dependency_is_blocked_and_nothing_installed() {
+    let Some(env) = Env::new() else { return };
+    env.wheel("sgtest-shiny", "1.0", &["reqeusts"]);
+    env.wheel("reqeusts", "2.0", &[]);
+    let o = env.install(&["sgtest-shiny"]);
+    assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("reqeusts") && err.contains("typosquat"),
+        "{err}"
+    );
+    assert!(
+        err.contains("pulled in by sgtest-shiny -> reqeusts"),
+        "{err}"
+    );
+    assert!(!env.imports("sgtest_shiny") && !env.imports("reqeusts"));
+
+    // allowed for this run: printed as a note, and installed
+    let o = env.install(&["sgtest-shiny", "--squatguard-allow", "reqeusts"]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(
+        stderr(&o).contains("allowed by --squatguard-allow"),
+        "{}",
+        show(&o)
+    );
+    assert!(env.imports("reqeusts"));
+}
+
+#[test]
+fn typosquat_on_the_command_line_is_blocked_before_resolution() {
+    let Some(env) = Env::new() else { return };
+    env.wheel("reqeusts", "2.0", &[]);
+    let o = env.install(&["reqeusts"]);
+    assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+    assert!(stderr(&o).contains("before asking pip"), "{}", show(&o));
+    assert!(!env.imports("reqeusts"));
+}
+
+#[test]
+fn known_malicious_release_is_blocked_good_release_installs() {
+    let Some(env) = Env::new() else { return };
+    env.wheel("num2words", "0.5.14", &[]);
+    env.wheel("num2words", "0.5.15", &[]);
+    // unpinned: pip picks 0.5.15, a malicious release
+    let o = env.install(&["num2words"]);
+    assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+    assert!(stderr(&o).contains("num2words==0.5.15"), "{}", show(&o));
+    assert!(!env.imports("num2words"));
+    let o = env.install(&["num2words==0.5.15"]);
+    assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+    assert!(!env.imports("num2words"));
+    let o = env.install(&["num2words==0.5.14"]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(env.imports("num2words"));
+}
+
+#[test]
+fn sdist_code_never_runs_without_allow_build() {
+    let Some(env) = Env::new() else { return };
+    let marker = env.path("MARKER");
+    env.sdist_with_marker("sgtest-built", "1.0", &marker);
+    let o = env.install(&["--no-build-isolation", "sgtest-built"]);
+    assert_eq!(o.status.code(), Some(67), "{}", show(&o));
+    assert!(stderr(&o).contains("--allow-build"), "{}", show(&o));
+    assert!(!marker.exists(), "setup.py ran without --allow-build");
+
+    // a local project is built (its setup.py run) to learn its dependencies
+    let proj_marker = env.path("PROJ_MARKER");
+    std::fs::create_dir(env.path("proj")).unwrap();
+    std::fs::write(
+        env.path("proj/setup.py"),
+        format!(
+            "open({:?}, 'w').write('ran')\nfrom setuptools import setup\nsetup(name='sgtest-proj', version='1.0')\n",
+            proj_marker.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    std::fs::write(env.path("reqs.txt"), "-e ./proj\n").unwrap();
+    for args in [&["./proj"][..], &["-e", "proj"], &["-r", "reqs.txt"]] {
+        let mut all = vec!["--no-build-isolation"];
+        all.extend(args);
+        let o = env.install(&all);
+        assert_eq!(o.status.code(), Some(67), "{args:?}: {}", show(&o));
+        assert!(!proj_marker.exists(), "{args:?}: setup.py ran");
+    }
+
+    let o = env.install(&["--no-build-isolation", "--allow-build", "sgtest-built"]);
+    assert!(marker.exists(), "{}", show(&o));
+    assert_ne!(o.status.code(), Some(67), "{}", show(&o));
+}
+
+#[test]
+fn requirements_file_with_include_and_constraints_and_global_options_first() {
+    let Some(env) = Env::new() else { return };
+    env.wheel("sgtest-alpha", "1.0", &["sgtest-beta"]);
+    env.wheel("sgtest-beta", "1.0", &[]);
+    env.wheel("sgtest-beta", "2.0", &[]);
+    env.wheel("sgtest-gamma", "1.0", &[]);
+    std::fs::write(
+        env.path("requirements.txt"),
+        "sgtest-alpha\n-r more.txt\n-c constraints.txt\n",
+    )
+    .unwrap();
+    std::fs::write(env.path("more.txt"), "sgtest-gamma\n").unwrap();
+    std::fs::write(env.path("constraints.txt"), "sgtest-beta<2\n").unwrap();
+    let o = env.install(&["-rrequirements.txt"]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(
+        stderr(&o).contains("checked 3 packages (1 transitive)"),
+        "{}",
+        show(&o)
+    );
+    let v = env
+        .command(
+            &env.python,
+            &["-c", "import sgtest_beta; print(sgtest_beta.VERSION)"],
+        )
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&v.stdout).trim(), "1.0");
+    assert!(env.imports("sgtest_gamma"));
+
+    // a squat in an included file, with pip options before the subcommand
+    env.wheel("reqeusts", "2.0", &[]);
+    std::fs::write(env.path("more.txt"), "reqeusts\n").unwrap();
+    let pkgs = env.pkgs();
+    let o = env.safe_pip(&[
+        "--isolated",
+        "--no-cache-dir",
+        "-q",
+        "install",
+        "--no-index",
+        "-f",
+        pkgs.to_str().unwrap(),
+        "--requirement=requirements.txt",
+    ]);
+    assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+    assert!(stderr(&o).contains("more.txt:1:1"), "{}", show(&o));
+    assert!(!env.imports("reqeusts"));
+}
+
+#[test]
+fn pip_failure_status_passes_through() {
+    let Some(env) = Env::new() else { return };
+    let o = env.install(&["sgtest-does-not-exist"]);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    assert!(
+        stderr(&o).contains("No matching distribution"),
+        "{}",
+        show(&o)
+    );
+}
+
+#[test]
+fn list_passes_through() {
+    let Some(env) = Env::new() else { return };
+    env.wheel("sgtest-listed", "3.1", &[]);
+    let o = env.install(&["sgtest-listed"]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let ours = env.safe_pip(&["list", "--format=freeze"]);
+    let theirs = env
+        .command(&env.python, &["-m", "pip", "list", "--format=freeze"])
+        .output()
+        .unwrap();
+    assert_eq!(ours.status.code(), theirs.status.code());
+    assert_eq!(ours.stdout, theirs.stdout);
+    assert!(String::from_utf8_lossy(&ours.stdout).contains("sgtest-listed==3.1"));
+    assert!(ours.stderr.is_empty(), "{}", show(&ours));
+}
+
+#[test]
+fn refuses_to_run_itself_and_unknown_options() {
+    let Some(env) = Env::new() else { return };
+    let o = env
+        .command(Path::new(BIN), &["install", "x"])
+        .env("SAFE_PIP_ACTIVE", "1")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(66), "{}", show(&o));
+    let o = env
+        .command(Path::new(BIN), &["install", "x"])
+        .env("SAFE_PIP_PYTHON", BIN)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(66), "{}", show(&o));
+    let o = env.safe_pip(&["install", "--no-such-option", "x"]);
+    assert_eq!(o.status.code(), Some(66), "{}", show(&o));
+}
+
+#[test]
+fn download_and_wheel_are_checked_too() {
+    let Some(env) = Env::new() else { return };
+    env.wheel("sgtest-dl", "1.0", &["reqeusts"]);
+    env.wheel("reqeusts", "2.0", &[]);
+    env.wheel("sgtest-fine", "1.0", &[]);
+    let pkgs = env.pkgs();
+    let pkgs = pkgs.to_str().unwrap();
+    for sub in ["download", "wheel"] {
+        let dest = if sub == "download" { "-d" } else { "-w" };
+        let o = env.safe_pip(&[sub, "--no-index", "-f", pkgs, dest, "out", "sgtest-dl"]);
+        assert_eq!(o.status.code(), Some(65), "{sub}: {}", show(&o));
+        assert!(!env.path("out").exists(), "{sub}: something was fetched");
+        let o = env.safe_pip(&[sub, "--no-index", "-f", pkgs, dest, "out", "sgtest-fine"]);
+        assert_eq!(o.status.code(), Some(0), "{sub}: {}", show(&o));
+        assert!(env.path("out/sgtest_fine-1.0-py3-none-any.whl").exists());
+        std::fs::remove_dir_all(env.path("out")).unwrap();
+    }
+}
+
+#[test]
+fn project_config_allowlist_applies() {
+    let Some(env) = Env::new() else { return };
+    env.wheel("sgtest-shiny", "1.0", &["reqeusts"]);
+    env.wheel("reqeusts", "2.0", &[]);
+    // the working directory's configuration, as `squatguard check` would find it
+    std::fs::write(
+        env.root.path().join("squatguard.toml"),
+        "[[allow]]\npackage = \"reqeusts\"\nreason = \"our own package on the private mirror\"\n",
+    )
+    .unwrap();
+    let o = env.install(&["sgtest-shiny"]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(
+        stderr(&o).contains("allowed: our own package on the private mirror"),
+        "{}",
+        show(&o)
+    );
+    assert!(env.imports("reqeusts"));
+    // a broken configuration fails closed
+    std::fs::write(env.root.path().join("squatguard.toml"), "allwo = []\n").unwrap();
+    let o = env.install(&["sgtest-shiny"]);
+    assert_eq!(o.status.code(), Some(66), "{}", show(&o));
+}
