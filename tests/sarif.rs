@@ -1,6 +1,6 @@
-//! `--format sarif` in a real git repository: the structure GitHub code scanning requires of a
-//! SARIF 2.1.0 log (the parts of the OASIS schema that code scanning enforces, checked field by
-//! field), URIs relative to the repository root, and fingerprints stable across runs.
+//! `--format sarif` in a real git repository: valid against the SARIF 2.1.0 JSON schema, with
+//! what GitHub code scanning requires beyond it checked field by field, URIs relative to the
+//! repository root, and fingerprints stable across runs.
 
 use serde_json::Value;
 use std::path::Path;
@@ -17,6 +17,22 @@ fn sarif(dir: &Path, args: &[&str]) -> Value {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     serde_json::from_slice(&out.stdout).expect("SARIF is JSON")
+}
+
+/// Validates against the SARIF 2.1.0 schema shipped in `tests/sarif/` (see its LICENSE.md).
+fn assert_schema_valid(log: &Value) {
+    let schema: Value =
+        serde_json::from_str(include_str!("sarif/sarif-schema-2.1.0.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(log)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "SARIF schema violations:\n{}",
+        errors.join("\n")
+    );
 }
 
 fn str_at<'a>(v: &'a Value, path: &str) -> &'a str {
@@ -38,6 +54,15 @@ fn sarif_log_has_what_code_scanning_requires() {
     std::fs::create_dir(&sub).unwrap();
     std::fs::write(sub.join("requirements.txt"), "flask\nreqeusts==2.31.0\n").unwrap();
     let log = sarif(&sub, &[]);
+    assert_schema_valid(&log);
+    // the validator does reject what is not SARIF
+    let mut broken = log.clone();
+    broken["runs"][0]["results"][0]["level"] = Value::String("fatal".into());
+    let schema: Value =
+        serde_json::from_str(include_str!("sarif/sarif-schema-2.1.0.json")).unwrap();
+    assert!(!jsonschema::validator_for(&schema)
+        .unwrap()
+        .is_valid(&broken));
 
     assert_eq!(str_at(&log, "/version"), "2.1.0");
     assert!(str_at(&log, "/$schema").contains("sarif-2.1.0"));
@@ -92,6 +117,7 @@ fn sarif_log_has_what_code_scanning_requires() {
     )
     .unwrap();
     let after = sarif(&sub, &[]);
+    assert_schema_valid(&after);
     let after: Vec<Value> = after["runs"][0]["results"]
         .as_array()
         .unwrap()
