@@ -26,6 +26,10 @@ pub struct Cli {
 pub enum Command {
     /// Check dependency manifests (requirements files, pyproject.toml, setup.py, setup.cfg, Pipfile).
     Check(CheckArgs),
+    /// Look inside a repository before running it: check its manifests and statically analyse
+    /// every Python file for hidden payloads, install- and import-time code, exfiltration and
+    /// obfuscation. Nothing is executed.
+    Scan(ScanArgs),
     /// Screen a list of package names (one per line, optionally `name==version`), e.g. a whole
     /// registry or a mirror's new names; prints one line per flagged name.
     Audit(AuditArgs),
@@ -109,6 +113,30 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// The repository to scan (or one file).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Report only these rules (names or codes, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<Rule>,
+    /// Never report these rules (names or codes, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<Rule>,
+    /// When to colour the human report.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// A configuration file to use instead of discovery.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct AuditArgs {
     /// File of names, or `-` for standard input [default: -].
     pub input: Option<PathBuf>,
@@ -163,6 +191,19 @@ pub enum ColorChoice {
     Never,
 }
 
+impl ColorChoice {
+    /// Whether to colour output going to a terminal or not.
+    fn enabled(self, is_terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+}
+
 /// What a run earned, as documented in the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -186,6 +227,7 @@ pub struct Io<'a> {
 pub fn run(cli: Cli, io: Io) -> anyhow::Result<Status> {
     match cli.command {
         Command::Check(args) => run_check(args, io),
+        Command::Scan(args) => run_scan(args, io),
         Command::Rules => {
             for rule in Rule::ALL {
                 writeln!(
@@ -256,6 +298,37 @@ fn read_stdin() -> anyhow::Result<String> {
         .read_to_string(&mut s)
         .map_err(|e| anyhow::anyhow!("reading standard input: {e}"))?;
     Ok(s)
+}
+
+fn run_scan(args: ScanArgs, io: Io) -> anyhow::Result<Status> {
+    let cfg = load_config(args.config.as_deref(), Some(&args.dir))?;
+    let data = args.data.load_with_age(io.stderr, cfg.max_data_age)?;
+    let engine = Engine {
+        data: &data,
+        popular_top_n: cfg.popular_top_n,
+    };
+    let opts = crate::scan::ScanOptions {
+        root: args.dir,
+        select: if args.select.is_empty() {
+            cfg.select.clone()
+        } else {
+            args.select
+        },
+        ignore: if args.ignore.is_empty() {
+            cfg.ignore.clone()
+        } else {
+            args.ignore
+        },
+        config: cfg,
+    };
+    let report = crate::scan::scan(&opts, &engine)?;
+    let color = args.color.enabled(io.stdout_is_terminal);
+    report::write(args.format, &report, io.stdout, color)?;
+    Ok(if report.has_errors() {
+        Status::Findings
+    } else {
+        Status::Clean
+    })
 }
 
 fn mib(bytes: u64) -> String {
@@ -496,13 +569,7 @@ fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
             "squatguard: warning: no dependency manifests found (requirements*.txt, pyproject.toml, setup.py, setup.cfg, Pipfile)"
         )?;
     }
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            io.stdout_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
+    let color = args.color.enabled(io.stdout_is_terminal);
     report::write(args.format, &report, io.stdout, color)?;
     Ok(if report.has_errors() {
         Status::Findings

@@ -84,6 +84,26 @@ rules! {
         "Dependencies computed at run time (a function call, a file read, an include) that a static reader cannot see."),
     UnusedAllow = ("unused-allow", "SG304", Note,
         "An allow entry in the configuration matched no finding: remove it so the list does not rot."),
+    DecodeExec = ("decode-exec", "SG401", Error,
+        "Code decoded at run time (base64, hex, zlib, ROT13, XOR...) and then executed hides what it does from every reader."),
+    EncodedBlob = ("encoded-blob", "SG402", Warning,
+        "A large base64 or hex literal that decodes to Python source or an executable is a payload carried in plain sight."),
+    InstallTimeCode = ("install-time-code", "SG403", Warning,
+        "Code in setup.py that runs commands or reaches the network runs on `pip install`, before anything else can look."),
+    ImportTimeCode = ("import-time-code", "SG404", Warning,
+        "Code that spawns, executes or connects at module level in an auto-loaded file (__init__.py, conftest.py, .pth) runs just by importing or testing."),
+    HiddenProcess = ("hidden-process", "SG405", Warning,
+        "A process launched detached, in a new session or from a temporary file outlives and hides from the program that started it."),
+    ExfilEndpoint = ("exfil-endpoint", "SG406", Warning,
+        "Discord webhooks, Telegram bots, paste sites, raw IP and ROT13-hidden URLs are where stolen data and second stages go."),
+    CredentialAccess = ("credential-access", "SG407", Warning,
+        "Paths to SSH keys, cloud credentials, browser profiles or wallet extensions are what stealers read."),
+    Obfuscation = ("obfuscation", "SG408", Warning,
+        "Dynamic builtins lookup, code pushed off-screen by spaces and bidirectional control characters hide code from reviewers."),
+    DisguisedBinary = ("disguised-binary", "SG409", Error,
+        "A .py file that is really a binary, or compiled .pyc without its source, cannot be reviewed."),
+    VendoredPackage = ("vendored-package", "SG410", Note,
+        "A folder named like a popular PyPI package is a vendored copy that may have been modified; it is not the package you would install."),
 }
 
 impl fmt::Display for Rule {
@@ -248,6 +268,16 @@ mod tests {
                 "SG302 invalid-manifest error",
                 "SG303 unresolved-dependency note",
                 "SG304 unused-allow note",
+                "SG401 decode-exec error",
+                "SG402 encoded-blob warning",
+                "SG403 install-time-code warning",
+                "SG404 import-time-code warning",
+                "SG405 hidden-process warning",
+                "SG406 exfil-endpoint warning",
+                "SG407 credential-access warning",
+                "SG408 obfuscation warning",
+                "SG409 disguised-binary error",
+                "SG410 vendored-package note",
             ]
         );
     }

