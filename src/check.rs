@@ -75,6 +75,15 @@ const SKIP_DIRS: &[&str] = &[
     ".svn",
 ];
 
+/// True for a directory below the walk's root that is named in `names` or is a virtualenv.
+pub(crate) fn is_skipped_dir(e: &ignore::DirEntry, names: &[&str]) -> bool {
+    if e.depth() == 0 || !e.file_type().is_some_and(|t| t.is_dir()) {
+        return false;
+    }
+    let name = e.file_name().to_string_lossy();
+    names.contains(&name.as_ref()) || e.path().join("pyvenv.cfg").exists()
+}
+
 /// Finds the manifests under `root`, honouring ignore files and skipping virtualenvs.
 pub fn discover(root: &Path) -> Result<Vec<PathBuf>, CheckError> {
     let mut found = Vec::new();
@@ -82,14 +91,7 @@ pub fn discover(root: &Path) -> Result<Vec<PathBuf>, CheckError> {
         .hidden(true)
         .require_git(false)
         .sort_by_file_name(|a, b| a.cmp(b))
-        .filter_entry(|e| {
-            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            if !is_dir || e.depth() == 0 {
-                return true;
-            }
-            let name = e.file_name().to_string_lossy();
-            !SKIP_DIRS.contains(&name.as_ref()) && !e.path().join("pyvenv.cfg").exists()
-        })
+        .filter_entry(|e| !is_skipped_dir(e, SKIP_DIRS))
         .build();
     for entry in walker {
         let entry = entry.map_err(|e| CheckError::Walk {

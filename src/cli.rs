@@ -76,22 +76,8 @@ pub struct CheckArgs {
     /// Files or directories to check [default: the current directory, searched for manifests].
     /// Files named explicitly are checked whatever their name.
     pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-    /// Report only these rules (names or codes, comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "RULES")]
-    pub select: Vec<Rule>,
-    /// Never report these rules (names or codes, comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "RULES")]
-    pub ignore: Vec<Rule>,
-    /// When to colour the human report.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
-    /// A configuration file to use instead of discovery ([tool.squatguard] in pyproject.toml,
-    /// squatguard.toml or .squatguard.toml, found upward from the first path).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// Check the manifests as they are in the git index (what will be committed), not the
     /// working tree.
     #[arg(long)]
@@ -112,11 +98,9 @@ pub struct CheckArgs {
     pub data: DataArgs,
 }
 
+/// What to report and how, shared by `check` and `scan`.
 #[derive(Debug, clap::Args)]
-pub struct ScanArgs {
-    /// The repository to scan (or one file).
-    #[arg(default_value = ".")]
-    pub dir: PathBuf,
+pub struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -129,9 +113,36 @@ pub struct ScanArgs {
     /// When to colour the human report.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// A configuration file to use instead of discovery.
+    /// A configuration file to use instead of discovery ([tool.squatguard] in pyproject.toml,
+    /// squatguard.toml or .squatguard.toml, found upward from the first path).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+impl ReportArgs {
+    /// The command line's rule choice, else the configuration's.
+    fn rules(&self, cfg: &Config) -> (Vec<Rule>, Vec<Rule>) {
+        let pick = |cli: &[Rule], cfg: &[Rule]| {
+            if cli.is_empty() {
+                cfg.to_vec()
+            } else {
+                cli.to_vec()
+            }
+        };
+        (
+            pick(&self.select, &cfg.select),
+            pick(&self.ignore, &cfg.ignore),
+        )
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// The repository to scan (or one file).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub report: ReportArgs,
     #[command(flatten)]
     pub data: DataArgs,
 }
@@ -301,7 +312,8 @@ fn read_stdin() -> anyhow::Result<String> {
 }
 
 fn run_scan(args: ScanArgs, io: Io) -> anyhow::Result<Status> {
-    let cfg = load_config(args.config.as_deref(), Some(&args.dir))?;
+    let cfg = load_config(args.report.config.as_deref(), Some(&args.dir))?;
+    let (select, ignore) = args.report.rules(&cfg);
     let data = args.data.load_with_age(io.stderr, cfg.max_data_age)?;
     let engine = Engine {
         data: &data,
@@ -309,21 +321,13 @@ fn run_scan(args: ScanArgs, io: Io) -> anyhow::Result<Status> {
     };
     let opts = crate::scan::ScanOptions {
         root: args.dir,
-        select: if args.select.is_empty() {
-            cfg.select.clone()
-        } else {
-            args.select
-        },
-        ignore: if args.ignore.is_empty() {
-            cfg.ignore.clone()
-        } else {
-            args.ignore
-        },
+        select,
+        ignore,
         config: cfg,
     };
     let report = crate::scan::scan(&opts, &engine)?;
-    let color = args.color.enabled(io.stdout_is_terminal);
-    report::write(args.format, &report, io.stdout, color)?;
+    let color = args.report.color.enabled(io.stdout_is_terminal);
+    report::write(args.report.format, &report, io.stdout, color)?;
     Ok(if report.has_errors() {
         Status::Findings
     } else {
@@ -488,9 +492,10 @@ fn load_config(
 
 fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
     let cfg = load_config(
-        args.config.as_deref(),
+        args.report.config.as_deref(),
         args.paths.first().map(PathBuf::as_path),
     )?;
+    let (select, ignore) = args.report.rules(&cfg);
     let data = args.data.load_with_age(io.stderr, cfg.max_data_age)?;
     let engine = Engine {
         data: &data,
@@ -520,16 +525,8 @@ fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
     };
     let opts = CheckOptions {
         paths,
-        select: if args.select.is_empty() {
-            cfg.select.clone()
-        } else {
-            args.select
-        },
-        ignore: if args.ignore.is_empty() {
-            cfg.ignore.clone()
-        } else {
-            args.ignore
-        },
+        select,
+        ignore,
         config: cfg,
     };
     let mut report = check::check(&opts, &engine)?;
@@ -569,8 +566,8 @@ fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
             "squatguard: warning: no dependency manifests found (requirements*.txt, pyproject.toml, setup.py, setup.cfg, Pipfile)"
         )?;
     }
-    let color = args.color.enabled(io.stdout_is_terminal);
-    report::write(args.format, &report, io.stdout, color)?;
+    let color = args.report.color.enabled(io.stdout_is_terminal);
+    report::write(args.report.format, &report, io.stdout, color)?;
     Ok(if report.has_errors() {
         Status::Findings
     } else {

@@ -48,7 +48,15 @@ pub const MAX_SCAN_SIZE: u64 = 8 * 1024 * 1024;
 const VENDORED_TOP: u32 = 5_000;
 
 /// Folder names never scanned.
-const SKIP_DIRS: &[&str] = &[".git", ".hg", ".svn", "node_modules", ".tox", ".nox"];
+const SKIP_DIRS: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    ".tox",
+    ".nox",
+    "site-packages",
+];
 
 /// Parent folders that hold vendored packages on purpose.
 const VENDOR_DIRS: &[&str] = &[
@@ -144,16 +152,7 @@ fn walk(root: &Path) -> Result<Vec<PathBuf>, CheckError> {
     let walker = ignore::WalkBuilder::new(root)
         .standard_filters(false)
         .sort_by_file_name(|a, b| a.cmp(b))
-        .filter_entry(|e| {
-            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            if !is_dir || e.depth() == 0 {
-                return true;
-            }
-            let name = e.file_name().to_string_lossy();
-            !SKIP_DIRS.contains(&name.as_ref())
-                && name != "site-packages"
-                && !e.path().join("pyvenv.cfg").exists()
-        })
+        .filter_entry(|e| !check::is_skipped_dir(e, SKIP_DIRS))
         .build();
     let mut out = Vec::new();
     for entry in walker {
