@@ -52,7 +52,7 @@ impl Data {
         let mut reports = None;
         if let Some(dir) = dir {
             let path = dir.join(NAMES_FILE);
-            match read_if_present(&path, NameSet::from_bytes) {
+            match read_if_present(&path, NameSet::from_vec) {
                 Ok(Some(cached)) if cached.meta.created >= names.0.meta.created => {
                     names = (cached, Origin::Cache(path));
                 }
@@ -63,7 +63,7 @@ impl Data {
                 )),
             }
             let path = dir.join(REPORTS_FILE);
-            match read_if_present(&path, ReportStore::from_bytes) {
+            match read_if_present(&path, ReportStore::from_vec) {
                 Ok(Some(store)) => reports = Some((store, path)),
                 Ok(None) => {}
                 Err(e) => warnings.push(format!(
@@ -128,10 +128,10 @@ pub fn staleness(what: &str, meta: &Meta, today: i64, max_age_days: u64) -> Opti
 
 fn read_if_present<T>(
     path: &Path,
-    parse: impl Fn(&[u8]) -> Result<T, StoreError>,
+    parse: impl Fn(Vec<u8>) -> Result<T, StoreError>,
 ) -> Result<Option<T>, String> {
     match std::fs::read(path) {
-        Ok(bytes) => parse(&bytes).map(Some).map_err(|e| e.to_string()),
+        Ok(bytes) => parse(bytes).map(Some).map_err(|e| e.to_string()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e.to_string()),
     }

@@ -18,7 +18,6 @@ use crate::advisory::{Advisory, AdvisoryDb, Affected};
 use fst::{Map, MapBuilder, Set, SetBuilder};
 use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
 use std::ops::Bound;
 use std::str::FromStr;
 use version_ranges::Ranges;
@@ -59,6 +58,31 @@ pub enum StoreError {
     Fst(#[from] fst::Error),
     #[error("corrupt report for `{name}`: {message}")]
     Record { name: String, message: String },
+}
+
+/// A byte range of a file read whole, shared without copying: the fst and the blob of a data
+/// file both point into the one buffer `fs::read` filled.
+#[derive(Clone)]
+pub struct Section {
+    buf: std::sync::Arc<Vec<u8>>,
+    range: std::ops::Range<usize>,
+}
+
+impl AsRef<[u8]> for Section {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf[self.range.clone()]
+    }
+}
+
+impl Section {
+    /// The section of `buf` that `part` (a sub-slice of it) covers.
+    fn of(buf: &std::sync::Arc<Vec<u8>>, part: &[u8]) -> Section {
+        let start = part.as_ptr() as usize - buf.as_ptr() as usize;
+        Section {
+            buf: buf.clone(),
+            range: start..start + part.len(),
+        }
+    }
 }
 
 /// The pieces of a container.
@@ -113,8 +137,24 @@ fn join(meta: &Meta, fst: &[u8], blob: &[u8]) -> Vec<u8> {
 
 /// Every PyPI project name, normalised.
 pub struct NameSet {
-    set: Set<Cow<'static, [u8]>>,
+    set: Set<Bytes>,
     pub meta: Meta,
+}
+
+/// Where a name set's bytes live: in the binary, or in a file read whole.
+#[derive(Clone)]
+enum Bytes {
+    Static(&'static [u8]),
+    File(Section),
+}
+
+impl AsRef<[u8]> for Bytes {
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            Bytes::Static(b) => b,
+            Bytes::File(s) => s.as_ref(),
+        }
+    }
 }
 
 /// The snapshot compiled into the binary (see `data/README.md`).
@@ -131,16 +171,23 @@ impl NameSet {
     fn from_static(bytes: &'static [u8]) -> Result<NameSet, StoreError> {
         let parts = split(bytes, Self::KIND)?;
         Ok(NameSet {
-            set: Set::new(Cow::Borrowed(parts.fst))?,
+            set: Set::new(Bytes::Static(parts.fst))?,
             meta: parts.meta,
         })
     }
 
     /// A name set read from a file's bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<NameSet, StoreError> {
-        let parts = split(bytes, Self::KIND)?;
+        Self::from_vec(bytes.to_vec())
+    }
+
+    /// A name set over a file's contents, without copying them.
+    pub fn from_vec(bytes: Vec<u8>) -> Result<NameSet, StoreError> {
+        let buf = std::sync::Arc::new(bytes);
+        let parts = split(&buf, Self::KIND)?;
+        let fst = Section::of(&buf, parts.fst);
         Ok(NameSet {
-            set: Set::new(Cow::Owned(parts.fst.to_vec()))?,
+            set: Set::new(Bytes::File(fst))?,
             meta: parts.meta,
         })
     }
@@ -199,8 +246,8 @@ impl NameSet {
 
 /// Imported reports: an index by name, parsed per name on demand.
 pub struct ReportStore {
-    map: Map<Vec<u8>>,
-    blob: Vec<u8>,
+    map: Map<Section>,
+    blob: Section,
     pub meta: Meta,
 }
 
@@ -279,10 +326,17 @@ impl ReportStore {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<ReportStore, StoreError> {
-        let parts = split(bytes, Self::KIND)?;
+        Self::from_vec(bytes.to_vec())
+    }
+
+    /// Reports over a file's contents, without copying them.
+    pub fn from_vec(bytes: Vec<u8>) -> Result<ReportStore, StoreError> {
+        let buf = std::sync::Arc::new(bytes);
+        let parts = split(&buf, Self::KIND)?;
+        let (fst, blob) = (Section::of(&buf, parts.fst), Section::of(&buf, parts.blob));
         Ok(ReportStore {
-            map: Map::new(parts.fst.to_vec())?,
-            blob: parts.blob.to_vec(),
+            map: Map::new(fst)?,
+            blob,
             meta: parts.meta,
         })
     }
@@ -298,6 +352,7 @@ impl ReportStore {
         };
         let line = self
             .blob
+            .as_ref()
             .get(offset as usize..)
             .and_then(|rest| rest.split(|b| *b == b'\n').next())
             .ok_or_else(|| err("offset out of range".into()))?;
