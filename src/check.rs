@@ -165,8 +165,14 @@ pub fn check(opts: &CheckOptions, engine: &Engine) -> Result<CheckReport, CheckE
         deps.extend(parsed.dependencies);
         findings.extend(parsed.findings);
     }
+    // an include reached from two manifests yields its dependencies twice
     let mut seen_deps = HashSet::new();
-    deps.retain(|d| seen_deps.insert((d.file.clone(), d.line, d.column, d.name.clone())));
+    let keep: Vec<bool> = deps
+        .iter()
+        .map(|d| seen_deps.insert((d.file.as_str(), d.line, d.column, d.name.as_str())))
+        .collect();
+    let mut keep = keep.into_iter();
+    deps.retain(|_| keep.next().unwrap_or(false));
     report.dependencies = deps.len();
     for dep in &deps {
         findings.extend(engine.check(dep)?);

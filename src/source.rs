@@ -13,6 +13,8 @@ pub struct SourceFile {
     /// The text with a leading byte order mark removed.
     pub text: String,
     line_starts: Vec<usize>,
+    /// `path` for display, computed once: every dependency of the file carries it.
+    shown: String,
 }
 
 impl SourceFile {
@@ -24,8 +26,10 @@ impl SourceFile {
         }
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let path: PathBuf = path.into();
         SourceFile {
-            path: path.into(),
+            shown: display_path(&path),
+            path,
             text,
             line_starts,
         }
@@ -33,7 +37,7 @@ impl SourceFile {
 
     /// Path for display.
     pub fn display_path(&self) -> String {
-        display_path(&self.path)
+        self.shown.clone()
     }
 
     /// 1-based line and column of a byte offset (clamped to the text).
