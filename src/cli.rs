@@ -120,6 +120,26 @@ pub struct ReportArgs {
 }
 
 impl ReportArgs {
+    /// Prints `report` in the chosen format; returns the status it earns.
+    fn print(
+        &self,
+        report: &check::CheckReport,
+        out: &mut dyn Write,
+        stdout_is_terminal: bool,
+    ) -> std::io::Result<Status> {
+        report::write(
+            self.format,
+            report,
+            out,
+            self.color.enabled(stdout_is_terminal),
+        )?;
+        Ok(if report.has_errors() {
+            Status::Findings
+        } else {
+            Status::Clean
+        })
+    }
+
     /// The command line's rule choice, else the configuration's.
     fn rules(&self, cfg: &Config) -> (Vec<Rule>, Vec<Rule>) {
         let pick = |cli: &[Rule], cfg: &[Rule]| {
@@ -326,13 +346,9 @@ fn run_scan(args: ScanArgs, io: Io) -> anyhow::Result<Status> {
         config: cfg,
     };
     let report = crate::scan::scan(&opts, &engine)?;
-    let color = args.report.color.enabled(io.stdout_is_terminal);
-    report::write(args.report.format, &report, io.stdout, color)?;
-    Ok(if report.has_errors() {
-        Status::Findings
-    } else {
-        Status::Clean
-    })
+    Ok(args
+        .report
+        .print(&report, io.stdout, io.stdout_is_terminal)?)
 }
 
 fn mib(bytes: u64) -> String {
@@ -566,11 +582,7 @@ fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
             "squatguard: warning: no dependency manifests found (requirements*.txt, pyproject.toml, setup.py, setup.cfg, Pipfile)"
         )?;
     }
-    let color = args.report.color.enabled(io.stdout_is_terminal);
-    report::write(args.report.format, &report, io.stdout, color)?;
-    Ok(if report.has_errors() {
-        Status::Findings
-    } else {
-        Status::Clean
-    })
+    Ok(args
+        .report
+        .print(&report, io.stdout, io.stdout_is_terminal)?)
 }
