@@ -39,8 +39,8 @@ pub const MAX_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// True for `http://` URLs to 127.0.0.0/8, `localhost` or `[::1]`.
 fn is_loopback_http(url: &str) -> bool {
-    crate::manifest::requirements_txt::url_host(url)
-        .is_some_and(|h| h == "localhost" || h == "::1" || h.starts_with("127."))
+    use crate::manifest::requirements_txt::{is_loopback, url_host};
+    url_host(url).is_some_and(|h| is_loopback(&h))
 }
 
 /// Downloads `url` with `accept` as the Accept header, reporting progress.
