@@ -41,21 +41,51 @@ impl AuditRules {
     }
 }
 
-/// Judges one input line; blank lines and `#` comments yield nothing.
-pub fn audit_line(line: &str, data: &Data, rules: &AuditRules) -> Result<Vec<Hit>, StoreError> {
+/// One input line: the name as written, normalised, and the version if pinned.
+struct Line<'a> {
+    raw: &'a str,
+    name: String,
+    version: Option<&'a str>,
+}
+
+/// Splits a line; blank lines and `#` comments are None.
+fn parse_line(line: &str) -> Option<Line<'_>> {
     let line = line.trim();
     if line.is_empty() || line.starts_with('#') {
-        return Ok(Vec::new());
+        return None;
     }
     let (raw, version) = match line.split_once("==") {
-        Some((n, v)) => (n.trim(), Version::from_str(v.trim()).ok()),
+        Some((n, v)) => (n.trim(), Some(v.trim())),
         None => (line, None),
     };
-    let name = normalize(raw);
+    Some(Line {
+        raw,
+        name: normalize(raw),
+        version,
+    })
+}
+
+/// Judges one input line; blank lines and `#` comments yield nothing.
+pub fn audit_line(line: &str, data: &Data, rules: &AuditRules) -> Result<Vec<Hit>, StoreError> {
+    match parse_line(line) {
+        Some(line) => judge(&line, None, data, rules),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Judges a parsed line; `on_pypi` is the name's membership when already known.
+fn judge(
+    line: &Line<'_>,
+    on_pypi: Option<bool>,
+    data: &Data,
+    rules: &AuditRules,
+) -> Result<Vec<Hit>, StoreError> {
+    let (raw, name) = (line.raw, &line.name);
+    let version = line.version.and_then(|v| Version::from_str(v).ok());
     let mut hits = Vec::new();
     if !crate::name::is_valid(raw) {
         hits.push(Hit {
-            package: name,
+            package: name.clone(),
             rule: Rule::InvalidRequirement,
             severity: Severity::Error,
             similar_to: None,
@@ -64,11 +94,12 @@ pub fn audit_line(line: &str, data: &Data, rules: &AuditRules) -> Result<Vec<Hit
         return Ok(hits);
     }
     // the name set is consulted only when a rule needs it: it is the costliest lookup here
+    let known = on_pypi;
     let on_pypi = std::cell::OnceCell::new();
-    let on_pypi = || *on_pypi.get_or_init(|| data.names.contains(&name));
+    let on_pypi = || *on_pypi.get_or_init(|| known.unwrap_or_else(|| data.names.contains(name)));
     let mut proven_bad = false;
     if rules.known_malicious {
-        for adv in data.advisories(&name)? {
+        for adv in data.advisories(name)? {
             // a project PyPI still has, reported for some releases only, is bad only at those
             let every_release =
                 matches!(adv.affected, crate::advisory::Affected::All) || !on_pypi();
@@ -97,8 +128,9 @@ pub fn audit_line(line: &str, data: &Data, rules: &AuditRules) -> Result<Vec<Hit
     if proven_bad {
         return Ok(hits);
     }
-    let verdict = if rules.typosquat || rules.not_on_pypi {
-        name_risk::assess(&name)
+    // not-on-pypi needs the verdict only to grade a missing name
+    let verdict = if rules.typosquat || (rules.not_on_pypi && !on_pypi()) {
+        name_risk::assess(name)
     } else {
         Verdict::Clear
     };
@@ -144,15 +176,7 @@ pub fn audit(text: &str, data: &Data, rules: &AuditRules) -> Result<Vec<Hit>, St
     let results: Vec<Result<Vec<Hit>, StoreError>> = std::thread::scope(|s| {
         let handles: Vec<_> = lines
             .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    let mut out = Vec::new();
-                    for line in part {
-                        out.extend(audit_line(line, data, rules)?);
-                    }
-                    Ok(out)
-                })
-            })
+            .map(|part| s.spawn(move || audit_chunk(part, data, rules)))
             .collect();
         handles
             .into_iter()
@@ -164,4 +188,18 @@ pub fn audit(text: &str, data: &Data, rules: &AuditRules) -> Result<Vec<Hit>, St
         all.extend(r?);
     }
     Ok(all)
+}
+
+fn audit_chunk(part: &[&str], data: &Data, rules: &AuditRules) -> Result<Vec<Hit>, StoreError> {
+    let lines: Vec<Line<'_>> = part.iter().filter_map(|l| parse_line(l)).collect();
+    // not-on-pypi asks about every name: ask the set once for all of them
+    let membership = rules.not_on_pypi.then(|| {
+        let names: Vec<&str> = lines.iter().map(|l| l.name.as_str()).collect();
+        data.names.contains_all(&names)
+    });
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        out.extend(judge(line, membership.as_ref().map(|m| m[i]), data, rules)?);
+    }
+    Ok(out)
 }

@@ -224,6 +224,47 @@ impl NameSet {
         self.set.contains(normalised)
     }
 
+    /// Membership of many names at once. When they are a sizeable share of the set, one sorted
+    /// merge against the set's stream replaces a walk from the root per name (a whole-registry
+    /// audit spends a fifth of its time in lookups otherwise).
+    pub fn contains_all(&self, names: &[&str]) -> Vec<bool> {
+        if names.len() < self.len() / 16 {
+            return names.iter().map(|n| self.contains(n)).collect();
+        }
+        use fst::{IntoStreamer, Streamer};
+        let mut order: Vec<usize> = (0..names.len()).collect();
+        // stable sort: a sorted input (a registry listing) is one run, sorted in linear time
+        order.sort_by(|&a, &b| names[a].cmp(names[b]));
+        let mut out = vec![false; names.len()];
+        let (Some(&first), Some(&last)) = (order.first(), order.last()) else {
+            return out;
+        };
+        let mut stream = self
+            .set
+            .range()
+            .ge(names[first])
+            .le(names[last])
+            .into_stream();
+        let mut key: Option<Vec<u8>> = stream.next().map(<[u8]>::to_vec);
+        for i in order {
+            let name = names[i].as_bytes();
+            while let Some(k) = key.as_mut() {
+                if k.as_slice() >= name {
+                    break;
+                }
+                match stream.next() {
+                    Some(next) => {
+                        k.clear();
+                        k.extend_from_slice(next);
+                    }
+                    None => key = None,
+                }
+            }
+            out[i] = key.as_deref() == Some(name);
+        }
+        out
+    }
+
     pub fn len(&self) -> usize {
         self.set.len()
     }
@@ -427,6 +468,30 @@ mod tests {
             ReportStore::from_bytes(&bytes),
             Err(StoreError::Kind { .. })
         ));
+    }
+
+    /// The batched lookup agrees with one lookup per name, in input order, whether the input
+    /// is sorted, shuffled, repeated or holds names outside the set.
+    #[test]
+    fn batched_membership_matches_single_lookups() {
+        let set: Vec<String> = (0..400).map(|i| format!("pkg-{i:03}")).collect();
+        let names = NameSet::from_vec(NameSet::build(&set, "t", "d")).unwrap();
+        let mut query: Vec<String> = (0..300)
+            .map(|i| format!("pkg-{:03}", (i * 7) % 450))
+            .collect();
+        query.extend(["", "a", "zzz", "pkg-", "pkg-0000", "pkg-001"].map(String::from));
+        let refs: Vec<&str> = query.iter().map(String::as_str).collect();
+        assert!(refs.len() >= names.len() / 16, "takes the merge path");
+        let single: Vec<bool> = refs.iter().map(|n| names.contains(n)).collect();
+        assert_eq!(names.contains_all(&refs), single);
+        assert!(single.iter().any(|&b| b) && single.iter().any(|&b| !b));
+        let mut sorted = refs.clone();
+        sorted.sort_unstable();
+        let single: Vec<bool> = sorted.iter().map(|n| names.contains(n)).collect();
+        assert_eq!(names.contains_all(&sorted), single);
+        assert_eq!(names.contains_all(&[]), Vec::<bool>::new());
+        // few names: one lookup each
+        assert_eq!(names.contains_all(&["pkg-001", "nope"]), [true, false]);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The embedded data files are canonical and up to date with their sources in `data/`.
 
-use squatguard::name_risk::index::{build_embedded_inputs, TypoIndex};
+use squatguard::name_risk::index::{build_embedded_inputs, TypoIndex, BRANDS};
 
 #[test]
 fn typo_index_is_up_to_date() {
@@ -14,8 +14,8 @@ fn typo_index_is_up_to_date() {
     let idx = TypoIndex::new(&committed).unwrap();
     assert_eq!(
         idx.len(),
-        squatguard::popular::Popular::embedded().len() + 1,
-        "popular names plus `python`"
+        squatguard::popular::Popular::embedded().len() + BRANDS.len(),
+        "popular names plus the brands"
     );
 }
 

@@ -35,6 +35,8 @@ pub enum Edit {
     Homoglyph,
     /// The same words in another order: `dateutil-python`.
     ReorderedWords,
+    /// Two typos (`colaroma`, `requestss2`), judged only against the most popular long names.
+    TwoTypos,
     /// Only digits differ (`cuda11x`/`cuda12x`): a version family, not a typo.
     Digits,
     /// Not one typo apart.
@@ -59,6 +61,7 @@ impl Edit {
             Edit::SubstitutedVisual | Edit::Homoglyph => "look-alike characters",
             Edit::Separators => "separators changed",
             Edit::ReorderedWords => "the words reordered",
+            Edit::TwoTypos => "two typos",
             Edit::Digits => "digits changed",
             Edit::Other => "a different name",
         }
@@ -108,27 +111,56 @@ pub fn visually_confusable(a: char, b: char) -> bool {
 /// PyPI's "ultranormalize" does, so that homoglyph squats collide with their target.
 pub fn skeleton(squashed: &str) -> String {
     let b = squashed.as_bytes();
-    let mut out = String::with_capacity(b.len());
+    if !b.is_ascii() {
+        return skeleton_chars(squashed);
+    }
+    let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        let pair = b.get(i..i + 2);
-        if pair == Some(b"rn") {
-            out.push('m');
-            i += 2;
-            continue;
+        match (b[i], b.get(i + 1)) {
+            (b'r', Some(b'n')) => {
+                out.push(b'm');
+                i += 2;
+            }
+            (b'v', Some(b'v')) => {
+                out.push(b'w');
+                i += 2;
+            }
+            (b'1' | b'i', _) => {
+                out.push(b'l');
+                i += 1;
+            }
+            (b'0', _) => {
+                out.push(b'o');
+                i += 1;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
         }
-        if pair == Some(b"vv") {
-            out.push('w');
-            i += 2;
-            continue;
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`skeleton`] for names with non-ASCII characters (which PyPI rejects, but input may hold).
+fn skeleton_chars(squashed: &str) -> String {
+    let mut out = String::with_capacity(squashed.len());
+    let mut chars = squashed.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('r', Some('n')) => {
+                chars.next();
+                out.push('m');
+            }
+            ('v', Some('v')) => {
+                chars.next();
+                out.push('w');
+            }
+            ('1' | 'i', _) => out.push('l'),
+            ('0', _) => out.push('o'),
+            (c, _) => out.push(c),
         }
-        let c = squashed[i..].chars().next().unwrap_or(' ');
-        out.push(match c {
-            '1' | 'i' => 'l',
-            '0' => 'o',
-            c => c,
-        });
-        i += c.len_utf8();
     }
     out
 }
@@ -136,7 +168,10 @@ pub fn skeleton(squashed: &str) -> String {
 /// The name without separators.
 pub fn squash(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
-    out.extend(name.chars().filter(|c| !matches!(c, '-' | '_' | '.')));
+    // separators are ASCII: cutting at them leaves whole characters between
+    for part in name.split(['-', '_', '.']) {
+        out.push_str(part);
+    }
     out
 }
 
@@ -320,6 +355,8 @@ mod tests {
         assert!(visually_confusable('1', 'l') && visually_confusable('o', '0'));
         assert_eq!(skeleton("rnatplot1ib"), skeleton("matplotlib"));
         assert_eq!(skeleton("vvheel"), skeleton("wheel"));
+        // the same folding on input that is not ASCII
+        assert_eq!(skeleton("é-rn1i0vv"), "é-mlloW".to_lowercase());
     }
 
     #[test]

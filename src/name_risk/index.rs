@@ -13,7 +13,7 @@
 //!
 //! ```text
 //! file     = magic header bigram targets slots offsets postings names
-//! magic    = "SGTX" 0x01
+//! magic    = "SGTX" 0x02     (0x02: polynomial key hash)
 //! header   = n_targets n_slots n_postings names_len          (u32 LE each)
 //! bigram   = 38 x 38 f32 LE: log P(next | prev) over all PyPI names, `^`/`$` for the ends
 //! filter   = 2^22 bits (u64 LE words): a bit per key hash, checked before the table so that
@@ -28,13 +28,18 @@
 use super::edits::{skeleton, sorted_words, squash};
 use std::collections::HashMap;
 
-const MAGIC: &[u8; 5] = b"SGTX\x01";
+const MAGIC: &[u8; 5] = b"SGTX\x02";
 /// Symbols of the bigram model: `^`, `$`, a-z, 0-9.
 pub const SYMBOLS: usize = 38;
 
-/// Names squatted although they are not PyPI packages (the language itself), stored with
-/// rank [`BRAND_RANK`] and scored as the most popular name.
-pub const BRANDS: &[&str] = &["python"];
+/// Names squatted although they are not PyPI packages, with what they are: the language, and
+/// the brands that public reports name as typosquatting targets (`../shared/docs` anchors:
+/// python, ethereum, opensea). Stored with rank [`BRAND_RANK`] and scored as the most popular.
+pub const BRANDS: &[(&str, &str)] = &[
+    ("python", "the language's name"),
+    ("ethereum", "the blockchain's name"),
+    ("opensea", "the NFT marketplace's name"),
+];
 pub const BRAND_RANK: u32 = 0;
 
 /// Key tags.
@@ -46,14 +51,82 @@ pub const TAG_WORDS: u8 = b'W';
 /// up to date with `data/popular.tsv` and `data/pypi-names.sgdb`).
 const EMBEDDED: &[u8] = include_bytes!("../../data/typo-index.bin");
 
-/// FNV-1a, 64-bit: short keys, no allocation, stable across builds and platforms.
-pub fn key_hash(tag: u8, key: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in std::iter::once(&tag).chain(key) {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+/// Multiplier of the polynomial key hash: odd, so it has an inverse modulo 2^64.
+const POLY: u64 = 0x9e37_79b9_7f4a_7c15;
+const POLY_INV: u64 = inverse(POLY);
+
+/// The inverse of an odd number modulo 2^64 (Newton's iteration doubles the correct bits).
+const fn inverse(x: u64) -> u64 {
+    let mut y = x;
+    let mut i = 0;
+    while i < 6 {
+        y = y.wrapping_mul(2u64.wrapping_sub(x.wrapping_mul(y)));
+        i += 1;
     }
-    h
+    y
+}
+
+/// Spreads the polynomial's bits (MurmurHash3's finaliser): slots, fingerprints and the filter
+/// each take different bits.
+fn finish(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+/// Polynomial hash of the tag and key, sum of byte x POLY^position, then finished. Being a sum,
+/// the hash of the key with one character deleted follows from prefix sums in O(1)
+/// ([`deletion_hashes`]), so a name's whole deletion neighbourhood costs one pass.
+/// Stable across builds and platforms.
+pub fn key_hash(tag: u8, key: &[u8]) -> u64 {
+    let mut h = 0u64;
+    let mut p = 1u64;
+    for &b in std::iter::once(&tag).chain(key) {
+        h = h.wrapping_add(u64::from(b).wrapping_mul(p));
+        p = p.wrapping_mul(POLY);
+    }
+    finish(h)
+}
+
+/// Calls `f` with [`key_hash`] of `key` with each character deleted in turn (a character
+/// equal to the one before it is skipped: deleting either gives the same key).
+pub fn deletion_hashes(tag: u8, key: &str, mut f: impl FnMut(u64)) {
+    let bytes = key.as_bytes();
+    // prefix[k] = sum over the first k bytes of tag+key; powers alongside
+    const MAX: usize = 128;
+    if bytes.len() + 1 >= MAX {
+        let mut buf = String::with_capacity(key.len());
+        for (i, c) in key.char_indices() {
+            buf.clear();
+            buf.push_str(&key[..i]);
+            buf.push_str(&key[i + c.len_utf8()..]);
+            f(key_hash(tag, buf.as_bytes()));
+        }
+        return;
+    }
+    let mut prefix = [0u64; MAX + 1];
+    let mut p = 1u64;
+    for (k, &b) in std::iter::once(&tag).chain(bytes).enumerate() {
+        prefix[k + 1] = prefix[k].wrapping_add(u64::from(b).wrapping_mul(p));
+        p = p.wrapping_mul(POLY);
+    }
+    let full = prefix[bytes.len() + 1];
+    let mut prev = None;
+    for (i, c) in key.char_indices() {
+        if prev == Some(c) {
+            continue;
+        }
+        prev = Some(c);
+        // bytes i..i+w of the key are bytes i+1..i+1+w of tag+key; what follows moves down w places
+        let w = c.len_utf8();
+        let mut tail = full.wrapping_sub(prefix[i + 1 + w]);
+        for _ in 0..w {
+            tail = tail.wrapping_mul(POLY_INV);
+        }
+        f(finish(prefix[i + 1].wrapping_add(tail)));
+    }
 }
 
 /// The slot a hash starts probing at, and the fingerprint stored there.
@@ -79,9 +152,15 @@ pub fn symbol(c: u8) -> Option<usize> {
     }
 }
 
+/// How many leading letters a two-typo squat shares with its target (see [`super::TWO_TYPOS_TOP`]).
+pub const TWO_TYPOS_SHARED_PREFIX: usize = 3;
+
 /// A read-only view of an index file.
 pub struct TypoIndex<'a> {
     bytes: &'a [u8],
+    /// Targets judged for two typos, by their first letters; found on first use (a scan of
+    /// the top of the rank-ordered targets table, microseconds).
+    two_typos: std::sync::OnceLock<Vec<([u8; TWO_TYPOS_SHARED_PREFIX], u32)>>,
     n_targets: usize,
     n_slots: usize,
     bigram_at: usize,
@@ -125,6 +204,7 @@ impl<'a> TypoIndex<'a> {
         }
         Ok(TypoIndex {
             bytes,
+            two_typos: std::sync::OnceLock::new(),
             n_targets,
             n_slots,
             bigram_at,
@@ -155,9 +235,44 @@ impl<'a> TypoIndex<'a> {
         (rank, name)
     }
 
+    /// Targets to judge `squashed` against for two typos: popular long names that start with
+    /// the same letters.
+    pub fn two_typo_targets(&self, squashed: &[u8]) -> impl Iterator<Item = u32> + '_ {
+        let table = self.two_typos.get_or_init(|| {
+            let mut t: Vec<([u8; TWO_TYPOS_SHARED_PREFIX], u32)> = (0..self.n_targets as u32)
+                .filter_map(|id| {
+                    let (rank, name) = self.target(id);
+                    let sq = squash(name);
+                    let eligible = (1..=super::TWO_TYPOS_TOP).contains(&rank)
+                        && sq.len() >= super::TWO_TYPOS_MIN_TARGET_LEN;
+                    let key = sq
+                        .as_bytes()
+                        .get(..TWO_TYPOS_SHARED_PREFIX)?
+                        .try_into()
+                        .ok()?;
+                    eligible.then_some((key, id))
+                })
+                .collect();
+            t.sort_unstable();
+            t
+        });
+        let range = match squashed.get(..TWO_TYPOS_SHARED_PREFIX) {
+            Some(prefix) => {
+                table.partition_point(|(k, _)| k.as_slice() < prefix)
+                    ..table.partition_point(|(k, _)| k.as_slice() <= prefix)
+            }
+            None => 0..0,
+        };
+        table[range].iter().map(|&(_, id)| id)
+    }
+
     /// Target ids stored under a key (possibly with others that share its hash).
-    pub fn probe(&self, tag: u8, key: &[u8], mut f: impl FnMut(u32)) {
-        let h = key_hash(tag, key);
+    pub fn probe(&self, tag: u8, key: &[u8], f: impl FnMut(u32)) {
+        self.probe_hash(key_hash(tag, key), f)
+    }
+
+    /// Target ids stored under the key of hash `h` ([`key_hash`], [`deletion_hashes`]).
+    pub fn probe_hash(&self, h: u64, mut f: impl FnMut(u32)) {
         let bit = filter_bit(h);
         if self.bytes[self.filter_at + bit / 8] & (1 << (bit % 8)) == 0 {
             return;
@@ -314,7 +429,7 @@ pub fn build_embedded_inputs() -> Vec<u8> {
         .map(|(r, n)| (r, n.to_owned()))
         .collect();
     // names everyone types but that are not packages: squatters register their typos too
-    popular.extend(BRANDS.iter().map(|b| (BRAND_RANK, (*b).to_owned())));
+    popular.extend(BRANDS.iter().map(|(b, _)| (BRAND_RANK, (*b).to_owned())));
     let names = crate::store::NameSet::embedded();
     let mut all = Vec::with_capacity(names.len());
     names.for_each(|n| all.push(n.to_owned()));
@@ -356,5 +471,37 @@ mod tests {
         assert!(hits.is_empty());
         assert!(idx.log_prob("requests") > idx.log_prob("rqxzests"));
         assert!(TypoIndex::new(&bytes[..bytes.len() - 1]).is_err());
+    }
+
+    /// Every deletion's hash, derived from prefix sums, is the hash of the shortened key
+    /// itself: ASCII, repeated letters, multi-byte characters and keys past the fast path.
+    #[test]
+    fn deletion_hashes_match_hashing_the_shortened_key() {
+        let long = "x".repeat(200) + "yz";
+        for key in [
+            "requests",
+            "aab",
+            "a",
+            "",
+            "ré-quests",
+            "日本x",
+            long.as_str(),
+        ] {
+            let mut expected = Vec::new();
+            let mut prev = None;
+            for (i, c) in key.char_indices() {
+                if prev == Some(c) && key.len() + 1 < 128 {
+                    continue;
+                }
+                prev = Some(c);
+                let shortened = format!("{}{}", &key[..i], &key[i + c.len_utf8()..]);
+                expected.push(key_hash(TAG_DELETE, shortened.as_bytes()));
+            }
+            let mut got = Vec::new();
+            deletion_hashes(TAG_DELETE, key, |h| got.push(h));
+            assert_eq!(got, expected, "{key}");
+        }
+        assert_ne!(key_hash(TAG_DELETE, b"ab"), key_hash(TAG_HOMOGLYPH, b"ab"));
+        assert_eq!(POLY.wrapping_mul(POLY_INV), 1);
     }
 }

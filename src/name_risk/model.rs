@@ -36,7 +36,9 @@ fn edit_weight(edit: Edit) -> Option<f32> {
         Edit::SubstitutedVisual => -0.1628,
         Edit::Separators => -0.9975,
         // judged outside the model
-        Edit::Homoglyph | Edit::ReorderedWords | Edit::Digits | Edit::Other => return None,
+        Edit::Homoglyph | Edit::ReorderedWords | Edit::TwoTypos | Edit::Digits | Edit::Other => {
+            return None
+        }
     })
 }
 

@@ -8,8 +8,10 @@ use crate::name_risk::{Assessment, Verdict};
 
 /// The message for a squat of `target`, shared by `check` and `audit`.
 pub fn message(raw_name: &str, a: &Assessment) -> String {
-    let what = if a.rank == crate::name_risk::index::BRAND_RANK {
-        "the language's name, not a package".to_owned()
+    use crate::name_risk::index::{BRANDS, BRAND_RANK};
+    let brand = BRANDS.iter().find(|(b, _)| *b == a.target);
+    let what = if let (BRAND_RANK, Some((_, what))) = (a.rank, brand) {
+        format!("{what}, not a package")
     } else {
         format!("rank {}", a.rank)
     };
@@ -24,12 +26,21 @@ pub fn check(dep: &Dependency, verdict: &Verdict) -> Option<Finding> {
     let Verdict::Squat(a) = verdict else {
         return None;
     };
+    let brand = a.rank == crate::name_risk::index::BRAND_RANK;
+    let help = if brand {
+        format!(
+            "`{}` is not a package to install: remove this dependency",
+            a.target
+        )
+    } else {
+        format!("did you mean `{}`?", a.target)
+    };
     let mut f = at_dependency(dep, Rule::Typosquat, message(&dep.raw_name, a))
         .with_severity(a.severity)
-        .with_help(format!("did you mean `{}`?", a.target));
+        .with_help(help);
     f.similar_to = Some(a.target.to_owned());
-    // only an unambiguous target is written into the file
-    if a.alternatives == 0 {
+    // only an unambiguous package is written into the file
+    if a.alternatives == 0 && !brand {
         f.fix = Some(Fix::Replace {
             span: dep.name_span.clone(),
             expected: dep.raw_name.clone(),
