@@ -6,7 +6,7 @@ use crate::finding::{Rule, Severity};
 use crate::name::normalize;
 use crate::name_risk::{self, Verdict};
 use crate::rules::typosquat;
-use crate::store::StoreError;
+use crate::store::{NameBatch, StoreError};
 use pep440_rs::Version;
 use serde::Serialize;
 use std::str::FromStr;
@@ -65,18 +65,25 @@ fn parse_line(line: &str) -> Option<Line<'_>> {
     })
 }
 
+/// What is already known about a name, from lookups done for a whole batch.
+#[derive(Default, Clone, Copy)]
+struct Known {
+    on_pypi: Option<bool>,
+    in_feed: Option<bool>,
+}
+
 /// Judges one input line; blank lines and `#` comments yield nothing.
 pub fn audit_line(line: &str, data: &Data, rules: &AuditRules) -> Result<Vec<Hit>, StoreError> {
     match parse_line(line) {
-        Some(line) => judge(&line, None, data, rules),
+        Some(line) => judge(&line, Known::default(), data, rules),
         None => Ok(Vec::new()),
     }
 }
 
-/// Judges a parsed line; `on_pypi` is the name's membership when already known.
+/// Judges a parsed line.
 fn judge(
     line: &Line<'_>,
-    on_pypi: Option<bool>,
+    known: Known,
     data: &Data,
     rules: &AuditRules,
 ) -> Result<Vec<Hit>, StoreError> {
@@ -94,12 +101,12 @@ fn judge(
         return Ok(hits);
     }
     // the name set is consulted only when a rule needs it: it is the costliest lookup here
-    let known = on_pypi;
     let on_pypi = std::cell::OnceCell::new();
-    let on_pypi = || *on_pypi.get_or_init(|| known.unwrap_or_else(|| data.names.contains(name)));
+    let on_pypi =
+        || *on_pypi.get_or_init(|| known.on_pypi.unwrap_or_else(|| data.names.contains(name)));
     let mut proven_bad = false;
     if rules.known_malicious {
-        for adv in data.advisories(name)? {
+        for adv in data.advisories_with(name, known.in_feed)? {
             // a project PyPI still has, reported for some releases only, is bad only at those
             let every_release =
                 matches!(adv.affected, crate::advisory::Affected::All) || !on_pypi();
@@ -168,23 +175,38 @@ fn judge(
 
 /// Audits every line, on all cores, keeping the input order.
 pub fn audit(text: &str, data: &Data, rules: &AuditRules) -> Result<Vec<Hit>, StoreError> {
+    // chunks big enough for batched lookups, several per core so that no core idles at the end
+    const CHUNK: usize = 65_536;
     let lines: Vec<&str> = text.lines().collect();
+    let chunks: Vec<&[&str]> = lines.chunks(CHUNK).collect();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(8);
-    let chunk = lines.len().div_ceil(threads).max(1);
-    let results: Vec<Result<Vec<Hit>, StoreError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = lines
-            .chunks(chunk)
-            .map(|part| s.spawn(move || audit_chunk(part, data, rules)))
+        .clamp(1, 8)
+        .min(chunks.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<(usize, Result<Vec<Hit>, StoreError>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(part) = chunks.get(i) else {
+                            return done;
+                        };
+                        done.push((i, audit_chunk(part, data, rules)));
+                    }
+                })
+            })
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().expect("audit worker does not panic"))
+            .flat_map(|h| h.join().expect("audit worker does not panic"))
             .collect()
     });
+    results.sort_unstable_by_key(|(i, _)| *i);
     let mut all = Vec::new();
-    for r in results {
+    for (_, r) in results {
         all.extend(r?);
     }
     Ok(all)
@@ -192,14 +214,21 @@ pub fn audit(text: &str, data: &Data, rules: &AuditRules) -> Result<Vec<Hit>, St
 
 fn audit_chunk(part: &[&str], data: &Data, rules: &AuditRules) -> Result<Vec<Hit>, StoreError> {
     let lines: Vec<Line<'_>> = part.iter().filter_map(|l| parse_line(l)).collect();
-    // not-on-pypi asks about every name: ask the set once for all of them
-    let membership = rules.not_on_pypi.then(|| {
-        let names: Vec<&str> = lines.iter().map(|l| l.name.as_str()).collect();
-        data.names.contains_all(&names)
-    });
+    // not-on-pypi and known-malicious ask about every name: ask each store once for all
+    let names: Vec<&str> = lines.iter().map(|l| l.name.as_str()).collect();
+    let batch = NameBatch::new(&names);
+    let on_pypi = rules.not_on_pypi.then(|| data.names.contains_all(&batch));
+    let in_feed = rules
+        .known_malicious
+        .then(|| data.feed_has_all(&batch))
+        .flatten();
     let mut out = Vec::new();
     for (i, line) in lines.iter().enumerate() {
-        out.extend(judge(line, membership.as_ref().map(|m| m[i]), data, rules)?);
+        let known = Known {
+            on_pypi: on_pypi.as_ref().map(|m| m[i]),
+            in_feed: in_feed.as_ref().map(|m| m[i]),
+        };
+        out.extend(judge(line, known, data, rules)?);
     }
     Ok(out)
 }

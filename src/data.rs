@@ -92,9 +92,19 @@ impl Data {
     /// Every report on a normalised name: the imported feed's, plus curated ones the feed does
     /// not already carry.
     pub fn advisories(&self, name: &str) -> Result<Vec<Advisory>, StoreError> {
+        self.advisories_with(name, None)
+    }
+
+    /// [`Data::advisories`], told whether the feed has reports on `name` when that is known
+    /// already ([`Data::feed_has_all`]).
+    pub fn advisories_with(
+        &self,
+        name: &str,
+        in_feed: Option<bool>,
+    ) -> Result<Vec<Advisory>, StoreError> {
         let mut out = match &self.reports {
-            Some((store, _)) => store.get(name)?,
-            None => Vec::new(),
+            Some((store, _)) if in_feed != Some(false) => store.get(name)?,
+            _ => Vec::new(),
         };
         let from_feed = !out.is_empty();
         for curated in self.curated.get(name) {
@@ -105,6 +115,13 @@ impl Data {
             }
         }
         Ok(out)
+    }
+
+    /// Whether the cached feed has reports on each name; None without a feed.
+    pub fn feed_has_all(&self, batch: &crate::store::NameBatch<'_>) -> Option<Vec<bool>> {
+        self.reports
+            .as_ref()
+            .map(|(store, _)| store.has_reports_all(batch))
     }
 
     /// A short label for the name snapshot, for messages: `2026-11-26`.
