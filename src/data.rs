@@ -63,7 +63,7 @@ impl Data {
                 )),
             }
             let path = dir.join(REPORTS_FILE);
-            match read_if_present(&path, ReportStore::from_vec) {
+            match ReportStore::open(&path) {
                 Ok(Some(store)) => reports = Some((store, path)),
                 Ok(None) => {}
                 Err(e) => warnings.push(format!(

@@ -56,6 +56,8 @@ pub enum StoreError {
     },
     #[error("corrupt index: {0}")]
     Fst(#[from] fst::Error),
+    #[error("cannot read: {0}")]
+    Io(String),
     #[error("corrupt report for `{name}`: {message}")]
     Record { name: String, message: String },
 }
@@ -308,8 +310,60 @@ impl NameSet {
 /// Imported reports: an index by name, parsed per name on demand.
 pub struct ReportStore {
     map: Map<Section>,
-    blob: Section,
+    blob: Blob,
     pub meta: Meta,
+}
+
+/// Where the reports' lines are: in memory, or still in the cache file.
+enum Blob {
+    Memory(Section),
+    File {
+        file: std::sync::Mutex<std::fs::File>,
+        /// Where the blob starts in the file, and its length.
+        start: u64,
+        len: u64,
+    },
+}
+
+impl Blob {
+    /// The line that starts `offset` bytes into the blob.
+    fn line(&self, offset: u64) -> Result<std::borrow::Cow<'_, [u8]>, String> {
+        use std::io::{Read, Seek};
+        let out_of_range = || "offset out of range".to_owned();
+        match self {
+            Blob::Memory(section) => {
+                let rest = usize::try_from(offset)
+                    .ok()
+                    .and_then(|o| section.as_ref().get(o..))
+                    .ok_or_else(out_of_range)?;
+                let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+                Ok(std::borrow::Cow::Borrowed(&rest[..end]))
+            }
+            Blob::File { file, start, len } => {
+                if offset >= *len {
+                    return Err(out_of_range());
+                }
+                let mut file = file.lock().map_err(|_| "a reader panicked".to_owned())?;
+                file.seek(std::io::SeekFrom::Start(start + offset))
+                    .map_err(|e| e.to_string())?;
+                let mut reader = std::io::Read::by_ref(&mut *file).take(len - offset);
+                let mut line = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    let n = reader.read(&mut chunk).map_err(|e| e.to_string())?;
+                    match chunk[..n].iter().position(|&b| b == b'\n') {
+                        Some(end) => {
+                            line.extend_from_slice(&chunk[..end]);
+                            break;
+                        }
+                        None if n == 0 => break,
+                        None => line.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                Ok(std::borrow::Cow::Owned(line))
+            }
+        }
+    }
 }
 
 /// One report as stored: bounds written as `[1.0` (included), `(1.0` (excluded), `` (none).
@@ -397,17 +451,64 @@ impl ReportStore {
         let (fst, blob) = (Section::of(&buf, parts.fst), Section::of(&buf, parts.blob));
         Ok(ReportStore {
             map: Map::new(fst)?,
-            blob,
+            blob: Blob::Memory(blob),
             meta: parts.meta,
         })
     }
 
-    /// The reports on one normalised name.
+    /// Opens a cached reports file: the header and the name index are read, the reports
+    /// themselves a line at a time when a name has some (a check reads a few lines of a file of
+    /// megabytes). None when there is no file.
+    pub fn open(path: &std::path::Path) -> Result<Option<ReportStore>, StoreError> {
+        use std::io::Read;
+        let mut file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(StoreError::Io(e.to_string())),
+        };
+        let size = file
+            .metadata()
+            .map_err(|e| StoreError::Io(e.to_string()))?
+            .len();
+        // the head (magic, metadata, index), read piece by piece: each length is checked
+        // against the file's size before anything that large is read
+        let mut head = Vec::new();
+        let mut read = |n: u64, head: &mut Vec<u8>| -> Result<(), StoreError> {
+            if head.len() as u64 + n > size {
+                return Err(StoreError::Truncated);
+            }
+            let at = head.len();
+            head.resize(at + n as usize, 0);
+            file.read_exact(&mut head[at..])
+                .map_err(|e| StoreError::Io(e.to_string()))
+        };
+        read(MAGIC.len() as u64 + 4, &mut head)?;
+        let at = MAGIC.len();
+        let meta_len = u32::from_le_bytes(head[at..at + 4].try_into().expect("4 bytes"));
+        read(u64::from(meta_len) + 8, &mut head)?;
+        let at = head.len() - 8;
+        let fst_len = u64::from_le_bytes(head[at..].try_into().expect("8 bytes"));
+        read(fst_len, &mut head)?;
+        let start = head.len() as u64;
+        let buf = std::sync::Arc::new(head);
+        let parts = split(&buf, Self::KIND)?;
+        Ok(Some(ReportStore {
+            map: Map::new(Section::of(&buf, parts.fst))?,
+            blob: Blob::File {
+                file: std::sync::Mutex::new(file),
+                start,
+                len: size - start,
+            },
+            meta: parts.meta,
+        }))
+    }
+
     /// Whether each name has reports (see [`NameBatch`]).
     pub fn has_reports_all(&self, batch: &NameBatch<'_>) -> Vec<bool> {
         batch.lookup(self.map.as_fst(), |n| self.map.contains_key(n))
     }
 
+    /// The reports on one normalised name.
     pub fn get(&self, name: &str) -> Result<Vec<Advisory>, StoreError> {
         let Some(offset) = self.map.get(name) else {
             return Ok(Vec::new());
@@ -416,13 +517,8 @@ impl ReportStore {
             name: name.into(),
             message,
         };
-        let line = self
-            .blob
-            .as_ref()
-            .get(offset as usize..)
-            .and_then(|rest| rest.split(|b| *b == b'\n').next())
-            .ok_or_else(|| err("offset out of range".into()))?;
-        let stored: Vec<Stored> = serde_json::from_slice(line).map_err(|e| err(e.to_string()))?;
+        let line = self.blob.line(offset).map_err(err)?;
+        let stored: Vec<Stored> = serde_json::from_slice(&line).map_err(|e| err(e.to_string()))?;
         stored
             .into_iter()
             .map(|s| {
@@ -529,6 +625,47 @@ mod tests {
             .collect();
         assert_eq!(store.has_reports_all(&NameBatch::new(&query)), expected);
         assert!(expected.iter().any(|&b| b) && expected.iter().any(|&b| !b));
+    }
+
+    /// A cache file opened in place (its reports read a line at a time) answers as the same
+    /// bytes read whole; a cut file is an error, a missing one is None.
+    #[test]
+    fn reports_opened_from_a_file_read_lines_in_place() {
+        let mut db = AdvisoryDb::from_curated_toml(crate::advisory::CURATED).unwrap();
+        db.insert(Advisory {
+            name: "long-report".into(),
+            id: Some("MAL-0".into()),
+            affected: Affected::All,
+            summary: "x".repeat(10_000),
+            source: "test".into(),
+        });
+        let bytes = ReportStore::build(&db, 2, "t", "d");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("reports.sgdb");
+        std::fs::write(&path, &bytes).unwrap();
+        let opened = ReportStore::open(&path).unwrap().unwrap();
+        let whole = ReportStore::from_bytes(&bytes).unwrap();
+        assert_eq!(opened.meta, whole.meta);
+        let names: Vec<&str> = db.names().collect();
+        assert!(names.len() > 2);
+        for name in names {
+            let (a, b) = (opened.get(name).unwrap(), whole.get(name).unwrap());
+            assert_eq!(format!("{a:?}"), format!("{b:?}"), "{name}");
+            assert!(!a.is_empty());
+        }
+        assert_eq!(opened.get("long-report").unwrap()[0].summary.len(), 10_000);
+        assert!(opened.get("not-reported").unwrap().is_empty());
+        for cut in [3, 12, 40] {
+            std::fs::write(&path, &bytes[..cut]).unwrap();
+            assert!(ReportStore::open(&path).is_err(), "cut at {cut}");
+        }
+        // cut inside the reports: the index opens, the lost lines are errors when read
+        std::fs::write(&path, &bytes[..bytes.len() - 100]).unwrap();
+        let cut = ReportStore::open(&path).unwrap().unwrap();
+        assert!(db.names().any(|n| cut.get(n).is_err()));
+        assert!(ReportStore::open(&dir.path().join("absent"))
+            .unwrap()
+            .is_none());
     }
 
     #[test]
