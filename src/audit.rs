@@ -66,18 +66,10 @@ fn parse_line(line: &str) -> Option<Line<'_>> {
 }
 
 /// What is already known about a name, from lookups done for a whole batch.
-#[derive(Default, Clone, Copy)]
+#[derive(Clone, Copy)]
 struct Known {
     on_pypi: Option<bool>,
     in_feed: Option<bool>,
-}
-
-/// Judges one input line; blank lines and `#` comments yield nothing.
-pub fn audit_line(line: &str, data: &Data, rules: &AuditRules) -> Result<Vec<Hit>, StoreError> {
-    match parse_line(line) {
-        Some(line) => judge(&line, Known::default(), data, rules),
-        None => Ok(Vec::new()),
-    }
 }
 
 /// Judges a parsed line.

@@ -92,6 +92,11 @@ pub fn assess_with(index: &TypoIndex<'static>, name: &str) -> Verdict {
     candidates.dedup();
     // most names have no candidate: the family prefixes are compared only when one does
     let name_family = std::cell::OnceCell::new();
+    // the guards: a version family (digits only) or the same namespace family
+    let legitimately_near = |tsq: &str, target: &str| {
+        digits_only_difference(&sq, tsq)
+            || family(target).is_some_and(|f| *name_family.get_or_init(|| family(name)) == Some(f))
+    };
     let name_log_prob = std::cell::OnceCell::new();
     let mut best: Option<Assessment> = None;
     let mut others = 0usize;
@@ -115,9 +120,7 @@ pub fn assess_with(index: &TypoIndex<'static>, name: &str) -> Verdict {
         if tsq.len() < MIN_TARGET_LEN || osa_within(sq.as_bytes(), tsq.as_bytes(), 1).is_none() {
             continue;
         }
-        if digits_only_difference(&sq, &tsq)
-            || family(target).is_some_and(|f| *name_family.get_or_init(|| family(name)) == Some(f))
-        {
+        if legitimately_near(&tsq, target) {
             continue;
         }
         let edit = classify(&sq, &tsq);
@@ -177,8 +180,7 @@ pub fn assess_with(index: &TypoIndex<'static>, name: &str) -> Verdict {
             let (rank, target) = index.target(id);
             let tsq = squash(target);
             if osa_within(sq.as_bytes(), tsq.as_bytes(), 2) == Some(2)
-                && !digits_only_difference(&sq, &tsq)
-                && family(target).is_none_or(|f| family(name) != Some(f))
+                && !legitimately_near(&tsq, target)
             {
                 if best.is_some() {
                     others += 1;
