@@ -197,12 +197,132 @@ impl AdvisoryDb {
     }
 }
 
+/// The embedded curated list, read per name on first need: a check parses only the entries
+/// of the names its dependencies have (parsing the whole file is most of a small check's
+/// start-up, and most checks meet none of its names).
+#[derive(Debug, Default)]
+pub struct Curated {
+    /// By name, sorted: the `[[package]]` blocks that name it, parsed when first asked for.
+    /// Found by a line scan, which a test holds to what the TOML parser reads.
+    entries: Vec<CuratedName>,
+    db: std::sync::OnceLock<AdvisoryDb>,
+}
+
+#[derive(Debug)]
+struct CuratedName {
+    name: &'static str,
+    blocks: Vec<&'static str>,
+    parsed: std::sync::OnceLock<Vec<Advisory>>,
+}
+
+impl Curated {
+    pub fn embedded() -> Curated {
+        Self::from_static(CURATED)
+    }
+
+    /// Indexes a list in the format of `data/known-malicious.toml`, whose `[[package]]` tables
+    /// each start a line.
+    fn from_static(text: &'static str) -> Curated {
+        let starts: Vec<usize> = text
+            .match_indices("[[package]]")
+            .map(|(i, _)| i)
+            .filter(|&i| i == 0 || text.as_bytes()[i - 1] == b'\n')
+            .chain([text.len()])
+            .collect();
+        let mut blocks: Vec<(&'static str, &'static str)> = starts
+            .windows(2)
+            .filter_map(|w| {
+                let block = &text[w[0]..w[1]];
+                block
+                    .lines()
+                    .find_map(curated_name)
+                    .map(|name| (name, block))
+            })
+            .collect();
+        // stable: a name's blocks stay in file order, as the full parse reads them
+        blocks.sort_by_key(|&(name, _)| name);
+        let mut entries: Vec<CuratedName> = Vec::new();
+        for (name, block) in blocks {
+            match entries.last_mut() {
+                Some(e) if e.name == name => e.blocks.push(block),
+                _ => entries.push(CuratedName {
+                    name,
+                    blocks: vec![block],
+                    parsed: std::sync::OnceLock::new(),
+                }),
+            }
+        }
+        Curated {
+            entries,
+            db: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Reports on a normalised name.
+    pub fn get(&self, name: &str) -> &[Advisory] {
+        let Ok(i) = self.entries.binary_search_by(|e| e.name.cmp(name)) else {
+            return &[];
+        };
+        let entry = &self.entries[i];
+        entry.parsed.get_or_init(|| {
+            let text = entry.blocks.concat();
+            // The file is checked by tests; a broken build of it is a bug, not an input error.
+            let db =
+                AdvisoryDb::from_curated_toml(&text).expect("data/known-malicious.toml is valid");
+            db.get(name).to_vec()
+        })
+    }
+
+    /// The whole list, parsed.
+    pub fn db(&self) -> &AdvisoryDb {
+        self.db.get_or_init(AdvisoryDb::embedded)
+    }
+}
+
+/// The value of a `name = "..."` line of the curated file.
+fn curated_name(line: &'static str) -> Option<&'static str> {
+    let value = line.strip_prefix("name")?.trim_start().strip_prefix('=')?;
+    value.trim().strip_prefix('"')?.strip_suffix('"')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn specs(s: &str) -> VersionSpecifiers {
         VersionSpecifiers::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn reading_the_curated_list_per_name_gives_what_the_whole_parse_gives() {
+        let curated = Curated::embedded();
+        let db = AdvisoryDb::embedded();
+        let mut parsed: Vec<&str> = db.names().collect();
+        parsed.sort_unstable();
+        let scanned: Vec<&str> = curated.entries.iter().map(|e| e.name).collect();
+        assert_eq!(scanned, parsed);
+        assert!(curated.get("requests").is_empty());
+        for name in parsed {
+            assert_eq!(curated.get(name), db.get(name), "{name}");
+        }
+        assert!(curated.db.get().is_none(), "no whole parse was needed");
+        assert_eq!(curated.db().len(), db.len());
+    }
+
+    #[test]
+    fn a_name_in_several_tables_gets_them_all_in_file_order() {
+        const TEXT: &str = "[[package]]\nname = \"b\"\nversions = [\"1.0\"]\ncampaign = \"first\"\nsource = \"s\"\n\n# --- next\n[[package]]\nname = \"a\"\nversions = [\"*\"]\ncampaign = \"other\"\nsource = \"s\"\n[[package]]\nname = \"b\"\nversions = [\"2.0\"]\ncampaign = \"second\"\nsource = \"s\"\n";
+        let curated = Curated::from_static(TEXT);
+        let whole = AdvisoryDb::from_curated_toml(TEXT).unwrap();
+        let summaries: Vec<&str> = curated
+            .get("b")
+            .iter()
+            .map(|a| a.summary.as_str())
+            .collect();
+        assert_eq!(summaries, ["first", "second"]);
+        assert_eq!(curated.get("b"), whole.get("b"));
+        assert_eq!(curated.get("a"), whole.get("a"));
+        assert!(curated.get("c").is_empty());
     }
 
     #[test]

@@ -162,14 +162,19 @@ pub fn check(opts: &CheckOptions, engine: &Engine) -> Result<CheckReport, CheckE
         };
         let parsed = manifest::parse(&src, kind);
         report.files += 1;
-        deps.extend(parsed.dependencies);
+        // moved, not copied: a large manifest's dependencies are the bulk of `check`'s memory
+        if deps.is_empty() {
+            deps = parsed.dependencies;
+        } else {
+            deps.extend(parsed.dependencies);
+        }
         findings.extend(parsed.findings);
     }
     // an include reached from two manifests yields its dependencies twice
-    let mut seen_deps = HashSet::new();
+    let mut seen_deps = HashSet::with_capacity(deps.len());
     let keep: Vec<bool> = deps
         .iter()
-        .map(|d| seen_deps.insert((d.file.as_str(), d.line, d.column, d.name.as_str())))
+        .map(|d| seen_deps.insert((&*d.file, d.line, d.column, d.name.as_str())))
         .collect();
     let mut keep = keep.into_iter();
     deps.retain(|_| keep.next().unwrap_or(false));

@@ -1,7 +1,7 @@
 //! The data a check uses: the newest available of the cache (`squatguard db update`) and the
 //! snapshot embedded in the binary, plus the curated malicious list, which is always merged in.
 
-use crate::advisory::{Advisory, AdvisoryDb};
+use crate::advisory::{Advisory, Curated};
 use crate::store::{Meta, NameSet, ReportStore, StoreError};
 use std::path::{Path, PathBuf};
 
@@ -38,7 +38,7 @@ pub struct Data {
     pub names: NameSet,
     pub names_origin: Origin,
     pub reports: Option<(ReportStore, PathBuf)>,
-    pub curated: AdvisoryDb,
+    pub curated: Curated,
     /// Things worth one line on stderr: an unusable cache, old data.
     pub warnings: Vec<String>,
 }
@@ -76,7 +76,7 @@ impl Data {
             names: names.0,
             names_origin: names.1,
             reports,
-            curated: AdvisoryDb::embedded(),
+            curated: Curated::embedded(),
             warnings,
         };
         let today = today_days().unwrap_or(0);

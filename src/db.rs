@@ -253,7 +253,7 @@ pub fn status(dir: Option<&Path>, max_age_days: u64) -> StatusReport {
             .reports
             .as_ref()
             .map(|(s, p)| (s.meta.clone(), p.clone())),
-        curated: data.curated.len(),
+        curated: data.curated.db().len(),
         warnings: data.warnings,
     }
 }

@@ -170,7 +170,7 @@ pub fn only_since(
                 deps: parsed
                     .dependencies
                     .into_iter()
-                    .filter(|d| d.file == shown)
+                    .filter(|d| *d.file == *shown)
                     .map(|d| (d.name, d.snippet.trim().to_owned()))
                     .collect(),
             })

@@ -14,7 +14,7 @@ pub struct SourceFile {
     pub text: String,
     line_starts: Vec<usize>,
     /// `path` for display, computed once: every dependency of the file carries it.
-    shown: String,
+    shown: std::sync::Arc<str>,
 }
 
 impl SourceFile {
@@ -28,16 +28,26 @@ impl SourceFile {
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         let path: PathBuf = path.into();
         SourceFile {
-            shown: display_path(&path),
+            shown: display_path(&path).into(),
             path,
             text,
             line_starts,
         }
     }
 
+    /// Number of lines (a final line without a line ending counts).
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// Path for display, shared.
+    pub fn shown(&self) -> std::sync::Arc<str> {
+        self.shown.clone()
+    }
+
     /// Path for display.
     pub fn display_path(&self) -> String {
-        self.shown.clone()
+        self.shown.to_string()
     }
 
     /// 1-based line and column of a byte offset (clamped to the text).

@@ -86,8 +86,8 @@ pub struct Dependency {
     pub source: DependencySource,
     /// Which part of the manifest declared it (`project.dependencies`, `install_requires`, ...).
     pub section: String,
-    /// The file, for display.
-    pub file: String,
+    /// The file, for display (shared by every dependency of the file).
+    pub file: std::sync::Arc<str>,
     pub line: u32,
     pub column: u32,
     /// Byte range of the name in the file, for autofix.
@@ -113,7 +113,7 @@ impl Dependency {
             specifiers: None,
             source: DependencySource::Registry,
             section: section.into(),
-            file: src.display_path(),
+            file: src.shown(),
             line,
             column,
             name_span: name_offset..name_offset + raw_name.len(),
@@ -176,6 +176,34 @@ pub fn finding_at(
     Finding::new(rule, src.display_path(), line, column, message).with_snippet(src.line_text(line))
 }
 
+/// The plain `name` or `name<op>version,...` form, which most lines of a large manifest take,
+/// read without the full PEP 508 parser: the name, and the specifiers if any. Anything else,
+/// and anything this reading rejects, is left to the full parser, so that messages and spans
+/// stay the parser's; a property test holds the two readings equal where this one answers.
+fn simple_requirement(trimmed: &str) -> Option<(&str, Option<VersionSpecifiers>)> {
+    let name_end = trimmed
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(trimmed.len());
+    let name = &trimmed[..name_end];
+    if !crate::name::is_valid(name) {
+        return None;
+    }
+    let rest = trimmed[name_end..].trim_start();
+    if rest.is_empty() {
+        return Some((name, None));
+    }
+    let plain = rest.starts_with(['<', '>', '=', '!', '~'])
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b" .*+!=<>~,".contains(&b));
+    if !plain {
+        return None;
+    }
+    VersionSpecifiers::from_str(rest)
+        .ok()
+        .map(|specs| (name, Some(specs)))
+}
+
 /// Parses one PEP 508 requirement string found at byte `offset` of `src`.
 pub fn parse_pep508(
     src: &SourceFile,
@@ -185,6 +213,11 @@ pub fn parse_pep508(
 ) -> Result<Dependency, Box<Finding>> {
     let lead = text.len() - text.trim_start().len();
     let trimmed = text.trim();
+    if let Some((raw_name, specifiers)) = simple_requirement(trimmed) {
+        let mut dep = Dependency::new(src, raw_name, offset + lead, section);
+        dep.specifiers = specifiers;
+        return Ok(dep);
+    }
     let base = src.path.parent().unwrap_or(Path::new("."));
     if let Some((at, why)) = pep508_rs_would_panic(trimmed) {
         let message = format!("invalid requirement `{trimmed}`: {why}");
@@ -451,11 +484,27 @@ impl ManifestKind {
         if ext.eq_ignore_ascii_case("py") {
             return ManifestKind::SetupPy;
         }
-        let has_table = |t: &str| {
-            text.lines().any(|l| {
-                l.trim() == t || l.trim().starts_with(&t[..t.len() - 1]) && l.trim().ends_with(']')
-            })
-        };
+        // one pass over the lines (a requirements file named otherwise may be long): the table
+        // headers met, by the prefix that marks them (`[project` also matches `[project.urls]`)
+        const TABLES: [&str; 7] = [
+            "[project]",
+            "[tool.poetry]",
+            "[build-system]",
+            "[packages]",
+            "[dev-packages]",
+            "[options]",
+            "[metadata]",
+        ];
+        let mut seen = [false; TABLES.len()];
+        for line in text.lines() {
+            let l = line.trim();
+            if l.starts_with('[') && l.ends_with(']') {
+                for (t, seen) in TABLES.iter().zip(seen.iter_mut()) {
+                    *seen |= l.starts_with(&t[..t.len() - 1]);
+                }
+            }
+        }
+        let has_table = |t: &str| TABLES.iter().position(|x| *x == t).is_some_and(|i| seen[i]);
         if ext.eq_ignore_ascii_case("toml")
             || has_table("[project]")
             || has_table("[tool.poetry]")
@@ -479,6 +528,59 @@ impl ManifestKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// What the full parser reads: the normalised name and the specifiers.
+    fn full(text: &str) -> Option<(String, Option<VersionSpecifiers>)> {
+        let req = Requirement::<VerbatimUrl>::parse(text, Path::new(".")).ok()?;
+        match req.version_or_url {
+            None => Some((req.name.to_string(), None)),
+            Some(VersionOrUrl::VersionSpecifier(specs)) => {
+                Some((req.name.to_string(), Some(specs)))
+            }
+            Some(VersionOrUrl::Url(_)) => None,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn the_simple_reading_agrees_with_the_pep508_parser(
+            text in "[A-Za-z0-9][A-Za-z0-9._-]{0,8}[ ]{0,2}(([<>=!~]{1,3}|===)[ ]{0,1}[0-9a-z.*+!]{0,7}[ ,]{0,2}){0,3}"
+        ) {
+            if let Some((name, specs)) = simple_requirement(&text) {
+                let expected = full(&text);
+                prop_assert!(expected.is_some(), "accepted what the parser rejects: {text:?}");
+                prop_assert_eq!(Some((normalize(name), specs)), expected, "{:?}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn the_simple_reading_takes_the_common_forms_and_leaves_the_rest() {
+        for text in [
+            "requests",
+            "Django>=4.2,<5",
+            "numpy == 1.26.4",
+            "a.b_c~=1.0",
+            "x===1.0",
+        ] {
+            let (name, specs) = simple_requirement(text).expect(text);
+            assert_eq!(Some((normalize(name), specs)), full(text), "{text}");
+        }
+        for text in [
+            "requests[socks]>=2",
+            "pkg @ https://h/p.whl",
+            "x>=1; python_version<'3.8'",
+            "name-==1",
+            "x (>=1.0)",
+            "x>=1.0 # comment",
+            "x 1.0",
+        ] {
+            assert!(simple_requirement(text).is_none(), "{text}");
+        }
+    }
 
     #[test]
     fn kinds_by_name() {

@@ -35,6 +35,7 @@ use super::{
 };
 use crate::finding::{Finding, Rule, Severity};
 use crate::source::{display_path, read_source, SourceFile};
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 /// How deep `-r`/`-c` includes may nest before squatguard stops following them.
@@ -64,25 +65,42 @@ struct Parser {
     replaces_pypi: bool,
 }
 
-/// A logical line: the joined text and, for each byte of it, its byte offset in the file.
-struct Logical {
-    text: String,
-    map: Vec<usize>,
+/// A logical line: the joined text and where each of its pieces starts in the file.
+#[derive(Clone)]
+struct Logical<'a> {
+    /// Borrowed from the file unless continuations were joined.
+    text: Cow<'a, str>,
+    /// `(start in text, start in file)` of each piece, in order; a piece runs to the next one.
+    pieces: Vec<(usize, usize)>,
 }
 
-impl Logical {
+impl<'a> Logical<'a> {
+    /// The file offset of byte `i` of the text; past the end, one after its last byte.
     fn offset(&self, i: usize) -> usize {
-        self.map
-            .get(i)
-            .copied()
-            .or_else(|| self.map.last().map(|o| o + 1))
-            .unwrap_or(0)
+        if i >= self.text.len() {
+            return match self.text.len() {
+                0 => 0,
+                n => self.offset(n - 1) + 1,
+            };
+        }
+        let piece = self.pieces.partition_point(|&(start, _)| start <= i) - 1;
+        let (text_start, file_start) = self.pieces[piece];
+        file_start + (i - text_start)
+    }
+
+    fn push(&mut self, piece: &'a str, file_start: usize) {
+        self.pieces.push((self.text.len(), file_start));
+        if self.text.is_empty() {
+            self.text = Cow::Borrowed(piece);
+        } else {
+            self.text.to_mut().push_str(piece);
+        }
     }
 }
 
-/// Joins `\` continuations as pip's `join_lines` does, keeping a byte map to the file.
-fn logical_lines(text: &str) -> Vec<Logical> {
-    let mut out = Vec::new();
+/// Joins `\` continuations as pip's `join_lines` does, keeping a map to the file, and hands
+/// each logical line to `f` (one at a time: a large file's lines are never all held at once).
+fn each_logical_line<'a>(text: &'a str, mut f: impl FnMut(&Logical<'a>)) {
     let mut cur: Option<Logical> = None;
     let mut pos = 0;
     for raw in text.split_inclusive('\n') {
@@ -91,26 +109,24 @@ fn logical_lines(text: &str) -> Vec<Logical> {
         let line = raw.trim_end_matches(['\n', '\r']);
         let is_comment = line.trim_start().starts_with('#');
         let acc = cur.get_or_insert_with(|| Logical {
-            text: String::new(),
-            map: Vec::new(),
+            text: Cow::Borrowed(""),
+            pieces: Vec::new(),
         });
         if line.ends_with('\\') && !is_comment {
-            let kept = line.trim_end_matches('\\');
-            acc.text.push_str(kept);
-            acc.map.extend(start..start + kept.len());
+            acc.push(line.trim_end_matches('\\'), start);
             continue;
         }
         if is_comment && !acc.text.is_empty() {
             // pip puts a space before a comment that ends a continuation, so it is dropped
-            acc.text.push(' ');
-            acc.map.push(start);
+            acc.push(" ", start);
         }
-        acc.text.push_str(line);
-        acc.map.extend(start..start + line.len());
-        out.extend(cur.take());
+        acc.push(line, start);
+        f(acc);
+        cur = None;
     }
-    out.extend(cur.take());
-    out
+    if let Some(last) = cur {
+        f(&last);
+    }
 }
 
 /// Byte index where a comment starts: `#` at the start or after whitespace.
@@ -121,39 +137,53 @@ fn comment_start(line: &str) -> Option<usize> {
 
 /// A whitespace-separated token with its byte range in the logical line; simple quotes removed.
 #[derive(Debug, Clone)]
-struct Token {
-    text: String,
+struct Token<'a> {
+    text: Cow<'a, str>,
     start: usize,
 }
 
-fn tokenize(line: &str) -> Vec<Token> {
+fn tokenize(line: &str) -> Vec<Token<'_>> {
     let mut tokens = Vec::new();
     let mut chars = line.char_indices().peekable();
-    while let Some(&(i, c)) = chars.peek() {
+    while let Some(&(start, c)) = chars.peek() {
         if c.is_whitespace() {
             chars.next();
             continue;
         }
-        let start = i;
-        let mut text = String::new();
+        let mut end = line.len();
+        // a token is copied only once a quote in it has to be removed
+        let mut unquoted: Option<String> = None;
         let mut quote: Option<char> = None;
-        while let Some(&(_, c)) = chars.peek() {
+        while let Some(&(i, c)) = chars.peek() {
             match quote {
                 Some(q) if c == q => quote = None,
-                Some(_) => text.push(c),
-                None if c == '"' || c == '\'' => quote = Some(c),
-                None if c.is_whitespace() => break,
-                None => text.push(c),
+                None if c == '"' || c == '\'' => {
+                    unquoted.get_or_insert_with(|| line[start..i].to_owned());
+                    quote = Some(c);
+                }
+                None if c.is_whitespace() => {
+                    end = i;
+                    break;
+                }
+                _ => {
+                    if let Some(text) = unquoted.as_mut() {
+                        text.push(c);
+                    }
+                }
             }
             chars.next();
         }
+        let text = unquoted.map_or(Cow::Borrowed(&line[start..end]), Cow::Owned);
         tokens.push(Token { text, start });
     }
     tokens
 }
 
 /// Replaces `${NAME}` with the environment variable's value where it is set.
-fn expand_env(text: &str) -> String {
+fn expand_env(text: &str) -> Cow<'_, str> {
+    if !text.contains("${") {
+        return Cow::Borrowed(text);
+    }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find("${") {
@@ -181,7 +211,7 @@ fn expand_env(text: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
+    Cow::Owned(out)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -230,7 +260,7 @@ fn read_options(
     let mut i = 0;
     while i < tokens.len() {
         let tok = &tokens[i];
-        let t = tok.text.as_str();
+        let t = tok.text.as_ref();
         if !t.starts_with('-') {
             return Err((tok.start, format!("unexpected `{t}` after the options")));
         }
@@ -284,7 +314,7 @@ fn read_options(
                 i += 1;
                 opts.push(Opt {
                     long,
-                    value: Some(next.text.clone()),
+                    value: Some(next.text.clone().into_owned()),
                     value_start: next.start,
                 });
             }
@@ -297,9 +327,9 @@ impl Parser {
     fn file(&mut self, src: &SourceFile, section: &str) {
         let key = std::fs::canonicalize(&src.path).unwrap_or_else(|_| src.path.clone());
         self.chain.push((key, src.display_path()));
-        for logical in logical_lines(&src.text) {
-            self.line(src, &logical, section);
-        }
+        // at most a dependency a line: one allocation, instead of a large vector grown by copying
+        self.manifest.dependencies.reserve(src.line_count());
+        each_logical_line(&src.text, |logical| self.line(src, logical, section));
         self.chain.pop();
     }
 
@@ -453,7 +483,7 @@ impl Parser {
             return;
         }
         let base = src.path.parent().unwrap_or(Path::new(""));
-        let path = base.join(&target_expanded);
+        let path = base.join(target_expanded.as_ref());
         let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
         if let Some(pos) = self.chain.iter().position(|(k, _)| *k == key) {
             let mut names: Vec<&str> = self.chain[pos..].iter().map(|(_, n)| n.as_str()).collect();
@@ -689,6 +719,12 @@ fn registrable_domain(host: &str) -> String {
 mod tests {
     use super::*;
 
+    fn logical_lines(text: &str) -> Vec<Logical<'_>> {
+        let mut out = Vec::new();
+        each_logical_line(text, |l| out.push(l.clone()));
+        out
+    }
+
     #[test]
     fn joins_and_maps_continuations() {
         let lines = logical_lines("req\\\n  uests==1\nnext");
@@ -696,6 +732,33 @@ mod tests {
         assert_eq!(lines[0].text, "req  uests==1");
         assert_eq!(lines[0].offset(3), 5);
         assert_eq!(lines[1].text, "next");
+    }
+
+    #[test]
+    fn every_byte_of_a_logical_line_maps_to_its_byte_in_the_file() {
+        for text in [
+            "req\\\n  uests==1\nnext",
+            "a\\\r\n\\\n\\\nb # c\n",
+            "x==1 \\\n# trailing comment\ny",
+            "\\\n\\\n",
+            "plain\n\nlines\n",
+        ] {
+            for line in logical_lines(text) {
+                for (i, byte) in line.text.bytes().enumerate() {
+                    let at = line.offset(i);
+                    // the space pip inserts before a comment maps to the comment's line
+                    if byte != b' ' || text.as_bytes()[at] == b' ' {
+                        assert_eq!(text.as_bytes()[at], byte, "{text:?} byte {i}");
+                    }
+                }
+                if !line.text.is_empty() {
+                    assert_eq!(
+                        line.offset(line.text.len()),
+                        line.offset(line.text.len() - 1) + 1
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -45,7 +45,7 @@ impl Engine<'_> {
 
 /// A finding about `dep`, placed at its name.
 pub(crate) fn at_dependency(dep: &Dependency, rule: Rule, message: impl Into<String>) -> Finding {
-    let mut f = Finding::new(rule, dep.file.clone(), dep.line, dep.column, message)
+    let mut f = Finding::new(rule, &*dep.file, dep.line, dep.column, message)
         .with_package(dep.name.clone())
         .with_snippet(dep.snippet.clone());
     f.span_len = dep.raw_name.chars().count().max(1) as u32;
