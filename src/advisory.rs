@@ -200,11 +200,14 @@ impl AdvisoryDb {
 /// The embedded curated list, read per name on first need: a check parses only the entries
 /// of the names its dependencies have (parsing the whole file is most of a small check's
 /// start-up, and most checks meet none of its names).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Curated {
     /// By name, sorted: the `[[package]]` blocks that name it, parsed when first asked for.
     /// Found by a line scan, which a test holds to what the TOML parser reads.
     entries: Vec<CuratedName>,
+    /// A bit per name hash: most names asked about (a registry audit asks about all of them)
+    /// are answered by one bit, not a search.
+    filter: [u64; 64],
     db: std::sync::OnceLock<AdvisoryDb>,
 }
 
@@ -252,14 +255,24 @@ impl Curated {
                 }),
             }
         }
+        let mut filter = [0u64; 64];
+        for e in &entries {
+            let bit = filter_bit(e.name);
+            filter[bit / 64] |= 1 << (bit % 64);
+        }
         Curated {
             entries,
+            filter,
             db: std::sync::OnceLock::new(),
         }
     }
 
     /// Reports on a normalised name.
     pub fn get(&self, name: &str) -> &[Advisory] {
+        let bit = filter_bit(name);
+        if self.filter[bit / 64] & (1 << (bit % 64)) == 0 {
+            return &[];
+        }
         let Ok(i) = self.entries.binary_search_by(|e| e.name.cmp(name)) else {
             return &[];
         };
@@ -277,6 +290,14 @@ impl Curated {
     pub fn db(&self) -> &AdvisoryDb {
         self.db.get_or_init(AdvisoryDb::embedded)
     }
+}
+
+/// Which of the filter's 4,096 bits stands for `name` (FNV-1a).
+fn filter_bit(name: &str) -> usize {
+    let h = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    (h >> 52) as usize
 }
 
 /// The value of a `name = "..."` line of the curated file.
