@@ -169,7 +169,8 @@ pub struct TypoIndex<'a> {
     slots_at: usize,
     offsets_at: usize,
     postings_at: usize,
-    names_at: usize,
+    /// The names section, checked to be UTF-8 once, when the index is opened.
+    names: &'a str,
 }
 
 fn u32_at(b: &[u8], at: usize) -> u32 {
@@ -202,6 +203,8 @@ impl<'a> TypoIndex<'a> {
         if names_at + names_len != bytes.len() || n_slots == 0 {
             return Err("typo index has a bad layout".into());
         }
+        let names = std::str::from_utf8(&bytes[names_at..])
+            .map_err(|_| "typo index names are not UTF-8".to_owned())?;
         Ok(TypoIndex {
             bytes,
             two_typos: std::sync::OnceLock::new(),
@@ -213,7 +216,7 @@ impl<'a> TypoIndex<'a> {
             slots_at,
             offsets_at,
             postings_at,
-            names_at,
+            names,
         })
     }
 
@@ -229,10 +232,9 @@ impl<'a> TypoIndex<'a> {
     pub fn target(&self, id: u32) -> (u32, &'a str) {
         let at = self.targets_at + id as usize * 12;
         let rank = u32_at(self.bytes, at);
-        let off = self.names_at + u32_at(self.bytes, at + 4) as usize;
+        let off = u32_at(self.bytes, at + 4) as usize;
         let len = u32_at(self.bytes, at + 8) as usize;
-        let name = std::str::from_utf8(&self.bytes[off..off + len]).unwrap_or("");
-        (rank, name)
+        (rank, self.names.get(off..off + len).unwrap_or(""))
     }
 
     /// Targets to judge `squashed` against for two typos: popular long names that start with
