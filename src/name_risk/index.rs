@@ -244,15 +244,20 @@ impl<'a> TypoIndex<'a> {
             let mut t: Vec<([u8; TWO_TYPOS_SHARED_PREFIX], u32)> = (0..self.n_targets as u32)
                 .filter_map(|id| {
                     let (rank, name) = self.target(id);
+                    // the rank first: only the top few names are worth squashing
+                    if !(1..=super::TWO_TYPOS_TOP).contains(&rank) {
+                        return None;
+                    }
                     let sq = squash(name);
-                    let eligible = (1..=super::TWO_TYPOS_TOP).contains(&rank)
-                        && sq.len() >= super::TWO_TYPOS_MIN_TARGET_LEN;
+                    if sq.len() < super::TWO_TYPOS_MIN_TARGET_LEN {
+                        return None;
+                    }
                     let key = sq
                         .as_bytes()
                         .get(..TWO_TYPOS_SHARED_PREFIX)?
                         .try_into()
                         .ok()?;
-                    eligible.then_some((key, id))
+                    Some((key, id))
                 })
                 .collect();
             t.sort_unstable();
