@@ -448,6 +448,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_index_whose_names_are_not_utf8_is_refused() {
+        let popular = vec![(1, "requests".to_owned())];
+        let mut bytes = build(&popular, ["requests"].into_iter());
+        assert!(TypoIndex::new(&bytes).is_ok());
+        *bytes.last_mut().unwrap() = 0xff;
+        assert!(TypoIndex::new(&bytes).is_err());
+    }
+
+    #[test]
     fn build_and_probe() {
         let popular = vec![
             (1, "requests".to_owned()),
