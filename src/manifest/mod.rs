@@ -181,14 +181,9 @@ pub fn finding_at(
 /// and anything this reading rejects, is left to the full parser, so that messages and spans
 /// stay the parser's; a property test holds the two readings equal where this one answers.
 fn simple_requirement(trimmed: &str) -> Option<(&str, Option<VersionSpecifiers>)> {
-    let name_end = trimmed
-        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-        .unwrap_or(trimmed.len());
-    let name = &trimmed[..name_end];
-    if !crate::name::is_valid(name) {
-        return None;
-    }
-    let rest = trimmed[name_end..].trim_start();
+    // a name followed by `-`, `_` or `.` leaves them in `rest`, which then reads as no operator
+    let name = leading_name(trimmed)?;
+    let rest = trimmed[name.len()..].trim_start();
     if rest.is_empty() {
         return Some((name, None));
     }
