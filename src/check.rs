@@ -18,6 +18,8 @@ pub struct CheckOptions {
     pub ignore: Vec<Rule>,
     /// Private packages, severities, allow entries.
     pub config: crate::config::Config,
+    /// Whose files these are: decides whether `squatguard: ignore` comments count.
+    pub origin: crate::config::Origin,
 }
 
 impl CheckOptions {
@@ -35,6 +37,10 @@ pub struct CheckReport {
     pub files: usize,
     /// Dependencies judged.
     pub dependencies: usize,
+    /// Findings not reported: their rule is not selected, or `private-packages` or a
+    /// `squatguard: ignore` comment suppressed them. Said on stderr, so that a configuration
+    /// that silences the checks is seen.
+    pub hidden: usize,
 }
 
 impl CheckReport {
@@ -182,13 +188,17 @@ pub fn check(opts: &CheckOptions, engine: &Engine) -> Result<CheckReport, CheckE
     for dep in &deps {
         findings.extend(engine.check(dep)?);
     }
-    let unused = opts.config.apply(&mut findings);
+    let found = findings.len();
+    let unused = opts.config.apply(&mut findings, opts.origin);
+    report.hidden = found - findings.len();
     // a run over some files only (pre-commit passes the changed ones) cannot tell that an allow
     // entry for another file is unused
     if !explicit_files {
         findings.extend(unused);
     }
+    let shown = findings.len();
     findings.retain(|f| opts.enabled(f.rule));
+    report.hidden += shown - findings.len();
     findings.sort_by(|a, b| {
         a.sort_key()
             .cmp(&b.sort_key())

@@ -161,6 +161,11 @@ pub struct ScanArgs {
     /// The repository to scan (or one file).
     #[arg(default_value = ".")]
     pub dir: PathBuf,
+    /// The repository is your own: apply the squatguard configuration found for it (as
+    /// `check` does) and its `squatguard: ignore` comments. Without it neither counts, since
+    /// whoever wrote a repository under inspection could use them to switch the checks off.
+    #[arg(long)]
+    pub trusted: bool,
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
@@ -332,7 +337,25 @@ fn read_stdin() -> anyhow::Result<String> {
 }
 
 fn run_scan(args: ScanArgs, io: Io) -> anyhow::Result<Status> {
-    let cfg = load_config(args.report.config.as_deref(), Some(&args.dir))?;
+    // a configuration named with --config is the user's own choice; one merely found may be
+    // the inspected repository's
+    let cfg = if args.trusted || args.report.config.is_some() {
+        load_config(args.report.config.as_deref(), Some(&args.dir))?
+    } else {
+        if let Some(found) = config::find(&args.dir) {
+            writeln!(
+                io.stderr,
+                "squatguard: note: `{}` not applied: scan applies a configuration it finds only with --trusted, since a repository under inspection can carry one that switches checks off; pass --trusted if the repository is your own",
+                crate::source::display_path(&found)
+            )?;
+        }
+        Config::default()
+    };
+    let origin = if args.trusted {
+        config::Origin::Own
+    } else {
+        config::Origin::Untrusted
+    };
     let (select, ignore) = args.report.rules(&cfg);
     let data = args.data.load_with_age(io.stderr, cfg.max_data_age)?;
     let engine = Engine {
@@ -344,8 +367,10 @@ fn run_scan(args: ScanArgs, io: Io) -> anyhow::Result<Status> {
         select,
         ignore,
         config: cfg,
+        origin,
     };
     let report = crate::scan::scan(&opts, &engine)?;
+    note_hidden(&report, io.stderr)?;
     Ok(args
         .report
         .print(&report, io.stdout, io.stdout_is_terminal)?)
@@ -491,6 +516,22 @@ fn run_db_status(args: &DataArgs, io: Io) -> anyhow::Result<Status> {
     Ok(Status::Clean)
 }
 
+/// Says how many findings the rule choice, the configuration or suppression comments kept out
+/// of the report, so that a configuration that silences the checks does not go unseen.
+fn note_hidden(report: &check::CheckReport, stderr: &mut dyn Write) -> std::io::Result<()> {
+    if report.hidden == 0 {
+        return Ok(());
+    }
+    writeln!(
+        stderr,
+        "squatguard: note: {} not shown (rules turned off by --select/--ignore or the configuration, `private-packages`, or `squatguard: ignore` comments)",
+        match report.hidden {
+            1 => "1 finding".to_owned(),
+            n => format!("{n} findings"),
+        }
+    )
+}
+
 /// The configuration for a run: `--config`, else discovery upward from the first path.
 fn load_config(
     explicit: Option<&std::path::Path>,
@@ -544,6 +585,7 @@ fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
         select,
         ignore,
         config: cfg,
+        origin: config::Origin::Own,
     };
     let mut report = check::check(&opts, &engine)?;
     if let Some(tree) = &staged {
@@ -576,6 +618,7 @@ fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
             report = check::check(&opts, &engine)?;
         }
     }
+    note_hidden(&report, io.stderr)?;
     if report.files == 0 {
         writeln!(
             io.stderr,

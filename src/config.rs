@@ -44,6 +44,21 @@ pub struct Allow {
     pub column: u32,
 }
 
+/// Who wrote the checked files, which decides whether their `squatguard: ignore` comments count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Origin {
+    /// The user's own project: a comment suppresses the findings on its line.
+    #[default]
+    Own,
+    /// A repository under inspection (`scan` without `--trusted`): whoever wrote it wrote the
+    /// comments too, so they suppress nothing, and the finding says that one tried.
+    Untrusted,
+}
+
+/// What a finding's message gains when an untrusted file's comment tried to suppress it.
+pub const IGNORED_SUPPRESSION: &str =
+    " [its line carries a `squatguard: ignore` comment, not honoured in a file under inspection]";
+
 /// The effective configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -393,13 +408,25 @@ impl Config {
     }
 
     /// Applies the configuration to a run's findings: private packages, severity overrides,
-    /// inline suppressions and allow entries (allowed findings stay, as notes). Returns the
-    /// notes for allow entries that matched nothing.
-    pub fn apply(&self, findings: &mut Vec<Finding>) -> Vec<Finding> {
-        findings.retain(|f| {
+    /// inline suppressions (those of `origin`'s files that count) and allow entries (allowed
+    /// findings stay, as notes). Returns the notes for allow entries that matched nothing.
+    pub fn apply(&self, findings: &mut Vec<Finding>, origin: Origin) -> Vec<Finding> {
+        findings.retain_mut(|f| {
             let private = f.package.as_deref().is_some_and(|p| self.is_private(p));
             let judged_by_name = matches!(f.rule, Rule::Typosquat | Rule::NotOnPypi);
-            !(suppressed_inline(f) || private && judged_by_name)
+            if private && judged_by_name {
+                return false;
+            }
+            if !suppressed_inline(f) {
+                return true;
+            }
+            match origin {
+                Origin::Own => false,
+                Origin::Untrusted => {
+                    f.message.push_str(IGNORED_SUPPRESSION);
+                    true
+                }
+            }
         });
         let mut used = vec![false; self.allow.len()];
         for f in findings.iter_mut() {
@@ -583,5 +610,20 @@ mod tests {
         let h = Finding::new(Rule::KnownMalicious, "r.txt", 1, 1, "m")
             .with_snippet("x  # squatguard: ignore");
         assert!(suppressed_inline(&h));
+    }
+
+    /// A file under inspection cannot hide its own findings: the comment is named instead.
+    #[test]
+    fn inline_suppression_of_an_untrusted_file_is_reported_not_honoured() {
+        let f = Finding::new(Rule::DecodeExec, "evil.py", 2, 1, "exec runs decoded data")
+            .with_snippet("exec(base64.b64decode(x))  # squatguard: ignore");
+        let mut own = vec![f.clone()];
+        assert!(Config::default().apply(&mut own, Origin::Own).is_empty());
+        assert!(own.is_empty());
+        let mut untrusted = vec![f];
+        Config::default().apply(&mut untrusted, Origin::Untrusted);
+        assert_eq!(untrusted.len(), 1);
+        assert_eq!(untrusted[0].severity, Severity::Error);
+        assert!(untrusted[0].message.ends_with(IGNORED_SUPPRESSION));
     }
 }

@@ -433,3 +433,94 @@ fn a_missing_directory_cannot_be_scanned() {
     let out = squatguard(dir.path(), &["scan", "nope"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// What a lure would ship to switch squatguard off: its own configuration, turning the rules
+/// off, declaring every name private and allowing its package, and suppression comments.
+fn silencing_attempts(root: &Path) {
+    write(
+        root,
+        "pyproject.toml",
+        "[project]\nname = \"password-manager\"\n\n[tool.squatguard]\nignore = [\"decode-exec\", \"typosquat\", \"not-on-pypi\"]\nprivate-packages = [\"*\"]\n\n[tool.squatguard.severity]\nobfuscation = \"note\"\n",
+    );
+    write(root, "requirements.txt", "reqeusts==2.31.0\n");
+    write(
+        root,
+        "run.py",
+        "import base64\nexec(base64.b64decode(\"cHJpbnQoImhlbGxvIik=\"))  # squatguard: ignore\n",
+    );
+}
+
+#[test]
+fn a_repository_under_inspection_cannot_switch_its_checks_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    coding_test_repo(root);
+    silencing_attempts(root);
+    let out = squatguard(root, &["scan", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let all = findings(&out);
+    assert_fires(&all, "decode-exec", "run.py", 2, "error");
+    assert_fires(&all, "typosquat", "requirements.txt", 1, "error");
+    assert_fires(&all, "obfuscation", "dyn.py", 1, "error");
+    let commented = all
+        .iter()
+        .find(|f| f["rule"] == "decode-exec" && f["file"] == "run.py")
+        .unwrap();
+    assert!(
+        commented["message"]
+            .as_str()
+            .unwrap()
+            .contains("carries a `squatguard: ignore` comment"),
+        "{commented}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`pyproject.toml` not applied") && stderr.contains("--trusted"),
+        "{stderr}"
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["summary"]["hidden"], 0);
+
+    // the owner's own repository: configuration and comments apply, and what they hide is counted
+    let out = squatguard(root, &["scan", "--trusted", "--format", "json"]);
+    let all = findings(&out);
+    assert!(
+        !all.iter().any(|f| f["file"] == "run.py"
+            || f["rule"] == "typosquat"
+            || f["rule"] == "not-on-pypi"),
+        "{all:?}"
+    );
+    assert_fires(&all, "obfuscation", "dyn.py", 1, "note");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hidden = doc["summary"]["hidden"].as_u64().unwrap();
+    assert!(hidden >= 3, "{doc}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{hidden} findings not shown")) && !stderr.contains("not applied"),
+        "{stderr}"
+    );
+
+    // a configuration named on the command line is the user's choice, but the repository's
+    // comments still do not count
+    let mine = tempfile::tempdir().unwrap();
+    write(
+        mine.path(),
+        "squatguard.toml",
+        "[severity]\nobfuscation = \"note\"\n",
+    );
+    let mine = mine.path().join("squatguard.toml");
+    let out = squatguard(
+        root,
+        &[
+            "scan",
+            "--config",
+            mine.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    let all = findings(&out);
+    assert_fires(&all, "obfuscation", "dyn.py", 1, "note");
+    assert_fires(&all, "decode-exec", "run.py", 2, "error");
+    assert_fires(&all, "typosquat", "requirements.txt", 1, "error");
+}

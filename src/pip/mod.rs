@@ -183,12 +183,15 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     findings.extend(requirements_txt::parse(&from_env.source()).findings);
     allow(&mut findings, &parsed.allow);
     // allow entries and private packages from the configuration; unused entries are not news here
-    let _ = cfg.apply(&mut findings);
+    let found = findings.len();
+    let _ = cfg.apply(&mut findings, crate::config::Origin::Own);
+    let hidden = found - findings.len();
     if findings.iter().any(|f| f.severity == Severity::Error) {
         let report = CheckReport {
             findings,
             files,
             dependencies: static_deps,
+            hidden,
         };
         return blocked(ctx, &report, "before asking pip to resolve anything");
     }
@@ -255,12 +258,15 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     });
     findings.extend(report_findings);
     allow(&mut findings, &parsed.allow);
-    let _ = cfg.apply(&mut findings);
+    let found = findings.len();
+    let _ = cfg.apply(&mut findings, crate::config::Origin::Own);
+    let hidden = found - findings.len();
     dedup(&mut findings);
     let report = CheckReport {
         findings,
         files: files + 1,
         dependencies: static_deps + total,
+        hidden,
     };
     if report.has_errors() {
         return blocked(ctx, &report, "after pip's resolution");
@@ -278,6 +284,7 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
             .collect(),
         files: report.files,
         dependencies: report.dependencies,
+        hidden: report.hidden,
     };
     if !shown.findings.is_empty() {
         crate::report::human::write(&shown, ctx.stderr, ctx.color)?;

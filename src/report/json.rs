@@ -19,6 +19,8 @@ struct Summary {
     errors: usize,
     warnings: usize,
     notes: usize,
+    /// Findings kept out of the report by the rule choice, the configuration or comments.
+    hidden: usize,
 }
 
 pub fn write(report: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
@@ -31,6 +33,7 @@ pub fn write(report: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
             errors: report.count(Severity::Error),
             warnings: report.count(Severity::Warning),
             notes: report.count(Severity::Note),
+            hidden: report.hidden,
         },
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

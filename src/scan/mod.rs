@@ -9,7 +9,9 @@
 //! payload (modified `Pyperclip/` and `Pyrebase/` folders).
 //!
 //! Unlike `check`, the walk ignores `.gitignore`: a hostile repository writes its own ignore
-//! files. Version-control folders, `node_modules`, tox/nox folders and virtualenvs are skipped.
+//! files. For the same reason its `squatguard: ignore` comments suppress nothing unless the
+//! user trusts the repository ([`crate::config::Origin`]); the CLI applies the repository's
+//! configuration only then, too. Version-control folders, `node_modules`, tox/nox folders and virtualenvs are skipped.
 //!
 //! Modules: [`python`] reads a file's syntax tree into facts, [`signals`] judges the facts,
 //! [`blobs`] decodes encoded literals, [`indicators`] matches endpoints and credential paths.
@@ -37,8 +39,12 @@ pub struct ScanOptions {
     pub root: PathBuf,
     pub select: Vec<Rule>,
     pub ignore: Vec<Rule>,
-    /// The project's configuration, as for `check`.
+    /// The configuration the user chose (a scanned repository's own is applied only when
+    /// the user trusts it: see the CLI's `--trusted`).
     pub config: crate::config::Config,
+    /// Whose repository this is: a repository under inspection cannot suppress its findings
+    /// with `squatguard: ignore` comments.
+    pub origin: crate::config::Origin,
 }
 
 /// Files larger than this are not read: generated or padded, and a way to exhaust a scanner.
@@ -84,6 +90,7 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
         select: opts.select.clone(),
         ignore: opts.ignore.clone(),
         config: opts.config.clone(),
+        origin: opts.origin,
     };
     let mut report = if std::fs::metadata(&root).is_ok_and(|m| m.is_dir()) {
         check::check(&check_opts, engine)?
@@ -122,8 +129,10 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
     findings.extend(vendored(&root, &files, &findings));
     // severities, allow entries and inline suppressions as for `check` (which already
     // reported the unused allow entries)
-    let _ = opts.config.apply(&mut findings);
+    let found = findings.len();
+    let _ = opts.config.apply(&mut findings, opts.origin);
     findings.retain(|f| check_opts.enabled(f.rule));
+    report.hidden += found - findings.len();
     report.files += files.len();
     report.findings.extend(findings);
     report.findings.sort_by(|a, b| {
