@@ -46,6 +46,20 @@ pub enum Command {
     /// Refresh or describe the data: PyPI's project names and the malicious-package feed.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Trust a configuration file that weakens the checks (allow entries, private packages,
+    /// lowered severities) for safe-pip, which applies such a file only once you have trusted
+    /// it, and only while it stays unchanged: it may have come with the code being installed.
+    Trust {
+        /// The file [default: the configuration found from the current directory].
+        file: Option<PathBuf>,
+        /// Forget the file instead.
+        #[arg(long)]
+        remove: bool,
+        /// Where trust is kept: the data directory [env: SQUATGUARD_DATA_DIR; default: the
+        /// platform cache dir].
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -289,7 +303,56 @@ pub fn run(cli: Cli, io: Io) -> anyhow::Result<Status> {
             data,
         }) => run_db_update(osv, pypi_names, &data, io),
         Command::Db(DbCommand::Status { data }) => run_db_status(&data, io),
+        Command::Trust {
+            file,
+            remove,
+            data_dir,
+        } => run_trust(file, remove, data_dir, io),
     }
+}
+
+fn run_trust(
+    file: Option<PathBuf>,
+    remove: bool,
+    data_dir: Option<PathBuf>,
+    io: Io,
+) -> anyhow::Result<Status> {
+    let file = match file {
+        Some(f) => f,
+        None => config::find(std::path::Path::new(".")).ok_or_else(|| {
+            anyhow::anyhow!("no squatguard configuration found from the current directory")
+        })?,
+    };
+    let shown = crate::source::display_path(&file);
+    let store = data::data_dir(data_dir.as_deref()).ok_or(db::DbError::NoDataDir)?;
+    if remove {
+        let was =
+            crate::trust::revoke(&store, &file).map_err(|e| anyhow::anyhow!("`{shown}`: {e}"))?;
+        let what = if was {
+            "is no longer trusted"
+        } else {
+            "was not trusted"
+        };
+        writeln!(io.stderr, "squatguard: `{shown}` {what}")?;
+        return Ok(Status::Clean);
+    }
+    // a file that does not load would not be applied anyway: say so now, not at install time
+    let cfg = config::load(&file)?;
+    crate::trust::trust(&store, &file).map_err(|e| anyhow::anyhow!("`{shown}`: {e}"))?;
+    let relaxed = crate::pip::relaxations(&cfg);
+    let what = if relaxed.is_empty() {
+        "nothing in it weakens the checks, so safe-pip applied it already".to_owned()
+    } else {
+        format!(
+            "safe-pip now applies its {}",
+            config::Relaxation::list(&relaxed)
+        )
+    };
+    writeln!(
+        io.stderr,
+        "squatguard: trusted `{shown}` as it is now: {what}; trust it again after each change"
+    )?;
+    Ok(Status::Clean)
 }
 
 fn run_audit(args: AuditArgs, io: Io) -> anyhow::Result<Status> {

@@ -59,6 +59,36 @@ pub enum Origin {
 pub const IGNORED_SUPPRESSION: &str =
     " [its line carries a `squatguard: ignore` comment, not honoured in a file under inspection]";
 
+/// A way a configuration weakens the checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relaxation {
+    Allow,
+    PrivatePackages,
+    LoweredSeverities,
+    RulesOff,
+    FewerTargets,
+}
+
+impl Relaxation {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Relaxation::Allow => "allow entries",
+            Relaxation::PrivatePackages => "private packages",
+            Relaxation::LoweredSeverities => "lowered severities",
+            Relaxation::RulesOff => "rules turned off",
+            Relaxation::FewerTargets => "fewer typosquat targets",
+        }
+    }
+
+    /// The descriptions, comma-separated.
+    pub fn list(all: &[Relaxation]) -> String {
+        all.iter()
+            .map(|r| r.describe())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// The effective configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -403,6 +433,47 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
 }
 
 impl Config {
+    /// What in this configuration weakens the checks, for a caller that must not let an
+    /// unreviewed file do so (safe-pip, before installing code that may have come with it).
+    pub fn relaxations(&self) -> Vec<Relaxation> {
+        let mut out = Vec::new();
+        if !self.allow.is_empty() {
+            out.push(Relaxation::Allow);
+        }
+        if !self.private_packages.is_empty() {
+            out.push(Relaxation::PrivatePackages);
+        }
+        if self.severity.iter().any(|(r, s)| *s < r.default_severity()) {
+            out.push(Relaxation::LoweredSeverities);
+        }
+        if !self.select.is_empty() || !self.ignore.is_empty() {
+            out.push(Relaxation::RulesOff);
+        }
+        if self.popular_top_n < Config::default().popular_top_n {
+            out.push(Relaxation::FewerTargets);
+        }
+        out
+    }
+
+    /// This configuration without what weakens the checks: what an untrusted file may still do.
+    pub fn without_relaxations(&self) -> Config {
+        let default = Config::default();
+        Config {
+            allow: Vec::new(),
+            private_packages: Vec::new(),
+            severity: self
+                .severity
+                .iter()
+                .filter(|(r, s)| **s >= r.default_severity())
+                .map(|(r, s)| (*r, *s))
+                .collect(),
+            select: Vec::new(),
+            ignore: Vec::new(),
+            popular_top_n: self.popular_top_n.max(default.popular_top_n),
+            ..self.clone()
+        }
+    }
+
     pub fn is_private(&self, package: &str) -> bool {
         self.private_packages.iter().any(|p| glob_match(p, package))
     }
@@ -610,6 +681,54 @@ mod tests {
         let h = Finding::new(Rule::KnownMalicious, "r.txt", 1, 1, "m")
             .with_snippet("x  # squatguard: ignore");
         assert!(suppressed_inline(&h));
+    }
+
+    #[test]
+    fn relaxations_are_named_and_tightening_is_not_one() {
+        assert!(Config::default().relaxations().is_empty());
+        let c = cfg(
+            "squatguard.toml",
+            "popular-top-n = 15000\n[severity]\ndirect-url = \"error\"\n",
+        )
+        .unwrap();
+        assert!(c.relaxations().is_empty(), "{:?}", c.relaxations());
+        let c = cfg(
+            "squatguard.toml",
+            "private-packages = [\"acme-*\"]\npopular-top-n = 100\n[severity]\nknown-malicious = \"note\"\n[[allow]]\npackage = \"x\"\nreason = \"r\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.relaxations(),
+            [
+                Relaxation::Allow,
+                Relaxation::PrivatePackages,
+                Relaxation::LoweredSeverities,
+                Relaxation::FewerTargets
+            ]
+        );
+        assert_eq!(
+            Relaxation::list(&c.relaxations()),
+            "allow entries, private packages, lowered severities, fewer typosquat targets"
+        );
+        let strict = c.without_relaxations();
+        assert!(strict.relaxations().is_empty());
+        assert_eq!(strict.file, c.file);
+        let c = cfg(
+            "squatguard.toml",
+            "[severity]\ndirect-url = \"error\"\nknown-malicious = \"note\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.without_relaxations().severity,
+            BTreeMap::from([(Rule::DirectUrl, Severity::Error)]),
+            "tightening stays"
+        );
+        assert_eq!(
+            cfg("squatguard.toml", "ignore = [\"direct-url\"]\n")
+                .unwrap()
+                .relaxations(),
+            [Relaxation::RulesOff]
+        );
     }
 
     /// A file under inspection cannot hide its own findings: the comment is named instead.

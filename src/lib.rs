@@ -25,3 +25,4 @@ pub mod rules;
 pub mod scan;
 pub mod source;
 pub mod store;
+pub mod trust;

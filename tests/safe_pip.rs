@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_safe-pip");
+const SQUATGUARD: &str = env!("CARGO_BIN_EXE_squatguard");
 
 struct Env {
     root: tempfile::TempDir,
@@ -415,16 +416,36 @@ fn download_and_wheel_are_checked_too() {
 }
 
 #[test]
-fn project_config_allowlist_applies() {
+fn project_config_allowlist_applies_once_trusted() {
     let Some(env) = Env::new() else { return };
     env.wheel("sgtest-shiny", "1.0", &["reqeusts"]);
     env.wheel("reqeusts", "2.0", &[]);
     // the working directory's configuration, as `squatguard check` would find it
-    std::fs::write(
-        env.root.path().join("squatguard.toml"),
-        "[[allow]]\npackage = \"reqeusts\"\nreason = \"our own package on the private mirror\"\n",
-    )
-    .unwrap();
+    let config = env.root.path().join("squatguard.toml");
+    let allow =
+        "[[allow]]\npackage = \"reqeusts\"\nreason = \"our own package on the private mirror\"\n";
+    std::fs::write(&config, allow).unwrap();
+    // it may have come with the code being installed: not applied until trusted
+    let o = env.install(&["sgtest-shiny"]);
+    assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+    assert!(
+        stderr(&o)
+            .contains("`squatguard.toml` weakens the checks (allow entries) but is not trusted")
+            && stderr(&o).contains("squatguard trust squatguard.toml"),
+        "{}",
+        show(&o)
+    );
+    assert!(!env.imports("reqeusts"));
+    let trust = env
+        .command(Path::new(SQUATGUARD), &["trust"])
+        .output()
+        .unwrap();
+    assert_eq!(trust.status.code(), Some(0), "{}", show(&trust));
+    assert!(
+        stderr(&trust).contains("trusted `squatguard.toml`"),
+        "{}",
+        show(&trust)
+    );
     let o = env.install(&["sgtest-shiny"]);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     assert!(
@@ -433,8 +454,22 @@ fn project_config_allowlist_applies() {
         show(&o)
     );
     assert!(env.imports("reqeusts"));
+    // changed after it was trusted: reviewed again before it counts
+    std::fs::write(&config, format!("{allow}# edited\n")).unwrap();
+    let o = env.install(&["--force-reinstall", "sgtest-shiny"]);
+    assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+    // a configuration that only tightens the checks needs no trust
+    std::fs::write(&config, "[severity]\ndirect-url = \"error\"\n").unwrap();
+    let o = env.install(&[
+        "--force-reinstall",
+        "sgtest-shiny",
+        "--squatguard-allow",
+        "reqeusts",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(!stderr(&o).contains("not trusted"), "{}", show(&o));
     // a broken configuration fails closed
-    std::fs::write(env.root.path().join("squatguard.toml"), "allwo = []\n").unwrap();
+    std::fs::write(&config, "allwo = []\n").unwrap();
     let o = env.install(&["sgtest-shiny"]);
     assert_eq!(o.status.code(), Some(66), "{}", show(&o));
 }

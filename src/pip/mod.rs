@@ -158,13 +158,34 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     let max_age = (ctx.env)("SQUATGUARD_MAX_DATA_AGE")
         .and_then(|v| v.to_str().and_then(|s| s.parse().ok()))
         .unwrap_or(data::DEFAULT_MAX_AGE_DAYS);
-    let data = Data::load(data::data_dir(None).as_deref(), max_age);
+    let data_dir = data::data_dir(None);
+    let data = Data::load(data_dir.as_deref(), max_age);
     for w in &data.warnings {
         writeln!(ctx.stderr, "safe-pip: warning: {w}")?;
     }
-    // the project's configuration, as `squatguard check` finds it from here
+    // the project's configuration, as `squatguard check` finds it from here; what in it weakens
+    // the checks counts only once trusted, since the file may have come with the code about to
+    // be installed
     let cfg = match crate::config::find(std::path::Path::new(".")) {
-        Some(path) => crate::config::load(&path)?,
+        Some(path) => {
+            let cfg = crate::config::load(&path)?;
+            let relaxed = relaxations(&cfg);
+            if relaxed.is_empty()
+                || data_dir
+                    .as_deref()
+                    .is_some_and(|d| crate::trust::is_trusted(d, &path))
+            {
+                cfg
+            } else {
+                let shown = crate::source::display_path(&path);
+                writeln!(
+                    ctx.stderr,
+                    "safe-pip: warning: `{shown}` weakens the checks ({}) but is not trusted, so that part of it is not applied: it may have come with the code being installed. If it is your own, run `squatguard trust {shown}` (again after each change).",
+                    crate::config::Relaxation::list(&relaxed)
+                )?;
+                cfg.without_relaxations()
+            }
+        }
         None => crate::config::Config::default(),
     };
     let engine = Engine {
@@ -326,6 +347,14 @@ fn allow(findings: &mut [Finding], allowed: &[String]) {
             f.message = format!("{ALLOWED}{}", f.message);
         }
     }
+}
+
+/// What in `cfg` would weaken safe-pip's checks. safe-pip has no rule choice, so `select` and
+/// `ignore` do not count: they do not apply here at all.
+pub fn relaxations(cfg: &crate::config::Config) -> Vec<crate::config::Relaxation> {
+    let mut out = cfg.relaxations();
+    out.retain(|r| *r != crate::config::Relaxation::RulesOff);
+    out
 }
 
 fn dedup(findings: &mut Vec<Finding>) {
