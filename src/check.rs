@@ -20,6 +20,10 @@ pub struct CheckOptions {
     pub config: crate::config::Config,
     /// Whose files these are: decides whether `squatguard: ignore` comments count.
     pub origin: crate::config::Origin,
+    /// The configuration's `exclude`, which directory walks honour.
+    pub exclude: Option<crate::exclude::Exclude>,
+    /// Files named in `paths` are excluded too (pre-commit passes file names).
+    pub force_exclude: bool,
 }
 
 impl CheckOptions {
@@ -41,6 +45,8 @@ pub struct CheckReport {
     /// `squatguard: ignore` comment suppressed them. Said on stderr, so that a configuration
     /// that silences the checks is seen.
     pub hidden: usize,
+    /// Files named on the command line that `exclude` skipped (`--force-exclude`).
+    pub excluded: usize,
 }
 
 impl CheckReport {
@@ -90,14 +96,40 @@ pub(crate) fn is_skipped_dir(e: &ignore::DirEntry, names: &[&str]) -> bool {
     names.contains(&name.as_ref()) || e.path().join("pyvenv.cfg").exists()
 }
 
-/// Finds the manifests under `root`, honouring ignore files and skipping virtualenvs.
-pub fn discover(root: &Path) -> Result<Vec<PathBuf>, CheckError> {
+/// A walk's test for the configuration's `exclude`: true for an entry below `root` that a
+/// pattern matches.
+pub(crate) fn excluded_by(
+    exclude: Option<&crate::exclude::Exclude>,
+    root: &Path,
+) -> impl Fn(&ignore::DirEntry) -> bool + Send + Sync + 'static {
+    let canonical_root = exclude.and_then(|_| std::fs::canonicalize(root).ok());
+    let exclude = exclude.cloned();
+    let root = root.to_path_buf();
+    move |e: &ignore::DirEntry| match (&exclude, &canonical_root) {
+        (Some(x), Some(canonical_root)) if e.depth() > 0 => {
+            let rel = e.path().strip_prefix(&root).unwrap_or(e.path());
+            x.skips(
+                &canonical_root.join(rel),
+                e.file_type().is_some_and(|t| t.is_dir()),
+            )
+        }
+        _ => false,
+    }
+}
+
+/// Finds the manifests under `root`, honouring ignore files and `exclude`, and skipping
+/// virtualenvs.
+pub fn discover(
+    root: &Path,
+    exclude: Option<&crate::exclude::Exclude>,
+) -> Result<Vec<PathBuf>, CheckError> {
     let mut found = Vec::new();
+    let excluded = excluded_by(exclude, root);
     let walker = ignore::WalkBuilder::new(root)
         .hidden(true)
         .require_git(false)
         .sort_by_file_name(|a, b| a.cmp(b))
-        .filter_entry(|e| !is_skipped_dir(e, SKIP_DIRS))
+        .filter_entry(move |e| !is_skipped_dir(e, SKIP_DIRS) && !excluded(e))
         .build();
     for entry in walker {
         let entry = entry.map_err(|e| CheckError::Walk {
@@ -121,19 +153,33 @@ pub fn check(opts: &CheckOptions, engine: &Engine) -> Result<CheckReport, CheckE
     } else {
         opts.paths.clone()
     };
+    let mut report = CheckReport::default();
+    let mut explicit_files = false;
     for root in roots {
         let meta = std::fs::metadata(&root).map_err(|e| CheckError::Read {
             path: display_path(&root),
             reason: e.into(),
         })?;
         if meta.is_dir() {
-            targets.extend(discover(&root)?.into_iter().map(|p| (clean(&p), false)));
+            targets.extend(
+                discover(&root, opts.exclude.as_ref())?
+                    .into_iter()
+                    .map(|p| (clean(&p), false)),
+            );
+            continue;
+        }
+        explicit_files = true;
+        if opts.force_exclude
+            && opts
+                .exclude
+                .as_ref()
+                .is_some_and(|x| x.excludes_file(&root))
+        {
+            report.excluded += 1;
         } else {
             targets.push((clean(&root), true));
         }
     }
-    let explicit_files = targets.iter().any(|(_, explicit)| *explicit);
-    let mut report = CheckReport::default();
     let mut seen_files = HashSet::new();
     let mut deps: Vec<Dependency> = Vec::new();
     let mut findings = Vec::new();

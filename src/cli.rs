@@ -108,6 +108,10 @@ pub struct CheckArgs {
     /// With --fix or --diff: also remove known-malicious requirements (requirements files).
     #[arg(long)]
     pub fix_remove_malicious: bool,
+    /// Apply the configuration's `exclude` to files named on the command line too (for hooks,
+    /// which pass file names).
+    #[arg(long)]
+    pub force_exclude: bool,
     #[command(flatten)]
     pub data: DataArgs,
 }
@@ -425,12 +429,17 @@ fn run_scan(args: ScanArgs, io: Io) -> anyhow::Result<Status> {
         data: &data,
         popular_top_n: cfg.popular_top_n,
     };
+    let exclude = cfg
+        .file
+        .as_deref()
+        .and_then(|f| crate::exclude::Exclude::new(f, &cfg.exclude));
     let opts = crate::scan::ScanOptions {
         root: args.dir,
         select,
         ignore,
         config: cfg,
         origin,
+        exclude,
     };
     let report = crate::scan::scan(&opts, &engine)?;
     note_hidden(&report, io.stderr)?;
@@ -643,12 +652,22 @@ fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
             })
             .collect::<anyhow::Result<Vec<_>>>()?,
     };
+    let mut exclude = cfg
+        .file
+        .as_deref()
+        .and_then(|f| crate::exclude::Exclude::new(f, &cfg.exclude));
+    // a staged run walks a scratch copy of the tree: judged as the real one
+    if let Some(tree) = &staged {
+        exclude = exclude.map(|x| x.remapped(&tree.path_of(std::path::Path::new("")), &cwd));
+    }
     let opts = CheckOptions {
         paths,
         select,
         ignore,
         config: cfg,
         origin: config::Origin::Own,
+        exclude,
+        force_exclude: args.force_exclude,
     };
     let mut report = check::check(&opts, &engine)?;
     if let Some(tree) = &staged {
@@ -682,7 +701,7 @@ fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
         }
     }
     note_hidden(&report, io.stderr)?;
-    if report.files == 0 {
+    if report.files == 0 && report.excluded == 0 {
         writeln!(
             io.stderr,
             "squatguard: warning: no dependency manifests found (requirements*.txt, pyproject.toml, setup.py, setup.cfg, Pipfile)"

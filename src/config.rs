@@ -8,6 +8,7 @@
 //! popular-top-n = 15000                        # typosquat targets: names ranked this high or better
 //! private-packages = ["acme-*", "internal-utils"]  # never judged by not-on-pypi or typosquat
 //! max-data-age = 30                            # days before old data is mentioned
+//! exclude = ["tests/fixtures/"]                # gitignore patterns the directory walks skip
 //!
 //! [severity]                                   # per-rule severity: error, warning or note
 //! direct-url = "error"
@@ -101,6 +102,9 @@ pub struct Config {
     pub private_packages: Vec<String>,
     pub allow: Vec<Allow>,
     pub max_data_age: u64,
+    /// Paths the directory walks skip: gitignore patterns, relative to the configuration
+    /// file's directory (see [`crate::exclude`]).
+    pub exclude: Vec<String>,
 }
 
 impl Default for Config {
@@ -114,6 +118,7 @@ impl Default for Config {
             private_packages: Vec::new(),
             allow: Vec::new(),
             max_data_age: crate::data::DEFAULT_MAX_AGE_DAYS,
+            exclude: Vec::new(),
         }
     }
 }
@@ -255,11 +260,17 @@ pub fn parse(src: &SourceFile) -> Result<Config, ConfigError> {
                 }
             }
             "allow" => cfg.allow = allows(item, src, &err)?,
+            "exclude" => {
+                for (pattern, at) in strings(item, &err)? {
+                    crate::exclude::validate(&pattern).map_err(|e| err(at, e))?;
+                    cfg.exclude.push(pattern);
+                }
+            }
             other => {
                 return Err(err(
                     at,
                     format!(
-                        "unknown key `{other}` (known: select, ignore, severity, popular-top-n, private-packages, allow, max-data-age)"
+                        "unknown key `{other}` (known: select, ignore, severity, popular-top-n, private-packages, allow, max-data-age, exclude)"
                     ),
                 ))
             }
@@ -565,6 +576,14 @@ impl Config {
                 .join(", ")
         ));
         out.push_str(&format!("max-data-age = {}\n", self.max_data_age));
+        out.push_str(&format!(
+            "exclude = [{}]\n",
+            self.exclude
+                .iter()
+                .map(|p| format!("{p:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
         out.push_str("\n[severity]\n");
         for rule in Rule::ALL {
             let sev = self

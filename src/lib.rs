@@ -11,6 +11,7 @@ pub mod config;
 pub mod data;
 pub mod db;
 pub mod download;
+pub mod exclude;
 pub mod finding;
 pub mod fix;
 pub mod git;

@@ -25,14 +25,31 @@ fn git(dir: &Path, args: &[&str]) -> Output {
         .expect("git runs")
 }
 
+/// A fresh repository with the plain hook installed.
+fn repo_with_hook() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(git(dir.path(), &["init", "-q"]).status.success());
+    let hook = Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-commit");
+    std::fs::copy(&hook, dir.path().join(".git/hooks/pre-commit")).unwrap();
+    dir
+}
+
+/// `squatguard check --staged` over the whole index; its stdout.
+fn check_staged(repo: &Path, data_dir: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_squatguard"))
+        .args(["check", "--staged"])
+        .current_dir(repo)
+        .env("SQUATGUARD_DATA_DIR", data_dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 #[test]
 fn hook_refuses_a_staged_typosquat_and_passes_a_clean_commit() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = repo_with_hook();
     let repo = dir.path();
-    assert!(git(repo, &["init", "-q"]).status.success());
-    let hook = Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-commit");
-    let dest = repo.join(".git/hooks/pre-commit");
-    std::fs::copy(&hook, &dest).unwrap();
 
     // A clean manifest commits.
     std::fs::write(repo.join("requirements.txt"), "requests==2.31.0\n").unwrap();
@@ -80,4 +97,57 @@ fn hook_refuses_a_staged_typosquat_and_passes_a_clean_commit() {
     std::fs::write(repo.join("notes.md"), "reqeusts\n").unwrap();
     git(repo, &["add", "notes.md"]);
     assert!(git(repo, &["commit", "-q", "-m", "docs"]).status.success());
+}
+
+/// Fixtures of known-bad manifests (a test suite's) are excluded in the configuration: the hook
+/// passes file names, and `--force-exclude` applies `exclude` to them, staged or walked.
+#[test]
+fn hook_skips_what_the_configuration_excludes() {
+    let dir = repo_with_hook();
+    let repo = dir.path();
+    std::fs::write(
+        repo.join("squatguard.toml"),
+        "exclude = [\"tests/fixtures/\"]\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(repo.join("tests/fixtures")).unwrap();
+    std::fs::write(
+        repo.join("tests/fixtures/requirements.txt"),
+        "reqeusts==2.31.0\n",
+    )
+    .unwrap();
+    git(
+        repo,
+        &["add", "squatguard.toml", "tests/fixtures/requirements.txt"],
+    );
+    let ok = git(repo, &["commit", "-q", "-m", "fixtures"]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+
+    // the same content outside the excluded directory is refused
+    std::fs::write(repo.join("requirements.txt"), "reqeusts==2.31.0\n").unwrap();
+    git(repo, &["add", "requirements.txt"]);
+    let refused = git(repo, &["commit", "-q", "-m", "squat"]);
+    assert!(!refused.status.success());
+    let out = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        out.contains("requirements.txt:1:1: error[typosquat]") && !out.contains("tests/fixtures"),
+        "{out}"
+    );
+
+    // a whole staged tree is walked with the same exclusions
+    let data_dir = tempfile::tempdir().unwrap();
+    let out = check_staged(repo, data_dir.path());
+    assert!(
+        out.contains("requirements.txt:1:1: error[typosquat]") && !out.contains("tests/fixtures"),
+        "{out}"
+    );
+    // without the configuration, the fixture is found
+    std::fs::write(repo.join("squatguard.toml"), "").unwrap();
+    git(repo, &["add", "squatguard.toml"]);
+    let out = check_staged(repo, data_dir.path());
+    assert!(out.contains("tests/fixtures/requirements.txt:1:1"), "{out}");
 }

@@ -213,6 +213,7 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
             files,
             dependencies: static_deps,
             hidden,
+            excluded: 0,
         };
         return blocked(ctx, &report, "before asking pip to resolve anything");
     }
@@ -288,6 +289,7 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
         files: files + 1,
         dependencies: static_deps + total,
         hidden,
+        excluded: 0,
     };
     if report.has_errors() {
         return blocked(ctx, &report, "after pip's resolution");
@@ -306,6 +308,7 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
         files: report.files,
         dependencies: report.dependencies,
         hidden: report.hidden,
+        excluded: 0,
     };
     if !shown.findings.is_empty() {
         crate::report::human::write(&shown, ctx.stderr, ctx.color)?;

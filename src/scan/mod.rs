@@ -45,6 +45,8 @@ pub struct ScanOptions {
     /// Whose repository this is: a repository under inspection cannot suppress its findings
     /// with `squatguard: ignore` comments.
     pub origin: crate::config::Origin,
+    /// The applied configuration's `exclude` (never a scanned repository's own: see `origin`).
+    pub exclude: Option<crate::exclude::Exclude>,
 }
 
 /// Files larger than this are not read: generated or padded, and a way to exhaust a scanner.
@@ -91,6 +93,8 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
         ignore: opts.ignore.clone(),
         config: opts.config.clone(),
         origin: opts.origin,
+        exclude: opts.exclude.clone(),
+        force_exclude: false,
     };
     let mut report = if std::fs::metadata(&root).is_ok_and(|m| m.is_dir()) {
         check::check(&check_opts, engine)?
@@ -101,7 +105,7 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
         })?;
         CheckReport::default()
     };
-    let files = walk(&root)?;
+    let files = walk(&root, opts.exclude.as_ref())?;
     let py_paths: HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
     let next = AtomicUsize::new(0);
     let results = Mutex::new(Vec::new());
@@ -153,15 +157,20 @@ fn is_scanned(path: &Path) -> bool {
     )
 }
 
-/// The files to scan, sorted; `.gitignore` is not honoured (see the module doc).
-fn walk(root: &Path) -> Result<Vec<PathBuf>, CheckError> {
+/// The files to scan, sorted; `.gitignore` is not honoured (see the module doc), the applied
+/// configuration's `exclude` is.
+fn walk(
+    root: &Path,
+    exclude: Option<&crate::exclude::Exclude>,
+) -> Result<Vec<PathBuf>, CheckError> {
     if !std::fs::metadata(root).is_ok_and(|m| m.is_dir()) {
         return Ok(vec![check::clean(root)]);
     }
+    let excluded = check::excluded_by(exclude, root);
     let walker = ignore::WalkBuilder::new(root)
         .standard_filters(false)
         .sort_by_file_name(|a, b| a.cmp(b))
-        .filter_entry(|e| !check::is_skipped_dir(e, SKIP_DIRS))
+        .filter_entry(move |e| !check::is_skipped_dir(e, SKIP_DIRS) && !excluded(e))
         .build();
     let mut out = Vec::new();
     for entry in walker {
