@@ -24,7 +24,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check dependency manifests (requirements files, pyproject.toml, setup.py, setup.cfg, Pipfile).
+    /// Check dependency manifests (requirements files, pyproject.toml, setup.py, setup.cfg,
+    /// Pipfile) and lock files (uv.lock, poetry.lock, pdm.lock, pylock.toml, Pipfile.lock).
     Check(CheckArgs),
     /// Look inside a repository before running it: check its manifests and statically analyse
     /// every Python file for hidden payloads, install- and import-time code, exfiltration and
@@ -704,7 +705,7 @@ fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
     if report.files == 0 && report.excluded == 0 {
         writeln!(
             io.stderr,
-            "squatguard: warning: no dependency manifests found (requirements*.txt, pyproject.toml, setup.py, setup.cfg, Pipfile)"
+            "squatguard: warning: no dependency manifests found (requirements*.txt, pyproject.toml, setup.py, setup.cfg, Pipfile, lock files)"
         )?;
     }
     Ok(args

@@ -21,6 +21,10 @@ fn fixtures(dir: &str) -> Vec<PathBuf> {
 }
 
 fn check_dir(dir: &str, kind: ManifestKind) {
+    check_dir_with(dir, |_| kind);
+}
+
+fn check_dir_with(dir: &str, kind_of: impl Fn(&Path) -> ManifestKind) {
     let files = fixtures(dir);
     assert!(!files.is_empty(), "no fixtures in {dir}");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -30,7 +34,7 @@ fn check_dir(dir: &str, kind: ManifestKind) {
         let bytes = std::fs::read(&path).unwrap();
         let text = String::from_utf8(bytes).expect("fixtures are UTF-8");
         let src = SourceFile::new(rel.clone(), text);
-        let got = manifest::parse(&src, kind).render_snapshot();
+        let got = manifest::parse(&src, kind_of(&path)).render_snapshot();
         let snap = path.with_file_name(format!(
             "{}.snap",
             path.file_name().unwrap().to_string_lossy()
@@ -77,4 +81,16 @@ fn setup_cfg_fixtures() {
 #[test]
 fn pipfile_fixtures() {
     check_dir("pipfile", ManifestKind::Pipfile);
+}
+
+/// Lock files are named `CASE__FILENAME` (`basic__uv.lock`): the part after `__` picks the
+/// format, as discovery would by the file's name.
+#[test]
+fn lockfile_fixtures() {
+    check_dir_with("lockfile", |path| {
+        let name = path.file_name().unwrap().to_string_lossy();
+        let real = name.split_once("__").expect("CASE__FILENAME").1;
+        ManifestKind::from_file_name(Path::new(real))
+            .unwrap_or_else(|| panic!("{real} is not a lock file name"))
+    });
 }

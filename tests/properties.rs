@@ -7,6 +7,22 @@ use squatguard::name::normalize;
 use squatguard::name_risk::{assess, Verdict};
 use squatguard::source::SourceFile;
 
+fn all_kinds() -> [ManifestKind; 10] {
+    use squatguard::manifest::lockfile::TomlLock;
+    [
+        ManifestKind::Requirements,
+        ManifestKind::Pyproject,
+        ManifestKind::SetupPy,
+        ManifestKind::SetupCfg,
+        ManifestKind::Pipfile,
+        ManifestKind::TomlLock(TomlLock::Uv),
+        ManifestKind::TomlLock(TomlLock::Poetry),
+        ManifestKind::TomlLock(TomlLock::Pdm),
+        ManifestKind::TomlLock(TomlLock::Pylock),
+        ManifestKind::PipfileLock,
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(500))]
 
@@ -42,10 +58,29 @@ proptest! {
     }
 
     #[test]
-    fn parsers_never_panic(text in "[ -~\\n\\r\\t\u{feff}é]{0,300}", kind in 0usize..5) {
-        let kinds = [ManifestKind::Requirements, ManifestKind::Pyproject, ManifestKind::SetupPy, ManifestKind::SetupCfg, ManifestKind::Pipfile];
+    fn parsers_never_panic(text in "[ -~\\n\\r\\t\u{feff}é]{0,300}", kind in 0usize..10) {
         let src = SourceFile::new("prop", text);
-        let _ = manifest::parse(&src, kinds[kind]);
+        let _ = manifest::parse(&src, all_kinds()[kind]);
+    }
+
+    /// Lock files shaped right but holding anything: names, versions and sources of every kind.
+    #[test]
+    fn lock_parsers_never_panic(
+        name in "[ -~é]{0,12}",
+        version in "[ -~é]{0,10}",
+        source_key in "(registry|git|url|path|directory|editable|virtual|index|type|[a-z]{1,6})",
+        source_value in "[ -~é]{0,20}",
+        kind in 5usize..10,
+    ) {
+        let q = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+        let (name, version, value) = (q(&name), q(&version), q(&source_value));
+        let text = if all_kinds()[kind] == ManifestKind::PipfileLock {
+            format!("{{\"default\": {{\"{name}\": {{\"version\": \"{version}\", \"{source_key}\": \"{value}\"}}}}}}")
+        } else {
+            format!("[[package]]\nname = \"{name}\"\nversion = \"{version}\"\nsource = {{ {source_key} = \"{value}\" }}\n{source_key} = \"{value}\"\n\n[[packages]]\nname = \"{name}\"\nversion = \"{version}\"\n{source_key} = {{ url = \"{value}\" }}\n")
+        };
+        let src = SourceFile::new("prop", text);
+        let _ = manifest::parse(&src, all_kinds()[kind]);
     }
 }
 

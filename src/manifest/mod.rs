@@ -5,6 +5,7 @@
 //! could not read (`invalid-requirement`, `invalid-manifest`) or could not resolve statically
 //! (`unresolved-dependency`). A parser never drops a line it does not understand silently.
 
+pub mod lockfile;
 pub mod pipfile;
 pub mod pyproject;
 pub mod requirements_txt;
@@ -96,6 +97,8 @@ pub struct Dependency {
     pub snippet: String,
     /// True when the manifest sends this package to an index other than PyPI.
     pub private_index: bool,
+    /// Pinned by a lock file, which is regenerated, not edited: `--fix` leaves it alone.
+    pub locked: bool,
 }
 
 impl Dependency {
@@ -119,6 +122,7 @@ impl Dependency {
             name_span: name_offset..name_offset + raw_name.len(),
             snippet: src.line_text(line).to_owned(),
             private_index: false,
+            locked: false,
         }
     }
 
@@ -144,6 +148,19 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// Parses `src` as TOML, or records where the TOML parser stopped as `invalid-manifest`.
+    pub fn parse_toml<'s>(&mut self, src: &'s SourceFile) -> Option<toml_edit::Document<&'s str>> {
+        match toml_edit::Document::parse(src.text.as_str()) {
+            Ok(doc) => Some(doc),
+            Err(err) => {
+                let at = err.span().map_or(0, |s| s.start);
+                let message = format!("invalid TOML: {}", err.message().trim());
+                self.push_finding(src, Rule::InvalidManifest, at, message);
+                None
+            }
+        }
+    }
+
     /// Parses `text` as a PEP 508 requirement that starts at byte `offset` of `src`, and records
     /// either the dependency or an `invalid-requirement` finding.
     pub fn push_pep508(&mut self, src: &SourceFile, text: &str, offset: usize, section: &str) {
@@ -388,6 +405,8 @@ pub fn parse(src: &SourceFile, kind: ManifestKind) -> Manifest {
         ManifestKind::SetupPy => setup_py::parse(src),
         ManifestKind::SetupCfg => setup_cfg::parse(src),
         ManifestKind::Pipfile => pipfile::parse(src),
+        ManifestKind::TomlLock(format) => lockfile::parse_toml(src, format),
+        ManifestKind::PipfileLock => lockfile::parse_pipfile_lock(src),
     }
 }
 
@@ -439,6 +458,9 @@ pub enum ManifestKind {
     SetupPy,
     SetupCfg,
     Pipfile,
+    /// `uv.lock`, `poetry.lock`, `pdm.lock`, `pylock.toml`.
+    TomlLock(lockfile::TomlLock),
+    PipfileLock,
 }
 
 impl ManifestKind {
@@ -450,7 +472,11 @@ impl ManifestKind {
             "setup.py" => return Some(ManifestKind::SetupPy),
             "setup.cfg" => return Some(ManifestKind::SetupCfg),
             "pipfile" => return Some(ManifestKind::Pipfile),
+            "pipfile.lock" => return Some(ManifestKind::PipfileLock),
             _ => {}
+        }
+        if let Some(lock) = lockfile::TomlLock::from_file_name(&name) {
+            return Some(ManifestKind::TomlLock(lock));
         }
         let in_requirements_dir = path
             .parent()

@@ -27,7 +27,7 @@ use crate::finding::Rule;
 use crate::name::{is_valid, normalize};
 use crate::source::SourceFile;
 use std::ops::Range;
-use toml_edit::{Document, Item, Key, TableLike, Value};
+use toml_edit::{Item, Key, TableLike, Value};
 
 /// Top-level tables that are not package categories.
 const RESERVED: [&str; 5] = ["source", "requires", "scripts", "pipenv", "pipfile"];
@@ -38,14 +38,8 @@ const VCS_KEYS: [&str; 4] = ["git", "hg", "svn", "bzr"];
 /// Parses a `Pipfile`.
 pub fn parse(src: &SourceFile) -> Manifest {
     let mut out = Manifest::default();
-    let doc = match Document::parse(src.text.as_str()) {
-        Ok(doc) => doc,
-        Err(err) => {
-            let at = err.span().map_or(0, |s| s.start);
-            let message = format!("invalid TOML: {}", err.message().trim());
-            out.push_finding(src, Rule::InvalidManifest, at, message);
-            return out;
-        }
+    let Some(doc) = out.parse_toml(src) else {
+        return out;
     };
     let root = doc.as_table();
 
@@ -233,7 +227,7 @@ fn read_source(
 }
 
 /// True when `url` is PyPI's own index (whatever its scheme; `http://` is reported apart).
-fn is_pypi(url: &str) -> bool {
+pub(super) fn is_pypi(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();
     let Some(rest) = lower
         .strip_prefix("https://")
@@ -442,7 +436,7 @@ fn key_offset(src: &SourceFile, key: &Key) -> Option<usize> {
 }
 
 /// Where a value starts: a string's first character inside its quotes, else the value itself.
-fn item_offset(src: &SourceFile, item: &Item) -> usize {
+pub(super) fn item_offset(src: &SourceFile, item: &Item) -> usize {
     let Some(span) = item.span() else {
         return 0;
     };
@@ -464,7 +458,7 @@ fn inside_quotes(src: &SourceFile, span: Range<usize>, content: &str) -> usize {
     }
 }
 
-fn type_name(item: &Item) -> &'static str {
+pub(super) fn type_name(item: &Item) -> &'static str {
     match item {
         Item::None => "nothing",
         Item::Table(_) => "a table",

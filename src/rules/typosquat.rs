@@ -32,6 +32,11 @@ pub fn check(dep: &Dependency, verdict: &Verdict) -> Option<Finding> {
             "`{}` is not a package to install: remove this dependency",
             a.target
         )
+    } else if dep.locked {
+        format!(
+            "did you mean `{}`? A lock file records what a manifest asked for: correct the name there and lock again",
+            a.target
+        )
     } else {
         format!("did you mean `{}`?", a.target)
     };
@@ -39,8 +44,9 @@ pub fn check(dep: &Dependency, verdict: &Verdict) -> Option<Finding> {
         .with_severity(a.severity)
         .with_help(help);
     f.similar_to = Some(a.target.to_owned());
-    // only an unambiguous package is written into the file
-    if a.alternatives == 0 && !brand {
+    // only an unambiguous package is written into the file, and never into a lock file,
+    // whose hashes belong to the name it records
+    if a.alternatives == 0 && !brand && !dep.locked {
         f.fix = Some(Fix::Replace {
             span: dep.name_span.clone(),
             expected: dep.raw_name.clone(),
