@@ -24,6 +24,9 @@ pub struct CheckOptions {
     pub exclude: Option<crate::exclude::Exclude>,
     /// Files named in `paths` are excluded too (pre-commit passes file names).
     pub force_exclude: bool,
+    /// Walk every file, as `scan` does: `.gitignore`/`.ignore` files and hidden directories
+    /// are not honoured, since a repository under inspection writes its own.
+    pub all_files: bool,
 }
 
 impl CheckOptions {
@@ -122,11 +125,12 @@ pub(crate) fn excluded_by(
 pub fn discover(
     root: &Path,
     exclude: Option<&crate::exclude::Exclude>,
+    all_files: bool,
 ) -> Result<Vec<PathBuf>, CheckError> {
     let mut found = Vec::new();
     let excluded = excluded_by(exclude, root);
     let walker = ignore::WalkBuilder::new(root)
-        .hidden(true)
+        .standard_filters(!all_files)
         .require_git(false)
         .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry(move |e| !is_skipped_dir(e, SKIP_DIRS) && !excluded(e))
@@ -162,7 +166,7 @@ pub fn check(opts: &CheckOptions, engine: &Engine) -> Result<CheckReport, CheckE
         })?;
         if meta.is_dir() {
             targets.extend(
-                discover(&root, opts.exclude.as_ref())?
+                discover(&root, opts.exclude.as_ref(), opts.all_files)?
                     .into_iter()
                     .map(|p| (clean(&p), false)),
             );

@@ -669,6 +669,7 @@ fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
         origin: config::Origin::Own,
         exclude,
         force_exclude: args.force_exclude,
+        all_files: false,
     };
     let mut report = check::check(&opts, &engine)?;
     if let Some(tree) = &staged {

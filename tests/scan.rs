@@ -443,6 +443,9 @@ fn silencing_attempts(root: &Path) {
         "[project]\nname = \"password-manager\"\n\n[tool.squatguard]\nignore = [\"decode-exec\", \"typosquat\", \"not-on-pypi\"]\nprivate-packages = [\"*\"]\n\n[tool.squatguard.severity]\nobfuscation = \"note\"\n",
     );
     write(root, "requirements.txt", "reqeusts==2.31.0\n");
+    // ignore files hide a manifest from a walk that honours them, not from pip
+    write(root, ".gitignore", "requirements-extra.txt\n");
+    write(root, "requirements-extra.txt", "colourama==0.4.6\n");
     write(
         root,
         "run.py",
@@ -461,6 +464,7 @@ fn a_repository_under_inspection_cannot_switch_its_checks_off() {
     let all = findings(&out);
     assert_fires(&all, "decode-exec", "run.py", 2, "error");
     assert_fires(&all, "typosquat", "requirements.txt", 1, "error");
+    assert_fires(&all, "typosquat", "requirements-extra.txt", 1, "error");
     assert_fires(&all, "obfuscation", "dyn.py", 1, "error");
     let commented = all
         .iter()

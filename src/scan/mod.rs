@@ -95,6 +95,7 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
         origin: opts.origin,
         exclude: opts.exclude.clone(),
         force_exclude: false,
+        all_files: true,
     };
     let mut report = if std::fs::metadata(&root).is_ok_and(|m| m.is_dir()) {
         check::check(&check_opts, engine)?
