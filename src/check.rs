@@ -120,14 +120,49 @@ pub(crate) fn excluded_by(
     }
 }
 
+/// What a walk does with a symbolic link to a file.
+pub(crate) enum Link {
+    /// The target is a regular file inside the repository: read it under the link's name.
+    Follow,
+    /// Not read; the finding's message says why.
+    Refuse(String),
+}
+
+/// Judges a symbolic link met by a walk of `root`. The boundary is the repository around
+/// `root` (its git work tree), else `root` itself: a link out of it could name a secret file,
+/// and the report would show its lines.
+pub(crate) fn judge_link(link: &Path, root: &Path) -> Link {
+    let Ok(target) = std::fs::canonicalize(link) else {
+        return Link::Refuse("a symbolic link to nothing (its target does not exist)".into());
+    };
+    let boundary =
+        crate::source::repository_root(root).or_else(|| std::fs::canonicalize(root).ok());
+    if !boundary.is_some_and(|b| target.starts_with(b)) {
+        return Link::Refuse(format!(
+            "a symbolic link to `{}`, outside the repository: not read, since the report would show its lines and it could be a secret file",
+            display_path(&target)
+        ));
+    }
+    if target.is_file() {
+        Link::Follow
+    } else {
+        Link::Refuse(format!(
+            "a symbolic link to `{}`, which is not a regular file",
+            display_path(&target)
+        ))
+    }
+}
+
 /// Finds the manifests under `root`, honouring ignore files and `exclude`, and skipping
-/// virtualenvs.
+/// virtualenvs. A manifest that is a symbolic link is read when [`judge_link`] allows it;
+/// otherwise it is reported (`invalid-manifest`), since pip would follow it.
 pub fn discover(
     root: &Path,
     exclude: Option<&crate::exclude::Exclude>,
     all_files: bool,
-) -> Result<Vec<PathBuf>, CheckError> {
+) -> Result<(Vec<PathBuf>, Vec<Finding>), CheckError> {
     let mut found = Vec::new();
+    let mut refused = Vec::new();
     let excluded = excluded_by(exclude, root);
     let walker = ignore::WalkBuilder::new(root)
         .standard_filters(!all_files)
@@ -140,13 +175,28 @@ pub fn discover(
             path: display_path(root),
             message: e.to_string(),
         })?;
-        if entry.file_type().is_some_and(|t| t.is_file())
-            && ManifestKind::from_file_name(entry.path()).is_some()
-        {
+        let Some(file_type) = entry.file_type() else {
+            continue;
+        };
+        if ManifestKind::from_file_name(entry.path()).is_none() {
+            continue;
+        }
+        if file_type.is_file() {
             found.push(entry.into_path());
+        } else if file_type.is_symlink() {
+            match judge_link(entry.path(), root) {
+                Link::Follow => found.push(entry.into_path()),
+                Link::Refuse(why) => refused.push(Finding::new(
+                    Rule::InvalidManifest,
+                    display_path(&clean(entry.path())),
+                    1,
+                    1,
+                    format!("cannot check this file: it is {why}; pip would read it"),
+                )),
+            }
         }
     }
-    Ok(found)
+    Ok((found, refused))
 }
 
 /// Runs the check.
@@ -158,6 +208,7 @@ pub fn check(opts: &CheckOptions, engine: &Engine) -> Result<CheckReport, CheckE
         opts.paths.clone()
     };
     let mut report = CheckReport::default();
+    let mut refused_links = Vec::new();
     let mut explicit_files = false;
     for root in roots {
         let meta = std::fs::metadata(&root).map_err(|e| CheckError::Read {
@@ -165,11 +216,10 @@ pub fn check(opts: &CheckOptions, engine: &Engine) -> Result<CheckReport, CheckE
             reason: e.into(),
         })?;
         if meta.is_dir() {
-            targets.extend(
-                discover(&root, opts.exclude.as_ref(), opts.all_files)?
-                    .into_iter()
-                    .map(|p| (clean(&p), false)),
-            );
+            let (found, refused) = discover(&root, opts.exclude.as_ref(), opts.all_files)?;
+            targets.extend(found.into_iter().map(|p| (clean(&p), false)));
+            report.files += refused.len();
+            refused_links.extend(refused);
             continue;
         }
         explicit_files = true;
@@ -186,14 +236,14 @@ pub fn check(opts: &CheckOptions, engine: &Engine) -> Result<CheckReport, CheckE
     }
     let mut seen_files = HashSet::new();
     let mut deps: Vec<Dependency> = Vec::new();
-    let mut findings = Vec::new();
+    let mut findings = refused_links;
     for (path, explicit) in targets {
         if !seen_files.insert(path.clone()) {
             continue;
         }
         let src = match read_source(&path) {
             Ok(src) => src,
-            Err(ReadError::Content(reason)) => {
+            Err(reason) if reason.is_content() => {
                 findings.push(Finding::new(
                     Rule::InvalidManifest,
                     display_path(&path),

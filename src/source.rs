@@ -101,9 +101,20 @@ pub enum ReadError {
     /// The file system refused: missing, unreadable, a directory. Nothing could be checked.
     #[error("{}", io_reason(.0))]
     Io(std::io::Error),
-    /// The file is there but is not a text manifest: binary, not UTF-8, too large.
+    /// The file is there but is not a text manifest: binary, not UTF-8, a device.
     #[error("{0}")]
     Content(String),
+    /// The file is larger than this many bytes.
+    #[error("it is larger than {} MiB", .0 / (1024 * 1024))]
+    TooLarge(u64),
+}
+
+impl ReadError {
+    /// Whether the file is there but cannot be checked as it is (a finding), rather than
+    /// unreadable (the run cannot go on).
+    pub fn is_content(&self) -> bool {
+        matches!(self, ReadError::Content(_) | ReadError::TooLarge(_))
+    }
 }
 
 impl From<std::io::Error> for ReadError {
@@ -120,19 +131,37 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// Reads a manifest as UTF-8 text, refusing directories, binary and oversized files.
-pub fn read_source(path: &Path) -> Result<SourceFile, ReadError> {
+/// Reads at most `max` bytes of a regular file. Devices, pipes and sockets are refused: a
+/// manifest can name any path (`-r /dev/zero`, `-r /dev/stdin`), and reading one would never
+/// end. The bound holds even where the size the file system reports is wrong (`/proc` files
+/// say 0).
+pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
     let meta = std::fs::metadata(path)?;
     if meta.is_dir() {
         return Err(ReadError::Content("it is a directory".into()));
     }
-    if meta.len() > MAX_FILE_SIZE {
-        return Err(ReadError::Content(format!(
-            "it is larger than {} MiB",
-            MAX_FILE_SIZE / (1024 * 1024)
-        )));
+    if !meta.is_file() {
+        return Err(ReadError::Content(
+            "it is not a regular file (a device, pipe or socket)".into(),
+        ));
     }
-    let bytes = std::fs::read(path)?;
+    if meta.len() > max {
+        return Err(ReadError::TooLarge(max));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)?
+        .take(max + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(ReadError::TooLarge(max));
+    }
+    Ok(bytes)
+}
+
+/// Reads a manifest as UTF-8 text, refusing directories, devices, binary and oversized files.
+pub fn read_source(path: &Path) -> Result<SourceFile, ReadError> {
+    let bytes = read_regular(path, MAX_FILE_SIZE)?;
     if bytes.contains(&0) {
         return Err(ReadError::Content(
             "it is a binary file (it contains NUL bytes)".into(),
@@ -145,6 +174,23 @@ pub fn read_source(path: &Path) -> Result<SourceFile, ReadError> {
         ))
     })?;
     Ok(SourceFile::new(path, text))
+}
+
+/// The git work tree `path` lies in (the nearest directory at or above it that holds `.git`),
+/// canonical. Manifests may point anywhere (`-r ../../x`, a symbolic link); what lies outside
+/// the repository is not read, since its lines would be shown in the report, which CI logs
+/// publish, and it could be a secret file.
+pub fn repository_root(path: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(path).ok()?;
+    let start = if start.is_dir() {
+        start
+    } else {
+        start.parent()?.to_path_buf()
+    };
+    start
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
 }
 
 /// Shows a path with `/` separators and without a leading `./`.

@@ -137,3 +137,119 @@ fn random_bytes_never_panic_any_parser() {
         }
     }
 }
+
+/// A fresh git repository (the real git), nested in `outer` so that there is an outside.
+fn repository(outer: &Path) -> std::path::PathBuf {
+    let repo = outer.join("project");
+    std::fs::create_dir_all(&repo).unwrap();
+    let init = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(&repo)
+        .status()
+        .expect("git runs");
+    assert!(init.success());
+    repo
+}
+
+#[cfg(unix)]
+#[test]
+fn devices_and_pipes_are_never_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        "-r /dev/zero\n-r /dev/stdin\nflask\n",
+    )
+    .unwrap();
+    // stdin is a pipe that never ends: reading it would hang the test
+    let out = Command::new(env!("CARGO_BIN_EXE_squatguard"))
+        .arg("check")
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("requirements.txt:1:4: error[invalid-manifest]: `-r /dev/zero`: cannot read `/dev/zero`: it is not a regular file"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("`-r /dev/stdin`"), "{stdout}");
+}
+
+/// A pull request can point an include at a secret file the CI runner holds; the check's
+/// report, which CI logs publish, must not show its lines.
+#[test]
+fn includes_do_not_leave_the_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = repository(dir.path());
+    std::fs::write(
+        dir.path().join("credentials"),
+        "https://ci-bot:SECRET-TOKEN@git.example.invalid/x\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(repo.join("requirements")).unwrap();
+    std::fs::write(repo.join("requirements/base.txt"), "reqeusts==1.0\n").unwrap();
+    std::fs::write(
+        repo.join("requirements.txt"),
+        "-r requirements/base.txt\n-r ../credentials\n",
+    )
+    .unwrap();
+    let out = squatguard(&repo, &["check", "requirements.txt"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(!stdout.contains("SECRET-TOKEN"), "{stdout}");
+    assert!(
+        stdout.contains("requirements.txt:2:4: error[invalid-manifest]: `-r ../credentials` points outside the repository"),
+        "{stdout}"
+    );
+    // inside the repository, includes are followed as before
+    assert!(
+        stdout.contains("requirements/base.txt:1:1: error[typosquat]"),
+        "{stdout}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symbolic_links_are_followed_inside_the_repository_only() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let repo = repository(dir.path());
+    std::fs::write(dir.path().join("secret.txt"), "SECRET-TOKEN\n").unwrap();
+    std::fs::create_dir_all(repo.join("shared")).unwrap();
+    std::fs::write(repo.join("shared/deps.dat"), "colourama==0.4.6\n").unwrap();
+    // a manifest name on a file pip reads, whose real name no walk would look at
+    symlink("shared/deps.dat", repo.join("requirements.txt")).unwrap();
+    symlink("../secret.txt", repo.join("requirements-dev.txt")).unwrap();
+    symlink("missing.txt", repo.join("constraints.txt")).unwrap();
+    symlink("../secret.txt", repo.join("module.py")).unwrap();
+    let out = squatguard(&repo, &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(!stdout.contains("SECRET-TOKEN"), "{stdout}");
+    assert!(
+        stdout.contains("requirements.txt:1:1: error[typosquat]: `colourama`"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("requirements-dev.txt:1:1: error[invalid-manifest]: cannot check this file: it is a symbolic link to")
+            && stdout.contains("outside the repository"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("constraints.txt:1:1: error[invalid-manifest]: cannot check this file: it is a symbolic link to nothing"),
+        "{stdout}"
+    );
+    let out = squatguard(&repo, &["scan"]);
+    let stdout = text(&out.stdout);
+    assert!(!stdout.contains("SECRET-TOKEN"), "{stdout}");
+    assert!(
+        stdout
+            .contains("module.py:1:1: warning[obfuscation]: not scanned: it is a symbolic link to"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("requirements.txt:1:1: error[typosquat]"),
+        "{stdout}"
+    );
+}

@@ -25,8 +25,9 @@
 //! token in a URL never reaches a report.
 //!
 //! Included files are read from disk. A missing or unreadable include, an include cycle
-//! (reported with the whole chain), or includes nested deeper than [`MAX_DEPTH`] are
-//! `invalid-manifest` errors; a remote include (`-r https://...`) cannot be checked offline and
+//! (reported with the whole chain), includes nested deeper than [`MAX_DEPTH`], and, inside a
+//! git repository, an include that resolves outside it (its lines would reach the report; see
+//! [`crate::source::repository_root`]) are `invalid-manifest` errors; a remote include (`-r https://...`) cannot be checked offline and
 //! is an `unresolved-dependency` error. An option pip does not know is an
 //! `invalid-requirement` error, as it is for pip.
 
@@ -47,6 +48,7 @@ pub fn parse(src: &SourceFile) -> Manifest {
         manifest: Manifest::default(),
         chain: Vec::new(),
         replaces_pypi: false,
+        repository: std::cell::OnceCell::new(),
     };
     parser.file(src, "requirements");
     if parser.replaces_pypi {
@@ -63,6 +65,9 @@ struct Parser {
     chain: Vec<(PathBuf, String)>,
     /// An `--index-url` replaced PyPI for the whole set.
     replaces_pypi: bool,
+    /// The git work tree of the first file, which includes may not leave; found at the first
+    /// include.
+    repository: std::cell::OnceCell<Option<PathBuf>>,
 }
 
 /// A logical line: the joined text and where each of its pieces starts in the file.
@@ -496,6 +501,28 @@ impl Parser {
                 format!("include cycle: {}", names.join(" -> ")),
             ));
             return;
+        }
+        let repository = self.repository.get_or_init(|| {
+            self.chain
+                .first()
+                .and_then(|(first, _)| crate::source::repository_root(first))
+        });
+        if let (Some(root), Ok(real)) = (repository, std::fs::canonicalize(&path)) {
+            if !real.starts_with(root) {
+                self.manifest.findings.push(
+                    finding_at(
+                        src,
+                        Rule::InvalidManifest,
+                        at,
+                        format!(
+                            "`{option} {target}` points outside the repository (to `{}`): not read, since the report would show its lines and it could be a secret file; pip would read it",
+                            display_path(&real)
+                        ),
+                    )
+                    .with_help("move the file into the repository, or review it and check it by naming it"),
+                );
+                return;
+            }
         }
         if self.chain.len() >= MAX_DEPTH {
             self.manifest.findings.push(finding_at(

@@ -106,7 +106,7 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
         })?;
         CheckReport::default()
     };
-    let files = walk(&root, opts.exclude.as_ref())?;
+    let (files, refused_links) = walk(&root, opts.exclude.as_ref())?;
     let py_paths: HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
     let next = AtomicUsize::new(0);
     let results = Mutex::new(Vec::new());
@@ -132,6 +132,7 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
     });
     let mut findings = results.into_inner().unwrap_or_else(|e| e.into_inner());
     findings.extend(vendored(&root, &files, &findings));
+    findings.extend(refused_links);
     // severities, allow entries and inline suppressions as for `check` (which already
     // reported the unused allow entries)
     let found = findings.len();
@@ -159,13 +160,14 @@ fn is_scanned(path: &Path) -> bool {
 }
 
 /// The files to scan, sorted; `.gitignore` is not honoured (see the module doc), the applied
-/// configuration's `exclude` is.
+/// configuration's `exclude` is. A symbolic link is scanned when [`check::judge_link`] allows
+/// it, and reported otherwise, since Python would follow it.
 fn walk(
     root: &Path,
     exclude: Option<&crate::exclude::Exclude>,
-) -> Result<Vec<PathBuf>, CheckError> {
+) -> Result<(Vec<PathBuf>, Vec<Finding>), CheckError> {
     if !std::fs::metadata(root).is_ok_and(|m| m.is_dir()) {
-        return Ok(vec![check::clean(root)]);
+        return Ok((vec![check::clean(root)], Vec::new()));
     }
     let excluded = check::excluded_by(exclude, root);
     let walker = ignore::WalkBuilder::new(root)
@@ -174,16 +176,37 @@ fn walk(
         .filter_entry(move |e| !check::is_skipped_dir(e, SKIP_DIRS) && !excluded(e))
         .build();
     let mut out = Vec::new();
+    let mut refused = Vec::new();
     for entry in walker {
         let entry = entry.map_err(|e| CheckError::Walk {
             path: display_path(root),
             message: e.to_string(),
         })?;
-        if entry.file_type().is_some_and(|t| t.is_file()) && is_scanned(entry.path()) {
+        let Some(file_type) = entry.file_type() else {
+            continue;
+        };
+        if !is_scanned(entry.path()) {
+            continue;
+        }
+        if file_type.is_file() {
             out.push(check::clean(entry.path()));
+        } else if file_type.is_symlink() {
+            match check::judge_link(entry.path(), root) {
+                check::Link::Follow => out.push(check::clean(entry.path())),
+                check::Link::Refuse(why) => refused.push(
+                    Finding::new(
+                        Rule::Obfuscation,
+                        display_path(&check::clean(entry.path())),
+                        1,
+                        1,
+                        format!("not scanned: it is {why}; Python would follow it"),
+                    )
+                    .with_severity(Severity::Warning),
+                ),
+            }
         }
     }
-    Ok(out)
+    Ok((out, refused))
 }
 
 fn role(path: &Path) -> Role {
@@ -216,23 +239,25 @@ fn scan_file(path: &Path, py_paths: &HashSet<&Path>) -> Vec<Finding> {
             .map(|(severity, msg)| at_start(Rule::DisguisedBinary, severity, msg))
             .unwrap_or_default();
     }
-    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    if size > MAX_SCAN_SIZE {
-        return at_start(
-            Rule::Obfuscation,
-            Severity::Note,
-            format!(
-                "not scanned: larger than {} MiB; review how this file was generated",
-                MAX_SCAN_SIZE / (1024 * 1024)
-            ),
-        );
-    }
-    let Ok(bytes) = std::fs::read(path) else {
-        return at_start(
-            Rule::Obfuscation,
-            Severity::Note,
-            "not scanned: the file cannot be read".into(),
-        );
+    let bytes = match crate::source::read_regular(path, MAX_SCAN_SIZE) {
+        Ok(bytes) => bytes,
+        Err(crate::source::ReadError::TooLarge(_)) => {
+            return at_start(
+                Rule::Obfuscation,
+                Severity::Note,
+                format!(
+                    "not scanned: larger than {} MiB; review how this file was generated",
+                    MAX_SCAN_SIZE / (1024 * 1024)
+                ),
+            );
+        }
+        Err(why) => {
+            return at_start(
+                Rule::Obfuscation,
+                Severity::Note,
+                format!("not scanned: the file cannot be read ({why})"),
+            );
+        }
     };
     for (magic, what) in EXECUTABLE_MAGIC {
         if bytes.starts_with(magic) {
