@@ -159,7 +159,7 @@ pub fn find(start: &Path) -> Option<PathBuf> {
             if *name != "pyproject.toml" {
                 return Some(p);
             }
-            let text = std::fs::read_to_string(&p).unwrap_or_default();
+            let text = read_text(&p).unwrap_or_default();
             if text
                 .lines()
                 .any(|l| l.trim_start().starts_with("[tool.squatguard"))
@@ -171,9 +171,17 @@ pub fn find(start: &Path) -> Option<PathBuf> {
     None
 }
 
+/// A configuration file's text, read as bounded as a manifest (a device or a huge file is
+/// refused, not read without end).
+fn read_text(path: &Path) -> Result<String, String> {
+    let bytes = crate::source::read_regular(path, crate::source::MAX_FILE_SIZE)
+        .map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|_| "it is not valid UTF-8".to_owned())
+}
+
 /// Loads `path` (a `pyproject.toml` or a squatguard file).
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+    let text = read_text(path).map_err(|e| ConfigError {
         file: display_path(path),
         line: 1,
         column: 1,
