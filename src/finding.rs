@@ -75,7 +75,7 @@ rules! {
     DirectUrl = ("direct-url", "SG201", Warning,
         "A URL, VCS or local path requirement bypasses the package index and its malware checks."),
     IndexUrl = ("index-url", "SG202", Warning,
-        "An extra or non-HTTPS package index, or a trusted host, opens the door to dependency confusion and tampering."),
+        "An extra or non-HTTPS package index, or a trusted host, opens the door to dependency confusion and tampering; an index that replaces PyPI serves every package."),
     InvalidRequirement = ("invalid-requirement", "SG301", Error,
         "A requirement that cannot be parsed cannot be checked."),
     InvalidManifest = ("invalid-manifest", "SG302", Error,

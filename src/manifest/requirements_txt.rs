@@ -458,6 +458,18 @@ impl Parser {
                 .with_help("use an HTTPS index"),
             );
         }
+        if kind == IndexKind::Primary && !is_pypi_index(url) {
+            push(
+                finding_at(
+                    src,
+                    Rule::IndexUrl,
+                    at,
+                    format!("`{option} {shown}`: every package comes from `{}`, not PyPI; squatguard judges the names and known-malicious releases, not what that index serves", host.as_deref().unwrap_or(url)),
+                )
+                .with_severity(Severity::Note)
+                .with_help("make sure it is your organisation's index; in a repository someone sent you, an index you do not know is a reason to stop"),
+            );
+        }
         if kind == IndexKind::Extra && !is_pypi_index(url) {
             push(
                 finding_at(
