@@ -50,12 +50,17 @@
 //!   still checked); a Poetry key that is not a valid package name.
 //! - `unresolved-dependency`: `dynamic = ["dependencies"]` (or `"optional-dependencies"`), and
 //!   PDM editable entries that do not name their package.
+//! - `index-url`: the package indexes of `[[tool.uv.index]]` (`default`, `explicit`),
+//!   `[tool.uv] index-url`/`extra-index-url`/`find-links`, `[[tool.poetry.source]]`
+//!   (`priority`) and `[[tool.pdm.source]]` (`verify_ssl`), judged as pip's index options are,
+//!   by what each tool does with an index that is not PyPI.
 //!
 //! Dependencies and findings come out in file order. Every position is the byte where the
 //! name (or the offending value) is written: the content of a string just after its opening
 //! quote, a key where it stands. Strings with escapes and multi-line strings are mapped back
 //! byte by byte, so positions stay exact there too.
 
+use super::requirements_txt::{index_findings, IndexRole};
 use super::{
     finding_at, leading_name, names_itself, parse_pep508, parse_specifiers, pep508_rs_would_panic,
     Dependency, DependencySource, Manifest,
@@ -217,6 +222,101 @@ impl Reader<'_> {
                 }
                 self.uv_sources(uv);
             }
+        }
+        self.indexes(tool);
+    }
+
+    // ---- package indexes ----------------------------------------------------------------
+
+    /// The package indexes uv, Poetry and PDM are told to use, judged as pip's options are
+    /// ([`index_findings`]): by what each tool does with an index that is not PyPI.
+    fn indexes(&mut self, tool: &dyn TableLike) {
+        let sub = |name: &str| tool.get(name).and_then(Item::as_table_like);
+        if let Some(uv) = sub("uv") {
+            for t in uv_index_tables(uv.get("index")) {
+                let flag = |k: &str| t.get(k).and_then(Item::as_bool).unwrap_or(false);
+                let role = if flag("explicit") {
+                    IndexRole::Explicit
+                } else if flag("default") {
+                    IndexRole::Replaces
+                } else {
+                    IndexRole::First
+                };
+                self.index_url(t, "[[tool.uv.index]] url", role);
+            }
+            for (key, role) in [
+                ("index-url", IndexRole::Replaces),
+                ("extra-index-url", IndexRole::First),
+                ("find-links", IndexRole::Links),
+            ] {
+                self.index_strings(uv, key, &format!("tool.uv.{key}"), role);
+            }
+        }
+        if let Some(poetry) = sub("poetry") {
+            for t in uv_index_tables(poetry.get("source")) {
+                let role = match t.get("priority").and_then(Item::as_str) {
+                    Some("explicit") => IndexRole::Explicit,
+                    Some("supplemental" | "secondary") => IndexRole::Fallback { tool: "Poetry" },
+                    _ => IndexRole::Replaces,
+                };
+                self.index_url(t, "[[tool.poetry.source]] url", role);
+            }
+        }
+        if let Some(pdm) = sub("pdm") {
+            for t in uv_index_tables(pdm.get("source")) {
+                let overrides_pypi = t.get("name").and_then(Item::as_str) == Some("pypi");
+                let role = if overrides_pypi {
+                    IndexRole::Replaces
+                } else {
+                    IndexRole::Merged { tool: "PDM" }
+                };
+                self.index_url(t, "[[tool.pdm.source]] url", role);
+                if let Some((key, item)) = t.get_key_value("verify_ssl") {
+                    if item.as_bool() == Some(false) {
+                        let offset = self.item_offset(item, key);
+                        self.m.findings.push(
+                            finding_at(
+                                self.src,
+                                Rule::IndexUrl,
+                                offset,
+                                "`verify_ssl = false` turns off TLS verification for this source: anyone on the network path can swap the packages",
+                            )
+                            .with_help("remove it and give the index a valid HTTPS certificate"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Judges the `url` of an index table.
+    fn index_url(&mut self, table: &dyn TableLike, described: &str, role: IndexRole) {
+        let Some((key, item)) = table.get_key_value("url") else {
+            return;
+        };
+        let Some(url) = item.as_str() else {
+            return;
+        };
+        let offset = self.item_offset(item, key);
+        let found = index_findings(self.src, offset, &format!("{described} = {url}"), url, role);
+        self.m.findings.extend(found);
+    }
+
+    /// Judges a string, or each string of an array, of index URLs under `key`.
+    fn index_strings(&mut self, table: &dyn TableLike, key: &str, label: &str, role: IndexRole) {
+        let Some((k, item)) = table.get_key_value(key) else {
+            return;
+        };
+        let values: Vec<&Value> = match item {
+            Item::Value(Value::Array(a)) => a.iter().collect(),
+            Item::Value(v) => vec![v],
+            _ => Vec::new(),
+        };
+        for v in values {
+            let Some(url) = v.as_str() else { continue };
+            let offset = self.value_offset(v, k);
+            let found = index_findings(self.src, offset, &format!("{label} = {url}"), url, role);
+            self.m.findings.extend(found);
         }
     }
 

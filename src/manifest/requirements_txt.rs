@@ -396,16 +396,23 @@ impl Parser {
                 if !is_pypi_index(&url) {
                     self.replaces_pypi = true;
                 }
-                self.index_findings(src, at, value, &url, IndexKind::Primary);
+                let described = format!("--index-url {value}");
+                let found = index_findings(src, at, &described, &url, IndexRole::Replaces);
+                self.manifest.findings.extend(found);
             }
             "--extra-index-url" => {
                 let url = expand_env(value);
-                self.index_findings(src, at, value, &url, IndexKind::Extra);
+                let described = format!("--extra-index-url {value}");
+                let role = IndexRole::Merged { tool: "pip" };
+                let found = index_findings(src, at, &described, &url, role);
+                self.manifest.findings.extend(found);
             }
             "--find-links" => {
                 let url = expand_env(value);
                 if url.contains("://") {
-                    self.index_findings(src, at, value, &url, IndexKind::FindLinks);
+                    let described = format!("--find-links {value}");
+                    let found = index_findings(src, at, &described, &url, IndexRole::Links);
+                    self.manifest.findings.extend(found);
                 }
             }
             "--trusted-host" => self.manifest.findings.push(
@@ -418,68 +425,6 @@ impl Parser {
                 .with_help("remove `--trusted-host` and give the index a valid HTTPS certificate"),
             ),
             _ => {}
-        }
-    }
-
-    fn index_findings(
-        &mut self,
-        src: &SourceFile,
-        at: usize,
-        shown: &str,
-        url: &str,
-        kind: IndexKind,
-    ) {
-        let host = url_host(url);
-        let option = kind.option();
-        let mut push = |f: Finding| self.manifest.findings.push(f);
-        if let Some(real) = host.as_deref().and_then(lookalike_of_pypi) {
-            push(
-                finding_at(
-                    src,
-                    Rule::IndexUrl,
-                    at,
-                    format!("`{option} {shown}`: host `{}` imitates `{real}`; packages from it are not PyPI's", host.as_deref().unwrap_or_default()),
-                )
-                .with_severity(Severity::Error)
-                .with_help(format!("use https://{real}/ or your organisation's real index")),
-            );
-            return;
-        }
-        let insecure = url.to_ascii_lowercase().starts_with("http://")
-            && !host.as_deref().is_some_and(is_loopback);
-        if insecure {
-            push(
-                finding_at(
-                    src,
-                    Rule::IndexUrl,
-                    at,
-                    format!("`{option} {shown}` is plain HTTP: anyone on the network path can swap the packages"),
-                )
-                .with_help("use an HTTPS index"),
-            );
-        }
-        if kind == IndexKind::Primary && !is_pypi_index(url) {
-            push(
-                finding_at(
-                    src,
-                    Rule::IndexUrl,
-                    at,
-                    format!("`{option} {shown}`: every package comes from `{}`, not PyPI; squatguard judges the names and known-malicious releases, not what that index serves", host.as_deref().unwrap_or(url)),
-                )
-                .with_severity(Severity::Note)
-                .with_help("make sure it is your organisation's index; in a repository someone sent you, an index you do not know is a reason to stop"),
-            );
-        }
-        if kind == IndexKind::Extra && !is_pypi_index(url) {
-            push(
-                finding_at(
-                    src,
-                    Rule::IndexUrl,
-                    at,
-                    format!("`{option} {shown}`: pip takes each package from whichever index has the highest version, so a public package can replace a private one (dependency confusion)"),
-                )
-                .with_help("use `--index-url` for a single private index that proxies PyPI, or pin hashes with `--require-hashes`"),
-            );
         }
     }
 
@@ -623,21 +568,100 @@ impl Parser {
     }
 }
 
+/// How a manifest uses a package index, which decides what is risky about one that is not
+/// PyPI.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum IndexKind {
-    Primary,
-    Extra,
-    FindLinks,
+pub(super) enum IndexRole {
+    /// Every package comes from it (`--index-url`, a uv `default` index, a Poetry `primary`
+    /// source).
+    Replaces,
+    /// Searched beside PyPI, the highest version winning (`--extra-index-url`, PDM sources):
+    /// dependency confusion.
+    Merged { tool: &'static str },
+    /// Used only for what PyPI lacks (Poetry `supplemental` sources): a public package of the
+    /// same name wins, dependency confusion again.
+    Fallback { tool: &'static str },
+    /// Searched before PyPI, a package found there taken from it alone (uv's indexes).
+    First,
+    /// Used only by the packages that name it (uv and Poetry `explicit`).
+    Explicit,
+    /// A page of archive links (`--find-links`).
+    Links,
 }
 
-impl IndexKind {
-    fn option(self) -> &'static str {
-        match self {
-            IndexKind::Primary => "--index-url",
-            IndexKind::Extra => "--extra-index-url",
-            IndexKind::FindLinks => "--find-links",
-        }
+/// The findings for an index at byte `at` of `src`, written as `described` (`--index-url
+/// URL`, `[[tool.uv.index]] url = URL`), whose URL is `url` (variables expanded): a host that
+/// imitates PyPI's (error), plain HTTP (warning), and what `role` makes of a non-PyPI index.
+pub(super) fn index_findings(
+    src: &SourceFile,
+    at: usize,
+    described: &str,
+    url: &str,
+    role: IndexRole,
+) -> Vec<Finding> {
+    let host = url_host(url);
+    let shown_host = host.as_deref().unwrap_or(url);
+    let finding = |message: String| finding_at(src, Rule::IndexUrl, at, message);
+    if let Some(real) = host.as_deref().and_then(lookalike_of_pypi) {
+        return vec![finding(format!(
+            "`{described}`: host `{shown_host}` imitates `{real}`; packages from it are not PyPI's"
+        ))
+        .with_severity(Severity::Error)
+        .with_help(format!(
+            "use https://{real}/ or your organisation's real index"
+        ))];
     }
+    let mut out = Vec::new();
+    let insecure = url.to_ascii_lowercase().starts_with("http://")
+        && !host.as_deref().is_some_and(is_loopback);
+    if insecure {
+        out.push(
+            finding(format!(
+                "`{described}` is plain HTTP: anyone on the network path can swap the packages"
+            ))
+            .with_help("use an HTTPS index"),
+        );
+    }
+    if is_pypi_index(url) {
+        return out;
+    }
+    let judged =
+        "squatguard judges the names and known-malicious releases, not what that index serves";
+    let unknown = "make sure it is your organisation's index; in a repository someone sent you, an index you do not know is a reason to stop";
+    match role {
+        IndexRole::Replaces => out.push(
+            finding(format!(
+                "`{described}`: every package comes from `{shown_host}`, not PyPI; {judged}"
+            ))
+            .with_severity(Severity::Note)
+            .with_help(unknown),
+        ),
+        IndexRole::First => out.push(
+            finding(format!(
+                "`{described}`: a package found on `{shown_host}` is taken from it, not PyPI; {judged}"
+            ))
+            .with_severity(Severity::Note)
+            .with_help(unknown),
+        ),
+        IndexRole::Merged { tool } => out.push(
+            finding(format!(
+                "`{described}`: {tool} takes each package from whichever index has the highest version, so a public package can replace a private one (dependency confusion)"
+            ))
+            .with_help(if tool == "pip" {
+                "use `--index-url` for a single private index that proxies PyPI, or pin hashes with `--require-hashes`"
+            } else {
+                "use a single private index that proxies PyPI, or make this source explicit for the packages it serves"
+            }),
+        ),
+        IndexRole::Fallback { tool } => out.push(
+            finding(format!(
+                "`{described}`: {tool} looks on PyPI first and takes from this index only what PyPI lacks, so a public package of the same name can replace a private one (dependency confusion)"
+            ))
+            .with_help("make the source explicit and name it for the packages it serves, or use a single private index that proxies PyPI"),
+        ),
+        IndexRole::Explicit | IndexRole::Links => {}
+    }
+    out
 }
 
 /// True when the text reads as a PEP 508 requirement rather than a URL or path.
