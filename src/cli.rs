@@ -376,7 +376,10 @@ fn run_audit(args: AuditArgs, io: Io) -> anyhow::Result<Status> {
             AuditFormat::Text => writeln!(
                 out,
                 "{}: {}[{}]: {}",
-                hit.package, hit.severity, hit.rule, hit.message
+                report::visible(&hit.package),
+                hit.severity,
+                hit.rule,
+                report::visible(&hit.message)
             )?,
             AuditFormat::Json => {
                 serde_json::to_writer(&mut out, hit)?;

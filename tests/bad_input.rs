@@ -253,3 +253,32 @@ fn symbolic_links_are_followed_inside_the_repository_only() {
         "{stdout}"
     );
 }
+
+/// Escape sequences in a hostile file could move the cursor and erase the finding printed
+/// above them on a terminal: reports show them instead of sending them.
+#[test]
+fn terminal_escape_sequences_are_shown_not_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let erase = "\x1b[1A\x1b[2K";
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        format!("colourama # {erase}\nreqeusts==1.0{erase}\n"),
+    )
+    .unwrap();
+    let out = squatguard(dir.path(), &["check", "--color", "always"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    let without_colours = stdout.replace("\x1b[0m", "").replace("\x1b[1m", "");
+    assert!(
+        !without_colours
+            .split("\x1b[")
+            .skip(1)
+            .any(|seq| seq.starts_with("1A") || seq.starts_with("2K")),
+        "{stdout:?}"
+    );
+    assert!(stdout.contains("\\u{1b}[1A\\u{1b}[2K"), "{stdout}");
+    assert!(stdout.contains("`colourama` looks like a typo"), "{stdout}");
+    std::fs::write(dir.path().join("names.txt"), format!("reqeusts{erase}\n")).unwrap();
+    let out = squatguard(dir.path(), &["audit", "names.txt"]);
+    assert!(!text(&out.stdout).contains('\x1b'), "{}", text(&out.stdout));
+}

@@ -10,11 +10,14 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// Escapes a message (`%`, CR, LF).
+/// Escapes a message (`%`, CR, LF) as the runner expects; other control characters are shown,
+/// not sent, since the log viewer obeys colour and cursor sequences.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let escaped = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    super::visible(&escaped).into_owned()
 }
 
 pub fn write(report: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
@@ -50,5 +53,6 @@ mod tests {
     fn escapes() {
         assert_eq!(escape_data("50%\nx"), "50%25%0Ax");
         assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
+        assert_eq!(escape_data("x\x1b[2K\r\n"), "x\\u{1b}[2K%0D%0A");
     }
 }

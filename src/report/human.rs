@@ -1,5 +1,6 @@
 //! The human report: one block per finding, then a summary line; nothing when clean.
 
+use super::visible;
 use crate::check::CheckReport;
 use crate::finding::{Finding, Severity};
 use std::io::{self, Write};
@@ -52,32 +53,34 @@ fn finding(f: &Finding, out: &mut dyn Write, style: &Style) -> io::Result<()> {
     writeln!(
         out,
         "{}:{}:{}: {}{}: {}",
-        f.file,
+        visible(&f.file),
         f.line,
         f.column,
         style.severity(f.severity),
         style.paint("1", &format!("[{}]", f.rule)),
-        f.message
+        visible(&f.message)
     )?;
     if let Some(snippet) = &f.snippet {
         let num = f.line.to_string();
         let pad = " ".repeat(num.len());
         let bar = style.paint("1;34", "|");
-        let shown: String = snippet
-            .chars()
-            .map(|c| if c == '\t' { ' ' } else { c })
-            .collect();
+        let shown = visible(snippet).replace('\t', " ");
         writeln!(out, "{pad} {bar}")?;
         writeln!(out, "{} {bar} {shown}", style.paint("1;34", &num))?;
-        let lead = " ".repeat(f.column.saturating_sub(1) as usize);
+        // the caret stands under the name as shown, escapes included
+        let before: String = snippet
+            .chars()
+            .take(f.column.saturating_sub(1) as usize)
+            .collect();
+        let lead = " ".repeat(visible(&before).chars().count());
         let carets = "^".repeat(f.span_len.max(1) as usize);
         writeln!(out, "{pad} {bar} {lead}{}", style.paint("1;31", &carets))?;
     }
     if let Some(help) = &f.help {
-        writeln!(out, "  = help: {help}")?;
+        writeln!(out, "  = help: {}", visible(help))?;
     }
     if let Some(source) = &f.source {
-        writeln!(out, "  = see: {source}")?;
+        writeln!(out, "  = see: {}", visible(source))?;
     }
     writeln!(out)
 }
