@@ -640,12 +640,14 @@ fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
     } else {
         None
     };
+    let named_any = !args.paths.is_empty();
     let paths = match &staged {
         None => args.paths,
         Some(tree) if args.paths.is_empty() => vec![tree.path_of(std::path::Path::new(""))],
         Some(tree) => args
             .paths
             .iter()
+            .filter(|p| !tree.refuses(p))
             .map(|p| {
                 let staged_path = tree.path_of(p);
                 if staged_path.exists() {
@@ -656,6 +658,8 @@ fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
             })
             .collect::<anyhow::Result<Vec<_>>>()?,
     };
+    // every file named was a refused link: nothing else to read (no paths would mean `.`)
+    let only_refused = paths.is_empty() && named_any;
     let mut exclude = cfg
         .file
         .as_deref()
@@ -674,9 +678,35 @@ fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
         force_exclude: args.force_exclude,
         all_files: false,
     };
-    let mut report = check::check(&opts, &engine)?;
+    let mut report = if only_refused {
+        check::CheckReport::default()
+    } else {
+        check::check(&opts, &engine)?
+    };
     if let Some(tree) = &staged {
         tree.map_back(&mut report.findings);
+        for link in &tree.refused_links {
+            let Ok(rel) = link.strip_prefix(&tree.prefix) else {
+                continue;
+            };
+            report.files += 1;
+            if !opts.enabled(Rule::InvalidManifest) {
+                report.hidden += 1;
+                continue;
+            }
+            report.findings.push(crate::finding::Finding::new(
+                Rule::InvalidManifest,
+                crate::source::display_path(rel),
+                1,
+                1,
+                "cannot check this file: it is a symbolic link staged to lead out of the repository, or to nothing staged; pip would follow it",
+            ));
+        }
+        report.findings.sort_by(|a, b| {
+            a.sort_key()
+                .cmp(&b.sort_key())
+                .then_with(|| a.message.cmp(&b.message))
+        });
     }
     if let Some(rev) = &args.since {
         let findings = std::mem::take(&mut report.findings);

@@ -55,12 +55,22 @@ pub struct StagedTree {
     pub dir: tempfile::TempDir,
     /// `cwd` relative to the repository root.
     pub prefix: PathBuf,
+    /// Staged manifests that are symbolic links leading out of the repository, or to nothing
+    /// staged (relative to the repository root): not written, to be reported.
+    pub refused_links: Vec<PathBuf>,
 }
 
 impl StagedTree {
     /// Where a path relative to `cwd` lives in the scratch tree.
     pub fn path_of(&self, rel_to_cwd: &Path) -> PathBuf {
         self.dir.path().join(&self.prefix).join(rel_to_cwd)
+    }
+
+    /// Whether `rel_to_cwd` is a staged symbolic link that was not written (see
+    /// `refused_links`).
+    pub fn refuses(&self, rel_to_cwd: &Path) -> bool {
+        let rel = self.prefix.join(rel_to_cwd);
+        self.refused_links.contains(&rel)
     }
 
     /// Maps findings' files back from the scratch tree to paths relative to `cwd`.
@@ -75,6 +85,29 @@ impl StagedTree {
     }
 }
 
+/// The mode git records for a symbolic link.
+const SYMLINK_MODE: u32 = 0o120000;
+
+/// Where a link at `link` (relative to the repository root) that points to `target` leads,
+/// relative to the root; `None` when it leaves the repository or is absolute.
+fn link_target(link: &Path, target: &str) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    let base = link.parent().unwrap_or(Path::new(""));
+    for part in base.join(target).components() {
+        match part {
+            std::path::Component::Normal(p) => out.push(p),
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
 /// Writes the staged manifests of the repository around `cwd` to a scratch tree.
 pub fn staged_tree(cwd: &Path) -> Result<StagedTree, GitError> {
     let (repo, _, prefix) = open(cwd)?;
@@ -82,6 +115,7 @@ pub fn staged_tree(cwd: &Path) -> Result<StagedTree, GitError> {
     let dir = tempfile::Builder::new()
         .prefix("squatguard-staged-")
         .tempdir()?;
+    let mut refused_links = Vec::new();
     for entry in index.iter() {
         let Ok(path) = std::str::from_utf8(&entry.path) else {
             continue;
@@ -90,7 +124,25 @@ pub fn staged_tree(cwd: &Path) -> Result<StagedTree, GitError> {
         if !wanted(rel) {
             continue;
         }
-        let blob = repo.find_blob(entry.id)?;
+        // a symbolic link is staged as its target's path: what pip reads through it is the
+        // target's staged content, when the target is staged inside the repository
+        let id = if entry.mode == SYMLINK_MODE {
+            let target = repo.find_blob(entry.id)?;
+            let Some(id) = std::str::from_utf8(target.content())
+                .ok()
+                .and_then(|t| link_target(rel, t))
+                .and_then(|t| index.get_path(&t, 0))
+                .filter(|e| e.mode != SYMLINK_MODE)
+                .map(|e| e.id)
+            else {
+                refused_links.push(rel.to_path_buf());
+                continue;
+            };
+            id
+        } else {
+            entry.id
+        };
+        let blob = repo.find_blob(id)?;
         let dest = dir.path().join(rel);
         if let Some(parent) = dest.parent() {
             std::fs::create_dir_all(parent)?;
@@ -98,7 +150,11 @@ pub fn staged_tree(cwd: &Path) -> Result<StagedTree, GitError> {
         std::fs::write(&dest, blob.content())?;
     }
     std::fs::create_dir_all(dir.path().join(&prefix))?;
-    Ok(StagedTree { dir, prefix })
+    Ok(StagedTree {
+        dir,
+        prefix,
+        refused_links,
+    })
 }
 
 /// Lines and dependencies of one file as it was at a revision.

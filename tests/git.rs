@@ -154,3 +154,42 @@ fn since_reports_only_new_dependencies() {
         "{err:?}"
     );
 }
+
+/// A staged symbolic link is checked as the staged content of what it points to; one that
+/// leads out of the repository is reported, not followed.
+#[cfg(unix)]
+#[test]
+fn staged_symbolic_links_are_followed_inside_the_repository() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let repo = Repository::init(root).unwrap();
+    std::fs::create_dir_all(root.join("shared")).unwrap();
+    std::fs::write(root.join("shared/deps.dat"), "colourama==0.4.6\n").unwrap();
+    symlink("shared/deps.dat", root.join("requirements.txt")).unwrap();
+    symlink("../../etc/hostname", root.join("requirements-dev.txt")).unwrap();
+    for p in [
+        "shared/deps.dat",
+        "requirements.txt",
+        "requirements-dev.txt",
+    ] {
+        stage(&repo, p);
+    }
+    // the working tree's target changes after staging: the staged content counts
+    std::fs::write(root.join("shared/deps.dat"), "flask\n").unwrap();
+    let (status, flagged) = squats(root, &["--staged"]);
+    assert_eq!(status, 1);
+    assert_eq!(flagged, ["requirements.txt:colourama"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_squatguard"))
+        .args(["check", "--staged", "requirements-dev.txt"])
+        .current_dir(root)
+        .env("SQUATGUARD_DATA_DIR", root.join(".git/no-cache"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("requirements-dev.txt:1:1: error[invalid-manifest]: cannot check this file: it is a symbolic link staged to lead out of the repository"),
+        "{stdout}"
+    );
+}
