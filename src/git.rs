@@ -56,7 +56,8 @@ pub struct StagedTree {
     /// `cwd` relative to the repository root.
     pub prefix: PathBuf,
     /// Staged manifests that are symbolic links leading out of the repository, or to nothing
-    /// staged (relative to the repository root): not written, to be reported.
+    /// staged (relative to the repository root): not written, to be reported. (Other linked
+    /// files are not written either.)
     pub refused_links: Vec<PathBuf>,
 }
 
@@ -135,7 +136,11 @@ pub fn staged_tree(cwd: &Path) -> Result<StagedTree, GitError> {
                 .filter(|e| e.mode != SYMLINK_MODE)
                 .map(|e| e.id)
             else {
-                refused_links.push(rel.to_path_buf());
+                // other `.txt` files are copied only in case something includes them; an include
+                // of one that is missing is reported where it is written
+                if ManifestKind::from_file_name(rel).is_some() {
+                    refused_links.push(rel.to_path_buf());
+                }
                 continue;
             };
             id

@@ -168,10 +168,13 @@ fn staged_symbolic_links_are_followed_inside_the_repository() {
     std::fs::write(root.join("shared/deps.dat"), "colourama==0.4.6\n").unwrap();
     symlink("shared/deps.dat", root.join("requirements.txt")).unwrap();
     symlink("../../etc/hostname", root.join("requirements-dev.txt")).unwrap();
+    // not a manifest: copied only in case something includes it, never reported
+    symlink("../../etc/hostname", root.join("notes.txt")).unwrap();
     for p in [
         "shared/deps.dat",
         "requirements.txt",
         "requirements-dev.txt",
+        "notes.txt",
     ] {
         stage(&repo, p);
     }
@@ -180,6 +183,17 @@ fn staged_symbolic_links_are_followed_inside_the_repository() {
     let (status, flagged) = squats(root, &["--staged"]);
     assert_eq!(status, 1);
     assert_eq!(flagged, ["requirements.txt:colourama"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_squatguard"))
+        .args(["check", "--staged", "--select", "invalid-manifest"])
+        .current_dir(root)
+        .env("SQUATGUARD_DATA_DIR", root.join(".git/no-cache"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("requirements-dev.txt:1:1") && !stdout.contains("notes.txt"),
+        "{stdout}"
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_squatguard"))
         .args(["check", "--staged", "requirements-dev.txt"])
         .current_dir(root)
