@@ -101,7 +101,7 @@ pub(crate) fn is_skipped_dir(e: &ignore::DirEntry, names: &[&str]) -> bool {
 
 /// A walk's test for the configuration's `exclude`: true for an entry below `root` that a
 /// pattern matches.
-pub(crate) fn excluded_by(
+fn excluded_by(
     exclude: Option<&crate::exclude::Exclude>,
     root: &Path,
 ) -> impl Fn(&ignore::DirEntry) -> bool + Send + Sync + 'static {
@@ -120,56 +120,59 @@ pub(crate) fn excluded_by(
     }
 }
 
-/// What a walk does with a symbolic link to a file.
-pub(crate) enum Link {
-    /// The target is a regular file inside the repository: read it under the link's name.
-    Follow,
-    /// Not read; the finding's message says why.
-    Refuse(String),
-}
-
-/// Judges a symbolic link met by a walk of `root`. The boundary is the repository around
-/// `root` (its git work tree), else `root` itself: a link out of it could name a secret file,
-/// and the report would show its lines.
-pub(crate) fn judge_link(link: &Path, root: &Path) -> Link {
+/// Judges a symbolic link met by a walk of `root`: `Ok` when its target is a regular file
+/// inside the repository around `root` (its git work tree), else `root` itself; otherwise why
+/// it is not read. A link out of the boundary could name a secret file, and the report would
+/// show its lines.
+fn judge_link(link: &Path, root: &Path) -> Result<(), String> {
     let Ok(target) = std::fs::canonicalize(link) else {
-        return Link::Refuse("a symbolic link to nothing (its target does not exist)".into());
+        return Err("a symbolic link to nothing (its target does not exist)".into());
     };
-    let boundary =
-        crate::source::repository_root(root).or_else(|| std::fs::canonicalize(root).ok());
+    let boundary = crate::git::work_tree(root).or_else(|| std::fs::canonicalize(root).ok());
     if !boundary.is_some_and(|b| target.starts_with(b)) {
-        return Link::Refuse(format!(
+        return Err(format!(
             "a symbolic link to `{}`, outside the repository: not read, since the report would show its lines and it could be a secret file",
             display_path(&target)
         ));
     }
     if target.is_file() {
-        Link::Follow
+        Ok(())
     } else {
-        Link::Refuse(format!(
+        Err(format!(
             "a symbolic link to `{}`, which is not a regular file",
             display_path(&target)
         ))
     }
 }
 
-/// Finds the manifests under `root`, honouring ignore files and `exclude`, and skipping
-/// virtualenvs. A manifest that is a symbolic link is read when [`judge_link`] allows it;
-/// otherwise it is reported (`invalid-manifest`), since pip would follow it.
-pub fn discover(
+/// The files a directory walk found, sorted by name, and the symbolic links it did not follow,
+/// each with why.
+#[derive(Default)]
+pub(crate) struct Walked {
+    pub files: Vec<PathBuf>,
+    pub refused_links: Vec<(PathBuf, String)>,
+}
+
+/// Walks `root` for the files `wanted` names, pruning the directories of `skip_dirs`,
+/// virtualenvs and what `exclude` matches, and, unless `all_files`, what ignore files and
+/// hidden directories hide (`scan` reads everything: a hostile repository writes its own
+/// ignore files). A symbolic link is followed when [`judge_link`] allows it, since the tools
+/// that read the file would follow it too; otherwise it is listed with the reason.
+pub(crate) fn walk_tree(
     root: &Path,
-    exclude: Option<&crate::exclude::Exclude>,
+    skip_dirs: &'static [&'static str],
     all_files: bool,
-) -> Result<(Vec<PathBuf>, Vec<Finding>), CheckError> {
-    let mut found = Vec::new();
-    let mut refused = Vec::new();
+    exclude: Option<&crate::exclude::Exclude>,
+    wanted: impl Fn(&Path) -> bool,
+) -> Result<Walked, CheckError> {
     let excluded = excluded_by(exclude, root);
     let walker = ignore::WalkBuilder::new(root)
         .standard_filters(!all_files)
         .require_git(false)
         .sort_by_file_name(|a, b| a.cmp(b))
-        .filter_entry(move |e| !is_skipped_dir(e, SKIP_DIRS) && !excluded(e))
+        .filter_entry(move |e| !is_skipped_dir(e, skip_dirs) && !excluded(e))
         .build();
+    let mut out = Walked::default();
     for entry in walker {
         let entry = entry.map_err(|e| CheckError::Walk {
             path: display_path(root),
@@ -178,25 +181,55 @@ pub fn discover(
         let Some(file_type) = entry.file_type() else {
             continue;
         };
-        if ManifestKind::from_file_name(entry.path()).is_none() {
+        if !wanted(entry.path()) {
             continue;
         }
         if file_type.is_file() {
-            found.push(entry.into_path());
+            out.files.push(entry.into_path());
         } else if file_type.is_symlink() {
             match judge_link(entry.path(), root) {
-                Link::Follow => found.push(entry.into_path()),
-                Link::Refuse(why) => refused.push(Finding::new(
-                    Rule::InvalidManifest,
-                    display_path(&clean(entry.path())),
-                    1,
-                    1,
-                    format!("cannot check this file: it is {why}; pip would read it"),
-                )),
+                Ok(()) => out.files.push(entry.into_path()),
+                Err(why) => out.refused_links.push((entry.into_path(), why)),
             }
         }
     }
-    Ok((found, refused))
+    Ok(out)
+}
+
+/// Finds the manifests under `root` (see [`walk_tree`]); a manifest that is a symbolic link
+/// not followed is an `invalid-manifest` finding, since pip would read it.
+pub fn discover(
+    root: &Path,
+    exclude: Option<&crate::exclude::Exclude>,
+    all_files: bool,
+) -> Result<(Vec<PathBuf>, Vec<Finding>), CheckError> {
+    let walked = walk_tree(root, SKIP_DIRS, all_files, exclude, |p| {
+        ManifestKind::from_file_name(p).is_some()
+    })?;
+    let refused = walked
+        .refused_links
+        .into_iter()
+        .map(|(path, why)| {
+            Finding::new(
+                Rule::InvalidManifest,
+                display_path(&clean(&path)),
+                1,
+                1,
+                format!("cannot check this file: it is {why}; pip would read it"),
+            )
+        })
+        .collect();
+    Ok((walked.files, refused))
+}
+
+/// Sorts findings by file and position, then message, and drops exact repeats.
+pub(crate) fn sort_findings(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| a.message.cmp(&b.message))
+    });
+    findings.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message == b.message);
 }
 
 /// Runs the check.
@@ -299,12 +332,7 @@ pub fn check(opts: &CheckOptions, engine: &Engine) -> Result<CheckReport, CheckE
     let shown = findings.len();
     findings.retain(|f| opts.enabled(f.rule));
     report.hidden += shown - findings.len();
-    findings.sort_by(|a, b| {
-        a.sort_key()
-            .cmp(&b.sort_key())
-            .then_with(|| a.message.cmp(&b.message))
-    });
-    findings.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message == b.message);
+    sort_findings(&mut findings);
     report.findings = findings;
     Ok(report)
 }

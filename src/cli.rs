@@ -702,11 +702,7 @@ fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
                 "cannot check this file: it is a symbolic link staged to lead out of the repository, or to nothing staged; pip would follow it",
             ));
         }
-        report.findings.sort_by(|a, b| {
-            a.sort_key()
-                .cmp(&b.sort_key())
-                .then_with(|| a.message.cmp(&b.message))
-        });
+        check::sort_findings(&mut report.findings);
     }
     if let Some(rev) = &args.since {
         let findings = std::mem::take(&mut report.findings);

@@ -176,23 +176,6 @@ pub fn read_source(path: &Path) -> Result<SourceFile, ReadError> {
     Ok(SourceFile::new(path, text))
 }
 
-/// The git work tree `path` lies in (the nearest directory at or above it that holds `.git`),
-/// canonical. Manifests may point anywhere (`-r ../../x`, a symbolic link); what lies outside
-/// the repository is not read, since its lines would be shown in the report, which CI logs
-/// publish, and it could be a secret file.
-pub fn repository_root(path: &Path) -> Option<PathBuf> {
-    let start = std::fs::canonicalize(path).ok()?;
-    let start = if start.is_dir() {
-        start
-    } else {
-        start.parent()?.to_path_buf()
-    };
-    start
-        .ancestors()
-        .find(|d| d.join(".git").exists())
-        .map(Path::to_path_buf)
-}
-
 /// Shows a path with `/` separators and without a leading `./`.
 pub fn display_path(path: &Path) -> String {
     let s = path.to_string_lossy().replace('\\', "/");

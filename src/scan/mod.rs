@@ -141,14 +141,7 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
     report.hidden += found - findings.len();
     report.files += files.len();
     report.findings.extend(findings);
-    report.findings.sort_by(|a, b| {
-        a.sort_key()
-            .cmp(&b.sort_key())
-            .then_with(|| a.message.cmp(&b.message))
-    });
-    report
-        .findings
-        .dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message == b.message);
+    check::sort_findings(&mut report.findings);
     Ok(report)
 }
 
@@ -160,8 +153,8 @@ fn is_scanned(path: &Path) -> bool {
 }
 
 /// The files to scan, sorted; `.gitignore` is not honoured (see the module doc), the applied
-/// configuration's `exclude` is. A symbolic link is scanned when [`check::judge_link`] allows
-/// it, and reported otherwise, since Python would follow it.
+/// configuration's `exclude` is. A symbolic link not followed ([`check::walk_tree`]) is
+/// reported, since Python would follow it.
 fn walk(
     root: &Path,
     exclude: Option<&crate::exclude::Exclude>,
@@ -169,44 +162,23 @@ fn walk(
     if !std::fs::metadata(root).is_ok_and(|m| m.is_dir()) {
         return Ok((vec![check::clean(root)], Vec::new()));
     }
-    let excluded = check::excluded_by(exclude, root);
-    let walker = ignore::WalkBuilder::new(root)
-        .standard_filters(false)
-        .sort_by_file_name(|a, b| a.cmp(b))
-        .filter_entry(move |e| !check::is_skipped_dir(e, SKIP_DIRS) && !excluded(e))
-        .build();
-    let mut out = Vec::new();
-    let mut refused = Vec::new();
-    for entry in walker {
-        let entry = entry.map_err(|e| CheckError::Walk {
-            path: display_path(root),
-            message: e.to_string(),
-        })?;
-        let Some(file_type) = entry.file_type() else {
-            continue;
-        };
-        if !is_scanned(entry.path()) {
-            continue;
-        }
-        if file_type.is_file() {
-            out.push(check::clean(entry.path()));
-        } else if file_type.is_symlink() {
-            match check::judge_link(entry.path(), root) {
-                check::Link::Follow => out.push(check::clean(entry.path())),
-                check::Link::Refuse(why) => refused.push(
-                    Finding::new(
-                        Rule::Obfuscation,
-                        display_path(&check::clean(entry.path())),
-                        1,
-                        1,
-                        format!("not scanned: it is {why}; Python would follow it"),
-                    )
-                    .with_severity(Severity::Warning),
-                ),
-            }
-        }
-    }
-    Ok((out, refused))
+    let walked = check::walk_tree(root, SKIP_DIRS, true, exclude, is_scanned)?;
+    let files = walked.files.iter().map(|p| check::clean(p)).collect();
+    let refused = walked
+        .refused_links
+        .into_iter()
+        .map(|(path, why)| {
+            Finding::new(
+                Rule::Obfuscation,
+                display_path(&check::clean(&path)),
+                1,
+                1,
+                format!("not scanned: it is {why}; Python would follow it"),
+            )
+            .with_severity(Severity::Warning)
+        })
+        .collect();
+    Ok((files, refused))
 }
 
 fn role(path: &Path) -> Role {
