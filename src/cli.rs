@@ -433,10 +433,7 @@ fn run_scan(args: ScanArgs, io: Io) -> anyhow::Result<Status> {
         data: &data,
         popular_top_n: cfg.popular_top_n,
     };
-    let exclude = cfg
-        .file
-        .as_deref()
-        .and_then(|f| crate::exclude::Exclude::new(f, &cfg.exclude));
+    let exclude = crate::exclude::Exclude::of(&cfg);
     let opts = crate::scan::ScanOptions {
         root: args.dir,
         select,
@@ -660,10 +657,7 @@ fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
     };
     // every file named was a refused link: nothing else to read (no paths would mean `.`)
     let only_refused = paths.is_empty() && named_any;
-    let mut exclude = cfg
-        .file
-        .as_deref()
-        .and_then(|f| crate::exclude::Exclude::new(f, &cfg.exclude));
+    let mut exclude = crate::exclude::Exclude::of(&cfg);
     // a staged run walks a scratch copy of the tree: judged as the real one
     if let Some(tree) = &staged {
         exclude = exclude.map(|x| x.remapped(&tree.path_of(std::path::Path::new("")), &cwd));

@@ -21,7 +21,7 @@
 
 use crate::finding::{Finding, Rule, Severity};
 use crate::name::normalize;
-use crate::source::{display_path, SourceFile};
+use crate::source::{display_path, read_source, SourceFile};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use toml_edit::{Document, Item, Value};
@@ -159,7 +159,7 @@ pub fn find(start: &Path) -> Option<PathBuf> {
             if *name != "pyproject.toml" {
                 return Some(p);
             }
-            let text = read_text(&p).unwrap_or_default();
+            let text = read_source(&p).map(|src| src.text).unwrap_or_default();
             if text
                 .lines()
                 .any(|l| l.trim_start().starts_with("[tool.squatguard"))
@@ -171,23 +171,16 @@ pub fn find(start: &Path) -> Option<PathBuf> {
     None
 }
 
-/// A configuration file's text, read as bounded as a manifest (a device or a huge file is
-/// refused, not read without end).
-fn read_text(path: &Path) -> Result<String, String> {
-    let bytes = crate::source::read_regular(path, crate::source::MAX_FILE_SIZE)
-        .map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map_err(|_| "it is not valid UTF-8".to_owned())
-}
-
 /// Loads `path` (a `pyproject.toml` or a squatguard file).
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = read_text(path).map_err(|e| ConfigError {
+    // read as a manifest is: bounded, and a device or a binary file is refused
+    let src = read_source(path).map_err(|e| ConfigError {
         file: display_path(path),
         line: 1,
         column: 1,
         message: format!("cannot read: {e}"),
     })?;
-    parse(&SourceFile::new(path, text))
+    parse(&src)
 }
 
 /// Parses configuration text.
@@ -557,13 +550,14 @@ impl Config {
 
     /// The effective configuration as TOML, for `squatguard config`.
     pub fn to_toml(&self) -> String {
-        let list = |rules: &[Rule]| {
-            rules
+        // quoted and escaped (`{:?}` escapes as TOML basic strings need for these values)
+        fn list<T: std::fmt::Display>(items: &[T]) -> String {
+            items
                 .iter()
-                .map(|r| format!("\"{r}\""))
+                .map(|x| format!("{:?}", x.to_string()))
                 .collect::<Vec<_>>()
                 .join(", ")
-        };
+        }
         let mut out = String::new();
         out.push_str(&format!(
             "# from {}\n",
@@ -577,21 +571,10 @@ impl Config {
         out.push_str(&format!("popular-top-n = {}\n", self.popular_top_n));
         out.push_str(&format!(
             "private-packages = [{}]\n",
-            self.private_packages
-                .iter()
-                .map(|p| format!("\"{p}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
+            list(&self.private_packages)
         ));
         out.push_str(&format!("max-data-age = {}\n", self.max_data_age));
-        out.push_str(&format!(
-            "exclude = [{}]\n",
-            self.exclude
-                .iter()
-                .map(|p| format!("{p:?}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        out.push_str(&format!("exclude = [{}]\n", list(&self.exclude)));
         out.push_str("\n[severity]\n");
         for rule in Rule::ALL {
             let sev = self

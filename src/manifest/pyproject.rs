@@ -242,7 +242,7 @@ impl Reader<'_> {
                 } else {
                     IndexRole::First
                 };
-                self.index_url(t, "[[tool.uv.index]] url", role);
+                self.index_strings(t, "url", "[[tool.uv.index]] url", role);
             }
             for (key, role) in [
                 ("index-url", IndexRole::Replaces),
@@ -259,7 +259,7 @@ impl Reader<'_> {
                     Some("supplemental" | "secondary") => IndexRole::Fallback { tool: "Poetry" },
                     _ => IndexRole::Replaces,
                 };
-                self.index_url(t, "[[tool.poetry.source]] url", role);
+                self.index_strings(t, "url", "[[tool.poetry.source]] url", role);
             }
         }
         if let Some(pdm) = sub("pdm") {
@@ -270,7 +270,7 @@ impl Reader<'_> {
                 } else {
                     IndexRole::Merged { tool: "PDM" }
                 };
-                self.index_url(t, "[[tool.pdm.source]] url", role);
+                self.index_strings(t, "url", "[[tool.pdm.source]] url", role);
                 if let Some((key, item)) = t.get_key_value("verify_ssl") {
                     if item.as_bool() == Some(false) {
                         let offset = self.item_offset(item, key);
@@ -289,20 +289,8 @@ impl Reader<'_> {
         }
     }
 
-    /// Judges the `url` of an index table.
-    fn index_url(&mut self, table: &dyn TableLike, described: &str, role: IndexRole) {
-        let Some((key, item)) = table.get_key_value("url") else {
-            return;
-        };
-        let Some(url) = item.as_str() else {
-            return;
-        };
-        let offset = self.item_offset(item, key);
-        let found = index_findings(self.src, offset, &format!("{described} = {url}"), url, role);
-        self.m.findings.extend(found);
-    }
-
-    /// Judges a string, or each string of an array, of index URLs under `key`.
+    /// Judges a string, or each string of an array, of index URLs under `key` (shown as
+    /// `label = URL`).
     fn index_strings(&mut self, table: &dyn TableLike, key: &str, label: &str, role: IndexRole) {
         let Some((k, item)) = table.get_key_value(key) else {
             return;
