@@ -28,7 +28,8 @@
 //! TOML (JSON for `Pipfile.lock`), or whose package list has the wrong shape, yields one
 //! `invalid-manifest` finding.
 
-use super::pipfile::{is_pypi, item_offset, type_name};
+use super::pipfile::{item_offset, type_name};
+use super::requirements_txt::is_pypi_index;
 use super::{Dependency, DependencySource, Manifest};
 use crate::finding::Rule;
 use crate::name::is_valid;
@@ -193,7 +194,7 @@ fn vcs(url: &str) -> DependencySource {
 fn registry(index: Option<&str>) -> (DependencySource, bool) {
     (
         DependencySource::Registry,
-        index.is_some_and(|url| !is_pypi(url)),
+        index.is_some_and(|url| !is_pypi_index(url)),
     )
 }
 
@@ -296,7 +297,7 @@ pub fn parse_pipfile_lock(src: &SourceFile) -> Manifest {
                 .filter_map(|s| {
                     let name = s.get("name")?.as_str()?;
                     let url = s.get("url")?.as_str()?;
-                    Some((name, !is_pypi(url)))
+                    Some((name, !is_pypi_index(url)))
                 })
                 .collect()
         })

@@ -22,6 +22,7 @@
 //! that is not a valid project name yields only the finding. A file that is not TOML yields
 //! one `invalid-manifest` finding where the TOML parser stopped.
 
+use super::requirements_txt::is_pypi_index;
 use super::{finding_at, parse_specifiers, Dependency, DependencySource, Manifest};
 use crate::finding::Rule;
 use crate::name::{is_valid, normalize};
@@ -198,7 +199,7 @@ fn read_source(
         };
     };
 
-    let private = !is_pypi(url);
+    let private = !is_pypi_index(url);
     let mut reasons = Vec::new();
     if url.trim_start().to_ascii_lowercase().starts_with("http://") {
         reasons.push("non-HTTPS index: downloads can be read and replaced in transit".to_owned());
@@ -224,28 +225,6 @@ fn read_source(
         );
     }
     Source { name, private }
-}
-
-/// True when `url` is PyPI's own index (whatever its scheme; `http://` is reported apart).
-pub(super) fn is_pypi(url: &str) -> bool {
-    let lower = url.trim().to_ascii_lowercase();
-    let Some(rest) = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"))
-    else {
-        return false;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host_port = authority.rsplit('@').next().unwrap_or("");
-    let host = host_port
-        .split(':')
-        .next()
-        .unwrap_or("")
-        .trim_end_matches('.');
-    matches!(
-        host,
-        "pypi.org" | "pypi.python.org" | "files.pythonhosted.org"
-    )
 }
 
 fn read_category(
@@ -478,17 +457,6 @@ pub(super) fn type_name(item: &Item) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pypi_urls() {
-        assert!(is_pypi("https://pypi.org/simple"));
-        assert!(is_pypi("https://PyPI.org/simple/"));
-        assert!(is_pypi("https://user:${TOKEN}@pypi.org/simple"));
-        assert!(is_pypi("https://files.pythonhosted.org/"));
-        assert!(!is_pypi("https://pypi.org.evil.example/simple"));
-        assert!(!is_pypi("https://test.pypi.org/simple"));
-        assert!(!is_pypi("${INDEX_URL}"));
-    }
 
     #[test]
     fn quoted_keys_point_inside_quotes() {

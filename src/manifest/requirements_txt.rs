@@ -625,6 +625,15 @@ pub(super) fn index_findings(
     if is_pypi_index(url) {
         return out;
     }
+    if host.as_deref() == Some(TEST_PYPI_HOST) {
+        out.push(
+            finding(format!(
+                "`{described}`: TestPyPI is a sandbox where anyone can publish any name, including names that belong to someone else on PyPI"
+            ))
+            .with_help("install from PyPI; try TestPyPI uploads only in a throwaway virtual environment"),
+        );
+        return out;
+    }
     let judged =
         "squatguard judges the names and known-malicious releases, not what that index serves";
     let unknown = "make sure it is your organisation's index; in a repository someone sent you, an index you do not know is a reason to stop";
@@ -727,6 +736,8 @@ pub fn url_host(url: &str) -> Option<String> {
     } else {
         host_port.split(':').next()?
     };
+    // `pypi.org.` is `pypi.org` written as a fully qualified name
+    let host = host.trim_end_matches('.');
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
@@ -735,16 +746,18 @@ pub fn is_loopback(host: &str) -> bool {
     host == "localhost" || host.starts_with("127.") || host == "::1"
 }
 
-const PYPI_HOSTS: &[&str] = &[
-    "pypi.org",
-    "files.pythonhosted.org",
-    "pypi.python.org",
-    "test.pypi.org",
-];
+// TestPyPI is not among them: it is a separate registry where anyone can publish any name.
+const PYPI_HOSTS: &[&str] = &["pypi.org", "files.pythonhosted.org", "pypi.python.org"];
 
-/// True for PyPI's own index URLs.
+/// TestPyPI's host: a sandbox registry whose names are not PyPI's.
+const TEST_PYPI_HOST: &str = "test.pypi.org";
+
+/// True for PyPI's own index URLs (`http://` is reported apart).
 pub fn is_pypi_index(url: &str) -> bool {
-    url_host(url).is_some_and(|h| PYPI_HOSTS.contains(&h.as_str()))
+    let url = url.trim();
+    let scheme = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    (scheme.starts_with("https://") || scheme.starts_with("http://"))
+        && url_host(url).is_some_and(|h| PYPI_HOSTS.contains(&h.as_str()))
 }
 
 /// The PyPI host that `host` imitates (`files.pypihosted.org`, `pypi.corn`), if any.
@@ -846,6 +859,20 @@ mod tests {
             Some("my-pkg")
         );
         assert_eq!(name_from_location("./src/pkg"), None);
+    }
+
+    #[test]
+    fn pypi_urls() {
+        assert!(is_pypi_index("https://pypi.org/simple"));
+        assert!(is_pypi_index(" https://PyPI.org./simple/"));
+        assert!(is_pypi_index("https://user:${TOKEN}@pypi.org/simple"));
+        assert!(is_pypi_index("https://files.pythonhosted.org/"));
+        assert!(!is_pypi_index("https://pypi.org.evil.example/simple"));
+        assert!(!is_pypi_index("https://test.pypi.org/simple"));
+        assert!(!is_pypi_index("file://pypi.org/simple"));
+        assert!(!is_pypi_index("${INDEX_URL}"));
+        // TestPyPI is a subdomain of PyPI's, not an imitation of it
+        assert_eq!(lookalike_of_pypi("test.pypi.org"), None);
     }
 
     #[test]
