@@ -194,6 +194,34 @@ pub fn digits_only_difference(a: &str, b: &str) -> bool {
             .all(|(x, y)| x == y || (x.is_ascii_digit() && y.is_ascii_digit()))
 }
 
+/// The one word in which two names of the same words differ (`jaraco-test`, `jaraco-text`:
+/// `("test", "text")`), when they have two words or more and differ in exactly one.
+pub fn one_word_apart<'a, 'b>(name: &'a str, target: &'b str) -> Option<(&'a str, &'b str)> {
+    let mut apart = None;
+    let (mut a, mut b) = (name.split('-'), target.split('-'));
+    let mut words = 0;
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => break,
+            (Some(x), Some(y)) => {
+                words += 1;
+                if x != y && apart.replace((x, y)).is_some() {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+    apart.filter(|_| words >= 2)
+}
+
+/// True when one word is the other with something added at its start or end (`util`/`utils`,
+/// `python`/`python3`, `lib`/`xlib`): the affix games squatters play.
+pub fn affix_pair(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() < b.len() { (a, b) } else { (b, a) };
+    long.starts_with(short) || long.ends_with(short)
+}
+
 /// Namespace prefixes whose members legitimately differ by a character or two.
 const FAMILIES: &[&str] = &[
     "types-",
@@ -317,6 +345,22 @@ pub fn classify(name: &str, target: &str) -> Edit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_word_apart_and_plurals() {
+        assert_eq!(
+            one_word_apart("jaraco-test", "jaraco-text"),
+            Some(("test", "text"))
+        );
+        assert_eq!(one_word_apart("a-b-c", "a-x-c"), Some(("b", "x")));
+        assert_eq!(one_word_apart("a-b-c", "a-x-y"), None, "two words differ");
+        assert_eq!(one_word_apart("a-b", "a-b-c"), None, "word counts differ");
+        assert_eq!(one_word_apart("requests", "reqeusts"), None, "one word");
+        assert_eq!(one_word_apart("a-b", "a-b"), None, "the same");
+        assert!(affix_pair("util", "utils") && affix_pair("matches", "match"));
+        assert!(affix_pair("python3", "python") && affix_pair("xlib", "lib"));
+        assert!(!affix_pair("test", "text") && !affix_pair("core", "cors"));
+    }
 
     #[test]
     fn each_typo_class() {

@@ -8,13 +8,17 @@
 //! - `H` + its look-alike skeleton (`rn`→`m`, `1`→`l`, ...), for homoglyph squats;
 //! - `W` + its words sorted, for reordered words.
 //!
+//! After the names, the words common in PyPI names (`test`, `client`, `sdk`: in at least
+//! [`COMMON_WORD_MIN_NAMES`] names), for the guard against names that differ from a popular one
+//! by a whole ordinary word (`jaraco-test` beside `jaraco-text`).
+//!
 //! A probe can return names that are not one typo away (hash collisions, or two deletions that
 //! meet): callers verify every candidate.
 //!
 //! ```text
 //! file     = magic header bigram targets slots offsets postings names
-//! magic    = "SGTX" 0x02     (0x02: polynomial key hash)
-//! header   = n_targets n_slots n_postings names_len          (u32 LE each)
+//! magic    = "SGTX" 0x03     (0x03: common words)
+//! header   = n_targets n_slots n_postings names_len words_len (u32 LE each)
 //! bigram   = 38 x 38 f32 LE: log P(next | prev) over all PyPI names, `^`/`$` for the ends
 //! filter   = 2^22 bits (u64 LE words): a bit per key hash, checked before the table so that
 //!            the many probes that find nothing stay in the CPU cache
@@ -23,12 +27,16 @@
 //! values   = n_slots x u32: with the top bit set, the one target id; else where the slot's
 //!            posting list starts in `postings`
 //! postings = u32s: count, then that many target ids (keys shared by several targets)
+//! names    = the targets' names, concatenated
+//! words    = the common words, sorted, joined by `\n`
 //! ```
 
 use super::edits::{skeleton, sorted_words, squash};
 use std::collections::HashMap;
 
-const MAGIC: &[u8; 5] = b"SGTX\x02";
+const MAGIC: &[u8; 5] = b"SGTX\x03";
+/// A word in at least this many PyPI names is a common word.
+pub const COMMON_WORD_MIN_NAMES: usize = 200;
 /// Symbols of the bigram model: `^`, `$`, a-z, 0-9.
 pub const SYMBOLS: usize = 38;
 
@@ -171,6 +179,8 @@ pub struct TypoIndex<'a> {
     postings_at: usize,
     /// The names section, checked to be UTF-8 once, when the index is opened.
     names: &'a str,
+    /// The common words section.
+    words: &'a [u8],
 }
 
 fn u32_at(b: &[u8], at: usize) -> u32 {
@@ -185,7 +195,7 @@ impl<'a> TypoIndex<'a> {
 
     /// Checks the layout and wraps the bytes.
     pub fn new(bytes: &'a [u8]) -> Result<TypoIndex<'a>, String> {
-        if !bytes.starts_with(MAGIC) || bytes.len() < MAGIC.len() + 16 {
+        if !bytes.starts_with(MAGIC) || bytes.len() < MAGIC.len() + 20 {
             return Err("not a squatguard typo index".into());
         }
         let h = MAGIC.len();
@@ -193,17 +203,19 @@ impl<'a> TypoIndex<'a> {
         let n_slots = u32_at(bytes, h + 4) as usize;
         let n_postings = u32_at(bytes, h + 8) as usize;
         let names_len = u32_at(bytes, h + 12) as usize;
-        let bigram_at = h + 16;
+        let words_len = u32_at(bytes, h + 16) as usize;
+        let bigram_at = h + 20;
         let filter_at = bigram_at + SYMBOLS * SYMBOLS * 4;
         let targets_at = filter_at + FILTER_BITS / 8;
         let slots_at = targets_at + n_targets * 12;
         let offsets_at = slots_at + n_slots * 4;
         let postings_at = offsets_at + n_slots * 4;
         let names_at = postings_at + n_postings * 4;
-        if names_at + names_len != bytes.len() || n_slots == 0 {
+        let words_at = names_at + names_len;
+        if words_at + words_len != bytes.len() || n_slots == 0 {
             return Err("typo index has a bad layout".into());
         }
-        let names = std::str::from_utf8(&bytes[names_at..])
+        let names = std::str::from_utf8(&bytes[names_at..words_at])
             .map_err(|_| "typo index names are not UTF-8".to_owned())?;
         Ok(TypoIndex {
             bytes,
@@ -217,6 +229,7 @@ impl<'a> TypoIndex<'a> {
             offsets_at,
             postings_at,
             names,
+            words: &bytes[words_at..],
         })
     }
 
@@ -311,6 +324,31 @@ impl<'a> TypoIndex<'a> {
         }
     }
 
+    /// True when `word` is in at least [`COMMON_WORD_MIN_NAMES`] PyPI names (a binary search
+    /// over the sorted words section, in place).
+    pub fn is_common_word(&self, word: &str) -> bool {
+        let (text, word) = (self.words, word.as_bytes());
+        // lo is always the start of a line; the lines left to search start in lo..hi
+        let (mut lo, mut hi) = (0, text.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let start = text[..mid]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            let end = text[start..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(text.len(), |i| start + i);
+            match text[start..end].cmp(word) {
+                std::cmp::Ordering::Equal => return true,
+                std::cmp::Ordering::Less => lo = end + 1,
+                std::cmp::Ordering::Greater => hi = start,
+            }
+        }
+        false
+    }
+
     /// log P(b | a) in the bigram model over PyPI names.
     pub fn bigram(&self, a: usize, b: usize) -> f32 {
         let at = self.bigram_at + (a * SYMBOLS + b) * 4;
@@ -336,7 +374,16 @@ pub fn build<'n>(popular: &[(u32, String)], all_names: impl Iterator<Item = &'n 
     // bigram model: (count + 0.5) / (count of the first symbol + 20), as the tuning used
     let mut bigrams = vec![0u64; SYMBOLS * SYMBOLS];
     let mut unigrams = vec![0u64; SYMBOLS];
+    let mut word_counts: HashMap<&str, usize> = HashMap::new();
     for name in all_names {
+        let mut words: Vec<&str> = name.split('-').collect();
+        words.sort_unstable();
+        words.dedup();
+        for w in words {
+            if w.len() >= 3 && w.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                *word_counts.entry(w).or_default() += 1;
+            }
+        }
         let mut prev = 0;
         for c in squash(name).bytes().chain(std::iter::once(b'$')) {
             let Some(s) = symbol(c) else { continue };
@@ -401,9 +448,22 @@ pub fn build<'n>(popular: &[(u32, String)], all_names: impl Iterator<Item = &'n 
         targets.extend_from_slice(&(name.len() as u32).to_le_bytes());
         names.extend_from_slice(name.as_bytes());
     }
+    let mut common: Vec<&str> = word_counts
+        .into_iter()
+        .filter(|&(_, n)| n >= COMMON_WORD_MIN_NAMES)
+        .map(|(w, _)| w)
+        .collect();
+    common.sort_unstable();
+    let words = common.join("\n");
     let mut out = Vec::new();
     out.extend_from_slice(MAGIC);
-    for n in [popular.len(), n_slots, postings.len(), names.len()] {
+    for n in [
+        popular.len(),
+        n_slots,
+        postings.len(),
+        names.len(),
+        words.len(),
+    ] {
         out.extend_from_slice(&(n as u32).to_le_bytes());
     }
     for a in 0..SYMBOLS {
@@ -425,6 +485,7 @@ pub fn build<'n>(popular: &[(u32, String)], all_names: impl Iterator<Item = &'n 
         out.extend_from_slice(&p.to_le_bytes());
     }
     out.extend_from_slice(&names);
+    out.extend_from_slice(words.as_bytes());
     out
 }
 
@@ -487,6 +548,24 @@ mod tests {
         assert!(hits.is_empty());
         assert!(idx.log_prob("requests") > idx.log_prob("rqxzests"));
         assert!(TypoIndex::new(&bytes[..bytes.len() - 1]).is_err());
+    }
+
+    #[test]
+    fn common_words_are_found_in_place() {
+        let popular = vec![(1, "requests".to_owned())];
+        let names: Vec<String> = (0..COMMON_WORD_MIN_NAMES)
+            .flat_map(|i| [format!("a{i}-client"), format!("b{i}-sdk-client")])
+            .chain(["zzz-rare".to_owned()])
+            .collect();
+        let bytes = build(&popular, names.iter().map(String::as_str));
+        let idx = TypoIndex::new(&bytes).unwrap();
+        assert!(idx.is_common_word("client"));
+        assert!(idx.is_common_word("sdk"));
+        for absent in ["clien", "clients", "rare", "zzz", "a1", "", "~"] {
+            assert!(!idx.is_common_word(absent), "{absent}");
+        }
+        let empty = build(&popular, ["requests"].into_iter());
+        assert!(!TypoIndex::new(&empty).unwrap().is_common_word("client"));
     }
 
     /// Every deletion's hash, derived from prefix sums, is the hash of the shortened key
