@@ -32,6 +32,9 @@ pub enum DependencySource {
     Vcs(String),
     /// A local path (`./pkg`, `file:///...`, Poetry `path = ...`).
     Path(String),
+    /// A member of the project's own workspace (uv `{ workspace = true }`), built from the
+    /// project's tree.
+    Workspace,
 }
 
 impl DependencySource {
@@ -55,12 +58,14 @@ impl DependencySource {
         matches!(self, DependencySource::Registry)
     }
 
-    /// A relative path to a directory that stays inside the project (`.`, `./libs/x`,
+    /// A workspace member, or a relative path to a directory that stays inside the project (`.`, `./libs/x`,
     /// `.[extra]`): its source is part of what is being reviewed, so it bypasses nothing.
     /// Archives (`.whl`, `.tar.gz`, ...) are not: their contents are not reviewed with the code.
     pub fn is_project_local(&self) -> bool {
-        let DependencySource::Path(p) = self else {
-            return false;
+        let p = match self {
+            DependencySource::Path(p) => p,
+            DependencySource::Workspace => return true,
+            _ => return false,
         };
         let p = p.split(['[', '#']).next().unwrap_or(p).trim();
         !(p.is_empty()
@@ -427,6 +432,7 @@ impl Manifest {
                 DependencySource::Url(u) => format!(" url={u}"),
                 DependencySource::Vcs(u) => format!(" vcs={u}"),
                 DependencySource::Path(u) => format!(" path={u}"),
+                DependencySource::Workspace => " workspace".to_owned(),
             };
             let private = if d.private_index {
                 " private-index"

@@ -119,6 +119,8 @@ enum Entries {
     Pep508,
     /// PEP 508 strings and PDM's `-e <url-or-path>`.
     PdmEditable,
+    /// PEP 508 strings and uv's `{ requirement = "<pep 508>", hashes = [...] }` tables.
+    UvTables,
 }
 
 /// One include-group entry: the group it names and where that name is written.
@@ -217,7 +219,7 @@ impl Reader<'_> {
             if let Some(uv) = self.table(key, item, "tool.uv") {
                 for name in UV_KEYS {
                     if let Some((k, i)) = uv.get_key_value(name) {
-                        self.requirements(k, i, &format!("tool.uv.{name}"), Entries::Pep508);
+                        self.requirements(k, i, &format!("tool.uv.{name}"), Entries::UvTables);
                     }
                 }
                 self.uv_sources(uv);
@@ -330,24 +332,43 @@ impl Reader<'_> {
                 Value::String(s) => {
                     let loc = self.locate(s, self.key_offset(key));
                     match how {
-                        Entries::Pep508 => self.pep508(&loc, section),
+                        Entries::Pep508 | Entries::UvTables => self.pep508(&loc, section),
                         Entries::PdmEditable => self.pdm_entry(&loc, section),
                     }
                 }
+                Value::InlineTable(t)
+                    if how == Entries::UvTables && t.get("requirement").is_some() =>
+                {
+                    match t.get_key_value("requirement") {
+                        Some((k, Item::Value(Value::String(req)))) => {
+                            let loc = self.locate(req, self.key_offset(k));
+                            self.pep508(&loc, section);
+                        }
+                        _ => {
+                            self.invalid_entry(
+                                value,
+                                key,
+                                format!("`{section}` entry's `requirement` must be a string"),
+                            );
+                        }
+                    }
+                }
                 other => {
-                    let offset = self.value_offset(other, key);
-                    self.m.push_finding(
-                        self.src,
-                        Rule::InvalidRequirement,
-                        offset,
-                        format!(
-                            "`{section}` entries must be requirement strings, found {}",
-                            a(other.type_name())
-                        ),
+                    let message = format!(
+                        "`{section}` entries must be requirement strings, found {}",
+                        a(other.type_name())
                     );
+                    self.invalid_entry(other, key, message);
                 }
             }
         }
+    }
+
+    /// Reports an entry of a requirement array (`value`, under `key`) that is not one.
+    fn invalid_entry(&mut self, value: &Value, key: &Key, message: String) {
+        let offset = self.value_offset(value, key);
+        self.m
+            .push_finding(self.src, Rule::InvalidRequirement, offset, message);
     }
 
     /// Records the PEP 508 requirement in `loc`, at the exact place it is written.
@@ -494,11 +515,9 @@ impl Reader<'_> {
                             });
                         }
                         _ => {
-                            let offset = self.value_offset(value, key);
-                            self.m.push_finding(
-                                self.src,
-                                Rule::InvalidRequirement,
-                                offset,
+                            self.invalid_entry(
+                                value,
+                                key,
                                 format!(
                                     "unsupported table in `{section}`: only \
                                      {{include-group = \"<group>\"}} is allowed"
@@ -507,17 +526,12 @@ impl Reader<'_> {
                         }
                     },
                     other => {
-                        let offset = self.value_offset(other, key);
-                        self.m.push_finding(
-                            self.src,
-                            Rule::InvalidRequirement,
-                            offset,
-                            format!(
-                                "`{section}` entries must be requirement strings or \
-                                 {{include-group = \"...\"}} tables, found {}",
-                                a(other.type_name())
-                            ),
+                        let message = format!(
+                            "`{section}` entries must be requirement strings or \
+                             {{include-group = \"...\"}} tables, found {}",
+                            a(other.type_name())
                         );
+                        self.invalid_entry(other, key, message);
                     }
                 }
             }
@@ -799,6 +813,9 @@ impl Reader<'_> {
             for t in source_tables(item) {
                 if let Some(index) = t.get("index").and_then(Item::as_str) {
                     private |= !pypi_indexes.iter().any(|p| p == index);
+                }
+                if source.is_none() && t.get("workspace").and_then(Item::as_bool) == Some(true) {
+                    source = Some(DependencySource::Workspace);
                 }
                 for (field, make) in [
                     (

@@ -676,7 +676,9 @@ pub(super) fn index_findings(
 /// True when the text reads as a PEP 508 requirement rather than a URL or path.
 fn is_pep508_form(text: &str) -> bool {
     let t = text.trim();
-    if t.contains("://") || t.starts_with(['.', '/', '~', '\\']) {
+    // pip reads `file:.` and `file:../pkg` as URLs too
+    let file_url = t.get(..5).is_some_and(|s| s.eq_ignore_ascii_case("file:"));
+    if t.contains("://") || file_url || t.starts_with(['.', '/', '~', '\\']) {
         return false;
     }
     let head = t

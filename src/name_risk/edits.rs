@@ -185,6 +185,16 @@ pub fn sorted_words(name: &str) -> Option<String> {
     Some(words.join("-"))
 }
 
+/// True when `name` is `target` with a version number appended (`httpx2`, `argparse3`):
+/// successors and forks are named so. A digit repeated (`urllib33`) does not count.
+pub fn version_suffix(name: &str, target: &str) -> bool {
+    name.strip_prefix(target).is_some_and(|rest| {
+        rest.len() == 1
+            && rest.as_bytes()[0].is_ascii_digit()
+            && !target.as_bytes().last().is_some_and(u8::is_ascii_digit)
+    })
+}
+
 /// True when two equal-length names differ only where both have digits.
 pub fn digits_only_difference(a: &str, b: &str) -> bool {
     a.len() == b.len()
@@ -357,6 +367,9 @@ mod tests {
         assert_eq!(one_word_apart("a-b", "a-b-c"), None, "word counts differ");
         assert_eq!(one_word_apart("requests", "reqeusts"), None, "one word");
         assert_eq!(one_word_apart("a-b", "a-b"), None, "the same");
+        assert!(version_suffix("httpx2", "httpx") && version_suffix("argparse3", "argparse"));
+        assert!(!version_suffix("urllib33", "urllib3") && !version_suffix("httpxx", "httpx"));
+        assert!(!version_suffix("2httpx", "httpx") && !version_suffix("httpx", "httpx"));
         assert!(affix_pair("util", "utils") && affix_pair("matches", "match"));
         assert!(affix_pair("python3", "python") && affix_pair("xlib", "lib"));
         assert!(!affix_pair("test", "text") && !affix_pair("core", "cors"));

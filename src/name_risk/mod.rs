@@ -5,7 +5,8 @@
 //! ([`model`]); the best-scoring target wins. Separately, look-alike characters (`rn`/`m`,
 //! `1`/`l`) and reordered words (`dateutil-python`) are matched exactly, and two typos are
 //! judged against the most popular long names only. Guards: names shorter
-//! than 4 letters are not judged, nor targets shorter than 5; differences in digits only,
+//! than 4 letters are not judged, nor targets shorter than 5; differences in digits only and a
+//! version number appended (`httpx2`),
 //! members of one namespace family (`types-*`, `django-*`, ...) and names that differ from the
 //! target by one whole common word for another (`jaraco-test`/`jaraco-text`; not `utils` for
 //! `util`) are legitimate.
@@ -17,7 +18,7 @@ pub mod model;
 use crate::finding::Severity;
 use edits::{
     affix_pair, classify, digits_only_difference, family, one_word_apart, osa_within, skeleton,
-    sorted_words, squash, Edit,
+    sorted_words, squash, version_suffix, Edit,
 };
 use index::{TypoIndex, TAG_DELETE, TAG_HOMOGLYPH, TAG_WORDS};
 use std::sync::OnceLock;
@@ -100,10 +101,12 @@ pub fn assess_with(index: &TypoIndex<'static>, name: &str) -> Verdict {
     candidates.dedup();
     // most names have no candidate: the family prefixes are compared only when one does
     let name_family = std::cell::OnceCell::new();
-    // the guards: a version family (digits only), the same namespace family, or one ordinary
-    // word in place of another (not the same word with an affix: `utils`, `python3`)
+    // the guards: a version family (digits changed or a version appended), the same namespace
+    // family, or one ordinary word in place of another (not the same word with an affix:
+    // `utils`, `python3`)
     let legitimately_near = |tsq: &str, target: &str| {
         digits_only_difference(&sq, tsq)
+            || version_suffix(&sq, tsq)
             || family(target).is_some_and(|f| *name_family.get_or_init(|| family(name)) == Some(f))
             || one_word_apart(name, target).is_some_and(|(w, t)| {
                 !affix_pair(w, t) && index.is_common_word(w) && index.is_common_word(t)
@@ -299,6 +302,10 @@ mod tests {
         assert!(matches!(assess("requests"), Verdict::Popular(r) if r < 20));
         assert_eq!(assess("reqs"), Verdict::Clear, "short names");
         assert_eq!(assess("boto9"), Verdict::Clear, "digits only");
+        // successors named with a version (depended on by openai, starlette, pluggy)
+        for name in ["httpx2", "httpcore2", "py-cpuinfo2"] {
+            assert_eq!(assess(name), Verdict::Clear, "{name}");
+        }
         assert_eq!(assess("types-requestz"), Verdict::Clear, "namespace family");
         // real dependencies of well-known projects (setuptools, sentry-sdk)
         assert_eq!(assess("jaraco-test"), Verdict::Clear, "another common word");

@@ -9,7 +9,7 @@ pub fn check(dep: &Dependency) -> Option<Finding> {
         return None;
     }
     let (what, location, severity) = match &dep.source {
-        DependencySource::Registry => return None,
+        DependencySource::Registry | DependencySource::Workspace => return None,
         DependencySource::Url(u) => ("a URL", u, Severity::Warning),
         DependencySource::Vcs(u) => ("a version control URL", u, Severity::Warning),
         // a path inside the project is reviewable with the project itself
