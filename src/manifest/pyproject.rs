@@ -484,6 +484,35 @@ impl Reader<'_> {
                 name,
                 includes: Vec::new(),
             };
+            // `[[dependency-groups.name]]` headers: an array of tables, each an include
+            if let Item::ArrayOfTables(tables) = item {
+                for t in tables.iter() {
+                    match (t.len(), t.get_key_value("include-group")) {
+                        (1, Some((k, Item::Value(Value::String(target))))) => {
+                            let offset = self.locate(target, self.key_offset(k)).offset(0);
+                            group.includes.push(Include {
+                                target: target.value().clone(),
+                                offset,
+                            });
+                        }
+                        _ => {
+                            let offset = t.span().map_or_else(|| self.key_offset(key), |s| s.start);
+                            let message = format!(
+                                "unsupported table in `{section}`: only \
+                                 {{include-group = \"<group>\"}} is allowed"
+                            );
+                            self.m.push_finding(
+                                self.src,
+                                Rule::InvalidRequirement,
+                                offset,
+                                message,
+                            );
+                        }
+                    }
+                }
+                groups.push(group);
+                continue;
+            }
             let Some(array) = item.as_array() else {
                 let offset = self.item_offset(item, key);
                 self.m.push_finding(

@@ -30,7 +30,10 @@
 //! is split at `;`, as setuptools does (so `bar; python_version < "3.9"` on one line is two
 //! requirements, the second invalid, which is reported with a hint). Commas never split:
 //! `a>=1,<2` is one requirement. Lines starting with `#` are dropped, and a ` #` comment after a
-//! requirement is cut off (a `#` not preceded by whitespace, as in `#egg=`, is kept).
+//! requirement is cut off (a `#` not preceded by whitespace, as in `#egg=`, is kept). A line
+//! ending in `\` is joined with the next, as setuptools' `join_continuation` does: the backslash
+//! and the character before it are removed (`pytest-black; \` + `python_implementation !=
+//! "PyPy"`). A continuation with no line after it is reported: setuptools drops it.
 //!
 //! A `file:` value (requirements read from other files) and an `attr:` value (computed at
 //! build time) yield an `unresolved-dependency` note, as does a `%(name)s` reference to an
@@ -579,15 +582,72 @@ fn read_requirements(
         return;
     }
 
+    // setuptools joins a line ending in `\` with the next (`join_continuation`): the first
+    // line's start and the text so far
+    let mut continued: Option<(usize, String)> = None;
     for item in items {
         let item_text = &text[item.clone()];
         if item_text.starts_with('#') {
             continue;
         }
-        let end = item.start + strip_comment(item_text).trim_end().len();
-        if end > item.start {
+        let kept = strip_comment(item_text).trim_end();
+        let end = item.start + kept.len();
+        let (start, line) = match continued.take() {
+            Some((start, so_far)) => (start, so_far + kept),
+            None => (item.start, kept.to_owned()),
+        };
+        if line.ends_with('\\') {
+            continued = Some((start, join_continuation(&line)));
+        } else if start != item.start {
+            push_joined(src, &value, start..end, &line, &unresolved, label, out);
+        } else if end > item.start {
             push_requirement(src, &value, item.start..end, &unresolved, label, out);
         }
+    }
+    if let Some((start, line)) = continued {
+        findings.push(pending(
+            Rule::InvalidRequirement,
+            value.origin_at(start),
+            format!(
+                "`{line}` ends in a line continuation (`\\`) with no line after it: setuptools \
+                 drops this requirement; remove the `\\` or add the line it continues to"
+            ),
+        ));
+    }
+}
+
+/// A line ending in `\` as `jaraco.text.join_continuation` leaves it before appending the next
+/// line: without the backslash and the character before it, trimmed.
+fn join_continuation(line: &str) -> String {
+    let mut rest = line.strip_suffix('\\').unwrap_or(line);
+    if let Some(c) = rest.chars().next_back() {
+        rest = &rest[..rest.len() - c.len_utf8()];
+    }
+    rest.trim().to_owned()
+}
+
+/// Records a requirement joined from several lines (`text`), which spans bytes `item` of the
+/// interpolated `value`.
+fn push_joined(
+    src: &SourceFile,
+    value: &Mapped,
+    item: Range<usize>,
+    text: &str,
+    unresolved: &[Range<usize>],
+    label: &str,
+    out: &mut Manifest,
+) {
+    if unresolved
+        .iter()
+        .any(|u| u.start < item.end && item.start < u.end)
+    {
+        // the name, if written out in full, is read as for a single line
+        push_requirement(src, value, item, unresolved, label, out);
+        return;
+    }
+    match parse_pep508(src, text, value.origin_at(item.start), label) {
+        Ok(dep) => out.dependencies.push(dep),
+        Err(finding) => out.findings.push(*finding),
     }
 }
 
