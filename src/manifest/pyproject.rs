@@ -60,7 +60,7 @@
 //! quote, a key where it stands. Strings with escapes and multi-line strings are mapped back
 //! byte by byte, so positions stay exact there too.
 
-use super::requirements_txt::{index_findings, IndexRole};
+use super::requirements_txt::{index_findings, is_pypi_index, is_test_pypi_index, IndexRole};
 use super::{
     finding_at, leading_name, names_itself, parse_pep508, parse_specifiers, pep508_rs_would_panic,
     Dependency, DependencySource, Manifest,
@@ -826,22 +826,37 @@ impl Reader<'_> {
         let Some(sources) = uv.get("sources").and_then(Item::as_table_like) else {
             return;
         };
-        let pypi_indexes: Vec<String> = uv_index_tables(uv.get("index"))
-            .into_iter()
-            .filter(|t| {
-                t.get("url")
-                    .and_then(Item::as_str)
-                    .is_some_and(|u| u.contains("://pypi.org/"))
-            })
-            .filter_map(|t| t.get("name").and_then(Item::as_str).map(str::to_owned))
-            .collect();
+        let index_names = |pred: fn(&str) -> bool| -> Vec<String> {
+            uv_index_tables(uv.get("index"))
+                .into_iter()
+                .filter(|t| t.get("url").and_then(Item::as_str).is_some_and(pred))
+                .filter_map(|t| t.get("name").and_then(Item::as_str).map(str::to_owned))
+                .collect()
+        };
+        let pypi_indexes = index_names(is_pypi_index);
+        let test_pypi_indexes = index_names(is_test_pypi_index);
         for (name, item) in sources.iter() {
             let norm = normalize(name);
             let mut source = None;
             let mut private = false;
             for t in source_tables(item) {
-                if let Some(index) = t.get("index").and_then(Item::as_str) {
+                let index = t
+                    .get_key_value("index")
+                    .and_then(|(k, i)| Some((k, i, i.as_str()?)));
+                if let Some((k, index_item, index)) = index {
                     private |= !pypi_indexes.iter().any(|p| p == index);
+                    if test_pypi_indexes.iter().any(|p| p == index) {
+                        let offset = self.item_offset(index_item, k);
+                        let message = format!(
+                            "`{name}` is installed from TestPyPI (index `{index}`), a sandbox where \
+                             anyone can publish any name, including names that belong to someone \
+                             else on PyPI"
+                        );
+                        self.m.findings.push(
+                            finding_at(self.src, Rule::IndexUrl, offset, message)
+                                .with_help("install it from PyPI"),
+                        );
+                    }
                 }
                 if source.is_none() && t.get("workspace").and_then(Item::as_bool) == Some(true) {
                     source = Some(DependencySource::Workspace);

@@ -625,7 +625,9 @@ pub(super) fn index_findings(
     if is_pypi_index(url) {
         return out;
     }
-    if host.as_deref() == Some(TEST_PYPI_HOST) {
+    // an explicit index serves only the packages that name it, and TestPyPI is mostly named
+    // as a place to publish to (`publish-url`)
+    if is_test_pypi_index(url) && role != IndexRole::Explicit {
         out.push(
             finding(format!(
                 "`{described}`: TestPyPI is a sandbox where anyone can publish any name, including names that belong to someone else on PyPI"
@@ -751,8 +753,10 @@ pub fn is_loopback(host: &str) -> bool {
 // TestPyPI is not among them: it is a separate registry where anyone can publish any name.
 const PYPI_HOSTS: &[&str] = &["pypi.org", "files.pythonhosted.org", "pypi.python.org"];
 
-/// TestPyPI's host: a sandbox registry whose names are not PyPI's.
-const TEST_PYPI_HOST: &str = "test.pypi.org";
+/// True for TestPyPI (`test.pypi.org`): a sandbox registry whose names are not PyPI's.
+pub fn is_test_pypi_index(url: &str) -> bool {
+    url_host(url.trim()).is_some_and(|h| h == "test.pypi.org")
+}
 
 /// True for PyPI's own index URLs (`http://` is reported apart).
 pub fn is_pypi_index(url: &str) -> bool {
