@@ -26,6 +26,10 @@
 //! - for `extras_require`: dict literals, `dict(key=...)`, `**splats` and `|` of resolved dicts,
 //!   with string-literal keys (or names bound to one), and `d["key"]` of a resolved dict;
 //! - `None`, which declares nothing;
+//! - a requirement formatted at run time (`"numpy>=%s" % v`, `f"numpy>={v}"`, `"numpy>=" + v`,
+//!   `"numpy>={}".format(v)`) when the literal text before the first placeholder holds the
+//!   whole name, followed by a version operator, `[`, `;`, `@` or a space: the name is checked
+//!   and the computed rest left out, which reads as any version of it;
 //! - names, looked up as Python does (the enclosing function scopes, then the module), using the
 //!   statements that come before the `setup()` call in source order, including those inside
 //!   `if`/`for`/`while`/`try`/`with`/`match` blocks; statements after the call are ignored. For
@@ -363,6 +367,29 @@ impl Str {
         self.text.push_str(&other.text);
         self.map.extend_from_slice(&other.map);
         Some(self)
+    }
+
+    /// The requirement name at the start of the literal text `self.text[..end]` that a
+    /// formatting operation continues (`"numpy>=%s" % v`: `end` at the `%`), when that text
+    /// holds the whole name: a one-line string, the name followed by what may follow a name (a version
+    /// operator, `[`, `;`, `@`, a space). The rest, computed at run time, is left out.
+    fn name_head(&self, end: usize) -> Option<Str> {
+        let head = self.text.get(..end)?;
+        let lead = head.len() - head.trim_start().len();
+        let body = &head[lead..];
+        let name = super::leading_name(body)?;
+        let next = body[name.len()..].chars().next()?;
+        // several lines are several requirements, some of them after the placeholder
+        if self.text.contains('\n')
+            || !matches!(next, ' ' | '<' | '>' | '=' | '!' | '~' | '[' | ';' | '@')
+        {
+            return None;
+        }
+        Some(Str {
+            text: name.to_owned(),
+            map: self.map.get(lead..lead + name.len())?.to_vec(),
+            origin: self.map.get(lead).copied().unwrap_or(self.origin),
+        })
     }
 
     /// The requirements in the string, each with the file offset of its first character, split
@@ -1477,6 +1504,27 @@ impl<'t> Reader<'t> {
                 }
                 "string_end" if !child.is_missing() => end = child.start_byte(),
                 "interpolation" => {
+                    let flags = prefix.trim_end_matches(['"', '\'']).to_ascii_lowercase();
+                    let read = |end: usize| {
+                        let content = self.text.get(start..end.max(start))?;
+                        Some(decode(
+                            content,
+                            start,
+                            flags.contains('r'),
+                            true,
+                            flags.contains('b'),
+                        ))
+                    };
+                    // several lines are several requirements, some after the interpolation
+                    let close = node
+                        .child(node.child_count().saturating_sub(1))
+                        .filter(|c| c.kind() == "string_end")
+                        .map_or(node.end_byte(), |c| c.start_byte());
+                    let one_line = read(close).is_some_and(|whole| !whole.text.contains('\n'));
+                    let head = read(child.start_byte()).filter(|_| one_line);
+                    if let Some(name) = head.and_then(|h| h.name_head(h.text.len())) {
+                        return Val::Str(Rc::new(name));
+                    }
                     return Val::unknown(Note::new(
                         node.start_byte(),
                         format!(
@@ -1515,6 +1563,9 @@ impl<'t> Reader<'t> {
                 let a = self.eval(left, envs, depth);
                 let b = self.eval(right, envs, depth);
                 match (&a, &b) {
+                    (Val::Str(s), Val::Unknown(_)) if s.name_head(s.text.len()).is_some() => {
+                        Val::Str(Rc::new(s.name_head(s.text.len()).expect("checked")))
+                    }
                     (Val::Str(_), Val::Unknown(_)) | (Val::Unknown(_), Val::Str(_)) => {
                         Val::unknown(Note::new(
                             node.start_byte(),
@@ -1528,6 +1579,13 @@ impl<'t> Reader<'t> {
                     _ => concat(a, b),
                 }
             }
+            "%" => match self.eval(left, envs, depth) {
+                Val::Str(s) => match s.name_head(s.text.find('%').unwrap_or(s.text.len())) {
+                    Some(name) => Val::Str(Rc::new(name)),
+                    None => self.opaque(node),
+                },
+                _ => self.opaque(node),
+            },
             "|" => {
                 let a = self.eval(left, envs, depth);
                 let b = self.eval(right, envs, depth);
@@ -1589,6 +1647,19 @@ impl<'t> Reader<'t> {
         ) else {
             return self.opaque(node);
         };
+        if func.kind() == "attribute" && args.kind() == "argument_list" {
+            let object = func.child_by_field_name("object");
+            let method = func.child_by_field_name("attribute").map(|a| self.src(a));
+            if let (Some(object), Some("format")) = (object, method) {
+                if matches!(object.kind(), "string" | "concatenated_string") {
+                    if let Val::Str(s) = self.eval(object, envs, depth) {
+                        if let Some(name) = s.name_head(s.text.find('{').unwrap_or(s.text.len())) {
+                            return Val::Str(Rc::new(name));
+                        }
+                    }
+                }
+            }
+        }
         if func.kind() != "identifier" || args.kind() != "argument_list" {
             return self.opaque(node);
         }
@@ -2027,6 +2098,40 @@ mod tests {
             "{}",
             f.message
         );
+    }
+
+    /// pyspark, jax and others format the version at run time; the name is written out.
+    #[test]
+    fn formatted_versions_keep_the_literal_name() {
+        let m = read(
+            "v = get_version()\nsetup(install_requires=[\"numpy>=%s\" % v, f\"reqeusts>={v}\", \
+             \"pandas>=\" + v, \"torch=={}\".format(v), 'six; python_version<\"%s\"' % v])\n",
+        );
+        assert_eq!(
+            deps(&m),
+            [
+                dep("numpy", 2, 26, "install_requires"),
+                dep("reqeusts", 2, 44, "install_requires"),
+                dep("pandas", 2, 61, "install_requires"),
+                dep("torch", 2, 77, "install_requires"),
+                dep("six", 2, 100, "install_requires"),
+            ]
+        );
+        assert!(m.findings.is_empty(), "{:?}", m.findings);
+        // the name itself is computed: nothing to check, so a note
+        for text in [
+            "setup(install_requires=['%s>=1' % name])\n",
+            "setup(install_requires=[f'{name}>=1'])\n",
+            "setup(install_requires=['numpy' + suffix])\n",
+            "setup(install_requires=['num{}'.format(x)])\n",
+            "setup(install_requires=[prefix + '>=1'])\n",
+            "setup(install_requires=['a>=%s\\nb' % v])\n",
+            "setup(install_requires=[f'a>={v}\\nb'])\n",
+        ] {
+            let m = read(text);
+            assert!(m.dependencies.is_empty(), "{text}");
+            assert_eq!(m.findings.len(), 1, "{text}");
+        }
     }
 
     #[test]
