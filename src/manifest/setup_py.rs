@@ -26,6 +26,7 @@
 //! - for `extras_require`: dict literals, `dict(key=...)`, `**splats` and `|` of resolved dicts,
 //!   with string-literal keys (or names bound to one), and `d["key"]` of a resolved dict;
 //! - `None`, which declares nothing;
+//! - conditional expressions (`a if cond else b`): both branches, as either may run;
 //! - a requirement formatted at run time (`"numpy>=%s" % v`, `f"numpy>={v}"`, `"numpy>=" + v`,
 //!   `"numpy>={}".format(v)`) when the literal text before the first placeholder holds the
 //!   whole name, followed by a version operator, `[`, `;`, `@` or a space: the name is checked
@@ -49,12 +50,13 @@
 //! Everything else is an `unresolved-dependency` note at the expression squatguard stopped at,
 //! naming what it is: function calls (`parse_requirements("requirements.txt")`,
 //! `open(...).read().splitlines()`), comprehensions, attributes, subscripts it cannot resolve,
-//! conditional expressions, f-strings with interpolation, strings joined with run-time values,
+//! f-strings with interpolation, strings joined with run-time values,
 //! names not bound before the call (or bound only after it), names bound by an import, a loop,
 //! `with ... as`, `except ... as` or unpacking (the note points at the binding), function
 //! parameters (a parameter's literal default is resolved as well), dict keys that are not
 //! string literals (their requirements are still checked, under `extras_require`), and
-//! `**kwargs` spread into `setup()`. A value that is partly resolvable (`["a"] + get_more()`)
+//! `**kwargs` spread into `setup()` unless it resolves to a dict whose keys are all known (then
+//! its dependency keywords are read like the others, extras without their names). A value that is partly resolvable (`["a"] + get_more()`)
 //! yields the resolved requirements and a note for the rest. Nothing is guessed and nothing is
 //! dropped silently.
 //!
@@ -86,6 +88,9 @@ const MAX_CALLS: usize = 100;
 const MAX_STR_LEN: usize = 1 << 16;
 /// How many notes one value may carry.
 const MAX_NOTES: usize = 100;
+/// The note on a dict used where a list of requirements belongs.
+const DICT_AS_LIST: &str =
+    "is a dict, not a list of requirements; squatguard checks the requirements in its values";
 /// How many characters of an expression a message quotes.
 const SNIPPET_CHARS: usize = 60;
 /// The keywords whose value is a list of requirements.
@@ -704,11 +709,7 @@ impl Val {
                 for entry in entries {
                     reqs.extend(entry.reqs);
                 }
-                reqs.notes.push(Note::shape(
-                    offset,
-                    "is a dict, not a list of requirements; squatguard checks the requirements \
-                     in its values",
-                ));
+                reqs.notes.push(Note::shape(offset, DICT_AS_LIST));
                 reqs
             }
             Val::Unknown(notes) => Reqs {
@@ -889,6 +890,29 @@ impl<'t> Reader<'t> {
         let envs = self.environment(call.node);
         for arg in args {
             if arg.kind() == "dictionary_splat" {
+                if let Some(Val::Dict(entries, notes, _)) = kids(arg)
+                    .into_iter()
+                    .next()
+                    .map(|inner| self.eval(inner, &envs, 0))
+                {
+                    // a key squatguard could not read may be a dependency keyword
+                    if notes.is_empty() && entries.iter().all(|e| e.key.is_some()) {
+                        for entry in entries {
+                            let Some(key) = entry.key.as_deref() else {
+                                continue;
+                            };
+                            if LIST_KEYWORDS.contains(&key) {
+                                out.reqs(entry.reqs, key);
+                            } else if key == EXTRAS_KEYWORD {
+                                // the extras' names were flattened away with the dict
+                                let mut reqs = entry.reqs;
+                                reqs.notes.retain(|n| n.predicate != DICT_AS_LIST);
+                                out.reqs(reqs, key);
+                            }
+                        }
+                        continue;
+                    }
+                }
                 out.note(
                     arg.start_byte(),
                     format!(
@@ -1477,6 +1501,14 @@ impl<'t> Reader<'t> {
                 }
                 Val::Seq(reqs, node.start_byte())
             }
+            // either branch may run: both count, as for `if` statements
+            "conditional_expression" => match kids(node).as_slice() {
+                [then, _, otherwise] => union(
+                    self.eval(*then, envs, depth),
+                    self.eval(*otherwise, envs, depth),
+                ),
+                _ => self.opaque(node),
+            },
             "parenthesized_expression" => match kids(node).into_iter().next() {
                 Some(inner) => self.eval(inner, envs, depth),
                 None => self.opaque(node),
@@ -2169,13 +2201,57 @@ mod tests {
         assert_eq!(names(text), ["a", "b"]);
     }
 
+    /// tornado, setuptools, great-expectations and ipython build setup()'s arguments in a dict.
     #[test]
-    fn kwargs_spread_is_noted() {
-        let m = read("opts = dict(install_requires=['a'])\nsetup(name='x', **opts)\n");
-        assert!(m.dependencies.is_empty());
+    fn kwargs_spread_is_read_when_its_keys_are_known() {
+        let text = "opts = dict(install_requires=['a'], name='x')\n\
+                    opts['extras_require'] = {'fast': ['b'], 'all': ['c']}\n\
+                    opts['long_description'] = open('README').read()\n\
+                    setup(**opts)\n";
+        let m = read(text);
+        assert_eq!(
+            deps(&m),
+            [
+                dep("a", 1, 32, "install_requires"),
+                dep("b", 2, 37, "extras_require"),
+                dep("c", 2, 51, "extras_require"),
+            ]
+        );
+        assert!(m.findings.is_empty(), "{:?}", m.findings);
+        // a dependency keyword inside is read as if written out, notes included
+        let m = read("kw = {'install_requires': get_reqs()}\nsetup(**kw)\n");
         assert_eq!(m.findings.len(), 1);
-        assert_eq!((m.findings[0].line, m.findings[0].column), (2, 17));
-        assert!(m.findings[0].message.contains("`**opts`"));
+        assert!(m.findings[0]
+            .message
+            .starts_with("`install_requires` (via `kw`) is computed by a function call"));
+    }
+
+    #[test]
+    fn conditional_expressions_count_both_branches() {
+        let text = "deps = ['a'] if sys.version_info < (3, 8) else ['b']\n\
+                    kw = {} if NO_EXT else {'ext_modules': []}\n\
+                    setup(install_requires=deps + ('c' if win else None), **kw)\n";
+        let m = read(text);
+        assert_eq!(names(text), ["a", "b", "c"]);
+        assert!(m.findings.is_empty(), "{:?}", m.findings);
+    }
+
+    #[test]
+    fn kwargs_spread_is_noted_when_unknown() {
+        for text in [
+            "setup(name='x', **opts)\n",
+            "opts = load()\nsetup(name='x', **opts)\n",
+            "opts = {key: ['a']}\nsetup(name='x', **opts)\n",
+            "opts = {**base}\nsetup(name='x', **opts)\n",
+        ] {
+            let m = read(text);
+            assert!(m.dependencies.is_empty(), "{text}");
+            assert!(
+                m.findings.iter().any(|f| f.message.contains("`**opts`")),
+                "{text}: {:?}",
+                m.findings
+            );
+        }
     }
 
     #[test]
