@@ -9,12 +9,14 @@
 //! - `[project.optional-dependencies] <extra> = [...]` (`project.optional-dependencies.<extra>`);
 //! - `[build-system] requires` (`build-system.requires`);
 //! - `[dependency-groups] <group> = [...]` (PEP 735, `dependency-groups.<group>`), whose entries
-//!   are requirement strings or `{include-group = "<group>"}` tables;
+//!   are requirement strings or `{include-group = "<group>"}` tables (also written as
+//!   `[[dependency-groups.<group>]]` headers, an array of such tables);
 //! - `[tool.pdm.dev-dependencies] <group> = [...]` (`tool.pdm.dev-dependencies.<group>`), where an
 //!   editable entry (`-e <url-or-path>`, `--editable <url-or-path>`) is a dependency only if
 //!   it names its package (`-e name @ url`, or a `#egg=name` fragment);
 //! - `[tool.uv]` `dev-dependencies`, `constraint-dependencies`, `override-dependencies` and
-//!   `build-constraint-dependencies` (`tool.uv.<key>`).
+//!   `build-constraint-dependencies` (`tool.uv.<key>`), whose entries may also be tables
+//!   `{ requirement = "<pep 508>", hashes = [...] }`.
 //!
 //! Poetry tables of package name to constraint: `[tool.poetry.dependencies]`,
 //! `[tool.poetry.dev-dependencies]` and `[tool.poetry.group.<name>.dependencies]` (sections named
@@ -27,8 +29,9 @@
 //!
 //! `[tool.uv.sources]` is not a list of dependencies: it says where dependencies declared
 //! elsewhere come from. Its `git`/`url`/`path` entries set the [`DependencySource`] of the
-//! matching non-Poetry, non-PDM dependencies still read from the index, and an `index` entry
-//! naming a non-PyPI index marks them `private_index` (as Poetry's `source = "<name>"` does).
+//! matching non-Poetry, non-PDM dependencies still read from the index, `workspace = true`
+//! makes them the project's own ([`DependencySource::Workspace`]), and an `index` entry naming a
+//! non-PyPI index marks them `private_index` (as Poetry's `source = "<name>"` does).
 //!
 //! # What is not a dependency
 //!
@@ -53,7 +56,8 @@
 //! - `index-url`: the package indexes of `[[tool.uv.index]]` (`default`, `explicit`),
 //!   `[tool.uv] index-url`/`extra-index-url`/`find-links`, `[[tool.poetry.source]]`
 //!   (`priority`) and `[[tool.pdm.source]]` (`verify_ssl`), judged as pip's index options are,
-//!   by what each tool does with an index that is not PyPI.
+//!   by what each tool does with an index that is not PyPI; a `[tool.uv.sources]` entry that
+//!   takes a package from TestPyPI.
 //!
 //! Dependencies and findings come out in file order. Every position is the byte where the
 //! name (or the offending value) is written: the content of a string just after its opening

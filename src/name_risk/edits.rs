@@ -357,7 +357,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn one_word_apart_and_plurals() {
+    fn word_affix_and_version_guards() {
         assert_eq!(
             one_word_apart("jaraco-test", "jaraco-text"),
             Some(("test", "text"))

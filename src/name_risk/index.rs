@@ -16,7 +16,7 @@
 //! meet): callers verify every candidate.
 //!
 //! ```text
-//! file     = magic header bigram targets slots offsets postings names
+//! file     = magic header bigram filter targets slots values postings names words
 //! magic    = "SGTX" 0x03     (0x03: common words)
 //! header   = n_targets n_slots n_postings names_len words_len (u32 LE each)
 //! bigram   = 38 x 38 f32 LE: log P(next | prev) over all PyPI names, `^`/`$` for the ends

@@ -4,12 +4,11 @@
 //! the [`index`], each near-miss is classified by how typos are made ([`edits`]) and scored
 //! ([`model`]); the best-scoring target wins. Separately, look-alike characters (`rn`/`m`,
 //! `1`/`l`) and reordered words (`dateutil-python`) are matched exactly, and two typos are
-//! judged against the most popular long names only. Guards: names shorter
-//! than 4 letters are not judged, nor targets shorter than 5; differences in digits only and a
-//! version number appended (`httpx2`),
-//! members of one namespace family (`types-*`, `django-*`, ...) and names that differ from the
-//! target by one whole common word for another (`jaraco-test`/`jaraco-text`; not `utils` for
-//! `util`) are legitimate.
+//! judged against the most popular long names only. Guards: names shorter than 4 letters are
+//! not judged, nor targets shorter than 5; differences in digits only, a version number
+//! appended (`httpx2`), members of one namespace family (`types-*`, `django-*`, ...) and one
+//! common word in place of another (`jaraco-test`/`jaraco-text`; not `utils` for `util`) are
+//! legitimate; two typos that make a name much more name-like than its target do not count.
 
 pub mod edits;
 pub mod index;
