@@ -32,8 +32,8 @@ pub enum DependencySource {
     Vcs(String),
     /// A local path (`./pkg`, `file:///...`, Poetry `path = ...`).
     Path(String),
-    /// A member of the project's own workspace (uv `{ workspace = true }`), built from the
-    /// project's tree.
+    /// The project itself (`name[extra]` in its own pyproject.toml) or a member of its
+    /// workspace (uv `{ workspace = true }`): built from the project's tree.
     Workspace,
 }
 

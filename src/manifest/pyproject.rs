@@ -30,7 +30,8 @@
 //! `[tool.uv.sources]` is not a list of dependencies: it says where dependencies declared
 //! elsewhere come from. Its `git`/`url`/`path` entries set the [`DependencySource`] of the
 //! matching non-Poetry, non-PDM dependencies still read from the index, `workspace = true`
-//! makes them the project's own ([`DependencySource::Workspace`]), and an `index` entry naming a
+//! makes them the project's own ([`DependencySource::Workspace`], as is a dependency on the
+//! project itself, `name[extra]`, anywhere in the file), and an `index` entry naming a
 //! non-PyPI index marks them `private_index` (as Poetry's `source = "<name>"` does).
 //!
 //! # What is not a dependency
@@ -161,6 +162,21 @@ impl Reader<'_> {
         if let Some((key, item)) = root.get_key_value("tool") {
             if let Some(tool) = self.table(key, item, "tool") {
                 self.tool(tool);
+            }
+        }
+        // `name[extra]` in the project's own lists (`all = ["ultralytics[export]"]`) is the
+        // project being built, not a package from an index
+        let own = root
+            .get("project")
+            .and_then(|p| p.get("name"))
+            .or_else(|| root.get("tool")?.get("poetry")?.get("name"))
+            .and_then(Item::as_str)
+            .map(normalize);
+        if let Some(own) = own {
+            for dep in &mut self.m.dependencies {
+                if dep.name == own && dep.source.is_registry() {
+                    dep.source = DependencySource::Workspace;
+                }
             }
         }
     }

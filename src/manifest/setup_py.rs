@@ -26,7 +26,8 @@
 //! - for `extras_require`: dict literals, `dict(key=...)`, `**splats` and `|` of resolved dicts,
 //!   with string-literal keys (or names bound to one), and `d["key"]` of a resolved dict;
 //! - `None`, which declares nothing;
-//! - conditional expressions (`a if cond else b`): both branches, as either may run;
+//! - conditional expressions (`a if cond else b`) of lists, dicts or `None`: both branches, as
+//!   either may run (a string branch may be a piece of a requirement: a note);
 //! - a requirement formatted at run time (`"numpy>=%s" % v`, `f"numpy>={v}"`, `"numpy>=" + v`,
 //!   `"numpy>={}".format(v)`) when the literal text before the first placeholder holds the
 //!   whole name, followed by a version operator, `[`, `;`, `@` or a space: the name is checked
@@ -1502,11 +1503,17 @@ impl<'t> Reader<'t> {
                 Val::Seq(reqs, node.start_byte())
             }
             // either branch may run: both count, as for `if` statements
+            // (of two strings, one is a requirement or a piece of one: not known which)
             "conditional_expression" => match kids(node).as_slice() {
-                [then, _, otherwise] => union(
-                    self.eval(*then, envs, depth),
-                    self.eval(*otherwise, envs, depth),
-                ),
+                [then, _, otherwise] => {
+                    match (
+                        self.eval(*then, envs, depth),
+                        self.eval(*otherwise, envs, depth),
+                    ) {
+                        (Val::Str(_), _) | (_, Val::Str(_)) => self.opaque(node),
+                        (a, b) => union(a, b),
+                    }
+                }
                 _ => self.opaque(node),
             },
             "parenthesized_expression" => match kids(node).into_iter().next() {
@@ -2230,10 +2237,16 @@ mod tests {
     fn conditional_expressions_count_both_branches() {
         let text = "deps = ['a'] if sys.version_info < (3, 8) else ['b']\n\
                     kw = {} if NO_EXT else {'ext_modules': []}\n\
-                    setup(install_requires=deps + ('c' if win else None), **kw)\n";
+                    setup(install_requires=deps + (['c'] if win else None), **kw)\n";
         let m = read(text);
         assert_eq!(names(text), ["a", "b", "c"]);
         assert!(m.findings.is_empty(), "{:?}", m.findings);
+        // python3-openid: a piece of a requirement, not one
+        let text = "setup(install_requires=['defusedxml' + ('<=0.4.1' if old else '')])\n";
+        let m = read(text);
+        assert!(m.dependencies.is_empty());
+        assert_eq!(m.findings.len(), 1);
+        assert_eq!(m.findings[0].rule, Rule::UnresolvedDependency);
     }
 
     #[test]
