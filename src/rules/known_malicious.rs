@@ -4,14 +4,18 @@
 //! a pin (`==`) to a bad release is an error, specifiers that admit one (or none at all) are
 //! a warning, specifiers that exclude them all are clean. A name PyPI no longer has, after a
 //! report on some of its releases, existed only as malware: every release is treated as bad,
-//! since a later upload under the same name is just as bad.
+//! since a later upload under the same name is just as bad. The project itself and members of
+//! its workspace are built from the code under review, not taken from an index: not judged.
 
 use super::at_dependency;
 use crate::advisory::{Advisory, Affected};
 use crate::finding::{Finding, Fix, Rule, Severity};
-use crate::manifest::Dependency;
+use crate::manifest::{Dependency, DependencySource};
 
 pub fn check(dep: &Dependency, advisories: &[Advisory], on_pypi: bool) -> Vec<Finding> {
+    if dep.source == DependencySource::Workspace {
+        return Vec::new();
+    }
     advisories
         .iter()
         .filter_map(|adv| judge(dep, adv, on_pypi))
