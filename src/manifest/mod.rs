@@ -276,6 +276,10 @@ pub fn parse_pep508(
             }
             Ok(dep)
         }
+        Err(_) if trailing_comma_dropped(trimmed).is_some() => {
+            let fixed = trailing_comma_dropped(trimmed).expect("checked");
+            parse_pep508(src, &fixed, offset + lead, section)
+        }
         Err(err) => {
             // pep508_rs reports a byte offset into the text it was given
             let mut column = err.start.min(trimmed.len());
@@ -295,6 +299,18 @@ pub fn parse_pep508(
             Err(Box::new(finding))
         }
     }
+}
+
+/// `name>=1,` and `name>=1, ; marker` without the comma that ends the specifiers: packaging
+/// (what pip and setuptools parse with) accepts it, pep508_rs does not (marshmallow-dataclass).
+fn trailing_comma_dropped(text: &str) -> Option<String> {
+    let (specs, marker) = match text.find(';') {
+        Some(at) => text.split_at(at),
+        None => (text, ""),
+    };
+    let kept = specs.trim_end().strip_suffix(',')?;
+    let has_specifier = kept.contains(['<', '>', '=', '!', '~']);
+    (has_specifier && !kept.trim_end().ends_with(',')).then(|| format!("{kept}{marker}"))
 }
 
 /// Requirements that make pep508_rs 0.9 panic instead of returning an error, with the byte
