@@ -22,7 +22,7 @@
 //! that is not a valid project name yields only the finding. A file that is not TOML yields
 //! one `invalid-manifest` finding where the TOML parser stopped.
 
-use super::requirements_txt::is_pypi_index;
+use super::requirements_txt::{is_pypi_index, is_test_pypi_index};
 use super::{finding_at, parse_specifiers, Dependency, DependencySource, Manifest};
 use crate::finding::Rule;
 use crate::name::{is_valid, normalize};
@@ -207,7 +207,12 @@ fn read_source(
     if !verify_ssl {
         reasons.push("TLS verification disabled (`verify_ssl = false`): anyone on the network path can serve packages".to_owned());
     }
-    if private {
+    if is_test_pypi_index(url) {
+        reasons.push(
+            "TestPyPI is a sandbox where anyone can publish any name, including names that belong to someone else on PyPI"
+                .to_owned(),
+        );
+    } else if private {
         let shown = name
             .as_deref()
             .map(|n| format!(" `{n}`"))
