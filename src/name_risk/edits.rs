@@ -186,7 +186,8 @@ pub fn sorted_words(name: &str) -> Option<String> {
 }
 
 /// True when `name` is `target` with a version number appended (`httpx2`, `argparse3`):
-/// successors and forks are named so. A digit repeated (`urllib33`) does not count.
+/// successors and forks are named so (and the original keeps its name: `geoalchemy` beside
+/// `geoalchemy2`, so callers check both ways). A digit repeated (`urllib33`) does not count.
 pub fn version_suffix(name: &str, target: &str) -> bool {
     name.strip_prefix(target).is_some_and(|rest| {
         rest.len() == 1
