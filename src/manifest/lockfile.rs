@@ -7,7 +7,8 @@
 //!
 //! # What is read
 //!
-//! - TOML locks: each table of the `[[package]]` array (`[[packages]]` in `pylock.toml`) is one
+//! - TOML locks: each table of the `[[package]]` array (`[[packages]]` in `pylock.toml`; also
+//!   written inline, as Poetry's `package = []` for a project without dependencies) is one
 //!   dependency: `name` (a string, required), `version` (pinned as `==version`; a version that
 //!   is not PEP 440 yields `invalid-requirement` and the dependency is judged without it), and
 //!   where it comes from:
@@ -36,7 +37,7 @@ use crate::name::is_valid;
 use crate::source::SourceFile;
 use pep440_rs::{Version, VersionSpecifier, VersionSpecifiers};
 use std::str::FromStr;
-use toml_edit::{Item, TableLike};
+use toml_edit::{Item, TableLike, Value};
 
 /// Which tool wrote a TOML lock file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,17 +91,29 @@ pub fn parse_toml(src: &SourceFile, format: TomlLock) -> Manifest {
     let Some(item) = doc.get(key) else {
         return out;
     };
-    let Some(packages) = item.as_array_of_tables() else {
-        let at = item.span().map_or(0, |s| s.start);
-        let message = format!(
-            "`{key}` should be an array of tables (`[[{key}]]`), not {}",
-            type_name(item)
-        );
-        out.push_finding(src, Rule::InvalidManifest, at, message);
-        return out;
+    // `[[package]]` tables, or an inline array of tables: Poetry writes `package = []` for a
+    // project without dependencies
+    let packages: Vec<(&dyn TableLike, usize)> = match item {
+        Item::ArrayOfTables(tables) => tables
+            .iter()
+            .map(|t| (t as &dyn TableLike, t.span().map_or(0, |s| s.start)))
+            .collect(),
+        Item::Value(Value::Array(array)) if array.iter().all(Value::is_inline_table) => array
+            .iter()
+            .filter_map(Value::as_inline_table)
+            .map(|t| (t as &dyn TableLike, t.span().map_or(0, |s| s.start)))
+            .collect(),
+        _ => {
+            let at = item.span().map_or(0, |s| s.start);
+            let message = format!(
+                "`{key}` should be an array of tables (`[[{key}]]`), not {}",
+                type_name(item)
+            );
+            out.push_finding(src, Rule::InvalidManifest, at, message);
+            return out;
+        }
     };
-    for table in packages.iter() {
-        let at = table.span().map_or(0, |s| s.start);
+    for (table, at) in packages {
         read_package(src, format, table, at, &mut out);
     }
     out

@@ -1346,7 +1346,13 @@ fn bounded(v: &str, bump: Bump) -> Result<String, String> {
         0 => String::new(),
         e => format!("{e}!"),
     };
-    Ok(format!(">={v},<{epoch}{}", upper.join(".")))
+    // PEP 440 allows no local version (`+cpu`) in `>=`; Poetry's `^2.1.0+cpu` starts at 2.1.0
+    let lower = if version.local().is_empty() {
+        v.to_owned()
+    } else {
+        version.clone().without_local().to_string()
+    };
+    Ok(format!(">={lower},<{epoch}{}", upper.join(".")))
 }
 
 #[cfg(test)]
@@ -1368,6 +1374,9 @@ mod tests {
     #[test]
     fn poetry_caret() {
         assert_eq!(text("^1.2.3").as_deref(), Some(">=1.2.3,<2.0.0"));
+        // lm-format-enforcer: a local version (`+cpu`) is not allowed in a PEP 440 `>=`
+        assert_eq!(text("^2.1.0+cpu").as_deref(), Some(">=2.1.0,<3.0.0"));
+        assert!(poetry_constraint("^2.1.0+cpu").unwrap().is_some());
         assert_eq!(text("^0.2.3").as_deref(), Some(">=0.2.3,<0.3.0"));
         assert_eq!(text("^0.0.3").as_deref(), Some(">=0.0.3,<0.0.4"));
         assert_eq!(text("^1").as_deref(), Some(">=1,<2"));
