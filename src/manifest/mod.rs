@@ -276,11 +276,10 @@ pub fn parse_pep508(
             }
             Ok(dep)
         }
-        Err(_) if trailing_comma_dropped(trimmed).is_some() => {
-            let fixed = trailing_comma_dropped(trimmed).expect("checked");
-            parse_pep508(src, &fixed, offset + lead, section)
-        }
         Err(err) => {
+            if let Some(fixed) = trailing_comma_dropped(trimmed) {
+                return parse_pep508(src, &fixed, offset + lead, section);
+            }
             // pep508_rs reports a byte offset into the text it was given
             let mut column = err.start.min(trimmed.len());
             while !trimmed.is_char_boundary(column) {

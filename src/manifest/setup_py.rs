@@ -57,9 +57,9 @@
 //! parameters (a parameter's literal default is resolved as well), dict keys that are not
 //! string literals (their requirements are still checked, under `extras_require`), and
 //! `**kwargs` spread into `setup()` unless it resolves to a dict whose keys are all known (then
-//! its dependency keywords are read like the others, extras without their names). A value that is partly resolvable (`["a"] + get_more()`)
-//! yields the resolved requirements and a note for the rest. Nothing is guessed and nothing is
-//! dropped silently.
+//! its dependency keywords are read like the others, extras without their names). A value that
+//! is partly resolvable (`["a"] + get_more()`) yields the resolved requirements and a note for
+//! the rest. Nothing is guessed and nothing is dropped silently.
 //!
 //! A file without any `setup()` call gets one note at line 1 (an empty file gets none). A file
 //! with a Python syntax error is still read as far as tree-sitter recovers (including a
@@ -375,12 +375,16 @@ impl Str {
         Some(self)
     }
 
-    /// The requirement name at the start of the literal text `self.text[..end]` that a
-    /// formatting operation continues (`"numpy>=%s" % v`: `end` at the `%`), when that text
-    /// holds the whole name: a one-line string, the name followed by what may follow a name (a version
-    /// operator, `[`, `;`, `@`, a space). The rest, computed at run time, is left out.
-    fn name_head(&self, end: usize) -> Option<Str> {
-        let head = self.text.get(..end)?;
+    /// The requirement name at the start of the literal text before the first `placeholder`
+    /// (all of it without one) that a formatting operation continues (`"numpy>=%s" % v`), when
+    /// that text holds the whole name: a one-line string, the name followed by what may follow
+    /// a name (a version operator, `[`, `;`, `@`, a space). The rest, computed at run time, is
+    /// left out.
+    fn name_head(&self, placeholder: Option<char>) -> Option<Str> {
+        let end = placeholder
+            .and_then(|p| self.text.find(p))
+            .unwrap_or(self.text.len());
+        let head = &self.text[..end];
         let lead = head.len() - head.trim_start().len();
         let body = &head[lead..];
         let name = super::leading_name(body)?;
@@ -1534,6 +1538,7 @@ impl<'t> Reader<'t> {
         let mut start = node.start_byte();
         let mut end = node.end_byte();
         let mut prefix = "";
+        let mut interpolated = false;
         let mut cursor = node.walk();
         for child in node.children(&mut cursor) {
             match child.kind() {
@@ -1542,37 +1547,7 @@ impl<'t> Reader<'t> {
                     prefix = self.src(child);
                 }
                 "string_end" if !child.is_missing() => end = child.start_byte(),
-                "interpolation" => {
-                    let flags = prefix.trim_end_matches(['"', '\'']).to_ascii_lowercase();
-                    let read = |end: usize| {
-                        let content = self.text.get(start..end.max(start))?;
-                        Some(decode(
-                            content,
-                            start,
-                            flags.contains('r'),
-                            true,
-                            flags.contains('b'),
-                        ))
-                    };
-                    // several lines are several requirements, some after the interpolation
-                    let close = node
-                        .child(node.child_count().saturating_sub(1))
-                        .filter(|c| c.kind() == "string_end")
-                        .map_or(node.end_byte(), |c| c.start_byte());
-                    let one_line = read(close).is_some_and(|whole| !whole.text.contains('\n'));
-                    let head = read(child.start_byte()).filter(|_| one_line);
-                    if let Some(name) = head.and_then(|h| h.name_head(h.text.len())) {
-                        return Val::Str(Rc::new(name));
-                    }
-                    return Val::unknown(Note::new(
-                        node.start_byte(),
-                        format!(
-                            "is built by an f-string with interpolation (`{}`) that squatguard \
-                             does not evaluate; declare the requirement literally",
-                            self.snippet(node)
-                        ),
-                    ));
-                }
+                "interpolation" => interpolated = true,
                 _ => {}
             }
         }
@@ -1580,13 +1555,28 @@ impl<'t> Reader<'t> {
         let Some(content) = self.text.get(start..end.max(start)) else {
             return self.opaque(node);
         };
-        Val::Str(Rc::new(decode(
+        let decoded = decode(
             content,
             start,
             flags.contains('r'),
             flags.contains('f') || flags.contains('t'),
             flags.contains('b'),
-        )))
+        );
+        if !interpolated {
+            return Val::Str(Rc::new(decoded));
+        }
+        // the name written before the first interpolation (`f"numpy>={v}"`)
+        if let Some(name) = decoded.name_head(Some('{')) {
+            return Val::Str(Rc::new(name));
+        }
+        Val::unknown(Note::new(
+            node.start_byte(),
+            format!(
+                "is built by an f-string with interpolation (`{}`) that squatguard does not \
+                 evaluate; declare the requirement literally",
+                self.snippet(node)
+            ),
+        ))
     }
 
     fn eval_binary(&self, node: Node<'t>, envs: &[Env], depth: usize) -> Val {
@@ -1602,10 +1592,12 @@ impl<'t> Reader<'t> {
                 let a = self.eval(left, envs, depth);
                 let b = self.eval(right, envs, depth);
                 match (&a, &b) {
-                    (Val::Str(s), Val::Unknown(_)) if s.name_head(s.text.len()).is_some() => {
-                        Val::Str(Rc::new(s.name_head(s.text.len()).expect("checked")))
-                    }
                     (Val::Str(_), Val::Unknown(_)) | (Val::Unknown(_), Val::Str(_)) => {
+                        if let Val::Str(name) = &a {
+                            if let Some(name) = name.name_head(None) {
+                                return Val::Str(Rc::new(name));
+                            }
+                        }
                         Val::unknown(Note::new(
                             node.start_byte(),
                             format!(
@@ -1619,7 +1611,7 @@ impl<'t> Reader<'t> {
                 }
             }
             "%" => match self.eval(left, envs, depth) {
-                Val::Str(s) => match s.name_head(s.text.find('%').unwrap_or(s.text.len())) {
+                Val::Str(s) => match s.name_head(Some('%')) {
                     Some(name) => Val::Str(Rc::new(name)),
                     None => self.opaque(node),
                 },
@@ -1692,7 +1684,7 @@ impl<'t> Reader<'t> {
             if let (Some(object), Some("format")) = (object, method) {
                 if matches!(object.kind(), "string" | "concatenated_string") {
                     if let Val::Str(s) = self.eval(object, envs, depth) {
-                        if let Some(name) = s.name_head(s.text.find('{').unwrap_or(s.text.len())) {
+                        if let Some(name) = s.name_head(Some('{')) {
                             return Val::Str(Rc::new(name));
                         }
                     }

@@ -185,14 +185,15 @@ pub fn sorted_words(name: &str) -> Option<String> {
     Some(words.join("-"))
 }
 
-/// True when `name` is `target` with a version number appended (`httpx2`, `argparse3`):
-/// successors and forks are named so (and the original keeps its name: `geoalchemy` beside
-/// `geoalchemy2`, so callers check both ways). A digit repeated (`urllib33`) does not count.
-pub fn version_suffix(name: &str, target: &str) -> bool {
-    name.strip_prefix(target).is_some_and(|rest| {
+/// True when one name is the other with a version number appended (`httpx2` beside `httpx`,
+/// `argparse3` beside `argparse`): successors and forks are named so, and the original keeps
+/// its name. A digit repeated (`urllib33` beside `urllib3`) does not count.
+pub fn version_family(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() < b.len() { (a, b) } else { (b, a) };
+    long.strip_prefix(short).is_some_and(|rest| {
         rest.len() == 1
             && rest.as_bytes()[0].is_ascii_digit()
-            && !target.as_bytes().last().is_some_and(u8::is_ascii_digit)
+            && !short.as_bytes().last().is_some_and(u8::is_ascii_digit)
     })
 }
 
@@ -368,9 +369,10 @@ mod tests {
         assert_eq!(one_word_apart("a-b", "a-b-c"), None, "word counts differ");
         assert_eq!(one_word_apart("requests", "reqeusts"), None, "one word");
         assert_eq!(one_word_apart("a-b", "a-b"), None, "the same");
-        assert!(version_suffix("httpx2", "httpx") && version_suffix("argparse3", "argparse"));
-        assert!(!version_suffix("urllib33", "urllib3") && !version_suffix("httpxx", "httpx"));
-        assert!(!version_suffix("2httpx", "httpx") && !version_suffix("httpx", "httpx"));
+        assert!(version_family("httpx2", "httpx") && version_family("argparse3", "argparse"));
+        assert!(version_family("geoalchemy", "geoalchemy2"));
+        assert!(!version_family("urllib33", "urllib3") && !version_family("httpxx", "httpx"));
+        assert!(!version_family("2httpx", "httpx") && !version_family("httpx", "httpx"));
         assert!(affix_pair("util", "utils") && affix_pair("matches", "match"));
         assert!(affix_pair("python3", "python") && affix_pair("xlib", "lib"));
         assert!(!affix_pair("test", "text") && !affix_pair("core", "cors"));

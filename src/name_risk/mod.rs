@@ -19,7 +19,7 @@ pub mod model;
 use crate::finding::Severity;
 use edits::{
     affix_pair, classify, digits_only_difference, family, one_word_apart, osa_within, skeleton,
-    sorted_words, squash, version_suffix, Edit,
+    sorted_words, squash, version_family, Edit,
 };
 use index::{TypoIndex, TAG_DELETE, TAG_HOMOGLYPH, TAG_WORDS};
 use std::sync::OnceLock;
@@ -108,8 +108,7 @@ pub fn assess_with(index: &TypoIndex<'static>, name: &str) -> Verdict {
     // `utils`, `python3`)
     let legitimately_near = |tsq: &str, target: &str| {
         digits_only_difference(&sq, tsq)
-            || version_suffix(&sq, tsq)
-            || version_suffix(tsq, &sq)
+            || version_family(&sq, tsq)
             || family(target).is_some_and(|f| *name_family.get_or_init(|| family(name)) == Some(f))
             || one_word_apart(name, target).is_some_and(|(w, t)| {
                 !affix_pair(w, t) && index.is_common_word(w) && index.is_common_word(t)
