@@ -29,6 +29,8 @@ pub enum Edit {
     SubstitutedFar,
     /// A character replaced by one that looks like it: `1`/`l`/`i`, `0`/`o`.
     SubstitutedVisual,
+    /// A letter replaced by one that sounds the same: `y`/`i` (`pi` for `py`), `c`/`s`.
+    SubstitutedSound,
     /// Only separators differ: `python-dateutil` as `pythondateutil`.
     Separators,
     /// Letters that look alike in most fonts: `rn` for `m`, `vv` for `w`.
@@ -59,6 +61,7 @@ impl Edit {
             Edit::SubstitutedAdjacent => "a neighbouring key hit instead",
             Edit::SubstitutedFar => "a character replaced",
             Edit::SubstitutedVisual | Edit::Homoglyph => "look-alike characters",
+            Edit::SubstitutedSound => "a letter replaced by one that sounds the same",
             Edit::Separators => "separators changed",
             Edit::ReorderedWords => "the words reordered",
             Edit::TwoTypos => "two typos",
@@ -102,6 +105,16 @@ pub fn visually_confusable(a: char, b: char) -> bool {
         ('4', 'a'),
         ('u', 'v'),
     ];
+    PAIRS
+        .iter()
+        .any(|&(x, y)| (a, b) == (x, y) || (a, b) == (y, x))
+}
+
+/// Letters that sound alike where names are spoken: `y` and `i` (`scipy` said as `scypy`),
+/// `c` and `s` (`pyserial` as `pycerial`). `k`/`q` and `c`/`k` were measured too and cost more
+/// than they found (`marqo` beside `marko`).
+pub fn sound_alike(a: char, b: char) -> bool {
+    const PAIRS: &[(char, char)] = &[('y', 'i'), ('c', 's')];
     PAIRS
         .iter()
         .any(|&(x, y)| (a, b) == (x, y) || (a, b) == (y, x))
@@ -307,6 +320,8 @@ pub fn classify(name: &str, target: &str) -> Edit {
                     Edit::SubstitutedVisual
                 } else if adjacent(x, y) {
                     Edit::SubstitutedAdjacent
+                } else if sound_alike(x, y) {
+                    Edit::SubstitutedSound
                 } else {
                     Edit::SubstitutedFar
                 }
@@ -398,6 +413,8 @@ mod tests {
         assert_eq!(classify("requezts", "requests"), Edit::SubstitutedAdjacent);
         assert_eq!(classify("requlsts", "requests"), Edit::SubstitutedFar);
         assert_eq!(classify("dj4ngo", "django"), Edit::SubstitutedVisual);
+        assert_eq!(classify("requects", "requests"), Edit::SubstitutedSound);
+        assert_eq!(classify("scypy", "scipy"), Edit::SubstitutedSound);
         assert_eq!(classify("cuda11x", "cuda12x"), Edit::Digits);
         assert_eq!(
             classify("pythondateutil", "pythondateutil"),
