@@ -5,7 +5,7 @@ use crate::data::Data;
 use crate::finding::{Rule, Severity};
 use crate::name::normalize;
 use crate::name_risk::{self, Verdict};
-use crate::rules::typosquat;
+use crate::rules::{import_name, typosquat};
 use crate::store::{NameBatch, StoreError};
 use pep440_rs::Version;
 use serde::Serialize;
@@ -28,6 +28,7 @@ pub struct AuditRules {
     pub typosquat: bool,
     pub known_malicious: bool,
     pub not_on_pypi: bool,
+    pub import_name: bool,
 }
 
 impl AuditRules {
@@ -37,6 +38,7 @@ impl AuditRules {
             typosquat: on(Rule::Typosquat),
             known_malicious: on(Rule::KnownMalicious),
             not_on_pypi: on(Rule::NotOnPypi),
+            import_name: on(Rule::ImportName),
         }
     }
 }
@@ -160,6 +162,15 @@ fn judge(
                 "`{raw}` is not on PyPI (name snapshot of {})",
                 data.names_date()
             ),
+        });
+    }
+    if let (true, Some((module, provider))) = (rules.import_name, import_name::lookup(name)) {
+        hits.push(Hit {
+            package: name.clone(),
+            rule: Rule::ImportName,
+            severity: Severity::Warning,
+            similar_to: Some(provider.to_owned()),
+            message: import_name::message(raw, module, provider, on_pypi()),
         });
     }
     Ok(hits)

@@ -195,7 +195,8 @@ pub struct ScanArgs {
 pub struct AuditArgs {
     /// File of names, or `-` for standard input [default: -].
     pub input: Option<PathBuf>,
-    /// Run only these rules (typosquat, known-malicious, not-on-pypi; comma-separated).
+    /// Run only these rules (typosquat, known-malicious, not-on-pypi, import-name;
+    /// comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub select: Vec<Rule>,
     /// Output format: a line per flagged name, or a JSON object per line.

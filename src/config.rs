@@ -6,7 +6,7 @@
 //! select = ["typosquat", "known-malicious"]   # only these rules (default: all)
 //! ignore = ["direct-url"]                      # never these
 //! popular-top-n = 15000                        # typosquat targets: names ranked this high or better
-//! private-packages = ["acme-*", "internal-utils"]  # never judged by not-on-pypi or typosquat
+//! private-packages = ["acme-*", "internal-utils"]  # never judged by name (typosquat, not-on-pypi, import-name)
 //! max-data-age = 30                            # days before old data is mentioned
 //! exclude = ["tests/fixtures/"]                # gitignore patterns the directory walks skip
 //!
@@ -496,7 +496,8 @@ impl Config {
     pub fn apply(&self, findings: &mut Vec<Finding>, origin: Origin) -> Vec<Finding> {
         findings.retain_mut(|f| {
             let private = f.package.as_deref().is_some_and(|p| self.is_private(p));
-            let judged_by_name = matches!(f.rule, Rule::Typosquat | Rule::NotOnPypi);
+            let judged_by_name =
+                matches!(f.rule, Rule::Typosquat | Rule::NotOnPypi | Rule::ImportName);
             if private && judged_by_name {
                 return false;
             }

@@ -2,6 +2,7 @@
 //! report what is risky about what they read.
 
 pub mod direct_url;
+pub mod import_name;
 pub mod known_malicious;
 pub mod not_on_pypi;
 pub mod typosquat;
@@ -37,6 +38,7 @@ impl Engine<'_> {
             out.extend(squat);
             let date = self.data.names_date();
             out.extend(not_on_pypi::check(dep, on_pypi, date, target.as_deref()));
+            out.extend(import_name::check(dep, on_pypi));
         }
         out.extend(direct_url::check(dep));
         Ok(out)
