@@ -164,7 +164,11 @@ fn judge(
             ),
         });
     }
-    if let (true, Some((module, provider))) = (rules.import_name, import_name::lookup(name)) {
+    if let Some((module, provider)) = rules
+        .import_name
+        .then(|| import_name::lookup(name))
+        .flatten()
+    {
         hits.push(Hit {
             package: name.clone(),
             rule: Rule::ImportName,

@@ -289,6 +289,23 @@ pub fn family(name: &str) -> Option<&'static str> {
         .find(|f| name.starts_with(f) && name.len() > f.len())
 }
 
+/// True when `name` is `target` with two neighbouring letters swapped or one letter doubled;
+/// [`classify`]'s `Swapped` and `Repeated`, without its allocations, for the many candidates
+/// that are neither.
+pub fn swapped_or_doubled(name: &[u8], target: &[u8]) -> bool {
+    let i = name.iter().zip(target).take_while(|(a, b)| a == b).count();
+    if name.len() == target.len() {
+        i + 1 < name.len()
+            && name[i] != name[i + 1]
+            && (name[i], name[i + 1]) == (target[i + 1], target[i])
+            && name[i + 2..] == target[i + 2..]
+    } else {
+        name.len() == target.len() + 1
+            && name[i + 1..] == target[i..]
+            && (name.get(i + 1) == Some(&name[i]) || (i > 0 && name[i - 1] == name[i]))
+    }
+}
+
 /// Optimal string alignment distance (Damerau-Levenshtein without repeated edits of one
 /// substring), with an early exit once it exceeds `max`.
 pub fn osa_within(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
@@ -417,6 +434,26 @@ mod tests {
         assert_eq!(classify("requects", "requests"), Edit::SubstitutedSound);
         assert_eq!(classify("scypy", "scipy"), Edit::SubstitutedSound);
         assert_eq!(classify("cuda11x", "cuda12x"), Edit::Digits);
+        // the cheap test agrees with classify on the two slips
+        for (name, target) in [
+            ("tmol", "toml"),
+            ("mypyy", "mypy"),
+            ("mmypy", "mypy"),
+            ("tolm", "toml"),
+            ("toml", "toml"),
+            ("tomll", "tomli"),
+            ("tomx", "toml"),
+            ("toxml", "toml"),
+            ("tom", "toml"),
+            ("otml", "toml"),
+        ] {
+            let slip = matches!(classify(name, target), Edit::Swapped | Edit::Repeated);
+            assert_eq!(
+                swapped_or_doubled(name.as_bytes(), target.as_bytes()),
+                slip,
+                "{name}"
+            );
+        }
         assert_eq!(
             classify("pythondateutil", "pythondateutil"),
             Edit::Separators

@@ -21,7 +21,7 @@ pub mod model;
 use crate::finding::Severity;
 use edits::{
     affix_pair, classify, digits_only_difference, family, one_word_apart, osa_within, skeleton,
-    sorted_words, squash, version_family, Edit,
+    sorted_words, squash, swapped_or_doubled, version_family, Edit,
 };
 use index::{TypoIndex, TAG_DELETE, TAG_HOMOGLYPH, TAG_WORDS};
 use std::sync::OnceLock;
@@ -146,25 +146,21 @@ pub fn assess_with(index: &TypoIndex<'static>, name: &str) -> Verdict {
     for id in candidates {
         let (rank, target) = index.target(id);
         let tsq = squash(target);
-        let short = tsq.len() < MIN_TARGET_LEN;
-        if short && (tsq.len() != SHORT_TARGET_LEN || rank > SHORT_TARGET_TOP)
-            || osa_within(sq.as_bytes(), tsq.as_bytes(), 1).is_none()
-            || legitimately_near(&tsq, target)
-        {
-            continue;
-        }
-        let edit = classify(&sq, &tsq);
-        let delta = *name_log_prob.get_or_init(|| index.log_prob(&sq)) - index.log_prob(&tsq);
-        if short {
+        let log_prob_delta =
+            || *name_log_prob.get_or_init(|| index.log_prob(&sq)) - index.log_prob(&tsq);
+        if tsq.len() < MIN_TARGET_LEN {
             // `dds-py` beside `dspy`, `boot` beside `boto`: words of their own
-            if matches!(edit, Edit::Swapped | Edit::Repeated)
-                && delta < 0.0
+            if tsq.len() == SHORT_TARGET_LEN
+                && rank <= SHORT_TARGET_TOP
+                && swapped_or_doubled(sq.as_bytes(), tsq.as_bytes())
                 && name.len() - sq.len() == target.len() - tsq.len()
+                && !legitimately_near(&tsq, target)
+                && log_prob_delta() < 0.0
             {
                 consider(Assessment {
                     target,
                     rank,
-                    edit,
+                    edit: classify(&sq, &tsq),
                     score: model::WARNING_AT,
                     severity: Severity::Warning,
                     alternatives: 0,
@@ -172,7 +168,12 @@ pub fn assess_with(index: &TypoIndex<'static>, name: &str) -> Verdict {
             }
             continue;
         }
-        let Some(score) = model::score(edit, tsq.len(), rank, delta) else {
+        if osa_within(sq.as_bytes(), tsq.as_bytes(), 1).is_none() || legitimately_near(&tsq, target)
+        {
+            continue;
+        }
+        let edit = classify(&sq, &tsq);
+        let Some(score) = model::score(edit, tsq.len(), rank, log_prob_delta()) else {
             continue;
         };
         if let Some(severity) = model::severity(score) {

@@ -12,8 +12,25 @@ use super::at_dependency;
 use crate::finding::{Finding, Rule};
 use crate::manifest::Dependency;
 
-/// (normalised dependency name, the module as imported, the project that provides it).
-const IMPORT_NAMES: &[(&str, &str, &str)] = &[
+/// Generates the table (for tests) and a `match` over it: `audit` asks about every name of the
+/// registry, and a `match` on strings compares lengths before bytes.
+macro_rules! import_names {
+    ($(($name:literal, $module:literal, $provider:literal),)*) => {
+        /// (normalised dependency name, the module as imported, the project that provides it).
+        #[cfg(test)]
+        const IMPORT_NAMES: &[(&str, &str, &str)] = &[$(($name, $module, $provider),)*];
+
+        /// The module a normalised name is, and the project that provides it, when they differ.
+        pub fn lookup(name: &str) -> Option<(&'static str, &'static str)> {
+            match name {
+                $($name => Some(($module, $provider)),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+import_names! {
     ("attr", "attr", "attrs"),
     ("bio", "Bio", "biopython"),
     ("bs4", "bs4", "beautifulsoup4"),
@@ -44,14 +61,6 @@ const IMPORT_NAMES: &[(&str, &str, &str)] = &[
     ("wx", "wx", "wxpython"),
     ("yaml", "yaml", "pyyaml"),
     ("zmq", "zmq", "pyzmq"),
-];
-
-/// The module a normalised name is, and the project that provides it, when they differ.
-pub fn lookup(name: &str) -> Option<(&'static str, &'static str)> {
-    IMPORT_NAMES
-        .binary_search_by(|(n, _, _)| (*n).cmp(name))
-        .ok()
-        .map(|i| (IMPORT_NAMES[i].1, IMPORT_NAMES[i].2))
 }
 
 /// What is wrong with a name, for `check` and `audit` alike.
