@@ -1,7 +1,8 @@
-//! `--fix`: rewrite typosquatted names to the package they imitate, in place, keeping every
-//! other byte of the file (specifiers, extras, markers, comments, formatting); and, only when
-//! asked, remove known-malicious requirements. A known-malicious name is never "fixed" into
-//! another name.
+//! `--fix`: rewrite typosquatted names to the package they imitate, and module names PyPI does
+//! not have to the project that provides the module (`cv2` to `opencv-python`), in place,
+//! keeping every other byte of the file (specifiers, extras, markers, comments, formatting);
+//! and, only when asked, remove known-malicious requirements. A known-malicious name is never
+//! "fixed" into another name.
 
 use crate::finding::{Finding, Fix, Rule};
 use std::collections::BTreeMap;
@@ -22,7 +23,7 @@ pub fn plan(findings: &[Finding], remove_malicious: bool) -> std::io::Result<Vec
     let mut by_file: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in findings {
         let wanted = match (&f.fix, f.rule) {
-            (Some(Fix::Replace { .. }), Rule::Typosquat) => true,
+            (Some(Fix::Replace { .. }), Rule::Typosquat | Rule::ImportName) => true,
             (Some(Fix::RemoveLine { .. }), Rule::KnownMalicious) => remove_malicious,
             _ => false,
         };

@@ -1,6 +1,7 @@
 //! `--fix` round trips on every manifest format: only the typosquatted name changes, every other
-//! byte (specifiers, extras, markers, comments, formatting) stays; known-malicious names are never
-//! renamed, and removed only when asked.
+//! byte (specifiers, extras, markers, comments, formatting) stays; module names PyPI does not
+//! have become their project's; known-malicious names are never renamed, and removed only when
+//! asked.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -100,6 +101,36 @@ fn pipfile() {
         "[packages]\nflask = \"*\"\nreqeusts = {version = \">=2.31\", extras = [\"socks\"]}\n",
         &[("reqeusts", "requests")],
     );
+}
+
+/// A module name PyPI does not have is renamed to the project that provides the module; one PyPI
+/// has (`attr`, an unrelated project) is left to the user, who may mean it.
+#[test]
+fn module_names_become_the_projects_that_provide_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("requirements.txt");
+    std::fs::write(
+        &path,
+        "cv2>=4.8  # vision
+PIL[avif]
+attr
+",
+    )
+    .unwrap();
+    let out = run(dir.path(), &["--fix", "--select", "import-name"]);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "opencv-python>=4.8  # vision
+pillow[avif]
+attr
+"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("`attr` is the name of a module") && !stdout.contains("cv2"),
+        "{stdout}"
+    );
+    assert_eq!(out.status.code(), Some(0), "warnings only");
 }
 
 #[test]

@@ -7,9 +7,11 @@
 //! `attrs`, `serial` is not `pyserial`) or hold a shim. The table below lists modules whose
 //! provider has another name, from the providers' own documentation. A name is judged only when
 //! it comes from a registry that PyPI serves; a private index may well have its own `cv2`.
+//! `--fix` writes the provider's name only for names PyPI does not have: where PyPI has the name,
+//! the file may really mean that other project.
 
 use super::at_dependency;
-use crate::finding::{Finding, Rule};
+use crate::finding::{Finding, Fix, Rule};
 use crate::manifest::Dependency;
 
 /// Generates the table (for tests) and a `match` over it: `audit` asks about every name of the
@@ -85,6 +87,14 @@ pub fn check(dep: &Dependency, on_pypi: bool) -> Option<Finding> {
     )
     .with_help(format!("did you mean `{provider}`?"));
     f.similar_to = Some(provider.to_owned());
+    // never into a lock file, whose hashes belong to the name it records
+    if !on_pypi && !dep.locked {
+        f.fix = Some(Fix::Replace {
+            span: dep.name_span.clone(),
+            expected: dep.raw_name.clone(),
+            with: provider.to_owned(),
+        });
+    }
     Some(f)
 }
 
