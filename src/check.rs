@@ -153,6 +153,22 @@ pub(crate) struct Walked {
     pub refused_links: Vec<(PathBuf, String)>,
 }
 
+impl Walked {
+    /// The files, and at each link not followed a `rule` finding saying `message(why)`.
+    pub(crate) fn with_refused_findings(
+        self,
+        rule: Rule,
+        message: impl Fn(&str) -> String,
+    ) -> (Vec<PathBuf>, Vec<Finding>) {
+        let refused = self
+            .refused_links
+            .into_iter()
+            .map(|(path, why)| Finding::new(rule, display_path(&clean(&path)), 1, 1, message(&why)))
+            .collect();
+        (self.files, refused)
+    }
+}
+
 /// Walks `root` for the files `wanted` names, pruning the directories of `skip_dirs`,
 /// virtualenvs and what `exclude` matches, and, unless `all_files`, what ignore files and
 /// hidden directories hide (`scan` reads everything: a hostile repository writes its own
@@ -206,20 +222,9 @@ pub fn discover(
     let walked = walk_tree(root, SKIP_DIRS, all_files, exclude, |p| {
         ManifestKind::from_file_name(p).is_some()
     })?;
-    let refused = walked
-        .refused_links
-        .into_iter()
-        .map(|(path, why)| {
-            Finding::new(
-                Rule::InvalidManifest,
-                display_path(&clean(&path)),
-                1,
-                1,
-                format!("cannot check this file: it is {why}; pip would read it"),
-            )
-        })
-        .collect();
-    Ok((walked.files, refused))
+    Ok(walked.with_refused_findings(Rule::InvalidManifest, |why| {
+        format!("cannot check this file: it is {why}; pip would read it")
+    }))
 }
 
 /// Sorts findings by file and position, then message, and drops exact repeats.

@@ -163,22 +163,11 @@ fn walk(
         return Ok((vec![check::clean(root)], Vec::new()));
     }
     let walked = check::walk_tree(root, SKIP_DIRS, true, exclude, is_scanned)?;
-    let files = walked.files.iter().map(|p| check::clean(p)).collect();
-    let refused = walked
-        .refused_links
-        .into_iter()
-        .map(|(path, why)| {
-            Finding::new(
-                Rule::Obfuscation,
-                display_path(&check::clean(&path)),
-                1,
-                1,
-                format!("not scanned: it is {why}; Python would follow it"),
-            )
-            .with_severity(Severity::Warning)
-        })
-        .collect();
-    Ok((files, refused))
+    // `obfuscation` is a warning by default, as a refused link should be
+    let (files, refused) = walked.with_refused_findings(Rule::Obfuscation, |why| {
+        format!("not scanned: it is {why}; Python would follow it")
+    });
+    Ok((files.iter().map(|p| check::clean(p)).collect(), refused))
 }
 
 fn role(path: &Path) -> Role {
