@@ -68,6 +68,25 @@ pub struct Assessment {
     pub alternatives: usize,
 }
 
+impl Assessment {
+    /// A verdict outside the model (look-alikes, reordered words, two typos, short targets): its
+    /// score is the threshold of its severity.
+    fn fixed(target: &'static str, rank: u32, edit: Edit, severity: Severity) -> Assessment {
+        let score = match severity {
+            Severity::Error => model::ERROR_AT,
+            _ => model::WARNING_AT,
+        };
+        Assessment {
+            target,
+            rank,
+            edit,
+            score,
+            severity,
+            alternatives: 0,
+        }
+    }
+}
+
 /// What a name is, relative to the popular list.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
@@ -157,14 +176,12 @@ pub fn assess_with(index: &TypoIndex<'static>, name: &str) -> Verdict {
                 && !legitimately_near(&tsq, target)
                 && log_prob_delta() < 0.0
             {
-                consider(Assessment {
+                consider(Assessment::fixed(
                     target,
                     rank,
-                    edit: classify(&sq, &tsq),
-                    score: model::WARNING_AT,
-                    severity: Severity::Warning,
-                    alternatives: 0,
-                });
+                    classify(&sq, &tsq),
+                    Severity::Warning,
+                ));
             }
             continue;
         }
@@ -197,28 +214,24 @@ pub fn assess_with(index: &TypoIndex<'static>, name: &str) -> Verdict {
             && skeleton(&tsq) == skel
             && !digits_only_difference(&sq, &tsq)
         {
-            consider(Assessment {
+            consider(Assessment::fixed(
                 target,
                 rank,
-                edit: Edit::Homoglyph,
-                score: model::ERROR_AT,
-                severity: Severity::Error,
-                alternatives: 0,
-            });
+                Edit::Homoglyph,
+                Severity::Error,
+            ));
         }
     });
     if let Some(words) = name.contains('-').then(|| sorted_words(name)).flatten() {
         index.probe(TAG_WORDS, words.as_bytes(), |id| {
             let (rank, target) = index.target(id);
             if target != name && sorted_words(target).as_deref() == Some(words.as_str()) {
-                consider(Assessment {
+                consider(Assessment::fixed(
                     target,
                     rank,
-                    edit: Edit::ReorderedWords,
-                    score: model::WARNING_AT,
-                    severity: Severity::Warning,
-                    alternatives: 0,
-                });
+                    Edit::ReorderedWords,
+                    Severity::Warning,
+                ));
             }
         });
     }
@@ -242,14 +255,12 @@ pub fn assess_with(index: &TypoIndex<'static>, name: &str) -> Verdict {
                     others += 1;
                     continue;
                 }
-                best = Some(Assessment {
+                best = Some(Assessment::fixed(
                     target,
                     rank,
-                    edit: Edit::TwoTypos,
-                    score: model::WARNING_AT,
-                    severity: Severity::Warning,
-                    alternatives: 0,
-                });
+                    Edit::TwoTypos,
+                    Severity::Warning,
+                ));
             }
         }
     }
