@@ -1,6 +1,8 @@
-//! `squatguard check`: find manifests, parse them, run the rules, collect findings.
+//! `squatguard check`: find manifests, parse them, run the rules, collect findings; then
+//! [`crate::finish`] turns them into the report.
 
 use crate::finding::{Finding, Rule, Severity};
+use crate::finish::{finish, Finished, Hidden, Policy};
 use crate::manifest::{self, Dependency, ManifestKind};
 use crate::rules::Engine;
 use crate::source::{display_path, read_source, ReadError};
@@ -12,14 +14,8 @@ use std::path::{Path, PathBuf};
 pub struct CheckOptions {
     /// Files or directories; empty means the current directory.
     pub paths: Vec<PathBuf>,
-    /// Only these rules (empty: all).
-    pub select: Vec<Rule>,
-    /// Never these rules.
-    pub ignore: Vec<Rule>,
-    /// Private packages, severities, allow entries.
-    pub config: crate::config::Config,
-    /// Whose files these are: decides whether `squatguard: ignore` comments count.
-    pub origin: crate::config::Origin,
+    /// The configuration, whose files these are, and the rule choice: what [`finish`] applies.
+    pub policy: Policy,
     /// The configuration's `exclude`, which directory walks honour.
     pub exclude: Option<crate::exclude::Exclude>,
     /// Files named in `paths` are excluded too (pre-commit passes file names).
@@ -27,12 +23,6 @@ pub struct CheckOptions {
     /// Walk every file, as `scan` does: `.gitignore`/`.ignore` files and hidden directories
     /// are not honoured, since a repository under inspection writes its own.
     pub all_files: bool,
-}
-
-impl CheckOptions {
-    pub fn enabled(&self, rule: Rule) -> bool {
-        (self.select.is_empty() || self.select.contains(&rule)) && !self.ignore.contains(&rule)
-    }
 }
 
 /// The outcome of a check.
@@ -44,10 +34,9 @@ pub struct CheckReport {
     pub files: usize,
     /// Dependencies judged.
     pub dependencies: usize,
-    /// Findings not reported: their rule is not selected, or `private-packages` or a
-    /// `squatguard: ignore` comment suppressed them. Said on stderr, so that a configuration
-    /// that silences the checks is seen.
-    pub hidden: usize,
+    /// Findings not reported, each with why (see [`crate::finish`]). Said on stderr, so that a
+    /// configuration that silences the checks is seen.
+    pub hidden: Vec<Hidden>,
     /// Files named on the command line that `exclude` skipped (`--force-exclude`).
     pub excluded: usize,
 }
@@ -227,27 +216,54 @@ pub fn discover(
     }))
 }
 
-/// Sorts findings by file and position, then message, and drops exact repeats.
-pub(crate) fn sort_findings(findings: &mut Vec<Finding>) {
-    findings.sort_by(|a, b| {
-        a.sort_key()
-            .cmp(&b.sort_key())
-            .then_with(|| a.message.cmp(&b.message))
-    });
-    findings.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message == b.message);
+/// What a check read and judged, before [`finish`].
+#[derive(Debug, Default)]
+pub struct Collected {
+    /// Judged, not yet finished.
+    pub findings: Vec<Finding>,
+    pub files: usize,
+    pub dependencies: usize,
+    pub excluded: usize,
+    /// Some files were named on the command line: the run did not see the whole tree.
+    pub explicit_files: bool,
+}
+
+impl Collected {
+    /// The report, after `policy`.
+    pub fn finish(self, policy: &Policy) -> CheckReport {
+        let Finished { findings, hidden } = finish(self.findings, policy);
+        CheckReport {
+            findings,
+            files: self.files,
+            dependencies: self.dependencies,
+            hidden,
+            excluded: self.excluded,
+        }
+    }
 }
 
 /// Runs the check.
 pub fn check(opts: &CheckOptions, engine: &Engine) -> Result<CheckReport, CheckError> {
+    let collected = collect(opts, engine)?;
+    // a run over some files only (pre-commit passes the changed ones) cannot tell that an allow
+    // entry for another file is unused
+    let policy = Policy {
+        report_unused_allows: opts.policy.report_unused_allows && !collected.explicit_files,
+        ..opts.policy.clone()
+    };
+    Ok(collected.finish(&policy))
+}
+
+/// Finds, reads and judges the manifests, without finishing.
+pub fn collect(opts: &CheckOptions, engine: &Engine) -> Result<Collected, CheckError> {
     let mut targets: Vec<(PathBuf, bool)> = Vec::new();
     let roots = if opts.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         opts.paths.clone()
     };
-    let mut report = CheckReport::default();
+    let mut report = Collected::default();
     let mut refused_links = Vec::new();
-    let mut explicit_files = false;
     for root in roots {
         let meta = std::fs::metadata(&root).map_err(|e| CheckError::Read {
             path: display_path(&root),
@@ -260,7 +276,7 @@ pub fn check(opts: &CheckOptions, engine: &Engine) -> Result<CheckReport, CheckE
             refused_links.extend(refused);
             continue;
         }
-        explicit_files = true;
+        report.explicit_files = true;
         if opts.force_exclude
             && opts
                 .exclude
@@ -326,18 +342,6 @@ pub fn check(opts: &CheckOptions, engine: &Engine) -> Result<CheckReport, CheckE
     for dep in &deps {
         findings.extend(engine.check(dep)?);
     }
-    let found = findings.len();
-    let unused = opts.config.apply(&mut findings, opts.origin);
-    report.hidden = found - findings.len();
-    // a run over some files only (pre-commit passes the changed ones) cannot tell that an allow
-    // entry for another file is unused
-    if !explicit_files {
-        findings.extend(unused);
-    }
-    let shown = findings.len();
-    findings.retain(|f| opts.enabled(f.rule));
-    report.hidden += shown - findings.len();
-    sort_findings(&mut findings);
     report.findings = findings;
     Ok(report)
 }

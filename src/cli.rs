@@ -437,10 +437,14 @@ fn run_scan(args: ScanArgs, io: Io) -> anyhow::Result<Status> {
     let exclude = crate::exclude::Exclude::of(&cfg);
     let opts = crate::scan::ScanOptions {
         root: args.dir,
-        select,
-        ignore,
-        config: cfg,
-        origin,
+        policy: crate::finish::Policy {
+            config: cfg,
+            origin,
+            select,
+            ignore,
+            allowed_names: Vec::new(),
+            report_unused_allows: true,
+        },
         exclude,
     };
     let report = crate::scan::scan(&opts, &engine)?;
@@ -593,13 +597,13 @@ fn run_db_status(args: &DataArgs, io: Io) -> anyhow::Result<Status> {
 /// Says how many findings the rule choice, the configuration or suppression comments kept out
 /// of the report, so that a configuration that silences the checks does not go unseen.
 fn note_hidden(report: &check::CheckReport, stderr: &mut dyn Write) -> std::io::Result<()> {
-    if report.hidden == 0 {
+    if report.hidden.is_empty() {
         return Ok(());
     }
     writeln!(
         stderr,
         "squatguard: note: {} not shown (rules turned off by --select/--ignore or the configuration, `private-packages`, or `squatguard: ignore` comments)",
-        match report.hidden {
+        match report.hidden.len() {
             1 => "1 finding".to_owned(),
             n => format!("{n} findings"),
         }
@@ -665,31 +669,31 @@ fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
     }
     let opts = CheckOptions {
         paths,
-        select,
-        ignore,
-        config: cfg,
-        origin: config::Origin::Own,
+        policy: crate::finish::Policy {
+            config: cfg,
+            origin: config::Origin::Own,
+            select,
+            ignore,
+            allowed_names: Vec::new(),
+            report_unused_allows: true,
+        },
         exclude,
         force_exclude: args.force_exclude,
         all_files: false,
     };
-    let mut report = if only_refused {
-        check::CheckReport::default()
+    let mut collected = if only_refused {
+        check::Collected::default()
     } else {
-        check::check(&opts, &engine)?
+        check::collect(&opts, &engine)?
     };
     if let Some(tree) = &staged {
-        tree.map_back(&mut report.findings);
+        tree.map_back(&mut collected.findings);
         for link in &tree.refused_links {
             let Ok(rel) = link.strip_prefix(&tree.prefix) else {
                 continue;
             };
-            report.files += 1;
-            if !opts.enabled(Rule::InvalidManifest) {
-                report.hidden += 1;
-                continue;
-            }
-            report.findings.push(crate::finding::Finding::new(
+            collected.files += 1;
+            collected.findings.push(crate::finding::Finding::new(
                 Rule::InvalidManifest,
                 crate::source::display_path(rel),
                 1,
@@ -697,8 +701,12 @@ fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
                 "cannot check this file: it is a symbolic link staged to lead out of the repository, or to nothing staged; pip would follow it",
             ));
         }
-        check::sort_findings(&mut report.findings);
     }
+    let policy = crate::finish::Policy {
+        report_unused_allows: !collected.explicit_files,
+        ..opts.policy.clone()
+    };
+    let mut report = collected.finish(&policy);
     if let Some(rev) = &args.since {
         let findings = std::mem::take(&mut report.findings);
         report.findings = git::only_since(&cwd, rev, staged.is_some(), findings)?;

@@ -19,15 +19,12 @@
 //! reason = "our own test double, reviewed 2026-11"   # required
 //! ```
 
-use crate::finding::{Finding, Rule, Severity};
+use crate::finding::{Rule, Severity};
 use crate::name::normalize;
 use crate::source::{display_path, read_source, SourceFile};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use toml_edit::{Document, Item, Value};
-
-/// What an allowed finding's message carries, so printers can tell it from other notes.
-pub const ALLOWED_MARK: &str = " [allowed: ";
 
 /// File names searched in each directory, in order.
 pub const FILE_NAMES: &[&str] = &["squatguard.toml", ".squatguard.toml", "pyproject.toml"];
@@ -55,10 +52,6 @@ pub enum Origin {
     /// comments too, so they suppress nothing, and the finding says that one tried.
     Untrusted,
 }
-
-/// What a finding's message gains when an untrusted file's comment tried to suppress it.
-pub const IGNORED_SUPPRESSION: &str =
-    " [its line carries a `squatguard: ignore` comment, not honoured in a file under inspection]";
 
 /// A way a configuration weakens the checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -490,65 +483,6 @@ impl Config {
         self.private_packages.iter().any(|p| glob_match(p, package))
     }
 
-    /// Applies the configuration to a run's findings: private packages, severity overrides,
-    /// inline suppressions (those of `origin`'s files that count) and allow entries (allowed
-    /// findings stay, as notes). Returns the notes for allow entries that matched nothing.
-    pub fn apply(&self, findings: &mut Vec<Finding>, origin: Origin) -> Vec<Finding> {
-        findings.retain_mut(|f| {
-            let private = f.package.as_deref().is_some_and(|p| self.is_private(p));
-            let judged_by_name =
-                matches!(f.rule, Rule::Typosquat | Rule::NotOnPypi | Rule::ImportName);
-            if private && judged_by_name {
-                return false;
-            }
-            if !suppressed_inline(f) {
-                return true;
-            }
-            match origin {
-                Origin::Own => false,
-                Origin::Untrusted => {
-                    f.message.push_str(IGNORED_SUPPRESSION);
-                    true
-                }
-            }
-        });
-        let mut used = vec![false; self.allow.len()];
-        for f in findings.iter_mut() {
-            if let Some(&sev) = self.severity.get(&f.rule) {
-                f.severity = sev;
-            }
-            let Some(pkg) = f.package.as_deref() else {
-                continue;
-            };
-            if let Some(i) = self
-                .allow
-                .iter()
-                .position(|a| a.package == pkg && a.rule.is_none_or(|r| r == f.rule))
-            {
-                used[i] = true;
-                f.severity = Severity::Note;
-                f.message = format!("{}{ALLOWED_MARK}{}]", f.message, self.allow[i].reason);
-            }
-        }
-        let file = self.file.as_deref().map(display_path).unwrap_or_default();
-        self.allow
-            .iter()
-            .zip(used)
-            .filter(|(_, used)| !used)
-            .map(|(a, _)| {
-                let what = a.rule.map(|r| format!(" for `{r}`")).unwrap_or_default();
-                Finding::new(
-                    Rule::UnusedAllow,
-                    file.clone(),
-                    a.line,
-                    a.column,
-                    format!("the allow entry for `{}`{what} matched nothing; remove it so the list does not rot", a.package),
-                )
-                .with_package(a.package.clone())
-            })
-            .collect()
-    }
-
     /// The effective configuration as TOML, for `squatguard config`.
     pub fn to_toml(&self) -> String {
         // quoted and escaped (`{:?}` escapes as TOML basic strings need for these values)
@@ -594,27 +528,6 @@ impl Config {
             out.push_str(&format!("reason = {:?}\n", a.reason));
         }
         out
-    }
-}
-
-/// `# squatguard: ignore[rule, ...] reason` (or `ignore` alone, for every rule) on the finding's
-/// own line.
-fn suppressed_inline(f: &Finding) -> bool {
-    let Some(line) = f.snippet.as_deref() else {
-        return false;
-    };
-    let Some(at) = line.find("squatguard: ignore") else {
-        return false;
-    };
-    let rest = &line[at + "squatguard: ignore".len()..];
-    match rest.strip_prefix('[') {
-        Some(list) => list
-            .split(']')
-            .next()
-            .unwrap_or("")
-            .split(',')
-            .any(|r| r.trim().parse::<Rule>().is_ok_and(|r| r == f.rule)),
-        None => true,
     }
 }
 
@@ -681,20 +594,6 @@ mod tests {
     }
 
     #[test]
-    fn inline_suppression() {
-        let f = Finding::new(Rule::Typosquat, "r.txt", 1, 1, "m").with_snippet(
-            "reqeusts==1.0  # squatguard: ignore[typosquat, not-on-pypi] test double",
-        );
-        assert!(suppressed_inline(&f));
-        let g = Finding::new(Rule::KnownMalicious, "r.txt", 1, 1, "m")
-            .with_snippet(f.snippet.clone().unwrap());
-        assert!(!suppressed_inline(&g), "only the rules named");
-        let h = Finding::new(Rule::KnownMalicious, "r.txt", 1, 1, "m")
-            .with_snippet("x  # squatguard: ignore");
-        assert!(suppressed_inline(&h));
-    }
-
-    #[test]
     fn relaxations_are_named_and_tightening_is_not_one() {
         assert!(Config::default().relaxations().is_empty());
         let c = cfg(
@@ -740,20 +639,5 @@ mod tests {
                 .relaxations(),
             [Relaxation::RulesOff]
         );
-    }
-
-    /// A file under inspection cannot hide its own findings: the comment is named instead.
-    #[test]
-    fn inline_suppression_of_an_untrusted_file_is_reported_not_honoured() {
-        let f = Finding::new(Rule::DecodeExec, "evil.py", 2, 1, "exec runs decoded data")
-            .with_snippet("exec(base64.b64decode(x))  # squatguard: ignore");
-        let mut own = vec![f.clone()];
-        assert!(Config::default().apply(&mut own, Origin::Own).is_empty());
-        assert!(own.is_empty());
-        let mut untrusted = vec![f];
-        Config::default().apply(&mut untrusted, Origin::Untrusted);
-        assert_eq!(untrusted.len(), 1);
-        assert_eq!(untrusted[0].severity, Severity::Error);
-        assert!(untrusted[0].message.ends_with(IGNORED_SUPPRESSION));
     }
 }

@@ -174,7 +174,34 @@ pub struct Finding {
     /// The edit `--fix` would make, when one is safe.
     #[serde(skip)]
     pub fix: Option<Fix>,
+    /// Demoted to a note by an allow entry: who allowed it, and why. Set only by
+    /// [`crate::finish`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<Allowance>,
+    /// Its line carries a `squatguard: ignore` comment that was not honoured, since the file is
+    /// under inspection. Set only by [`crate::finish`].
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub suppression_ignored: bool,
 }
+
+/// Who allowed a finding, which [`crate::finish`] then kept as a note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "by", rename_all = "kebab-case")]
+pub enum Allowance {
+    /// An `[[allow]]` entry of the configuration file `file`, at `line`.
+    Config {
+        file: String,
+        line: u32,
+        reason: String,
+    },
+    /// `--squatguard-allow NAME` on safe-pip's command line.
+    CommandLine,
+}
+
+/// What a printer appends to the message of a finding whose line carries a suppression comment
+/// that was not honoured.
+pub const IGNORED_SUPPRESSION: &str =
+    " [its line carries a `squatguard: ignore` comment, not honoured in a file under inspection]";
 
 /// An automatic fix of one finding, in its file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,7 +241,29 @@ impl Finding {
             snippet: None,
             span_len: 1,
             fix: None,
+            allowed: None,
+            suppression_ignored: false,
         }
+    }
+
+    /// The message as the text printers show it: with who allowed the finding, and a
+    /// suppression comment that was not honoured, said in words.
+    pub fn display_message(&self) -> std::borrow::Cow<'_, str> {
+        if self.allowed.is_none() && !self.suppression_ignored {
+            return std::borrow::Cow::Borrowed(&self.message);
+        }
+        let mut out = String::with_capacity(self.message.len() + 64);
+        if self.allowed == Some(Allowance::CommandLine) {
+            out.push_str("allowed by --squatguard-allow: ");
+        }
+        out.push_str(&self.message);
+        if self.suppression_ignored {
+            out.push_str(IGNORED_SUPPRESSION);
+        }
+        if let Some(Allowance::Config { reason, .. }) = &self.allowed {
+            out.push_str(&format!(" [allowed: {reason}]"));
+        }
+        std::borrow::Cow::Owned(out)
     }
 
     pub fn with_package(mut self, package: impl Into<String>) -> Self {

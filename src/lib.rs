@@ -13,6 +13,7 @@ pub mod db;
 pub mod download;
 pub mod exclude;
 pub mod finding;
+pub mod finish;
 pub mod fix;
 pub mod git;
 pub mod manifest;

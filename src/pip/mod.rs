@@ -199,20 +199,25 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     };
     let private = replaces_pypi(&parsed) || from_env.replaces_pypi();
 
+    // what the configuration (trusted or stripped above) and `--squatguard-allow` relax; the
+    // unused allow entries of a project's configuration are not news here
+    let policy = crate::finish::Policy {
+        config: cfg,
+        origin: crate::config::Origin::Own,
+        allowed_names: parsed.allow.iter().map(|a| normalize(a)).collect(),
+        ..crate::finish::Policy::default()
+    };
+
     // 1. static phase
     let (mut findings, files, static_deps) = static_phase(&parsed, &engine, private)?;
     findings.extend(requirements_txt::parse(&from_env.source()).findings);
-    allow(&mut findings, &parsed.allow);
-    // allow entries and private packages from the configuration; unused entries are not news here
-    let found = findings.len();
-    let _ = cfg.apply(&mut findings, crate::config::Origin::Own);
-    let hidden = found - findings.len();
-    if findings.iter().any(|f| f.severity == Severity::Error) {
+    let first = crate::finish::finish(findings.clone(), &policy);
+    if first.findings.iter().any(|f| f.severity == Severity::Error) {
         let report = CheckReport {
-            findings,
+            findings: first.findings,
             files,
             dependencies: static_deps,
-            hidden,
+            hidden: first.hidden,
             excluded: 0,
         };
         return blocked(ctx, &report, "before asking pip to resolve anything");
@@ -279,16 +284,12 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
                 .is_some_and(|p| resolved_names.contains(p)))
     });
     findings.extend(report_findings);
-    allow(&mut findings, &parsed.allow);
-    let found = findings.len();
-    let _ = cfg.apply(&mut findings, crate::config::Origin::Own);
-    let hidden = found - findings.len();
-    dedup(&mut findings);
+    let done = crate::finish::finish(findings, &policy);
     let report = CheckReport {
-        findings,
+        findings: done.findings,
         files: files + 1,
         dependencies: static_deps + total,
-        hidden,
+        hidden: done.hidden,
         excluded: 0,
     };
     if report.has_errors() {
@@ -298,17 +299,10 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
         findings: report
             .findings
             .iter()
-            .filter(|f| {
-                f.severity == Severity::Warning
-                    || f.message.starts_with(ALLOWED)
-                    || f.message.contains(crate::config::ALLOWED_MARK)
-            })
+            .filter(|f| f.severity == Severity::Warning || f.allowed.is_some())
             .cloned()
             .collect(),
-        files: report.files,
-        dependencies: report.dependencies,
-        hidden: report.hidden,
-        excluded: 0,
+        ..report
     };
     if !shown.findings.is_empty() {
         crate::report::human::write(&shown, ctx.stderr, ctx.color)?;
@@ -338,31 +332,12 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     pip(&python, &argv)
 }
 
-/// Message prefix of a finding demoted by `--squatguard-allow`.
-const ALLOWED: &str = "allowed by --squatguard-allow: ";
-
-fn allow(findings: &mut [Finding], allowed: &[String]) {
-    let allowed: Vec<String> = allowed.iter().map(|a| normalize(a)).collect();
-    for f in findings.iter_mut() {
-        let hit = f.package.as_ref().is_some_and(|p| allowed.contains(p));
-        if hit && f.severity != Severity::Note && !f.message.starts_with(ALLOWED) {
-            f.severity = Severity::Note;
-            f.message = format!("{ALLOWED}{}", f.message);
-        }
-    }
-}
-
 /// What in `cfg` would weaken safe-pip's checks. safe-pip has no rule choice, so `select` and
 /// `ignore` do not count: they do not apply here at all.
 pub fn relaxations(cfg: &crate::config::Config) -> Vec<crate::config::Relaxation> {
     let mut out = cfg.relaxations();
     out.retain(|r| *r != crate::config::Relaxation::RulesOff);
     out
-}
-
-fn dedup(findings: &mut Vec<Finding>) {
-    let mut seen = std::collections::HashSet::new();
-    findings.retain(|f| seen.insert((f.file.clone(), f.line, f.column, f.rule, f.message.clone())));
 }
 
 fn blocked(ctx: &mut Context, report: &CheckReport, when: &str) -> Result<Outcome, PipError> {

@@ -28,7 +28,7 @@ pub fn write(report: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
             Severity::Note => "notice",
         };
         let title = format!("{} {}", f.code, f.rule);
-        let mut message = f.message.clone();
+        let mut message = f.display_message().into_owned();
         if let Some(help) = &f.help {
             message.push_str(&format!(" ({help})"));
         }

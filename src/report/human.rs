@@ -58,7 +58,7 @@ fn finding(f: &Finding, out: &mut dyn Write, style: &Style) -> io::Result<()> {
         f.column,
         style.severity(f.severity),
         style.paint("1", &format!("[{}]", f.rule)),
-        visible(&f.message)
+        visible(&f.display_message())
     )?;
     if let Some(snippet) = &f.snippet {
         let num = f.line.to_string();

@@ -33,7 +33,7 @@ pub fn write(report: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
             errors: report.count(Severity::Error),
             warnings: report.count(Severity::Warning),
             notes: report.count(Severity::Note),
-            hidden: report.hidden,
+            hidden: report.hidden.len(),
         },
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

@@ -55,7 +55,7 @@ fn fingerprint(parts: &[&str]) -> String {
 fn result(f: &Finding, root: Option<&Path>) -> Value {
     let uri = artifact_uri(&f.file, root);
     let line_text = f.snippet.as_deref().unwrap_or("").trim();
-    let mut message = f.message.clone();
+    let mut message = f.display_message().into_owned();
     if let Some(help) = &f.help {
         message.push_str(&format!(" ({help})"));
     }

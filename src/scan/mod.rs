@@ -37,14 +37,11 @@ use std::sync::Mutex;
 pub struct ScanOptions {
     /// The repository (or one file); empty means the current directory.
     pub root: PathBuf,
-    pub select: Vec<Rule>,
-    pub ignore: Vec<Rule>,
-    /// The configuration the user chose (a scanned repository's own is applied only when
-    /// the user trusts it: see the CLI's `--trusted`).
-    pub config: crate::config::Config,
-    /// Whose repository this is: a repository under inspection cannot suppress its findings
-    /// with `squatguard: ignore` comments.
-    pub origin: crate::config::Origin,
+    /// The configuration the user chose (a scanned repository's own is applied only when the
+    /// user trusts it: see the CLI's `--trusted`), whose repository this is (a repository under
+    /// inspection cannot suppress its findings with `squatguard: ignore` comments), and the
+    /// rule choice.
+    pub policy: crate::finish::Policy,
     /// The applied configuration's `exclude` (never a scanned repository's own: see `origin`).
     pub exclude: Option<crate::exclude::Exclude>,
 }
@@ -89,22 +86,20 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
     };
     let check_opts = CheckOptions {
         paths: vec![root.clone()],
-        select: opts.select.clone(),
-        ignore: opts.ignore.clone(),
-        config: opts.config.clone(),
-        origin: opts.origin,
+        policy: opts.policy.clone(),
         exclude: opts.exclude.clone(),
         force_exclude: false,
         all_files: true,
     };
-    let mut report = if std::fs::metadata(&root).is_ok_and(|m| m.is_dir()) {
-        check::check(&check_opts, engine)?
+    let whole_tree = std::fs::metadata(&root).is_ok_and(|m| m.is_dir());
+    let mut report = if whole_tree {
+        check::collect(&check_opts, engine)?
     } else {
         std::fs::metadata(&root).map_err(|e| CheckError::Read {
             path: display_path(&root),
             reason: e.into(),
         })?;
-        CheckReport::default()
+        check::Collected::default()
     };
     let (files, refused_links) = walk(&root, opts.exclude.as_ref())?;
     let py_paths: HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
@@ -133,16 +128,14 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
     let mut findings = results.into_inner().unwrap_or_else(|e| e.into_inner());
     findings.extend(vendored(&root, &files, &findings));
     findings.extend(refused_links);
-    // severities, allow entries and inline suppressions as for `check` (which already
-    // reported the unused allow entries)
-    let found = findings.len();
-    let _ = opts.config.apply(&mut findings, opts.origin);
-    findings.retain(|f| check_opts.enabled(f.rule));
-    report.hidden += found - findings.len();
     report.files += files.len();
     report.findings.extend(findings);
-    check::sort_findings(&mut report.findings);
-    Ok(report)
+    // one finish for the manifests' findings and the code's
+    let policy = crate::finish::Policy {
+        report_unused_allows: opts.policy.report_unused_allows && whole_tree,
+        ..opts.policy.clone()
+    };
+    Ok(report.finish(&policy))
 }
 
 fn is_scanned(path: &Path) -> bool {

@@ -1,0 +1,352 @@
+//! `finish`: the one place where a run's judged findings become its report, for every command
+//! (`check`, `scan`, `audit`, `safe-pip`, and `check --staged`/`--since`).
+//!
+//! A run discovers and reads its files and the rules judge what was read; then [`finish`]
+//! applies the run's [`Policy`], in this order:
+//!
+//! 1. private packages: the name rules (`typosquat`, `not-on-pypi`, `import-name`) do not judge
+//!    a name the configuration lists in `private-packages`;
+//! 2. inline `# squatguard: ignore[rule, ...]` comments on a finding's line: honoured only in
+//!    files whose [`Origin`] is the user's own; elsewhere the finding stays and says that a
+//!    comment tried to hide it;
+//! 3. the configuration's severity overrides;
+//! 4. allow entries, those given on safe-pip's command line first, then the configuration's:
+//!    the finding stays, as a note that records who allowed it ([`Allowance`]);
+//! 5. allow entries of the configuration that matched nothing, as `unused-allow` notes, when the
+//!    run saw the whole tree (a run over some files cannot tell);
+//! 6. the rule choice (`--select`/`--ignore`, else the configuration's);
+//! 7. order by file, position and rule, without exact repeats.
+//!
+//! What steps 1, 2 and 6 keep out of the report is listed in [`Finished::hidden`], each entry
+//! with its reason, so that nothing that silences a check goes unseen.
+//!
+//! State is kept in fields of [`Finding`], never in its message: printers say in words what the
+//! fields mean ([`Finding::display_message`]).
+
+use crate::config::{Config, Origin};
+use crate::finding::{Allowance, Finding, Rule, Severity};
+use crate::source::display_path;
+
+/// What a run may relax, and which rules it reports: decided once, by the command, from what
+/// the user asked and what the user trusts.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// The configuration in effect (for safe-pip, without the relaxations of a file the user
+    /// has not trusted: see [`Config::without_relaxations`]).
+    pub config: Config,
+    /// Whose files these are: decides whether their `squatguard: ignore` comments count.
+    pub origin: Origin,
+    /// Only these rules (empty: all).
+    pub select: Vec<Rule>,
+    /// Never these rules.
+    pub ignore: Vec<Rule>,
+    /// Normalised names allowed on the command line (safe-pip's `--squatguard-allow`).
+    pub allowed_names: Vec<String>,
+    /// Whether the run saw the whole tree, so that an allow entry that matched nothing is
+    /// really unused.
+    pub report_unused_allows: bool,
+}
+
+impl Policy {
+    /// Whether the rule choice reports `rule`.
+    pub fn enabled(&self, rule: Rule) -> bool {
+        (self.select.is_empty() || self.select.contains(&rule)) && !self.ignore.contains(&rule)
+    }
+}
+
+/// Why a finding was kept out of the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HiddenBy {
+    /// `private-packages` of the configuration: the name rules do not judge the name.
+    PrivatePackage,
+    /// A `squatguard: ignore` comment on the finding's line, in the user's own file.
+    InlineComment,
+    /// The rule is not selected (`--select`/`--ignore`, or the configuration's).
+    RuleChoice,
+}
+
+impl HiddenBy {
+    pub fn describe(self) -> &'static str {
+        match self {
+            HiddenBy::PrivatePackage => "`private-packages`",
+            HiddenBy::InlineComment => "`squatguard: ignore` comments",
+            HiddenBy::RuleChoice => "rules turned off by --select/--ignore or the configuration",
+        }
+    }
+}
+
+/// One finding kept out of the report, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Hidden {
+    pub by: HiddenBy,
+    pub rule: Rule,
+    pub file: String,
+    pub line: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+}
+
+impl Hidden {
+    fn of(f: &Finding, by: HiddenBy) -> Hidden {
+        Hidden {
+            by,
+            rule: f.rule,
+            file: f.file.clone(),
+            line: f.line,
+            package: f.package.clone(),
+        }
+    }
+}
+
+/// A run's report: what is shown, and what was kept out.
+#[derive(Debug, Default)]
+pub struct Finished {
+    /// Sorted by file and position, without exact repeats.
+    pub findings: Vec<Finding>,
+    pub hidden: Vec<Hidden>,
+}
+
+/// Applies `policy` to a run's judged findings (see the module doc for the steps).
+pub fn finish(mut findings: Vec<Finding>, policy: &Policy) -> Finished {
+    let cfg = &policy.config;
+    let mut hidden = Vec::new();
+    findings.retain_mut(|f| {
+        let name_rule = matches!(f.rule, Rule::Typosquat | Rule::NotOnPypi | Rule::ImportName);
+        if name_rule && f.package.as_deref().is_some_and(|p| cfg.is_private(p)) {
+            hidden.push(Hidden::of(f, HiddenBy::PrivatePackage));
+            return false;
+        }
+        if !suppressed_inline(f) {
+            return true;
+        }
+        match policy.origin {
+            Origin::Own => {
+                hidden.push(Hidden::of(f, HiddenBy::InlineComment));
+                false
+            }
+            Origin::Untrusted => {
+                f.suppression_ignored = true;
+                true
+            }
+        }
+    });
+    let mut used = vec![false; cfg.allow.len()];
+    let config_file = cfg.file.as_deref().map(display_path).unwrap_or_default();
+    for f in findings.iter_mut() {
+        if let Some(&sev) = cfg.severity.get(&f.rule) {
+            f.severity = sev;
+        }
+        let Some(pkg) = f.package.as_deref() else {
+            continue;
+        };
+        if f.allowed.is_none()
+            && f.severity != Severity::Note
+            && policy.allowed_names.iter().any(|a| a == pkg)
+        {
+            f.severity = Severity::Note;
+            f.allowed = Some(Allowance::CommandLine);
+        }
+        if let Some(i) = cfg
+            .allow
+            .iter()
+            .position(|a| a.package == pkg && a.rule.is_none_or(|r| r == f.rule))
+        {
+            used[i] = true;
+            f.severity = Severity::Note;
+            if f.allowed.is_none() {
+                f.allowed = Some(Allowance::Config {
+                    file: config_file.clone(),
+                    line: cfg.allow[i].line,
+                    reason: cfg.allow[i].reason.clone(),
+                });
+            }
+        }
+    }
+    if policy.report_unused_allows {
+        findings.extend(cfg.allow.iter().zip(used).filter(|(_, used)| !used).map(|(a, _)| {
+            let what = a.rule.map(|r| format!(" for `{r}`")).unwrap_or_default();
+            Finding::new(
+                Rule::UnusedAllow,
+                config_file.clone(),
+                a.line,
+                a.column,
+                format!(
+                    "the allow entry for `{}`{what} matched nothing; remove it so the list does not rot",
+                    a.package
+                ),
+            )
+            .with_package(a.package.clone())
+        }));
+    }
+    findings.retain(|f| {
+        let on = policy.enabled(f.rule);
+        if !on {
+            hidden.push(Hidden::of(f, HiddenBy::RuleChoice));
+        }
+        on
+    });
+    sort(&mut findings);
+    Finished { findings, hidden }
+}
+
+/// Sorts findings by file, position and rule, then message, and drops exact repeats (an
+/// include reached from two manifests, a requirement seen in two phases of safe-pip).
+pub fn sort(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| a.message.cmp(&b.message))
+    });
+    findings.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message == b.message);
+}
+
+/// `# squatguard: ignore[rule, ...] reason` (or `ignore` alone, for every rule) on the
+/// finding's own line.
+fn suppressed_inline(f: &Finding) -> bool {
+    let Some(line) = f.snippet.as_deref() else {
+        return false;
+    };
+    let Some(at) = line.find("squatguard: ignore") else {
+        return false;
+    };
+    let rest = &line[at + "squatguard: ignore".len()..];
+    match rest.strip_prefix('[') {
+        Some(list) => list
+            .split(']')
+            .next()
+            .unwrap_or("")
+            .split(',')
+            .any(|r| r.trim().parse::<Rule>().is_ok_and(|r| r == f.rule)),
+        None => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    fn policy(config: &str, origin: Origin) -> Policy {
+        Policy {
+            config: crate::config::parse(&SourceFile::new("squatguard.toml", config)).unwrap(),
+            origin,
+            report_unused_allows: true,
+            ..Policy::default()
+        }
+    }
+
+    fn finding(rule: Rule, package: &str, line: &str) -> Finding {
+        Finding::new(rule, "requirements.txt", 1, 1, "m")
+            .with_package(package)
+            .with_snippet(line)
+    }
+
+    #[test]
+    fn inline_suppression_names_its_rules() {
+        let f = finding(
+            Rule::Typosquat,
+            "reqeusts",
+            "reqeusts==1.0  # squatguard: ignore[typosquat, not-on-pypi] test double",
+        );
+        assert!(suppressed_inline(&f));
+        let mut g = f.clone();
+        g.rule = Rule::KnownMalicious;
+        assert!(!suppressed_inline(&g), "only the rules named");
+        let h = finding(Rule::KnownMalicious, "x", "x  # squatguard: ignore");
+        assert!(suppressed_inline(&h));
+    }
+
+    /// A file under inspection cannot hide its own findings: the comment is named instead.
+    #[test]
+    fn inline_suppression_of_an_untrusted_file_is_reported_not_honoured() {
+        let f = Finding::new(Rule::DecodeExec, "evil.py", 2, 1, "exec runs decoded data")
+            .with_snippet("exec(base64.b64decode(x))  # squatguard: ignore");
+        let own = finish(vec![f.clone()], &policy("", Origin::Own));
+        assert!(own.findings.is_empty());
+        assert_eq!(own.hidden[0].by, HiddenBy::InlineComment);
+        let untrusted = finish(vec![f], &policy("", Origin::Untrusted));
+        assert_eq!(untrusted.findings.len(), 1);
+        assert!(untrusted.hidden.is_empty());
+        let shown = &untrusted.findings[0];
+        assert_eq!(shown.severity, Severity::Error);
+        assert!(shown.suppression_ignored);
+        assert_eq!(shown.message, "exec runs decoded data", "state is not text");
+        assert!(shown
+            .display_message()
+            .ends_with(crate::finding::IGNORED_SUPPRESSION));
+    }
+
+    #[test]
+    fn private_packages_hide_only_the_name_rules() {
+        let p = policy("private-packages = [\"acme-*\"]\n", Origin::Own);
+        let out = finish(
+            vec![
+                finding(Rule::NotOnPypi, "acme-billing", "acme-billing"),
+                finding(Rule::KnownMalicious, "acme-billing", "acme-billing"),
+            ],
+            &p,
+        );
+        assert_eq!(out.findings.len(), 1);
+        assert_eq!(out.findings[0].rule, Rule::KnownMalicious);
+        assert_eq!(out.hidden.len(), 1);
+        assert_eq!(out.hidden[0].by, HiddenBy::PrivatePackage);
+        assert_eq!(out.hidden[0].package.as_deref(), Some("acme-billing"));
+    }
+
+    #[test]
+    fn allow_entries_demote_and_record_who_allowed() {
+        let p = policy(
+            "[[allow]]\npackage = \"reqeusts\"\nreason = \"test double\"\n[[allow]]\npackage = \"gone\"\nrule = \"typosquat\"\nreason = \"old\"\n",
+            Origin::Own,
+        );
+        let out = finish(vec![finding(Rule::Typosquat, "reqeusts", "reqeusts")], &p);
+        let allowed = &out.findings[0];
+        assert_eq!(allowed.severity, Severity::Note);
+        assert_eq!(
+            allowed.allowed,
+            Some(Allowance::Config {
+                file: "squatguard.toml".into(),
+                line: 1,
+                reason: "test double".into()
+            })
+        );
+        assert_eq!(allowed.display_message(), "m [allowed: test double]");
+        let unused = &out.findings[1];
+        assert_eq!(unused.rule, Rule::UnusedAllow);
+        assert_eq!((unused.file.as_str(), unused.line), ("squatguard.toml", 4));
+        assert!(unused.message.contains("`gone` for `typosquat`"));
+
+        let mut cli = Policy {
+            allowed_names: vec!["reqeusts".into()],
+            ..Policy::default()
+        };
+        let out = finish(vec![finding(Rule::Typosquat, "reqeusts", "reqeusts")], &cli);
+        assert_eq!(out.findings[0].allowed, Some(Allowance::CommandLine));
+        assert_eq!(
+            out.findings[0].display_message(),
+            "allowed by --squatguard-allow: m"
+        );
+        cli.report_unused_allows = true;
+        assert_eq!(
+            finish(Vec::new(), &cli).findings.len(),
+            0,
+            "no config entries"
+        );
+    }
+
+    #[test]
+    fn rule_choice_hides_and_counts_and_output_is_sorted_once() {
+        let p = Policy {
+            ignore: vec![Rule::DirectUrl],
+            ..Policy::default()
+        };
+        let a = Finding::new(Rule::Typosquat, "b.txt", 3, 1, "x");
+        let b = Finding::new(Rule::Typosquat, "a.txt", 9, 1, "y");
+        let c = Finding::new(Rule::DirectUrl, "a.txt", 1, 1, "z");
+        let out = finish(vec![a.clone(), b.clone(), c, a.clone()], &p);
+        assert_eq!(out.findings, vec![b, a]);
+        assert_eq!(out.hidden.len(), 1);
+        assert_eq!(out.hidden[0].by, HiddenBy::RuleChoice);
+    }
+}
