@@ -363,35 +363,44 @@ fn run_trust(
 
 fn run_audit(args: AuditArgs, io: Io) -> anyhow::Result<Status> {
     use anyhow::Context;
-    let text = match args.input.as_deref() {
-        None => read_stdin()?,
-        Some(p) if p.as_os_str() == "-" => read_stdin()?,
-        Some(p) => std::fs::read_to_string(p).with_context(|| format!("`{}`", p.display()))?,
+    let (file, text) = match args.input.as_deref() {
+        None => ("<stdin>".to_owned(), read_stdin()?),
+        Some(p) if p.as_os_str() == "-" => ("<stdin>".to_owned(), read_stdin()?),
+        Some(p) => (
+            crate::source::display_path(p),
+            std::fs::read_to_string(p).with_context(|| format!("`{}`", p.display()))?,
+        ),
     };
     let data = args.data.load(io.stderr)?;
-    let rules = audit::AuditRules::from_select(&args.select);
-    let hits = audit::audit(&text, &data, &rules).map_err(check::CheckError::from)?;
+    let mut engine = Engine::new(&data, crate::config::Config::default().popular_top_n);
+    engine.only = if args.select.is_empty() {
+        audit::RULES.to_vec()
+    } else {
+        args.select.clone()
+    };
+    let src = crate::source::SourceFile::new(file, text);
+    let findings = audit::audit(&src, &engine, &args.select).map_err(check::CheckError::from)?;
     let mut out = std::io::BufWriter::new(io.stdout);
-    for hit in &hits {
+    for f in &findings {
         match args.format {
             AuditFormat::Text => writeln!(
                 out,
                 "{}: {}[{}]: {}",
-                report::visible(&hit.package),
-                hit.severity,
-                hit.rule,
-                report::visible(&hit.message)
+                report::visible(f.package.as_deref().unwrap_or_default()),
+                f.severity,
+                f.rule,
+                report::visible(&f.display_message())
             )?,
             AuditFormat::Json => {
-                serde_json::to_writer(&mut out, hit)?;
+                serde_json::to_writer(&mut out, f)?;
                 writeln!(out)?;
             }
         }
     }
     out.flush()?;
-    let errors = hits
+    let errors = findings
         .iter()
-        .any(|h| h.severity == crate::finding::Severity::Error);
+        .any(|f| f.severity == crate::finding::Severity::Error);
     Ok(if errors {
         Status::Findings
     } else {
@@ -430,10 +439,7 @@ fn run_scan(args: ScanArgs, io: Io) -> anyhow::Result<Status> {
     };
     let (select, ignore) = args.report.rules(&cfg);
     let data = args.data.load_with_age(io.stderr, cfg.max_data_age)?;
-    let engine = Engine {
-        data: &data,
-        popular_top_n: cfg.popular_top_n,
-    };
+    let engine = Engine::new(&data, cfg.popular_top_n);
     let exclude = crate::exclude::Exclude::of(&cfg);
     let opts = crate::scan::ScanOptions {
         root: args.dir,
@@ -632,10 +638,7 @@ fn run_check(args: CheckArgs, io: Io) -> anyhow::Result<Status> {
     )?;
     let (select, ignore) = args.report.rules(&cfg);
     let data = args.data.load_with_age(io.stderr, cfg.max_data_age)?;
-    let engine = Engine {
-        data: &data,
-        popular_top_n: cfg.popular_top_n,
-    };
+    let engine = Engine::new(&data, cfg.popular_top_n);
     let cwd = std::env::current_dir()?;
     let staged = if args.staged {
         Some(git::staged_tree(&cwd)?)

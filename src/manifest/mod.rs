@@ -104,6 +104,10 @@ pub struct Dependency {
     pub private_index: bool,
     /// Pinned by a lock file, which is regenerated, not edited: `--fix` leaves it alone.
     pub locked: bool,
+    /// A name from a list being screened (`audit`), not a requirement: without a version it
+    /// stands for the project, and a project with some malicious releases is not a finding
+    /// until a version says which release is meant.
+    pub listed: bool,
 }
 
 impl Dependency {
@@ -128,6 +132,7 @@ impl Dependency {
             snippet: src.line_text(line).to_owned(),
             private_index: false,
             locked: false,
+            listed: false,
         }
     }
 

@@ -188,10 +188,7 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
         }
         None => crate::config::Config::default(),
     };
-    let engine = Engine {
-        data: &data,
-        popular_top_n: cfg.popular_top_n,
-    };
+    let engine = Engine::new(&data, cfg.popular_top_n);
     let from_env = if parsed.has("--isolated") {
         PipEnv::default()
     } else {

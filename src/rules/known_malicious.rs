@@ -4,7 +4,9 @@
 //! a pin (`==`) to a bad release is an error, specifiers that admit one (or none at all) are
 //! a warning, specifiers that exclude them all are clean. A name PyPI no longer has, after a
 //! report on some of its releases, existed only as malware: every release is treated as bad,
-//! since a later upload under the same name is just as bad. The project itself and members of
+//! since a later upload under the same name is just as bad. A name screened by `audit` without a
+//! version stands for the project, not a requirement: some bad releases alone are not a finding
+//! there. The project itself and members of
 //! its workspace are built from the code under review, not taken from an index: not judged.
 
 use super::at_dependency;
@@ -61,7 +63,9 @@ fn judge(dep: &Dependency, adv: &Advisory, on_pypi: bool) -> Option<Finding> {
                         dep.name, adv.summary
                     ),
                 )
-            } else if some.admitted_by(dep.specifiers.as_ref()) || !dep.source.is_registry() {
+            } else if !dep.listed
+                && (some.admitted_by(dep.specifiers.as_ref()) || !dep.source.is_registry())
+            {
                 let constraint = dep
                     .specifiers
                     .as_ref()

@@ -18,30 +18,127 @@ pub struct Engine<'a> {
     pub data: &'a Data,
     /// Typosquat targets: names ranked this high or better.
     pub popular_top_n: u32,
+    /// Only these rules are judged (empty: all). A run that reports only some rules (`audit
+    /// --select`) saves their lookups; [`crate::finish`] still applies the rule choice.
+    pub only: Vec<Rule>,
 }
 
-impl Engine<'_> {
+/// Facts about a name that a caller already looked up for a whole batch (`audit`), so that
+/// [`Engine::judge`] does not look them up one by one. `None`: not known, look it up.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Known {
+    /// Whether PyPI has the name.
+    pub on_pypi: Option<bool>,
+    /// Whether the imported feed has reports on the name.
+    pub in_feed: Option<bool>,
+}
+
+impl<'a> Engine<'a> {
+    /// An engine that judges every rule.
+    pub fn new(data: &'a Data, popular_top_n: u32) -> Self {
+        Engine {
+            data,
+            popular_top_n,
+            only: Vec::new(),
+        }
+    }
+
+    /// Whether `rule` is judged.
+    pub fn judges(&self, rule: Rule) -> bool {
+        self.only.is_empty() || self.only.contains(&rule)
+    }
+
     /// All findings about one dependency. Fails only when the data itself is corrupt.
     pub fn check(&self, dep: &Dependency) -> Result<Vec<Finding>, StoreError> {
-        let advisories = self.data.advisories(&dep.name)?;
-        let verdict = match name_risk::assess(&dep.name) {
-            Verdict::Squat(a) if a.rank > self.popular_top_n => Verdict::Clear,
-            v => v,
+        self.judge(dep, Known::default())
+    }
+
+    /// [`Engine::check`], with what the caller already knows about the name.
+    pub fn judge(&self, dep: &Dependency, known: Known) -> Result<Vec<Finding>, StoreError> {
+        let advisories = if self.judges(Rule::KnownMalicious) {
+            self.data.advisories_with(&dep.name, known.in_feed)?
+        } else {
+            Vec::new()
         };
-        // popular names are on PyPI: the name set (the costlier lookup) is not needed for them
-        let on_pypi = matches!(verdict, Verdict::Popular(_)) || self.data.names.contains(&dep.name);
-        let mut out = known_malicious::check(dep, &advisories, on_pypi);
+        let verdict = self.verdict(&dep.name, known);
+        // the name set is consulted only when a rule needs it: it is the costliest lookup, and
+        // popular names are on PyPI
+        let on_pypi = std::cell::OnceCell::new();
+        let on_pypi = || {
+            *on_pypi.get_or_init(|| {
+                matches!(verdict, Verdict::Popular(_))
+                    || known
+                        .on_pypi
+                        .unwrap_or_else(|| self.data.names.contains(&dep.name))
+            })
+        };
+        let mut out = if advisories.is_empty() {
+            Vec::new()
+        } else {
+            known_malicious::check(dep, &advisories, on_pypi())
+        };
         let proven_bad = out.iter().any(|f| f.severity == Severity::Error);
         if !proven_bad {
-            let squat = typosquat::check(dep, &verdict);
-            let target = squat.as_ref().and_then(|f| f.similar_to.clone());
+            let squat = if self.judges(Rule::Typosquat) {
+                typosquat::check(dep, &verdict)
+            } else {
+                None
+            };
+            let target = match &verdict {
+                Verdict::Squat(a) => Some(a.target),
+                _ => None,
+            };
             out.extend(squat);
-            let date = self.data.names_date();
-            out.extend(not_on_pypi::check(dep, on_pypi, date, target.as_deref()));
-            out.extend(import_name::check(dep, on_pypi));
+            if self.judges(Rule::NotOnPypi) {
+                let date = self.data.names_date();
+                out.extend(not_on_pypi::check(dep, on_pypi(), date, target));
+            }
+            if self.judges(Rule::ImportName) && import_name::lookup(&dep.name).is_some() {
+                out.extend(import_name::check(dep, on_pypi()));
+            }
         }
-        out.extend(direct_url::check(dep));
+        if self.judges(Rule::DirectUrl) {
+            out.extend(direct_url::check(dep));
+        }
         Ok(out)
+    }
+
+    /// Whether any judged rule could flag a registry dependency named `name` (normalised): the
+    /// cheap half of [`Engine::judge`], for a caller screening many names that builds a
+    /// [`Dependency`] only for the few that need judging (`audit`). Never false where `judge`
+    /// would find something.
+    pub fn may_flag(&self, name: &str, known: Known) -> Result<bool, StoreError> {
+        if self.judges(Rule::KnownMalicious)
+            && !self.data.advisories_with(name, known.in_feed)?.is_empty()
+        {
+            return Ok(true);
+        }
+        if self.judges(Rule::ImportName) && import_name::lookup(name).is_some() {
+            return Ok(true);
+        }
+        let verdict = self.verdict(name, known);
+        if self.judges(Rule::Typosquat) && matches!(verdict, Verdict::Squat(_)) {
+            return Ok(true);
+        }
+        Ok(self.judges(Rule::NotOnPypi)
+            && !matches!(verdict, Verdict::Popular(_))
+            && !known
+                .on_pypi
+                .unwrap_or_else(|| self.data.names.contains(name)))
+    }
+
+    /// The name engine's verdict, when a rule that needs it is judged: `typosquat`, and
+    /// `not-on-pypi`, which grades a missing name close to a popular one as an error.
+    fn verdict(&self, name: &str, known: Known) -> Verdict {
+        let needed = self.judges(Rule::Typosquat)
+            || (self.judges(Rule::NotOnPypi) && known.on_pypi != Some(true));
+        if !needed {
+            return Verdict::Clear;
+        }
+        match name_risk::assess(name) {
+            Verdict::Squat(a) if a.rank > self.popular_top_n => Verdict::Clear,
+            v => v,
+        }
     }
 }
 
@@ -52,4 +149,76 @@ pub(crate) fn at_dependency(dep: &Dependency, rule: Rule, message: impl Into<Str
         .with_snippet(dep.snippet.clone());
     f.span_len = dep.raw_name.chars().count().max(1) as u32;
     f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    /// `may_flag` is the screen `audit` trusts to skip a name: it must never say no where
+    /// `judge` finds something, whatever the rule choice and whatever is known already.
+    #[test]
+    fn may_flag_never_skips_what_judge_would_find() {
+        let data = Data::load(None, u64::MAX);
+        let mut names: Vec<String> = vec![
+            "num2words".into(),
+            "pycolourama".into(),
+            "cv2".into(),
+            "attr".into(),
+            "sklearn".into(),
+            "surely-not-a-real-project-name-xyz".into(),
+        ];
+        for (_, n) in crate::popular::Popular::embedded().top(400) {
+            let b = n.as_bytes();
+            names.push(n.to_owned());
+            names.push(format!("{n}s"));
+            names.push(format!("py{n}"));
+            if b.len() > 3 {
+                let mut swapped = b.to_vec();
+                swapped.swap(1, 2);
+                names.push(String::from_utf8_lossy(&swapped).into_owned());
+                names.push(format!("{}{}", &n[..2], &n[3..]));
+            }
+        }
+        let choices: [&[Rule]; 4] = [
+            &[],
+            &[Rule::Typosquat],
+            &[Rule::NotOnPypi],
+            &[Rule::KnownMalicious, Rule::ImportName],
+        ];
+        let mut flagged = 0;
+        for only in choices {
+            let engine = Engine {
+                data: &data,
+                popular_top_n: 15_000,
+                only: only.to_vec(),
+            };
+            for name in &names {
+                let name = crate::name::normalize(name);
+                if !crate::name::is_valid(&name) {
+                    continue;
+                }
+                let src = SourceFile::new("names.txt", name.clone());
+                let dep = Dependency::new(&src, &name, 0, "names");
+                for known in [
+                    Known::default(),
+                    Known {
+                        on_pypi: Some(data.names.contains(&name)),
+                        in_feed: None,
+                    },
+                ] {
+                    let found = engine.judge(&dep, known).unwrap();
+                    if !found.is_empty() {
+                        flagged += 1;
+                        assert!(
+                            engine.may_flag(&name, known).unwrap(),
+                            "{name} under {only:?}: {found:?}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(flagged > 100, "the names exercise the rules: {flagged}");
+    }
 }
