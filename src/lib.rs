@@ -6,7 +6,7 @@
 pub mod advisory;
 pub mod audit;
 pub mod check;
-pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod data;
 pub mod db;

@@ -3,28 +3,36 @@
 use super::visible;
 use crate::check::CheckReport;
 use crate::finding::{Finding, Severity};
+use anstyle::{AnsiColor, Style};
 use std::io::{self, Write};
 
-struct Style {
+const BOLD: Style = Style::new().bold();
+const ERROR: Style = AnsiColor::Red.on_default().bold();
+const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+const NOTE: Style = AnsiColor::Cyan.on_default().bold();
+const GUTTER: Style = AnsiColor::Blue.on_default().bold();
+
+/// Paints with anstyle's styles, or not at all.
+struct Painter {
     on: bool,
 }
 
-impl Style {
-    fn paint(&self, code: &str, text: &str) -> String {
+impl Painter {
+    fn paint(&self, style: Style, text: &str) -> String {
         if self.on {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            format!("{style}{text}{style:#}")
         } else {
             text.to_owned()
         }
     }
 
     fn severity(&self, s: Severity) -> String {
-        let code = match s {
-            Severity::Error => "1;31",
-            Severity::Warning => "1;33",
-            Severity::Note => "1;36",
+        let style = match s {
+            Severity::Error => ERROR,
+            Severity::Warning => WARNING,
+            Severity::Note => NOTE,
         };
-        self.paint(code, s.as_str())
+        self.paint(style, s.as_str())
     }
 }
 
@@ -32,7 +40,7 @@ pub fn write(report: &CheckReport, out: &mut dyn Write, color: bool) -> io::Resu
     if report.findings.is_empty() {
         return Ok(());
     }
-    let style = Style { on: color };
+    let style = Painter { on: color };
     for f in &report.findings {
         finding(f, out, &style)?;
     }
@@ -49,7 +57,7 @@ pub fn write(report: &CheckReport, out: &mut dyn Write, color: bool) -> io::Resu
     )
 }
 
-fn finding(f: &Finding, out: &mut dyn Write, style: &Style) -> io::Result<()> {
+fn finding(f: &Finding, out: &mut dyn Write, style: &Painter) -> io::Result<()> {
     writeln!(
         out,
         "{}:{}:{}: {}{}: {}",
@@ -57,16 +65,16 @@ fn finding(f: &Finding, out: &mut dyn Write, style: &Style) -> io::Result<()> {
         f.line,
         f.column,
         style.severity(f.severity),
-        style.paint("1", &format!("[{}]", f.rule)),
+        style.paint(BOLD, &format!("[{}]", f.rule)),
         visible(&f.display_message())
     )?;
     if let Some(snippet) = &f.snippet {
         let num = f.line.to_string();
         let pad = " ".repeat(num.len());
-        let bar = style.paint("1;34", "|");
+        let bar = style.paint(GUTTER, "|");
         let shown = visible(snippet).replace('\t', " ");
         writeln!(out, "{pad} {bar}")?;
-        writeln!(out, "{} {bar} {shown}", style.paint("1;34", &num))?;
+        writeln!(out, "{} {bar} {shown}", style.paint(GUTTER, &num))?;
         // the caret stands under the name as shown, escapes included
         let before: String = snippet
             .chars()
@@ -74,7 +82,7 @@ fn finding(f: &Finding, out: &mut dyn Write, style: &Style) -> io::Result<()> {
             .collect();
         let lead = " ".repeat(visible(&before).chars().count());
         let carets = "^".repeat(f.span_len.max(1) as usize);
-        writeln!(out, "{pad} {bar} {lead}{}", style.paint("1;31", &carets))?;
+        writeln!(out, "{pad} {bar} {lead}{}", style.paint(ERROR, &carets))?;
     }
     if let Some(help) = &f.help {
         writeln!(out, "  = help: {}", visible(help))?;

@@ -10,7 +10,7 @@ use crate::check::CheckReport;
 use std::io::{self, Write};
 
 /// Output formats of `squatguard check`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// `path:line:col: severity[rule]: message`, with the line and a hint.
     Human,

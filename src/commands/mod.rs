@@ -1,0 +1,153 @@
+//! What each command does, from options already parsed to a report on the writers of [`Io`] and
+//! the [`Status`] it earned: the orchestration the binaries call. Argument parsing and the
+//! process exit live in the binaries (`src/bin/`); printers in [`crate::report`]; the checks in
+//! the modules they name ([`crate::check`], [`crate::scan`], [`crate::audit`], ...).
+//!
+//! Every command reads its input through [`Io`] (standard input included), writes the requested
+//! report to `io.stdout` and diagnostics to `io.stderr`, and nothing else.
+
+pub mod audit;
+pub mod check;
+pub mod db;
+pub mod info;
+pub mod scan;
+pub mod trust;
+
+use crate::check::CheckReport;
+use crate::config::{self, Config};
+use crate::data::{self, Data};
+use crate::finding::Rule;
+use crate::report::{self, Format};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+/// What a run earned, as documented in the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// No error-level finding.
+    Clean = 0,
+    /// At least one error-level finding.
+    Findings = 1,
+    /// Usage, I/O or internal error: nothing could be checked (fail closed).
+    Error = 2,
+}
+
+/// Where a run reads and writes: standard input, the report, the diagnostics, and whether each
+/// output goes to a terminal.
+pub struct Io<'a> {
+    pub stdin: &'a mut dyn Read,
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+    pub stdout_is_terminal: bool,
+    pub stderr_is_terminal: bool,
+}
+
+/// Where the data lives and how old it may be.
+#[derive(Debug, Clone, Default)]
+pub struct DataOptions {
+    /// Directory of the data cache (`None`: `SQUATGUARD_DATA_DIR`, else the platform cache dir).
+    pub data_dir: Option<PathBuf>,
+    /// Warn when the data in use is older than this many days (`None`: the configuration's
+    /// `max-data-age`, else 30).
+    pub max_data_age: Option<u64>,
+}
+
+impl DataOptions {
+    /// Loads the data, saying on `stderr` what is wrong with it.
+    pub fn load(&self, stderr: &mut dyn Write, default_age: u64) -> std::io::Result<Data> {
+        let dir = data::data_dir(self.data_dir.as_deref());
+        let data = Data::load(dir.as_deref(), self.max_data_age.unwrap_or(default_age));
+        for w in &data.warnings {
+            writeln!(stderr, "squatguard: warning: {w}")?;
+        }
+        Ok(data)
+    }
+}
+
+/// What to report and how, shared by `check` and `scan`.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    pub format: Format,
+    /// Report only these rules (empty: the configuration's choice, else all).
+    pub select: Vec<Rule>,
+    /// Never report these rules (empty: the configuration's choice).
+    pub ignore: Vec<Rule>,
+    /// Colour the human report (decided by the binary from `--color`, the terminal and the
+    /// environment).
+    pub color: bool,
+    /// A configuration file to use instead of discovery.
+    pub config: Option<PathBuf>,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            format: Format::Human,
+            select: Vec::new(),
+            ignore: Vec::new(),
+            color: false,
+            config: None,
+        }
+    }
+}
+
+impl ReportOptions {
+    /// Prints `report` in the chosen format; returns the status it earns.
+    fn print(&self, report: &CheckReport, out: &mut dyn Write) -> std::io::Result<Status> {
+        report::write(self.format, report, out, self.color)?;
+        Ok(status_of(report.has_errors()))
+    }
+
+    /// The command line's rule choice, else the configuration's.
+    fn rules(&self, cfg: &Config) -> (Vec<Rule>, Vec<Rule>) {
+        let pick = |cli: &[Rule], cfg: &[Rule]| {
+            if cli.is_empty() {
+                cfg.to_vec()
+            } else {
+                cli.to_vec()
+            }
+        };
+        (
+            pick(&self.select, &cfg.select),
+            pick(&self.ignore, &cfg.ignore),
+        )
+    }
+}
+
+/// `Findings` when `errors`, else `Clean`.
+fn status_of(errors: bool) -> Status {
+    if errors {
+        Status::Findings
+    } else {
+        Status::Clean
+    }
+}
+
+/// Says how many findings the rule choice, the configuration or suppression comments kept out
+/// of the report, so that a configuration that silences the checks does not go unseen.
+fn note_hidden(report: &CheckReport, stderr: &mut dyn Write) -> std::io::Result<()> {
+    if report.hidden.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        stderr,
+        "squatguard: note: {} not shown (rules turned off by --select/--ignore or the configuration, `private-packages`, or `squatguard: ignore` comments)",
+        match report.hidden.len() {
+            1 => "1 finding".to_owned(),
+            n => format!("{n} findings"),
+        }
+    )
+}
+
+/// The configuration for a run: `explicit`, else discovery upward from `first_path` (the
+/// current directory when `None`).
+pub fn load_config(explicit: Option<&Path>, first_path: Option<&Path>) -> anyhow::Result<Config> {
+    let path = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => config::find(first_path.unwrap_or(Path::new("."))),
+    };
+    Ok(match path {
+        Some(p) => config::load(&p)?,
+        None => Config::default(),
+    })
+}
