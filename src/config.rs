@@ -479,6 +479,12 @@ impl Config {
         }
     }
 
+    /// The `exclude` patterns, anchored at the configuration file's directory; `None` without a
+    /// file or patterns.
+    pub fn exclude(&self) -> Option<crate::exclude::Exclude> {
+        crate::exclude::Exclude::new(self.file.as_deref()?, &self.exclude)
+    }
+
     pub fn is_private(&self, package: &str) -> bool {
         self.private_packages.iter().any(|p| glob_match(p, package))
     }

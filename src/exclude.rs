@@ -59,11 +59,6 @@ impl Exclude {
         })
     }
 
-    /// The configuration's patterns, anchored at its file's directory.
-    pub fn of(config: &crate::config::Config) -> Option<Exclude> {
-        Exclude::new(config.file.as_deref()?, &config.exclude)
-    }
-
     /// Paths under `scratch` are judged as the same paths under `real`.
     pub fn remapped(mut self, scratch: &Path, real: &Path) -> Exclude {
         if let (Ok(s), Ok(r)) = (std::fs::canonicalize(scratch), std::fs::canonicalize(real)) {

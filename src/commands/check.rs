@@ -54,7 +54,7 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
     };
     // every file named was a refused link: nothing else to read (no paths would mean `.`)
     let only_refused = paths.is_empty() && named_any;
-    let mut exclude = crate::exclude::Exclude::of(&cfg);
+    let mut exclude = cfg.exclude();
     // a staged run walks a scratch copy of the tree: judged as the real one
     if let Some(tree) = &staged {
         exclude = exclude.map(|x| x.remapped(&tree.path_of(Path::new("")), &cwd));

@@ -42,7 +42,7 @@ pub fn run(req: ScanRequest, io: Io) -> anyhow::Result<Status> {
     let (select, ignore) = req.report.rules(&cfg);
     let data = req.data.load(io.stderr, cfg.max_data_age)?;
     let engine = Engine::new(&data, cfg.popular_top_n);
-    let exclude = crate::exclude::Exclude::of(&cfg);
+    let exclude = cfg.exclude();
     let opts = crate::scan::ScanOptions {
         root: req.dir.clone(),
         policy: Policy {
