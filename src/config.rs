@@ -22,9 +22,11 @@
 use crate::finding::{Rule, Severity};
 use crate::name::normalize;
 use crate::source::{display_path, read_source, SourceFile};
+use serde::Deserialize;
+use serde_spanned::Spanned;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use toml_edit::{Document, Item, Value};
+use toml_edit::Document;
 
 /// File names searched in each directory, in order.
 pub const FILE_NAMES: &[&str] = &["squatguard.toml", ".squatguard.toml", "pyproject.toml"];
@@ -176,7 +178,49 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     parse(&src)
 }
 
-/// Parses configuration text.
+/// The file's keys as serde reads them: unknown keys and wrong types are refused by the
+/// decoder, with the span of the offending key or value; [`parse`] then validates values.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    #[serde(default)]
+    select: Vec<Spanned<String>>,
+    #[serde(default)]
+    ignore: Vec<Spanned<String>>,
+    popular_top_n: Option<Spanned<i64>>,
+    max_data_age: Option<Spanned<i64>>,
+    #[serde(default)]
+    private_packages: Vec<String>,
+    #[serde(default)]
+    severity: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    allow: Vec<Spanned<RawAllow>>,
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAllow {
+    package: Option<String>,
+    rule: Option<Spanned<String>>,
+    reason: Option<String>,
+}
+
+/// `pyproject.toml`: only `[tool.squatguard]` is read; every other key is the project's.
+#[derive(Debug, Deserialize)]
+struct Pyproject {
+    tool: Option<Tool>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Tool {
+    squatguard: Option<RawConfig>,
+}
+
+/// Parses configuration text: a squatguard file (keys at the top level) or a `pyproject.toml`
+/// (`[tool.squatguard]`), decoded by serde from `toml_edit`, every error placed at its key or
+/// value.
 pub fn parse(src: &SourceFile) -> Result<Config, ConfigError> {
     let err = |offset: usize, message: String| {
         let (line, column) = src.line_col(offset);
@@ -187,207 +231,104 @@ pub fn parse(src: &SourceFile) -> Result<Config, ConfigError> {
             message,
         }
     };
-    let doc = Document::parse(src.text.as_str()).map_err(|e| {
+    let de_err = |e: toml_edit::de::Error| {
+        let at = e.span().map_or(0, |s| s.start);
+        err(at, e.message().trim().to_owned())
+    };
+    // the syntax first, for its own message
+    Document::parse(src.text.as_str()).map_err(|e| {
         let at = e.span().map_or(0, |s| s.start);
         err(at, format!("invalid TOML: {}", e.message()))
     })?;
     let is_pyproject = src.path.file_name().is_some_and(|n| n == "pyproject.toml");
-    let root = if is_pyproject {
-        match doc.get("tool").and_then(|t| t.get("squatguard")) {
-            Some(item) => item,
-            None => {
-                return Ok(Config {
-                    file: Some(src.path.clone()),
-                    ..Config::default()
-                })
-            }
-        }
+    let raw = if is_pyproject {
+        let p: Pyproject = toml_edit::de::from_str(&src.text).map_err(de_err)?;
+        p.tool.and_then(|t| t.squatguard).unwrap_or_default()
     } else {
-        doc.as_item()
+        toml_edit::de::from_str(&src.text).map_err(de_err)?
     };
-    let table = root
-        .as_table_like()
-        .ok_or_else(|| err(span_start(root), "`tool.squatguard` must be a table".into()))?;
+    let rule = |s: &Spanned<String>| {
+        s.get_ref()
+            .parse::<Rule>()
+            .map_err(|e: String| err(s.span().start, e))
+    };
+    let rules = |list: &[Spanned<String>]| list.iter().map(rule).collect::<Result<Vec<_>, _>>();
     let mut cfg = Config {
         file: Some(src.path.clone()),
+        select: rules(&raw.select)?,
+        ignore: rules(&raw.ignore)?,
+        private_packages: raw
+            .private_packages
+            .iter()
+            .map(|p| normalize_glob(p))
+            .collect(),
         ..Config::default()
     };
-    for (key, item) in table.iter() {
-        let at = table
-            .key(key)
-            .and_then(|k| k.span())
-            .map_or(span_start(item), |s| s.start);
-        match key {
-            "select" => cfg.select = rules(item, &err)?,
-            "ignore" => cfg.ignore = rules(item, &err)?,
-            "popular-top-n" => {
-                let n = integer(item, &err)?;
-                if !(1..=15_000).contains(&n) {
-                    return Err(err(span_start(item), "`popular-top-n` must be between 1 and 15000".into()));
-                }
-                cfg.popular_top_n = n as u32;
-            }
-            "max-data-age" => {
-                let n = integer(item, &err)?;
-                if n < 0 {
-                    return Err(err(span_start(item), "`max-data-age` is a number of days, 0 or more".into()));
-                }
-                cfg.max_data_age = n as u64;
-            }
-            "private-packages" => {
-                cfg.private_packages = strings(item, &err)?.into_iter().map(|(s, _)| normalize_glob(&s)).collect()
-            }
-            "severity" => {
-                let t = item
-                    .as_table_like()
-                    .ok_or_else(|| err(span_start(item), "`severity` must be a table of rule = \"error\" | \"warning\" | \"note\"".into()))?;
-                for (rule, v) in t.iter() {
-                    let at = t.key(rule).and_then(|k| k.span()).map_or(span_start(v), |s| s.start);
-                    let rule: Rule = rule.parse().map_err(|e: String| err(at, e))?;
-                    let sev = match v.as_str() {
-                        Some("error") => Severity::Error,
-                        Some("warning") => Severity::Warning,
-                        Some("note") => Severity::Note,
-                        _ => return Err(err(span_start(v), "severity must be \"error\", \"warning\" or \"note\"".into())),
-                    };
-                    cfg.severity.insert(rule, sev);
-                }
-            }
-            "allow" => cfg.allow = allows(item, src, &err)?,
-            "exclude" => {
-                for (pattern, at) in strings(item, &err)? {
-                    crate::exclude::validate(&pattern).map_err(|e| err(at, e))?;
-                    cfg.exclude.push(pattern);
-                }
-            }
-            other => {
+    if let Some(n) = raw.popular_top_n {
+        if !(1..=15_000).contains(n.get_ref()) {
+            return Err(err(
+                n.span().start,
+                "`popular-top-n` must be between 1 and 15000".into(),
+            ));
+        }
+        cfg.popular_top_n = *n.get_ref() as u32;
+    }
+    if let Some(n) = raw.max_data_age {
+        if *n.get_ref() < 0 {
+            return Err(err(
+                n.span().start,
+                "`max-data-age` is a number of days, 0 or more".into(),
+            ));
+        }
+        cfg.max_data_age = *n.get_ref() as u64;
+    }
+    for (r, sev) in &raw.severity {
+        let sev = match sev.get_ref().as_str() {
+            "error" => Severity::Error,
+            "warning" => Severity::Warning,
+            "note" => Severity::Note,
+            _ => {
                 return Err(err(
-                    at,
-                    format!(
-                        "unknown key `{other}` (known: select, ignore, severity, popular-top-n, private-packages, allow, max-data-age, exclude)"
-                    ),
+                    sev.span().start,
+                    "severity must be \"error\", \"warning\" or \"note\"".into(),
                 ))
             }
-        }
-    }
-    Ok(cfg)
-}
-
-fn span_start(item: &Item) -> usize {
-    item.span().map_or(0, |s| s.start)
-}
-
-fn integer(item: &Item, err: &impl Fn(usize, String) -> ConfigError) -> Result<i64, ConfigError> {
-    item.as_integer()
-        .ok_or_else(|| err(span_start(item), "expected an integer".into()))
-}
-
-fn strings(
-    item: &Item,
-    err: &impl Fn(usize, String) -> ConfigError,
-) -> Result<Vec<(String, usize)>, ConfigError> {
-    let arr = item
-        .as_array()
-        .ok_or_else(|| err(span_start(item), "expected an array of strings".into()))?;
-    arr.iter()
-        .map(|v: &Value| {
-            let at = v.span().map_or(0, |s| s.start);
-            v.as_str()
-                .map(|s| (s.to_owned(), at))
-                .ok_or_else(|| err(at, "expected a string".into()))
-        })
-        .collect()
-}
-
-fn rules(
-    item: &Item,
-    err: &impl Fn(usize, String) -> ConfigError,
-) -> Result<Vec<Rule>, ConfigError> {
-    strings(item, err)?
-        .into_iter()
-        .map(|(s, at)| s.parse::<Rule>().map_err(|e| err(at, e)))
-        .collect()
-}
-
-fn allows(
-    item: &Item,
-    src: &SourceFile,
-    err: &impl Fn(usize, String) -> ConfigError,
-) -> Result<Vec<Allow>, ConfigError> {
-    let entries: Vec<(&dyn toml_edit::TableLike, usize)> =
-        if let Some(aot) = item.as_array_of_tables() {
-            aot.iter()
-                .map(|t| {
-                    (
-                        t as &dyn toml_edit::TableLike,
-                        t.span().map_or(0, |s| s.start),
-                    )
-                })
-                .collect()
-        } else if let Some(arr) = item.as_array() {
-            let mut out = Vec::new();
-            for v in arr.iter() {
-                let t = v.as_inline_table().ok_or_else(|| {
-                    err(
-                        v.span().map_or(0, |s| s.start),
-                        "`allow` entries are tables".into(),
-                    )
-                })?;
-                out.push((
-                    t as &dyn toml_edit::TableLike,
-                    v.span().map_or(0, |s| s.start),
-                ));
-            }
-            out
-        } else {
-            return Err(err(
-                span_start(item),
-                "`allow` must be an array of tables".into(),
-            ));
         };
-    let mut out = Vec::new();
-    for (t, at) in entries {
-        let mut package = None;
-        let mut rule = None;
-        let mut reason = None;
-        for (k, v) in t.iter() {
-            let kat = t.key(k).and_then(|k| k.span()).map_or(at, |s| s.start);
-            let s = v
-                .as_str()
-                .ok_or_else(|| err(kat, format!("`{k}` must be a string")))?;
-            match k {
-                "package" => package = Some(normalize(s)),
-                "rule" => rule = Some(s.parse::<Rule>().map_err(|e| err(kat, e))?),
-                "reason" => reason = Some(s.trim().to_owned()).filter(|r| !r.is_empty()),
-                other => {
-                    return Err(err(
-                        kat,
-                        format!(
-                        "unknown key `{other}` in an allow entry (known: package, rule, reason)"
-                    ),
-                    ))
-                }
-            }
-        }
-        let package = package.ok_or_else(|| err(at, "an allow entry needs `package`".into()))?;
-        let reason = reason.ok_or_else(|| {
-            err(
-                at,
-                format!(
-                    "the allow entry for `{package}` needs a `reason`: say why it was judged safe"
-                ),
-            )
-        })?;
+        cfg.severity.insert(rule(r)?, sev);
+    }
+    for entry in &raw.allow {
+        let at = entry.span().start;
+        let a = entry.get_ref();
+        let package = a
+            .package
+            .as_deref()
+            .map(normalize)
+            .ok_or_else(|| err(at, "an allow entry needs `package`".into()))?;
+        let reason = a
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .ok_or_else(|| {
+                err(
+                    at,
+                    format!("the allow entry for `{package}` needs a `reason`: say why it was judged safe"),
+                )
+            })?;
         let (line, column) = src.line_col(at);
-        out.push(Allow {
+        cfg.allow.push(Allow {
             package,
-            rule,
-            reason,
+            rule: a.rule.as_ref().map(rule).transpose()?,
+            reason: reason.to_owned(),
             line,
             column,
         });
     }
-    Ok(out)
+    for pattern in &raw.exclude {
+        crate::exclude::validate(pattern.get_ref()).map_err(|e| err(pattern.span().start, e))?;
+        cfg.exclude.push(pattern.get_ref().clone());
+    }
+    Ok(cfg)
 }
 
 /// Private-package patterns are normalised like names (lower case, runs of `-_.` as one `-`,
@@ -579,7 +520,11 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!((e.line, e.column), (2, 1));
-        assert!(e.message.starts_with("unknown key `selct`"));
+        assert!(
+            e.message
+                .starts_with("unknown field `selct`, expected one of `select`"),
+            "{e}"
+        );
         let e = cfg("squatguard.toml", "[[allow]]\npackage = \"x\"\n").unwrap_err();
         assert!(e.message.contains("needs a `reason`"), "{e}");
         let e = cfg("squatguard.toml", "select = [\"nope\"]\n").unwrap_err();
