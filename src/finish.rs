@@ -20,10 +20,14 @@
 //! What steps 1, 2 and 6 keep out of the report is listed in [`Finished::hidden`], each entry
 //! with its reason, so that nothing that silences a check goes unseen.
 //!
+//! What may relax the checks is decided once, by [`Policy::new`] from a [`Trust`]: a
+//! configuration applies whole only when the user vouches for it, and the checked files'
+//! comments count only when the user vouches for the files.
+//!
 //! State is kept in fields of [`Finding`], never in its message: printers say in words what the
 //! fields mean ([`Finding::display_message`]).
 
-use crate::config::{Config, Origin};
+use crate::config::{Config, Origin, Relaxation};
 use crate::finding::{Allowance, Finding, Rule, Severity};
 use crate::source::display_path;
 
@@ -47,7 +51,42 @@ pub struct Policy {
     pub report_unused_allows: bool,
 }
 
+/// What the user vouches for in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Trust {
+    /// The configuration file: the user's own, named on the command line, or trusted with
+    /// `squatguard trust`. Otherwise it may have come with the code, and only what tightens
+    /// the checks applies.
+    pub config: bool,
+    /// The checked files: their `squatguard: ignore` comments count.
+    pub files: bool,
+}
+
 impl Policy {
+    /// The run's policy under `trust`, and what in `config` was not applied because it weakens
+    /// the checks and is not trusted. The rule choice and command-line allows are the caller's
+    /// to add: they come from whoever runs squatguard.
+    pub fn new(config: Config, trust: Trust) -> (Policy, Vec<Relaxation>) {
+        let (config, dropped) = if trust.config {
+            (config, Vec::new())
+        } else {
+            let dropped = config.relaxations();
+            (config.without_relaxations(), dropped)
+        };
+        let origin = if trust.files {
+            Origin::Own
+        } else {
+            Origin::Untrusted
+        };
+        let policy = Policy {
+            config,
+            origin,
+            report_unused_allows: true,
+            ..Policy::default()
+        };
+        (policy, dropped)
+    }
+
     /// Whether the rule choice reports `rule`.
     pub fn enabled(&self, rule: Rule) -> bool {
         (self.select.is_empty() || self.select.contains(&rule)) && !self.ignore.contains(&rule)

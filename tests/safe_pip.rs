@@ -473,3 +473,28 @@ fn project_config_allowlist_applies_once_trusted() {
     let o = env.install(&["sgtest-shiny"]);
     assert_eq!(o.status.code(), Some(66), "{}", show(&o));
 }
+
+/// A requirements file that came with the code cannot hide its own findings: its
+/// `squatguard: ignore` comment is reported, not honoured (the user allows with
+/// --squatguard-allow).
+#[test]
+fn an_ignore_comment_in_the_repository_does_not_silence_safe_pip() {
+    let Some(env) = Env::new() else { return };
+    env.wheel("reqeusts", "2.0", &[]);
+    std::fs::write(
+        env.path("requirements.txt"),
+        "reqeusts==2.0  # squatguard: ignore\n",
+    )
+    .unwrap();
+    let o = env.install(&["-r", "requirements.txt"]);
+    assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+    assert!(
+        stderr(&o).contains("carries a `squatguard: ignore` comment, not honoured"),
+        "{}",
+        show(&o)
+    );
+    assert!(!env.imports("reqeusts"));
+    let o = env.install(&["-r", "requirements.txt", "--squatguard-allow", "reqeusts"]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(env.imports("reqeusts"));
+}

@@ -4,9 +4,8 @@
 
 use super::{load_config, note_hidden, DataOptions, Io, ReportOptions, Status};
 use crate::check::{self, CheckOptions, CheckReport};
-use crate::config::Origin;
 use crate::finding::{Finding, Rule};
-use crate::finish::Policy;
+use crate::finish::{Policy, Trust};
 use crate::git;
 use crate::rules::Engine;
 use std::path::{Path, PathBuf};
@@ -59,15 +58,19 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
     if let Some(tree) = &staged {
         exclude = exclude.map(|x| x.remapped(&tree.path_of(Path::new("")), &cwd));
     }
+    // the repository being checked is the user's own (issue-tracked: relaxations from it are to
+    // need trust too)
+    let trust = Trust {
+        config: true,
+        files: true,
+    };
+    let (policy, _) = Policy::new(cfg, trust);
     let opts = CheckOptions {
         paths,
         policy: Policy {
-            config: cfg,
-            origin: Origin::Own,
             select,
             ignore,
-            allowed_names: Vec::new(),
-            report_unused_allows: true,
+            ..policy
         },
         exclude,
         force_exclude: req.force_exclude,

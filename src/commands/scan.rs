@@ -2,8 +2,8 @@
 //! which counts only with `--trusted`), the data, the scan, and the report.
 
 use super::{load_config, note_hidden, DataOptions, Io, ReportOptions, Status};
-use crate::config::{self, Config, Origin};
-use crate::finish::Policy;
+use crate::config::{self, Config};
+use crate::finish::{Policy, Trust};
 use crate::rules::Engine;
 use std::path::PathBuf;
 
@@ -22,7 +22,8 @@ pub struct ScanRequest {
 pub fn run(req: ScanRequest, io: Io) -> anyhow::Result<Status> {
     // a configuration named with --config is the user's own choice; one merely found may be
     // the inspected repository's
-    let cfg = if req.trusted || req.report.config.is_some() {
+    let explicit = req.report.config.is_some();
+    let cfg = if req.trusted || explicit {
         load_config(req.report.config.as_deref(), Some(&req.dir))?
     } else {
         if let Some(found) = config::find(&req.dir) {
@@ -34,24 +35,21 @@ pub fn run(req: ScanRequest, io: Io) -> anyhow::Result<Status> {
         }
         Config::default()
     };
-    let origin = if req.trusted {
-        Origin::Own
-    } else {
-        Origin::Untrusted
-    };
     let (select, ignore) = req.report.rules(&cfg);
     let data = req.data.load(io.stderr, cfg.max_data_age)?;
     let engine = Engine::new(&data, cfg.popular_top_n);
     let exclude = cfg.exclude();
+    let trust = Trust {
+        config: req.trusted || explicit,
+        files: req.trusted,
+    };
+    let (policy, _) = Policy::new(cfg, trust);
     let opts = crate::scan::ScanOptions {
         root: req.dir.clone(),
         policy: Policy {
-            config: cfg,
-            origin,
             select,
             ignore,
-            allowed_names: Vec::new(),
-            report_unused_allows: true,
+            ..policy
         },
         exclude,
     };

@@ -165,29 +165,33 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     }
     // the project's configuration, as `squatguard check` finds it from here; what in it weakens
     // the checks counts only once trusted, since the file may have come with the code about to
-    // be installed
-    let cfg = match crate::config::find(std::path::Path::new(".")) {
+    // be installed. The comments of files that came with it never count here: the user's way to
+    // allow something is --squatguard-allow.
+    let (cfg, config_trusted) = match crate::config::find(std::path::Path::new(".")) {
         Some(path) => {
             let cfg = crate::config::load(&path)?;
+            let trusted = data_dir
+                .as_deref()
+                .is_some_and(|d| crate::trust::is_trusted(d, &path));
             let relaxed = relaxations(&cfg);
-            if relaxed.is_empty()
-                || data_dir
-                    .as_deref()
-                    .is_some_and(|d| crate::trust::is_trusted(d, &path))
-            {
-                cfg
-            } else {
+            if !trusted && !relaxed.is_empty() {
                 let shown = crate::source::display_path(&path);
                 writeln!(
                     ctx.stderr,
                     "safe-pip: warning: `{shown}` weakens the checks ({}) but is not trusted, so that part of it is not applied: it may have come with the code being installed. If it is your own, run `squatguard trust {shown}` (again after each change).",
                     crate::config::Relaxation::list(&relaxed)
                 )?;
-                cfg.without_relaxations()
             }
+            (cfg, trusted)
         }
-        None => crate::config::Config::default(),
+        None => (crate::config::Config::default(), true),
     };
+    let trust = crate::finish::Trust {
+        config: config_trusted,
+        files: false,
+    };
+    let (policy, _) = crate::finish::Policy::new(cfg, trust);
+    let cfg = &policy.config;
     let engine = Engine::new(&data, cfg.popular_top_n);
     let from_env = if parsed.has("--isolated") {
         PipEnv::default()
@@ -196,13 +200,12 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     };
     let private = replaces_pypi(&parsed) || from_env.replaces_pypi();
 
-    // what the configuration (trusted or stripped above) and `--squatguard-allow` relax; the
-    // unused allow entries of a project's configuration are not news here
+    // what the user allowed on the command line; the unused allow entries of a project's
+    // configuration are not news here
     let policy = crate::finish::Policy {
-        config: cfg,
-        origin: crate::config::Origin::Own,
         allowed_names: parsed.allow.iter().map(|a| normalize(a)).collect(),
-        ..crate::finish::Policy::default()
+        report_unused_allows: false,
+        ..policy.clone()
     };
 
     // 1. static phase
