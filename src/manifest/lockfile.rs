@@ -30,9 +30,9 @@
 //! `invalid-manifest` finding.
 
 use super::pipfile::{item_offset, type_name};
-use super::requirements_txt::is_pypi_index;
 use super::{Dependency, DependencySource, Manifest};
 use crate::finding::Rule;
+use crate::index_url::is_pypi_index;
 use crate::name::is_valid;
 use crate::source::SourceFile;
 use pep440_rs::{Version, VersionSpecifier, VersionSpecifiers};

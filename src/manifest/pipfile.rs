@@ -22,9 +22,9 @@
 //! that is not a valid project name yields only the finding. A file that is not TOML yields
 //! one `invalid-manifest` finding where the TOML parser stopped.
 
-use super::requirements_txt::{is_pypi_index, is_test_pypi_index};
 use super::{finding_at, parse_specifiers, Dependency, DependencySource, Manifest};
 use crate::finding::Rule;
+use crate::index_url::{is_pypi_index, is_test_pypi_index};
 use crate::name::{is_valid, normalize};
 use crate::source::SourceFile;
 use std::ops::Range;

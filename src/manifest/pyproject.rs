@@ -65,12 +65,13 @@
 //! quote, a key where it stands. Strings with escapes and multi-line strings are mapped back
 //! byte by byte, so positions stay exact there too.
 
-use super::requirements_txt::{index_findings, is_pypi_index, is_test_pypi_index, IndexRole};
+use super::requirements_txt::{index_findings, IndexRole};
 use super::{
     finding_at, leading_name, names_itself, parse_pep508, parse_specifiers, pep508_rs_would_panic,
     Dependency, DependencySource, Manifest,
 };
 use crate::finding::{Finding, Rule};
+use crate::index_url::{is_pypi_index, is_test_pypi_index};
 use crate::name::{is_valid, normalize};
 use crate::source::SourceFile;
 use pep440_rs::{Version, VersionSpecifiers};

@@ -39,6 +39,11 @@ use crate::source::{display_path, read_source, SourceFile};
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
+/// The index URL helpers, which lived here; other modules use [`crate::index_url`].
+pub use crate::index_url::{
+    is_loopback, is_pypi_index, is_test_pypi_index, lookalike_of_pypi, url_host,
+};
+
 /// How deep `-r`/`-c` includes may nest before squatguard stops following them.
 pub const MAX_DEPTH: usize = 32;
 
@@ -730,73 +735,6 @@ fn name_from_location(text: &str) -> Option<(usize, &str)> {
     crate::name::is_valid(name).then_some((file_start, name))
 }
 
-/// The host of an `http(s)://` URL, lower case, without user info or port.
-pub fn url_host(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host_port = authority.rsplit('@').next()?;
-    let host = if let Some(v6) = host_port.strip_prefix('[') {
-        v6.split(']').next()?
-    } else {
-        host_port.split(':').next()?
-    };
-    // `pypi.org.` is `pypi.org` written as a fully qualified name
-    let host = host.trim_end_matches('.');
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
-}
-
-/// True for `localhost`, 127.0.0.0/8 and `::1`.
-pub fn is_loopback(host: &str) -> bool {
-    host == "localhost" || host.starts_with("127.") || host == "::1"
-}
-
-// TestPyPI is not among them: it is a separate registry where anyone can publish any name.
-const PYPI_HOSTS: &[&str] = &["pypi.org", "files.pythonhosted.org", "pypi.python.org"];
-
-/// True for TestPyPI (`test.pypi.org`): a sandbox registry whose names are not PyPI's.
-pub fn is_test_pypi_index(url: &str) -> bool {
-    url_host(url.trim()).is_some_and(|h| h == "test.pypi.org")
-}
-
-/// True for PyPI's own index URLs (`http://` is reported apart).
-pub fn is_pypi_index(url: &str) -> bool {
-    let url = url.trim();
-    let scheme = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    (scheme.starts_with("https://") || scheme.starts_with("http://"))
-        && url_host(url).is_some_and(|h| PYPI_HOSTS.contains(&h.as_str()))
-}
-
-/// The PyPI host that `host` imitates (`files.pypihosted.org`, `pypi.corn`), if any.
-pub fn lookalike_of_pypi(host: &str) -> Option<&'static str> {
-    if PYPI_HOSTS.contains(&host) {
-        return None;
-    }
-    let registrable = registrable_domain(host);
-    let mut best: Option<(usize, &'static str)> = None;
-    for &real in PYPI_HOSTS {
-        let real_reg = registrable_domain(real);
-        if registrable == real_reg {
-            // a subdomain of a real PyPI domain
-            return None;
-        }
-        let d = strsim::damerau_levenshtein(host, real)
-            .min(strsim::damerau_levenshtein(&registrable, &real_reg));
-        // `pypihosted.org`-style blends of the two PyPI domains count as distance 2
-        let blend =
-            registrable.contains("pypi") && host.contains("hosted") && real.contains("hosted");
-        let d = if blend { d.min(2) } else { d };
-        if d <= 2 && best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, real));
-        }
-    }
-    best.map(|(_, real)| real)
-}
-
-fn registrable_domain(host: &str) -> String {
-    let labels: Vec<&str> = host.split('.').collect();
-    labels[labels.len().saturating_sub(2)..].join(".")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -865,36 +803,6 @@ mod tests {
             Some("my-pkg")
         );
         assert_eq!(name_from_location("./src/pkg"), None);
-    }
-
-    #[test]
-    fn pypi_urls() {
-        assert!(is_pypi_index("https://pypi.org/simple"));
-        assert!(is_pypi_index(" https://PyPI.org./simple/"));
-        assert!(is_pypi_index("https://user:${TOKEN}@pypi.org/simple"));
-        assert!(is_pypi_index("https://files.pythonhosted.org/"));
-        assert!(!is_pypi_index("https://pypi.org.evil.example/simple"));
-        assert!(!is_pypi_index("https://test.pypi.org/simple"));
-        assert!(!is_pypi_index("file://pypi.org/simple"));
-        assert!(!is_pypi_index("${INDEX_URL}"));
-        // TestPyPI is a subdomain of PyPI's, not an imitation of it
-        assert_eq!(lookalike_of_pypi("test.pypi.org"), None);
-    }
-
-    #[test]
-    fn hosts_and_lookalikes() {
-        assert_eq!(
-            url_host("https://user:tok@Pypi.Org:443/simple").as_deref(),
-            Some("pypi.org")
-        );
-        assert_eq!(
-            lookalike_of_pypi("files.pypihosted.org"),
-            Some("files.pythonhosted.org")
-        );
-        assert_eq!(lookalike_of_pypi("pypi.corn"), Some("pypi.org"));
-        assert_eq!(lookalike_of_pypi("pypi.org"), None);
-        assert_eq!(lookalike_of_pypi("pkgs.example.com"), None);
-        assert_eq!(lookalike_of_pypi("download.pytorch.org"), None);
     }
 
     #[test]

@@ -379,7 +379,7 @@ fn blocked(ctx: &mut Context, report: &CheckReport, when: &str) -> Result<Outcom
 fn replaces_pypi(a: &args::PipArgs) -> bool {
     a.has("--no-index")
         || a.values("--index-url")
-            .any(|u| !requirements_txt::is_pypi_index(u))
+            .any(|u| !crate::index_url::is_pypi_index(u))
 }
 
 /// pip's index settings from the environment (`PIP_INDEX_URL`, ...), which pip reads unless
@@ -416,7 +416,7 @@ impl PipEnv {
             || self
                 .options
                 .iter()
-                .any(|(o, v)| *o == "--index-url" && !requirements_txt::is_pypi_index(v))
+                .any(|(o, v)| *o == "--index-url" && !crate::index_url::is_pypi_index(v))
     }
 
     fn source(&self) -> SourceFile {
