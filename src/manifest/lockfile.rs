@@ -29,7 +29,7 @@
 //! TOML (JSON for `Pipfile.lock`), or whose package list has the wrong shape, yields one
 //! `invalid-manifest` finding.
 
-use super::pipfile::{item_offset, type_name};
+use super::toml_span::{item_offset, type_name};
 use super::{Dependency, DependencySource, Manifest};
 use crate::finding::Rule;
 use crate::index_url::is_pypi_index;

@@ -11,6 +11,7 @@ pub mod pyproject;
 pub mod requirements_txt;
 pub mod setup_cfg;
 pub mod setup_py;
+pub mod toml_span;
 
 use crate::finding::{Finding, Rule};
 use crate::name::normalize;

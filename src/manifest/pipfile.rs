@@ -22,12 +22,12 @@
 //! that is not a valid project name yields only the finding. A file that is not TOML yields
 //! one `invalid-manifest` finding where the TOML parser stopped.
 
+use super::toml_span::{item_offset, key_offset, type_name};
 use super::{finding_at, parse_specifiers, Dependency, DependencySource, Manifest};
 use crate::finding::Rule;
 use crate::index_url::{is_pypi_index, is_test_pypi_index};
 use crate::name::{is_valid, normalize};
 use crate::source::SourceFile;
-use std::ops::Range;
 use toml_edit::{Item, Key, TableLike, Value};
 
 /// Top-level tables that are not package categories.
@@ -411,51 +411,6 @@ impl Package<'_> {
                 self.problem(out, at, message);
             }
         }
-    }
-}
-
-/// Where a key's text starts: inside its quotes when it is quoted.
-fn key_offset(src: &SourceFile, key: &Key) -> Option<usize> {
-    key.span().map(|span| inside_quotes(src, span, key.get()))
-}
-
-/// Where a value starts: a string's first character inside its quotes, else the value itself.
-pub(super) fn item_offset(src: &SourceFile, item: &Item) -> usize {
-    let Some(span) = item.span() else {
-        return 0;
-    };
-    match item.as_str() {
-        Some(s) => inside_quotes(src, span, s),
-        None => span.start,
-    }
-}
-
-/// The start of `span`, moved past an opening quote when the quoted text is `content` verbatim.
-fn inside_quotes(src: &SourceFile, span: Range<usize>, content: &str) -> usize {
-    let written = src.text.get(span.clone()).unwrap_or("");
-    let quote = ["\"\"\"", "'''", "\"", "'"]
-        .into_iter()
-        .find(|q| written.starts_with(q));
-    match quote {
-        Some(q) if written[q.len()..].starts_with(content) => span.start + q.len(),
-        _ => span.start,
-    }
-}
-
-pub(super) fn type_name(item: &Item) -> &'static str {
-    match item {
-        Item::None => "nothing",
-        Item::Table(_) => "a table",
-        Item::ArrayOfTables(_) => "an array of tables",
-        Item::Value(v) => match v {
-            Value::String(_) => "a string",
-            Value::Integer(_) => "an integer",
-            Value::Float(_) => "a float",
-            Value::Boolean(_) => "a boolean",
-            Value::Datetime(_) => "a date-time",
-            Value::Array(_) => "an array",
-            Value::InlineTable(_) => "an inline table",
-        },
     }
 }
 

@@ -66,6 +66,7 @@
 //! byte by byte, so positions stay exact there too.
 
 use super::requirements_txt::{index_findings, IndexRole};
+use super::toml_span::{locate, with_article, Located};
 use super::{
     finding_at, leading_name, names_itself, parse_pep508, parse_specifiers, pep508_rs_would_panic,
     Dependency, DependencySource, Manifest,
@@ -76,7 +77,6 @@ use crate::name::{is_valid, normalize};
 use crate::source::SourceFile;
 use pep440_rs::{Version, VersionSpecifiers};
 use std::collections::HashMap;
-use std::ops::Range;
 use std::str::FromStr;
 use toml_edit::{Document, Formatted, Item, Key, TableLike, Value};
 
@@ -343,7 +343,7 @@ impl Reader<'_> {
                 offset,
                 format!(
                     "`{section}` must be an array of requirement strings, found {}",
-                    a(item.type_name())
+                    with_article(item.type_name())
                 ),
             );
             return;
@@ -377,7 +377,7 @@ impl Reader<'_> {
                 other => {
                     let message = format!(
                         "`{section}` entries must be requirement strings, found {}",
-                        a(other.type_name())
+                        with_article(other.type_name())
                     );
                     self.invalid_entry(other, key, message);
                 }
@@ -543,7 +543,7 @@ impl Reader<'_> {
                     format!(
                         "`{section}` must be an array of requirement strings and \
                          {{include-group = \"...\"}} tables, found {}",
-                        a(item.type_name())
+                        with_article(item.type_name())
                     ),
                 );
                 groups.push(group);
@@ -579,7 +579,7 @@ impl Reader<'_> {
                         let message = format!(
                             "`{section}` entries must be requirement strings or \
                              {{include-group = \"...\"}} tables, found {}",
-                            a(other.type_name())
+                            with_article(other.type_name())
                         );
                         self.invalid_entry(other, key, message);
                     }
@@ -719,7 +719,7 @@ impl Reader<'_> {
                                     "`{}` in `{section}`: each element of a multiple-constraints \
                                      array must be a table, found {}",
                                     name.text,
-                                    a(other.type_name())
+                                    with_article(other.type_name())
                                 );
                                 let finding =
                                     finding_at(src, Rule::InvalidRequirement, at, message)
@@ -817,7 +817,7 @@ impl Reader<'_> {
             "`{field}` of `{}` in `{}` must be a string, found {}",
             dep.raw_name,
             dep.section,
-            a(item.type_name())
+            with_article(item.type_name())
         );
         let finding =
             finding_at(self.src, Rule::InvalidRequirement, offset, message).with_package(&dep.name);
@@ -828,7 +828,7 @@ impl Reader<'_> {
         let offset = self.item_offset(item, key);
         let found = match item {
             Item::Value(Value::Array(array)) if array.is_empty() => "an empty array".to_owned(),
-            other => a(other.type_name()),
+            other => with_article(other.type_name()),
         };
 
         let message = format!(
@@ -924,7 +924,10 @@ impl Reader<'_> {
                 self.src,
                 Rule::InvalidManifest,
                 offset,
-                format!("`{label}` must be a table, found {}", a(item.type_name())),
+                format!(
+                    "`{label}` must be a table, found {}",
+                    with_article(item.type_name())
+                ),
             );
         }
         table
@@ -1015,16 +1018,6 @@ fn uv_index_tables(item: Option<&Item>) -> Vec<&dyn TableLike> {
     item.map(source_tables).unwrap_or_default()
 }
 
-/// "a string", "an integer", "an array of tables".
-fn a(type_name: &str) -> String {
-    let article = if type_name.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        "an"
-    } else {
-        "a"
-    };
-    format!("{article} {type_name}")
-}
-
 /// The byte offset of 1-based `line`/`column` (in code points) of `src`.
 fn scratch_offset(src: &SourceFile, line: u32, column: u32) -> usize {
     let start = src.line_start(line);
@@ -1036,182 +1029,6 @@ fn scratch_offset(src: &SourceFile, line: u32, column: u32) -> usize {
             .nth(col)
             .map(|(i, _)| i)
             .unwrap_or(text.len())
-}
-
-// ---- decoded strings mapped back to the file ----------------------------------------------
-
-/// A decoded TOML string or key, with the file offset each of its bytes was read from.
-#[derive(Debug)]
-struct Located {
-    text: String,
-    /// `map[i]` is the file offset of decoded byte `i`; `map[text.len()]` is the end.
-    map: Vec<usize>,
-}
-
-impl Located {
-    /// `text` with every byte placed at `offset` (when the file text cannot be mapped).
-    fn at(text: &str, offset: usize) -> Self {
-        Located {
-            text: text.to_owned(),
-            map: vec![offset; text.len() + 1],
-        }
-    }
-
-    /// The file offset of decoded byte `i` (clamped to the end).
-    fn offset(&self, i: usize) -> usize {
-        self.map.get(i).or(self.map.last()).copied().unwrap_or(0)
-    }
-
-    /// True when the text is written in the file exactly as decoded, in one piece.
-    fn is_verbatim(&self) -> bool {
-        let base = self.offset(0);
-        self.map.iter().enumerate().all(|(i, &o)| o == base + i)
-    }
-
-    /// The decoded bytes `range` (clamped to char boundaries), still mapped.
-    fn slice(&self, range: Range<usize>) -> Located {
-        let mut start = range.start.min(self.text.len());
-        while !self.text.is_char_boundary(start) {
-            start -= 1;
-        }
-        let mut end = range.end.clamp(start, self.text.len());
-        while !self.text.is_char_boundary(end) {
-            end -= 1;
-        }
-        Located {
-            text: self.text[start..end].to_owned(),
-            map: self
-                .map
-                .get(start..=end)
-                .map(<[usize]>::to_vec)
-                .unwrap_or_default(),
-        }
-    }
-}
-
-/// Maps `decoded`, the value of the string or key written at `span` of `file`, back to `file`.
-/// When the raw text does not decode to `decoded`, every byte is placed at the content start.
-fn locate(file: &str, span: Range<usize>, decoded: &str) -> Located {
-    let Some(raw) = file.get(span.clone()) else {
-        return Located::at(decoded, span.start.min(file.len()));
-    };
-    match decode(raw, span.start) {
-        Some(loc) if loc.text == decoded => loc,
-        _ => {
-            let quote = if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
-                3
-            } else if raw.starts_with(['"', '\'']) {
-                1
-            } else {
-                0
-            };
-            Located::at(decoded, (span.start + quote).min(file.len()))
-        }
-    }
-}
-
-/// Decodes a TOML string or key as written (`raw`, starting at file offset `base`), keeping
-/// the file offset of every decoded byte. `None` when `raw` is not a well-formed string.
-fn decode(raw: &str, base: usize) -> Option<Located> {
-    let (quote, basic) = if raw.starts_with("\"\"\"") {
-        (3, true)
-    } else if raw.starts_with("'''") {
-        (3, false)
-    } else if raw.starts_with('"') {
-        (1, true)
-    } else if raw.starts_with('\'') {
-        (1, false)
-    } else {
-        // A bare key.
-        return Some(Located {
-            text: raw.to_owned(),
-            map: (base..=base + raw.len()).collect(),
-        });
-    };
-    if raw.len() < 2 * quote {
-        return None;
-    }
-    let mut start = quote;
-    let end = raw.len() - quote;
-    let body = raw.get(start..end)?;
-    if quote == 3 {
-        if body.starts_with("\r\n") {
-            start += 2;
-        } else if body.starts_with('\n') {
-            start += 1;
-        }
-    }
-    let content = raw.get(start..end)?;
-    let cbase = base + start;
-    let mut text = String::with_capacity(content.len());
-    let mut map = Vec::with_capacity(content.len() + 1);
-    let push = |text: &mut String, map: &mut Vec<usize>, c: char, at: usize| {
-        text.push(c);
-        map.extend(std::iter::repeat_n(at, c.len_utf8()));
-    };
-    if !basic {
-        for (i, c) in content.char_indices() {
-            push(&mut text, &mut map, c, cbase + i);
-        }
-        map.push(cbase + content.len());
-        return Some(Located { text, map });
-    }
-    let bytes = content.as_bytes();
-    let mut i = 0;
-    while i < content.len() {
-        let c = content[i..].chars().next()?;
-        if c != '\\' {
-            push(&mut text, &mut map, c, cbase + i);
-            i += c.len_utf8();
-            continue;
-        }
-        let at = cbase + i;
-        let esc = *bytes.get(i + 1)?;
-        let simple = match esc {
-            b'b' => Some('\u{8}'),
-            b't' => Some('\t'),
-            b'n' => Some('\n'),
-            b'f' => Some('\u{c}'),
-            b'r' => Some('\r'),
-            b'e' => Some('\u{1b}'),
-            b'"' => Some('"'),
-            b'\\' => Some('\\'),
-            _ => None,
-        };
-        if let Some(ch) = simple {
-            push(&mut text, &mut map, ch, at);
-            i += 2;
-            continue;
-        }
-        let digits = match esc {
-            b'x' => 2,
-            b'u' => 4,
-            b'U' => 8,
-            _ => 0,
-        };
-        if digits > 0 {
-            let hex = content.get(i + 2..i + 2 + digits)?;
-            let ch = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)?;
-            push(&mut text, &mut map, ch, at);
-            i += 2 + digits;
-            continue;
-        }
-        // A line-ending backslash (multi-line strings only): drop whitespace and newlines up
-        // to the next other character.
-        if quote != 3 {
-            return None;
-        }
-        let rest = &content[i + 1..];
-        let ws = rest.len() - rest.trim_start_matches([' ', '\t']).len();
-        let after = &rest[ws..];
-        if !(after.starts_with('\n') || after.starts_with("\r\n")) {
-            return None;
-        }
-        let skip = after.len() - after.trim_start_matches([' ', '\t', '\n', '\r']).len();
-        i += 1 + ws + skip;
-    }
-    map.push(cbase + content.len());
-    Some(Located { text, map })
 }
 
 // ---- Poetry constraints ---------------------------------------------------------------------
@@ -1432,35 +1249,6 @@ mod tests {
         assert!(poetry_constraint(">=").is_err());
         assert!(poetry_constraint("latest").is_err());
         assert!(poetry_constraint("^99999999999999999999999").is_err());
-    }
-
-    #[test]
-    fn decode_maps_escapes_back() {
-        let file = r#"x = "a\u0062c\\d""#;
-        let start = file.find('"').unwrap();
-        let loc = locate(file, start..file.len(), "abc\\d");
-        assert_eq!(loc.text, "abc\\d");
-        assert_eq!(loc.offset(0), start + 1);
-        assert_eq!(loc.offset(1), start + 2);
-        assert_eq!(loc.offset(2), start + 8);
-        assert_eq!(loc.offset(3), start + 9);
-        assert_eq!(loc.offset(4), start + 11);
-        assert!(!loc.is_verbatim());
-    }
-
-    #[test]
-    fn decode_multiline() {
-        let file = "x = \"\"\"\n  a \\\n   b\"\"\"";
-        let start = file.find('"').unwrap();
-        let loc = locate(file, start..file.len(), "  a b");
-        assert_eq!(loc.text, "  a b");
-        assert_eq!(loc.offset(0), file.find("  a").unwrap());
-        assert_eq!(loc.offset(4), file.find('b').unwrap());
-        let lit = "x = '''\nreq'''";
-        let s = lit.find('\'').unwrap();
-        let loc = locate(lit, s..lit.len(), "req");
-        assert!(loc.is_verbatim());
-        assert_eq!(loc.offset(0), lit.find("req").unwrap());
     }
 
     #[test]

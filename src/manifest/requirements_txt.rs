@@ -27,7 +27,7 @@
 //! Included files are read from disk. A missing or unreadable include, an include cycle
 //! (reported with the whole chain), includes nested deeper than [`MAX_DEPTH`], and, inside a
 //! git repository, an include that resolves outside it (its lines would reach the report; see
-//! [`crate::git::work_tree`]) are `invalid-manifest` errors; a remote include (`-r https://...`) cannot be checked offline and
+//! [`crate::source::work_tree`]) are `invalid-manifest` errors; a remote include (`-r https://...`) cannot be checked offline and
 //! is an `unresolved-dependency` error. An option pip does not know is an
 //! `invalid-requirement` error, as it is for pip.
 
@@ -467,7 +467,7 @@ impl Parser {
         let repository = self.repository.get_or_init(|| {
             self.chain
                 .first()
-                .and_then(|(first, _)| crate::git::work_tree(first))
+                .and_then(|(first, _)| crate::source::work_tree(first))
         });
         if let (Some(root), Ok(real)) = (repository, std::fs::canonicalize(&path)) {
             if !real.starts_with(root) {
