@@ -23,9 +23,9 @@
 //! one `invalid-manifest` finding where the TOML parser stopped.
 
 use super::toml_span::{item_offset, key_offset, type_name};
-use super::{finding_at, parse_specifiers, Dependency, DependencySource, Manifest};
+use super::{finding_at, parse_specifiers, Dependency, DependencySource, IndexUse, Manifest};
 use crate::finding::Rule;
-use crate::index_url::{is_pypi_index, is_test_pypi_index};
+use crate::index_url::is_pypi_index;
 use crate::name::{is_valid, normalize};
 use crate::source::SourceFile;
 use toml_edit::{Item, Key, TableLike, Value};
@@ -72,7 +72,7 @@ pub fn parse(src: &SourceFile) -> Manifest {
             }
         }
     }
-    out.findings.sort_by_key(|f| (f.line, f.column));
+    out.sort_by_position();
     out
 }
 
@@ -200,35 +200,11 @@ fn read_source(
     };
 
     let private = !is_pypi_index(url);
-    let mut reasons = Vec::new();
-    if url.trim_start().to_ascii_lowercase().starts_with("http://") {
-        reasons.push("non-HTTPS index: downloads can be read and replaced in transit".to_owned());
-    }
-    if !verify_ssl {
-        reasons.push("TLS verification disabled (`verify_ssl = false`): anyone on the network path can serve packages".to_owned());
-    }
-    if is_test_pypi_index(url) {
-        reasons.push(
-            "TestPyPI is a sandbox where anyone can publish any name, including names that belong to someone else on PyPI"
-                .to_owned(),
-        );
-    } else if private {
-        let shown = name
-            .as_deref()
-            .map(|n| format!(" `{n}`"))
-            .unwrap_or_default();
-        reasons.push(format!(
-            "extra index{shown}: packages may be taken from it instead of PyPI (dependency confusion)"
-        ));
-    }
-    if !reasons.is_empty() {
-        out.push_finding(
-            src,
-            Rule::IndexUrl,
-            at,
-            format!("package index `{url}`: {}", reasons.join("; ")),
-        );
-    }
+    let usage = IndexUse::PipenvSource {
+        name: name.clone(),
+        verify_ssl,
+    };
+    out.push_index(src, at, url, url, usage);
     Source { name, private }
 }
 

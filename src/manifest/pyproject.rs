@@ -65,11 +65,10 @@
 //! quote, a key where it stands. Strings with escapes and multi-line strings are mapped back
 //! byte by byte, so positions stay exact there too.
 
-use super::requirements_txt::{index_findings, IndexRole};
 use super::toml_span::{locate, with_article, Located};
 use super::{
     finding_at, leading_name, names_itself, parse_pep508, parse_specifiers, pep508_rs_would_panic,
-    Dependency, DependencySource, Manifest,
+    Dependency, DependencySource, IndexRole, IndexUse, Manifest,
 };
 use crate::finding::{Finding, Rule};
 use crate::index_url::{is_pypi_index, is_test_pypi_index};
@@ -101,7 +100,7 @@ pub fn parse(src: &SourceFile) -> Manifest {
     }
     // File order, whatever order the tables were read in (both sorts are stable).
     reader.m.dependencies.sort_by_key(|d| d.name_span.start);
-    reader.m.findings.sort_by_key(|f| (f.line, f.column));
+    reader.m.sort_by_position();
     reader.m
 }
 
@@ -251,8 +250,8 @@ impl Reader<'_> {
 
     // ---- package indexes ----------------------------------------------------------------
 
-    /// The package indexes uv, Poetry and PDM are told to use, judged as pip's options are
-    /// ([`index_findings`]): by what each tool does with an index that is not PyPI.
+    /// The package indexes uv, Poetry and PDM are told to use, with what each tool does with
+    /// an index that is not PyPI, for the `index-url` rule.
     fn indexes(&mut self, tool: &dyn TableLike) {
         let sub = |name: &str| tool.get(name).and_then(Item::as_table_like);
         if let Some(uv) = sub("uv") {
@@ -297,22 +296,16 @@ impl Reader<'_> {
                 if let Some((key, item)) = t.get_key_value("verify_ssl") {
                     if item.as_bool() == Some(false) {
                         let offset = self.item_offset(item, key);
-                        self.m.findings.push(
-                            finding_at(
-                                self.src,
-                                Rule::IndexUrl,
-                                offset,
-                                "`verify_ssl = false` turns off TLS verification for this source: anyone on the network path can swap the packages",
-                            )
-                            .with_help("remove it and give the index a valid HTTPS certificate"),
-                        );
+                        let usage = IndexUse::VerifySslOff;
+                        self.m
+                            .push_index(self.src, offset, "verify_ssl = false", "", usage);
                     }
                 }
             }
         }
     }
 
-    /// Judges a string, or each string of an array, of index URLs under `key` (shown as
+    /// Records a string, or each string of an array, of index URLs under `key` (written as
     /// `label = URL`).
     fn index_strings(&mut self, table: &dyn TableLike, key: &str, label: &str, role: IndexRole) {
         let Some((k, item)) = table.get_key_value(key) else {
@@ -326,8 +319,9 @@ impl Reader<'_> {
         for v in values {
             let Some(url) = v.as_str() else { continue };
             let offset = self.value_offset(v, k);
-            let found = index_findings(self.src, offset, &format!("{label} = {url}"), url, role);
-            self.m.findings.extend(found);
+            let written = format!("{label} = {url}");
+            self.m
+                .push_index(self.src, offset, written, url, IndexUse::Url(role));
         }
     }
 
@@ -855,7 +849,14 @@ impl Reader<'_> {
                 .collect()
         };
         let pypi_indexes = index_names(is_pypi_index);
-        let test_pypi_indexes = index_names(is_test_pypi_index);
+        // the URL of the index a source names; of two of that name, TestPyPI's
+        let urls_named = |index: &str| -> Vec<&str> {
+            uv_index_tables(uv.get("index"))
+                .into_iter()
+                .filter(|t| t.get("name").and_then(Item::as_str) == Some(index))
+                .filter_map(|t| t.get("url").and_then(Item::as_str))
+                .collect()
+        };
         for (name, item) in sources.iter() {
             let norm = normalize(name);
             let mut source = None;
@@ -866,17 +867,15 @@ impl Reader<'_> {
                     .and_then(|(k, i)| Some((k, i, i.as_str()?)));
                 if let Some((k, index_item, index)) = index {
                     private |= !pypi_indexes.iter().any(|p| p == index);
-                    if test_pypi_indexes.iter().any(|p| p == index) {
+                    let urls = urls_named(index);
+                    let url = urls.iter().find(|u| is_test_pypi_index(u)).or(urls.first());
+                    if let Some(url) = url {
                         let offset = self.item_offset(index_item, k);
-                        let message = format!(
-                            "`{name}` is installed from TestPyPI (index `{index}`), a sandbox where \
-                             anyone can publish any name, including names that belong to someone \
-                             else on PyPI"
-                        );
-                        self.m.findings.push(
-                            finding_at(self.src, Rule::IndexUrl, offset, message)
-                                .with_help("install it from PyPI"),
-                        );
+                        let usage = IndexUse::PackageFrom {
+                            package: name.to_owned(),
+                            index: index.to_owned(),
+                        };
+                        self.m.push_index(self.src, offset, "", *url, usage);
                     }
                 }
                 if source.is_none() && t.get("workspace").and_then(Item::as_bool) == Some(true) {

@@ -32,9 +32,10 @@
 //! `invalid-requirement` error, as it is for pip.
 
 use super::{
-    finding_at, leading_name, names_itself, parse_pep508, Dependency, DependencySource, Manifest,
+    finding_at, leading_name, names_itself, parse_pep508, Dependency, DependencySource, IndexRole,
+    IndexUse, Manifest,
 };
-use crate::finding::{Finding, Rule, Severity};
+use crate::finding::{Rule, Severity};
 use crate::source::{display_path, read_source, SourceFile};
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -401,34 +402,29 @@ impl Parser {
                 if !is_pypi_index(&url) {
                     self.replaces_pypi = true;
                 }
-                let described = format!("--index-url {value}");
-                let found = index_findings(src, at, &described, &url, IndexRole::Replaces);
-                self.manifest.findings.extend(found);
+                let written = format!("--index-url {value}");
+                let usage = IndexUse::Url(IndexRole::Replaces);
+                self.manifest.push_index(src, at, written, url, usage);
             }
             "--extra-index-url" => {
-                let url = expand_env(value);
-                let described = format!("--extra-index-url {value}");
-                let role = IndexRole::Merged { tool: "pip" };
-                let found = index_findings(src, at, &described, &url, role);
-                self.manifest.findings.extend(found);
+                let written = format!("--extra-index-url {value}");
+                let usage = IndexUse::Url(IndexRole::Merged { tool: "pip" });
+                self.manifest
+                    .push_index(src, at, written, expand_env(value), usage);
             }
             "--find-links" => {
                 let url = expand_env(value);
                 if url.contains("://") {
-                    let described = format!("--find-links {value}");
-                    let found = index_findings(src, at, &described, &url, IndexRole::Links);
-                    self.manifest.findings.extend(found);
+                    let written = format!("--find-links {value}");
+                    let usage = IndexUse::Url(IndexRole::Links);
+                    self.manifest.push_index(src, at, written, url, usage);
                 }
             }
-            "--trusted-host" => self.manifest.findings.push(
-                finding_at(
-                    src,
-                    Rule::IndexUrl,
-                    at,
-                    format!("`--trusted-host {value}` turns off TLS verification for that host: anyone on the network path can swap the packages"),
-                )
-                .with_help("remove `--trusted-host` and give the index a valid HTTPS certificate"),
-            ),
+            "--trusted-host" => {
+                let written = format!("--trusted-host {value}");
+                self.manifest
+                    .push_index(src, at, written, value, IndexUse::TrustedHost);
+            }
             _ => {}
         }
     }
@@ -571,113 +567,6 @@ impl Parser {
             }
         }
     }
-}
-
-/// How a manifest uses a package index, which decides what is risky about one that is not
-/// PyPI.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum IndexRole {
-    /// Every package comes from it (`--index-url`, a uv `default` index, a Poetry `primary`
-    /// source).
-    Replaces,
-    /// Searched beside PyPI, the highest version winning (`--extra-index-url`, PDM sources):
-    /// dependency confusion.
-    Merged { tool: &'static str },
-    /// Used only for what PyPI lacks (Poetry `supplemental` sources): a public package of the
-    /// same name wins, dependency confusion again.
-    Fallback { tool: &'static str },
-    /// Searched before PyPI, a package found there taken from it alone (uv's indexes).
-    First,
-    /// Used only by the packages that name it (uv and Poetry `explicit`).
-    Explicit,
-    /// A page of archive links (`--find-links`).
-    Links,
-}
-
-/// The findings for an index at byte `at` of `src`, written as `described` (`--index-url
-/// URL`, `[[tool.uv.index]] url = URL`), whose URL is `url` (variables expanded): a host that
-/// imitates PyPI's (error), plain HTTP (warning), and what `role` makes of a non-PyPI index.
-pub(super) fn index_findings(
-    src: &SourceFile,
-    at: usize,
-    described: &str,
-    url: &str,
-    role: IndexRole,
-) -> Vec<Finding> {
-    let host = url_host(url);
-    let shown_host = host.as_deref().unwrap_or(url);
-    let finding = |message: String| finding_at(src, Rule::IndexUrl, at, message);
-    if let Some(real) = host.as_deref().and_then(lookalike_of_pypi) {
-        return vec![finding(format!(
-            "`{described}`: host `{shown_host}` imitates `{real}`; packages from it are not PyPI's"
-        ))
-        .with_severity(Severity::Error)
-        .with_help(format!(
-            "use https://{real}/ or your organisation's real index"
-        ))];
-    }
-    let mut out = Vec::new();
-    let insecure = url.to_ascii_lowercase().starts_with("http://")
-        && !host.as_deref().is_some_and(is_loopback);
-    if insecure {
-        out.push(
-            finding(format!(
-                "`{described}` is plain HTTP: anyone on the network path can swap the packages"
-            ))
-            .with_help("use an HTTPS index"),
-        );
-    }
-    if is_pypi_index(url) {
-        return out;
-    }
-    // an explicit index serves only the packages that name it, and TestPyPI is mostly named
-    // as a place to publish to (`publish-url`)
-    if is_test_pypi_index(url) && role != IndexRole::Explicit {
-        out.push(
-            finding(format!(
-                "`{described}`: TestPyPI is a sandbox where anyone can publish any name, including names that belong to someone else on PyPI"
-            ))
-            .with_help("install from PyPI; try TestPyPI uploads only in a throwaway virtual environment"),
-        );
-        return out;
-    }
-    let judged =
-        "squatguard judges the names and known-malicious releases, not what that index serves";
-    let unknown = "make sure it is your organisation's index; in a repository someone sent you, an index you do not know is a reason to stop";
-    match role {
-        IndexRole::Replaces => out.push(
-            finding(format!(
-                "`{described}`: every package comes from `{shown_host}`, not PyPI; {judged}"
-            ))
-            .with_severity(Severity::Note)
-            .with_help(unknown),
-        ),
-        IndexRole::First => out.push(
-            finding(format!(
-                "`{described}`: a package found on `{shown_host}` is taken from it, not PyPI; {judged}"
-            ))
-            .with_severity(Severity::Note)
-            .with_help(unknown),
-        ),
-        IndexRole::Merged { tool } => out.push(
-            finding(format!(
-                "`{described}`: {tool} takes each package from whichever index has the highest version, so a public package can replace a private one (dependency confusion)"
-            ))
-            .with_help(if tool == "pip" {
-                "use `--index-url` for a single private index that proxies PyPI, or pin hashes with `--require-hashes`"
-            } else {
-                "use a single private index that proxies PyPI, or make this source explicit for the packages it serves"
-            }),
-        ),
-        IndexRole::Fallback { tool } => out.push(
-            finding(format!(
-                "`{described}`: {tool} looks on PyPI first and takes from this index only what PyPI lacks, so a public package of the same name can replace a private one (dependency confusion)"
-            ))
-            .with_help("make the source explicit and name it for the packages it serves, or use a single private index that proxies PyPI"),
-        ),
-        IndexRole::Explicit | IndexRole::Links => {}
-    }
-    out
 }
 
 /// True when the text reads as a PEP 508 requirement rather than a URL or path.

@@ -24,7 +24,7 @@ use crate::data::{self, Data};
 use crate::finding::{Finding, Severity};
 use crate::manifest::{parse_pep508, requirements_txt};
 use crate::name::normalize;
-use crate::rules::Engine;
+use crate::rules::{index_url, Engine};
 use crate::source::SourceFile;
 use std::ffi::OsString;
 use std::io::Write;
@@ -201,7 +201,7 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
 
     // 1. static phase
     let (mut findings, files, static_deps) = static_phase(&parsed, &engine, private)?;
-    findings.extend(requirements_txt::parse(&from_env.source()).findings);
+    findings.extend(index_url::judged(requirements_txt::parse(&from_env.source())).findings);
     allow(&mut findings, &parsed.allow);
     // allow entries and private packages from the configuration; unused entries are not news here
     let found = findings.len();
@@ -458,7 +458,7 @@ fn static_phase(
     private: bool,
 ) -> Result<(Vec<Finding>, usize, usize), PipError> {
     let src = command_line_source(a);
-    let mut manifest = requirements_txt::parse(&src);
+    let mut manifest = index_url::judged(requirements_txt::parse(&src));
     let mut findings = std::mem::take(&mut manifest.findings);
     let files = 1 + a.values("--requirement").count() + a.values("--constraint").count();
     for dep in &mut manifest.dependencies {
