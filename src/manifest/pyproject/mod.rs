@@ -147,27 +147,19 @@ struct Group {
 
 impl Reader<'_> {
     fn document(&mut self, root: &toml_edit::Table) {
-        if let Some((key, item)) = root.get_key_value("project") {
-            if let Some(project) = self.table(key, item, "project") {
-                self.project(project);
+        if let Some(project) = self.subtable(root, "project", "project") {
+            self.project(project);
+        }
+        if let Some(build) = self.subtable(root, "build-system", "build-system") {
+            if let Some((k, i)) = build.get_key_value("requires") {
+                self.requirements(k, i, "build-system.requires", Entries::Pep508);
             }
         }
-        if let Some((key, item)) = root.get_key_value("build-system") {
-            if let Some(build) = self.table(key, item, "build-system") {
-                if let Some((k, i)) = build.get_key_value("requires") {
-                    self.requirements(k, i, "build-system.requires", Entries::Pep508);
-                }
-            }
+        if let Some(groups) = self.subtable(root, "dependency-groups", "dependency-groups") {
+            self.dependency_groups(groups);
         }
-        if let Some((key, item)) = root.get_key_value("dependency-groups") {
-            if let Some(groups) = self.table(key, item, "dependency-groups") {
-                self.dependency_groups(groups);
-            }
-        }
-        if let Some((key, item)) = root.get_key_value("tool") {
-            if let Some(tool) = self.table(key, item, "tool") {
-                self.tool(tool);
-            }
+        if let Some(tool) = self.subtable(root, "tool", "tool") {
+            self.tool(tool);
         }
         // `name[extra]` in the project's own lists (`all = ["ultralytics[export]"]`) is the
         // project being built, not a package from an index
@@ -222,20 +214,14 @@ impl Reader<'_> {
     }
 
     fn tool(&mut self, tool: &dyn TableLike) {
-        if let Some((key, item)) = tool.get_key_value("poetry") {
-            if let Some(poetry) = self.table(key, item, "tool.poetry") {
-                self.poetry(poetry);
-            }
+        if let Some(poetry) = self.subtable(tool, "poetry", "tool.poetry") {
+            self.poetry(poetry);
         }
-        if let Some((key, item)) = tool.get_key_value("pdm") {
-            if let Some(pdm) = self.table(key, item, "tool.pdm") {
-                self.pdm(pdm);
-            }
+        if let Some(pdm) = self.subtable(tool, "pdm", "tool.pdm") {
+            self.pdm(pdm);
         }
-        if let Some((key, item)) = tool.get_key_value("uv") {
-            if let Some(uv) = self.table(key, item, "tool.uv") {
-                self.uv(uv);
-            }
+        if let Some(uv) = self.subtable(tool, "uv", "tool.uv") {
+            self.uv(uv);
         }
         self.indexes(tool);
     }
@@ -545,6 +531,18 @@ impl Reader<'_> {
     }
 
     // ---- positions ----------------------------------------------------------------------
+
+    /// The table under `name` in `parent`, if there is one; reports that `label` must be a
+    /// table when it is something else.
+    fn subtable<'i>(
+        &mut self,
+        parent: &'i dyn TableLike,
+        name: &str,
+        label: &str,
+    ) -> Option<&'i dyn TableLike> {
+        let (key, item) = parent.get_key_value(name)?;
+        self.table(key, item, label)
+    }
 
     /// Returns `item` as a table, or reports that `label` must be one.
     fn table<'i>(&mut self, key: &Key, item: &'i Item, label: &str) -> Option<&'i dyn TableLike> {
