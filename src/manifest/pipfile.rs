@@ -14,8 +14,9 @@
 //!   and are ignored; known keys of the wrong type yield `invalid-requirement`.
 //! - `index = "name"` sends the package to that `[[source]]`; when its URL is not PyPI the
 //!   dependency is marked as coming from a private index.
-//! - `[[source]]`: a source whose URL is not PyPI, is plain `http://`, or has
-//!   `verify_ssl = false` yields an `index-url` finding at its URL.
+//! - `[[source]]`: each source with a string `url` is recorded at its URL, with its `name` and
+//!   `verify_ssl`, as an index statement; the `index-url` rule reports one that is not PyPI,
+//!   is plain `http://`, or has `verify_ssl = false`.
 //!
 //! Packages are located at their key; a package whose version cannot be parsed is still
 //! reported as a dependency, alongside an `invalid-requirement` finding at the value. A key

@@ -30,6 +30,9 @@
 //! [`crate::source::work_tree`]) are `invalid-manifest` errors; a remote include (`-r https://...`) cannot be checked offline and
 //! is an `unresolved-dependency` error. An option pip does not know is an
 //! `invalid-requirement` error, as it is for pip.
+//!
+//! `--index-url`, `--extra-index-url`, `--find-links URL` and `--trusted-host` are recorded as
+//! index statements (as written, and with variables expanded) for the `index-url` rule.
 
 use super::{
     finding_at, leading_name, names_itself, parse_pep508, Dependency, DependencySource, IndexRole,
