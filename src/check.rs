@@ -320,7 +320,7 @@ pub fn collect(opts: &CheckOptions, engine: &Engine) -> Result<Collected, CheckE
         } else {
             ManifestKind::from_file_name(&path).unwrap_or(ManifestKind::Requirements)
         };
-        let parsed = manifest::parse(&src, kind);
+        let parsed = crate::rules::index_url::judged(manifest::parse(&src, kind));
         report.files += 1;
         // moved, not copied: a large manifest's dependencies are the bulk of `check`'s memory
         if deps.is_empty() {

@@ -6,6 +6,7 @@
 //! mirrors and tests). A body is read whole into memory and its length checked against
 //! `Content-Length`, so a cut connection is an error, never a short file.
 
+use crate::index_url::is_loopback_http;
 use std::io::Read;
 use std::time::Duration;
 
@@ -36,12 +37,6 @@ pub enum DownloadError {
 
 /// The most a download may be (the OSV PyPI export is about 100 MiB; PyPI's index about 60 MiB).
 pub const MAX_BYTES: u64 = 1024 * 1024 * 1024;
-
-/// True for `http://` URLs to 127.0.0.0/8, `localhost` or `[::1]`.
-fn is_loopback_http(url: &str) -> bool {
-    use crate::manifest::requirements_txt::{is_loopback, url_host};
-    url_host(url).is_some_and(|h| is_loopback(&h))
-}
 
 /// Downloads `url` with `accept` as the Accept header, reporting progress.
 pub fn fetch(
@@ -150,5 +145,10 @@ mod tests {
         assert!(is_loopback_http("http://localhost/x"));
         assert!(is_loopback_http("http://[::1]:9/x"));
         assert!(!is_loopback_http("http://10.0.0.1/x"));
+        // a host name that starts like a loopback address resolves anywhere
+        assert!(matches!(
+            fetch("http://127.attacker.example/simple/", "*/*", &mut p),
+            Err(DownloadError::InsecureUrl(_))
+        ));
     }
 }

@@ -36,18 +36,8 @@ fn wanted(path: &Path) -> bool {
             .is_some_and(|e| matches!(e, "txt" | "in"))
 }
 
-/// The work tree of the repository `path` lies in, canonical. Manifests may point anywhere
-/// (`-r ../../x`, a symbolic link); what lies outside the repository is not read, since its
-/// lines would be shown in the report, which CI logs publish, and it could be a secret file.
-pub fn work_tree(path: &Path) -> Option<PathBuf> {
-    let dir = match path.parent() {
-        _ if path.is_dir() => path,
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let repo = Repository::discover(dir).ok()?;
-    std::fs::canonicalize(repo.workdir()?).ok()
-}
+/// Moved below the manifest readers, which need it; kept here for existing callers.
+pub use crate::source::work_tree;
 
 /// The repository around `cwd`, its working tree and `cwd` relative to it.
 pub fn open(cwd: &Path) -> Result<(Repository, PathBuf, PathBuf), GitError> {

@@ -2,6 +2,9 @@
 //!
 //! Lines and columns are 1-based; columns count Unicode code points (as SARIF's
 //! `unicodeCodePoints` and most editors do). `\r\n` ends a line like `\n`.
+//!
+//! Also [`work_tree`]: the repository a file lies in, which readers that follow a file to
+//! another (`-r other.txt`) may not leave.
 
 use std::path::{Path, PathBuf};
 
@@ -180,6 +183,19 @@ pub fn read_source(path: &Path) -> Result<SourceFile, ReadError> {
 pub fn display_path(path: &Path) -> String {
     let s = path.to_string_lossy().replace('\\', "/");
     s.strip_prefix("./").map(str::to_owned).unwrap_or(s)
+}
+
+/// The work tree of the repository `path` lies in, canonical. Manifests may point anywhere
+/// (`-r ../../x`, a symbolic link); what lies outside the repository is not read, since its
+/// lines would be shown in the report, which CI logs publish, and it could be a secret file.
+pub fn work_tree(path: &Path) -> Option<PathBuf> {
+    let dir = match path.parent() {
+        _ if path.is_dir() => path,
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let repo = git2::Repository::discover(dir).ok()?;
+    std::fs::canonicalize(repo.workdir()?).ok()
 }
 
 #[cfg(test)]

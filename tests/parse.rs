@@ -3,6 +3,7 @@
 //! rewrites the snapshots after a deliberate change; review the diff before committing.
 
 use squatguard::manifest::{self, ManifestKind};
+use squatguard::rules::index_url;
 use squatguard::source::SourceFile;
 use std::path::{Path, PathBuf};
 
@@ -34,7 +35,7 @@ fn check_dir_with(dir: &str, kind_of: impl Fn(&Path) -> ManifestKind) {
         let bytes = std::fs::read(&path).unwrap();
         let text = String::from_utf8(bytes).expect("fixtures are UTF-8");
         let src = SourceFile::new(rel.clone(), text);
-        let got = manifest::parse(&src, kind_of(&path)).render_snapshot();
+        let got = index_url::judged(manifest::parse(&src, kind_of(&path))).render_snapshot();
         let snap = path.with_file_name(format!(
             "{}.snap",
             path.file_name().unwrap().to_string_lossy()

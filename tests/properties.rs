@@ -1,10 +1,11 @@
-//! Property tests: normalisation is idempotent and no input makes a parser or the name engine
-//! panic.
+//! Property tests: normalisation is idempotent; no input makes a parser, the index rule or the
+//! name engine panic; the index rule spares plain HTTP only to loopback hosts.
 
 use proptest::prelude::*;
 use squatguard::manifest::{self, ManifestKind};
 use squatguard::name::normalize;
 use squatguard::name_risk::{assess, Verdict};
+use squatguard::rules::index_url;
 use squatguard::source::SourceFile;
 
 fn all_kinds() -> [ManifestKind; 10] {
@@ -60,7 +61,25 @@ proptest! {
     #[test]
     fn parsers_never_panic(text in "[ -~\\n\\r\\t\u{feff}é]{0,300}", kind in 0usize..10) {
         let src = SourceFile::new("prop", text);
-        let _ = manifest::parse(&src, all_kinds()[kind]);
+        let _ = index_url::judged(manifest::parse(&src, all_kinds()[kind]));
+    }
+
+    /// The index rule spares plain HTTP only to this machine: `localhost` or a loopback
+    /// address, never a name that merely starts like one (`127.attacker.example`).
+    #[test]
+    fn plain_http_is_spared_only_for_loopback(
+        host in "(127\\.|localhost|\\[::1\\]|0x7f\\.)?[a-z0-9.:-]{0,25}",
+        option in 0usize..3,
+    ) {
+        let option = ["--index-url", "--extra-index-url", "--find-links"][option];
+        let url = format!("http://{host}/simple");
+        let src = SourceFile::new("requirements.txt", format!("{option} {url}\n"));
+        let m = index_url::judged(manifest::parse(&src, ManifestKind::Requirements));
+        let plain = m.findings.iter().any(|f| f.message.contains("is plain HTTP"));
+        let imitates_pypi = m.findings.iter().any(|f| f.message.contains("imitates"));
+        let loopback = squatguard::index_url::url_host(&url)
+            .is_some_and(|h| h == "localhost" || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()));
+        prop_assert_eq!(plain, !loopback && !imitates_pypi, "{}: {:?}", url, m.findings);
     }
 
     /// Lock files shaped right but holding anything: names, versions and sources of every kind.
@@ -80,7 +99,7 @@ proptest! {
             format!("[[package]]\nname = \"{name}\"\nversion = \"{version}\"\nsource = {{ {source_key} = \"{value}\" }}\n{source_key} = \"{value}\"\n\n[[packages]]\nname = \"{name}\"\nversion = \"{version}\"\n{source_key} = {{ url = \"{value}\" }}\n")
         };
         let src = SourceFile::new("prop", text);
-        let _ = manifest::parse(&src, all_kinds()[kind]);
+        let _ = index_url::judged(manifest::parse(&src, all_kinds()[kind]));
     }
 }
 

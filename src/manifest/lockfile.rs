@@ -29,10 +29,10 @@
 //! TOML (JSON for `Pipfile.lock`), or whose package list has the wrong shape, yields one
 //! `invalid-manifest` finding.
 
-use super::pipfile::{item_offset, type_name};
-use super::requirements_txt::is_pypi_index;
+use super::toml_span::{item_offset, type_name};
 use super::{Dependency, DependencySource, Manifest};
 use crate::finding::Rule;
+use crate::index_url::is_pypi_index;
 use crate::name::is_valid;
 use crate::source::SourceFile;
 use pep440_rs::{Version, VersionSpecifier, VersionSpecifiers};

@@ -4,6 +4,10 @@
 //! each with its file, line, column and the byte span of its name, plus findings for what it
 //! could not read (`invalid-requirement`, `invalid-manifest`) or could not resolve statically
 //! (`unresolved-dependency`). A parser never drops a line it does not understand silently.
+//!
+//! Statements about package indexes (`--index-url`, `[[tool.uv.index]]`, a Pipfile
+//! `[[source]]`, `--trusted-host`, ...) are facts, recorded as [`IndexStatement`]s; the
+//! `index-url` rule ([`crate::rules::index_url`]) judges them.
 
 pub mod lockfile;
 pub mod pipfile;
@@ -11,6 +15,7 @@ pub mod pyproject;
 pub mod requirements_txt;
 pub mod setup_cfg;
 pub mod setup_py;
+pub mod toml_span;
 
 use crate::finding::{Finding, Rule};
 use crate::name::normalize;
@@ -149,15 +154,112 @@ impl Dependency {
     }
 }
 
+/// How a manifest uses a package index, which decides what is risky about one that is not
+/// PyPI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexRole {
+    /// Every package comes from it (`--index-url`, a uv `default` index, a Poetry `primary`
+    /// source).
+    Replaces,
+    /// Searched beside PyPI, the highest version winning (`--extra-index-url`, PDM sources):
+    /// dependency confusion.
+    Merged { tool: &'static str },
+    /// Used only for what PyPI lacks (Poetry `supplemental` sources): a public package of the
+    /// same name wins, dependency confusion again.
+    Fallback { tool: &'static str },
+    /// Searched before PyPI, a package found there taken from it alone (uv's indexes).
+    First,
+    /// Used only by the packages that name it (uv and Poetry `explicit`).
+    Explicit,
+    /// A page of archive links (`--find-links`).
+    Links,
+}
+
+/// What an [`IndexStatement`] says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexUse {
+    /// An index or find-links URL, used as the role says (pip's options, uv, Poetry, PDM).
+    Url(IndexRole),
+    /// `--trusted-host HOST`: TLS verification off for that host (`url` is the host).
+    TrustedHost,
+    /// PDM's `verify_ssl = false` on a source: TLS verification off for it.
+    VerifySslOff,
+    /// A Pipenv `[[source]]` (its `name`, and whether `verify_ssl` is left on).
+    PipenvSource {
+        name: Option<String>,
+        verify_ssl: bool,
+    },
+    /// A `[tool.uv.sources]` entry that takes `package` from the `[[tool.uv.index]]` named
+    /// `index` (`url` is that index's URL; TestPyPI's when one of that name is TestPyPI).
+    PackageFrom { package: String, index: String },
+}
+
+/// A statement that sends packages to an index, or changes how one is reached, where it is
+/// written.
+#[derive(Debug, Clone)]
+pub struct IndexStatement {
+    /// The file, for display.
+    pub file: std::sync::Arc<str>,
+    pub line: u32,
+    pub column: u32,
+    /// The line the statement stands on.
+    pub snippet: String,
+    /// The statement as written, variables unexpanded (`--index-url URL`,
+    /// `[[tool.uv.index]] url = URL`).
+    pub written: String,
+    /// The URL with variables expanded (the host for `--trusted-host`).
+    pub url: String,
+    pub usage: IndexUse,
+    /// How many of the manifest's `findings` come before it in reading order, so that its
+    /// findings can be put where a reader meets it.
+    pub order: usize,
+}
+
 /// What a parser read from one file.
 #[derive(Debug, Default)]
 pub struct Manifest {
     pub dependencies: Vec<Dependency>,
-    /// Problems found while reading: unparsable lines, dynamic parts, index options.
+    /// Problems found while reading: unparsable lines, dynamic parts.
     pub findings: Vec<Finding>,
+    /// What the file says about package indexes, in reading order, for the `index-url` rule.
+    pub indexes: Vec<IndexStatement>,
 }
 
 impl Manifest {
+    /// Records an index statement written at byte `at` of `src`.
+    pub fn push_index(
+        &mut self,
+        src: &SourceFile,
+        at: usize,
+        written: impl Into<String>,
+        url: impl Into<String>,
+        usage: IndexUse,
+    ) {
+        let (line, column) = src.line_col(at);
+        self.indexes.push(IndexStatement {
+            file: src.shown(),
+            line,
+            column,
+            snippet: src.line_text(line).to_owned(),
+            written: written.into(),
+            url: url.into(),
+            usage,
+            order: self.findings.len(),
+        });
+    }
+
+    /// Puts findings and index statements in file order, for readers that visit tables out
+    /// of order (a stable sort by line and column).
+    pub(crate) fn sort_by_position(&mut self) {
+        self.findings.sort_by_key(|f| (f.line, f.column));
+        self.indexes.sort_by_key(|s| (s.line, s.column));
+        for s in &mut self.indexes {
+            s.order = self
+                .findings
+                .partition_point(|f| (f.line, f.column) <= (s.line, s.column));
+        }
+    }
+
     /// Parses `src` as TOML, or records where the TOML parser stopped as `invalid-manifest`.
     pub fn parse_toml<'s>(&mut self, src: &'s SourceFile) -> Option<toml_edit::Document<&'s str>> {
         match toml_edit::Document::parse(src.text.as_str()) {

@@ -14,20 +14,21 @@
 //!   and are ignored; known keys of the wrong type yield `invalid-requirement`.
 //! - `index = "name"` sends the package to that `[[source]]`; when its URL is not PyPI the
 //!   dependency is marked as coming from a private index.
-//! - `[[source]]`: a source whose URL is not PyPI, is plain `http://`, or has
-//!   `verify_ssl = false` yields an `index-url` finding at its URL.
+//! - `[[source]]`: each source with a string `url` is recorded at its URL, with its `name` and
+//!   `verify_ssl`, as an index statement; the `index-url` rule reports one that is not PyPI,
+//!   is plain `http://`, or has `verify_ssl = false`.
 //!
 //! Packages are located at their key; a package whose version cannot be parsed is still
 //! reported as a dependency, alongside an `invalid-requirement` finding at the value. A key
 //! that is not a valid project name yields only the finding. A file that is not TOML yields
 //! one `invalid-manifest` finding where the TOML parser stopped.
 
-use super::requirements_txt::{is_pypi_index, is_test_pypi_index};
-use super::{finding_at, parse_specifiers, Dependency, DependencySource, Manifest};
+use super::toml_span::{item_offset, key_offset, type_name};
+use super::{finding_at, parse_specifiers, Dependency, DependencySource, IndexUse, Manifest};
 use crate::finding::Rule;
+use crate::index_url::is_pypi_index;
 use crate::name::{is_valid, normalize};
 use crate::source::SourceFile;
-use std::ops::Range;
 use toml_edit::{Item, Key, TableLike, Value};
 
 /// Top-level tables that are not package categories.
@@ -72,7 +73,7 @@ pub fn parse(src: &SourceFile) -> Manifest {
             }
         }
     }
-    out.findings.sort_by_key(|f| (f.line, f.column));
+    out.sort_by_position();
     out
 }
 
@@ -200,35 +201,11 @@ fn read_source(
     };
 
     let private = !is_pypi_index(url);
-    let mut reasons = Vec::new();
-    if url.trim_start().to_ascii_lowercase().starts_with("http://") {
-        reasons.push("non-HTTPS index: downloads can be read and replaced in transit".to_owned());
-    }
-    if !verify_ssl {
-        reasons.push("TLS verification disabled (`verify_ssl = false`): anyone on the network path can serve packages".to_owned());
-    }
-    if is_test_pypi_index(url) {
-        reasons.push(
-            "TestPyPI is a sandbox where anyone can publish any name, including names that belong to someone else on PyPI"
-                .to_owned(),
-        );
-    } else if private {
-        let shown = name
-            .as_deref()
-            .map(|n| format!(" `{n}`"))
-            .unwrap_or_default();
-        reasons.push(format!(
-            "extra index{shown}: packages may be taken from it instead of PyPI (dependency confusion)"
-        ));
-    }
-    if !reasons.is_empty() {
-        out.push_finding(
-            src,
-            Rule::IndexUrl,
-            at,
-            format!("package index `{url}`: {}", reasons.join("; ")),
-        );
-    }
+    let usage = IndexUse::PipenvSource {
+        name: name.clone(),
+        verify_ssl,
+    };
+    out.push_index(src, at, url, url, usage);
     Source { name, private }
 }
 
@@ -411,51 +388,6 @@ impl Package<'_> {
                 self.problem(out, at, message);
             }
         }
-    }
-}
-
-/// Where a key's text starts: inside its quotes when it is quoted.
-fn key_offset(src: &SourceFile, key: &Key) -> Option<usize> {
-    key.span().map(|span| inside_quotes(src, span, key.get()))
-}
-
-/// Where a value starts: a string's first character inside its quotes, else the value itself.
-pub(super) fn item_offset(src: &SourceFile, item: &Item) -> usize {
-    let Some(span) = item.span() else {
-        return 0;
-    };
-    match item.as_str() {
-        Some(s) => inside_quotes(src, span, s),
-        None => span.start,
-    }
-}
-
-/// The start of `span`, moved past an opening quote when the quoted text is `content` verbatim.
-fn inside_quotes(src: &SourceFile, span: Range<usize>, content: &str) -> usize {
-    let written = src.text.get(span.clone()).unwrap_or("");
-    let quote = ["\"\"\"", "'''", "\"", "'"]
-        .into_iter()
-        .find(|q| written.starts_with(q));
-    match quote {
-        Some(q) if written[q.len()..].starts_with(content) => span.start + q.len(),
-        _ => span.start,
-    }
-}
-
-pub(super) fn type_name(item: &Item) -> &'static str {
-    match item {
-        Item::None => "nothing",
-        Item::Table(_) => "a table",
-        Item::ArrayOfTables(_) => "an array of tables",
-        Item::Value(v) => match v {
-            Value::String(_) => "a string",
-            Value::Integer(_) => "an integer",
-            Value::Float(_) => "a float",
-            Value::Boolean(_) => "a boolean",
-            Value::Datetime(_) => "a date-time",
-            Value::Array(_) => "an array",
-            Value::InlineTable(_) => "an inline table",
-        },
     }
 }
 

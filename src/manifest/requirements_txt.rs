@@ -27,17 +27,26 @@
 //! Included files are read from disk. A missing or unreadable include, an include cycle
 //! (reported with the whole chain), includes nested deeper than [`MAX_DEPTH`], and, inside a
 //! git repository, an include that resolves outside it (its lines would reach the report; see
-//! [`crate::git::work_tree`]) are `invalid-manifest` errors; a remote include (`-r https://...`) cannot be checked offline and
+//! [`crate::source::work_tree`]) are `invalid-manifest` errors; a remote include (`-r https://...`) cannot be checked offline and
 //! is an `unresolved-dependency` error. An option pip does not know is an
 //! `invalid-requirement` error, as it is for pip.
+//!
+//! `--index-url`, `--extra-index-url`, `--find-links URL` and `--trusted-host` are recorded as
+//! index statements (as written, and with variables expanded) for the `index-url` rule.
 
 use super::{
-    finding_at, leading_name, names_itself, parse_pep508, Dependency, DependencySource, Manifest,
+    finding_at, leading_name, names_itself, parse_pep508, Dependency, DependencySource, IndexRole,
+    IndexUse, Manifest,
 };
-use crate::finding::{Finding, Rule, Severity};
+use crate::finding::{Rule, Severity};
 use crate::source::{display_path, read_source, SourceFile};
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+
+/// The index URL helpers, which lived here; other modules use [`crate::index_url`].
+pub use crate::index_url::{
+    is_loopback, is_pypi_index, is_test_pypi_index, lookalike_of_pypi, url_host,
+};
 
 /// How deep `-r`/`-c` includes may nest before squatguard stops following them.
 pub const MAX_DEPTH: usize = 32;
@@ -396,34 +405,29 @@ impl Parser {
                 if !is_pypi_index(&url) {
                     self.replaces_pypi = true;
                 }
-                let described = format!("--index-url {value}");
-                let found = index_findings(src, at, &described, &url, IndexRole::Replaces);
-                self.manifest.findings.extend(found);
+                let written = format!("--index-url {value}");
+                let usage = IndexUse::Url(IndexRole::Replaces);
+                self.manifest.push_index(src, at, written, url, usage);
             }
             "--extra-index-url" => {
-                let url = expand_env(value);
-                let described = format!("--extra-index-url {value}");
-                let role = IndexRole::Merged { tool: "pip" };
-                let found = index_findings(src, at, &described, &url, role);
-                self.manifest.findings.extend(found);
+                let written = format!("--extra-index-url {value}");
+                let usage = IndexUse::Url(IndexRole::Merged { tool: "pip" });
+                self.manifest
+                    .push_index(src, at, written, expand_env(value), usage);
             }
             "--find-links" => {
                 let url = expand_env(value);
                 if url.contains("://") {
-                    let described = format!("--find-links {value}");
-                    let found = index_findings(src, at, &described, &url, IndexRole::Links);
-                    self.manifest.findings.extend(found);
+                    let written = format!("--find-links {value}");
+                    let usage = IndexUse::Url(IndexRole::Links);
+                    self.manifest.push_index(src, at, written, url, usage);
                 }
             }
-            "--trusted-host" => self.manifest.findings.push(
-                finding_at(
-                    src,
-                    Rule::IndexUrl,
-                    at,
-                    format!("`--trusted-host {value}` turns off TLS verification for that host: anyone on the network path can swap the packages"),
-                )
-                .with_help("remove `--trusted-host` and give the index a valid HTTPS certificate"),
-            ),
+            "--trusted-host" => {
+                let written = format!("--trusted-host {value}");
+                self.manifest
+                    .push_index(src, at, written, value, IndexUse::TrustedHost);
+            }
             _ => {}
         }
     }
@@ -462,7 +466,7 @@ impl Parser {
         let repository = self.repository.get_or_init(|| {
             self.chain
                 .first()
-                .and_then(|(first, _)| crate::git::work_tree(first))
+                .and_then(|(first, _)| crate::source::work_tree(first))
         });
         if let (Some(root), Ok(real)) = (repository, std::fs::canonicalize(&path)) {
             if !real.starts_with(root) {
@@ -568,113 +572,6 @@ impl Parser {
     }
 }
 
-/// How a manifest uses a package index, which decides what is risky about one that is not
-/// PyPI.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum IndexRole {
-    /// Every package comes from it (`--index-url`, a uv `default` index, a Poetry `primary`
-    /// source).
-    Replaces,
-    /// Searched beside PyPI, the highest version winning (`--extra-index-url`, PDM sources):
-    /// dependency confusion.
-    Merged { tool: &'static str },
-    /// Used only for what PyPI lacks (Poetry `supplemental` sources): a public package of the
-    /// same name wins, dependency confusion again.
-    Fallback { tool: &'static str },
-    /// Searched before PyPI, a package found there taken from it alone (uv's indexes).
-    First,
-    /// Used only by the packages that name it (uv and Poetry `explicit`).
-    Explicit,
-    /// A page of archive links (`--find-links`).
-    Links,
-}
-
-/// The findings for an index at byte `at` of `src`, written as `described` (`--index-url
-/// URL`, `[[tool.uv.index]] url = URL`), whose URL is `url` (variables expanded): a host that
-/// imitates PyPI's (error), plain HTTP (warning), and what `role` makes of a non-PyPI index.
-pub(super) fn index_findings(
-    src: &SourceFile,
-    at: usize,
-    described: &str,
-    url: &str,
-    role: IndexRole,
-) -> Vec<Finding> {
-    let host = url_host(url);
-    let shown_host = host.as_deref().unwrap_or(url);
-    let finding = |message: String| finding_at(src, Rule::IndexUrl, at, message);
-    if let Some(real) = host.as_deref().and_then(lookalike_of_pypi) {
-        return vec![finding(format!(
-            "`{described}`: host `{shown_host}` imitates `{real}`; packages from it are not PyPI's"
-        ))
-        .with_severity(Severity::Error)
-        .with_help(format!(
-            "use https://{real}/ or your organisation's real index"
-        ))];
-    }
-    let mut out = Vec::new();
-    let insecure = url.to_ascii_lowercase().starts_with("http://")
-        && !host.as_deref().is_some_and(is_loopback);
-    if insecure {
-        out.push(
-            finding(format!(
-                "`{described}` is plain HTTP: anyone on the network path can swap the packages"
-            ))
-            .with_help("use an HTTPS index"),
-        );
-    }
-    if is_pypi_index(url) {
-        return out;
-    }
-    // an explicit index serves only the packages that name it, and TestPyPI is mostly named
-    // as a place to publish to (`publish-url`)
-    if is_test_pypi_index(url) && role != IndexRole::Explicit {
-        out.push(
-            finding(format!(
-                "`{described}`: TestPyPI is a sandbox where anyone can publish any name, including names that belong to someone else on PyPI"
-            ))
-            .with_help("install from PyPI; try TestPyPI uploads only in a throwaway virtual environment"),
-        );
-        return out;
-    }
-    let judged =
-        "squatguard judges the names and known-malicious releases, not what that index serves";
-    let unknown = "make sure it is your organisation's index; in a repository someone sent you, an index you do not know is a reason to stop";
-    match role {
-        IndexRole::Replaces => out.push(
-            finding(format!(
-                "`{described}`: every package comes from `{shown_host}`, not PyPI; {judged}"
-            ))
-            .with_severity(Severity::Note)
-            .with_help(unknown),
-        ),
-        IndexRole::First => out.push(
-            finding(format!(
-                "`{described}`: a package found on `{shown_host}` is taken from it, not PyPI; {judged}"
-            ))
-            .with_severity(Severity::Note)
-            .with_help(unknown),
-        ),
-        IndexRole::Merged { tool } => out.push(
-            finding(format!(
-                "`{described}`: {tool} takes each package from whichever index has the highest version, so a public package can replace a private one (dependency confusion)"
-            ))
-            .with_help(if tool == "pip" {
-                "use `--index-url` for a single private index that proxies PyPI, or pin hashes with `--require-hashes`"
-            } else {
-                "use a single private index that proxies PyPI, or make this source explicit for the packages it serves"
-            }),
-        ),
-        IndexRole::Fallback { tool } => out.push(
-            finding(format!(
-                "`{described}`: {tool} looks on PyPI first and takes from this index only what PyPI lacks, so a public package of the same name can replace a private one (dependency confusion)"
-            ))
-            .with_help("make the source explicit and name it for the packages it serves, or use a single private index that proxies PyPI"),
-        ),
-        IndexRole::Explicit | IndexRole::Links => {}
-    }
-    out
-}
-
 /// True when the text reads as a PEP 508 requirement rather than a URL or path.
 fn is_pep508_form(text: &str) -> bool {
     let t = text.trim();
@@ -728,73 +625,6 @@ fn name_from_location(text: &str) -> Option<(usize, &str)> {
     };
     let name = &file[..stem_len];
     crate::name::is_valid(name).then_some((file_start, name))
-}
-
-/// The host of an `http(s)://` URL, lower case, without user info or port.
-pub fn url_host(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host_port = authority.rsplit('@').next()?;
-    let host = if let Some(v6) = host_port.strip_prefix('[') {
-        v6.split(']').next()?
-    } else {
-        host_port.split(':').next()?
-    };
-    // `pypi.org.` is `pypi.org` written as a fully qualified name
-    let host = host.trim_end_matches('.');
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
-}
-
-/// True for `localhost`, 127.0.0.0/8 and `::1`.
-pub fn is_loopback(host: &str) -> bool {
-    host == "localhost" || host.starts_with("127.") || host == "::1"
-}
-
-// TestPyPI is not among them: it is a separate registry where anyone can publish any name.
-const PYPI_HOSTS: &[&str] = &["pypi.org", "files.pythonhosted.org", "pypi.python.org"];
-
-/// True for TestPyPI (`test.pypi.org`): a sandbox registry whose names are not PyPI's.
-pub fn is_test_pypi_index(url: &str) -> bool {
-    url_host(url.trim()).is_some_and(|h| h == "test.pypi.org")
-}
-
-/// True for PyPI's own index URLs (`http://` is reported apart).
-pub fn is_pypi_index(url: &str) -> bool {
-    let url = url.trim();
-    let scheme = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    (scheme.starts_with("https://") || scheme.starts_with("http://"))
-        && url_host(url).is_some_and(|h| PYPI_HOSTS.contains(&h.as_str()))
-}
-
-/// The PyPI host that `host` imitates (`files.pypihosted.org`, `pypi.corn`), if any.
-pub fn lookalike_of_pypi(host: &str) -> Option<&'static str> {
-    if PYPI_HOSTS.contains(&host) {
-        return None;
-    }
-    let registrable = registrable_domain(host);
-    let mut best: Option<(usize, &'static str)> = None;
-    for &real in PYPI_HOSTS {
-        let real_reg = registrable_domain(real);
-        if registrable == real_reg {
-            // a subdomain of a real PyPI domain
-            return None;
-        }
-        let d = strsim::damerau_levenshtein(host, real)
-            .min(strsim::damerau_levenshtein(&registrable, &real_reg));
-        // `pypihosted.org`-style blends of the two PyPI domains count as distance 2
-        let blend =
-            registrable.contains("pypi") && host.contains("hosted") && real.contains("hosted");
-        let d = if blend { d.min(2) } else { d };
-        if d <= 2 && best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, real));
-        }
-    }
-    best.map(|(_, real)| real)
-}
-
-fn registrable_domain(host: &str) -> String {
-    let labels: Vec<&str> = host.split('.').collect();
-    labels[labels.len().saturating_sub(2)..].join(".")
 }
 
 #[cfg(test)]
@@ -865,36 +695,6 @@ mod tests {
             Some("my-pkg")
         );
         assert_eq!(name_from_location("./src/pkg"), None);
-    }
-
-    #[test]
-    fn pypi_urls() {
-        assert!(is_pypi_index("https://pypi.org/simple"));
-        assert!(is_pypi_index(" https://PyPI.org./simple/"));
-        assert!(is_pypi_index("https://user:${TOKEN}@pypi.org/simple"));
-        assert!(is_pypi_index("https://files.pythonhosted.org/"));
-        assert!(!is_pypi_index("https://pypi.org.evil.example/simple"));
-        assert!(!is_pypi_index("https://test.pypi.org/simple"));
-        assert!(!is_pypi_index("file://pypi.org/simple"));
-        assert!(!is_pypi_index("${INDEX_URL}"));
-        // TestPyPI is a subdomain of PyPI's, not an imitation of it
-        assert_eq!(lookalike_of_pypi("test.pypi.org"), None);
-    }
-
-    #[test]
-    fn hosts_and_lookalikes() {
-        assert_eq!(
-            url_host("https://user:tok@Pypi.Org:443/simple").as_deref(),
-            Some("pypi.org")
-        );
-        assert_eq!(
-            lookalike_of_pypi("files.pypihosted.org"),
-            Some("files.pythonhosted.org")
-        );
-        assert_eq!(lookalike_of_pypi("pypi.corn"), Some("pypi.org"));
-        assert_eq!(lookalike_of_pypi("pypi.org"), None);
-        assert_eq!(lookalike_of_pypi("pkgs.example.com"), None);
-        assert_eq!(lookalike_of_pypi("download.pytorch.org"), None);
     }
 
     #[test]

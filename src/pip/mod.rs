@@ -24,7 +24,7 @@ use crate::data::{self, Data};
 use crate::finding::{Finding, Severity};
 use crate::manifest::{parse_pep508, requirements_txt};
 use crate::name::normalize;
-use crate::rules::Engine;
+use crate::rules::{index_url, Engine};
 use crate::source::SourceFile;
 use std::ffi::OsString;
 use std::io::Write;
@@ -210,7 +210,7 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
 
     // 1. static phase
     let (mut findings, files, static_deps) = static_phase(&parsed, &engine, private)?;
-    findings.extend(requirements_txt::parse(&from_env.source()).findings);
+    findings.extend(index_url::judged(requirements_txt::parse(&from_env.source())).findings);
     let first = crate::finish::finish(findings.clone(), &policy);
     if first.findings.iter().any(|f| f.severity == Severity::Error) {
         let report = CheckReport {
@@ -354,7 +354,7 @@ fn blocked(ctx: &mut Context, report: &CheckReport, when: &str) -> Result<Outcom
 fn replaces_pypi(a: &args::PipArgs) -> bool {
     a.has("--no-index")
         || a.values("--index-url")
-            .any(|u| !requirements_txt::is_pypi_index(u))
+            .any(|u| !crate::index_url::is_pypi_index(u))
 }
 
 /// pip's index settings from the environment (`PIP_INDEX_URL`, ...), which pip reads unless
@@ -391,7 +391,7 @@ impl PipEnv {
             || self
                 .options
                 .iter()
-                .any(|(o, v)| *o == "--index-url" && !requirements_txt::is_pypi_index(v))
+                .any(|(o, v)| *o == "--index-url" && !crate::index_url::is_pypi_index(v))
     }
 
     fn source(&self) -> SourceFile {
@@ -433,7 +433,7 @@ fn static_phase(
     private: bool,
 ) -> Result<(Vec<Finding>, usize, usize), PipError> {
     let src = command_line_source(a);
-    let mut manifest = requirements_txt::parse(&src);
+    let mut manifest = index_url::judged(requirements_txt::parse(&src));
     let mut findings = std::mem::take(&mut manifest.findings);
     let files = 1 + a.values("--requirement").count() + a.values("--constraint").count();
     for dep in &mut manifest.dependencies {

@@ -3,6 +3,7 @@
 
 pub mod direct_url;
 pub mod import_name;
+pub mod index_url;
 pub mod known_malicious;
 pub mod not_on_pypi;
 pub mod typosquat;

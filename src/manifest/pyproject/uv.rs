@@ -1,0 +1,153 @@
+//! uv's tables in `pyproject.toml`: the `[tool.uv]` requirement arrays (`dev-dependencies`,
+//! `constraint-dependencies`, `override-dependencies`, `build-constraint-dependencies`, whose
+//! entries may be `{ requirement = "...", hashes = [...] }` tables), `[tool.uv.sources]`
+//! (where a dependency declared elsewhere comes from: `git`, `url`, `path`, `workspace`,
+//! `index`), `[[tool.uv.index]]` (`name`, `url`, `default`, `explicit`) and `[tool.uv]`
+//! `index-url`, `extra-index-url` and `find-links`.
+//!
+//! Must agree with uv's reader (`uv-workspace`'s `ToolUv` and `Sources`, documented under
+//! "Settings" and "Dependency sources"): a source entry may be one table or an array of tables
+//! with markers; uv searches its indexes before PyPI, a `default` index replaces PyPI and an
+//! `explicit` one serves only the packages that name it.
+
+use super::{Entries, Reader};
+use crate::index_url::{is_pypi_index, is_test_pypi_index};
+use crate::manifest::{DependencySource, IndexRole, IndexUse};
+use crate::name::normalize;
+use toml_edit::{Item, TableLike, Value};
+
+/// The `[tool.uv]` keys that hold PEP 508 requirement arrays.
+const UV_KEYS: &[&str] = &[
+    "dev-dependencies",
+    "constraint-dependencies",
+    "override-dependencies",
+    "build-constraint-dependencies",
+];
+
+/// The tables of a `[tool.uv.sources]` entry: one table, or an array of them (with markers).
+fn source_tables(item: &Item) -> Vec<&dyn TableLike> {
+    match item {
+        Item::Value(Value::Array(array)) => array
+            .iter()
+            .filter_map(|v| v.as_inline_table().map(|t| t as &dyn TableLike))
+            .collect(),
+        Item::ArrayOfTables(tables) => tables.iter().map(|t| t as &dyn TableLike).collect(),
+        other => other.as_table_like().into_iter().collect(),
+    }
+}
+
+/// The `[[tool.uv.index]]` tables.
+pub(super) fn uv_index_tables(item: Option<&Item>) -> Vec<&dyn TableLike> {
+    item.map(source_tables).unwrap_or_default()
+}
+
+impl Reader<'_> {
+    /// `[tool.uv]`: its requirement arrays and `[tool.uv.sources]`.
+    pub(super) fn uv(&mut self, uv: &dyn TableLike) {
+        for name in UV_KEYS {
+            if let Some((k, i)) = uv.get_key_value(name) {
+                self.requirements(k, i, &format!("tool.uv.{name}"), Entries::UvTables);
+            }
+        }
+        self.uv_sources(uv);
+    }
+
+    /// Applies `[tool.uv.sources]` to the dependencies uv installs (not Poetry's or PDM's).
+    fn uv_sources(&mut self, uv: &dyn TableLike) {
+        let Some(sources) = uv.get("sources").and_then(Item::as_table_like) else {
+            return;
+        };
+        let index_names = |pred: fn(&str) -> bool| -> Vec<String> {
+            uv_index_tables(uv.get("index"))
+                .into_iter()
+                .filter(|t| t.get("url").and_then(Item::as_str).is_some_and(pred))
+                .filter_map(|t| t.get("name").and_then(Item::as_str).map(str::to_owned))
+                .collect()
+        };
+        let pypi_indexes = index_names(is_pypi_index);
+        // the URL of the index a source names; of two of that name, TestPyPI's
+        let urls_named = |index: &str| -> Vec<&str> {
+            uv_index_tables(uv.get("index"))
+                .into_iter()
+                .filter(|t| t.get("name").and_then(Item::as_str) == Some(index))
+                .filter_map(|t| t.get("url").and_then(Item::as_str))
+                .collect()
+        };
+        for (name, item) in sources.iter() {
+            let norm = normalize(name);
+            let mut source = None;
+            let mut private = false;
+            for t in source_tables(item) {
+                let index = t
+                    .get_key_value("index")
+                    .and_then(|(k, i)| Some((k, i, i.as_str()?)));
+                if let Some((k, index_item, index)) = index {
+                    private |= !pypi_indexes.iter().any(|p| p == index);
+                    let urls = urls_named(index);
+                    let url = urls.iter().find(|u| is_test_pypi_index(u)).or(urls.first());
+                    if let Some(url) = url {
+                        let offset = self.item_offset(index_item, k);
+                        let usage = IndexUse::PackageFrom {
+                            package: name.to_owned(),
+                            index: index.to_owned(),
+                        };
+                        self.m.push_index(self.src, offset, "", *url, usage);
+                    }
+                }
+                if source.is_none() && t.get("workspace").and_then(Item::as_bool) == Some(true) {
+                    source = Some(DependencySource::Workspace);
+                }
+                for (field, make) in [
+                    (
+                        "git",
+                        DependencySource::Vcs as fn(String) -> DependencySource,
+                    ),
+                    ("url", DependencySource::Url),
+                    ("path", DependencySource::Path),
+                ] {
+                    if source.is_none() {
+                        source = t
+                            .get(field)
+                            .and_then(Item::as_str)
+                            .map(|s| make(s.to_owned()));
+                    }
+                }
+            }
+            for dep in &mut self.m.dependencies {
+                let uv_reads = !dep.section.starts_with("tool.poetry.")
+                    && !dep.section.starts_with("tool.pdm.");
+                if dep.name != norm || !uv_reads || !dep.source.is_registry() {
+                    continue;
+                }
+                if let Some(source) = &source {
+                    dep.source = source.clone();
+                } else if private {
+                    dep.private_index = true;
+                }
+            }
+        }
+    }
+
+    /// `[[tool.uv.index]]` and `[tool.uv]` `index-url`/`extra-index-url`/`find-links`: each
+    /// URL with what uv does with it.
+    pub(super) fn uv_indexes(&mut self, uv: &dyn TableLike) {
+        for t in uv_index_tables(uv.get("index")) {
+            let flag = |k: &str| t.get(k).and_then(Item::as_bool).unwrap_or(false);
+            let role = if flag("explicit") {
+                IndexRole::Explicit
+            } else if flag("default") {
+                IndexRole::Replaces
+            } else {
+                IndexRole::First
+            };
+            self.index_strings(t, "url", "[[tool.uv.index]] url", role);
+        }
+        for (key, role) in [
+            ("index-url", IndexRole::Replaces),
+            ("extra-index-url", IndexRole::First),
+            ("find-links", IndexRole::Links),
+        ] {
+            self.index_strings(uv, key, &format!("tool.uv.{key}"), role);
+        }
+    }
+}

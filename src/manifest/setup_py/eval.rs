@@ -1,0 +1,1136 @@
+//! The static Python evaluator behind the `setup()` reader: what a name, a literal, a
+//! concatenation, a call of `list()`/`dict()`/`sorted()`... evaluates to, reading the
+//! statements before the `setup()` call in source order (assignments, augmented assignments,
+//! `append`/`extend`/`update`/... on a name, bindings by imports, loops and parameters), as
+//! the module docs of [`super`] list.
+//!
+//! It must agree with Python's semantics (the language reference's name resolution: enclosing
+//! function scopes, then the module) on what it resolves, and say "unresolved" everywhere else;
+//! a branch that may not run adds to a name instead of replacing it, so nothing that might be
+//! installed is left out. Values are [`super::value::Val`].
+
+use super::value::*;
+use super::*;
+
+/// Where each name is bound anywhere in the file, to tell "bound only after the call" from
+/// "never bound".
+pub(super) fn binding_sites(root: Node<'_>, text: &str) -> HashMap<String, Vec<usize>> {
+    let mut sites: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut cursor = root.walk();
+    'walk: loop {
+        let node = cursor.node();
+        let target = match node.kind() {
+            "assignment" | "augmented_assignment" | "for_statement" => {
+                node.child_by_field_name("left")
+            }
+            "function_definition" | "class_definition" => node.child_by_field_name("name"),
+            "aliased_import" => node.child_by_field_name("alias"),
+            "as_pattern_target" => Some(node),
+            _ => None,
+        };
+        if let Some(target) = target {
+            for ident in identifiers_in(target) {
+                if let Some(name) = text.get(ident.byte_range()) {
+                    sites
+                        .entry(name.to_owned())
+                        .or_default()
+                        .push(ident.start_byte());
+                }
+            }
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    sites
+}
+
+/// Named children that are not comments or line continuations.
+pub(super) fn kids(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor)
+        .filter(|n| !n.is_extra())
+        .collect()
+}
+
+/// The variables of one scope, as bound before the `setup()` call.
+pub(super) type Env = HashMap<String, Val>;
+
+pub(super) struct Reader<'t> {
+    pub(super) text: &'t str,
+    pub(super) root: Node<'t>,
+    /// Where each name is bound anywhere in the file.
+    pub(super) sites: HashMap<String, Vec<usize>>,
+    /// Where the `setup()` call being read starts.
+    pub(super) call_at: usize,
+    /// Where blocks first nested deeper than [`MAX_DEPTH`].
+    pub(super) depth_limit_at: Option<usize>,
+}
+
+/// Where an in-place change lands: a variable, or one key of a dict variable.
+pub(super) enum Place<'t> {
+    Name(Node<'t>),
+    Item(Node<'t>, Option<String>, Option<Note>),
+}
+
+impl<'t> Reader<'t> {
+    pub(super) fn src(&self, node: Node<'_>) -> &'t str {
+        self.text.get(node.byte_range()).unwrap_or("")
+    }
+
+    /// The text from `start` to `end`, on one line and shortened, to quote in a message.
+    pub(super) fn snippet_range(&self, start: usize, end: usize) -> String {
+        let mut end = end.min(start + 4 * SNIPPET_CHARS).min(self.text.len());
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let raw = self.text.get(start..end).unwrap_or("");
+        let flat = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        if flat.chars().count() > SNIPPET_CHARS {
+            let cut: String = flat.chars().take(SNIPPET_CHARS - 3).collect();
+            format!("{}...", cut.trim_end())
+        } else {
+            flat
+        }
+    }
+
+    pub(super) fn snippet(&self, node: Node<'_>) -> String {
+        self.snippet_range(node.start_byte(), node.end_byte())
+    }
+
+    /// The variables visible at `call`, innermost scope last.
+    pub(super) fn environment(&mut self, call: Node<'t>) -> Vec<Env> {
+        let pos = call.start_byte();
+        let mut scopes = Vec::new();
+        let mut node = call.parent();
+        while let Some(n) = node {
+            if matches!(n.kind(), "function_definition" | "class_definition") {
+                scopes.push(n);
+            }
+            node = n.parent();
+        }
+        let mut envs = vec![Env::new()];
+        // A call inside a function runs when the function is called, usually once the whole
+        // module has run (`if __name__ == "__main__": main()` at the end): it sees the module's
+        // names as the whole module leaves them.
+        let module_until = if scopes.is_empty() { pos } else { usize::MAX };
+        self.exec_block(self.root, module_until, &mut envs, false, 0);
+        for scope in scopes.into_iter().rev() {
+            envs.push(Env::new());
+            if scope.kind() == "function_definition" {
+                self.bind_parameters(scope, &mut envs);
+            }
+            if let Some(body) = scope.child_by_field_name("body") {
+                self.exec_block(body, pos, &mut envs, false, 0);
+            }
+        }
+        envs
+    }
+
+    pub(super) fn bind_parameters(&self, func: Node<'t>, envs: &mut [Env]) {
+        let Some(params) = func.child_by_field_name("parameters") else {
+            return;
+        };
+        let func_name = func
+            .child_by_field_name("name")
+            .map(|n| self.src(n))
+            .unwrap_or("?");
+        for param in kids(params) {
+            let (ident, default) = match param.kind() {
+                "identifier" => (Some(param), None),
+                "default_parameter" | "typed_default_parameter" => (
+                    param.child_by_field_name("name"),
+                    param.child_by_field_name("value"),
+                ),
+                "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" => {
+                    let inner = kids(param).into_iter().next();
+                    let ident = match inner {
+                        Some(n) if n.kind() == "identifier" => Some(n),
+                        Some(n) => kids(n).into_iter().find(|k| k.kind() == "identifier"),
+                        None => None,
+                    };
+                    (ident, None)
+                }
+                _ => (None, None),
+            };
+            let Some(ident) = ident.filter(|i| i.kind() == "identifier") else {
+                continue;
+            };
+            let name = self.src(ident);
+            let opaque = self.binding_note(
+                ident,
+                format!(
+                    "uses `{name}`, a parameter of `{func_name}()` whose value squatguard does \
+                     not know; declare the dependencies literally"
+                ),
+            );
+            let val = match default {
+                Some(d) => concat(self.eval(d, envs, 0), opaque),
+                None => opaque,
+            };
+            set(envs, name, val, false);
+        }
+    }
+
+    pub(super) fn binding_note(&self, ident: Node<'_>, predicate: String) -> Val {
+        Val::unknown(Note {
+            offset: ident.start_byte(),
+            predicate,
+            name: Some(self.src(ident).to_owned()),
+            via: None,
+            shape: false,
+        })
+    }
+
+    /// Binds every identifier in `target` to a note saying how it was bound.
+    pub(super) fn bind_opaque(&self, target: Node<'t>, how: &str, envs: &mut [Env], cond: bool) {
+        for ident in identifiers_in(target) {
+            let name = self.src(ident);
+            let val = self.binding_note(
+                ident,
+                format!(
+                    "uses `{name}`, {how}, which squatguard does not evaluate; declare the \
+                     dependencies literally"
+                ),
+            );
+            set(envs, name, val, cond);
+        }
+    }
+
+    /// Runs the statements of `block` that come before `pos`.
+    pub(super) fn exec_block(
+        &mut self,
+        block: Node<'t>,
+        pos: usize,
+        envs: &mut [Env],
+        cond: bool,
+        depth: usize,
+    ) {
+        if depth > MAX_DEPTH {
+            self.depth_limit_at.get_or_insert(block.start_byte());
+            return;
+        }
+        for stmt in kids(block) {
+            if stmt.start_byte() >= pos {
+                break;
+            }
+            let before = stmt.end_byte() <= pos;
+            self.exec_stmt(stmt, pos, before, envs, cond, depth + 1);
+        }
+    }
+
+    pub(super) fn exec_stmt(
+        &mut self,
+        stmt: Node<'t>,
+        pos: usize,
+        before: bool,
+        envs: &mut [Env],
+        cond: bool,
+        depth: usize,
+    ) {
+        match stmt.kind() {
+            "expression_statement" if before => {
+                for expr in kids(stmt) {
+                    match expr.kind() {
+                        "assignment" => self.exec_assignment(expr, envs, cond),
+                        "augmented_assignment" => self.exec_augmented(expr, envs),
+                        "call" => self.exec_method_call(expr, envs, cond),
+                        _ => {}
+                    }
+                }
+            }
+            "import_statement" | "import_from_statement" | "future_import_statement" if before => {
+                let how = format!("imported by `{}`", self.snippet(stmt));
+                let mut cursor = stmt.walk();
+                let names: Vec<Node<'t>> =
+                    stmt.children_by_field_name("name", &mut cursor).collect();
+                for name in names {
+                    let ident = match name.kind() {
+                        "aliased_import" => name.child_by_field_name("alias"),
+                        "dotted_name" => kids(name).into_iter().next(),
+                        _ => None,
+                    };
+                    if let Some(ident) = ident {
+                        let name = self.src(ident);
+                        let val = self.binding_note(
+                            ident,
+                            format!(
+                                "uses `{name}`, {how}; squatguard does not read other modules, so \
+                                 check that one, or declare the dependencies literally"
+                            ),
+                        );
+                        set(envs, name, val, cond);
+                    }
+                }
+            }
+            "function_definition" | "class_definition" if before => {
+                if let Some(name) = stmt.child_by_field_name("name") {
+                    let what = if stmt.kind() == "class_definition" {
+                        "class"
+                    } else {
+                        "function"
+                    };
+                    self.bind_opaque(name, &format!("a {what} defined in setup.py"), envs, cond);
+                }
+            }
+            "decorated_definition" if before => {
+                if let Some(def) = stmt.child_by_field_name("definition") {
+                    self.exec_stmt(def, pos, before, envs, cond, depth);
+                }
+            }
+            "if_statement" | "for_statement" | "while_statement" | "try_statement"
+            | "with_statement" | "match_statement" | "case_clause" => {
+                self.bind_headers(stmt, envs, cond);
+                for (block, branch) in blocks_of(stmt) {
+                    let contains = block.start_byte() <= pos && pos < block.end_byte();
+                    self.exec_block(block, pos, envs, cond || (branch && !contains), depth);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Binds the names a compound statement's header introduces (`for x in`, `with ... as f`,
+    /// `except E as e`) to notes.
+    pub(super) fn bind_headers(&self, stmt: Node<'t>, envs: &mut [Env], cond: bool) {
+        match stmt.kind() {
+            "for_statement" => {
+                if let (Some(left), Some(right)) = (
+                    stmt.child_by_field_name("left"),
+                    stmt.child_by_field_name("right"),
+                ) {
+                    let how = format!(
+                        "the loop variable of `{}`",
+                        self.snippet_range(stmt.start_byte(), right.end_byte())
+                    );
+                    self.bind_opaque(left, &how, envs, true);
+                }
+            }
+            "with_statement" => {
+                for clause in kids(stmt).into_iter().filter(|k| k.kind() == "with_clause") {
+                    let how = format!("bound by `with {}`", self.snippet(clause));
+                    for target in descendants_of_kind(clause, "as_pattern_target") {
+                        self.bind_opaque(target, &how, envs, cond);
+                    }
+                }
+            }
+            "try_statement" => {
+                for clause in kids(stmt) {
+                    if !matches!(clause.kind(), "except_clause" | "except_group_clause") {
+                        continue;
+                    }
+                    let header_end = kids(clause)
+                        .into_iter()
+                        .find(|k| k.kind() == "block")
+                        .map_or(clause.end_byte(), |b| b.start_byte());
+                    let how = format!(
+                        "bound by `{}`",
+                        self.snippet_range(clause.start_byte(), header_end)
+                    );
+                    if let Some(alias) = clause.child_by_field_name("alias") {
+                        self.bind_opaque(alias, &how, envs, true);
+                    }
+                    for k in kids(clause).into_iter().filter(|k| k.kind() != "block") {
+                        for target in descendants_of_kind(k, "as_pattern_target") {
+                            self.bind_opaque(target, &how, envs, true);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn exec_assignment(&self, assignment: Node<'t>, envs: &mut [Env], cond: bool) {
+        let mut targets = Vec::new();
+        let mut current = assignment;
+        let rhs = loop {
+            if let Some(left) = current.child_by_field_name("left") {
+                targets.push(left);
+            }
+            match current.child_by_field_name("right") {
+                Some(right) if right.kind() == "assignment" => current = right,
+                other => break other,
+            }
+        };
+        let Some(rhs) = rhs else {
+            return; // `NAME: type` without a value binds nothing
+        };
+        let val = self.eval(rhs, envs, 0);
+        for target in targets {
+            match target.kind() {
+                "identifier" => set(envs, self.src(target), val.clone(), cond),
+                "subscript" => {
+                    if let Some(place) = self.item_place(target, envs) {
+                        let new = val.clone();
+                        self.modify(place, envs, |old| {
+                            if cond {
+                                old.union(new.into_reqs())
+                            } else {
+                                new.into_reqs()
+                            }
+                        });
+                    }
+                }
+                "pattern_list" | "tuple_pattern" | "list_pattern" => {
+                    let how = format!("bound by unpacking (`{}`)", self.snippet(assignment));
+                    self.bind_opaque(target, &how, envs, cond);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    pub(super) fn exec_augmented(&self, node: Node<'t>, envs: &mut [Env]) {
+        let (Some(left), Some(op), Some(right)) = (
+            node.child_by_field_name("left"),
+            node.child_by_field_name("operator"),
+            node.child_by_field_name("right"),
+        ) else {
+            return;
+        };
+        let val = self.eval(right, envs, 0);
+        let place = match left.kind() {
+            "identifier" => Place::Name(left),
+            "subscript" => match self.item_place(left, envs) {
+                Some(place) => place,
+                None => return,
+            },
+            _ => return,
+        };
+        match (op.kind(), place) {
+            ("+=", Place::Name(ident)) => modify_name(self, ident, envs, |old| concat(old, val)),
+            ("|=", Place::Name(ident)) => modify_name(self, ident, envs, |old| {
+                let offset = old.offset();
+                let (mut entries, mut notes) = old.into_dict();
+                let (more, more_notes) = val.into_dict();
+                add_notes(&mut notes, more_notes);
+                merge(&mut entries, more, false);
+                Val::Dict(entries, notes, offset)
+            }),
+            ("+=", place @ Place::Item(..)) => self.modify(place, envs, |mut old| {
+                old.extend(val.into_reqs());
+                old
+            }),
+            _ => {}
+        }
+    }
+
+    /// `NAME.append(x)`, `NAME["key"].extend(xs)`, `NAME.update({...})` and their kin.
+    pub(super) fn exec_method_call(&self, call: Node<'t>, envs: &mut [Env], cond: bool) {
+        let Some(func) = call
+            .child_by_field_name("function")
+            .filter(|f| f.kind() == "attribute")
+        else {
+            return;
+        };
+        let (Some(object), Some(method), Some(args)) = (
+            func.child_by_field_name("object"),
+            func.child_by_field_name("attribute"),
+            call.child_by_field_name("arguments")
+                .filter(|a| a.kind() == "argument_list"),
+        ) else {
+            return;
+        };
+        let args = kids(args);
+        let positional: Vec<Node<'t>> = args
+            .iter()
+            .copied()
+            .filter(|a| {
+                !matches!(
+                    a.kind(),
+                    "keyword_argument" | "list_splat" | "dictionary_splat"
+                )
+            })
+            .collect();
+        let place = match object.kind() {
+            "identifier" => Place::Name(object),
+            "subscript" => match self.item_place(object, envs) {
+                Some(place) => place,
+                None => return,
+            },
+            _ => return,
+        };
+        let added = match self.src(method) {
+            "append" | "add" | "extend" => positional.first(),
+            "insert" => positional.get(1),
+            "update" | "setdefault" => {
+                if let Place::Name(ident) = place {
+                    self.exec_dict_method(ident, self.src(method), &args, &positional, envs, cond);
+                }
+                return;
+            }
+            _ => return,
+        };
+        let Some(&added) = added else {
+            return;
+        };
+        let val = self.eval(added, envs, 0);
+        match place {
+            Place::Name(ident) => modify_name(self, ident, envs, |old| {
+                concat(old, Val::Seq(val.into_reqs(), added.start_byte()))
+            }),
+            place @ Place::Item(..) => self.modify(place, envs, |mut old| {
+                old.extend(val.into_reqs());
+                old
+            }),
+        }
+    }
+
+    pub(super) fn exec_dict_method(
+        &self,
+        ident: Node<'t>,
+        method: &str,
+        args: &[Node<'t>],
+        positional: &[Node<'t>],
+        envs: &mut [Env],
+        cond: bool,
+    ) {
+        if method == "setdefault" {
+            let (Some(&key), Some(&value)) = (positional.first(), positional.get(1)) else {
+                return;
+            };
+            let (key, key_note) = self.dict_key(key, envs);
+            let reqs = self.eval(value, envs, 0).into_reqs();
+            modify_name(self, ident, envs, |old| {
+                let offset = old.offset();
+                let (mut entries, mut notes) = old.into_dict();
+                add_notes(&mut notes, key_note.into_iter().collect());
+                let present = key.is_some() && entries.iter().any(|e| e.key == key);
+                if !present {
+                    entries.push(Entry { key, reqs });
+                }
+                Val::Dict(entries, notes, offset)
+            });
+            return;
+        }
+        let mut update: Option<Val> = None;
+        if let Some(&first) = positional.first() {
+            update = Some(self.eval(first, envs, 0));
+        }
+        let mut entries = Vec::new();
+        let mut notes = Vec::new();
+        for arg in args {
+            match arg.kind() {
+                "keyword_argument" => {
+                    if let (Some(k), Some(v)) = (
+                        arg.child_by_field_name("name"),
+                        arg.child_by_field_name("value"),
+                    ) {
+                        entries.push(Entry {
+                            key: Some(self.src(k).to_owned()),
+                            reqs: self.eval(v, envs, 0).into_reqs(),
+                        });
+                    }
+                }
+                "dictionary_splat" => {
+                    if let Some(inner) = kids(*arg).into_iter().next() {
+                        let (more, more_notes) = self.eval(inner, envs, 0).into_dict();
+                        add_notes(&mut notes, more_notes);
+                        merge(&mut entries, more, false);
+                    }
+                }
+                _ => {}
+            }
+        }
+        modify_name(self, ident, envs, |old| {
+            if let Val::Seq(..) | Val::Str(_) = old {
+                // `set.update(iterable)`
+                let more = update.map(Val::into_reqs).unwrap_or_default();
+                return concat(old, Val::Seq(more, ident.start_byte()));
+            }
+            let offset = old.offset();
+            let (mut all, mut all_notes) = old.into_dict();
+            if let Some(update) = update {
+                let (more, more_notes) = update.into_dict();
+                add_notes(&mut all_notes, more_notes);
+                merge(&mut all, more, cond);
+            }
+            add_notes(&mut all_notes, notes);
+            merge(&mut all, entries, cond);
+            Val::Dict(all, all_notes, offset)
+        });
+    }
+
+    /// `NAME["key"]` as a place to change, when the subscripted value is a variable.
+    pub(super) fn item_place(&self, subscript: Node<'t>, envs: &[Env]) -> Option<Place<'t>> {
+        let value = subscript.child_by_field_name("value")?;
+        if value.kind() != "identifier" {
+            return None;
+        }
+        let key = subscript.child_by_field_name("subscript")?;
+        let (key, note) = self.dict_key(key, envs);
+        Some(Place::Item(value, key, note))
+    }
+
+    /// A dict key as a string, or a note saying it is not one.
+    pub(super) fn dict_key(&self, key: Node<'t>, envs: &[Env]) -> (Option<String>, Option<Note>) {
+        match self.eval(key, envs, 0) {
+            Val::Str(s) => (Some(s.text.clone()), None),
+            _ => (
+                None,
+                Some(Note::shape(
+                    key.start_byte(),
+                    format!(
+                        "has a key that is not a string literal (`{}`); squatguard checks its \
+                         requirements without an extra name",
+                        self.snippet(key)
+                    ),
+                )),
+            ),
+        }
+    }
+
+    /// Changes one key of a dict variable with `change`, which gets the requirements the key
+    /// held (none if absent).
+    pub(super) fn modify(
+        &self,
+        place: Place<'t>,
+        envs: &mut [Env],
+        change: impl FnOnce(Reqs) -> Reqs,
+    ) {
+        let Place::Item(ident, key, key_note) = place else {
+            return;
+        };
+        modify_name(self, ident, envs, |old| {
+            let offset = old.offset();
+            if let Val::Seq(..) | Val::Str(_) = old {
+                // `LIST[i] = x`: the new item may be installed; the old one is kept too.
+                let mut reqs = old.into_reqs();
+                reqs.extend(change(Reqs::default()));
+                return Val::Seq(reqs, offset);
+            }
+            let (mut entries, mut notes) = old.into_dict();
+            add_notes(&mut notes, key_note.into_iter().collect());
+            let existing = key
+                .as_ref()
+                .and_then(|k| entries.iter_mut().find(|e| e.key.as_ref() == Some(k)));
+            match existing {
+                Some(entry) => {
+                    let old = std::mem::take(&mut entry.reqs);
+                    entry.reqs = change(old);
+                }
+                None => entries.push(Entry {
+                    key,
+                    reqs: change(Reqs::default()),
+                }),
+            }
+            Val::Dict(entries, notes, offset)
+        });
+    }
+
+    pub(super) fn eval(&self, node: Node<'t>, envs: &[Env], depth: usize) -> Val {
+        if depth >= MAX_DEPTH {
+            return Val::unknown(Note::new(
+                node.start_byte(),
+                format!(
+                    "is nested more than {MAX_DEPTH} levels deep; squatguard stops reading there"
+                ),
+            ));
+        }
+        let depth = depth + 1;
+        match node.kind() {
+            "string" => self.eval_string(node),
+            "concatenated_string" => {
+                let mut acc: Option<Str> = None;
+                for piece in kids(node).into_iter().filter(|k| k.kind() == "string") {
+                    let s = match self.eval_string(piece) {
+                        Val::Str(s) => Rc::unwrap_or_clone(s),
+                        other => return other,
+                    };
+                    acc = match acc {
+                        None => Some(s),
+                        Some(a) => match a.join(&s) {
+                            Some(joined) => Some(joined),
+                            None => return too_long(node.start_byte()),
+                        },
+                    };
+                }
+                acc.map_or(Val::None, |s| Val::Str(Rc::new(s)))
+            }
+            "list" | "tuple" | "set" | "expression_list" => {
+                let mut reqs = Reqs::default();
+                for item in kids(node) {
+                    let val = match item.kind() {
+                        "list_splat" | "parenthesized_list_splat" => {
+                            match kids(item).into_iter().next() {
+                                Some(inner) => self.eval(inner, envs, depth),
+                                None => self.opaque(item),
+                            }
+                        }
+                        _ => self.eval(item, envs, depth),
+                    };
+                    reqs.extend(val.into_reqs());
+                }
+                Val::Seq(reqs, node.start_byte())
+            }
+            // either branch may run: both count, as for `if` statements
+            // (of two strings, one is a requirement or a piece of one: not known which)
+            "conditional_expression" => match kids(node).as_slice() {
+                [then, _, otherwise] => {
+                    match (
+                        self.eval(*then, envs, depth),
+                        self.eval(*otherwise, envs, depth),
+                    ) {
+                        (Val::Str(_), _) | (_, Val::Str(_)) => self.opaque(node),
+                        (a, b) => union(a, b),
+                    }
+                }
+                _ => self.opaque(node),
+            },
+            "parenthesized_expression" => match kids(node).into_iter().next() {
+                Some(inner) => self.eval(inner, envs, depth),
+                None => self.opaque(node),
+            },
+            "none" => Val::None,
+            "identifier" => self.lookup(self.src(node), node, envs),
+            "binary_operator" => self.eval_binary(node, envs, depth),
+            "dictionary" => self.eval_dict(node, envs, depth),
+            "call" => self.eval_call(node, envs, depth),
+            "subscript" => self.eval_subscript(node, envs, depth),
+            _ => self.opaque(node),
+        }
+    }
+
+    pub(super) fn eval_string(&self, node: Node<'t>) -> Val {
+        let mut start = node.start_byte();
+        let mut end = node.end_byte();
+        let mut prefix = "";
+        let mut interpolated = false;
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            match child.kind() {
+                "string_start" => {
+                    start = child.end_byte();
+                    prefix = self.src(child);
+                }
+                "string_end" if !child.is_missing() => end = child.start_byte(),
+                "interpolation" => interpolated = true,
+                _ => {}
+            }
+        }
+        let flags = prefix.trim_end_matches(['"', '\'']).to_ascii_lowercase();
+        let Some(content) = self.text.get(start..end.max(start)) else {
+            return self.opaque(node);
+        };
+        let decoded = decode(
+            content,
+            start,
+            flags.contains('r'),
+            flags.contains('f') || flags.contains('t'),
+            flags.contains('b'),
+        );
+        if !interpolated {
+            return Val::Str(Rc::new(decoded));
+        }
+        // the name written before the first interpolation (`f"numpy>={v}"`)
+        if let Some(name) = decoded.name_head(Some('{')) {
+            return Val::Str(Rc::new(name));
+        }
+        Val::unknown(Note::new(
+            node.start_byte(),
+            format!(
+                "is built by an f-string with interpolation (`{}`) that squatguard does not \
+                 evaluate; declare the requirement literally",
+                self.snippet(node)
+            ),
+        ))
+    }
+
+    pub(super) fn eval_binary(&self, node: Node<'t>, envs: &[Env], depth: usize) -> Val {
+        let (Some(left), Some(op), Some(right)) = (
+            node.child_by_field_name("left"),
+            node.child_by_field_name("operator"),
+            node.child_by_field_name("right"),
+        ) else {
+            return self.opaque(node);
+        };
+        match op.kind() {
+            "+" => {
+                let a = self.eval(left, envs, depth);
+                let b = self.eval(right, envs, depth);
+                match (&a, &b) {
+                    (Val::Str(_), Val::Unknown(_)) | (Val::Unknown(_), Val::Str(_)) => {
+                        if let Val::Str(name) = &a {
+                            if let Some(name) = name.name_head(None) {
+                                return Val::Str(Rc::new(name));
+                            }
+                        }
+                        Val::unknown(Note::new(
+                            node.start_byte(),
+                            format!(
+                                "is a string built at run time (`{}`) that squatguard cannot \
+                             complete; declare the requirement literally",
+                                self.snippet(node)
+                            ),
+                        ))
+                    }
+                    _ => concat(a, b),
+                }
+            }
+            "%" => match self.eval(left, envs, depth) {
+                Val::Str(s) => match s.name_head(Some('%')) {
+                    Some(name) => Val::Str(Rc::new(name)),
+                    None => self.opaque(node),
+                },
+                _ => self.opaque(node),
+            },
+            "|" => {
+                let a = self.eval(left, envs, depth);
+                let b = self.eval(right, envs, depth);
+                match (a, b) {
+                    (Val::Dict(mut entries, mut notes, offset), Val::Dict(more, more_notes, _)) => {
+                        add_notes(&mut notes, more_notes);
+                        merge(&mut entries, more, false);
+                        Val::Dict(entries, notes, offset)
+                    }
+                    _ => self.opaque(node),
+                }
+            }
+            _ => self.opaque(node),
+        }
+    }
+
+    pub(super) fn eval_dict(&self, node: Node<'t>, envs: &[Env], depth: usize) -> Val {
+        let mut entries = Vec::new();
+        let mut notes = Vec::new();
+        for item in kids(node) {
+            match item.kind() {
+                "pair" => {
+                    let (Some(key), Some(value)) = (
+                        item.child_by_field_name("key"),
+                        item.child_by_field_name("value"),
+                    ) else {
+                        continue;
+                    };
+                    let (key, note) = self.dict_key(key, envs);
+                    add_notes(&mut notes, note.into_iter().collect());
+                    let reqs = self.eval(value, envs, depth).into_reqs();
+                    merge(&mut entries, vec![Entry { key, reqs }], false);
+                }
+                "dictionary_splat" => {
+                    let val = match kids(item).into_iter().next() {
+                        Some(inner) => self.eval(inner, envs, depth),
+                        None => self.opaque(item),
+                    };
+                    let (more, more_notes) = val.into_dict();
+                    add_notes(&mut notes, more_notes);
+                    merge(&mut entries, more, false);
+                }
+                _ => {
+                    if let Val::Unknown(more) = self.opaque(item) {
+                        add_notes(&mut notes, more);
+                    }
+                }
+            }
+        }
+        Val::Dict(entries, notes, node.start_byte())
+    }
+
+    /// `list(...)`, `tuple(...)`, `set(...)`, `frozenset(...)`, `sorted(...)` and
+    /// `dict(...)` of resolvable values; any other call is unresolved.
+    pub(super) fn eval_call(&self, node: Node<'t>, envs: &[Env], depth: usize) -> Val {
+        let (Some(func), Some(args)) = (
+            node.child_by_field_name("function"),
+            node.child_by_field_name("arguments"),
+        ) else {
+            return self.opaque(node);
+        };
+        if func.kind() == "attribute" && args.kind() == "argument_list" {
+            let object = func.child_by_field_name("object");
+            let method = func.child_by_field_name("attribute").map(|a| self.src(a));
+            if let (Some(object), Some("format")) = (object, method) {
+                if matches!(object.kind(), "string" | "concatenated_string") {
+                    if let Val::Str(s) = self.eval(object, envs, depth) {
+                        if let Some(name) = s.name_head(Some('{')) {
+                            return Val::Str(Rc::new(name));
+                        }
+                    }
+                }
+            }
+        }
+        if func.kind() != "identifier" || args.kind() != "argument_list" {
+            return self.opaque(node);
+        }
+        let name = self.src(func);
+        if envs.iter().any(|env| env.contains_key(name)) {
+            return self.opaque(node); // a builtin shadowed by setup.py itself
+        }
+        let args = kids(args);
+        let positional: Vec<Node<'t>> = args
+            .iter()
+            .copied()
+            .filter(|a| {
+                !matches!(
+                    a.kind(),
+                    "keyword_argument" | "list_splat" | "dictionary_splat"
+                )
+            })
+            .collect();
+        let splats = args.iter().any(|a| a.kind() == "list_splat");
+        let keywords = args.iter().any(|a| a.kind() == "keyword_argument");
+        match name {
+            "list" | "tuple" | "set" | "frozenset" | "sorted"
+                if !splats
+                    && positional.len() <= 1
+                    && (name == "sorted" || !keywords)
+                    && args.iter().all(|a| a.kind() != "dictionary_splat") =>
+            {
+                let reqs = match positional.first() {
+                    Some(&arg) => self.eval(arg, envs, depth).into_reqs(),
+                    None => Reqs::default(),
+                };
+                Val::Seq(reqs, node.start_byte())
+            }
+            "dict" if !splats && positional.len() <= 1 => {
+                let (mut entries, mut notes) = match positional.first() {
+                    Some(&arg) => self.eval(arg, envs, depth).into_dict(),
+                    None => (Vec::new(), Vec::new()),
+                };
+                for arg in args {
+                    match arg.kind() {
+                        "keyword_argument" => {
+                            if let (Some(k), Some(v)) = (
+                                arg.child_by_field_name("name"),
+                                arg.child_by_field_name("value"),
+                            ) {
+                                let reqs = self.eval(v, envs, depth).into_reqs();
+                                merge(
+                                    &mut entries,
+                                    vec![Entry {
+                                        key: Some(self.src(k).to_owned()),
+                                        reqs,
+                                    }],
+                                    false,
+                                );
+                            }
+                        }
+                        "dictionary_splat" => {
+                            if let Some(inner) = kids(arg).into_iter().next() {
+                                let (more, more_notes) = self.eval(inner, envs, depth).into_dict();
+                                add_notes(&mut notes, more_notes);
+                                merge(&mut entries, more, false);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Val::Dict(entries, notes, node.start_byte())
+            }
+            _ => self.opaque(node),
+        }
+    }
+
+    /// `NAME["key"]` of a resolved dict.
+    pub(super) fn eval_subscript(&self, node: Node<'t>, envs: &[Env], depth: usize) -> Val {
+        let (Some(value), Some(key)) = (
+            node.child_by_field_name("value"),
+            node.child_by_field_name("subscript"),
+        ) else {
+            return self.opaque(node);
+        };
+        if let (Val::Dict(entries, _, _), Val::Str(key)) =
+            (self.eval(value, envs, depth), self.eval(key, envs, depth))
+        {
+            if let Some(entry) = entries
+                .into_iter()
+                .find(|e| e.key.as_deref() == Some(key.text.as_str()))
+            {
+                return Val::Seq(entry.reqs, node.start_byte());
+            }
+        }
+        self.opaque(node)
+    }
+
+    /// The value of `name` where it is used at `node`.
+    pub(super) fn lookup(&self, name: &str, node: Node<'_>, envs: &[Env]) -> Val {
+        if let Some(val) = envs.iter().rev().find_map(|env| env.get(name)) {
+            let mut val = val.clone();
+            val.set_via(name);
+            return val;
+        }
+        let later = self
+            .sites
+            .get(name)
+            .is_some_and(|sites| sites.iter().any(|&at| at > self.call_at));
+        let predicate = if later {
+            format!(
+                "uses a name (`{name}`) that is bound only after the setup() call; squatguard \
+                 reads the statements before the call, so bind it earlier or declare the \
+                 dependencies literally"
+            )
+        } else {
+            format!(
+                "uses a name (`{name}`) that is not bound before the setup() call; declare the \
+                 dependencies literally"
+            )
+        };
+        Val::unknown(Note {
+            offset: node.start_byte(),
+            predicate,
+            name: Some(name.to_owned()),
+            via: None,
+            shape: false,
+        })
+    }
+
+    /// A note saying what `node` is and that squatguard does not evaluate it.
+    pub(super) fn opaque(&self, node: Node<'t>) -> Val {
+        let snippet = self.snippet(node);
+        let predicate = match node.kind() {
+            "call" => format!(
+                "is computed by a function call (`{snippet}`) that squatguard does not run; {}, or \
+                 declare the dependencies literally",
+                self.call_advice(node)
+            ),
+            "list_comprehension"
+            | "set_comprehension"
+            | "dictionary_comprehension"
+            | "generator_expression" => format!(
+                "is computed by a comprehension (`{snippet}`) that squatguard does not evaluate; \
+                 declare the dependencies literally"
+            ),
+            "attribute" => format!(
+                "is read from an attribute (`{snippet}`) that squatguard does not resolve; declare \
+                 the dependencies literally"
+            ),
+            "subscript" => format!(
+                "is read from a subscript (`{snippet}`) that squatguard does not resolve; declare \
+                 the dependencies literally"
+            ),
+            "conditional_expression" => format!(
+                "is chosen by a conditional expression (`{snippet}`) that squatguard does not \
+                 evaluate; declare the dependencies literally"
+            ),
+            "ERROR" => format!(
+                "is an expression squatguard could not parse (`{snippet}`); fix the syntax error"
+            ),
+            _ => format!(
+                "is computed by an expression (`{snippet}`) that squatguard does not evaluate; \
+                 declare the dependencies literally"
+            ),
+        };
+        Val::unknown(Note::new(node.start_byte(), predicate))
+    }
+
+    /// What to look at instead of a call's result: the file it names, if it names one.
+    pub(super) fn call_advice(&self, call: Node<'t>) -> String {
+        let file = descendants_of_kind(call, "string")
+            .into_iter()
+            .find_map(|s| match self.eval_string(s) {
+                Val::Str(s) if looks_like_file(&s.text) => Some(s.text.clone()),
+                _ => None,
+            });
+        let source = self.src(call);
+        match file {
+            Some(file) => format!("check the file it reads (`{file}`)"),
+            None if source.contains("open(") || source.contains("read") => {
+                "check the file it reads".to_owned()
+            }
+            None => "check what it returns".to_owned(),
+        }
+    }
+}
+
+/// Whether a string names a file (`requirements.txt`, `reqs/base.in`).
+pub(super) fn looks_like_file(s: &str) -> bool {
+    let exts = [
+        ".txt", ".in", ".cfg", ".toml", ".json", ".py", ".yaml", ".yml", ".lock", ".pip",
+    ];
+    !s.is_empty()
+        && s.len() < 200
+        && !s.chars().any(char::is_whitespace)
+        && (exts.iter().any(|e| s.to_ascii_lowercase().ends_with(e)) || s.contains('/'))
+}
+
+/// The blocks of a compound statement, each with whether it runs only on some paths.
+pub(super) fn blocks_of(stmt: Node<'_>) -> Vec<(Node<'_>, bool)> {
+    let branch = matches!(
+        stmt.kind(),
+        "if_statement" | "for_statement" | "while_statement" | "case_clause"
+    );
+    let mut blocks = Vec::new();
+    for child in kids(stmt) {
+        match child.kind() {
+            "block" => blocks.push((child, branch)),
+            "elif_clause"
+            | "else_clause"
+            | "except_clause"
+            | "except_group_clause"
+            | "finally_clause" => {
+                let conditional = child.kind() != "finally_clause";
+                blocks.extend(
+                    kids(child)
+                        .into_iter()
+                        .filter(|k| k.kind() == "block")
+                        .map(|b| (b, conditional)),
+                );
+            }
+            _ => {}
+        }
+    }
+    blocks
+}
+
+/// The identifiers in a binding target (`x`, `a, (b, c)`), without recursion.
+pub(super) fn identifiers_in(target: Node<'_>) -> Vec<Node<'_>> {
+    descendants_of_kind(target, "identifier")
+}
+
+/// Descendants of `node` (itself included) of one kind, in source order, at most 1000.
+pub(super) fn descendants_of_kind<'t>(node: Node<'t>, kind: &str) -> Vec<Node<'t>> {
+    let mut found = Vec::new();
+    let mut stack = vec![node];
+    let mut visited = 0;
+    while let Some(n) = stack.pop() {
+        visited += 1;
+        if visited > 10_000 || found.len() >= 1000 {
+            break;
+        }
+        if n.kind() == kind {
+            found.push(n);
+            continue;
+        }
+        let children = kids(n);
+        stack.extend(children.into_iter().rev());
+    }
+    found
+}
+
+/// Binds `name` in the innermost scope; a binding that may not run adds to what it held.
+pub(super) fn set(envs: &mut [Env], name: &str, val: Val, cond: bool) {
+    let Some(env) = envs.last_mut() else {
+        return;
+    };
+    let new = match env.remove(name) {
+        Some(old) if cond => union(old, val),
+        _ => val,
+    };
+    env.insert(name.to_owned(), new);
+}
+
+/// Changes the variable `ident` names in place, in the scope that binds it.
+pub(super) fn modify_name(
+    reader: &Reader<'_>,
+    ident: Node<'_>,
+    envs: &mut [Env],
+    change: impl FnOnce(Val) -> Val,
+) {
+    let name = reader.src(ident);
+    let scope = envs.iter().rposition(|env| env.contains_key(name));
+    let (index, old) = match scope {
+        Some(i) => (i, envs[i].remove(name).unwrap_or(Val::None)),
+        None => (
+            envs.len().saturating_sub(1),
+            reader.lookup(name, ident, &[]),
+        ),
+    };
+    if let Some(env) = envs.get_mut(index) {
+        env.insert(name.to_owned(), change(old));
+    }
+}

@@ -1,0 +1,815 @@
+//! `setup.py`, read statically with tree-sitter; it is never executed.
+//!
+//! # What is read
+//!
+//! Every call to `setup(...)`, to a name `setup` is imported as (`from setuptools import setup
+//! as _setup`), or to `<anything>.setup(...)` (`setuptools.setup`, `distutils.core.setup`;
+//! `self.setup()` and `cls.setup()` are methods and do not count), anywhere in the file: at
+//! module level, inside `if __name__ == "__main__":`, inside a function body. Of its keyword
+//! arguments, `install_requires`, `setup_requires` and `tests_require` (section: the keyword)
+//! and `extras_require` (section: `extras_require.<extra>`, the extra being the key up to any
+//! `:marker`) are read. Other keywords are not dependencies and are ignored.
+//!
+//! # What is resolved
+//!
+//! A value is resolved when it is built only from:
+//! - string literals, with any prefix (`r`, `u`, `b`, `f` without interpolation), single or
+//!   triple quoted, with implicit concatenation (`"a" "b"`, read as one string at the first
+//!   piece) and `+` between strings. Escapes are decoded for the requirement text and `\r\n`
+//!   reads as `\n`, as Python reads them. Each string is split into lines as setuptools does
+//!   (`pkg_resources.yield_lines`): blank lines and lines starting with `#` are skipped, ` #`
+//!   starts a comment, a trailing `\` joins the next line. Each requirement points at its first
+//!   character in the file (the start of its name), so columns stay exact after escapes, in
+//!   indented triple-quoted strings and with `\r\n` line endings;
+//! - list, tuple and set literals (nested ones and `*splats` flattened), `+` between them, and
+//!   `list()`, `tuple()`, `set()`, `frozenset()`, `sorted()` of a resolved value;
+//! - for `extras_require`: dict literals, `dict(key=...)`, `**splats` and `|` of resolved dicts,
+//!   with string-literal keys (or names bound to one), and `d["key"]` of a resolved dict;
+//! - `None`, which declares nothing;
+//! - conditional expressions (`a if cond else b`) of lists, dicts or `None`: both branches, as
+//!   either may run (a string branch may be a piece of a requirement: a note);
+//! - a requirement formatted at run time (`"numpy>=%s" % v`, `f"numpy>={v}"`, `"numpy>=" + v`,
+//!   `"numpy>={}".format(v)`) when the literal text before the first placeholder holds the
+//!   whole name, followed by a version operator, `[`, `;`, `@` or a space: the name is checked
+//!   and the computed rest left out, which reads as any version of it;
+//! - names, looked up as Python does (the enclosing function scopes, then the module), using the
+//!   statements that come before the `setup()` call in source order, including those inside
+//!   `if`/`for`/`while`/`try`/`with`/`match` blocks; statements after the call are ignored. For
+//!   a call inside a function, all module-level statements count, as the function runs once the
+//!   module has (`if __name__ == "__main__": main()` at the end). The statements followed are
+//!   `NAME = value` (also chained and annotated), `NAME += value`, `NAME |= dict`,
+//!   `NAME.append(x)`, `NAME.add(x)`, `NAME.extend(xs)`, `NAME.insert(i, x)`, `NAME.update(...)`,
+//!   `NAME.setdefault(key, value)`, `NAME["key"] = value`, `NAME["key"] += value` and
+//!   `NAME["key"].append/extend/insert(...)`; `LIST[i] = x` adds `x` and keeps what it replaced.
+//!   As squatguard cannot tell which branch runs, a re-binding inside a branch that does not
+//!   contain the call adds to what the name held instead of replacing it, so no requirement that
+//!   might be installed is left out. Methods that only remove or reorder (`remove`, `pop`,
+//!   `sort`, ...) are ignored: their requirements stay.
+//!
+//! # What is reported as unresolved
+//!
+//! Everything else is an `unresolved-dependency` note at the expression squatguard stopped at,
+//! naming what it is: function calls (`parse_requirements("requirements.txt")`,
+//! `open(...).read().splitlines()`), comprehensions, attributes, subscripts it cannot resolve,
+//! f-strings with interpolation, strings joined with run-time values,
+//! names not bound before the call (or bound only after it), names bound by an import, a loop,
+//! `with ... as`, `except ... as` or unpacking (the note points at the binding), function
+//! parameters (a parameter's literal default is resolved as well), dict keys that are not
+//! string literals (their requirements are still checked, under `extras_require`), and
+//! `**kwargs` spread into `setup()` unless it resolves to a dict whose keys are all known (then
+//! its dependency keywords are read like the others, extras without their names). A value that
+//! is partly resolvable (`["a"] + get_more()`) yields the resolved requirements and a note for
+//! the rest. Nothing is guessed and nothing is dropped silently.
+//!
+//! A file without any `setup()` call gets one note at line 1 (an empty file gets none). A file
+//! with a Python syntax error is still read as far as tree-sitter recovers (including a
+//! `setup(` whose call it could only recover in pieces), with one `invalid-manifest` finding at
+//! the first error (an ERROR node, or a token tree-sitter had to assume missing).
+//!
+//! # Limits
+//!
+//! No input can panic or exhaust the stack: the tree is walked without recursion, expressions
+//! and blocks are read [`MAX_DEPTH`] levels deep at most, and values, strings and notes are
+//! capped in size; each limit reached is reported as a note where it was reached.
+//!
+//! # Modules
+//!
+//! This module finds the `setup()` calls and reads their keywords into the manifest; the
+//! static evaluator that resolves what a keyword's expression evaluates to is [`eval`], over
+//! the values of [`value`] (decoded strings, requirement lists, dicts, notes).
+
+mod eval;
+mod value;
+
+use eval::*;
+use value::*;
+
+use super::Manifest;
+use crate::finding::Rule;
+use crate::source::SourceFile;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+use tree_sitter::{Node, Parser};
+
+/// How deep expressions and blocks are read; deeper ones get a note.
+pub const MAX_DEPTH: usize = 100;
+/// How many requirement strings one value may hold (bounds pathological `x = x + x` chains).
+const MAX_STRS: usize = 10_000;
+/// How many `setup()` calls are read.
+const MAX_CALLS: usize = 100;
+/// How long one string built by `+` may grow.
+const MAX_STR_LEN: usize = 1 << 16;
+/// How many notes one value may carry.
+const MAX_NOTES: usize = 100;
+/// The note on a dict used where a list of requirements belongs.
+const DICT_AS_LIST: &str =
+    "is a dict, not a list of requirements; squatguard checks the requirements in its values";
+/// How many characters of an expression a message quotes.
+const SNIPPET_CHARS: usize = 60;
+/// The keywords whose value is a list of requirements.
+const LIST_KEYWORDS: [&str; 3] = ["install_requires", "setup_requires", "tests_require"];
+const EXTRAS_KEYWORD: &str = "extras_require";
+
+/// Reads the dependencies that `setup()` calls in `src` declare, without running anything.
+pub fn parse(src: &SourceFile) -> Manifest {
+    let mut out = Out {
+        src,
+        manifest: Manifest::default(),
+        deps_seen: HashSet::new(),
+        notes_seen: HashSet::new(),
+    };
+    let text = src.text.as_str();
+    let mut parser = Parser::new();
+    let tree = parser
+        .set_language(&tree_sitter_python::LANGUAGE.into())
+        .ok()
+        .and_then(|()| parser.parse(text, None));
+    let Some(tree) = tree else {
+        out.manifest.push_finding(
+            src,
+            Rule::InvalidManifest,
+            0,
+            "setup.py could not be parsed as Python; no dependencies were read",
+        );
+        return out.manifest;
+    };
+    let root = tree.root_node();
+    let (calls, first_error) = scan(root, text);
+    let mut reader = Reader {
+        text,
+        root,
+        sites: binding_sites(root, text),
+        call_at: 0,
+        depth_limit_at: None,
+    };
+    for call in calls.iter().take(MAX_CALLS) {
+        reader.read_call(call, &mut out);
+    }
+    if let Some(call) = calls.get(MAX_CALLS) {
+        out.note(
+            call.node.start_byte(),
+            format!(
+                "setup.py calls setup() more than {MAX_CALLS} times; squatguard reads the first \
+                 {MAX_CALLS} and stops here"
+            ),
+        );
+    }
+    if calls.is_empty() && !text.trim().is_empty() {
+        out.manifest.push_finding(
+            src,
+            Rule::UnresolvedDependency,
+            0,
+            "no setup() call was found; squatguard reads dependencies only from the keyword \
+             arguments of setup(), so none were checked",
+        );
+    }
+    if let Some(offset) = reader.depth_limit_at {
+        out.note(
+            offset,
+            format!(
+                "setup.py nests blocks more than {MAX_DEPTH} levels deep; squatguard stops \
+                 reading there, so dependencies bound inside are not checked"
+            ),
+        );
+    }
+    if let Some(offset) = first_error {
+        out.manifest.push_finding(
+            src,
+            Rule::InvalidManifest,
+            offset,
+            "setup.py has a Python syntax error here; dependencies after it may be missed",
+        );
+    }
+    out.manifest.findings.sort_by_key(|f| (f.line, f.column));
+    out.manifest
+}
+
+/// One `setup(...)` call: where it starts and its arguments.
+struct SetupCall<'t> {
+    /// The call, or the `setup` name of a call tree-sitter could only recover in pieces.
+    node: Node<'t>,
+    args: Vec<Node<'t>>,
+}
+
+/// Walks the whole tree without recursion: the `setup()` calls in source order, and the offset
+/// of the first syntax error.
+fn scan<'t>(root: Node<'t>, text: &str) -> (Vec<SetupCall<'t>>, Option<usize>) {
+    let names = setup_names(root, text);
+    let names = &names;
+    let mut calls = Vec::new();
+    let mut first_error = None;
+    let mut cursor = root.walk();
+    'walk: loop {
+        let node = cursor.node();
+        if first_error.is_none() && (node.is_error() || node.is_missing()) {
+            first_error = Some(node.start_byte());
+        }
+        if node.kind() == "call" {
+            let args = node
+                .child_by_field_name("arguments")
+                .filter(|a| a.kind() == "argument_list");
+            let method = node
+                .child_by_field_name("function")
+                .and_then(|f| f.child_by_field_name("object"))
+                .is_some_and(|o| matches!(text.get(o.byte_range()), Some("self" | "cls")));
+            let named_setup = !method
+                && args
+                    .and_then(|a| a.prev_sibling())
+                    .is_some_and(|prev| ends_with_setup(prev, text, names));
+            if let Some(args) = args.filter(|_| named_setup) {
+                calls.push(SetupCall {
+                    node,
+                    args: kids(args),
+                });
+            }
+        }
+        if node.is_error() {
+            recover_calls(node, text, names, &mut calls);
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    calls.sort_by_key(|c| c.node.start_byte());
+    (calls, first_error)
+}
+
+/// `setup` and the names it is imported as (`from setuptools import setup as _setup`).
+fn setup_names(root: Node<'_>, text: &str) -> HashSet<String> {
+    let mut names = HashSet::from(["setup".to_owned()]);
+    for import in descendants_of_kind(root, "import_from_statement") {
+        let from = import
+            .child_by_field_name("module_name")
+            .and_then(|m| text.get(m.byte_range()))
+            .unwrap_or("");
+        if !(from.starts_with("setuptools") || from.starts_with("distutils")) {
+            continue;
+        }
+        let mut cursor = import.walk();
+        for name in import.children_by_field_name("name", &mut cursor) {
+            let original = name
+                .child_by_field_name("name")
+                .and_then(|n| text.get(n.byte_range()));
+            let alias = name
+                .child_by_field_name("alias")
+                .and_then(|n| text.get(n.byte_range()));
+            if let (Some("setup"), Some(alias)) = (original, alias) {
+                names.insert(alias.to_owned());
+            }
+        }
+    }
+    names
+}
+
+/// Whether `node` ends with a name of `setup`: `setup`, `setuptools.setup`, or an error node
+/// whose last token is `setup` (how tree-sitter recovers `setup(` after a syntax error).
+fn ends_with_setup(node: Node<'_>, text: &str, names: &HashSet<String>) -> bool {
+    let mut leaf = node;
+    for _ in 0..MAX_DEPTH {
+        match leaf
+            .child_count()
+            .checked_sub(1)
+            .and_then(|last| leaf.child(last))
+        {
+            Some(child) => leaf = child,
+            None => break,
+        }
+    }
+    leaf.kind() == "identifier"
+        && text
+            .get(leaf.byte_range())
+            .is_some_and(|n| names.contains(n))
+}
+
+/// In a syntax error tree-sitter could not make a call of, `setup` followed by keyword
+/// arguments: they are read as that call's arguments.
+fn recover_calls<'t>(
+    error: Node<'t>,
+    text: &str,
+    names: &HashSet<String>,
+    calls: &mut Vec<SetupCall<'t>>,
+) {
+    let items = kids(error);
+    let is_setup = |n: &Node<'_>| {
+        matches!(n.kind(), "identifier" | "attribute") && ends_with_setup(*n, text, names)
+    };
+    for (i, item) in items.iter().enumerate() {
+        if !is_setup(item) {
+            continue;
+        }
+        let mut args = Vec::new();
+        for next in &items[i + 1..] {
+            match next.kind() {
+                "keyword_argument" | "dictionary_splat" => args.push(*next),
+                "argument_list" if args.is_empty() => args.extend(kids(*next)),
+                _ if is_setup(next) => break,
+                _ => {}
+            }
+        }
+        calls.push(SetupCall { node: *item, args });
+    }
+}
+
+impl<'t> Reader<'t> {
+    /// Reads one `setup()` call's dependency keywords.
+    fn read_call(&mut self, call: &SetupCall<'t>, out: &mut Out<'_>) {
+        let wanted = |arg: &Node<'_>| match arg.kind() {
+            "keyword_argument" => arg
+                .child_by_field_name("name")
+                .map(|n| self.src(n))
+                .is_some_and(|n| LIST_KEYWORDS.contains(&n) || n == EXTRAS_KEYWORD),
+            "dictionary_splat" => true,
+            _ => false,
+        };
+        let args: Vec<Node<'t>> = call.args.iter().copied().filter(wanted).collect();
+        if args.is_empty() {
+            return;
+        }
+        self.call_at = call.node.start_byte();
+        let envs = self.environment(call.node);
+        for arg in args {
+            if arg.kind() == "dictionary_splat" {
+                if let Some(Val::Dict(entries, notes, _)) = kids(arg)
+                    .into_iter()
+                    .next()
+                    .map(|inner| self.eval(inner, &envs, 0))
+                {
+                    // a key squatguard could not read may be a dependency keyword
+                    if notes.is_empty() && entries.iter().all(|e| e.key.is_some()) {
+                        for entry in entries {
+                            let Some(key) = entry.key.as_deref() else {
+                                continue;
+                            };
+                            if LIST_KEYWORDS.contains(&key) {
+                                out.reqs(entry.reqs, key);
+                            } else if key == EXTRAS_KEYWORD {
+                                // the extras' names were flattened away with the dict
+                                let mut reqs = entry.reqs;
+                                reqs.notes.retain(|n| n.predicate != DICT_AS_LIST);
+                                out.reqs(reqs, key);
+                            }
+                        }
+                        continue;
+                    }
+                }
+                out.note(
+                    arg.start_byte(),
+                    format!(
+                        "setup() receives `{}`, whose keys squatguard does not resolve; any \
+                         `install_requires` or `extras_require` passed through it is not \
+                         checked, so pass them as literal keyword arguments",
+                        self.snippet(arg)
+                    ),
+                );
+                continue;
+            }
+            let (Some(name), Some(value)) = (
+                arg.child_by_field_name("name"),
+                arg.child_by_field_name("value"),
+            ) else {
+                continue;
+            };
+            let keyword = self.src(name);
+            let val = self.eval(value, &envs, 0);
+            if keyword == EXTRAS_KEYWORD {
+                out.extras(val, keyword);
+            } else {
+                out.reqs(val.into_reqs(), keyword);
+            }
+        }
+    }
+}
+
+/// The manifest being built, without repeating a dependency or note.
+struct Out<'s> {
+    src: &'s SourceFile,
+    manifest: Manifest,
+    deps_seen: HashSet<(usize, String, String)>,
+    notes_seen: HashSet<(usize, String)>,
+}
+
+impl Out<'_> {
+    fn note(&mut self, offset: usize, message: String) {
+        if self.notes_seen.insert((offset, message.clone())) {
+            self.manifest
+                .push_finding(self.src, Rule::UnresolvedDependency, offset, message);
+        }
+    }
+
+    /// Records the requirements of one section, and its notes.
+    fn reqs(&mut self, mut reqs: Reqs, section: &str) {
+        let mut seen = HashSet::new();
+        reqs.notes
+            .retain(|n| seen.insert((n.offset, n.predicate.clone())));
+        let whole = reqs.strs.is_empty() && reqs.notes.len() == 1;
+        reqs.strs.sort_by_key(|s| s.origin);
+        for s in &reqs.strs {
+            for (text, offset) in s.requirements() {
+                if self
+                    .deps_seen
+                    .insert((offset, section.to_owned(), text.clone()))
+                {
+                    self.manifest.push_pep508(self.src, &text, offset, section);
+                }
+            }
+        }
+        self.notes(reqs.notes, section, whole);
+    }
+
+    fn notes(&mut self, notes: Vec<Note>, section: &str, whole: bool) {
+        for note in notes {
+            let subject = if whole || note.shape {
+                format!("`{section}`")
+            } else {
+                format!("part of `{section}`")
+            };
+            let via = note
+                .via
+                .map(|v| format!(" (via `{v}`)"))
+                .unwrap_or_default();
+            self.note(note.offset, format!("{subject}{via} {}", note.predicate));
+        }
+    }
+
+    /// Records `extras_require`, one section per extra.
+    fn extras(&mut self, val: Val, keyword: &str) {
+        let (entries, notes) = val.into_dict();
+        let whole = entries.is_empty() && notes.len() == 1;
+        self.notes(notes, keyword, whole);
+        for entry in entries {
+            let extra = entry
+                .key
+                .as_deref()
+                .map(|k| k.split(':').next().unwrap_or("").trim())
+                .filter(|k| !k.is_empty());
+            let section = match extra {
+                Some(extra) => format!("{keyword}.{extra}"),
+                None => keyword.to_owned(),
+            };
+            self.reqs(entry.reqs, &section);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Manifest {
+        parse(&SourceFile::new("setup.py", text))
+    }
+
+    fn deps(m: &Manifest) -> Vec<(String, u32, u32, String)> {
+        m.dependencies
+            .iter()
+            .map(|d| (d.raw_name.clone(), d.line, d.column, d.section.clone()))
+            .collect()
+    }
+
+    fn dep(name: &str, line: u32, column: u32, section: &str) -> (String, u32, u32, String) {
+        (name.to_owned(), line, column, section.to_owned())
+    }
+
+    fn names(text: &str) -> Vec<String> {
+        read(text)
+            .dependencies
+            .into_iter()
+            .map(|d| d.raw_name)
+            .collect()
+    }
+
+    #[test]
+    fn empty_files_have_no_findings() {
+        assert!(read("").findings.is_empty());
+        assert!(read("\n  \n").findings.is_empty());
+        let m = read("# nothing here\n");
+        assert_eq!(m.findings.len(), 1);
+        assert_eq!(m.findings[0].rule, Rule::UnresolvedDependency);
+        assert_eq!((m.findings[0].line, m.findings[0].column), (1, 1));
+    }
+
+    #[test]
+    fn escapes_keep_offsets_exact() {
+        let m = read("setup(install_requires=['\\x72ich', \"\\tclick\", 'a\\\\b'])\n");
+        assert_eq!(
+            deps(&m),
+            [
+                dep("rich", 1, 26, "install_requires"),
+                dep("click", 1, 39, "install_requires")
+            ]
+        );
+        // `a\b` is not a requirement: reported, not dropped.
+        assert_eq!(m.findings.len(), 1);
+        assert_eq!(m.findings[0].rule, Rule::InvalidRequirement);
+    }
+
+    #[test]
+    fn multi_line_strings_split_like_pkg_resources() {
+        let text = "setup(install_requires='''\r\n  a  # why\r\n\r\n# skipped\r\nb>=1 \\\r\n  ; python_version>'3'\r\n''')\r\n";
+        let m = read(text);
+        assert_eq!(
+            deps(&m),
+            [
+                dep("a", 2, 3, "install_requires"),
+                dep("b", 5, 1, "install_requires")
+            ]
+        );
+        assert!(m.dependencies[1].specifiers.is_some());
+        assert!(m.findings.is_empty(), "{:?}", m.findings);
+    }
+
+    #[test]
+    fn the_example_message() {
+        let m = read("setup(install_requires=parse_requirements(\"requirements.txt\"))\n");
+        assert!(m.dependencies.is_empty());
+        assert_eq!(m.findings.len(), 1);
+        let f = &m.findings[0];
+        assert_eq!(
+            (f.rule, f.line, f.column),
+            (Rule::UnresolvedDependency, 1, 24)
+        );
+        assert!(
+            f.message.starts_with(
+                "`install_requires` is computed by a function call \
+                 (`parse_requirements(\"requirements.txt\")`) that squatguard does not run; check \
+                 the file it reads"
+            ),
+            "{}",
+            f.message
+        );
+    }
+
+    /// pyspark, jax and others format the version at run time; the name is written out.
+    #[test]
+    fn formatted_versions_keep_the_literal_name() {
+        let m = read(
+            "v = get_version()\nsetup(install_requires=[\"numpy>=%s\" % v, f\"reqeusts>={v}\", \
+             \"pandas>=\" + v, \"torch=={}\".format(v), 'six; python_version<\"%s\"' % v])\n",
+        );
+        assert_eq!(
+            deps(&m),
+            [
+                dep("numpy", 2, 26, "install_requires"),
+                dep("reqeusts", 2, 44, "install_requires"),
+                dep("pandas", 2, 61, "install_requires"),
+                dep("torch", 2, 77, "install_requires"),
+                dep("six", 2, 100, "install_requires"),
+            ]
+        );
+        assert!(m.findings.is_empty(), "{:?}", m.findings);
+        // the name itself is computed: nothing to check, so a note
+        for text in [
+            "setup(install_requires=['%s>=1' % name])\n",
+            "setup(install_requires=[f'{name}>=1'])\n",
+            "setup(install_requires=['numpy' + suffix])\n",
+            "setup(install_requires=['num{}'.format(x)])\n",
+            "setup(install_requires=[prefix + '>=1'])\n",
+            "setup(install_requires=['a>=%s\\nb' % v])\n",
+            "setup(install_requires=[f'a>={v}\\nb'])\n",
+        ] {
+            let m = read(text);
+            assert!(m.dependencies.is_empty(), "{text}");
+            assert_eq!(m.findings.len(), 1, "{text}");
+        }
+    }
+
+    #[test]
+    fn partial_values_yield_requirements_and_a_note() {
+        let m = read("setup(install_requires=['a'] + get_more() + ['b'])\n");
+        assert_eq!(
+            deps(&m),
+            [
+                dep("a", 1, 26, "install_requires"),
+                dep("b", 1, 47, "install_requires")
+            ]
+        );
+        assert_eq!(m.findings.len(), 1);
+        assert!(m.findings[0].message.starts_with(
+            "part of `install_requires` is computed by a function call (`get_more()`)"
+        ));
+        assert_eq!(m.findings[0].column, 32);
+    }
+
+    #[test]
+    fn branches_add_instead_of_replacing() {
+        let text = "import sys\nR = ['a']\nif sys.platform == 'win32':\n    R = ['b']\nelse:\n    R = R + ['c']\nsetup(install_requires=R)\n";
+        assert_eq!(names(text), ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn only_statements_before_the_call_count() {
+        let text = "R = ['a']\nsetup(install_requires=R)\nR.append('b')\nR = ['c']\n";
+        assert_eq!(names(text), ["a"]);
+    }
+
+    #[test]
+    fn calls_in_functions_see_the_whole_module() {
+        let text = "def main():\n    setup(install_requires=R)\nR = ['a']\nR.append('b')\nmain()\n";
+        assert_eq!(names(text), ["a", "b"]);
+    }
+
+    /// tornado, setuptools, great-expectations and ipython build setup()'s arguments in a dict.
+    #[test]
+    fn kwargs_spread_is_read_when_its_keys_are_known() {
+        let text = "opts = dict(install_requires=['a'], name='x')\n\
+                    opts['extras_require'] = {'fast': ['b'], 'all': ['c']}\n\
+                    opts['long_description'] = open('README').read()\n\
+                    setup(**opts)\n";
+        let m = read(text);
+        assert_eq!(
+            deps(&m),
+            [
+                dep("a", 1, 32, "install_requires"),
+                dep("b", 2, 37, "extras_require"),
+                dep("c", 2, 51, "extras_require"),
+            ]
+        );
+        assert!(m.findings.is_empty(), "{:?}", m.findings);
+        // a dependency keyword inside is read as if written out, notes included
+        let m = read("kw = {'install_requires': get_reqs()}\nsetup(**kw)\n");
+        assert_eq!(m.findings.len(), 1);
+        assert!(m.findings[0]
+            .message
+            .starts_with("`install_requires` (via `kw`) is computed by a function call"));
+    }
+
+    #[test]
+    fn conditional_expressions_count_both_branches() {
+        let text = "deps = ['a'] if sys.version_info < (3, 8) else ['b']\n\
+                    kw = {} if NO_EXT else {'ext_modules': []}\n\
+                    setup(install_requires=deps + (['c'] if win else None), **kw)\n";
+        let m = read(text);
+        assert_eq!(names(text), ["a", "b", "c"]);
+        assert!(m.findings.is_empty(), "{:?}", m.findings);
+        // python3-openid: a piece of a requirement, not one
+        let text = "setup(install_requires=['defusedxml' + ('<=0.4.1' if old else '')])\n";
+        let m = read(text);
+        assert!(m.dependencies.is_empty());
+        assert_eq!(m.findings.len(), 1);
+        assert_eq!(m.findings[0].rule, Rule::UnresolvedDependency);
+    }
+
+    #[test]
+    fn kwargs_spread_is_noted_when_unknown() {
+        for text in [
+            "setup(name='x', **opts)\n",
+            "opts = load()\nsetup(name='x', **opts)\n",
+            "opts = {key: ['a']}\nsetup(name='x', **opts)\n",
+            "opts = {**base}\nsetup(name='x', **opts)\n",
+        ] {
+            let m = read(text);
+            assert!(m.dependencies.is_empty(), "{text}");
+            assert!(
+                m.findings.iter().any(|f| f.message.contains("`**opts`")),
+                "{text}: {:?}",
+                m.findings
+            );
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_with_a_note() {
+        let n = 10_000;
+        let noted = |text: &str, what: &str| {
+            let m = read(text);
+            assert!(
+                m.findings.iter().any(|f| f.message.contains(what)),
+                "{:?}",
+                m.findings
+            );
+        };
+        noted(
+            &format!(
+                "setup(install_requires={}'a'{})\n",
+                "[".repeat(n),
+                "]".repeat(n)
+            ),
+            "nested more than",
+        );
+        noted(
+            &format!("setup(install_requires={}'a')\n", "['a'] + ".repeat(n)),
+            "nested more than",
+        );
+        let mut blocks = String::from("R = []\n");
+        for depth in 0..300 {
+            blocks.push_str(&format!("{}if x:\n", " ".repeat(depth)));
+        }
+        blocks.push_str(&format!(
+            "{}R.append('a')\nsetup(install_requires=R)\n",
+            " ".repeat(300)
+        ));
+        noted(&blocks, "levels deep");
+        for text in [
+            format!("setup(install_requires={}", "[".repeat(n)),
+            format!(
+                "x = {}{}\nsetup(install_requires=x)\n",
+                "(".repeat(n),
+                ")".repeat(n)
+            ),
+            format!("setup(extras_require={}\n", "{'a': ".repeat(n)),
+            "[".repeat(n),
+            format!(
+                "{}setup(install_requires=['a'])",
+                "def f():\n ".repeat(1000)
+            ),
+        ] {
+            let _ = read(&text);
+        }
+    }
+
+    /// A small deterministic generator, so that a failure reproduces.
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next(&mut self) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            self.0 >> 33
+        }
+    }
+
+    #[test]
+    fn random_input_does_not_panic() {
+        let mut rng = Lcg(0x5eed);
+        for _ in 0..40 {
+            let len = (rng.next() % 2000) as usize;
+            let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+            let _ = read(&String::from_utf8_lossy(&bytes));
+        }
+        let tokens = [
+            "setup",
+            "setuptools.setup",
+            "(",
+            ")",
+            "[",
+            "]",
+            "{",
+            "}",
+            "install_requires",
+            "extras_require",
+            "tests_require",
+            "=",
+            "'a'",
+            "\"b>=1\"",
+            "r'c'",
+            "f'{x}'",
+            "'''d\ne'''",
+            ",",
+            ":",
+            "+",
+            "+=",
+            "|",
+            "\n",
+            "\r\n",
+            "    ",
+            "x",
+            "y",
+            ".append",
+            ".extend",
+            ".update",
+            ".insert",
+            "if",
+            "else",
+            "elif",
+            "for",
+            "in",
+            "def",
+            "class",
+            "with",
+            "as",
+            "try",
+            "except",
+            "import",
+            "from",
+            "**",
+            "*",
+            "\\",
+            "#",
+            "None",
+            "dict",
+            "list",
+            "lambda",
+            "'\\x7",
+            "'\\u12'",
+            "\"",
+            "'",
+            "\u{2028}",
+            "é",
+        ];
+        for _ in 0..500 {
+            let n = (rng.next() % 120) as usize;
+            let text: Vec<&str> = (0..n)
+                .map(|_| tokens[(rng.next() as usize) % tokens.len()])
+                .collect();
+            let _ = read(&text.join(" "));
+            let _ = read(&text.concat());
+        }
+    }
+}
