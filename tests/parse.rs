@@ -1,6 +1,7 @@
 //! Snapshot tests of the manifest parsers: every file under `tests/fixtures/<format>/` is parsed
-//! and the rendering compared with the `.snap` file beside it. `UPDATE_SNAPSHOTS=1 cargo test`
-//! rewrites the snapshots after a deliberate change; review the diff before committing.
+//! and the rendering compared with the `.snap` file beside it by snapbox. `SNAPSHOTS=overwrite
+//! cargo test --test parse` rewrites the snapshots after a deliberate change; review the diff
+//! before committing.
 
 use squatguard::manifest::{self, ManifestKind};
 use squatguard::rules::index_url;
@@ -29,7 +30,7 @@ fn check_dir_with(dir: &str, kind_of: impl Fn(&Path) -> ManifestKind) {
     let files = fixtures(dir);
     assert!(!files.is_empty(), "no fixtures in {dir}");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut failures = Vec::new();
+    let assert = snapbox::Assert::new().action_env(snapbox::assert::DEFAULT_ACTION_ENV);
     for path in files {
         let rel = path.strip_prefix(root).unwrap().to_path_buf();
         let bytes = std::fs::read(&path).unwrap();
@@ -40,23 +41,8 @@ fn check_dir_with(dir: &str, kind_of: impl Fn(&Path) -> ManifestKind) {
             "{}.snap",
             path.file_name().unwrap().to_string_lossy()
         ));
-        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-            std::fs::write(&snap, &got).unwrap();
-            continue;
-        }
-        let want = std::fs::read_to_string(&snap).unwrap_or_default();
-        if want != got {
-            failures.push(format!(
-                "--- {}\n+++ got\n{got}\n--- want\n{want}",
-                snap.display()
-            ));
-        }
+        assert.eq(got, snapbox::Data::read_from(&snap, None).raw());
     }
-    assert!(
-        failures.is_empty(),
-        "snapshots differ (UPDATE_SNAPSHOTS=1 to accept):\n{}",
-        failures.join("\n")
-    );
 }
 
 #[test]
