@@ -15,6 +15,7 @@ pub mod exclude;
 pub mod finding;
 pub mod fix;
 pub mod git;
+pub mod hash;
 pub mod manifest;
 pub mod name;
 pub mod name_risk;
