@@ -62,11 +62,28 @@ pub enum StoreError {
     Record { name: String, message: String },
 }
 
-/// A byte range of a file read whole, shared without copying: the fst and the blob of a data
-/// file both point into the one buffer `fs::read` filled.
+/// A data file's bytes: read into memory, or the cached name set mapped ([`NameSet::open`]).
+enum Buffer {
+    Read(Vec<u8>),
+    Mapped(memmap2::Mmap),
+}
+
+impl std::ops::Deref for Buffer {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Buffer::Read(v) => v,
+            Buffer::Mapped(m) => m,
+        }
+    }
+}
+
+/// A byte range of a file's bytes, shared without copying: the fst and the blob of a data
+/// file both point into the one buffer.
 #[derive(Clone)]
 pub struct Section {
-    buf: std::sync::Arc<Vec<u8>>,
+    buf: std::sync::Arc<Buffer>,
     range: std::ops::Range<usize>,
 }
 
@@ -78,7 +95,7 @@ impl AsRef<[u8]> for Section {
 
 impl Section {
     /// The section of `buf` that `part` (a sub-slice of it) covers.
-    fn of(buf: &std::sync::Arc<Vec<u8>>, part: &[u8]) -> Section {
+    fn of(buf: &std::sync::Arc<Buffer>, part: &[u8]) -> Section {
         let start = part.as_ptr() as usize - buf.as_ptr() as usize;
         Section {
             buf: buf.clone(),
@@ -199,7 +216,7 @@ pub struct NameSet {
     pub meta: Meta,
 }
 
-/// Where a name set's bytes live: in the binary, or in a file read whole.
+/// Where a name set's bytes live: in the binary, or in a file's bytes (read or mapped).
 #[derive(Clone)]
 enum Bytes {
     Static(&'static [u8]),
@@ -241,6 +258,40 @@ impl NameSet {
 
     /// A name set over a file's contents, without copying them.
     pub fn from_vec(bytes: Vec<u8>) -> Result<NameSet, StoreError> {
+        Self::from_buffer(Buffer::Read(bytes))
+    }
+
+    /// Opens a cached name set in place: the file is mapped, not read, so only the pages a
+    /// lookup walks are ever loaded (a check reads a few pages of a file of megabytes). It is
+    /// checked as [`NameSet::from_vec`] checks bytes read whole. None when there is no file.
+    pub fn open(path: &std::path::Path) -> Result<Option<NameSet>, StoreError> {
+        let file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(StoreError::Io(e.to_string())),
+        };
+        // SAFETY: a mapped file must not change while it is mapped, or the bytes behind the
+        // fst's `&[u8]` change under it. This file is the cache `squatguard db update` writes:
+        // always whole to a temporary file, synced, then renamed over this path, never written
+        // in place, so an update replaces the directory entry while this map keeps the old,
+        // unchanged file alive. The data directory is the user's own (`--data-dir`,
+        // `SQUATGUARD_DATA_DIR` or the platform cache), never taken from a checked repository.
+        // What this cannot rule out is another program with the user's rights writing into or
+        // truncating the file while a check runs: reading a page past a truncation raises SIGBUS
+        // and the process dies (no answer rather than a wrong one); bytes rewritten in place
+        // break the promise of an unchanging `&[u8]` (undefined behaviour in Rust's terms; in
+        // practice wrong answers or a panic), which that program could as well cause by
+        // replacing the cache outright. That is the bargain ripgrep makes for the files it maps. Mapping changes how the bytes are
+        // read, not what is trusted: they are still checked below (header, metadata, kind,
+        // lengths, the fst's own header) exactly as bytes read whole, since a file at rest can
+        // be cut, corrupt or of another format.
+        #[allow(unsafe_code)]
+        let map = unsafe { memmap2::Mmap::map(&file) };
+        let map = map.map_err(|e| StoreError::Io(e.to_string()))?;
+        Self::from_buffer(Buffer::Mapped(map)).map(Some)
+    }
+
+    fn from_buffer(bytes: Buffer) -> Result<NameSet, StoreError> {
         let buf = std::sync::Arc::new(bytes);
         let parts = split(&buf, Self::KIND)?;
         let fst = Section::of(&buf, parts.fst);
@@ -446,7 +497,7 @@ impl ReportStore {
 
     /// Reports over a file's contents, without copying them.
     pub fn from_vec(bytes: Vec<u8>) -> Result<ReportStore, StoreError> {
-        let buf = std::sync::Arc::new(bytes);
+        let buf = std::sync::Arc::new(Buffer::Read(bytes));
         let parts = split(&buf, Self::KIND)?;
         let (fst, blob) = (Section::of(&buf, parts.fst), Section::of(&buf, parts.blob));
         Ok(ReportStore {
@@ -490,7 +541,7 @@ impl ReportStore {
         let fst_len = u64::from_le_bytes(head[at..].try_into().expect("8 bytes"));
         read(fst_len, &mut head)?;
         let start = head.len() as u64;
-        let buf = std::sync::Arc::new(head);
+        let buf = std::sync::Arc::new(Buffer::Read(head));
         let parts = split(&buf, Self::KIND)?;
         Ok(Some(ReportStore {
             map: Map::new(Section::of(&buf, parts.fst))?,
@@ -666,6 +717,42 @@ mod tests {
         assert!(ReportStore::open(&dir.path().join("absent"))
             .unwrap()
             .is_none());
+    }
+
+    /// A cache file opened in place (mapped) answers as the same bytes read whole and is
+    /// checked as they are: a cut, empty or foreign file is an error, a missing one is None.
+    #[test]
+    fn names_opened_from_a_file_match_the_bytes_read_whole() {
+        let set: Vec<String> = (0..2_000).map(|i| format!("pkg-{i:04}")).collect();
+        let bytes = NameSet::build(&set, "t", "2026-01-01");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("names.sgdb");
+        std::fs::write(&path, &bytes).unwrap();
+        let opened = NameSet::open(&path).unwrap().unwrap();
+        let whole = NameSet::from_bytes(&bytes).unwrap();
+        assert_eq!(opened.meta, whole.meta);
+        assert_eq!(opened.len(), 2_000);
+        let mut query: Vec<&str> = set.iter().map(String::as_str).step_by(3).collect();
+        query.extend(["pkg-2000", "pkg-", "", "zzz"]);
+        for name in &query {
+            assert_eq!(opened.contains(name), whole.contains(name), "{name}");
+        }
+        let batch = NameBatch::new(&query);
+        assert_eq!(opened.contains_all(&batch), whole.contains_all(&batch));
+        // renamed over while mapped, as `db update` replaces it: the open set keeps its data
+        let tmp = dir.path().join("new.sgdb");
+        std::fs::write(&tmp, NameSet::build(["other"], "t", "2026-01-02")).unwrap();
+        std::fs::rename(&tmp, &path).unwrap();
+        assert!(opened.contains("pkg-1999") && !opened.contains("other"));
+        assert!(NameSet::open(&path).unwrap().unwrap().contains("other"));
+        for cut in [0, 3, 12, 40, bytes.len() - 3] {
+            std::fs::write(&path, &bytes[..cut]).unwrap();
+            assert!(NameSet::open(&path).is_err(), "cut at {cut}");
+        }
+        let reports = ReportStore::build(&AdvisoryDb::default(), 0, "t", "d");
+        std::fs::write(&path, reports).unwrap();
+        assert!(matches!(NameSet::open(&path), Err(StoreError::Kind { .. })));
+        assert!(NameSet::open(&dir.path().join("absent")).unwrap().is_none());
     }
 
     #[test]
