@@ -52,7 +52,7 @@ impl Data {
         let mut reports = None;
         if let Some(dir) = dir {
             let path = dir.join(NAMES_FILE);
-            match read_if_present(&path, NameSet::from_vec) {
+            match NameSet::open(&path) {
                 Ok(Some(cached)) if cached.meta.created >= names.0.meta.created => {
                     names = (cached, Origin::Cache(path));
                 }
@@ -141,17 +141,6 @@ pub fn staleness(what: &str, meta: &Meta, today: i64, max_age_days: u64) -> Opti
             &meta.created[..meta.created.len().min(10)]
         )
     })
-}
-
-fn read_if_present<T>(
-    path: &Path,
-    parse: impl Fn(Vec<u8>) -> Result<T, StoreError>,
-) -> Result<Option<T>, String> {
-    match std::fs::read(path) {
-        Ok(bytes) => parse(bytes).map(Some).map_err(|e| e.to_string()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e.to_string()),
-    }
 }
 
 /// Days since 1970-01-01 of a `YYYY-MM-DD...` date.

@@ -16,6 +16,7 @@ pub mod finding;
 pub mod finish;
 pub mod fix;
 pub mod git;
+pub mod hash;
 pub mod index_url;
 pub mod manifest;
 pub mod name;

@@ -20,11 +20,9 @@ pub const STORE_DIR: &str = "trusted";
 
 fn entry_name(canonical: &Path) -> String {
     // FNV-1a picks the entry's file name only; the entry itself names its path
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in canonical.as_os_str().as_encoded_bytes() {
-        h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}")
+    crate::hash::Fnv1a::new()
+        .write(canonical.as_os_str().as_encoded_bytes())
+        .hex()
 }
 
 fn entry_path(store: &Path, file: &Path) -> std::io::Result<(PathBuf, PathBuf)> {
@@ -80,6 +78,13 @@ pub fn is_trusted(store: &Path, file: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Entry names are stored on disk: a changed hash would forget every trusted file.
+    #[test]
+    fn entry_names_are_pinned() {
+        let path = Path::new("/home/user/project/pyproject.toml");
+        assert_eq!(entry_name(path), "a9924bfcd1397eee");
+    }
 
     #[test]
     fn trusted_until_changed_or_revoked() {

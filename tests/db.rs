@@ -1,6 +1,8 @@
 //! `squatguard db update` and `db status` end to end: a real HTTP server on 127.0.0.1 serves the
 //! data, including a cut connection and a corrupt zip, and the cache must survive both.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -233,19 +235,16 @@ fn status_without_a_cache_names_the_embedded_data() {
     assert!(st.contains("malicious feed:  none imported"), "{st}");
 }
 
-/// With `../shared` present: the real OpenSSF feed and report list.
+/// The real OpenSSF feed and report list, from `../shared` (see `common::shared_dir`).
 #[test]
 fn shared_feed_flags_every_all_versions_name() {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-    let zip = shared.join("osv-pypi-malicious.zip");
-    let tsv = shared.join("pypi-malicious.tsv");
-    if !zip.exists() || !tsv.exists() {
-        #[allow(clippy::print_stderr)]
-        {
-            eprintln!("skipping: ../shared/data not present");
-        }
+    let Some(shared) =
+        common::shared_dir(&["data/osv-pypi-malicious.zip", "data/pypi-malicious.tsv"])
+    else {
         return;
-    }
+    };
+    let zip = shared.join("data/osv-pypi-malicious.zip");
+    let tsv = shared.join("data/pypi-malicious.tsv");
     let dir = tempfile::tempdir().unwrap();
     let out = squatguard(
         &["db", "update", "--osv", zip.to_str().unwrap()],

@@ -1,5 +1,7 @@
 //! OSV import: the hand-written reports in tests/fixtures/osv, as a directory and as a zip.
 
+mod common;
+
 use pep440_rs::{Version, VersionSpecifiers};
 use squatguard::advisory::{Advisory, Affected};
 use squatguard::osv::{self, Import, OsvError, RecordError, Skipped};
@@ -397,14 +399,10 @@ fn parse_record_on_single_documents() {
 
 #[test]
 fn imports_the_shared_osv_export_when_present() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/osv-pypi-malicious.zip");
-    if !path.exists() {
-        #[allow(clippy::print_stderr)]
-        {
-            eprintln!("skipping: ../shared not present");
-        }
+    let Some(shared) = common::shared_dir(&["data/osv-pypi-malicious.zip"]) else {
         return;
-    }
+    };
+    let path = shared.join("data/osv-pypi-malicious.zip");
     let start = Instant::now();
     let import = osv::import_zip_file(&path).unwrap();
     let elapsed = start.elapsed();

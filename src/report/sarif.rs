@@ -40,16 +40,15 @@ fn artifact_uri(file: &str, root: Option<&Path>) -> String {
     rel.unwrap_or_else(|| file.trim_start_matches("./").replace('\\', "/"))
 }
 
-/// FNV-1a over the parts, as 16 hex digits: stable across runs and platforms.
+/// FNV-1a ([`crate::hash`]) over the parts, each followed by a NUL byte, as 16 hex digits:
+/// stable across runs and platforms.
 fn fingerprint(parts: &[&str]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for p in parts {
-        for b in p.bytes().chain(std::iter::once(0)) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    format!("{h:016x}")
+    parts
+        .iter()
+        .fold(crate::hash::Fnv1a::new(), |h, p| {
+            h.write(p.as_bytes()).write(&[0])
+        })
+        .hex()
 }
 
 fn result(f: &Finding, root: Option<&Path>) -> Value {
@@ -131,4 +130,15 @@ pub fn write(report: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     serde_json::to_writer_pretty(&mut *out, &to_value(report, &cwd))?;
     writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Fingerprints are how code scanning matches a result across runs: they must not change.
+    #[test]
+    fn fingerprints_are_pinned() {
+        let parts = ["SG101", "requirements.txt", "reqeusts", "reqeusts==2.0"];
+        assert_eq!(super::fingerprint(&parts), "7864aec9bc2b9f43");
+        assert_eq!(super::fingerprint(&[]), "cbf29ce484222325");
+    }
 }

@@ -1,0 +1,41 @@
+//! Helpers shared by the integration tests (a test file that needs one declares `mod common;`).
+//!
+//! Tests over the data and evaluation sets in `../shared` (the directory beside the checkout, or
+//! `SQUATGUARD_SHARED_DIR`) cannot run without them. Under CI they must: a missing file there is
+//! a failure, never a quiet pass. Only outside CI do such tests skip, saying why on stderr.
+
+use std::path::PathBuf;
+
+/// Environment variable that points the tests at another `shared` directory.
+pub const SHARED_DIR_ENV: &str = "SQUATGUARD_SHARED_DIR";
+
+/// Whether the tests run under CI: `CI` set to anything but empty, `0` or `false`, as GitHub
+/// Actions, GitLab and most runners set it (`CI=true`).
+fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| {
+        let v = v.to_string_lossy();
+        let v = v.trim();
+        !(v.is_empty() || v == "0" || v.eq_ignore_ascii_case("false"))
+    })
+}
+
+/// The shared directory when every file of `needs` (paths relative to it) is there. Otherwise:
+/// under CI, panics naming the missing file; outside CI, prints why the test is skipped and
+/// returns None, for the test to return.
+#[allow(clippy::print_stderr)] // why: a skipped test says why
+pub fn shared_dir(needs: &[&str]) -> Option<PathBuf> {
+    let dir = std::env::var_os(SHARED_DIR_ENV)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    let Some(missing) = needs.iter().map(|n| dir.join(n)).find(|p| !p.is_file()) else {
+        return Some(dir);
+    };
+    let why = format!(
+        "{} is not present (set {SHARED_DIR_ENV} to the shared directory)",
+        missing.display()
+    );
+    assert!(!in_ci(), "this test needs the shared data under CI: {why}");
+    eprintln!("skipping: {why}");
+    None
+}
