@@ -339,9 +339,7 @@ pub fn collect(opts: &CheckOptions, engine: &Engine) -> Result<Collected, CheckE
     let mut keep = keep.into_iter();
     deps.retain(|_| keep.next().unwrap_or(false));
     report.dependencies = deps.len();
-    for dep in &deps {
-        findings.extend(engine.check(dep)?);
-    }
+    findings.extend(engine.check_all(&deps)?);
     report.findings = findings;
     Ok(report)
 }

@@ -12,7 +12,7 @@ use crate::data::Data;
 use crate::finding::{Finding, Rule, Severity};
 use crate::manifest::Dependency;
 use crate::name_risk::{self, Verdict};
-use crate::store::StoreError;
+use crate::store::{NameBatch, StoreError};
 
 /// Everything the rules need to know, built once per run.
 pub struct Engine<'a> {
@@ -42,6 +42,41 @@ impl<'a> Engine<'a> {
             popular_top_n,
             only: Vec::new(),
         }
+    }
+
+    /// All findings about each dependency, in order: the name set and the feed are asked about
+    /// all the names at once ([`NameBatch`]), and the dependencies are judged on every core.
+    pub fn check_all(&self, deps: &[Dependency]) -> Result<Vec<Finding>, StoreError> {
+        use rayon::prelude::*;
+        let names: Vec<&str> = deps.iter().map(|d| d.name.as_str()).collect();
+        let batch = NameBatch::new(&names);
+        let on_pypi = self
+            .judges_any(&[Rule::NotOnPypi, Rule::ImportName, Rule::KnownMalicious])
+            .then(|| self.data.names.contains_all(&batch));
+        let in_feed = self
+            .judges(Rule::KnownMalicious)
+            .then(|| self.data.feed_has_all(&batch))
+            .flatten();
+        let judged: Vec<Result<Vec<Finding>, StoreError>> = deps
+            .par_iter()
+            .enumerate()
+            .map(|(i, dep)| {
+                let known = Known {
+                    on_pypi: on_pypi.as_ref().map(|m| m[i]),
+                    in_feed: in_feed.as_ref().map(|m| m[i]),
+                };
+                self.judge(dep, known)
+            })
+            .collect();
+        let mut out = Vec::new();
+        for found in judged {
+            out.extend(found?);
+        }
+        Ok(out)
+    }
+
+    fn judges_any(&self, rules: &[Rule]) -> bool {
+        rules.iter().any(|r| self.judges(*r))
     }
 
     /// Whether `rule` is judged.
