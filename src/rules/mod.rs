@@ -1,10 +1,19 @@
 //! Rules that judge one dependency. Parsers report what they could not read; these modules
 //! report what is risky about what they read.
 
+pub mod code;
+pub mod credential_access;
+pub mod decode_exec;
 pub mod direct_url;
+pub mod encoded_blob;
+pub mod exfil_endpoint;
+pub mod hidden_process;
 pub mod import_name;
+pub mod import_time_code;
+pub mod install_time_code;
 pub mod known_malicious;
 pub mod not_on_pypi;
+pub mod obfuscation;
 pub mod typosquat;
 
 use crate::data::Data;

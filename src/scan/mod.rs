@@ -13,10 +13,12 @@
 //! user trusts the repository ([`crate::config::Origin`]); the CLI applies the repository's
 //! configuration only then, too. Version-control folders, `node_modules`, tox/nox folders and virtualenvs are skipped.
 //!
-//! Modules: [`python`] reads a file's syntax tree into facts, [`signals`] judges the facts,
-//! [`blobs`] decodes encoded literals, [`indicators`] matches endpoints and credential paths.
+//! Modules: [`python`] reads a file into its [`facts`] (with [`blobs`], which decodes encoded
+//! literals, and [`indicators`], which matches endpoints and credential paths); [`signals`] runs
+//! the code rules of [`crate::rules`] over them.
 
 pub mod blobs;
+pub mod facts;
 pub mod indicators;
 pub mod python;
 pub mod signals;
@@ -26,7 +28,7 @@ use crate::finding::{Finding, Rule, Severity};
 use crate::popular::Popular;
 use crate::rules::Engine;
 use crate::source::{display_path, SourceFile};
-use signals::Role;
+use facts::Role;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -240,29 +242,8 @@ fn scan_file(path: &Path, py_paths: &HashSet<&Path>) -> Vec<Finding> {
     }
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let sf = SourceFile::new(path, text);
-    let role = role(path);
-    let facts = if role == Role::Pth {
-        python::analyse(&pth_code(&sf.text), 0)
-    } else {
-        python::analyse(&sf.text, 0)
-    };
-    signals::judge(&sf, &facts, role)
-}
-
-/// A `.pth` file's text with every line blanked out but those `site` executes (`import ...`),
-/// so offsets stay those of the file.
-fn pth_code(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
-        if line.starts_with("import ") || line.starts_with("import\t") {
-            out.push_str(line);
-        } else {
-            for b in line.bytes() {
-                out.push(if b == b'\n' { '\n' } else { ' ' });
-            }
-        }
-    }
-    out
+    let facts = python::read(&sf.text, role(path));
+    signals::judge(&sf, &facts)
 }
 
 /// A `.pyc` without its `.py`: importable on its own next to the package (a warning), or a
