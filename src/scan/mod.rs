@@ -29,10 +29,9 @@ use crate::popular::Popular;
 use crate::rules::Engine;
 use crate::source::{display_path, SourceFile};
 use facts::Role;
+use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 /// What to scan and which rules to report.
 #[derive(Debug, Clone, Default)]
@@ -110,29 +109,11 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
     };
     let (files, refused_links) = walk(&root, opts.exclude.as_ref())?;
     let py_paths: HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
-    let next = AtomicUsize::new(0);
-    let results = Mutex::new(Vec::new());
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 8);
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| {
-                let mut local = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(path) = files.get(i) else { break };
-                    local.extend(scan_file(path, &py_paths));
-                }
-                results
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .extend(local);
-            });
-        }
-    });
-    let mut findings = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    // in file order, whichever worker read the file
+    let mut findings: Vec<Finding> = files
+        .par_iter()
+        .flat_map_iter(|path| scan_file(path, &py_paths))
+        .collect();
     findings.extend(vendored(&root, &files, &findings));
     findings.extend(refused_links);
     // severities, allow entries and inline suppressions as for `check` (which already
