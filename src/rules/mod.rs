@@ -5,6 +5,7 @@ pub mod code;
 pub mod credential_access;
 pub mod decode_exec;
 pub mod direct_url;
+pub mod disguised_binary;
 pub mod encoded_blob;
 pub mod exfil_endpoint;
 pub mod hidden_process;
@@ -15,6 +16,7 @@ pub mod known_malicious;
 pub mod not_on_pypi;
 pub mod obfuscation;
 pub mod typosquat;
+pub mod vendored_package;
 
 use crate::data::Data;
 use crate::finding::{Finding, Rule, Severity};
