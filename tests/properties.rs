@@ -112,10 +112,10 @@ proptest! {
         text in "(\\PC|[\\n\\t \"'()\\[\\]{}:=+^#\\\\]){0,300}",
         role in 0usize..6,
     ) {
-        use squatguard::scan::{python, signals::{judge, Role}};
+        use squatguard::scan::{facts::Role, python, signals::judge};
         let roles = [Role::Module, Role::PackageInit, Role::Conftest, Role::Startup, Role::Setup, Role::Pth];
         let sf = SourceFile::new("x.py", text.clone());
-        let facts = python::analyse(&text, 0);
-        let _ = judge(&sf, &facts, roles[role]);
+        let facts = python::read(&sf.text, roles[role]);
+        let _ = judge(&sf, &facts);
     }
 }

@@ -1,12 +1,30 @@
-//! Rules that judge one dependency. Parsers report what they could not read; these modules
-//! report what is risky about what they read.
+//! The rule layer: one module per rule, named after it (`typosquat.rs` is SG102). Readers and
+//! scanners produce facts (a [`Dependency`], an index statement, the facts of a Python file) and
+//! report only what they could not read; these modules judge the facts.
+//!
+//! - Dependency rules (SG101-SG104, SG201) judge one dependency, through [`Engine`], for
+//!   `check`, `scan`, `audit` and safe-pip alike.
+//! - [`index_url`] (SG202) judges the index statements of a manifest.
+//! - Code rules (SG401-SG410) judge the facts of one file ([`code`] holds what they share);
+//!   `scan` calls them in a fixed order.
 
+pub mod code;
+pub mod credential_access;
+pub mod decode_exec;
 pub mod direct_url;
+pub mod disguised_binary;
+pub mod encoded_blob;
+pub mod exfil_endpoint;
+pub mod hidden_process;
 pub mod import_name;
+pub mod import_time_code;
 pub mod index_url;
+pub mod install_time_code;
 pub mod known_malicious;
 pub mod not_on_pypi;
+pub mod obfuscation;
 pub mod typosquat;
+pub mod vendored_package;
 
 use crate::data::Data;
 use crate::finding::{Finding, Rule, Severity};

@@ -43,6 +43,17 @@ pub enum Content {
     Data,
 }
 
+impl Content {
+    /// Python source, an executable or compressed data: a payload, or something packed to
+    /// hide one.
+    pub fn is_payload(&self) -> bool {
+        matches!(
+            self,
+            Content::Python(_) | Content::Executable(_) | Content::Compressed(_)
+        )
+    }
+}
+
 /// A decoded blob.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Blob {

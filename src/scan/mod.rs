@@ -13,24 +13,24 @@
 //! user trusts the repository ([`crate::config::Origin`]); the CLI applies the repository's
 //! configuration only then, too. Version-control folders, `node_modules`, tox/nox folders and virtualenvs are skipped.
 //!
-//! Modules: [`python`] reads a file's syntax tree into facts, [`signals`] judges the facts,
-//! [`blobs`] decodes encoded literals, [`indicators`] matches endpoints and credential paths.
+//! Modules: [`python`] reads a file into its [`facts`] (with [`blobs`], which decodes encoded
+//! literals, and [`indicators`], which matches endpoints and credential paths); [`signals`] runs
+//! the code rules of [`crate::rules`] over them.
 
 pub mod blobs;
+pub mod facts;
 pub mod indicators;
 pub mod python;
 pub mod signals;
 
 use crate::check::{self, CheckError, CheckOptions, CheckReport};
 use crate::finding::{Finding, Rule, Severity};
-use crate::popular::Popular;
-use crate::rules::Engine;
+use crate::rules::{disguised_binary, vendored_package, Engine};
 use crate::source::{display_path, SourceFile};
-use signals::Role;
+use facts::Role;
+use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 /// What to scan and which rules to report.
 #[derive(Debug, Clone, Default)]
@@ -49,9 +49,6 @@ pub struct ScanOptions {
 /// Files larger than this are not read: generated or padded, and a way to exhaust a scanner.
 pub const MAX_SCAN_SIZE: u64 = 8 * 1024 * 1024;
 
-/// Folders named like one of this many most popular packages count as vendored copies.
-const VENDORED_TOP: u32 = 5_000;
-
 /// Folder names never scanned.
 const SKIP_DIRS: &[&str] = &[
     ".git",
@@ -61,20 +58,6 @@ const SKIP_DIRS: &[&str] = &[
     ".tox",
     ".nox",
     "site-packages",
-];
-
-/// Parent folders that hold vendored packages on purpose.
-const VENDOR_DIRS: &[&str] = &[
-    "_vendor",
-    "vendor",
-    "vendored",
-    "_vendored",
-    "third_party",
-    "thirdparty",
-    "extern",
-    "_extern",
-    "lib",
-    "libs",
 ];
 
 /// Runs `check` on the manifests under `opts.root` and scans its Python files.
@@ -103,29 +86,11 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
     };
     let (files, refused_links) = walk(&root, opts.exclude.as_ref())?;
     let py_paths: HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
-    let next = AtomicUsize::new(0);
-    let results = Mutex::new(Vec::new());
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 8);
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| {
-                let mut local = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(path) = files.get(i) else { break };
-                    local.extend(scan_file(path, &py_paths));
-                }
-                results
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .extend(local);
-            });
-        }
-    });
-    let mut findings = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    // in file order, whichever worker read the file
+    let mut findings: Vec<Finding> = files
+        .par_iter()
+        .flat_map_iter(|path| scan_file(path, &py_paths))
+        .collect();
     findings.extend(vendored(&root, &files, &findings));
     findings.extend(refused_links);
     report.files += files.len();
@@ -175,23 +140,16 @@ fn role(path: &Path) -> Role {
     }
 }
 
-/// Executable headers a `.py` file must not start with.
-const EXECUTABLE_MAGIC: &[(&[u8], &str)] = &[
-    (b"MZ", "a Windows executable (PE)"),
-    (b"\x7fELF", "a Linux executable (ELF)"),
-    (b"\xcf\xfa\xed\xfe", "a macOS executable (Mach-O)"),
-    (b"\xca\xfe\xba\xbe", "a macOS executable (Mach-O)"),
-];
-
 fn scan_file(path: &Path, py_paths: &HashSet<&Path>) -> Vec<Finding> {
     let shown = display_path(path);
     let at_start = |rule: Rule, severity: Severity, msg: String| {
         vec![Finding::new(rule, shown.clone(), 1, 1, msg).with_severity(severity)]
     };
     if path.extension().is_some_and(|e| e == "pyc") {
-        return orphan_pyc(path, py_paths)
-            .map(|(severity, msg)| at_start(Rule::DisguisedBinary, severity, msg))
-            .unwrap_or_default();
+        let has_source = |p: &Path| py_paths.contains(p) || p.exists();
+        return disguised_binary::compiled(&shown, path, has_source)
+            .into_iter()
+            .collect();
     }
     let bytes = match crate::source::read_regular(path, MAX_SCAN_SIZE) {
         Ok(bytes) => bytes,
@@ -213,152 +171,18 @@ fn scan_file(path: &Path, py_paths: &HashSet<&Path>) -> Vec<Finding> {
             );
         }
     };
-    for (magic, what) in EXECUTABLE_MAGIC {
-        if bytes.starts_with(magic) {
-            return at_start(
-                Rule::DisguisedBinary,
-                Severity::Error,
-                format!(
-                    "this file is {what}, not Python: a binary named to pass as source, waiting for something to launch it"
-                ),
-            );
-        }
-    }
-    if bytes.contains(&0) {
-        return at_start(
-            Rule::DisguisedBinary,
-            Severity::Warning,
-            "this file holds NUL bytes: binary data, not Python source that can be reviewed".into(),
-        );
+    if let Some(f) = disguised_binary::source(&shown, &bytes) {
+        return vec![f];
     }
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let sf = SourceFile::new(path, text);
-    let role = role(path);
-    let facts = if role == Role::Pth {
-        python::analyse(&pth_code(&sf.text), 0)
-    } else {
-        python::analyse(&sf.text, 0)
-    };
-    signals::judge(&sf, &facts, role)
+    let facts = python::read(&sf.text, role(path));
+    signals::judge(&sf, &facts)
 }
 
-/// A `.pth` file's text with every line blanked out but those `site` executes (`import ...`),
-/// so offsets stay those of the file.
-fn pth_code(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
-        if line.starts_with("import ") || line.starts_with("import\t") {
-            out.push_str(line);
-        } else {
-            for b in line.bytes() {
-                out.push(if b == b'\n' { '\n' } else { ' ' });
-            }
-        }
-    }
-    out
-}
-
-/// A `.pyc` without its `.py`: importable on its own next to the package (a warning), or a
-/// stale cache entry in `__pycache__` that Python ignores without the source (a note).
-fn orphan_pyc(path: &Path, py_paths: &HashSet<&Path>) -> Option<(Severity, String)> {
-    let dir = path.parent()?;
-    let stem = path.file_name()?.to_str()?.strip_suffix(".pyc")?;
-    let has_source = |p: PathBuf| py_paths.contains(p.as_path()) || p.exists();
-    if dir.file_name().is_some_and(|n| n == "__pycache__") {
-        let module = stem.split('.').next().unwrap_or(stem);
-        let pkg = dir.parent().unwrap_or(Path::new(""));
-        if has_source(pkg.join(format!("{module}.py")))
-            || has_source(pkg.join(format!("{module}.pyw")))
-        {
-            return None;
-        }
-        Some((
-            Severity::Note,
-            format!("compiled `{module}` without its source `{module}.py`: what it does cannot be reviewed"),
-        ))
-    } else {
-        if has_source(dir.join(format!("{stem}.py"))) {
-            return None;
-        }
-        Some((
-            Severity::Warning,
-            format!("compiled module `{stem}` without its source: Python imports it as `{stem}`, and what it does cannot be reviewed"),
-        ))
-    }
-}
-
-/// Folders named like a popular PyPI package: copies kept in the repository instead of
-/// installed, which the VMConnect lure modified. Their finding carries the worst finding
-/// inside them.
+/// Vendored copies of popular packages among the walked `files` ([`vendored_package`]).
 fn vendored(root: &Path, files: &[PathBuf], findings: &[Finding]) -> Vec<Finding> {
-    let popular = Popular::embedded();
-    let packages: HashSet<&Path> = files
-        .iter()
-        .filter(|f| f.file_name().is_some_and(|n| n == "__init__.py"))
-        .filter_map(|f| f.parent())
-        .collect();
-    let root = check::clean(root);
-    let mut out = Vec::new();
-    let mut dirs: Vec<&Path> = packages.iter().copied().collect();
-    dirs.sort();
-    for dir in dirs {
-        if dir == root || dir.as_os_str().is_empty() {
-            continue;
-        }
-        let Some(folder) = dir.file_name().and_then(|n| n.to_str()) else {
-            continue;
-        };
-        let name = crate::name::normalize(folder);
-        if name.len() < 4 {
-            continue;
-        }
-        let Some(rank) = popular.rank(&name).filter(|r| *r <= VENDORED_TOP) else {
-            continue;
-        };
-        let parent = dir.parent().unwrap_or(Path::new(""));
-        let parent_name = parent.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if packages.contains(parent) && !VENDOR_DIRS.contains(&parent_name) {
-            continue; // a subpackage (`django/test`), not a copy
-        }
-        if is_installed(parent) {
-            continue;
-        }
-        let prefix = format!("{}/", display_path(dir));
-        let inner: Vec<&Finding> = findings
-            .iter()
-            .filter(|f| f.file.starts_with(&prefix) && f.severity > Severity::Note)
-            .collect();
-        let max = inner.iter().map(|f| f.severity).max();
-        let (severity, tail) = match max {
-            Some(s) => (
-                s,
-                format!(
-                    "; {} finding{} inside it: compare it with the released package",
-                    inner.len(),
-                    if inner.len() == 1 { "" } else { "s" }
-                ),
-            ),
-            None => (
-                Severity::Note,
-                "; install the package from PyPI instead, or compare the copy with its release"
-                    .into(),
-            ),
-        };
-        out.push(
-            Finding::new(
-                Rule::VendoredPackage,
-                format!("{prefix}__init__.py"),
-                1,
-                1,
-                format!(
-                    "`{folder}/` is a copy of the popular package `{name}` (rank {rank}) kept in the repository{tail}"
-                ),
-            )
-            .with_package(name)
-            .with_severity(severity),
-        );
-    }
-    out
+    vendored_package::check(&check::clean(root), files, findings, is_installed)
 }
 
 /// True when `dir` is an install target (site-packages): it holds `*.dist-info` or

@@ -1,7 +1,10 @@
-//! Reads one Python file with tree-sitter (never running it) and reports the facts the rules
-//! judge: which calls it makes and what they can do (execute, spawn, connect, write, decode),
-//! where they run (module level, inside an install command), which string literals it holds,
-//! and which builtins it looks up by computed name.
+//! Reads one Python file with tree-sitter (never running it) into its [`Facts`], which the code
+//! rules judge: which calls it makes and what they can do (execute, spawn, connect, write,
+//! decode), where they run (module level, inside an install command), which string literals it
+//! holds (with what they decode to, [`super::blobs`], and the endpoints and credential paths in
+//! them, [`super::indicators`]), which builtins it looks up by computed name, and, from the text
+//! itself, code pushed off-screen and bidirectional controls. A `.pth` file is read as `site`
+//! reads it: only its `import` lines run (CPython's `Lib/site.py`, `addpackage`).
 //!
 //! Names are resolved through the file's imports (`from subprocess import Popen as P`), and
 //! data flow is followed one hop: a variable assigned from a decoder, or a function of the same
@@ -13,7 +16,8 @@
 //! they parse. The walk is iterative and stops [`MAX_DEPTH`] levels down, so no input can
 //! exhaust the stack.
 
-use super::signals::kind;
+use super::facts::{kind, Call, Facts, Hiding, Literal, Lookup, Role};
+use super::{blobs, indicators};
 use std::collections::HashMap;
 use tree_sitter::{Node, Parser};
 
@@ -21,65 +25,6 @@ use tree_sitter::{Node, Parser};
 pub const MAX_DEPTH: usize = 200;
 /// How many nodes one data-flow question may visit.
 const MAX_SUBTREE_NODES: usize = 20_000;
-
-/// One call and what it can do.
-#[derive(Debug, Clone)]
-pub struct Call {
-    pub start: usize,
-    pub end: usize,
-    /// The callee as written, with imports resolved (`subprocess.Popen`).
-    pub callee: String,
-    /// What the call itself does ([`kind`] bits).
-    pub kinds: u16,
-    /// What calling a function of this file does, for calls to one.
-    pub local_kinds: u16,
-    /// Runs on import: not inside a function, lambda or `if __name__ == "__main__":`.
-    pub module_level: bool,
-    /// The setuptools command class (`install`, `develop`, ...) whose body holds the call.
-    pub command_class: Option<String>,
-    /// For process launches: the option that detaches or hides the child.
-    pub hidden: Option<String>,
-    /// For `exec`-like calls: the decoder whose output is executed.
-    pub decoded_by: Option<String>,
-    /// The innermost function holding the call (0: module level), to tell which calls run
-    /// together.
-    pub scope: usize,
-}
-
-/// A string literal's text (escapes left as written), implicit concatenations joined.
-#[derive(Debug, Clone)]
-pub struct Literal {
-    pub start: usize,
-    pub text: String,
-    /// A bare string statement (a docstring): documentation, where paths and URLs are examples.
-    pub docstring: bool,
-}
-
-/// `getattr(__builtins__, ...)` and `__builtins__[...]`.
-#[derive(Debug, Clone)]
-pub struct Lookup {
-    pub start: usize,
-    pub end: usize,
-    /// The name looked up, when it can be computed from literals.
-    pub name: Option<String>,
-    /// True when the name is not a plain literal (`'ex' + 'ec'`, a variable).
-    pub computed: bool,
-    /// True when the name comes from a variable or call rather than literals: how generic code
-    /// (`getattr(builtins, op_name)`) picks a function.
-    pub dynamic: bool,
-}
-
-/// What one file holds.
-#[derive(Debug, Default)]
-pub struct Facts {
-    pub calls: Vec<Call>,
-    pub literals: Vec<Literal>,
-    pub lookups: Vec<Lookup>,
-    /// `cmdclass=` keyword arguments.
-    pub cmdclass: Vec<usize>,
-    /// Where the tree was deeper than [`MAX_DEPTH`].
-    pub too_deep: Option<usize>,
-}
 
 const EXEC_NAMES: &[&str] = &[
     "exec",
@@ -119,6 +64,97 @@ struct Ctx<'t> {
     main_guard: bool,
     command_class: Option<Node<'t>>,
     function: Option<Node<'t>>,
+}
+
+/// Lines with this many spaces or tabs before code hide it past the edge of an editor.
+const HIDING_SPACES: usize = 150;
+
+/// Reads one file's facts: for a `.pth` file, only the `import` lines `site` executes.
+pub fn read(text: &str, role: Role) -> Facts {
+    let mut facts = if role == Role::Pth {
+        analyse(&pth_code(text), 0)
+    } else {
+        analyse(text, 0)
+    };
+    facts.role = role;
+    facts.hiding = hiding(text);
+    if role == Role::Pth {
+        facts.pth_imports = pth_imports(text);
+    }
+    facts
+}
+
+/// A `.pth` file's text with every line blanked out but those `site` executes (`import ...`),
+/// so offsets stay those of the file.
+fn pth_code(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        if is_pth_import(line) {
+            out.push_str(line);
+        } else {
+            for b in line.bytes() {
+                out.push(if b == b'\n' { '\n' } else { ' ' });
+            }
+        }
+    }
+    out
+}
+
+fn is_pth_import(line: &str) -> bool {
+    line.starts_with("import ") || line.starts_with("import\t")
+}
+
+/// The `import` lines of a `.pth` file, trailing whitespace excluded.
+fn pth_imports(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        if is_pth_import(line) {
+            out.push(start..start + line.trim_end().len());
+        }
+        start += line.len();
+    }
+    out
+}
+
+/// Text-level hiding, line by line: code after [`HIDING_SPACES`] spaces or tabs, and the first
+/// bidirectional control character of a line before such code.
+fn hiding(text: &str) -> Vec<Hiding> {
+    let mut out = Vec::new();
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let mut run = 0;
+        let mut run_start = 0;
+        let mut bidi_seen = false;
+        for (i, c) in line.char_indices() {
+            if c == ' ' || c == '\t' {
+                if run == 0 {
+                    run_start = i;
+                }
+                run += 1;
+                continue;
+            }
+            if run >= HIDING_SPACES && !c.is_whitespace() {
+                out.push(Hiding::OffScreen {
+                    start: line_start + run_start,
+                    spaces: run,
+                    code: line_start + i,
+                    line_end: line_start + line.len(),
+                });
+                break;
+            }
+            run = 0;
+            if is_bidi_control(c) && !bidi_seen {
+                bidi_seen = true;
+                out.push(Hiding::Bidi {
+                    at: line_start + i,
+                    c,
+                });
+            }
+        }
+        line_start += line.len();
+    }
+    out
 }
 
 /// Parses `text` and gathers its facts; offsets are into `text` plus `base`.
@@ -460,10 +496,17 @@ impl<'s> Reader<'s> {
             .filter(|c| c.kind() == "string_start")
             .map(|c| c.end_byte())
             .unwrap_or(first.start_byte());
+        let docstring = parent == "expression_statement";
         Some(Literal {
             start: self.base + start,
+            blob: blobs::inspect(&text),
+            indicators: if docstring {
+                Vec::new()
+            } else {
+                indicators::find(&text)
+            },
             text,
-            docstring: parent == "expression_statement",
+            docstring,
         })
     }
 
@@ -472,6 +515,7 @@ impl<'s> Reader<'s> {
         Lookup {
             start: self.base + node.start_byte(),
             end: self.base + node.end_byte(),
+            exec_like: name.as_deref().is_some_and(|n| EXEC_NAMES.contains(&n)),
             dynamic: name.is_none(),
             name,
             computed: key.is_none_or(|k| k.kind() != "string"),
@@ -841,34 +885,10 @@ fn is_network(callee: &str, last: &str) -> bool {
 }
 
 /// Bidirectional control characters (Trojan Source, CVE-2021-42574).
-pub fn is_bidi_control(c: char) -> bool {
+fn is_bidi_control(c: char) -> bool {
     // embeddings, overrides and isolates reorder text; the marks (U+200E, U+200F, U+061C) only
     // attach direction to neutral characters, as right-to-left locale data needs
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
-
-/// Names a set of [`kind`] bits for messages.
-pub fn describe(kinds: u16) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for (bit, word) in [
-        (kind::EXEC, "executes code"),
-        (kind::SPAWN, "launches a process"),
-        (kind::NETWORK, "connects to the network"),
-        (kind::DECODE, "decodes data"),
-    ] {
-        if kinds & bit != 0 {
-            parts.push(word);
-        }
-    }
-    match parts.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-        _ => parts.join(""),
-    }
-}
-
-/// True for the names of `exec`-like builtins.
-pub fn is_exec_name(name: &str) -> bool {
-    EXEC_NAMES.contains(&name)
 }
 
 #[cfg(test)]

@@ -1,0 +1,30 @@
+//! `credential-access` (SG407): a string literal holding a path to secrets: SSH keys, cloud and
+//! registry credentials, browser profiles, crypto wallets. From the facts: each literal's
+//! credential indicators ([`crate::scan::indicators`]; docstrings have none), placed over the
+//! literal.
+//!
+//! Severity: a warning alone, an error when the file also reaches the network.
+
+use super::code::{severity, CodeFile};
+use crate::finding::{Finding, Rule, Severity};
+use crate::scan::facts::kind;
+use crate::scan::indicators::Indicator;
+
+pub fn check(file: &CodeFile) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for lit in &file.facts.literals {
+        for ind in &lit.indicators {
+            let Indicator::Credential { what } = ind else {
+                continue;
+            };
+            out.push(file.finding(
+                Rule::CredentialAccess,
+                lit.start,
+                lit.start + lit.text.chars().count(),
+                severity(kind::NETWORK & file.kinds != 0, Severity::Warning),
+                format!("a path to {what}: what credential stealers read"),
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,59 @@
+//! `hidden-process` (SG405): a process launched so that it outlives or hides from the program
+//! (`creationflags=DETACHED_PROCESS`, `start_new_session=True`, `preexec_fn=os.setsid`), and a
+//! launch staged the way droppers stage a payload: from a function (or the module body) that
+//! writes a file and uses the temporary directory. From the facts: each call's `hidden` option
+//! and kinds, and what the other calls of its function do; placed over the call.
+//!
+//! Severity: a detached launch is a warning alone and an error when the file shows another
+//! threat (decoding, a payload blob, an endpoint, a credential path, obfuscation, the temporary
+//! directory); a staged launch is a note alone and an error when the file decodes, carries a
+//! payload blob or is obfuscated.
+
+use super::code::{severity, CodeFile};
+use crate::finding::{Finding, Rule, Severity};
+use crate::scan::facts::kind;
+use std::collections::HashMap;
+
+pub fn check(file: &CodeFile) -> Vec<Finding> {
+    let calls = &file.facts.calls;
+    let threats = file.threats();
+    // what each function (and the module body) does, for launches staged in the same place
+    let mut scope_kinds: HashMap<usize, u16> = HashMap::new();
+    for c in calls {
+        *scope_kinds.entry(c.scope).or_default() |= c.kinds;
+    }
+    let literal_temp =
+        file.kinds & kind::TEMP != 0 && calls.iter().all(|c| c.kinds & kind::TEMP == 0);
+    let mut out = Vec::new();
+    for call in calls {
+        let name = &call.callee;
+        if let Some(option) = &call.hidden {
+            out.push(file.finding(
+                Rule::HiddenProcess,
+                call.start,
+                call.end,
+                severity(threats & !kind::HIDE != 0, Severity::Warning),
+                format!(
+                    "`{name}` launches a process with {option}: it keeps running, detached, after this program exits"
+                ),
+            ));
+        } else if call.kinds & kind::SPAWN != 0 && {
+            let here = scope_kinds.get(&call.scope).copied().unwrap_or(0);
+            (here & kind::TEMP != 0 || literal_temp) && here & kind::WRITE != 0
+        } {
+            out.push(file.finding(
+                Rule::HiddenProcess,
+                call.start,
+                call.end,
+                severity(
+                    file.kinds & (kind::DECODE | kind::BLOB | kind::OBFUSCATE) != 0,
+                    Severity::Note,
+                ),
+                format!(
+                    "`{name}` launches a process from a file that writes to the temporary directory: how droppers stage a payload"
+                ),
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,78 @@
+//! `import-time-code` (SG404): code that runs without being called: a call that executes code,
+//! launches a process or reaches the network at module level of a file Python loads on its own
+//! (a package's `__init__.py`, `conftest.py`, `sitecustomize.py`/`usercustomize.py`), and every
+//! `import` line of a `.pth` file. From the facts: the file's role, each call's kinds (with
+//! those of the file's own functions it calls) and whether it runs at module level, and the
+//! `.pth` import lines; placed over the call or the line.
+//!
+//! Severity: a module-level call is a warning alone and an error when the file shows a threat,
+//! the temporary directory or a local raw IP URL; a `.pth` line is an error when it executes
+//! code, launches a process, connects or decodes, and a warning otherwise.
+
+use super::code::{describe, severity, via, CodeFile};
+use crate::finding::{Finding, Rule, Severity};
+use crate::scan::facts::{kind, Role};
+
+pub fn check(file: &CodeFile) -> Vec<Finding> {
+    let facts = file.facts;
+    let mut out = Vec::new();
+    if matches!(
+        facts.role,
+        Role::PackageInit | Role::Conftest | Role::Startup
+    ) {
+        let with = file.threats() | (file.kinds & kind::ENDPOINT_LOCAL);
+        for call in facts.calls.iter().filter(|c| c.module_level) {
+            let does = call.kinds | call.local_kinds;
+            if does & kind::CAPABILITIES == 0 {
+                continue;
+            }
+            out.push(file.finding(
+                Rule::ImportTimeCode,
+                call.start,
+                call.end,
+                severity(with != 0, Severity::Warning),
+                format!(
+                    "{} {} {}, without being called",
+                    via(call),
+                    describe(does),
+                    when(facts.role)
+                ),
+            ));
+        }
+    }
+    for line in &facts.pth_imports {
+        let does = facts.kinds_in(line.clone());
+        let bad = does & (kind::CAPABILITIES | kind::DECODE) != 0;
+        let msg = if bad {
+            format!(
+                "this .pth line runs at every Python start-up and {}",
+                describe(does)
+            )
+        } else {
+            "this .pth line imports code at every Python start-up; only paths belong in .pth files, unless a tool you installed put it there".into()
+        };
+        out.push(file.finding(
+            Rule::ImportTimeCode,
+            line.start,
+            line.end,
+            if bad {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            msg,
+        ));
+    }
+    out
+}
+
+/// When a file of `role` runs.
+fn when(role: Role) -> &'static str {
+    match role {
+        Role::Module => "when the module is imported",
+        Role::PackageInit => "as soon as anything in the package is imported",
+        Role::Conftest => "as soon as pytest collects tests here",
+        Role::Startup | Role::Pth => "at every Python start-up",
+        Role::Setup => "on `pip install`",
+    }
+}

@@ -1,0 +1,104 @@
+//! `obfuscation` (SG408): code written to be hard to read: builtins looked up by a computed
+//! name (`getattr(__builtins__, 'ex' + 'ec')`), code pushed past the edge of an editor by a run
+//! of spaces, bidirectional control characters (Trojan Source), and expressions nested too deep
+//! to read. From the facts: the builtins lookups, the text-level hiding and where the tree was
+//! too deep; placed over the lookup, the run of spaces, the character or the deep node.
+//!
+//! Severity: looking up an `exec`-like builtin by a computed name is an error; an `exec`-like
+//! name, or any name computed from literals, is a warning alone and an error when the file
+//! decodes or carries a payload blob; a name from a variable (how generic code picks a
+//! function) is a note; a literal, readable name is not reported. Off-screen code is an error
+//! when the hidden code executes, spawns or connects, a warning alone otherwise and an error
+//! when the file decodes or carries a payload blob; a bidi control is a warning; a too-deep
+//! expression is a note.
+//! (`scan` also reports here the files it could not read, and symbolic links it refused.)
+
+use super::code::{severity, CodeFile};
+use crate::finding::{Finding, Rule, Severity};
+use crate::scan::facts::{kind, Hiding};
+use crate::scan::python::MAX_DEPTH;
+
+pub fn check(file: &CodeFile) -> Vec<Finding> {
+    let facts = file.facts;
+    let mut out = Vec::new();
+    let mut push = |start: usize, len: usize, alone: Severity, with: u16, msg: String| {
+        out.push(file.finding(
+            Rule::Obfuscation,
+            start,
+            start + len,
+            severity(with & file.kinds != 0, alone),
+            msg,
+        ));
+    };
+    for lookup in &facts.lookups {
+        let name = lookup
+            .name
+            .as_deref()
+            .map(|n| format!("`{n}`"))
+            .unwrap_or_else(|| "a name held in a variable".into());
+        let (alone, with) = if lookup.exec_like && lookup.computed {
+            (Severity::Error, 0)
+        } else if lookup.hides_exec() {
+            (Severity::Warning, kind::DECODE | kind::BLOB)
+        } else if lookup.dynamic {
+            (Severity::Note, 0)
+        } else {
+            continue; // `getattr(builtins, "open")`: a plain, readable name
+        };
+        push(
+            lookup.start,
+            lookup.end - lookup.start,
+            alone,
+            with,
+            format!(
+                "looks up {name} in the builtins dynamically{}: a way to call `exec` and friends without writing their names",
+                if lookup.computed && !lookup.dynamic { " from a computed string" } else { "" }
+            ),
+        );
+    }
+    for hiding in &facts.hiding {
+        match *hiding {
+            Hiding::OffScreen {
+                start,
+                spaces,
+                code,
+                line_end,
+            } => {
+                let hidden = facts.kinds_in(code..line_end);
+                push(
+                    start,
+                    spaces,
+                    if hidden & kind::CAPABILITIES != 0 {
+                        Severity::Error
+                    } else {
+                        Severity::Warning
+                    },
+                    kind::DECODE | kind::BLOB,
+                    format!(
+                        "code after {spaces} spaces, past the edge of any editor window: hidden from review"
+                    ),
+                );
+            }
+            Hiding::Bidi { at, c } => push(
+                at,
+                1,
+                Severity::Warning,
+                0,
+                format!(
+                    "bidirectional control character U+{:04X}: the code runs in a different order than it reads (Trojan Source)",
+                    c as u32
+                ),
+            ),
+        }
+    }
+    if let Some(at) = facts.too_deep {
+        push(
+            at,
+            1,
+            Severity::Note,
+            0,
+            format!("nested more than {MAX_DEPTH} levels deep; the rest of this expression was not read"),
+        );
+    }
+    out
+}
