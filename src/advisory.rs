@@ -146,7 +146,7 @@ impl AdvisoryDb {
             let affected =
                 Affected::from_versions(&e.versions).map_err(|err| format!("{}: {err}", e.name))?;
             db.insert(Advisory {
-                name: normalize(&e.name),
+                name: normalize(&e.name).into(),
                 id: e.advisory,
                 affected,
                 summary: e.campaign,

@@ -38,7 +38,7 @@ struct Line<'a> {
     raw: &'a str,
     /// Byte offset of `raw` in `text`.
     at: usize,
-    name: String,
+    name: crate::name::PackageName,
     version: Option<&'a str>,
 }
 

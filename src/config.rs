@@ -34,8 +34,7 @@ pub const FILE_NAMES: &[&str] = &["squatguard.toml", ".squatguard.toml", "pyproj
 /// One `[[allow]]` entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Allow {
-    /// Normalised package name.
-    pub package: String,
+    pub package: crate::name::PackageName,
     /// None: every rule.
     pub rule: Option<Rule>,
     pub reason: String,

@@ -145,7 +145,7 @@ pub struct Finding {
     pub severity: Severity,
     /// Normalised package name, when the finding is about a package.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub package: Option<String>,
+    pub package: Option<crate::name::PackageName>,
     /// The file, as given or discovered.
     pub file: String,
     /// 1-based line.
@@ -266,8 +266,9 @@ impl Finding {
         std::borrow::Cow::Owned(out)
     }
 
-    pub fn with_package(mut self, package: impl Into<String>) -> Self {
-        self.package = Some(package.into());
+    /// About `package` (normalised here, whatever the caller had).
+    pub fn with_package(mut self, package: impl AsRef<str>) -> Self {
+        self.package = Some(crate::name::normalize(package.as_ref()));
         self
     }
 

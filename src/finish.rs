@@ -44,8 +44,8 @@ pub struct Policy {
     pub select: Vec<Rule>,
     /// Never these rules.
     pub ignore: Vec<Rule>,
-    /// Normalised names allowed on the command line (safe-pip's `--squatguard-allow`).
-    pub allowed_names: Vec<String>,
+    /// Names allowed on the command line (safe-pip's `--squatguard-allow`).
+    pub allowed_names: Vec<crate::name::PackageName>,
     /// Whether the run saw the whole tree, so that an allow entry that matched nothing is
     /// really unused.
     pub report_unused_allows: bool,
@@ -123,7 +123,7 @@ pub struct Hidden {
     pub file: String,
     pub line: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub package: Option<String>,
+    pub package: Option<crate::name::PackageName>,
 }
 
 impl Hidden {
@@ -357,7 +357,7 @@ mod tests {
         assert!(unused.message.contains("`gone` for `typosquat`"));
 
         let mut cli = Policy {
-            allowed_names: vec!["reqeusts".into()],
+            allowed_names: vec![crate::name::normalize("reqeusts")],
             ..Policy::default()
         };
         let out = finish(vec![finding(Rule::Typosquat, "reqeusts", "reqeusts")], &cli);

@@ -235,14 +235,14 @@ pub fn only_since(
                     .dependencies
                     .into_iter()
                     .filter(|d| *d.file == *shown)
-                    .map(|d| (d.name, d.snippet.trim().to_owned()))
+                    .map(|d| (d.name.into(), d.snippet.trim().to_owned()))
                     .collect(),
             })
         });
         let line = f.snippet.as_deref().unwrap_or("").trim().to_owned();
         let existed = match (before, &f.package) {
             (None, _) => false,
-            (Some(b), Some(pkg)) => b.deps.contains(&(pkg.clone(), line)),
+            (Some(b), Some(pkg)) => b.deps.contains(&(pkg.to_string(), line)),
             (Some(b), None) => b.lines.contains(&line),
         };
         if !existed {

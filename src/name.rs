@@ -1,10 +1,76 @@
-//! PEP 503 name normalisation: lower case, every run of `-`, `_` and `.` becomes one `-`.
-//!
-//! Every comparison of package names in squatguard goes through [`normalize`], so that
-//! `Foo.Bar_baz`, `foo-bar-baz` and `FOO__bar.baz` are the same package.
+//! Package names: [`PackageName`] holds a PEP 503 normalised name (lower case, every run of
+//! `-`, `_` and `.` one `-`), and can hold nothing else, so that `Foo.Bar_baz`, `foo-bar-baz`
+//! and `FOO__bar.baz` are the same package wherever names are compared. The name as written
+//! stays a plain string beside it (`Dependency::raw_name`), for messages and fixes.
+
+use std::fmt;
+
+/// A PEP 503 normalised project name: built only by [`normalize`] (or [`PackageName::new`]),
+/// read as a `&str`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize)]
+#[serde(transparent)]
+pub struct PackageName(String);
+
+impl PackageName {
+    /// The normalised form of `name`.
+    pub fn new(name: &str) -> PackageName {
+        normalize(name)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for PackageName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for PackageName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for PackageName {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PackageName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&self.0)
+    }
+}
+
+impl PartialEq<str> for PackageName {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for PackageName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl From<PackageName> for String {
+    fn from(n: PackageName) -> String {
+        n.0
+    }
+}
 
 /// Normalises a project name as PEP 503 says. Idempotent.
-pub fn normalize(name: &str) -> String {
+pub fn normalize(name: &str) -> PackageName {
+    PackageName(normalize_str(name))
+}
+
+fn normalize_str(name: &str) -> String {
     let name = name.trim();
     let b = name.as_bytes();
     // fast path: already normalised (lower-case ASCII, single `-` between parts)
@@ -56,6 +122,7 @@ mod tests {
         assert_eq!(normalize("requests"), "requests");
         assert_eq!(normalize("Request_Plus"), "request-plus");
         assert_eq!(normalize(normalize("A._-B").as_str()), "a-b");
+        assert_eq!(PackageName::new("Foo_Bar").to_string(), "foo-bar");
     }
 
     #[test]

@@ -373,7 +373,7 @@ fn parse(json: &[u8], file: &str, notes: &mut Vec<RecordError>) -> Result<Parsed
         if &*package.ecosystem != "PyPI" {
             continue;
         }
-        let name = normalize(&package.name);
+        let name: String = normalize(&package.name).into();
         if name.is_empty() {
             note("a PyPI package with an empty name; ignored".into());
             continue;

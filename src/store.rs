@@ -302,7 +302,7 @@ impl NameSet {
     {
         let mut all: Vec<String> = names
             .into_iter()
-            .map(|n| crate::name::normalize(n.as_ref()))
+            .map(|n| String::from(crate::name::normalize(n.as_ref())))
             .filter(|n| !n.is_empty())
             .collect();
         all.sort_unstable();

@@ -89,7 +89,7 @@ impl DependencySource {
 #[derive(Debug, Clone)]
 pub struct Dependency {
     /// PEP 503 normalised name.
-    pub name: String,
+    pub name: crate::name::PackageName,
     /// The name exactly as written.
     pub raw_name: String,
     /// Version constraints, when the manifest gives PEP 440 ones.
@@ -369,7 +369,7 @@ pub fn parse_pep508(
                 .unwrap_or(trimmed.len());
             let raw_name = &trimmed[..raw_len];
             let mut dep = Dependency::new(src, raw_name, offset + lead, section);
-            dep.name = req.name.to_string();
+            dep.name = crate::name::normalize(req.name.as_ref());
             match req.version_or_url {
                 Some(VersionOrUrl::VersionSpecifier(specs)) => dep.specifiers = Some(specs),
                 Some(VersionOrUrl::Url(url)) => {
@@ -680,12 +680,12 @@ mod tests {
     use proptest::prelude::*;
 
     /// What the full parser reads: the normalised name and the specifiers.
-    fn full(text: &str) -> Option<(String, Option<VersionSpecifiers>)> {
+    fn full(text: &str) -> Option<(crate::name::PackageName, Option<VersionSpecifiers>)> {
         let req = Requirement::<VerbatimUrl>::parse(text, Path::new(".")).ok()?;
         match req.version_or_url {
-            None => Some((req.name.to_string(), None)),
+            None => Some((normalize(req.name.as_ref()), None)),
             Some(VersionOrUrl::VersionSpecifier(specs)) => {
-                Some((req.name.to_string(), Some(specs)))
+                Some((normalize(req.name.as_ref()), Some(specs)))
             }
             Some(VersionOrUrl::Url(_)) => None,
         }

@@ -249,7 +249,7 @@ fn read_package(
     let pkg = Package {
         src,
         name,
-        package: normalize(name),
+        package: normalize(name).into(),
     };
     if let Some(spec) = item.as_str() {
         pkg.version(spec, item_offset(src, item), dep, out);

@@ -274,14 +274,14 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     let resolved_names: std::collections::HashSet<String> = resolved
         .install
         .iter()
-        .map(|i| normalize(&i.metadata.name))
+        .map(|i| normalize(&i.metadata.name).into())
         .collect();
     findings.retain(|f| {
         !(f.rule == crate::finding::Rule::KnownMalicious
             && f.severity == Severity::Warning
             && f.package
                 .as_ref()
-                .is_some_and(|p| resolved_names.contains(p)))
+                .is_some_and(|p| resolved_names.contains(p.as_str())))
     });
     findings.extend(report_findings);
     let done = crate::finish::finish(findings, &policy);

@@ -50,6 +50,7 @@ impl InstallReport {
     /// (`["app", "lib", "pkg"]`), following `Requires-Dist` names (markers and extras are not
     /// evaluated: the first chain found is given). `None` for requested packages.
     pub fn pulled_in_by(&self, name: &str) -> Option<Vec<String>> {
+        let normalize = |n: &str| -> String { normalize(n).into() };
         let target = normalize(name);
         let by_name: HashMap<String, &Item> = self
             .install

@@ -79,10 +79,10 @@ fn result(f: &Finding, root: Option<&Path>) -> Value {
     });
     let mut props = serde_json::Map::new();
     for (k, v) in [
-        ("package", &f.package),
-        ("similarTo", &f.similar_to),
-        ("advisory", &f.advisory),
-        ("source", &f.source),
+        ("package", f.package.as_deref()),
+        ("similarTo", f.similar_to.as_deref()),
+        ("advisory", f.advisory.as_deref()),
+        ("source", f.source.as_deref()),
     ] {
         if let Some(v) = v {
             props.insert(k.into(), json!(v));

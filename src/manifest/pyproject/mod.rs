@@ -374,7 +374,7 @@ impl Reader<'_> {
             let name = key.get().to_owned();
             let section = format!("dependency-groups.{name}");
             let norm = normalize(&name);
-            if let Some(&first) = by_name.get(&norm) {
+            if let Some(&first) = by_name.get(norm.as_str()) {
                 let offset = self.key_offset(key);
                 let message = format!(
                     "dependency group `{name}` has the same normalised name as `{}`",
@@ -383,7 +383,7 @@ impl Reader<'_> {
                 self.m
                     .push_finding(self.src, Rule::InvalidManifest, offset, message);
             } else {
-                by_name.insert(norm, groups.len());
+                by_name.insert(norm.into(), groups.len());
             }
             let mut group = Group {
                 name,
@@ -476,7 +476,7 @@ impl Reader<'_> {
 
     /// Reports includes of missing groups, then include cycles (each back edge once).
     fn group_includes(&mut self, groups: &[Group], by_name: &HashMap<String, usize>) {
-        let target = |inc: &Include| by_name.get(&normalize(&inc.target)).copied();
+        let target = |inc: &Include| by_name.get(normalize(&inc.target).as_str()).copied();
         for group in groups {
             for inc in &group.includes {
                 if target(inc).is_none() {
