@@ -661,7 +661,8 @@ fn exit_status(status: std::process::ExitStatus) -> i32 {
     1
 }
 
-/// True when `python` is this very executable (an alias or symlink gone round in a circle).
+/// True when `python` is this very executable, or the `safe-pip` launcher beside it that runs
+/// it (an alias or symlink gone round in a circle).
 fn is_self(python: &Path) -> bool {
     let resolved = if python.components().count() > 1 {
         Some(python.to_path_buf())
@@ -671,10 +672,13 @@ fn is_self(python: &Path) -> bool {
     let (Some(p), Ok(me)) = (resolved, std::env::current_exe()) else {
         return false;
     };
-    match (p.canonicalize(), me.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
+    let launcher = me.with_file_name(format!("safe-pip{}", std::env::consts::EXE_SUFFIX));
+    let Ok(p) = p.canonicalize() else {
+        return false;
+    };
+    [me, launcher]
+        .iter()
+        .any(|exe| exe.canonicalize().is_ok_and(|exe| exe == p))
 }
 
 fn find_on_path(name: &Path) -> Option<PathBuf> {

@@ -5,13 +5,28 @@
 mod args;
 
 use args::{Cli, Command, DbCommand};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use squatguard::commands::{self, Io, Status};
+use squatguard::pip::{self, Context};
+use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+/// The one line of `squatguard --help` that names `squatguard pip`, which clap does not see.
+const PIP_HELP: &str =
+    "`squatguard pip ARGS...` is safe-pip: pip, with every package checked before it is installed";
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // `squatguard pip ARGS...` is safe-pip (the `safe-pip` command is a launcher that runs it),
+    // dispatched before clap so that pip's arguments reach pip's own grammar untouched
+    let mut argv = std::env::args_os().skip(1);
+    if argv.next().is_some_and(|first| first == "pip") {
+        return safe_pip(argv.collect());
+    }
+    let mut command = Cli::command().after_help(PIP_HELP);
+    let mut matches = command.get_matches_mut();
+    let cli =
+        Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut command).exit());
     let stdout = std::io::stdout();
     let stdout_is_terminal = stdout.is_terminal();
     let mut out = stdout.lock();
@@ -93,4 +108,25 @@ fn run(command: Command, io: Io) -> anyhow::Result<Status> {
             data_dir,
         } => commands::trust::run(file, remove, data_dir, io),
     }
+}
+
+/// `squatguard pip ARGS...`, run by the `safe-pip` launcher: `pip`, with every package checked
+/// before it is installed. See [`squatguard::pip`].
+fn safe_pip(argv: Vec<OsString>) -> ExitCode {
+    if argv.len() == 1 && (argv[0] == "--version" || argv[0] == "-V") {
+        // safe-pip's own version first; pip's follows from pip itself
+        #[allow(clippy::print_stdout)]
+        {
+            println!("safe-pip {} (squatguard)", env!("CARGO_PKG_VERSION"));
+        }
+    }
+    let mut stderr = std::io::stderr();
+    let color = anstream::AutoStream::choice(&stderr) != anstream::ColorChoice::Never;
+    let env = |name: &str| std::env::var_os(name);
+    let mut ctx = Context {
+        stderr: &mut stderr,
+        color,
+        env: &env,
+    };
+    ExitCode::from(pip::run(&argv, &mut ctx).exit_code())
 }
