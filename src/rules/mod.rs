@@ -62,10 +62,25 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// All findings about each dependency, in order: the name set and the feed are asked about
-    /// all the names at once ([`NameBatch`]), and the dependencies are judged on every core.
+    /// All findings about each dependency, in order. The dependencies are judged on every core,
+    /// a chunk at a time, and the name set and the feed are asked about a chunk's names at once
+    /// ([`NameBatch`]).
     pub fn check_all(&self, deps: &[Dependency]) -> Result<Vec<Finding>, StoreError> {
         use rayon::prelude::*;
+        // small enough that both cores get work on a file of a few hundred lines
+        const CHUNK: usize = 128;
+        let judged: Vec<Result<Vec<Finding>, StoreError>> = deps
+            .par_chunks(CHUNK)
+            .map(|chunk| self.check_chunk(chunk))
+            .collect();
+        let mut out = Vec::new();
+        for found in judged {
+            out.extend(found?);
+        }
+        Ok(out)
+    }
+
+    fn check_chunk(&self, deps: &[Dependency]) -> Result<Vec<Finding>, StoreError> {
         let names: Vec<&str> = deps.iter().map(|d| d.name.as_str()).collect();
         let batch = NameBatch::new(&names);
         let on_pypi = self
@@ -75,20 +90,13 @@ impl<'a> Engine<'a> {
             .judges(Rule::KnownMalicious)
             .then(|| self.data.feed_has_all(&batch))
             .flatten();
-        let judged: Vec<Result<Vec<Finding>, StoreError>> = deps
-            .par_iter()
-            .enumerate()
-            .map(|(i, dep)| {
-                let known = Known {
-                    on_pypi: on_pypi.as_ref().map(|m| m[i]),
-                    in_feed: in_feed.as_ref().map(|m| m[i]),
-                };
-                self.judge(dep, known)
-            })
-            .collect();
         let mut out = Vec::new();
-        for found in judged {
-            out.extend(found?);
+        for (i, dep) in deps.iter().enumerate() {
+            let known = Known {
+                on_pypi: on_pypi.as_ref().map(|m| m[i]),
+                in_feed: in_feed.as_ref().map(|m| m[i]),
+            };
+            out.extend(self.judge(dep, known)?);
         }
         Ok(out)
     }
