@@ -113,8 +113,11 @@ pub fn audit(
     for part in parts {
         all.extend(part?);
     }
+    // a list being screened is not the user's own file: a `squatguard: ignore` in it hides
+    // nothing
     let policy = Policy {
         select: select.to_vec(),
+        origin: crate::config::Origin::Untrusted,
         ..Policy::default()
     };
     Ok(finish(all, &policy).findings)
@@ -128,12 +131,17 @@ fn audit_chunk(
     let lines: Vec<Line<'_>> = part.iter().filter_map(|(n, l)| parse_line(*n, l)).collect();
     // not-on-pypi and known-malicious ask about every name: ask each store once for all
     let names: Vec<&str> = lines.iter().map(|l| l.name.as_str()).collect();
-    let batch = NameBatch::new(&names);
-    let on_pypi = (engine.judges(Rule::NotOnPypi)).then(|| engine.data.names.contains_all(&batch));
-    let in_feed = engine
-        .judges(Rule::KnownMalicious)
-        .then(|| engine.data.feed_has_all(&batch))
-        .flatten();
+    // ordering the batch costs a sort: only when a lookup needs it
+    let batch = (engine.judges(Rule::NotOnPypi) || engine.judges(Rule::KnownMalicious))
+        .then(|| NameBatch::new(&names));
+    let on_pypi = batch
+        .as_ref()
+        .filter(|_| engine.judges(Rule::NotOnPypi))
+        .map(|b| engine.data.names.contains_all(b));
+    let in_feed = batch
+        .as_ref()
+        .filter(|_| engine.judges(Rule::KnownMalicious))
+        .and_then(|b| engine.data.feed_has_all(b));
     let mut out = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         if !crate::name::is_valid(line.raw) {

@@ -47,10 +47,12 @@ pub struct Allow {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Origin {
     /// The user's own project: a comment suppresses the findings on its line.
-    #[default]
     Own,
-    /// A repository under inspection (`scan` without `--trusted`): whoever wrote it wrote the
-    /// comments too, so they suppress nothing, and the finding says that one tried.
+    /// A repository under inspection (`scan` without `--trusted`, safe-pip, a list `audit`
+    /// screens): whoever wrote it wrote the comments too, so they suppress nothing, and the
+    /// finding says that one tried. The default, so that a caller that forgets to decide
+    /// relaxes nothing.
+    #[default]
     Untrusted,
 }
 
@@ -235,11 +237,18 @@ pub fn parse(src: &SourceFile) -> Result<Config, ConfigError> {
         err(at, e.message().trim().to_owned())
     };
     // the syntax first, for its own message
-    Document::parse(src.text.as_str()).map_err(|e| {
+    let doc = Document::parse(src.text.as_str()).map_err(|e| {
         let at = e.span().map_or(0, |s| s.start);
         err(at, format!("invalid TOML: {}", e.message()))
     })?;
     let is_pyproject = src.path.file_name().is_some_and(|n| n == "pyproject.toml");
+    // a `tool` that is not a table holds no `[tool.squatguard]`: the project's business
+    if is_pyproject && !doc.get("tool").is_some_and(|t| t.is_table_like()) {
+        return Ok(Config {
+            file: Some(src.path.clone()),
+            ..Config::default()
+        });
+    }
     let raw = if is_pyproject {
         let p: Pyproject = toml_edit::de::from_str(&src.text).map_err(de_err)?;
         p.tool.and_then(|t| t.squatguard).unwrap_or_default()
@@ -502,6 +511,22 @@ mod tests {
         assert_eq!((c.allow[0].line, c.allow[0].column), (8, 1));
         assert!(
             c.is_private("acme-billing") && c.is_private("internal-utils") && !c.is_private("acme")
+        );
+    }
+
+    /// A `tool` key that is not a table holds no configuration: not an error that a repository
+    /// could use to stop every run in its directory.
+    #[test]
+    fn a_tool_that_is_not_a_table_is_no_configuration() {
+        let c = cfg(
+            "pyproject.toml",
+            "tool = \"\"\"\n[tool.squatguard]\nignore = [\"typosquat\"]\n\"\"\"\n",
+        )
+        .unwrap();
+        assert!(c.ignore.is_empty() && c.relaxations().is_empty());
+        assert!(
+            cfg("pyproject.toml", "[tool]\nsquatguard = 1\n").is_err(),
+            "a squatguard key that is not a table is"
         );
     }
 

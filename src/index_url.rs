@@ -40,9 +40,44 @@ pub fn is_loopback(host: &str) -> bool {
     host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// True when `url` is `http://` to a loopback host ([`is_loopback`]).
+/// True when `url` is `http://` to a loopback host ([`is_loopback_url`]).
 pub fn is_loopback_http(url: &str) -> bool {
-    is_http(url) && url_host(url).is_some_and(|h| is_loopback(&h))
+    is_http(url) && is_loopback_url(url)
+}
+
+/// True when the host of `url`, as written, is plainly loopback (`localhost`, a dotted-decimal
+/// address in 127.0.0.0/8, or `[::1]`) and the URL parser reads the same. Other spellings that
+/// the parser maps to loopback (`127.1`, `0x7f.1`, `2130706433`, `0177.0.0.1`, a trailing dot,
+/// percent-encoding) are not taken for it: the system resolver may send such a name to DNS,
+/// whose answer whoever controls the network chooses, and no honest index is written so.
+pub fn is_loopback_url(url: &str) -> bool {
+    let Some(written) = written_host(url) else {
+        return false;
+    };
+    let plain = written == "localhost"
+        || written
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+        || written
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .and_then(|h| h.parse::<std::net::Ipv6Addr>().ok())
+            .is_some_and(|ip| ip.is_loopback());
+    plain && url_host(url).is_some_and(|h| is_loopback(&h))
+}
+
+/// The host of `scheme://authority/...` as written: lower case, without user info or port; the
+/// authority ends at `/`, `?`, `#` or `\\` (which the URL parser reads as `/`).
+fn written_host(url: &str) -> Option<String> {
+    let rest = url.trim().split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#', '\\']).next()?;
+    let host_port = authority.rsplit('@').next()?;
+    let host = if host_port.starts_with('[') {
+        &host_port[..=host_port.find(']')?]
+    } else {
+        host_port.split(':').next()?
+    };
+    Some(host.to_ascii_lowercase())
 }
 
 /// True when `url` is written with the `http://` scheme (any case), which sends what it
@@ -160,9 +195,24 @@ mod tests {
             "http://127.9.9.9/simple",
             "http://[::1]/simple",
             "http://localhost/simple",
-            "http://LOCALHOST.:3141/simple",
+            "http://LOCALHOST:3141/simple",
+            "http://user:pw@127.0.0.1/simple",
         ] {
             assert!(is_loopback_http(url), "{url}");
+        }
+        // spellings the URL parser maps to loopback but the system resolver may send to DNS
+        for url in [
+            "http://2130706433./simple",
+            "http://0x7f.1./simple",
+            "http://2130706433/simple",
+            "http://127.1/simple",
+            "http://0177.0.0.1/simple",
+            "http://127.0.0.1./simple",
+            "http://localhost./simple",
+            "http://%6cocalhost/simple",
+            "http://evil\\@localhost/simple",
+        ] {
+            assert!(!is_loopback_http(url), "{url}");
         }
         for url in [
             "http://127.attacker.example/simple",

@@ -64,8 +64,8 @@ proptest! {
         let _ = index_url::judged(manifest::parse(&src, all_kinds()[kind]));
     }
 
-    /// The index rule spares plain HTTP only to this machine: `localhost` or a loopback
-    /// address, never a name that merely starts like one (`127.attacker.example`).
+    /// The index rule spares plain HTTP only to this machine, written plainly: `localhost` or a
+    /// dotted loopback address, never a name that merely starts like one (`127.attacker.example`).
     #[test]
     fn plain_http_is_spared_only_for_loopback(
         host in "(127\\.|localhost|\\[::1\\]|0x7f\\.)?[a-z0-9.:-]{0,25}",
@@ -77,9 +77,19 @@ proptest! {
         let m = index_url::judged(manifest::parse(&src, ManifestKind::Requirements));
         let plain = m.findings.iter().any(|f| f.message.contains("is plain HTTP"));
         let imitates_pypi = m.findings.iter().any(|f| f.message.contains("imitates"));
-        let loopback = squatguard::index_url::url_host(&url)
+        // spared only when the URL parser and the host as written both say loopback: a
+        // spelling the system resolver may send to DNS (`127.0`, `0x7f.1`, a trailing dot) is not
+        let parsed = squatguard::index_url::url_host(&url)
             .is_some_and(|h| h == "localhost" || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()));
-        prop_assert_eq!(plain, !loopback && !imitates_pypi, "{}: {:?}", url, m.findings);
+        let written = match host.find(']') {
+            Some(end) if host.starts_with('[') => &host[..=end],
+            _ => host.split(':').next().unwrap_or(""),
+        };
+        let plainly = written == "localhost"
+            || written == "[::1]"
+            || written.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback());
+        let spared = parsed && plainly;
+        prop_assert_eq!(plain, !spared && !imitates_pypi, "{}: {:?}", url, m.findings);
     }
 
     /// Lock files shaped right but holding anything: names, versions and sources of every kind.

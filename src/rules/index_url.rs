@@ -8,7 +8,7 @@
 
 use crate::finding::{Finding, Rule, Severity};
 use crate::index_url::{
-    is_http, is_loopback, is_pypi_index, is_test_pypi_index, lookalike_of_pypi, url_host,
+    is_http, is_loopback_url, is_pypi_index, is_test_pypi_index, lookalike_of_pypi, url_host,
 };
 use crate::manifest::{IndexRole, IndexStatement, IndexUse, Manifest};
 
@@ -85,7 +85,7 @@ pub fn check(s: &IndexStatement) -> Vec<Finding> {
         ))];
     }
     let mut out = Vec::new();
-    let insecure = is_http(url) && !host.as_deref().is_some_and(is_loopback);
+    let insecure = is_http(url) && !is_loopback_url(url);
     if insecure {
         out.push(
             finding(format!(
