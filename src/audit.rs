@@ -16,7 +16,6 @@ use crate::finish::{finish, Policy};
 use crate::manifest::Dependency;
 use crate::name::normalize;
 use crate::rules::{Engine, Known};
-use crate::source::SourceFile;
 use crate::store::{NameBatch, StoreError};
 use std::sync::Arc;
 
@@ -88,19 +87,20 @@ impl Line<'_> {
     }
 }
 
-/// Audits every line of `src` with the rules `engine` judges, on all cores, and finishes the
+/// Audits every line of `text`, read from `file`, with the rules `engine` judges, on all cores
+/// (no line index is built: a registry listing is a million lines), and finishes the
 /// findings with `select` as the rule choice. Findings come in input order.
 pub fn audit(
-    src: &SourceFile,
+    file: &str,
+    text: &str,
     engine: &Engine,
     select: &[Rule],
 ) -> Result<Vec<Finding>, StoreError> {
     use rayon::prelude::*;
     // chunks big enough for batched lookups, several per core so that no core idles at the end
     const CHUNK: usize = 65_536;
-    let file = src.shown();
-    let lines: Vec<(u32, &str)> = src
-        .text
+    let file: Arc<str> = Arc::from(file);
+    let lines: Vec<(u32, &str)> = text
         .lines()
         .enumerate()
         .map(|(i, l)| (u32::try_from(i + 1).unwrap_or(u32::MAX), l))
@@ -153,11 +153,12 @@ fn audit_chunk(
             ));
             continue;
         }
-        let known = Known {
+        let mut known = Known {
             on_pypi: on_pypi.as_ref().map(|m| m[i]),
             in_feed: in_feed.as_ref().map(|m| m[i]),
+            verdict: None,
         };
-        if engine.may_flag(&line.name, known)? {
+        if engine.may_flag(&line.name, &mut known)? {
             out.extend(engine.judge(&line.dependency(file), known)?);
         }
     }

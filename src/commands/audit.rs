@@ -5,7 +5,6 @@ use super::{DataOptions, Io, Status};
 use crate::finding::{Rule, Severity};
 use crate::report::visible;
 use crate::rules::Engine;
-use crate::source::SourceFile;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -55,9 +54,8 @@ pub fn run(req: AuditRequest, io: Io) -> anyhow::Result<Status> {
     } else {
         req.select.clone()
     };
-    let src = SourceFile::new(file, text);
-    let findings =
-        crate::audit::audit(&src, &engine, &req.select).map_err(crate::check::CheckError::from)?;
+    let findings = crate::audit::audit(&file, &text, &engine, &req.select)
+        .map_err(crate::check::CheckError::from)?;
     let mut out = std::io::BufWriter::new(io.stdout);
     for f in &findings {
         match req.format {

@@ -44,12 +44,14 @@ pub struct Engine<'a> {
 
 /// Facts about a name that a caller already looked up for a whole batch (`audit`), so that
 /// [`Engine::judge`] does not look them up one by one. `None`: not known, look it up.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Known {
     /// Whether PyPI has the name.
     pub on_pypi: Option<bool>,
     /// Whether the imported feed has reports on the name.
     pub in_feed: Option<bool>,
+    /// The name engine's verdict, as [`Engine::may_flag`] found it.
+    pub verdict: Option<Verdict>,
 }
 
 impl<'a> Engine<'a> {
@@ -95,6 +97,7 @@ impl<'a> Engine<'a> {
             let known = Known {
                 on_pypi: on_pypi.as_ref().map(|m| m[i]),
                 in_feed: in_feed.as_ref().map(|m| m[i]),
+                verdict: None,
             };
             out.extend(self.judge(dep, known)?);
         }
@@ -122,7 +125,10 @@ impl<'a> Engine<'a> {
         } else {
             Vec::new()
         };
-        let verdict = self.verdict(&dep.name, known);
+        let verdict = match known.verdict {
+            Some(v) => v,
+            None => self.verdict(&dep.name, &known),
+        };
         // the name set is consulted only when a rule needs it: it is the costliest lookup, and
         // popular names are on PyPI
         let on_pypi = std::cell::OnceCell::new();
@@ -168,8 +174,8 @@ impl<'a> Engine<'a> {
     /// Whether any judged rule could flag a registry dependency named `name` (normalised): the
     /// cheap half of [`Engine::judge`], for a caller screening many names that builds a
     /// [`Dependency`] only for the few that need judging (`audit`). Never false where `judge`
-    /// would find something.
-    pub fn may_flag(&self, name: &str, known: Known) -> Result<bool, StoreError> {
+    /// would find something. Keeps the name engine's verdict in `known`, for `judge`.
+    pub fn may_flag(&self, name: &str, known: &mut Known) -> Result<bool, StoreError> {
         if self.judges(Rule::KnownMalicious)
             && !self.data.advisories_with(name, known.in_feed)?.is_empty()
         {
@@ -179,19 +185,19 @@ impl<'a> Engine<'a> {
             return Ok(true);
         }
         let verdict = self.verdict(name, known);
-        if self.judges(Rule::Typosquat) && matches!(verdict, Verdict::Squat(_)) {
-            return Ok(true);
-        }
-        Ok(self.judges(Rule::NotOnPypi)
-            && !matches!(verdict, Verdict::Popular(_))
-            && !known
-                .on_pypi
-                .unwrap_or_else(|| self.data.names.contains(name)))
+        let flag = (self.judges(Rule::Typosquat) && matches!(verdict, Verdict::Squat(_)))
+            || (self.judges(Rule::NotOnPypi)
+                && !matches!(verdict, Verdict::Popular(_))
+                && !known
+                    .on_pypi
+                    .unwrap_or_else(|| self.data.names.contains(name)));
+        known.verdict = Some(verdict);
+        Ok(flag)
     }
 
     /// The name engine's verdict, when a rule that needs it is judged: `typosquat`, and
     /// `not-on-pypi`, which grades a missing name close to a popular one as an error.
-    fn verdict(&self, name: &str, known: Known) -> Verdict {
+    fn verdict(&self, name: &str, known: &Known) -> Verdict {
         let needed = self.judges(Rule::Typosquat)
             || (self.judges(Rule::NotOnPypi) && known.on_pypi != Some(true));
         if !needed {
@@ -219,7 +225,8 @@ mod tests {
     use crate::source::SourceFile;
 
     /// `may_flag` is the screen `audit` trusts to skip a name: it must never say no where
-    /// `judge` finds something, whatever the rule choice and whatever is known already.
+    /// `judge` finds something, whatever the rule choice and whatever is known already, and
+    /// the verdict it hands on must judge the same.
     #[test]
     fn may_flag_never_skips_what_judge_would_find() {
         let data = Data::load(None, u64::MAX);
@@ -267,16 +274,17 @@ mod tests {
                     Known::default(),
                     Known {
                         on_pypi: Some(data.names.contains(&name)),
-                        in_feed: None,
+                        ..Known::default()
                     },
                 ] {
-                    let found = engine.judge(&dep, known).unwrap();
+                    let found = engine.judge(&dep, known.clone()).unwrap();
+                    let mut screened = known;
+                    let may = engine.may_flag(&name, &mut screened).unwrap();
                     if !found.is_empty() {
                         flagged += 1;
-                        assert!(
-                            engine.may_flag(&name, known).unwrap(),
-                            "{name} under {only:?}: {found:?}"
-                        );
+                        assert!(may, "{name} under {only:?}: {found:?}");
+                        // the verdict the screen keeps changes nothing in the judgement
+                        assert_eq!(engine.judge(&dep, screened).unwrap(), found);
                     }
                 }
             }
