@@ -124,8 +124,11 @@ fn status_of(errors: bool) -> Status {
 }
 
 /// Says how many findings the rule choice, the configuration or suppression comments kept out
-/// of the report, so that a configuration that silences the checks does not go unseen.
+/// of the report, then names those the configuration or a comment hid (by file, line, rule and
+/// package, at most [`HIDDEN_LISTED`]), so that nothing that silences a check goes unseen. What
+/// the rule choice hid is only counted: it is the choice of whoever runs squatguard.
 fn note_hidden(report: &CheckReport, stderr: &mut dyn Write) -> std::io::Result<()> {
+    use crate::finish::HiddenBy;
     if report.hidden.is_empty() {
         return Ok(());
     }
@@ -136,8 +139,35 @@ fn note_hidden(report: &CheckReport, stderr: &mut dyn Write) -> std::io::Result<
             1 => "1 finding".to_owned(),
             n => format!("{n} findings"),
         }
-    )
+    )?;
+    let relaxed: Vec<_> = report
+        .hidden
+        .iter()
+        .filter(|h| h.by != HiddenBy::RuleChoice)
+        .collect();
+    for h in relaxed.iter().take(HIDDEN_LISTED) {
+        let package = h
+            .package
+            .as_ref()
+            .map(|p| format!(" `{p}`"))
+            .unwrap_or_default();
+        writeln!(
+            stderr,
+            "  {}:{}: {}{package}, hidden by {}",
+            report::visible(&h.file),
+            h.line,
+            h.rule,
+            h.by.describe()
+        )?;
+    }
+    if relaxed.len() > HIDDEN_LISTED {
+        writeln!(stderr, "  and {} more", relaxed.len() - HIDDEN_LISTED)?;
+    }
+    Ok(())
 }
+
+/// How many hidden findings [`note_hidden`] names one by one.
+const HIDDEN_LISTED: usize = 20;
 
 /// The configuration for a run: `explicit`, else discovery upward from `first_path` (the
 /// current directory when `None`).
