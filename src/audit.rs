@@ -15,8 +15,8 @@ use crate::finding::{Finding, Rule};
 use crate::finish::{finish, Policy};
 use crate::manifest::Dependency;
 use crate::name::normalize;
-use crate::rules::{Engine, Known};
-use crate::store::{NameBatch, StoreError};
+use crate::rules::Engine;
+use crate::store::StoreError;
 use std::sync::Arc;
 
 /// The rules `audit` judges: those that need only a name (and a version).
@@ -129,21 +129,9 @@ fn audit_chunk(
     engine: &Engine,
 ) -> Result<Vec<Finding>, StoreError> {
     let lines: Vec<Line<'_>> = part.iter().filter_map(|(n, l)| parse_line(*n, l)).collect();
-    // not-on-pypi and known-malicious ask about every name: ask each store once for all
     let names: Vec<&str> = lines.iter().map(|l| l.name.as_str()).collect();
-    // ordering the batch costs a sort: only when a lookup needs it
-    let batch = (engine.judges(Rule::NotOnPypi) || engine.judges(Rule::KnownMalicious))
-        .then(|| NameBatch::new(&names));
-    let on_pypi = batch
-        .as_ref()
-        .filter(|_| engine.judges(Rule::NotOnPypi))
-        .map(|b| engine.data.names.contains_all(b));
-    let in_feed = batch
-        .as_ref()
-        .filter(|_| engine.judges(Rule::KnownMalicious))
-        .and_then(|b| engine.data.feed_has_all(b));
     let mut out = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
+    for (line, mut known) in lines.iter().zip(engine.known_all(&names)) {
         if !crate::name::is_valid(line.raw) {
             let dep = line.dependency(file);
             out.push(crate::rules::at_dependency(
@@ -153,11 +141,6 @@ fn audit_chunk(
             ));
             continue;
         }
-        let mut known = Known {
-            on_pypi: on_pypi.as_ref().map(|m| m[i]),
-            in_feed: in_feed.as_ref().map(|m| m[i]),
-            verdict: None,
-        };
         if engine.may_flag(&line.name, &mut known)? {
             out.extend(engine.judge(&line.dependency(file), known)?);
         }

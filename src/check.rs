@@ -229,9 +229,14 @@ pub struct Collected {
 }
 
 impl Collected {
-    /// The report, after `policy`.
+    /// The report, after `policy`. A run over some files only (pre-commit passes the changed
+    /// ones) cannot tell that an allow entry for another file is unused, so it reports none.
     pub fn finish(self, policy: &Policy) -> CheckReport {
-        let Finished { findings, hidden } = finish(self.findings, policy);
+        let policy = Policy {
+            report_unused_allows: policy.report_unused_allows && !self.explicit_files,
+            ..policy.clone()
+        };
+        let Finished { findings, hidden } = finish(self.findings, &policy);
         CheckReport {
             findings,
             files: self.files,
@@ -244,14 +249,7 @@ impl Collected {
 
 /// Runs the check.
 pub fn check(opts: &CheckOptions, engine: &Engine) -> Result<CheckReport, CheckError> {
-    let collected = collect(opts, engine)?;
-    // a run over some files only (pre-commit passes the changed ones) cannot tell that an allow
-    // entry for another file is unused
-    let policy = Policy {
-        report_unused_allows: opts.policy.report_unused_allows && !collected.explicit_files,
-        ..opts.policy.clone()
-    };
-    Ok(collected.finish(&policy))
+    Ok(collect(opts, engine)?.finish(&opts.policy))
 }
 
 /// Finds, reads and judges the manifests, without finishing.

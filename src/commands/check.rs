@@ -97,11 +97,7 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
             ));
         }
     }
-    let policy = Policy {
-        report_unused_allows: !collected.explicit_files,
-        ..opts.policy.clone()
-    };
-    let mut report = collected.finish(&policy);
+    let mut report = collected.finish(&opts.policy);
     if let Some(rev) = &req.since {
         let findings = std::mem::take(&mut report.findings);
         report.findings = git::only_since(&cwd, rev, staged.is_some(), findings)?;

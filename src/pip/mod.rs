@@ -190,23 +190,18 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
         config: config_trusted,
         files: false,
     };
-    let (policy, _) = crate::finish::Policy::new(cfg, trust);
-    let cfg = &policy.config;
-    let engine = Engine::new(&data, cfg.popular_top_n);
+    let (mut policy, _) = crate::finish::Policy::new(cfg, trust);
+    // what the user allowed on the command line; the unused allow entries of a project's
+    // configuration are not news here
+    policy.allowed_names = parsed.allow.iter().map(|a| normalize(a)).collect();
+    policy.report_unused_allows = false;
+    let engine = Engine::new(&data, policy.config.popular_top_n);
     let from_env = if parsed.has("--isolated") {
         PipEnv::default()
     } else {
         PipEnv::read(ctx.env)
     };
     let private = replaces_pypi(&parsed) || from_env.replaces_pypi();
-
-    // what the user allowed on the command line; the unused allow entries of a project's
-    // configuration are not news here
-    let policy = crate::finish::Policy {
-        allowed_names: parsed.allow.iter().map(|a| normalize(a)).collect(),
-        report_unused_allows: false,
-        ..policy.clone()
-    };
 
     // 1. static phase
     let (mut findings, files, static_deps) = static_phase(&parsed, &engine, private)?;
@@ -271,17 +266,17 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     let (report_findings, transitive) = check_resolved(&resolved, &engine, private)?;
     let total = resolved.install.len();
     // a range that admits a malicious release was resolved to an exact one, judged above
-    let resolved_names: std::collections::HashSet<String> = resolved
+    let resolved_names: std::collections::HashSet<_> = resolved
         .install
         .iter()
-        .map(|i| normalize(&i.metadata.name).into())
+        .map(|i| normalize(&i.metadata.name))
         .collect();
     findings.retain(|f| {
         !(f.rule == crate::finding::Rule::KnownMalicious
             && f.severity == Severity::Warning
             && f.package
                 .as_ref()
-                .is_some_and(|p| resolved_names.contains(p.as_str())))
+                .is_some_and(|p| resolved_names.contains(p)))
     });
     findings.extend(report_findings);
     let done = crate::finish::finish(findings, &policy);

@@ -84,28 +84,36 @@ impl<'a> Engine<'a> {
 
     fn check_chunk(&self, deps: &[Dependency]) -> Result<Vec<Finding>, StoreError> {
         let names: Vec<&str> = deps.iter().map(|d| d.name.as_str()).collect();
-        let batch = NameBatch::new(&names);
-        let on_pypi = self
-            .judges_any(&[Rule::NotOnPypi, Rule::ImportName, Rule::KnownMalicious])
-            .then(|| self.data.names.contains_all(&batch));
-        let in_feed = self
-            .judges(Rule::KnownMalicious)
-            .then(|| self.data.feed_has_all(&batch))
-            .flatten();
         let mut out = Vec::new();
-        for (i, dep) in deps.iter().enumerate() {
-            let known = Known {
-                on_pypi: on_pypi.as_ref().map(|m| m[i]),
-                in_feed: in_feed.as_ref().map(|m| m[i]),
-                verdict: None,
-            };
+        for (dep, known) in deps.iter().zip(self.known_all(&names)) {
             out.extend(self.judge(dep, known)?);
         }
         Ok(out)
     }
 
-    fn judges_any(&self, rules: &[Rule]) -> bool {
-        rules.iter().any(|r| self.judges(*r))
+    /// What the name set and the feed say of each of `names`, asked for all at once
+    /// ([`NameBatch`]): the lookups that a judged rule makes of every name (`not-on-pypi` of the
+    /// name set, `known-malicious` of the feed). The batch, which costs a sort, is built only
+    /// when one of them is judged; other rules look up the few names they match themselves.
+    pub fn known_all(&self, names: &[&str]) -> Vec<Known> {
+        let names_asked = self.judges(Rule::NotOnPypi);
+        let feed_asked = self.judges(Rule::KnownMalicious);
+        let batch = (names_asked || feed_asked).then(|| NameBatch::new(names));
+        let on_pypi = batch
+            .as_ref()
+            .filter(|_| names_asked)
+            .map(|b| self.data.names.contains_all(b));
+        let in_feed = batch
+            .as_ref()
+            .filter(|_| feed_asked)
+            .and_then(|b| self.data.feed_has_all(b));
+        (0..names.len())
+            .map(|i| Known {
+                on_pypi: on_pypi.as_ref().map(|m| m[i]),
+                in_feed: in_feed.as_ref().map(|m| m[i]),
+                verdict: None,
+            })
+            .collect()
     }
 
     /// Whether `rule` is judged.
@@ -213,8 +221,8 @@ impl<'a> Engine<'a> {
 /// A finding about `dep`, placed at its name.
 pub(crate) fn at_dependency(dep: &Dependency, rule: Rule, message: impl Into<String>) -> Finding {
     let mut f = Finding::new(rule, &*dep.file, dep.line, dep.column, message)
-        .with_package(dep.name.clone())
         .with_snippet(dep.snippet.clone());
+    f.package = Some(dep.name.clone());
     f.span_len = dep.raw_name.chars().count().max(1) as u32;
     f
 }

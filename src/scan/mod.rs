@@ -82,7 +82,11 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
             path: display_path(&root),
             reason: e.into(),
         })?;
-        check::Collected::default()
+        // one file named: not the whole tree
+        check::Collected {
+            explicit_files: true,
+            ..check::Collected::default()
+        }
     };
     let (files, refused_links) = walk(&root, opts.exclude.as_ref())?;
     let py_paths: HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
@@ -96,11 +100,7 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
     report.files += files.len();
     report.findings.extend(findings);
     // one finish for the manifests' findings and the code's
-    let policy = crate::finish::Policy {
-        report_unused_allows: opts.policy.report_unused_allows && whole_tree,
-        ..opts.policy.clone()
-    };
-    Ok(report.finish(&policy))
+    Ok(report.finish(&opts.policy))
 }
 
 fn is_scanned(path: &Path) -> bool {

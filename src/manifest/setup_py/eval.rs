@@ -51,6 +51,19 @@ pub(super) fn binding_sites(root: Node<'_>, text: &str) -> HashMap<String, Vec<u
 }
 
 /// Named children that are not comments or line continuations.
+/// The plain positional arguments among a call's arguments: not `name=value`, `*x` or `**x`.
+fn positional<'t>(args: &[Node<'t>]) -> Vec<Node<'t>> {
+    args.iter()
+        .copied()
+        .filter(|a| {
+            !matches!(
+                a.kind(),
+                "keyword_argument" | "list_splat" | "dictionary_splat"
+            )
+        })
+        .collect()
+}
+
 pub(super) fn kids(node: Node<'_>) -> Vec<Node<'_>> {
     let mut cursor = node.walk();
     node.named_children(&mut cursor)
@@ -438,16 +451,7 @@ impl<'t> Reader<'t> {
             return;
         };
         let args = kids(args);
-        let positional: Vec<Node<'t>> = args
-            .iter()
-            .copied()
-            .filter(|a| {
-                !matches!(
-                    a.kind(),
-                    "keyword_argument" | "list_splat" | "dictionary_splat"
-                )
-            })
-            .collect();
+        let positional = positional(&args);
         let place = match object.kind() {
             "identifier" => Place::Name(object),
             "subscript" => match self.item_place(object, envs) {
@@ -862,16 +866,7 @@ impl<'t> Reader<'t> {
             return self.opaque(node); // a builtin shadowed by setup.py itself
         }
         let args = kids(args);
-        let positional: Vec<Node<'t>> = args
-            .iter()
-            .copied()
-            .filter(|a| {
-                !matches!(
-                    a.kind(),
-                    "keyword_argument" | "list_splat" | "dictionary_splat"
-                )
-            })
-            .collect();
+        let positional = positional(&args);
         let splats = args.iter().any(|a| a.kind() == "list_splat");
         let keywords = args.iter().any(|a| a.kind() == "keyword_argument");
         match name {
