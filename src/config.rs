@@ -64,6 +64,7 @@ pub enum Relaxation {
     LoweredSeverities,
     RulesOff,
     FewerTargets,
+    Exclude,
 }
 
 impl Relaxation {
@@ -74,6 +75,7 @@ impl Relaxation {
             Relaxation::LoweredSeverities => "lowered severities",
             Relaxation::RulesOff => "rules turned off",
             Relaxation::FewerTargets => "fewer typosquat targets",
+            Relaxation::Exclude => "excluded paths",
         }
     }
 
@@ -406,7 +408,29 @@ impl Config {
         if self.popular_top_n < Config::default().popular_top_n {
             out.push(Relaxation::FewerTargets);
         }
+        if !self.exclude.is_empty() {
+            out.push(Relaxation::Exclude);
+        }
         out
+    }
+
+    /// What `check --since REV` applies: this configuration's tightenings, and the relaxations
+    /// of `base`, the configuration as it was at REV (default when it had none), so that a
+    /// change cannot allow what it adds.
+    pub fn with_relaxations_of(&self, base: &Config) -> Config {
+        let mut c = self.without_relaxations();
+        c.allow = base.allow.clone();
+        c.private_packages = base.private_packages.clone();
+        for (rule, sev) in &base.severity {
+            if *sev < rule.default_severity() && !c.severity.contains_key(rule) {
+                c.severity.insert(*rule, *sev);
+            }
+        }
+        c.select = base.select.clone();
+        c.ignore = base.ignore.clone();
+        c.popular_top_n = c.popular_top_n.min(base.popular_top_n);
+        c.exclude = base.exclude.clone();
+        c
     }
 
     /// This configuration without what weakens the checks: what an untrusted file may still do.
@@ -424,6 +448,7 @@ impl Config {
             select: Vec::new(),
             ignore: Vec::new(),
             popular_top_n: self.popular_top_n.max(default.popular_top_n),
+            exclude: Vec::new(),
             ..self.clone()
         }
     }

@@ -182,6 +182,20 @@ pub struct Finding {
     /// under inspection. Set only by [`crate::finish`].
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub suppression_ignored: bool,
+    /// Other findings about the same dependency at the same place, merged into this one (the
+    /// one of highest severity) so that one problem is one finding: a name not on PyPI that is
+    /// also near a popular one. Set only by [`crate::finish`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<Also>,
+}
+
+/// A finding merged into another about the same dependency (see [`Finding::also`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Also {
+    pub rule: Rule,
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
 }
 
 /// Who allowed a finding, which [`crate::finish`] then kept as a note.
@@ -243,13 +257,14 @@ impl Finding {
             fix: None,
             allowed: None,
             suppression_ignored: false,
+            also: Vec::new(),
         }
     }
 
     /// The message as the text printers show it: with who allowed the finding, and a
     /// suppression comment that was not honoured, said in words.
     pub fn display_message(&self) -> std::borrow::Cow<'_, str> {
-        if self.allowed.is_none() && !self.suppression_ignored {
+        if self.allowed.is_none() && !self.suppression_ignored && self.also.is_empty() {
             return std::borrow::Cow::Borrowed(&self.message);
         }
         let mut out = String::with_capacity(self.message.len() + 64);
@@ -257,6 +272,9 @@ impl Finding {
             out.push_str("allowed by --squatguard-allow: ");
         }
         out.push_str(&self.message);
+        for a in &self.also {
+            out.push_str(&format!("; also {} {}: {}", a.severity, a.rule, a.message));
+        }
         if self.suppression_ignored {
             out.push_str(IGNORED_SUPPRESSION);
         }

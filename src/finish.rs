@@ -15,7 +15,10 @@
 //! 5. allow entries of the configuration that matched nothing, as `unused-allow` notes, when the
 //!    run saw the whole tree (a run over some files cannot tell);
 //! 6. the rule choice (`--select`/`--ignore`, else the configuration's);
-//! 7. order by file, position and rule, without exact repeats.
+//! 7. order by file, position and rule, without exact repeats;
+//! 8. one finding per problem: the findings about one dependency at one place (a name not on
+//!    PyPI that is also near a popular one) become one, the most severe, which says the others
+//!    ([`Finding::also`]).
 //!
 //! What steps 1, 2 and 6 keep out of the report is listed in [`Finished::hidden`], each entry
 //! with its reason, so that nothing that silences a check goes unseen.
@@ -226,7 +229,73 @@ pub fn finish(mut findings: Vec<Finding>, policy: &Policy) -> Finished {
         on
     });
     sort(&mut findings);
+    merge_per_dependency(&mut findings);
     Finished { findings, hidden }
+}
+
+/// Step 8: merges the findings, sorted, about the same dependency at the same place into the
+/// most severe of them (the first rule, on a tie), which keeps the others' rule, severity and
+/// headline (the message up to its explanation) in [`Finding::also`], adds their help to its
+/// own, and takes the first fix and look-alike any of them had.
+fn merge_per_dependency(findings: &mut Vec<Finding>) {
+    let same = |a: &Finding, b: &Finding| {
+        a.package.is_some()
+            && a.package == b.package
+            && a.file == b.file
+            && a.line == b.line
+            && a.column == b.column
+    };
+    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
+    let mut group: Vec<Finding> = Vec::new();
+    let flush = |group: &mut Vec<Finding>, out: &mut Vec<Finding>| {
+        if group.len() < 2 {
+            out.append(group);
+            return;
+        }
+        // most severe first; the sort already put rules in order within a place
+        let first = group
+            .iter()
+            .enumerate()
+            .max_by(|(i, a), (j, b)| a.severity.cmp(&b.severity).then(j.cmp(i)))
+            .map_or(0, |(i, _)| i);
+        let mut primary = group.remove(first);
+        for other in group.drain(..) {
+            // its headline: the message up to its explanation
+            let message = other
+                .message
+                .split(": ")
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            if let Some(help) = other.help.filter(|h| primary.help.as_ref() != Some(h)) {
+                primary.help = Some(match primary.help.take() {
+                    Some(mine) => format!("{mine}; {help}"),
+                    None => help,
+                });
+            }
+            if primary.fix.is_none() {
+                primary.fix = other.fix;
+            }
+            if primary.similar_to.is_none() {
+                primary.similar_to = other.similar_to;
+            }
+            primary.also.push(crate::finding::Also {
+                rule: other.rule,
+                code: other.code,
+                severity: other.severity,
+                message,
+            });
+        }
+        out.push(primary);
+    };
+    for f in findings.drain(..) {
+        if group.last().is_some_and(|g| !same(g, &f)) {
+            flush(&mut group, &mut out);
+        }
+        group.push(f);
+    }
+    flush(&mut group, &mut out);
+    *findings = out;
 }
 
 /// Sorts findings by file, position and rule, then message, and drops exact repeats (an
@@ -279,6 +348,46 @@ mod tests {
         Finding::new(rule, "requirements.txt", 1, 1, "m")
             .with_package(package)
             .with_snippet(line)
+    }
+
+    /// One problem, one finding: the findings about one dependency at one place merge into
+    /// the most severe, which says the others; other places and other packages stay apart.
+    #[test]
+    fn findings_about_one_dependency_merge_into_the_most_severe() {
+        let mut squat =
+            finding(Rule::Typosquat, "reqeusts", "reqeusts").with_severity(Severity::Warning);
+        squat.message = "`reqeusts` looks like a typo of `requests` (rank 6): swapped".into();
+        squat.help = Some("did you mean `requests`?".into());
+        let mut missing =
+            finding(Rule::NotOnPypi, "reqeusts", "reqeusts").with_severity(Severity::Error);
+        missing.message = "`reqeusts` is not on PyPI (snapshot): a private package".into();
+        let mut elsewhere = finding(Rule::NotOnPypi, "reqeusts", "reqeusts");
+        elsewhere.line = 2;
+        let other = finding(Rule::NotOnPypi, "colourama", "reqeusts");
+        let done = finish(
+            vec![squat, missing, elsewhere, other],
+            &policy("", Origin::Own),
+        );
+        assert_eq!(done.findings.len(), 3, "{:#?}", done.findings);
+        let merged = &done.findings[0];
+        assert_eq!(
+            (merged.rule, merged.severity),
+            (Rule::NotOnPypi, Severity::Error)
+        );
+        assert_eq!(merged.also.len(), 1);
+        assert_eq!(merged.also[0].rule, Rule::Typosquat);
+        assert_eq!(
+            merged.also[0].message,
+            "`reqeusts` looks like a typo of `requests` (rank 6)"
+        );
+        assert!(merged
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("did you mean `requests`?"));
+        assert!(merged.display_message().ends_with(
+            "; also warning typosquat: `reqeusts` looks like a typo of `requests` (rank 6)"
+        ));
     }
 
     #[test]

@@ -53,6 +53,31 @@ pub fn open(cwd: &Path) -> Result<(Repository, PathBuf, PathBuf), GitError> {
     Ok((repo, workdir, prefix))
 }
 
+/// The text of `path` (relative to `cwd`, or absolute inside the work tree) as it is at
+/// `rev`; `None` when the file did not exist there.
+pub fn file_at(cwd: &Path, rev: &str, path: &Path) -> Result<Option<String>, GitError> {
+    let (repo, workdir, prefix) = open(cwd)?;
+    let object = repo
+        .revparse_single(rev)
+        .map_err(|_| GitError::UnknownRevision {
+            rev: rev.to_owned(),
+            hint: "; fetch it first (git fetch origin REV)".into(),
+        })?;
+    let tree = object.peel_to_tree()?;
+    let rel = match std::fs::canonicalize(cwd.join(path)) {
+        Ok(abs) => match abs.strip_prefix(&workdir) {
+            Ok(rel) => rel.to_path_buf(),
+            Err(_) => return Ok(None),
+        },
+        Err(_) => prefix.join(path),
+    };
+    let Ok(entry) = tree.get_path(&rel) else {
+        return Ok(None);
+    };
+    let blob = repo.find_blob(entry.id())?;
+    Ok(Some(String::from_utf8_lossy(blob.content()).into_owned()))
+}
+
 /// The index's manifests, written under a scratch directory that mirrors the repository.
 pub struct StagedTree {
     pub dir: tempfile::TempDir,

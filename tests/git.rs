@@ -30,14 +30,7 @@ fn stage(repo: &Repository, path: &str) {
 
 /// Runs `squatguard check --select typosquat ARGS` in `dir`; returns (status, flagged packages).
 fn squats(dir: &Path, args: &[&str]) -> (i32, Vec<String>) {
-    let out = Command::new(env!("CARGO_BIN_EXE_squatguard"))
-        .args(["check", "--format", "json", "--select", "typosquat"])
-        .args(args)
-        .current_dir(dir)
-        .env("SQUATGUARD_MAX_DATA_AGE", "100000")
-        .env("SQUATGUARD_DATA_DIR", dir.join(".git/no-cache"))
-        .output()
-        .unwrap();
+    let out = run_check(dir, args);
     let code = out.status.code().unwrap();
     if code == 2 {
         return (
@@ -206,4 +199,102 @@ fn staged_symbolic_links_are_followed_inside_the_repository() {
         stdout.contains("requirements-dev.txt:1:1: error[invalid-manifest]: cannot check this file: it is a symbolic link staged to lead out of the repository"),
         "{stdout}"
     );
+}
+
+/// A change cannot allow what it adds: under `--since`, the allow list is the one at REV, even
+/// with `--trust-config`. An entry that was there before the change still applies.
+#[test]
+fn since_takes_relaxations_from_the_revision_not_the_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repository::init(dir.path()).unwrap();
+    std::fs::write(dir.path().join("requirements.txt"), "flask\n").unwrap();
+    std::fs::write(
+        dir.path().join("squatguard.toml"),
+        "[[allow]]\npackage = \"reqeusts\"\nreason = \"reviewed before\"\n",
+    )
+    .unwrap();
+    commit_all(&repo, "init");
+    // the change adds two typosquats and an allow entry for one of them
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        "flask\ncolourama\nreqeusts\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("squatguard.toml"),
+        "[[allow]]\npackage = \"reqeusts\"\nreason = \"reviewed before\"\n\n[[allow]]\npackage = \"colourama\"\nreason = \"trust me\"\n",
+    )
+    .unwrap();
+    let (code, flagged) = squats(dir.path(), &["--trust-config", "--since", "HEAD"]);
+    assert_eq!(code, 1, "{flagged:?}");
+    assert_eq!(
+        flagged,
+        ["requirements.txt:colourama", "requirements.txt:reqeusts"]
+    );
+    let doc = json(dir.path(), &["--trust-config", "--since", "HEAD"]);
+    let severities: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["severity"].as_str().unwrap())
+        .collect();
+    // colourama stays an error; reqeusts was allowed before the change: a note
+    assert_eq!(severities, ["error", "note"]);
+    // the same tree judged whole with --trust-config applies the file as it is now
+    assert_eq!(squats(dir.path(), &["--trust-config"]).0, 0);
+}
+
+/// Without `--trust-config` (or `squatguard trust`), a repository's own configuration and
+/// comments switch nothing off; once trusted, they do, until the file changes.
+#[test]
+fn a_repository_relaxes_nothing_until_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        "colourama\nreqeusts  # squatguard: ignore\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("squatguard.toml"),
+        "private-packages = [\"*\"]\nexclude = [\"requirements.txt\"]\n",
+    )
+    .unwrap();
+    let (code, flagged) = squats(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        flagged,
+        ["requirements.txt:colourama", "requirements.txt:reqeusts"]
+    );
+    assert_eq!(squats(dir.path(), &["--trust-config"]), (0, vec![]));
+    let trust = Command::new(env!("CARGO_BIN_EXE_squatguard"))
+        .args(["trust", "squatguard.toml"])
+        .current_dir(dir.path())
+        .env("SQUATGUARD_DATA_DIR", dir.path().join(".git/no-cache"))
+        .output()
+        .unwrap();
+    assert!(trust.status.success(), "{trust:?}");
+    assert_eq!(squats(dir.path(), &[]), (0, vec![]));
+    // changed after it was trusted: untrusted again
+    std::fs::write(
+        dir.path().join("squatguard.toml"),
+        "private-packages = [\"*\"]\n",
+    )
+    .unwrap();
+    assert_eq!(squats(dir.path(), &[]).0, 1);
+}
+
+fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
+    serde_json::from_slice(&run_check(dir, args).stdout).unwrap()
+}
+
+/// `squatguard check --format json --select typosquat ARGS` in `dir`, with its own data dir.
+fn run_check(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_squatguard"))
+        .args(["check", "--format", "json", "--select", "typosquat"])
+        .args(args)
+        .current_dir(dir)
+        .env("SQUATGUARD_MAX_DATA_AGE", "100000")
+        .env("SQUATGUARD_DATA_DIR", dir.join(".git/no-cache"))
+        .output()
+        .unwrap()
 }

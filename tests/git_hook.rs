@@ -37,7 +37,7 @@ fn repo_with_hook() -> tempfile::TempDir {
 /// `squatguard check --staged` over the whole index; its stdout.
 fn check_staged(repo: &Path, data_dir: &Path) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_squatguard"))
-        .args(["check", "--staged"])
+        .args(["check", "--staged", "--trust-config"])
         .current_dir(repo)
         .env("SQUATGUARD_DATA_DIR", data_dir)
         .env("NO_COLOR", "1")

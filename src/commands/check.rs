@@ -28,6 +28,9 @@ pub struct CheckRequest {
     pub fix_remove_malicious: bool,
     /// Apply `exclude` to files named on the command line too.
     pub force_exclude: bool,
+    /// The person running squatguard vouches for the repository: its configuration's
+    /// relaxations and its `squatguard: ignore` comments count (`--trust-config`).
+    pub trust_config: bool,
     pub data: DataOptions,
 }
 
@@ -37,10 +40,14 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
         req.report.config.as_deref(),
         req.paths.first().map(PathBuf::as_path),
     )?;
-    let (select, ignore) = req.report.rules(&cfg);
+    let cwd = std::env::current_dir()?;
+    let (cfg, trust) = decide_trust(&req, cfg, &cwd, io.stderr)?;
+    // what applies of the configuration, decided once; all below reads only this
+    let (policy, _) = Policy::new(cfg, trust);
+    let cfg = &policy.config;
+    let (select, ignore) = req.report.rules(cfg);
     let data = req.data.load(io.stderr, cfg.max_data_age)?;
     let engine = Engine::new(&data, cfg.popular_top_n);
-    let cwd = std::env::current_dir()?;
     let staged = if req.staged {
         Some(git::staged_tree(&cwd)?)
     } else {
@@ -58,18 +65,13 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
     if let Some(tree) = &staged {
         exclude = exclude.map(|x| x.remapped(&tree.path_of(Path::new("")), &cwd));
     }
-    // the repository being checked is the user's own (issue-tracked: relaxations from it are to
-    // need trust too)
-    let trust = Trust {
-        config: true,
-        files: true,
-    };
-    let (policy, _) = Policy::new(cfg, trust);
     let opts = CheckOptions {
         paths,
         policy: Policy {
             select,
             ignore,
+            // under --since, what is new is judged, not the allow list
+            report_unused_allows: policy.report_unused_allows && req.since.is_none(),
             ..policy
         },
         exclude,
@@ -110,6 +112,19 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
         }
     }
     note_hidden(&report, io.stderr)?;
+    let unhonoured = report
+        .findings
+        .iter()
+        .filter(|f| f.suppression_ignored)
+        .count();
+    if unhonoured > 0 {
+        writeln!(
+            io.stderr,
+            "squatguard: note: {unhonoured} `squatguard: ignore` comment{} not honoured: a repository's comments count only with --trust-config, or once its configuration is trusted (`squatguard trust`){}",
+            if unhonoured == 1 { " was" } else { "s were" },
+            if req.since.is_some() { "; under --since never, since they are part of the changes" } else { "" }
+        )?;
+    }
     if report.files == 0 && report.excluded == 0 {
         writeln!(
             io.stderr,
@@ -117,6 +132,67 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
         )?;
     }
     Ok(req.report.print(&report, io.stdout)?)
+}
+
+/// What the run may relax, decided once: the configuration's relaxations and the checked
+/// files' `squatguard: ignore` comments come with the repository, so they count only when the
+/// person running squatguard vouches for it: `--trust-config`, `squatguard trust FILE` (while
+/// the file stays as it was trusted), or a configuration they name with `--config` (its
+/// relaxations only). Under `--since REV`, the relaxations are those of the configuration as it
+/// was at REV, and comments never count: they are part of the changes being judged. What is
+/// not applied is said on stderr.
+fn decide_trust(
+    req: &CheckRequest,
+    cfg: crate::config::Config,
+    cwd: &Path,
+    stderr: &mut dyn std::io::Write,
+) -> anyhow::Result<(crate::config::Config, Trust)> {
+    let stored = cfg.file.as_deref().is_some_and(|file| {
+        crate::data::data_dir(req.data.data_dir.as_deref())
+            .is_some_and(|dir| crate::trust::is_trusted(&dir, file))
+    });
+    let vouched = req.trust_config || stored;
+    let config_trusted = vouched || req.report.config.is_some();
+    let mut trust = Trust {
+        config: config_trusted,
+        files: vouched && req.since.is_none(),
+    };
+    let mut cfg = cfg;
+    if let (Some(rev), true, Some(file)) = (&req.since, config_trusted, cfg.file.clone()) {
+        let base = match git::file_at(cwd, rev, &file)? {
+            Some(text) => crate::config::parse(&crate::source::SourceFile::new(file.clone(), text))
+                .unwrap_or_default(),
+            None => crate::config::Config::default(),
+        };
+        let at_rev = cfg.with_relaxations_of(&base);
+        let added = cfg
+            .relaxations()
+            .into_iter()
+            .filter(|r| !base.relaxations().contains(r))
+            .collect::<Vec<_>>();
+        if cfg != at_rev && !added.is_empty() {
+            writeln!(
+                stderr,
+                "squatguard: note: `{}` relaxes the checks in ways it did not at {rev} ({}); under --since those are taken from {rev}, not from the changes being judged",
+                crate::source::display_path(&file),
+                crate::config::Relaxation::list(&added)
+            )?;
+        }
+        cfg = at_rev;
+        trust.config = true;
+    }
+    if !trust.config {
+        let relaxed = cfg.relaxations();
+        if let (Some(file), false) = (&cfg.file, relaxed.is_empty()) {
+            let shown = crate::source::display_path(file);
+            writeln!(
+                stderr,
+                "squatguard: warning: `{shown}` weakens the checks ({}), and a repository can carry such a file for its own packages, so that part of it is not applied. If this repository is your own, pass --trust-config, or run `squatguard trust {shown}` (again after each change).",
+                crate::config::Relaxation::list(&relaxed)
+            )?;
+        }
+    }
+    Ok((cfg, trust))
 }
 
 /// The paths of a staged run: the scratch tree's root, or each named path's copy in it (a staged

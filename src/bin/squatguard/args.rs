@@ -41,8 +41,9 @@ pub enum Command {
     #[command(subcommand)]
     Db(DbCommand),
     /// Trust a configuration file that weakens the checks (allow entries, private packages,
-    /// lowered severities) for safe-pip, which applies such a file only once you have trusted
-    /// it, and only while it stays unchanged: it may have come with the code being installed.
+    /// lowered severities, `exclude`) for `check` and safe-pip, which apply such a file only
+    /// once you have trusted it (or `check --trust-config`), and only while it stays unchanged:
+    /// it may have come with the code being checked or installed.
     Trust {
         /// The file [default: the configuration found from the current directory].
         file: Option<PathBuf>,
@@ -106,6 +107,12 @@ pub struct CheckArgs {
     /// which pass file names).
     #[arg(long)]
     pub force_exclude: bool,
+    /// This repository is your own: apply what its configuration relaxes (allow entries,
+    /// private packages, lowered severities, rules turned off, `exclude`) and honour its
+    /// `squatguard: ignore` comments. Without it (or `squatguard trust FILE`), a repository's
+    /// own file cannot switch its checks off. The pre-commit hooks pass it.
+    #[arg(long)]
+    pub trust_config: bool,
     #[command(flatten)]
     pub data: DataArgs,
 }

@@ -70,6 +70,7 @@ fn run(command: Command, io: Io) -> anyhow::Result<Status> {
                 diff: a.diff,
                 fix_remove_malicious: a.fix_remove_malicious,
                 force_exclude: a.force_exclude,
+                trust_config: a.trust_config,
                 data: a.data.options(),
             },
             io,
