@@ -74,7 +74,8 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
         },
         exclude,
         force_exclude: req.force_exclude,
-        all_files: false,
+        // the index holds only tracked files: its scratch copy hides none
+        all_files: staged.is_some(),
     };
     let mut collected = if only_refused {
         check::Collected::default()
@@ -83,6 +84,7 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
     };
     if let Some(tree) = &staged {
         tree.map_back(&mut collected.findings);
+        collected.skipped_below(&tree.path_of(Path::new("")));
         for link in &tree.refused_links {
             let Ok(rel) = link.strip_prefix(&tree.prefix) else {
                 continue;
@@ -110,6 +112,9 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
         }
     }
     note_hidden(&report, io.stderr)?;
+    if let Some(line) = report.skipped_summary() {
+        writeln!(io.stderr, "squatguard: {line}")?;
+    }
     if report.files == 0 && report.excluded == 0 {
         writeln!(
             io.stderr,
