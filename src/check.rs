@@ -533,8 +533,9 @@ pub fn discover(
     exclude: Option<&crate::exclude::Exclude>,
     all_files: bool,
 ) -> Result<Discovered, CheckError> {
+    // by the path below the root: folders above it do not make a file a manifest
     let mut walked = walk_tree(root, SKIP_DIRS, all_files, exclude, |p| {
-        ManifestKind::from_file_name(p).is_some()
+        ManifestKind::from_file_name(p.strip_prefix(root).unwrap_or(p)).is_some()
     })?;
     let skipped = std::mem::take(&mut walked.skipped);
     let (files, refused) = walked.with_refused_findings(Rule::InvalidManifest, |why| {
