@@ -534,6 +534,8 @@ pub fn parse(src: &SourceFile, kind: ManifestKind) -> Manifest {
         ManifestKind::Pipfile => pipfile::parse(src),
         ManifestKind::TomlLock(format) => lockfile::parse_toml(src, format),
         ManifestKind::PipfileLock => lockfile::parse_pipfile_lock(src),
+        ManifestKind::HatchToml => pyproject::parse_hatch_toml(src),
+        ManifestKind::PixiToml => pyproject::parse_pixi_toml(src),
     }
 }
 
@@ -589,6 +591,10 @@ pub enum ManifestKind {
     /// `uv.lock`, `poetry.lock`, `pdm.lock`, `pylock.toml`.
     TomlLock(lockfile::TomlLock),
     PipfileLock,
+    /// Hatch's own configuration file: the `[tool.hatch]` tables at the top level.
+    HatchToml,
+    /// Pixi's manifest: its PyPI tables.
+    PixiToml,
 }
 
 impl ManifestKind {
@@ -602,6 +608,8 @@ impl ManifestKind {
             "setup.cfg" => return Some(ManifestKind::SetupCfg),
             "pipfile" => return Some(ManifestKind::Pipfile),
             "pipfile.lock" => return Some(ManifestKind::PipfileLock),
+            "hatch.toml" => return Some(ManifestKind::HatchToml),
+            "pixi.toml" => return Some(ManifestKind::PixiToml),
             _ => {}
         }
         if let Some(lock) = lockfile::TomlLock::from_file_name(&name) {
@@ -759,6 +767,8 @@ mod tests {
         assert_eq!(k("constraints.txt"), Some(ManifestKind::Requirements));
         assert_eq!(k("x/pyproject.toml"), Some(ManifestKind::Pyproject));
         assert_eq!(k("Pipfile"), Some(ManifestKind::Pipfile));
+        assert_eq!(k("x/pixi.toml"), Some(ManifestKind::PixiToml));
+        assert_eq!(k("hatch.toml"), Some(ManifestKind::HatchToml));
         assert_eq!(k("notes.txt"), None);
         // nested requirement folders, at any depth, and the names real projects use
         for p in [
