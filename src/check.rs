@@ -7,6 +7,7 @@ use crate::manifest::{self, Dependency, ManifestKind};
 use crate::rules::Engine;
 use crate::source::{display_path, read_source, ReadError};
 use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -168,10 +169,12 @@ pub struct Skipped {
 
 /// The files git tracks in the work tree around a walk's root, canonical, with every directory
 /// above one (submodules' files included).
+/// Paths are kept as their bytes, which hash faster than `Path`'s components; both sides are
+/// built by joining clean relative paths to a canonical directory.
 #[derive(Default)]
 struct Tracked {
-    files: HashSet<PathBuf>,
-    dirs: HashSet<PathBuf>,
+    files: HashSet<OsString>,
+    dirs: HashSet<OsString>,
 }
 
 /// The mode git records for a submodule.
@@ -181,12 +184,14 @@ impl Tracked {
     /// `None` outside a git work tree, or when its index cannot be read.
     fn around(root: &Path) -> Option<Tracked> {
         let repo = git2::Repository::discover(root).ok()?;
+        let below = std::fs::canonicalize(root).ok()?;
         let mut tracked = Tracked::default();
-        tracked.add(&repo, 0).then_some(tracked)
+        tracked.add(&repo, &below, 0).then_some(tracked)
     }
 
-    /// Adds what `repo`'s index holds; false when it cannot be read.
-    fn add(&mut self, repo: &git2::Repository, depth: usize) -> bool {
+    /// Adds what `repo`'s index holds under `below` (the walk's root, canonical); false when
+    /// the index cannot be read.
+    fn add(&mut self, repo: &git2::Repository, below: &Path, depth: usize) -> bool {
         let (Some(workdir), Ok(index)) = (repo.workdir(), repo.index()) else {
             return false;
         };
@@ -198,16 +203,19 @@ impl Tracked {
                 continue;
             };
             let path = workdir.join(rel);
+            if !path.starts_with(below) {
+                continue;
+            }
             self.add_dirs_above(&path, &workdir);
             if entry.mode == GITLINK_MODE {
-                self.dirs.insert(path.clone());
+                self.dirs.insert(path.clone().into_os_string());
                 if let Ok(sub) = git2::Repository::open(&path) {
                     if depth < 8 {
-                        self.add(&sub, depth + 1);
+                        self.add(&sub, below, depth + 1);
                     }
                 }
             } else {
-                self.files.insert(path);
+                self.files.insert(path.into_os_string());
             }
         }
         true
@@ -216,7 +224,7 @@ impl Tracked {
     fn add_dirs_above(&mut self, path: &Path, workdir: &Path) {
         let mut dir = path.parent();
         while let Some(d) = dir {
-            if d == workdir || !self.dirs.insert(d.to_path_buf()) {
+            if d == workdir || !self.dirs.insert(d.as_os_str().to_owned()) {
                 break;
             }
             dir = d.parent();
@@ -225,9 +233,9 @@ impl Tracked {
 
     fn holds(&self, canonical: &Path, is_dir: bool) -> bool {
         if is_dir {
-            self.dirs.contains(canonical)
+            self.dirs.contains(canonical.as_os_str())
         } else {
-            self.files.contains(canonical)
+            self.files.contains(canonical.as_os_str())
         }
     }
 }
@@ -250,7 +258,7 @@ struct Judge {
     skip_dirs: &'static [&'static str],
     tracked: Option<Tracked>,
     /// What the ignore files and the hidden-path rule leave visible (`None`: everything).
-    visible: Option<HashSet<PathBuf>>,
+    visible: Option<HashSet<OsString>>,
     excluded: Box<dyn Fn(&ignore::DirEntry) -> bool + Send + Sync>,
     /// Directories walked only because they hold tracked files, with why they would have been
     /// skipped: their untracked entries are skipped for that reason.
@@ -316,7 +324,11 @@ impl Judge {
                 SkipReason::ToolFolder
             });
         }
-        if self.visible.as_ref().is_some_and(|v| !v.contains(path)) {
+        if self
+            .visible
+            .as_ref()
+            .is_some_and(|v| !v.contains(path.as_os_str()))
+        {
             return Some(match (name.starts_with('.'), in_git) {
                 (true, true) => SkipReason::HiddenUntracked,
                 (true, false) => SkipReason::Hidden,
@@ -417,7 +429,7 @@ fn visible_paths(
     root: &Path,
     skip_dirs: &'static [&'static str],
     wanted: &impl Fn(&Path) -> bool,
-) -> Result<HashSet<PathBuf>, CheckError> {
+) -> Result<HashSet<OsString>, CheckError> {
     let walker = ignore::WalkBuilder::new(root)
         .standard_filters(true)
         .require_git(false)
@@ -432,7 +444,7 @@ fn visible_paths(
     for entry in walker {
         let entry = entry.map_err(|e| walk_error(root, e))?;
         if entry.file_type().is_some_and(|t| t.is_dir()) || wanted(entry.path()) {
-            visible.insert(entry.into_path());
+            visible.insert(entry.into_path().into_os_string());
         }
     }
     Ok(visible)

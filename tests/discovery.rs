@@ -52,7 +52,14 @@ fn squatguard(dir: &Path, args: &[&str]) -> Output {
 /// `check --format json`: the status, the flagged `file:package` pairs and the summary's
 /// `skipped` as `path reason`.
 fn check_json(dir: &Path) -> (i32, Vec<String>, Vec<String>, String) {
-    let out = squatguard(dir, &["--format", "json", "--select", "typosquat"]);
+    check_json_of(dir, &[])
+}
+
+/// [`check_json`] of the paths `named`.
+fn check_json_of(dir: &Path, named: &[&str]) -> (i32, Vec<String>, Vec<String>, String) {
+    let mut args = vec!["--format", "json", "--select", "typosquat"];
+    args.extend(named);
+    let out = squatguard(dir, &args);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let doc: serde_json::Value =
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
@@ -159,6 +166,12 @@ fn a_gitignore_listing_tracked_manifests_hides_nothing() {
     let (_, flagged, skipped, _) = check_json(dir.path());
     assert_eq!(flagged.len(), 2, "{flagged:?}");
     assert_eq!(skipped, ["svc/extra/ ignored (untracked)"]);
+    // a walk of a folder below the root knows what is tracked there too
+    let (code, flagged, skipped, _) = check_json_of(dir.path(), &["svc"]);
+    assert_eq!(code, 1);
+    assert_eq!(flagged, ["svc/requirements.txt:\"colourama\""]);
+    // from `svc`, its folders are not ignored, but the file's name is
+    assert_eq!(skipped, ["svc/extra/requirements.txt ignored (untracked)"]);
     let (dir, _repo) = pull_request(&[(".gitignore", "svc/\nrequirements.txt\n")], true);
     assert_caught_since_main(dir.path());
 }
