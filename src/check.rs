@@ -1,5 +1,11 @@
 //! `squatguard check`: find manifests, parse them, run the rules, collect findings; then
 //! [`crate::finish`] turns them into the report.
+//!
+//! Discovery (`walk_tree`) is not the repository's to steer: in a git work tree, a file the
+//! index tracks is read whatever ignore files, dot folders, folder names or `pyvenv.cfg` files
+//! say (the configuration's `exclude` aside); those skip only untracked paths. Every skipped
+//! directory, and every skipped file that would have been read, is returned with its
+//! [`SkipReason`], for stderr and the JSON summary.
 
 use crate::finding::{Finding, Rule, Severity};
 use crate::finish::{finish, Finished, Hidden, Policy};
@@ -22,8 +28,10 @@ pub struct CheckOptions {
     pub exclude: Option<crate::exclude::Exclude>,
     /// Files named in `paths` are excluded too (pre-commit passes file names).
     pub force_exclude: bool,
-    /// Walk every file, as `scan` does: `.gitignore`/`.ignore` files and hidden directories
-    /// are not honoured, since a repository under inspection writes its own.
+    /// Walk every file, as `scan` does (and `--staged`, whose scratch tree holds only tracked
+    /// files): `.gitignore`/`.ignore` files and hidden directories are not honoured, since a
+    /// repository under inspection writes its own. Untracked virtualenvs and tool folders are
+    /// still skipped.
     pub all_files: bool,
 }
 
@@ -134,7 +142,7 @@ pub enum SkipReason {
     Hidden,
     /// Matched by the configuration's `exclude`.
     ExcludedByConfig,
-    /// A symbolic link not followed (see [`judge_link`]); also an `invalid-manifest` finding.
+    /// A symbolic link not followed (see `judge_link`); also an `invalid-manifest` finding.
     SymlinkNotFollowed,
 }
 
