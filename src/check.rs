@@ -1,13 +1,21 @@
 //! `squatguard check`: find manifests, parse them, run the rules, collect findings; then
 //! [`crate::finish`] turns them into the report.
+//!
+//! Discovery (`walk_tree`) is not the repository's to steer: in a git work tree, a file the
+//! index tracks is read whatever ignore files, dot folders, folder names or `pyvenv.cfg` files
+//! say (the configuration's `exclude` aside); those skip only untracked paths. Every skipped
+//! directory, and every skipped file that would have been read, is returned with its
+//! [`SkipReason`], for stderr and the JSON summary.
 
 use crate::finding::{Finding, Rule, Severity};
 use crate::finish::{finish, Finished, Hidden, Policy};
 use crate::manifest::{self, Dependency, ManifestKind};
 use crate::rules::Engine;
 use crate::source::{display_path, read_source, ReadError};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// What to check and which rules to report.
 #[derive(Debug, Clone, Default)]
@@ -20,8 +28,10 @@ pub struct CheckOptions {
     pub exclude: Option<crate::exclude::Exclude>,
     /// Files named in `paths` are excluded too (pre-commit passes file names).
     pub force_exclude: bool,
-    /// Walk every file, as `scan` does: `.gitignore`/`.ignore` files and hidden directories
-    /// are not honoured, since a repository under inspection writes its own.
+    /// Walk every file, as `scan` does (and `--staged`, whose scratch tree holds only tracked
+    /// files): `.gitignore`/`.ignore` files and hidden directories are not honoured, since a
+    /// repository under inspection writes its own. Untracked virtualenvs and tool folders are
+    /// still skipped.
     pub all_files: bool,
 }
 
@@ -39,6 +49,9 @@ pub struct CheckReport {
     pub hidden: Vec<Hidden>,
     /// Files named on the command line that `exclude` skipped (`--force-exclude`).
     pub excluded: usize,
+    /// What the directory walks left unread, and why: said on stderr and in the JSON summary,
+    /// so that nothing is left out unseen.
+    pub skipped: Vec<Skipped>,
 }
 
 impl CheckReport {
@@ -51,6 +64,31 @@ impl CheckReport {
 
     pub fn has_errors(&self) -> bool {
         self.count(Severity::Error) > 0
+    }
+
+    /// `skipped 3 paths: 2 ignored (untracked), 1 virtualenv (...)`, when anything was.
+    pub fn skipped_summary(&self) -> Option<String> {
+        if self.skipped.is_empty() {
+            return None;
+        }
+        let mut counts: Vec<(SkipReason, usize)> = Vec::new();
+        for s in &self.skipped {
+            match counts.iter_mut().find(|(r, _)| *r == s.reason) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((s.reason, 1)),
+            }
+        }
+        counts.sort_by_key(|(r, n)| (std::cmp::Reverse(*n), r.as_str()));
+        let n = self.skipped.len();
+        let reasons: Vec<String> = counts
+            .iter()
+            .map(|(r, n)| format!("{n} {}", r.as_str()))
+            .collect();
+        Some(format!(
+            "skipped {n} {}: {} (`--format json` lists them)",
+            if n == 1 { "path" } else { "paths" },
+            reasons.join(", ")
+        ))
     }
 }
 
@@ -79,13 +117,239 @@ const SKIP_DIRS: &[&str] = &[
     ".svn",
 ];
 
-/// True for a directory below the walk's root that is named in `names` or is a virtualenv.
-pub(crate) fn is_skipped_dir(e: &ignore::DirEntry, names: &[&str]) -> bool {
-    if e.depth() == 0 || !e.file_type().is_some_and(|t| t.is_dir()) {
-        return false;
+/// Version-control folders: never walked, never listed (nothing in them is a manifest).
+const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn"];
+
+/// Folder names among [`SKIP_DIRS`] that hold an environment's installed packages.
+const VENV_DIRS: &[&str] = &["venv", ".venv", "site-packages"];
+
+/// Why a walk left a path unread. In a git work tree only untracked paths are skipped (but for
+/// `exclude`): the repository being checked writes its own ignore files and could drop a
+/// `pyvenv.cfg` anywhere, so neither may hide what it ships.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// A virtualenv: a folder holding `pyvenv.cfg`, or named `venv`, `.venv`, `site-packages`.
+    Virtualenv,
+    /// A tool's folder by name (`node_modules`, `__pycache__`, `.tox`, `.nox`).
+    ToolFolder,
+    /// Matched by an ignore file (`.gitignore`, `.ignore`, git's excludes) and not tracked.
+    IgnoredUntracked,
+    /// Matched by an ignore file, outside any git work tree.
+    Ignored,
+    /// A hidden (dot) path not tracked.
+    HiddenUntracked,
+    /// A hidden (dot) path, outside any git work tree.
+    Hidden,
+    /// Matched by the configuration's `exclude`.
+    ExcludedByConfig,
+    /// A symbolic link not followed (see `judge_link`); also an `invalid-manifest` finding.
+    SymlinkNotFollowed,
+}
+
+impl SkipReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Virtualenv => "virtualenv",
+            SkipReason::ToolFolder => "tool folder",
+            SkipReason::IgnoredUntracked => "ignored (untracked)",
+            SkipReason::Ignored => "ignored",
+            SkipReason::HiddenUntracked => "hidden (untracked)",
+            SkipReason::Hidden => "hidden",
+            SkipReason::ExcludedByConfig => "excluded by config",
+            SkipReason::SymlinkNotFollowed => "symlink not followed",
+        }
     }
-    let name = e.file_name().to_string_lossy();
-    names.contains(&name.as_ref()) || e.path().join("pyvenv.cfg").exists()
+}
+
+impl serde::Serialize for SkipReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// A directory or file a walk did not read, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Skipped {
+    /// As shown (a directory ends with `/`).
+    pub path: String,
+    pub reason: SkipReason,
+}
+
+/// The files git tracks in the work tree around a walk's root, canonical, with every directory
+/// above one (submodules' files included).
+/// Paths are kept as their bytes, which hash faster than `Path`'s components; both sides are
+/// built by joining clean relative paths to a canonical directory.
+#[derive(Default)]
+struct Tracked {
+    files: HashSet<OsString>,
+    dirs: HashSet<OsString>,
+}
+
+/// The mode git records for a submodule.
+const GITLINK_MODE: u32 = 0o160000;
+
+impl Tracked {
+    /// `None` outside a git work tree, or when its index cannot be read.
+    fn around(root: &Path) -> Option<Tracked> {
+        let repo = git2::Repository::discover(root).ok()?;
+        let below = std::fs::canonicalize(root).ok()?;
+        let mut tracked = Tracked::default();
+        tracked.add(&repo, &below, 0).then_some(tracked)
+    }
+
+    /// Adds what `repo`'s index holds under `below` (the walk's root, canonical); false when
+    /// the index cannot be read.
+    fn add(&mut self, repo: &git2::Repository, below: &Path, depth: usize) -> bool {
+        let (Some(workdir), Ok(index)) = (repo.workdir(), repo.index()) else {
+            return false;
+        };
+        let Ok(workdir) = std::fs::canonicalize(workdir) else {
+            return false;
+        };
+        for entry in index.iter() {
+            let Some(rel) = path_of_bytes(&entry.path) else {
+                continue;
+            };
+            let path = workdir.join(rel);
+            if !path.starts_with(below) {
+                continue;
+            }
+            self.add_dirs_above(&path, &workdir);
+            if entry.mode == GITLINK_MODE {
+                self.dirs.insert(path.clone().into_os_string());
+                if let Ok(sub) = git2::Repository::open(&path) {
+                    if depth < 8 {
+                        self.add(&sub, below, depth + 1);
+                    }
+                }
+            } else {
+                self.files.insert(path.into_os_string());
+            }
+        }
+        true
+    }
+
+    fn add_dirs_above(&mut self, path: &Path, workdir: &Path) {
+        let mut dir = path.parent();
+        while let Some(d) = dir {
+            if d == workdir || !self.dirs.insert(d.as_os_str().to_owned()) {
+                break;
+            }
+            dir = d.parent();
+        }
+    }
+
+    fn holds(&self, canonical: &Path, is_dir: bool) -> bool {
+        if is_dir {
+            self.dirs.contains(canonical.as_os_str())
+        } else {
+            self.files.contains(canonical.as_os_str())
+        }
+    }
+}
+
+#[cfg(unix)]
+fn path_of_bytes(bytes: &[u8]) -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    Some(PathBuf::from(std::ffi::OsStr::from_bytes(bytes)))
+}
+
+#[cfg(not(unix))]
+fn path_of_bytes(bytes: &[u8]) -> Option<PathBuf> {
+    std::str::from_utf8(bytes).ok().map(PathBuf::from)
+}
+
+/// Decides, entry by entry, what a walk prunes, and records why.
+struct Judge {
+    root: PathBuf,
+    canonical_root: Option<PathBuf>,
+    skip_dirs: &'static [&'static str],
+    tracked: Option<Tracked>,
+    /// What the ignore files and the hidden-path rule leave visible (`None`: everything).
+    visible: Option<HashSet<OsString>>,
+    excluded: Box<dyn Fn(&ignore::DirEntry) -> bool + Send + Sync>,
+    /// Directories walked only because they hold tracked files, with why they would have been
+    /// skipped: their untracked entries are skipped for that reason.
+    held: Mutex<HashMap<PathBuf, SkipReason>>,
+    /// Skipped paths, and whether each is a directory.
+    skipped: Mutex<Vec<(PathBuf, bool, SkipReason)>>,
+}
+
+impl Judge {
+    fn keeps(&self, e: &ignore::DirEntry) -> bool {
+        if e.depth() == 0 {
+            return true;
+        }
+        let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+        let name = e.file_name().to_string_lossy();
+        if is_dir && VCS_DIRS.contains(&name.as_ref()) {
+            return false;
+        }
+        match self.reason(e, is_dir, &name) {
+            None => true,
+            Some(reason) => {
+                lock(&self.skipped).push((e.path().to_path_buf(), is_dir, reason));
+                false
+            }
+        }
+    }
+
+    fn reason(&self, e: &ignore::DirEntry, is_dir: bool, name: &str) -> Option<SkipReason> {
+        if (self.excluded)(e) {
+            return Some(SkipReason::ExcludedByConfig);
+        }
+        let path = e.path();
+        let tracked = self.tracked.as_ref().map(|t| {
+            let rel = path.strip_prefix(&self.root).unwrap_or(path);
+            self.canonical_root
+                .as_ref()
+                .is_some_and(|r| t.holds(&r.join(rel), is_dir))
+        });
+        let inherited = path.parent().and_then(|p| lock(&self.held).get(p).copied());
+        let reason = inherited.or_else(|| self.own_reason(path, is_dir, name, tracked.is_some()));
+        if tracked == Some(true) {
+            // walked for what it tracks; what else it holds is skipped for the same reason
+            if let (Some(reason), true) = (reason, is_dir) {
+                lock(&self.held).insert(path.to_path_buf(), reason);
+            }
+            return None;
+        }
+        reason
+    }
+
+    /// Why `path` is skipped were it untracked.
+    fn own_reason(
+        &self,
+        path: &Path,
+        is_dir: bool,
+        name: &str,
+        in_git: bool,
+    ) -> Option<SkipReason> {
+        if is_dir && self.skip_dirs.contains(&name) {
+            return Some(if VENV_DIRS.contains(&name) {
+                SkipReason::Virtualenv
+            } else {
+                SkipReason::ToolFolder
+            });
+        }
+        if self
+            .visible
+            .as_ref()
+            .is_some_and(|v| !v.contains(path.as_os_str()))
+        {
+            return Some(match (name.starts_with('.'), in_git) {
+                (true, true) => SkipReason::HiddenUntracked,
+                (true, false) => SkipReason::Hidden,
+                (false, true) => SkipReason::IgnoredUntracked,
+                (false, false) => SkipReason::Ignored,
+            });
+        }
+        (is_dir && path.join("pyvenv.cfg").exists()).then_some(SkipReason::Virtualenv)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A walk's test for the configuration's `exclude`: true for an entry below `root` that a
@@ -134,12 +398,14 @@ fn judge_link(link: &Path, root: &Path) -> Result<(), String> {
     }
 }
 
-/// The files a directory walk found, sorted by name, and the symbolic links it did not follow,
-/// each with why.
+/// The files a directory walk found, sorted by name, the symbolic links it did not follow,
+/// each with why, and what it skipped.
 #[derive(Default)]
 pub(crate) struct Walked {
     pub files: Vec<PathBuf>,
     pub refused_links: Vec<(PathBuf, String)>,
+    /// Directories, and files the walk wanted, left unread (refused links among them).
+    pub skipped: Vec<Skipped>,
 }
 
 impl Walked {
@@ -158,11 +424,48 @@ impl Walked {
     }
 }
 
-/// Walks `root` for the files `wanted` names, pruning the directories of `skip_dirs`,
-/// virtualenvs and what `exclude` matches, and, unless `all_files`, what ignore files and
-/// hidden directories hide (`scan` reads everything: a hostile repository writes its own
-/// ignore files). A symbolic link is followed when [`judge_link`] allows it, since the tools
-/// that read the file would follow it too; otherwise it is listed with the reason.
+fn walk_error(root: &Path, e: ignore::Error) -> CheckError {
+    CheckError::Walk {
+        path: display_path(root),
+        message: e.to_string(),
+    }
+}
+
+/// The directories, and the files `wanted` names, that a walk of `root` honouring ignore files
+/// and hiding dot paths visits (the directories of `skip_dirs` pruned).
+fn visible_paths(
+    root: &Path,
+    skip_dirs: &'static [&'static str],
+    wanted: &impl Fn(&Path) -> bool,
+) -> Result<HashSet<OsString>, CheckError> {
+    let walker = ignore::WalkBuilder::new(root)
+        .standard_filters(true)
+        .require_git(false)
+        .filter_entry(move |e| {
+            let name = e.file_name().to_string_lossy();
+            e.depth() == 0
+                || !e.file_type().is_some_and(|t| t.is_dir())
+                || !(skip_dirs.contains(&name.as_ref()) || VCS_DIRS.contains(&name.as_ref()))
+        })
+        .build();
+    let mut visible = HashSet::new();
+    for entry in walker {
+        let entry = entry.map_err(|e| walk_error(root, e))?;
+        if entry.file_type().is_some_and(|t| t.is_dir()) || wanted(entry.path()) {
+            visible.insert(entry.into_path().into_os_string());
+        }
+    }
+    Ok(visible)
+}
+
+/// Walks `root` for the files `wanted` names. Untracked paths are pruned when they are
+/// directories of `skip_dirs` or virtualenvs, or, unless `all_files`, what ignore files and
+/// hidden directories hide (`scan` reads everything); in a git work tree a tracked file is never
+/// pruned but by `exclude`, since the repository writes its own ignore files and could drop a
+/// `pyvenv.cfg` into any folder. Outside git every path counts as untracked. What is pruned is
+/// listed in [`Walked::skipped`]. A symbolic link is followed when [`judge_link`] allows it,
+/// since the tools that read the file would follow it too; otherwise it is listed with the
+/// reason.
 pub(crate) fn walk_tree(
     root: &Path,
     skip_dirs: &'static [&'static str],
@@ -170,19 +473,30 @@ pub(crate) fn walk_tree(
     exclude: Option<&crate::exclude::Exclude>,
     wanted: impl Fn(&Path) -> bool,
 ) -> Result<Walked, CheckError> {
-    let excluded = excluded_by(exclude, root);
+    let visible = if all_files {
+        None
+    } else {
+        Some(visible_paths(root, skip_dirs, &wanted)?)
+    };
+    let judge = std::sync::Arc::new(Judge {
+        root: root.to_path_buf(),
+        canonical_root: std::fs::canonicalize(root).ok(),
+        skip_dirs,
+        tracked: Tracked::around(root),
+        visible,
+        excluded: Box::new(excluded_by(exclude, root)),
+        held: Mutex::default(),
+        skipped: Mutex::default(),
+    });
+    let judging = std::sync::Arc::clone(&judge);
     let walker = ignore::WalkBuilder::new(root)
-        .standard_filters(!all_files)
-        .require_git(false)
+        .standard_filters(false)
         .sort_by_file_name(|a, b| a.cmp(b))
-        .filter_entry(move |e| !is_skipped_dir(e, skip_dirs) && !excluded(e))
+        .filter_entry(move |e| judging.keeps(e))
         .build();
     let mut out = Walked::default();
     for entry in walker {
-        let entry = entry.map_err(|e| CheckError::Walk {
-            path: display_path(root),
-            message: e.to_string(),
-        })?;
+        let entry = entry.map_err(|e| walk_error(root, e))?;
         let Some(file_type) = entry.file_type() else {
             continue;
         };
@@ -194,11 +508,42 @@ pub(crate) fn walk_tree(
         } else if file_type.is_symlink() {
             match judge_link(entry.path(), root) {
                 Ok(()) => out.files.push(entry.into_path()),
-                Err(why) => out.refused_links.push((entry.into_path(), why)),
+                Err(why) => {
+                    lock(&judge.skipped).push((
+                        entry.path().to_path_buf(),
+                        false,
+                        SkipReason::SymlinkNotFollowed,
+                    ));
+                    out.refused_links.push((entry.into_path(), why));
+                }
             }
         }
     }
+    let mut skipped = std::mem::take(&mut *lock(&judge.skipped));
+    skipped.sort_by(|a, b| a.0.cmp(&b.0));
+    out.skipped = skipped
+        .into_iter()
+        .filter(|(path, is_dir, _)| *is_dir || wanted(path))
+        .map(|(path, is_dir, reason)| {
+            let mut path = display_path(&clean(&path));
+            if is_dir {
+                path.push('/');
+            }
+            Skipped { path, reason }
+        })
+        .collect();
     Ok(out)
+}
+
+/// What [`discover`] found under a directory.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// The manifests, sorted.
+    pub files: Vec<PathBuf>,
+    /// `invalid-manifest` at each manifest that is a symbolic link not followed.
+    pub refused: Vec<Finding>,
+    /// What the walk left unread.
+    pub skipped: Vec<Skipped>,
 }
 
 /// Finds the manifests under `root` (see [`walk_tree`]); a manifest that is a symbolic link
@@ -207,13 +552,20 @@ pub fn discover(
     root: &Path,
     exclude: Option<&crate::exclude::Exclude>,
     all_files: bool,
-) -> Result<(Vec<PathBuf>, Vec<Finding>), CheckError> {
-    let walked = walk_tree(root, SKIP_DIRS, all_files, exclude, |p| {
-        ManifestKind::from_file_name(p).is_some()
+) -> Result<Discovered, CheckError> {
+    // by the path below the root: folders above it do not make a file a manifest
+    let mut walked = walk_tree(root, SKIP_DIRS, all_files, exclude, |p| {
+        ManifestKind::from_file_name(p.strip_prefix(root).unwrap_or(p)).is_some()
     })?;
-    Ok(walked.with_refused_findings(Rule::InvalidManifest, |why| {
+    let skipped = std::mem::take(&mut walked.skipped);
+    let (files, refused) = walked.with_refused_findings(Rule::InvalidManifest, |why| {
         format!("cannot check this file: it is {why}; pip would read it")
-    }))
+    });
+    Ok(Discovered {
+        files,
+        refused,
+        skipped,
+    })
 }
 
 /// What a check read and judged, before [`finish`].
@@ -226,9 +578,21 @@ pub struct Collected {
     pub excluded: usize,
     /// Some files were named on the command line: the run did not see the whole tree.
     pub explicit_files: bool,
+    /// What the directory walks left unread, and why.
+    pub skipped: Vec<Skipped>,
 }
 
 impl Collected {
+    /// Shows skipped paths under `scratch` (a `--staged` run's copy of the tree) relative to it.
+    pub fn skipped_below(&mut self, scratch: &Path) {
+        let base = format!("{}/", display_path(scratch).trim_end_matches('/'));
+        for s in &mut self.skipped {
+            if let Some(rest) = s.path.strip_prefix(&base) {
+                s.path = rest.to_owned();
+            }
+        }
+    }
+
     /// The report, after `policy`. A run over some files only (pre-commit passes the changed
     /// ones) cannot tell that an allow entry for another file is unused, so it reports none.
     pub fn finish(self, policy: &Policy) -> CheckReport {
@@ -243,6 +607,7 @@ impl Collected {
             dependencies: self.dependencies,
             hidden,
             excluded: self.excluded,
+            skipped: self.skipped,
         }
     }
 }
@@ -268,10 +633,11 @@ pub fn collect(opts: &CheckOptions, engine: &Engine) -> Result<Collected, CheckE
             reason: e.into(),
         })?;
         if meta.is_dir() {
-            let (found, refused) = discover(&root, opts.exclude.as_ref(), opts.all_files)?;
-            targets.extend(found.into_iter().map(|p| (clean(&p), false)));
-            report.files += refused.len();
-            refused_links.extend(refused);
+            let found = discover(&root, opts.exclude.as_ref(), opts.all_files)?;
+            targets.extend(found.files.into_iter().map(|p| (clean(&p), false)));
+            report.skipped.extend(found.skipped);
+            report.files += found.refused.len();
+            refused_links.extend(found.refused);
             continue;
         }
         report.explicit_files = true;

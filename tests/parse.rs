@@ -66,6 +66,16 @@ fn setup_cfg_fixtures() {
 }
 
 #[test]
+fn pixi_fixtures() {
+    check_dir("pixi", ManifestKind::PixiToml);
+}
+
+#[test]
+fn hatch_fixtures() {
+    check_dir("hatch", ManifestKind::HatchToml);
+}
+
+#[test]
 fn pipfile_fixtures() {
     check_dir("pipfile", ManifestKind::Pipfile);
 }

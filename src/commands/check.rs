@@ -76,7 +76,8 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
         },
         exclude,
         force_exclude: req.force_exclude,
-        all_files: false,
+        // the index holds only tracked files: its scratch copy hides none
+        all_files: staged.is_some(),
     };
     let mut collected = if only_refused {
         check::Collected::default()
@@ -85,6 +86,7 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
     };
     if let Some(tree) = &staged {
         tree.map_back(&mut collected.findings);
+        collected.skipped_below(&tree.path_of(Path::new("")));
         for link in &tree.refused_links {
             let Ok(rel) = link.strip_prefix(&tree.prefix) else {
                 continue;
@@ -124,6 +126,9 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
             if unhonoured == 1 { " was" } else { "s were" },
             if req.since.is_some() { "; under --since never, since they are part of the changes" } else { "" }
         )?;
+    }
+    if let Some(line) = report.skipped_summary() {
+        writeln!(io.stderr, "squatguard: {line}")?;
     }
     if report.files == 0 && report.excluded == 0 {
         writeln!(

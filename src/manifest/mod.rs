@@ -534,6 +534,8 @@ pub fn parse(src: &SourceFile, kind: ManifestKind) -> Manifest {
         ManifestKind::Pipfile => pipfile::parse(src),
         ManifestKind::TomlLock(format) => lockfile::parse_toml(src, format),
         ManifestKind::PipfileLock => lockfile::parse_pipfile_lock(src),
+        ManifestKind::HatchToml => pyproject::parse_hatch_toml(src),
+        ManifestKind::PixiToml => pyproject::parse_pixi_toml(src),
     }
 }
 
@@ -589,10 +591,15 @@ pub enum ManifestKind {
     /// `uv.lock`, `poetry.lock`, `pdm.lock`, `pylock.toml`.
     TomlLock(lockfile::TomlLock),
     PipfileLock,
+    /// Hatch's own configuration file: the `[tool.hatch]` tables at the top level.
+    HatchToml,
+    /// Pixi's manifest: its PyPI tables.
+    PixiToml,
 }
 
 impl ManifestKind {
-    /// The format implied by a file name alone, for discovery.
+    /// The format implied by a file name alone, for discovery. `path` is taken relative to
+    /// where the search starts (a walk's root, the repository's root): its folders count.
     pub fn from_file_name(path: &Path) -> Option<ManifestKind> {
         let name = path.file_name()?.to_str()?.to_ascii_lowercase();
         match name.as_str() {
@@ -601,24 +608,14 @@ impl ManifestKind {
             "setup.cfg" => return Some(ManifestKind::SetupCfg),
             "pipfile" => return Some(ManifestKind::Pipfile),
             "pipfile.lock" => return Some(ManifestKind::PipfileLock),
+            "hatch.toml" => return Some(ManifestKind::HatchToml),
+            "pixi.toml" => return Some(ManifestKind::PixiToml),
             _ => {}
         }
         if let Some(lock) = lockfile::TomlLock::from_file_name(&name) {
             return Some(ManifestKind::TomlLock(lock));
         }
-        let in_requirements_dir = path
-            .parent()
-            .and_then(|p| p.file_name())
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.to_ascii_lowercase().starts_with("requirements"));
-        let is_req_name = (name.starts_with("requirements") || name.starts_with("constraints"))
-            && (name.ends_with(".txt") || name.ends_with(".in"));
-        let is_req_suffix =
-            name.ends_with("requirements.txt") || name.ends_with("-requirements.in");
-        if is_req_name
-            || is_req_suffix
-            || (in_requirements_dir && (name.ends_with(".txt") || name.ends_with(".in")))
-        {
+        if is_requirements_name(&name, path) {
             return Some(ManifestKind::Requirements);
         }
         None
@@ -672,6 +669,35 @@ impl ManifestKind {
         }
         ManifestKind::Requirements
     }
+}
+
+/// Requirements files by name, as projects name them: `requirements*.txt`, `constraints*.txt`,
+/// `*requirements.txt`, `*requirements.in`, `requirements*.in`, `requirements*.pip`, Rye's
+/// `requirements*.lock` (pip's format), and every `.txt`, `.in` or `.pip` file at any depth under
+/// a folder named `requirements*`, `constraints*`, `reqs` or `req`
+/// (`requirements/docs/user.txt`). Any other `.txt` is read only when a `-r`/`-c` names it.
+fn is_requirements_name(lower_name: &str, path: &Path) -> bool {
+    let ext = lower_name.rsplit_once('.').map_or("", |(_, e)| e);
+    let pip_ext = matches!(ext, "txt" | "in" | "pip");
+    let named = (lower_name.starts_with("requirements") || lower_name.starts_with("constraints"))
+        && (pip_ext || ext == "lock");
+    let suffixed =
+        lower_name.ends_with("requirements.txt") || lower_name.ends_with("requirements.in");
+    let in_requirements_dir = || {
+        path.parent().is_some_and(|dir| {
+            dir.components().any(|c| {
+                let std::path::Component::Normal(c) = c else {
+                    return false;
+                };
+                let c = c.to_string_lossy().to_ascii_lowercase();
+                c.starts_with("requirements")
+                    || c.starts_with("constraints")
+                    || c == "reqs"
+                    || c == "req"
+            })
+        })
+    };
+    named || suffixed || (pip_ext && in_requirements_dir())
 }
 
 #[cfg(test)]
@@ -741,7 +767,41 @@ mod tests {
         assert_eq!(k("constraints.txt"), Some(ManifestKind::Requirements));
         assert_eq!(k("x/pyproject.toml"), Some(ManifestKind::Pyproject));
         assert_eq!(k("Pipfile"), Some(ManifestKind::Pipfile));
+        assert_eq!(k("x/pixi.toml"), Some(ManifestKind::PixiToml));
+        assert_eq!(k("hatch.toml"), Some(ManifestKind::HatchToml));
         assert_eq!(k("notes.txt"), None);
+        // nested requirement folders, at any depth, and the names real projects use
+        for p in [
+            "requirements/docs/user.txt",
+            "requirements/ci/py312/tests.in",
+            "ci/requirements/lint.txt",
+            "reqs/dev.txt",
+            "req/base.in",
+            "requirements.d/extra.txt",
+            "constraints/pins.txt",
+            "test_requirements.in",
+            "requirements.lock",
+            "requirements-dev.lock",
+            "requirements.pip",
+            "requirements/base.pip",
+        ] {
+            assert_eq!(k(p), Some(ManifestKind::Requirements), "{p}");
+        }
+        // false positives stay out
+        for p in [
+            "docs/notes.txt",
+            "CMakeLists.txt",
+            "LICENSE.txt",
+            "requirements/README.md",
+            "requirements/data.json",
+            "reqsomething/a.txt",
+            "requirement_analysis/spec.txt",
+            "src/MANIFEST.in",
+            "poetry.lock.txt.bak",
+            "something.lock",
+        ] {
+            assert_eq!(k(p), None, "{p}");
+        }
     }
 
     #[test]

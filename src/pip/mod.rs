@@ -214,6 +214,7 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
             dependencies: static_deps,
             hidden: first.hidden,
             excluded: 0,
+            skipped: Vec::new(),
         };
         return blocked(ctx, &report, "before asking pip to resolve anything");
     }
@@ -286,6 +287,7 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
         dependencies: static_deps + total,
         hidden: done.hidden,
         excluded: 0,
+        skipped: Vec::new(),
     };
     if report.has_errors() {
         return blocked(ctx, &report, "after pip's resolution");

@@ -9,11 +9,11 @@ use std::io::{self, Write};
 struct Document<'a> {
     version: u32,
     findings: &'a [Finding],
-    summary: Summary,
+    summary: Summary<'a>,
 }
 
 #[derive(Serialize)]
-struct Summary {
+struct Summary<'a> {
     files: usize,
     dependencies: usize,
     errors: usize,
@@ -21,6 +21,8 @@ struct Summary {
     notes: usize,
     /// Findings kept out of the report by the rule choice, the configuration or comments.
     hidden: usize,
+    /// Directories and files the walks left unread, each with why.
+    skipped: &'a [crate::check::Skipped],
 }
 
 pub fn write(report: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
@@ -34,6 +36,7 @@ pub fn write(report: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
             warnings: report.count(Severity::Warning),
             notes: report.count(Severity::Note),
             hidden: report.hidden.len(),
+            skipped: &report.skipped,
         },
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

@@ -1,5 +1,5 @@
 //! `pyproject.toml`: the PEP 621 project table, build requirements, PEP 735 dependency groups,
-//! and the dependency tables of Poetry, PDM and uv.
+//! and the dependency tables of Poetry, PDM, uv, Hatch, Pixi and Flit.
 //!
 //! # What is read (and the `section` each dependency gets)
 //!
@@ -16,7 +16,15 @@
 //!   it names its package (`-e name @ url`, or a `#egg=name` fragment);
 //! - `[tool.uv]` `dev-dependencies`, `constraint-dependencies`, `override-dependencies` and
 //!   `build-constraint-dependencies` (`tool.uv.<key>`), whose entries may also be tables
-//!   `{ requirement = "<pep 508>", hashes = [...] }`.
+//!   `{ requirement = "<pep 508>", hashes = [...] }`;
+//! - Flit's older `[tool.flit.metadata]` `requires`, `dev-requires` and `requires-extra`
+//!   ([`flit`]);
+//! - Hatch's environments `[tool.hatch.envs.<env>]` `dependencies`, `extra-dependencies` and
+//!   their overrides, `[tool.hatch.env] requires` and build target and hook `dependencies`
+//!   ([`hatch`]; also a `hatch.toml` file).
+//!
+//! Pixi's `[tool.pixi.pypi-dependencies]` (also per feature and per target platform) is a table
+//! of package name to a PEP 440 specifier string or a table ([`pixi`]; also a `pixi.toml` file).
 //!
 //! Poetry tables of package name to constraint: `[tool.poetry.dependencies]`,
 //! `[tool.poetry.dev-dependencies]` and `[tool.poetry.group.<name>.dependencies]` (sections named
@@ -72,13 +80,19 @@
 //!
 //! This module reads the standard tables (PEP 621 `[project]`, PEP 518 `[build-system]`,
 //! PEP 735 `[dependency-groups]`) and dispatches `[tool.*]`: [`poetry`] (with the Poetry
-//! constraint translation), [`pdm`] and [`uv`] each read their tool's tables. Positions come
+//! constraint translation), [`pdm`], [`uv`], [`hatch`], [`pixi`] and [`flit`] each read their
+//! tool's tables. Positions come
 //! from [`super::toml_span`].
 
+mod flit;
+mod hatch;
 mod pdm;
+mod pixi;
 mod poetry;
 mod uv;
 
+pub use hatch::parse_hatch_toml;
+pub use pixi::parse_pixi_toml;
 pub use poetry::poetry_constraint;
 
 use super::toml_span::{locate, with_article, Located};
@@ -94,12 +108,17 @@ use toml_edit::{Document, Formatted, Item, Key, TableLike, Value};
 
 /// Reads `src` as a `pyproject.toml`.
 pub fn parse(src: &SourceFile) -> Manifest {
+    parse_with(src, |reader, root| reader.document(root))
+}
+
+/// Reads `src` as TOML with `read` (a `pyproject.toml`, a tool's own file).
+fn parse_with(src: &SourceFile, read: impl FnOnce(&mut Reader<'_>, &toml_edit::Table)) -> Manifest {
     let mut reader = Reader {
         src,
         m: Manifest::default(),
     };
     match Document::parse(src.text.as_str()) {
-        Ok(doc) => reader.document(doc.as_table()),
+        Ok(doc) => read(&mut reader, doc.as_table()),
         Err(err) => {
             let offset = err.span().map(|s| s.start).unwrap_or(0);
             let message = err.message().lines().collect::<Vec<_>>().join(" ");
@@ -222,6 +241,16 @@ impl Reader<'_> {
         }
         if let Some(uv) = self.subtable(tool, "uv", "tool.uv") {
             self.uv(uv);
+        }
+        // after uv's: `[tool.uv.sources]` does not apply to these tools' tables
+        if let Some(hatch) = self.subtable(tool, "hatch", "tool.hatch") {
+            self.hatch(hatch, "tool.hatch.");
+        }
+        if let Some(pixi) = self.subtable(tool, "pixi", "tool.pixi") {
+            self.pixi(pixi, "tool.pixi.");
+        }
+        if let Some(flit) = self.subtable(tool, "flit", "tool.flit") {
+            self.flit(flit);
         }
         self.indexes(tool);
     }
@@ -542,6 +571,26 @@ impl Reader<'_> {
     ) -> Option<&'i dyn TableLike> {
         let (key, item) = parent.get_key_value(name)?;
         self.table(key, item, label)
+    }
+
+    /// The tables under `parent.name` (`label`), each with its own label (`label.<key>`);
+    /// what is not a table is reported.
+    fn named_tables<'i>(
+        &mut self,
+        parent: &'i dyn TableLike,
+        name: &str,
+        label: &str,
+    ) -> Vec<(String, &'i dyn TableLike)> {
+        let Some(tables) = self.subtable(parent, name, label) else {
+            return Vec::new();
+        };
+        entries(tables)
+            .into_iter()
+            .filter_map(|(key, item)| {
+                let label = format!("{label}.{}", key.get());
+                self.table(key, item, &label).map(|t| (label, t))
+            })
+            .collect()
     }
 
     /// Returns `item` as a table, or reports that `label` must be one.

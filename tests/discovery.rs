@@ -1,0 +1,236 @@
+//! Discovery the checked repository cannot steer, end to end in real git repositories: a tracked
+//! manifest is read whatever ignore files or `pyvenv.cfg` files say, what is skipped is said on
+//! stderr and listed in the JSON summary, and every hostile case ends in findings and a non-zero
+//! status, never in "no dependency manifests found".
+
+use git2::{IndexAddOption, Repository, Signature};
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// A repository on branch `main` whose first commit holds `files`.
+fn repo_with(files: &[(&str, &str)]) -> (tempfile::TempDir, Repository) {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repository::init(dir.path()).unwrap();
+    repo.set_head("refs/heads/main").unwrap();
+    for (rel, text) in files {
+        write(dir.path(), rel, text);
+    }
+    commit_all(&repo, "init");
+    (dir, repo)
+}
+
+/// Commits every file, ignored ones too (`git add -f`): tracked whatever `.gitignore` says.
+fn commit_all(repo: &Repository, message: &str) {
+    let mut index = repo.index().unwrap();
+    index.add_all(["*"], IndexAddOption::FORCE, None).unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = Signature::now("t", "t@example.invalid").unwrap();
+    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+    let parents: Vec<&git2::Commit> = parent.iter().collect();
+    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+        .unwrap();
+}
+
+fn squatguard(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_squatguard"))
+        .arg("check")
+        .args(args)
+        .current_dir(dir)
+        .env("SQUATGUARD_MAX_DATA_AGE", "100000")
+        .env("SQUATGUARD_DATA_DIR", dir.join(".git/no-cache"))
+        .output()
+        .unwrap()
+}
+
+/// `check --format json`: the status, the flagged `file:package` pairs and the summary's
+/// `skipped` as `path reason`.
+fn check_json(dir: &Path) -> (i32, Vec<String>, Vec<String>, String) {
+    check_json_of(dir, &[])
+}
+
+/// [`check_json`] of the paths `named`.
+fn check_json_of(dir: &Path, named: &[&str]) -> (i32, Vec<String>, Vec<String>, String) {
+    let mut args = vec!["--format", "json", "--select", "typosquat"];
+    args.extend(named);
+    let out = squatguard(dir, &args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    let flagged = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{}:{}", f["file"].as_str().unwrap(), f["package"]))
+        .collect();
+    let skipped = doc["summary"]["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {}",
+                s["path"].as_str().unwrap(),
+                s["reason"].as_str().unwrap()
+            )
+        })
+        .collect();
+    (out.status.code().unwrap(), flagged, skipped, stderr)
+}
+
+/// The README's CI run on a branch that made the change: findings, and a non-zero status.
+fn assert_caught_since_main(dir: &Path) {
+    let out = squatguard(dir, &["--since", "main", "--format", "github"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("::error") && stdout.contains("colourama"),
+        "{stdout}"
+    );
+    assert!(
+        !stderr.contains("no dependency manifests found"),
+        "{stderr}"
+    );
+}
+
+/// A clean `main`, then a branch commit adding a squat to a tracked manifest alongside
+/// `hostile` (files written after, left untracked when `commit_hostile` is false).
+fn pull_request(hostile: &[(&str, &str)], commit_hostile: bool) -> (tempfile::TempDir, Repository) {
+    let (dir, repo) = repo_with(&[
+        ("requirements.txt", "requests\n"),
+        ("svc/requirements.txt", "flask\n"),
+    ]);
+    {
+        let main = repo.head().unwrap().peel_to_commit().unwrap();
+        repo.branch("feature", &main, false).unwrap();
+    }
+    repo.set_head("refs/heads/feature").unwrap();
+    write(dir.path(), "svc/requirements.txt", "flask\ncolourama\n");
+    if commit_hostile {
+        for (rel, text) in hostile {
+            write(dir.path(), rel, text);
+        }
+        commit_all(&repo, "change");
+    } else {
+        commit_all(&repo, "change");
+        for (rel, text) in hostile {
+            write(dir.path(), rel, text);
+        }
+    }
+    (dir, repo)
+}
+
+#[test]
+fn an_untracked_ignore_file_hiding_everything_hides_only_untracked_files() {
+    let (dir, _repo) = repo_with(&[("svc/requirements.txt", "colourama\n")]);
+    write(dir.path(), ".ignore", "*\n");
+    write(dir.path(), "scratch/requirements.txt", "reqeusts\n");
+    let (code, flagged, skipped, stderr) = check_json(dir.path());
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(flagged, ["svc/requirements.txt:\"colourama\""]);
+    assert_eq!(skipped, ["scratch/ ignored (untracked)"]);
+    assert!(
+        stderr.contains("skipped 1 path: 1 ignored (untracked)"),
+        "{stderr}"
+    );
+    let (dir, _repo) = pull_request(&[(".ignore", "*\n")], false);
+    assert_caught_since_main(dir.path());
+}
+
+#[test]
+fn a_gitignore_listing_tracked_manifests_hides_nothing() {
+    let (dir, _repo) = repo_with(&[
+        (".gitignore", "requirements.txt\nsvc/\n"),
+        ("requirements.txt", "reqeusts\n"),
+        ("svc/requirements.txt", "colourama\n"),
+    ]);
+    let (code, flagged, skipped, stderr) = check_json(dir.path());
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        flagged,
+        [
+            "requirements.txt:\"reqeusts\"",
+            "svc/requirements.txt:\"colourama\""
+        ]
+    );
+    assert!(skipped.is_empty(), "{skipped:?}");
+    // an untracked file in the ignored folder is still skipped, and said
+    write(dir.path(), "svc/extra/requirements.txt", "reqeusts\n");
+    let (_, flagged, skipped, _) = check_json(dir.path());
+    assert_eq!(flagged.len(), 2, "{flagged:?}");
+    assert_eq!(skipped, ["svc/extra/ ignored (untracked)"]);
+    // a walk of a folder below the root knows what is tracked there too
+    let (code, flagged, skipped, _) = check_json_of(dir.path(), &["svc"]);
+    assert_eq!(code, 1);
+    assert_eq!(flagged, ["svc/requirements.txt:\"colourama\""]);
+    // from `svc`, its folders are not ignored, but the file's name is
+    assert_eq!(skipped, ["svc/extra/requirements.txt ignored (untracked)"]);
+    let (dir, _repo) = pull_request(&[(".gitignore", "svc/\nrequirements.txt\n")], true);
+    assert_caught_since_main(dir.path());
+}
+
+#[test]
+fn a_pyvenv_cfg_in_a_tracked_folder_does_not_make_it_a_virtualenv() {
+    let (dir, _repo) = repo_with(&[("svc/requirements.txt", "colourama\n")]);
+    write(dir.path(), "svc/pyvenv.cfg", "home = /usr/bin\n");
+    // a real, untracked virtualenv is still skipped, and said
+    write(dir.path(), "env/pyvenv.cfg", "home = /usr/bin\n");
+    write(dir.path(), "env/requirements.txt", "reqeusts\n");
+    let (code, flagged, skipped, stderr) = check_json(dir.path());
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(flagged, ["svc/requirements.txt:\"colourama\""]);
+    assert_eq!(skipped, ["env/ virtualenv"]);
+    // tracked, the pyvenv.cfg changes nothing either; untracked files beside it are skipped
+    let (dir, repo) = repo_with(&[
+        ("svc/requirements.txt", "colourama\n"),
+        ("svc/pyvenv.cfg", "home = /usr/bin\n"),
+    ]);
+    drop(repo);
+    write(dir.path(), "svc/requirements-local.txt", "reqeusts\n");
+    let (code, flagged, skipped, _) = check_json(dir.path());
+    assert_eq!(code, 1);
+    assert_eq!(flagged, ["svc/requirements.txt:\"colourama\""]);
+    assert_eq!(skipped, ["svc/requirements-local.txt virtualenv"]);
+    let (dir, _repo) = pull_request(&[("svc/pyvenv.cfg", "home = /usr/bin\n")], false);
+    assert_caught_since_main(dir.path());
+    let (dir, _repo) = pull_request(&[("svc/pyvenv.cfg", "home = /usr/bin\n")], true);
+    assert_caught_since_main(dir.path());
+}
+
+#[test]
+fn hidden_tracked_folders_are_read_staged_or_not() {
+    let (dir, _repo) = repo_with(&[(".ci/requirements.txt", "colourama\n")]);
+    write(dir.path(), ".cache/requirements.txt", "reqeusts\n");
+    let (code, flagged, skipped, _) = check_json(dir.path());
+    assert_eq!(code, 1);
+    assert_eq!(flagged, [".ci/requirements.txt:\"colourama\""]);
+    assert_eq!(skipped, [".cache/ hidden (untracked)"]);
+    let out = squatguard(dir.path(), &["--staged", "--select", "typosquat"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains(".ci/requirements.txt:1:1"), "{stdout}");
+}
+
+#[test]
+fn outside_git_ignore_files_are_honoured_and_what_they_hide_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".gitignore", "build/\n");
+    write(dir.path(), "requirements.txt", "colourama\n");
+    write(dir.path(), "build/requirements.txt", "reqeusts\n");
+    write(dir.path(), "venv/requirements.txt", "reqeusts\n");
+    let (code, flagged, skipped, stderr) = check_json(dir.path());
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(flagged, ["requirements.txt:\"colourama\""]);
+    assert_eq!(skipped, ["build/ ignored", "venv/ virtualenv"]);
+    assert!(
+        stderr.contains("skipped 2 paths: 1 ignored, 1 virtualenv"),
+        "{stderr}"
+    );
+}
