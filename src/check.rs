@@ -52,6 +52,8 @@ pub struct CheckReport {
     /// What the directory walks left unread, and why: said on stderr and in the JSON summary,
     /// so that nothing is left out unseen.
     pub skipped: Vec<Skipped>,
+    /// A directory walk passed Python code, which `scan` judges and `check` does not.
+    pub python_code: bool,
 }
 
 impl CheckReport {
@@ -544,6 +546,8 @@ pub struct Discovered {
     pub refused: Vec<Finding>,
     /// What the walk left unread.
     pub skipped: Vec<Skipped>,
+    /// The walk passed a Python file: code that `check` does not judge (`scan` does).
+    pub python_code: bool,
 }
 
 /// Finds the manifests under `root` (see [`walk_tree`]); a manifest that is a symbolic link
@@ -553,8 +557,12 @@ pub fn discover(
     exclude: Option<&crate::exclude::Exclude>,
     all_files: bool,
 ) -> Result<Discovered, CheckError> {
+    let python_code = std::sync::atomic::AtomicBool::new(false);
     // by the path below the root: folders above it do not make a file a manifest
     let mut walked = walk_tree(root, SKIP_DIRS, all_files, exclude, |p| {
+        if p.extension().is_some_and(|e| e == "py") {
+            python_code.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         ManifestKind::from_file_name(p.strip_prefix(root).unwrap_or(p)).is_some()
     })?;
     let skipped = std::mem::take(&mut walked.skipped);
@@ -565,6 +573,7 @@ pub fn discover(
         files,
         refused,
         skipped,
+        python_code: python_code.into_inner(),
     })
 }
 
@@ -580,6 +589,8 @@ pub struct Collected {
     pub explicit_files: bool,
     /// What the directory walks left unread, and why.
     pub skipped: Vec<Skipped>,
+    /// A directory walk passed Python code, which `scan` judges and `check` does not.
+    pub python_code: bool,
 }
 
 impl Collected {
@@ -608,6 +619,7 @@ impl Collected {
             hidden,
             excluded: self.excluded,
             skipped: self.skipped,
+            python_code: self.python_code,
         }
     }
 }
@@ -636,6 +648,7 @@ pub fn collect(opts: &CheckOptions, engine: &Engine) -> Result<Collected, CheckE
             let found = discover(&root, opts.exclude.as_ref(), opts.all_files)?;
             targets.extend(found.files.into_iter().map(|p| (clean(&p), false)));
             report.skipped.extend(found.skipped);
+            report.python_code |= found.python_code;
             report.files += found.refused.len();
             refused_links.extend(found.refused);
             continue;

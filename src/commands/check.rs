@@ -130,6 +130,22 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
     if let Some(line) = report.skipped_summary() {
         writeln!(io.stderr, "squatguard: {line}")?;
     }
+    if report.findings.is_empty() && report.files > 0 {
+        let count =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        writeln!(
+            io.stderr,
+            "squatguard: checked {} in {}: no problems found",
+            count(report.dependencies, "dependency", "dependencies"),
+            count(report.files, "file", "files")
+        )?;
+    }
+    if report.python_code {
+        writeln!(
+            io.stderr,
+            "squatguard: note: this tree holds Python code, which `check` does not read; if someone sent you this repository, run `squatguard scan` before running anything in it"
+        )?;
+    }
     if report.files == 0 && report.excluded == 0 {
         writeln!(
             io.stderr,

@@ -215,6 +215,7 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
             hidden: first.hidden,
             excluded: 0,
             skipped: Vec::new(),
+            python_code: false,
         };
         return blocked(ctx, &report, "before asking pip to resolve anything");
     }
@@ -288,6 +289,7 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
         hidden: done.hidden,
         excluded: 0,
         skipped: Vec::new(),
+        python_code: false,
     };
     if report.has_errors() {
         return blocked(ctx, &report, "after pip's resolution");
