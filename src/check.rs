@@ -346,7 +346,8 @@ impl Judge {
                 (false, false) => SkipReason::Ignored,
             });
         }
-        (is_dir && path.join("pyvenv.cfg").exists()).then_some(SkipReason::Virtualenv)
+        // an untracked virtualenv of the user's; outside git a `pyvenv.cfg` proves nothing
+        (is_dir && in_git && path.join("pyvenv.cfg").exists()).then_some(SkipReason::Virtualenv)
     }
 }
 
@@ -464,7 +465,8 @@ fn visible_paths(
 /// directories of `skip_dirs` or virtualenvs, or, unless `all_files`, what ignore files and
 /// hidden directories hide (`scan` reads everything); in a git work tree a tracked file is never
 /// pruned but by `exclude`, since the repository writes its own ignore files and could drop a
-/// `pyvenv.cfg` into any folder. Outside git every path counts as untracked. What is pruned is
+/// `pyvenv.cfg` into any folder. Outside git ignore files, dot folders and `pyvenv.cfg` prune
+/// nothing (they came with the files); only `skip_dirs` and `exclude` do. What is pruned is
 /// listed in [`Walked::skipped`]. A symbolic link is followed when [`judge_link`] allows it,
 /// since the tools that read the file would follow it too; otherwise it is listed with the
 /// reason.
@@ -475,7 +477,10 @@ pub(crate) fn walk_tree(
     exclude: Option<&crate::exclude::Exclude>,
     wanted: impl Fn(&Path) -> bool,
 ) -> Result<Walked, CheckError> {
-    let visible = if all_files {
+    let tracked = Tracked::around(root);
+    // outside git nothing tells the project's files from the rest: the ignore files, dot folders
+    // and `pyvenv.cfg` files came with them (an archive someone sent), so they hide nothing
+    let visible = if all_files || tracked.is_none() {
         None
     } else {
         Some(visible_paths(root, skip_dirs, &wanted)?)
@@ -484,7 +489,7 @@ pub(crate) fn walk_tree(
         root: root.to_path_buf(),
         canonical_root: std::fs::canonicalize(root).ok(),
         skip_dirs,
-        tracked: Tracked::around(root),
+        tracked,
         visible,
         excluded: Box::new(excluded_by(exclude, root)),
         held: Mutex::default(),

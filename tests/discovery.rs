@@ -218,19 +218,30 @@ fn hidden_tracked_folders_are_read_staged_or_not() {
     assert!(stdout.contains(".ci/requirements.txt:1:1"), "{stdout}");
 }
 
+/// Outside git nothing says which files are the project's: an ignore file, a dot folder or a
+/// `pyvenv.cfg` that came with an archive hides nothing; tool folders by name still skip, said.
 #[test]
-fn outside_git_ignore_files_are_honoured_and_what_they_hide_is_said() {
+fn outside_git_ignore_files_and_pyvenv_cfg_hide_nothing() {
     let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".ignore", "*\n");
     write(dir.path(), ".gitignore", "build/\n");
     write(dir.path(), "requirements.txt", "colourama\n");
     write(dir.path(), "build/requirements.txt", "reqeusts\n");
+    write(dir.path(), "vendored/pyvenv.cfg", "home = /usr/bin\n");
+    write(dir.path(), "vendored/requirements.txt", "reqeusts\n");
+    write(dir.path(), ".ci/requirements.txt", "reqeusts\n");
     write(dir.path(), "venv/requirements.txt", "reqeusts\n");
     let (code, flagged, skipped, stderr) = check_json(dir.path());
     assert_eq!(code, 1, "{stderr}");
-    assert_eq!(flagged, ["requirements.txt:\"colourama\""]);
-    assert_eq!(skipped, ["build/ ignored", "venv/ virtualenv"]);
-    assert!(
-        stderr.contains("skipped 2 paths: 1 ignored, 1 virtualenv"),
-        "{stderr}"
+    assert_eq!(
+        flagged,
+        [
+            ".ci/requirements.txt:\"reqeusts\"",
+            "build/requirements.txt:\"reqeusts\"",
+            "requirements.txt:\"colourama\"",
+            "vendored/requirements.txt:\"reqeusts\"",
+        ]
     );
+    assert_eq!(skipped, ["venv/ virtualenv"]);
+    assert!(stderr.contains("skipped 1 path: 1 virtualenv"), "{stderr}");
 }
