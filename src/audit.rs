@@ -80,6 +80,7 @@ impl Line<'_> {
             column,
             name_span: self.at..self.at + self.raw.len(),
             snippet: self.text.to_owned(),
+            snippet_skip: 0,
             private_index: false,
             locked: false,
             listed: true,

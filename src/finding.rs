@@ -168,6 +168,9 @@ pub struct Finding {
     /// The text of the offending line, for human output.
     #[serde(skip)]
     pub snippet: Option<String>,
+    /// Code points of the line before `snippet`, when only a window of a long line is kept.
+    #[serde(skip)]
+    pub snippet_skip: u32,
     /// How many code points to underline from `column`.
     #[serde(skip)]
     pub span_len: u32,
@@ -253,6 +256,7 @@ impl Finding {
             source: None,
             help: None,
             snippet: None,
+            snippet_skip: 0,
             span_len: 1,
             fix: None,
             allowed: None,
@@ -302,6 +306,14 @@ impl Finding {
 
     pub fn with_snippet(mut self, snippet: impl Into<String>) -> Self {
         self.snippet = Some(snippet.into());
+        self
+    }
+
+    /// With the line at byte `offset` of `src` as its snippet (a window of it, if it is long).
+    pub fn with_snippet_at(mut self, src: &crate::source::SourceFile, offset: usize) -> Self {
+        let snippet = src.snippet_at(offset);
+        self.snippet = Some(snippet.text);
+        self.snippet_skip = snippet.skip;
         self
     }
 

@@ -9,15 +9,47 @@
 use std::path::{Path, PathBuf};
 
 /// One file's text, already decoded, with the byte offset of each line start.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct SourceFile {
     /// The path as the user named it or discovery found it; shown in findings.
     pub path: PathBuf,
     /// The text with a leading byte order mark removed.
     pub text: String,
     line_starts: Vec<usize>,
+    /// The 0-based lines holding a non-ASCII byte, in order: on the others a column is a byte
+    /// count, found without walking the line (a one-line list of 40,000 names would otherwise
+    /// cost a walk of the line per name).
+    non_ascii_lines: Vec<u32>,
+    /// On a long non-ASCII line, the last column counted (`(byte offset, 0-based column)`), so
+    /// that the names of one line, read in order, are counted once in all.
+    last_column: std::sync::Mutex<(usize, u32)>,
     /// `path` for display, computed once: every dependency of the file carries it.
     shown: std::sync::Arc<str>,
+}
+
+impl Clone for SourceFile {
+    fn clone(&self) -> Self {
+        SourceFile {
+            path: self.path.clone(),
+            text: self.text.clone(),
+            line_starts: self.line_starts.clone(),
+            non_ascii_lines: self.non_ascii_lines.clone(),
+            last_column: std::sync::Mutex::new((0, 0)),
+            shown: self.shown.clone(),
+        }
+    }
+}
+
+/// How much of a long line a finding keeps to show (bytes): a window around the name, so that a
+/// dependency costs memory in proportion to itself, not to its line.
+pub const SNIPPET_MAX: usize = 240;
+
+/// A line, or a window of a long one, to show under a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snippet {
+    pub text: String,
+    /// Code points of the line before the window (0: the whole line, or its start).
+    pub skip: u32,
 }
 
 impl SourceFile {
@@ -28,13 +60,25 @@ impl SourceFile {
             text.drain(..'\u{feff}'.len_utf8());
         }
         let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let mut non_ascii_lines = Vec::new();
+        for (i, &b) in text.as_bytes().iter().enumerate() {
+            if b == b'\n' {
+                line_starts.push(i + 1);
+            } else if b >= 0x80 {
+                let line = (line_starts.len() - 1) as u32;
+                if non_ascii_lines.last() != Some(&line) {
+                    non_ascii_lines.push(line);
+                }
+            }
+        }
         let path: PathBuf = path.into();
         SourceFile {
             shown: display_path(&path).into(),
             path,
             text,
             line_starts,
+            non_ascii_lines,
+            last_column: std::sync::Mutex::new((0, 0)),
         }
     }
 
@@ -58,10 +102,58 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let start = self.line_starts[line];
-        let col = self.text[start..floor_char_boundary(&self.text, offset)]
-            .chars()
-            .count();
-        (line as u32 + 1, col as u32 + 1)
+        let offset = floor_char_boundary(&self.text, offset);
+        (line as u32 + 1, self.column0(line, start, offset) + 1)
+    }
+
+    /// The 0-based column of byte `offset` of the 0-based `line`, which starts at `start`.
+    fn column0(&self, line: usize, start: usize, offset: usize) -> u32 {
+        if self.non_ascii_lines.binary_search(&(line as u32)).is_err() {
+            return (offset - start) as u32;
+        }
+        if offset - start < SNIPPET_MAX * 4 {
+            return self.text[start..offset].chars().count() as u32;
+        }
+        // a long line with non-ASCII text: count on from the last column counted on it
+        let mut last = self
+            .last_column
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (from, base) = if last.0 >= start && last.0 <= offset {
+            *last
+        } else {
+            (start, 0)
+        };
+        let col = base + self.text[from..offset].chars().count() as u32;
+        *last = (offset, col);
+        col
+    }
+
+    /// The line holding byte `offset`, or, when it is longer than [`SNIPPET_MAX`], a window of
+    /// it around `offset`: what a finding there shows.
+    pub fn snippet_at(&self, offset: usize) -> Snippet {
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line];
+        let text = self.line_text(line as u32 + 1);
+        if text.len() <= SNIPPET_MAX {
+            return Snippet {
+                text: text.to_owned(),
+                skip: 0,
+            };
+        }
+        let end = start + text.len();
+        let from = floor_char_boundary(
+            &self.text,
+            offset.saturating_sub(SNIPPET_MAX / 3).max(start),
+        );
+        let to = floor_char_boundary(&self.text, (from + SNIPPET_MAX).min(end));
+        // counted back from the name's column: a walk of the window, not of the line
+        let back = self.text[from..offset].chars().count() as u32;
+        Snippet {
+            text: self.text[from..to].to_owned(),
+            skip: self.column0(line, start, offset) - back,
+        }
     }
 
     /// Text of a 1-based line, without its line ending.
@@ -213,5 +305,50 @@ mod tests {
         assert_eq!(src.line_text(1), "a");
         assert_eq!(src.line_text(3), "last");
         assert_eq!(src.line_col(src.text.len()), (3, 5));
+    }
+
+    /// The column shortcuts (ASCII lines, the counted-on cache of long lines) agree with
+    /// counting code points from the line start, whatever order positions are asked in.
+    #[test]
+    fn columns_agree_with_counting_in_any_order() {
+        let long: String = (0..400)
+            .map(|i| if i % 7 == 0 { "é\"x\", " } else { "\"ab\", " })
+            .collect();
+        let text = format!("short\n{long}\nascii only {}\nlast é", "y".repeat(2000));
+        let src = SourceFile::new("f", text.clone());
+        let naive = |offset: usize| {
+            let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            text[start..offset].chars().count() as u32 + 1
+        };
+        let mut offsets: Vec<usize> = text.char_indices().map(|(i, _)| i).step_by(3).collect();
+        offsets.extend(offsets.clone().into_iter().rev());
+        for o in offsets {
+            assert_eq!(src.line_col(o).1, naive(o), "at {o}");
+        }
+    }
+
+    /// A long line is kept as a window around the position, which knows how much it skipped.
+    #[test]
+    fn snippets_of_long_lines_are_windows() {
+        let line: String = (0..2000).map(|i| format!("n{i}é,")).collect();
+        let src = SourceFile::new("f", format!("a\n{line}\n"));
+        assert_eq!(
+            src.snippet_at(0),
+            Snippet {
+                text: "a".into(),
+                skip: 0
+            }
+        );
+        let at = src.text.find("n1500é").unwrap();
+        let snip = src.snippet_at(at);
+        assert!(snip.text.len() <= SNIPPET_MAX, "{}", snip.text.len());
+        assert!(snip.text.contains("n1500é"), "{}", snip.text);
+        let (_, column) = src.line_col(at);
+        let in_window: String = snip
+            .text
+            .chars()
+            .take((column - 1 - snip.skip) as usize)
+            .collect();
+        assert!(snip.text[in_window.len()..].starts_with("n1500é"));
     }
 }

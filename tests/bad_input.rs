@@ -282,3 +282,45 @@ fn terminal_escape_sequences_are_shown_not_sent() {
     let out = squatguard(dir.path(), &["audit", "names.txt"]);
     assert!(!text(&out.stdout).contains('\x1b'), "{}", text(&out.stdout));
 }
+
+/// Peak resident memory of `squatguard ARGS` in `dir`, in KiB, as the kernel counts it for a
+/// child (Python's `resource`, which every CI machine here has for the safe-pip tests).
+fn peak_kib(dir: &Path, args: &[&str]) -> (i32, u64) {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import resource, subprocess, sys\n\
+             r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n\
+             print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
+            env!("CARGO_BIN_EXE_squatguard"),
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("SQUATGUARD_MAX_DATA_AGE", "100000")
+        .env("SQUATGUARD_DATA_DIR", dir.join("no-cache"))
+        .output()
+        .expect("python3 runs (the safe-pip tests need it too)");
+    let text = text(&out.stdout);
+    let mut it = text.split_whitespace().map(|x| x.parse::<u64>().unwrap());
+    (it.next().unwrap() as i32, it.next().unwrap())
+}
+
+/// A dependency costs memory in proportion to itself, not to its line: 25,000 names on one
+/// 400 KB line (each dependency used to copy the whole line: 10 GB) stay within a small bound.
+#[test]
+fn one_long_line_of_many_names_is_read_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let names: Vec<String> = (0..25_000).map(|i| format!("\"pkg{i}é\"")).collect();
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        format!(
+            "[project]\nname = \"x\"\ndependencies = [{}, \"colourama\"]\n",
+            names.join(", ")
+        ),
+    )
+    .unwrap();
+    let (code, kib) = peak_kib(dir.path(), &["check", "--format", "json"]);
+    // invalid names (`é`) and the squat are findings: exit 1, not a crash
+    assert_eq!(code, 1);
+    assert!(kib < 400 * 1024, "peak {kib} KiB");
+}

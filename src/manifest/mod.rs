@@ -103,8 +103,11 @@ pub struct Dependency {
     pub column: u32,
     /// Byte range of the name in the file, for autofix.
     pub name_span: Range<usize>,
-    /// The line the name stands on.
+    /// The line the name stands on, or a window of it when it is long
+    /// ([`crate::source::SNIPPET_MAX`]): a dependency costs memory in proportion to itself.
     pub snippet: String,
+    /// Code points of the line before `snippet` (0 unless the line was windowed).
+    pub snippet_skip: u32,
     /// True when the manifest sends this package to an index other than PyPI.
     pub private_index: bool,
     /// Pinned by a lock file, which is regenerated, not edited: `--fix` leaves it alone.
@@ -123,6 +126,7 @@ impl Dependency {
         name_offset: usize,
         section: impl Into<String>,
     ) -> Self {
+        let snippet = src.snippet_at(name_offset);
         let (line, column) = src.line_col(name_offset);
         Dependency {
             name: normalize(raw_name),
@@ -134,7 +138,8 @@ impl Dependency {
             line,
             column,
             name_span: name_offset..name_offset + raw_name.len(),
-            snippet: src.line_text(line).to_owned(),
+            snippet: snippet.text,
+            snippet_skip: snippet.skip,
             private_index: false,
             locked: false,
             listed: false,
@@ -302,7 +307,7 @@ pub fn finding_at(
     message: impl Into<String>,
 ) -> Finding {
     let (line, column) = src.line_col(offset);
-    Finding::new(rule, src.display_path(), line, column, message).with_snippet(src.line_text(line))
+    Finding::new(rule, src.display_path(), line, column, message).with_snippet_at(src, offset)
 }
 
 /// The plain `name` or `name<op>version,...` form, which most lines of a large manifest take,

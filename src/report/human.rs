@@ -72,15 +72,17 @@ fn finding(f: &Finding, out: &mut dyn Write, style: &Painter) -> io::Result<()> 
         let num = f.line.to_string();
         let pad = " ".repeat(num.len());
         let bar = style.paint(GUTTER, "|");
+        // a window of a long line is marked as one
+        let ellipsis = if f.snippet_skip > 0 { "..." } else { "" };
         let shown = visible(snippet).replace('\t', " ");
         writeln!(out, "{pad} {bar}")?;
-        writeln!(out, "{} {bar} {shown}", style.paint(GUTTER, &num))?;
+        writeln!(out, "{} {bar} {ellipsis}{shown}", style.paint(GUTTER, &num))?;
         // the caret stands under the name as shown, escapes included
         let before: String = snippet
             .chars()
-            .take(f.column.saturating_sub(1) as usize)
+            .take(f.column.saturating_sub(1 + f.snippet_skip) as usize)
             .collect();
-        let lead = " ".repeat(visible(&before).chars().count());
+        let lead = " ".repeat(ellipsis.len() + visible(&before).chars().count());
         let carets = "^".repeat(f.span_len.max(1) as usize);
         writeln!(out, "{pad} {bar} {lead}{}", style.paint(ERROR, &carets))?;
     }

@@ -382,7 +382,9 @@ impl Reader<'_> {
                 dep.line = line;
                 dep.column = column;
                 dep.name_span = start..end;
-                dep.snippet = self.src.line_text(line).to_owned();
+                let snippet = self.src.snippet_at(start);
+                dep.snippet = snippet.text;
+                dep.snippet_skip = snippet.skip;
                 self.m.dependencies.push(dep);
             }
             Err(finding) => {
@@ -667,7 +669,9 @@ impl Reader<'_> {
         let (line, column) = self.src.line_col(offset);
         finding.line = line;
         finding.column = column;
-        finding.snippet = Some(self.src.line_text(line).to_owned());
+        let snippet = self.src.snippet_at(offset);
+        finding.snippet = Some(snippet.text);
+        finding.snippet_skip = snippet.skip;
     }
 }
 
