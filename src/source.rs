@@ -16,6 +16,8 @@ pub struct SourceFile {
     /// The text with a leading byte order mark removed.
     pub text: String,
     line_starts: Vec<usize>,
+    /// Lines end as Python's `str.splitlines()` ends them, not only at `\n`.
+    python_lines: bool,
     /// `path` for display, computed once: every dependency of the file carries it.
     shown: std::sync::Arc<str>,
 }
@@ -35,7 +37,18 @@ impl SourceFile {
             path,
             text,
             line_starts,
+            python_lines: false,
         }
+    }
+
+    /// Wraps `text` with lines numbered as Python's `str.splitlines()` ends them (`\r`, `\v`,
+    /// `\f`, `\x1c`-`\x1e`, `\x85`, U+2028 and U+2029 too), for formats whose reader counts
+    /// lines that way (pip's requirements files). A UTF-8 byte order mark is dropped.
+    pub fn with_python_lines(path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
+        let mut src = SourceFile::new(path, text);
+        src.line_starts = crate::manifest::python_text::line_starts(&src.text);
+        src.python_lines = true;
+        src
     }
 
     /// Number of lines (a final line without a line ending counts).
@@ -75,6 +88,10 @@ impl SourceFile {
             .get(idx + 1)
             .copied()
             .unwrap_or(self.text.len());
+        if self.python_lines {
+            return self.text[start..end]
+                .trim_end_matches(crate::manifest::python_text::is_line_break);
+        }
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }
 
