@@ -173,6 +173,8 @@ pub struct PipLine<'a> {
     pub problems: Vec<Problem>,
     /// Whether `${VAR}` expansion changed the line.
     pub expanded: bool,
+    /// pip's expansion could not be mapped back to the file (the spans are approximate).
+    expansion_refused: bool,
     map: lines::SpanMap,
 }
 
@@ -185,6 +187,15 @@ impl PipLine<'_> {
     /// The file bytes that bytes `r` of [`PipLine::text`] were read from.
     pub fn file_range(&self, r: Range<usize>) -> Range<usize> {
         self.map.range(r)
+    }
+
+    /// Bytes `r` of the line as written in `file` (the file's text), `${VAR}` unexpanded;
+    /// `read` where they cannot be told apart.
+    pub fn written<'t>(&self, file: &'t str, r: Range<usize>, read: &'t str) -> &'t str {
+        match self.expansion_refused {
+            true => read,
+            false => file.get(self.file_range(r)).unwrap_or(read),
+        }
     }
 }
 
@@ -212,6 +223,7 @@ pub fn read_lines<'a>(
             statement,
             problems,
             expanded: pre.expanded,
+            expansion_refused: pre.expansion_refused.is_some(),
             map: pre.map,
         })
     });
@@ -347,8 +359,8 @@ impl<'x> Reader<'x> {
             if let Some(include) = line.statement.as_ref().and_then(Statement::include) {
                 let at = line.offset(include.value_span.start);
                 let nested = include.option == PipOption::Constraint;
-                let written = &src.text[line.file_range(include.value_span.clone())];
                 let target = include.value.as_deref().unwrap_or("");
+                let written = line.written(&src.text, include.value_span.clone(), target);
                 self.include(src, target, written, at, nested, visit);
             }
         });
@@ -575,7 +587,10 @@ impl Builder {
     fn global_option(&mut self, src: &SourceFile, line: &PipLine, opt: &LineOption) {
         let at = line.offset(opt.value_span.start);
         let url = opt.value.as_deref().unwrap_or("");
-        let written = || src.text[line.file_range(opt.value_span.clone())].to_owned();
+        let written = || {
+            line.written(&src.text, opt.value_span.clone(), url)
+                .to_owned()
+        };
         match opt.option {
             PipOption::IndexUrl => {
                 if !is_pypi_index(url) {
@@ -632,11 +647,11 @@ impl Builder {
         section: &str,
         editable: bool,
     ) {
-        let file = line.file_range(span);
-        let offset = file.start;
+        let span_copy = span.clone();
+        let offset = line.file_range(span).start.min(src.text.len());
         // as written: the file's bytes when `${VAR}` expansion changed the line
         let written = match line.expanded {
-            true => src.text.get(file).unwrap_or(expanded),
+            true => line.written(&src.text, span_copy, expanded),
             false => expanded,
         };
         if is_pep508_form(expanded) && !editable || names_itself(expanded) {

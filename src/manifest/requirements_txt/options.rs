@@ -300,6 +300,14 @@ fn callback_check(option: PipOption, spelled: &str, value: &str) -> Result<(), S
         PipOption::ConfigSettings if !value.contains('=') => Err(format!(
             "Arguments to {spelled} must be of the form KEY=VAL"
         )),
+        // optparse's `choices` (pip 23 to 25 accept these, some as always on)
+        PipOption::UseFeature
+            if !["fast-deps", "truststore", "no-binary-enable-wheel-cache"].contains(&value) =>
+        {
+            Err(format!(
+                "option --use-feature: invalid choice: '{value}' (pip knows fast-deps, truststore)"
+            ))
+        }
         PipOption::NoBinary | PipOption::OnlyBinary if value.starts_with('-') => {
             Err("--no-binary / --only-binary option requires 1 argument.".into())
         }
