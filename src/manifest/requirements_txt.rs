@@ -610,7 +610,9 @@ impl Builder {
                     let written = format!("--find-links {}", written());
                     let usage = IndexUse::Url(IndexRole::Links);
                     self.manifest.push_index(src, at, written, url, usage);
-                } else {
+                } else if src.path.is_file() {
+                    // in a file (safe-pip reads its own command line as a file that is not
+                    // one: there the user chose the directory)
                     let message = format!(
                         "`--find-links {}` makes pip look for packages in a local directory, where a wheel of any name, `requests` included, can stand in for the real one",
                         written()
@@ -621,7 +623,7 @@ impl Builder {
                     );
                 }
             }
-            PipOption::NoIndex => {
+            PipOption::NoIndex if src.path.is_file() => {
                 let at = line.offset(opt.span.start);
                 self.manifest.findings.push(
                     finding_at(src, Rule::IndexUrl, at, "`--no-index` makes pip take every package from the `--find-links` locations only, never from PyPI")
