@@ -374,6 +374,8 @@ struct Ours {
     files: Vec<String>,
     /// Whether anything was refused: a line, an include, the whole file.
     refused: bool,
+    /// Why, in short (the start of each message).
+    reasons: Vec<String>,
 }
 
 fn file_name(path: &Path) -> String {
@@ -382,16 +384,35 @@ fn file_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// A message without its particulars, to count refusals by kind.
+fn short(message: &str) -> String {
+    message
+        .split([':', '('])
+        .next()
+        .unwrap_or(message)
+        .trim()
+        .chars()
+        .take(70)
+        .collect()
+}
+
 fn ours(path: &Path) -> Ours {
     let mut out = Ours::default();
-    let Ok(src) = read_source(path) else {
-        out.refused = true;
-        return out;
+    let src = match read_source(path) {
+        Ok(src) => src,
+        Err(e) => {
+            out.refused = true;
+            out.reasons.push(short(&e.to_string()));
+            return out;
+        }
     };
     let mut reader = Reader::with_env(&env);
     reader.read(&src, &mut |event| match event {
         Event::File { src, .. } => out.files.push(file_name(&src.path)),
-        Event::Problem { .. } => out.refused = true,
+        Event::Problem { message, .. } => {
+            out.refused = true;
+            out.reasons.push(short(&message));
+        }
         Event::Line {
             src,
             constraint,
@@ -401,6 +422,8 @@ fn ours(path: &Path) -> Ours {
             let Some(statement) = line.statement.as_ref().filter(|_| line.problems.is_empty())
             else {
                 out.refused = true;
+                out.reasons
+                    .extend(line.problems.iter().map(|p| short(&p.message)));
                 out.lines.push((key, None));
                 return;
             };
@@ -569,6 +592,8 @@ fn the_reader_agrees_with_pip_or_refuses() {
 
     let mut refused = 0;
     let mut pip_stopped = 0;
+    // why squatguard refused what pip read without an error
+    let mut reasons = std::collections::BTreeMap::new();
     let mut compared = 0;
     let mut lines = 0;
     let mut failures = Vec::new();
@@ -578,6 +603,11 @@ fn the_reader_agrees_with_pip_or_refuses() {
         compared += 1;
         lines += pip.lines.len();
         pip_stopped += usize::from(pip.err.is_some());
+        if pip.err.is_none() {
+            for r in &mine.reasons {
+                *reasons.entry(r.clone()).or_insert(0usize) += 1;
+            }
+        }
         match judge(&pip, &mine) {
             Ok(true) => refused += 1,
             Ok(false) => {}
@@ -598,6 +628,11 @@ fn the_reader_agrees_with_pip_or_refuses() {
         pip_time.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
+    let mut reasons: Vec<_> = reasons.into_iter().collect();
+    reasons.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    for (why, n) in reasons.iter().take(12) {
+        eprintln!("  refused where pip read on ({n}): {why}");
+    }
     assert_eq!(compared, cases, "pip answered for every input");
     // `SQUATGUARD_DIFF_KEEP=1` keeps the generated files, to replay them
     if std::env::var_os("SQUATGUARD_DIFF_KEEP").is_some() {

@@ -354,14 +354,14 @@ pub(super) fn parse_line(line: &str) -> (Option<Statement>, Vec<Problem>) {
     let opts = parsed.options;
     let ignores = |o: &LineOption, why: &str| Problem {
         at: o.span.start,
-        message: format!(
-            "pip ignores `{}` {why}; put it on a line of its own",
-            o.spelled
-        ),
+        message: format!("pip ignores `{}` {why}", o.spelled),
     };
     let statement = if args_end > 0 {
         for o in opts.iter().filter(|o| !o.option.for_requirement()) {
-            problems.push(ignores(o, "after a requirement on the same line"));
+            problems.push(ignores(
+                o,
+                "after a requirement; put it on a line of its own",
+            ));
         }
         Statement::Requirement {
             requirement: line[..args_end].to_owned(),
@@ -372,7 +372,10 @@ pub(super) fn parse_line(line: &str) -> (Option<Statement>, Vec<Problem>) {
     } else if let Some(first) = opts.iter().position(|o| o.option == PipOption::Editable) {
         for (k, o) in opts.iter().enumerate() {
             if k != first && !matches!(o.option, PipOption::ConfigSettings) {
-                problems.push(ignores(o, "on a line with `-e`"));
+                problems.push(ignores(
+                    o,
+                    "on a line with `-e`; put it on a line of its own",
+                ));
             }
         }
         let e = &opts[first];
@@ -388,9 +391,9 @@ pub(super) fn parse_line(line: &str) -> (Option<Statement>, Vec<Problem>) {
         if let Statement::Options(opts) = &statement {
             for o in opts {
                 if include.is_some() && include != Some(o.span.clone()) {
-                    problems.push(ignores(o, "on a line that includes a file"));
+                    problems.push(ignores(o, "beside an include; put it on a line of its own"));
                 } else if o.option.for_requirement() {
-                    problems.push(ignores(o, "without a requirement"));
+                    problems.push(ignores(o, "on a line without a requirement"));
                 }
             }
         }
