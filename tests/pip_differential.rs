@@ -592,6 +592,8 @@ fn the_reader_agrees_with_pip_or_refuses() {
 
     let mut refused = 0;
     let mut pip_stopped = 0;
+    // lines pip read that squatguard read the same
+    let mut agreed = 0;
     // why squatguard refused what pip read without an error
     let mut reasons = std::collections::BTreeMap::new();
     let mut compared = 0;
@@ -608,6 +610,11 @@ fn the_reader_agrees_with_pip_or_refuses() {
                 *reasons.entry(r.clone()).or_insert(0usize) += 1;
             }
         }
+        agreed += pip
+            .lines
+            .iter()
+            .filter(|theirs| mine.lines.iter().any(|(_, r)| r.as_ref() == Some(theirs)))
+            .count();
         match judge(&pip, &mine) {
             Ok(true) => refused += 1,
             Ok(false) => {}
@@ -623,7 +630,7 @@ fn the_reader_agrees_with_pip_or_refuses() {
         }
     }
     eprintln!(
-        "{compared} generated inputs ({lines} lines read by pip, which stopped with an error on {pip_stopped}), {refused} refused by squatguard; generated in {:.1} s, pip read them in {:.1} s, all in {:.1} s",
+        "{compared} generated inputs ({lines} lines read by pip, which stopped with an error on {pip_stopped}; {agreed} of them read the same by squatguard), {refused} inputs refused in part or whole by squatguard; generated in {:.1} s, pip read them in {:.1} s, all in {:.1} s",
         generated.as_secs_f64(),
         pip_time.as_secs_f64(),
         started.elapsed().as_secs_f64()
