@@ -145,3 +145,24 @@ fn a_utf7_cookie_is_an_error() {
     );
     assert!(stdout.contains("utf-7"), "{stdout}");
 }
+
+/// An included file in UTF-16 (pip decodes it by its byte order mark) is refused by name,
+/// not read as UTF-8 nor passed over.
+#[test]
+fn a_utf16_include_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("requirements.txt"), "-r wide.txt\n").unwrap();
+    let mut wide = b"\xff\xfe".to_vec();
+    wide.extend("reqeusts==1.0\n".encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(dir.path().join("wide.txt"), wide).unwrap();
+    let src = read_source(&dir.path().join("requirements.txt")).unwrap();
+    let manifest = requirements_txt::parse(&src);
+    assert!(manifest.dependencies.is_empty());
+    assert_eq!(manifest.findings.len(), 1, "{:?}", manifest.findings);
+    let message = &manifest.findings[0].message;
+    assert!(
+        message.starts_with("`-r wide.txt`: cannot read"),
+        "{message}"
+    );
+    assert!(message.contains("UTF-16"), "{message}");
+}
