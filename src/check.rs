@@ -636,7 +636,8 @@ pub fn check(opts: &CheckOptions, engine: &Engine) -> Result<CheckReport, CheckE
 
 /// Finds, reads and judges the manifests, without finishing.
 pub fn collect(opts: &CheckOptions, engine: &Engine) -> Result<Collected, CheckError> {
-    let mut targets: Vec<(PathBuf, bool)> = Vec::new();
+    // each file with the directory being checked, which its includes may not leave outside git
+    let mut targets: Vec<(PathBuf, bool, PathBuf)> = Vec::new();
     let roots = if opts.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -651,7 +652,12 @@ pub fn collect(opts: &CheckOptions, engine: &Engine) -> Result<Collected, CheckE
         })?;
         if meta.is_dir() {
             let found = discover(&root, opts.exclude.as_ref(), opts.all_files)?;
-            targets.extend(found.files.into_iter().map(|p| (clean(&p), false)));
+            targets.extend(
+                found
+                    .files
+                    .into_iter()
+                    .map(|p| (clean(&p), false, root.clone())),
+            );
             report.skipped.extend(found.skipped);
             report.python_code |= found.python_code;
             report.files += found.refused.len();
@@ -667,13 +673,16 @@ pub fn collect(opts: &CheckOptions, engine: &Engine) -> Result<Collected, CheckE
         {
             report.excluded += 1;
         } else {
-            targets.push((clean(&root), true));
+            let dir = root
+                .parent()
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+            targets.push((clean(&root), true, dir));
         }
     }
     let mut seen_files = HashSet::new();
     let mut deps: Vec<Dependency> = Vec::new();
     let mut findings = refused_links;
-    for (path, explicit) in targets {
+    for (path, explicit, dir) in targets {
         if !seen_files.insert(path.clone()) {
             continue;
         }
@@ -702,7 +711,11 @@ pub fn collect(opts: &CheckOptions, engine: &Engine) -> Result<Collected, CheckE
         } else {
             ManifestKind::from_file_name(&path).unwrap_or(ManifestKind::Requirements)
         };
-        let parsed = crate::rules::index_url::judged(manifest::parse(&src, kind));
+        let parsed = match kind {
+            ManifestKind::Requirements => manifest::requirements_txt::parse_within(&src, &dir),
+            _ => manifest::parse(&src, kind),
+        };
+        let parsed = crate::rules::index_url::judged(parsed);
         report.files += 1;
         // moved, not copied: a large manifest's dependencies are the bulk of `check`'s memory
         if deps.is_empty() {

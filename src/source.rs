@@ -23,6 +23,8 @@ pub struct SourceFile {
     /// On a long non-ASCII line, the last column counted (`(byte offset, 0-based column)`), so
     /// that the names of one line, read in order, are counted once in all.
     last_column: std::sync::Mutex<(usize, u32)>,
+    /// Lines end as Python's `str.splitlines()` ends them, not only at `\n`.
+    python_lines: bool,
     /// `path` for display, computed once: every dependency of the file carries it.
     shown: std::sync::Arc<str>,
 }
@@ -35,6 +37,7 @@ impl Clone for SourceFile {
             line_starts: self.line_starts.clone(),
             non_ascii_lines: self.non_ascii_lines.clone(),
             last_column: std::sync::Mutex::new((0, 0)),
+            python_lines: self.python_lines,
             shown: self.shown.clone(),
         }
     }
@@ -79,7 +82,19 @@ impl SourceFile {
             line_starts,
             non_ascii_lines,
             last_column: std::sync::Mutex::new((0, 0)),
+            python_lines: false,
         }
+    }
+
+    /// Wraps `text` with lines numbered as Python's `str.splitlines()` ends them (`\r`, `\v`,
+    /// `\f`, `\x1c`-`\x1e`, `\x85`, U+2028 and U+2029 too), for formats whose reader counts
+    /// lines that way (pip's requirements files). A UTF-8 byte order mark is dropped.
+    pub fn with_python_lines(path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
+        let mut src = SourceFile::new(path, text);
+        src.line_starts = crate::manifest::python_text::line_starts(&src.text);
+        src.non_ascii_lines = non_ascii_lines(&src.text, &src.line_starts);
+        src.python_lines = true;
+        src
     }
 
     /// Number of lines (a final line without a line ending counts).
@@ -167,6 +182,10 @@ impl SourceFile {
             .get(idx + 1)
             .copied()
             .unwrap_or(self.text.len());
+        if self.python_lines {
+            return self.text[start..end]
+                .trim_end_matches(crate::manifest::python_text::is_line_break);
+        }
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }
 
@@ -178,6 +197,18 @@ impl SourceFile {
             .copied()
             .unwrap_or(self.text.len())
     }
+}
+
+/// The 0-based lines (as `line_starts` ends them) that hold a non-ASCII byte.
+fn non_ascii_lines(text: &str, line_starts: &[usize]) -> Vec<u32> {
+    let mut lines = Vec::new();
+    for (line, &start) in line_starts.iter().enumerate() {
+        let end = line_starts.get(line + 1).copied().unwrap_or(text.len());
+        if !text.as_bytes()[start..end].is_ascii() {
+            lines.push(line as u32);
+        }
+    }
+    lines
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {

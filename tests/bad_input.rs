@@ -157,9 +157,15 @@ fn devices_and_pipes_are_never_read() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("requirements.txt"),
-        "-r /dev/zero\n-r /dev/stdin\nflask\n",
+        "-r /dev/zero\n-r /dev/stdin\n-r pipe.txt\nflask\n",
     )
     .unwrap();
+    // a pipe inside the checked directory: the devices lie outside it, refused before any read
+    let fifo = Command::new("mkfifo")
+        .arg(dir.path().join("pipe.txt"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(fifo.success());
     // stdin is a pipe that never ends: reading it would hang the test
     let out = Command::new(env!("CARGO_BIN_EXE_squatguard"))
         .arg("check")
@@ -170,10 +176,14 @@ fn devices_and_pipes_are_never_read() {
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.contains("requirements.txt:1:4: error[invalid-manifest]: `-r /dev/zero`: cannot read `/dev/zero`: it is not a regular file"),
+        stdout.contains("requirements.txt:1:4: error[invalid-manifest]: `-r /dev/zero` points outside the checked directory"),
         "{stdout}"
     );
     assert!(stdout.contains("`-r /dev/stdin`"), "{stdout}");
+    assert!(
+        stdout.contains("requirements.txt:3:4: error[invalid-manifest]: `-r pipe.txt`: cannot read `pipe.txt`: it is not a regular file"),
+        "{stdout}"
+    );
 }
 
 /// A pull request can point an include at a secret file the CI runner holds; the check's

@@ -1,46 +1,90 @@
-//! pip requirements files (`requirements.txt`, `constraints.txt`, pip-tools `.in` files).
+//! pip requirements files (`requirements.txt`, `constraints.txt`, pip-tools `.in` files), read
+//! as pip reads them: `parse_requirements` in `pip/_internal/req/req_file.py` (written from
+//! pip 23.2's source), which `tests/pip_differential.rs` runs against this reader over
+//! 100,000 generated files, with the pip of the test's Python.
 //!
-//! The grammar pip reads, after it joins lines and drops comments:
+//! What is matched, step by step (each step is pip's function of the same name):
 //!
 //! ```text
-//! file        = (line '\n')* line?               ; '\n' or '\r\n'; a UTF-8 BOM is ignored
-//! line        = physical ('\\' '\n' physical)*   ; a trailing backslash joins the next line
-//! comment     = ('^' | whitespace+) '#' any*     ; so `url#egg=name` is not a comment
-//! statement   = option+ | requirement req-option*
-//! option      = ('-r' | '--requirement') file    ; included, relative to this file
-//!             | ('-c' | '--constraint') file     ; included as constraints
-//!             | ('-e' | '--editable') (path | url | pep508)
-//!             | ('-i' | '--index-url') url | '--extra-index-url' url | '--no-index'
-//!             | ('-f' | '--find-links') url | '--trusted-host' host
-//!             | '--no-binary' v | '--only-binary' v | '--prefer-binary' | '--pre'
-//!             | '--require-hashes' | '--use-feature' v
-//! req-option  = '--hash' hash | '--config-settings' kv | '--global-option' v
-//! requirement = pep508 | url | path              ; bare URLs and paths name the package
-//!                                                ; by `#egg=` or their file name
+//! auto_decode     UTF-8 byte order mark dropped; a PEP 263 cookie (`coding[:=]\s*([-\w.]+)`
+//!                 in one of the first two `\n`-lines, the line starting with `#`) naming
+//!                 UTF-8 or ASCII or an alias; else UTF-8 (a UTF-8 locale)
+//! splitlines      lines end at \n \r\n \r \v \f \x1c \x1d \x1e \x85 U+2028 U+2029;
+//!                 pip's line numbers count these lines, and so do findings
+//! join_lines      a line ending in `\` is joined to the next, `\` stripped from both ends;
+//!                 a line matching COMMENT_RE `(^|\s+)#` at its start is never continued, and
+//!                 ends a continuation as ` ` + itself; the joined line has the first number
+//! ignore_comments cut at the first `#` at the start or after whitespace (`str.isspace`),
+//!                 then `str.strip()`; empty lines dropped
+//! expand_env_variables
+//!                 every `${NAME}` (`[A-Z0-9_]+`) replaced by the variable's value when that
+//!                 is set and not empty
+//! break_args_options
+//!                 split at single spaces: the tokens before the first starting with `-` are
+//!                 the requirement (`args`), the rest the options
+//! shlex.split     the options, POSIX rules (quotes, `\`), whitespace ` \t\r\n`
+//! optparse        pip's option table (below), long options by unambiguous prefix
+//!                 (`--requirem x`, `--edit ./p`, `--index=URL`), `--opt=v`, `--opt v`,
+//!                 `-rfile`, `-r file` (`-r=file` names `=file`, as for pip)
+//! ParsedLine      args -> a requirement; else the first `-e` -> an editable requirement;
+//!                 else an option line; `-r`/`-c` on an option line are followed (the first
+//!                 `-r`, else the first `-c`), relative to the including file
 //! ```
 //!
-//! Options take their value as `-rfile`, `-r file`, `--requirement=file` or
-//! `--requirement file`. `${VAR}` references (upper case, digits, `_`) are expanded from the
-//! environment, as pip does, only to parse the line: messages show the line as written, so a
+//! pip's options in a file (`SUPPORTED_OPTIONS`, `SUPPORTED_OPTIONS_REQ`):
+//! `-i/--index-url/--pypi-url`, `--extra-index-url`, `--no-index`, `-c/--constraint`,
+//! `-r/--requirement`, `-e/--editable`, `-f/--find-links`, `--no-binary`, `--only-binary`,
+//! `--prefer-binary`, `--require-hashes`, `--pre`, `--trusted-host`, `--use-feature`, and for
+//! the requirement on the line `--global-option`, `--hash` (sha256, sha384, sha512 only),
+//! `-C/--config-settings` (`KEY=VAL`); `--use-feature` takes pip's choices (`fast-deps`,
+//! `truststore`, `no-binary-enable-wheel-cache`).
+//!
+//! Where pip stops with an error (an unknown or ambiguous option, a missing value, an
+//! unclosed quote, a bad `--hash`), or silently ignores part of a line (options after a
+//! requirement that do not belong to it, a second `-r` on a line, arguments after the
+//! options), the line is refused with an `invalid-requirement` error: squatguard never reads
+//! a line otherwise than pip. So is a coding cookie for any other codec than UTF-8 or ASCII
+//! (`invalid-manifest`; the file is not read further), and a UTF-16 or UTF-32 byte order mark
+//! in an included file (a file checked by name is decoded by its caller, which refuses NUL
+//! bytes and what is not UTF-8). A foreign cookie after a UTF-8 byte order mark is refused too,
+//! as the caller has dropped the mark (pip would ignore the cookie). A `${VAR}` value that
+//! holds or completes another `${VAR}` (pip replaces them one after the other) refuses the
+//! line. On a line pip stops on, the requirement before the options is still judged (older
+//! pips read options newer ones refuse).
+//!
+//! Messages show the line as written: `${VAR}` values are used only to read the line, so a
 //! token in a URL never reaches a report.
 //!
-//! Included files are read from disk. A missing or unreadable include, an include cycle
-//! (reported with the whole chain), includes nested deeper than [`MAX_DEPTH`], and, inside a
-//! git repository, an include that resolves outside it (its lines would reach the report; see
-//! [`crate::source::work_tree`]) are `invalid-manifest` errors; a remote include (`-r https://...`) cannot be checked offline and
-//! is an `unresolved-dependency` error. An option pip does not know is an
-//! `invalid-requirement` error, as it is for pip.
+//! Included files are read from disk, each once per run (by canonical path; a second include
+//! of a file adds nothing, as its requirements are already there). A missing or unreadable
+//! include, an include cycle (reported with the whole chain), includes nested deeper than
+//! [`MAX_DEPTH`], and an include that resolves outside the boundary (the git work tree of
+//! the first file; outside git, the directory being checked, see [`parse_within`]) are
+//! `invalid-manifest` errors: their lines would reach the report, and the file could be a
+//! secret one. A remote include (`-r https://...`, `file:`) cannot be checked offline and is
+//! an `unresolved-dependency` error.
 //!
 //! `--index-url`, `--extra-index-url`, `--find-links URL` and `--trusted-host` are recorded as
-//! index statements (as written, and with variables expanded) for the `index-url` rule.
+//! index statements for the `index-url` rule; a local `--find-links` directory and `--no-index`
+//! are `index-url` warnings of their own.
+//!
+//! [`Reader`] is the reading itself, without findings: per logical line, pip's line number,
+//! the requirement or options with their spans ([`PipLine`], [`Statement`]); [`parse`]
+//! builds a [`Manifest`] from it.
+
+mod lines;
+mod options;
 
 use super::{
     finding_at, leading_name, names_itself, parse_pep508, Dependency, DependencySource, IndexRole,
     IndexUse, Manifest,
 };
 use crate::finding::{Rule, Severity};
-use crate::source::{display_path, read_source, SourceFile};
+use crate::manifest::python_text;
+use crate::source::{display_path, read_regular, SourceFile, MAX_FILE_SIZE};
 use std::borrow::Cow;
+use std::collections::HashSet;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// The index URL helpers, which lived here; other modules use [`crate::index_url`].
@@ -51,416 +95,323 @@ pub use crate::index_url::{
 /// How deep `-r`/`-c` includes may nest before squatguard stops following them.
 pub const MAX_DEPTH: usize = 32;
 
-/// Parses a requirements file and everything it includes.
-pub fn parse(src: &SourceFile) -> Manifest {
-    let mut parser = Parser {
-        manifest: Manifest::default(),
-        chain: Vec::new(),
-        replaces_pypi: false,
-        repository: std::cell::OnceCell::new(),
-    };
-    parser.file(src, "requirements");
-    if parser.replaces_pypi {
-        for dep in &mut parser.manifest.dependencies {
-            dep.private_index = true;
-        }
-    }
-    parser.manifest
+/// An option pip accepts in a requirements file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PipOption {
+    IndexUrl,
+    ExtraIndexUrl,
+    NoIndex,
+    Constraint,
+    Requirement,
+    Editable,
+    FindLinks,
+    NoBinary,
+    OnlyBinary,
+    PreferBinary,
+    RequireHashes,
+    Pre,
+    TrustedHost,
+    UseFeature,
+    GlobalOption,
+    Hash,
+    ConfigSettings,
 }
 
-struct Parser {
-    manifest: Manifest,
+/// One option of a line, as optparse read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineOption {
+    pub option: PipOption,
+    /// As written (`--requirem`, `-r`), without a value.
+    pub spelled: String,
+    /// The value after `shlex` (quotes removed) and `${VAR}` expansion.
+    pub value: Option<String>,
+    /// The option's token in the line text ([`PipLine::text`]).
+    pub span: Range<usize>,
+    /// The value's bytes in the line text (the option's token for a flag).
+    pub value_span: Range<usize>,
+}
+
+/// What a line says, as pip's `ParsedLine` reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Statement {
+    /// A requirement: pip's `args` string, or the value of the first `-e` (`editable`);
+    /// `options` are all the line's options (those pip applies to it are
+    /// [`PipOption::for_requirement`]).
+    Requirement {
+        requirement: String,
+        span: Range<usize>,
+        editable: bool,
+        options: Vec<LineOption>,
+    },
+    /// A line of options only.
+    Options(Vec<LineOption>),
+}
+
+impl Statement {
+    /// The include pip follows on this line: the first `-r`, else the first `-c`.
+    pub fn include(&self) -> Option<&LineOption> {
+        let Statement::Options(opts) = self else {
+            return None;
+        };
+        opts.iter()
+            .find(|o| o.option == PipOption::Requirement)
+            .or_else(|| opts.iter().find(|o| o.option == PipOption::Constraint))
+    }
+}
+
+/// Why a line is refused: where (a byte of the line text) and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub at: usize,
+    pub message: String,
+}
+
+/// One logical line as pip reads it.
+#[derive(Debug, Clone)]
+pub struct PipLine<'a> {
+    /// pip's line number (that of the first physical line of a joined line).
+    pub number: u32,
+    /// The line as pip parses it: joined, comment removed, stripped, `${VAR}` expanded.
+    pub text: Cow<'a, str>,
+    /// What the line says; `None` when pip stops with an error on it.
+    pub statement: Option<Statement>,
+    /// Why the line is refused, when it is: pip's error, or what pip would ignore.
+    pub problems: Vec<Problem>,
+    /// Whether `${VAR}` expansion changed the line.
+    pub expanded: bool,
+    /// pip's expansion could not be mapped back to the file (the spans are approximate).
+    expansion_refused: bool,
+    map: lines::SpanMap,
+}
+
+impl PipLine<'_> {
+    /// The file offset of byte `i` of [`PipLine::text`].
+    pub fn offset(&self, i: usize) -> usize {
+        self.map.offset(i)
+    }
+
+    /// The file bytes that bytes `r` of [`PipLine::text`] were read from.
+    pub fn file_range(&self, r: Range<usize>) -> Range<usize> {
+        self.map.range(r)
+    }
+
+    /// Bytes `r` of the line as written in `file` (the file's text), `${VAR}` unexpanded;
+    /// `read` where they cannot be told apart.
+    pub fn written<'t>(&self, file: &'t str, r: Range<usize>, read: &'t str) -> &'t str {
+        match self.expansion_refused {
+            true => read,
+            false => file.get(self.file_range(r)).unwrap_or(read),
+        }
+    }
+}
+
+/// Reads the lines of one file's text as pip does, handing each to `f`; `env` answers
+/// `os.getenv`. Decoding is the caller's ([`python_text::decode_pip`]).
+pub fn read_lines<'a>(
+    text: &'a str,
+    env: &dyn Fn(&str) -> Option<String>,
+    mut f: impl FnMut(PipLine<'a>),
+) {
+    lines::preprocess(text, env, |pre| {
+        let (statement, mut problems) = options::parse_line(&pre.text);
+        if let Some(why) = &pre.expansion_refused {
+            problems.insert(
+                0,
+                Problem {
+                    at: 0,
+                    message: why.clone(),
+                },
+            );
+        }
+        f(PipLine {
+            number: pre.number,
+            text: pre.text,
+            statement,
+            problems,
+            expanded: pre.expanded,
+            expansion_refused: pre.expansion_refused.is_some(),
+            map: pre.map,
+        })
+    });
+}
+
+/// Why an include was not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncludeProblem {
+    /// `http:`, `https:` or `file:`: pip would fetch it.
+    Remote,
+    /// The file includes itself through the chain.
+    Cycle,
+    /// Outside the repository (or the checked directory).
+    Outside,
+    /// Nested deeper than [`MAX_DEPTH`].
+    TooDeep,
+    /// Missing, unreadable, binary, too large, or not decodable as pip would.
+    Unreadable,
+}
+
+/// What [`Reader::read`] meets, in reading order.
+pub enum Event<'e, 'a> {
+    /// A file is about to be read (the first one too); `constraint` when included by `-c`.
+    File {
+        src: &'e SourceFile,
+        constraint: bool,
+    },
+    /// A line of `src`.
+    Line {
+        src: &'e SourceFile,
+        constraint: bool,
+        line: &'e PipLine<'a>,
+    },
+    /// An include that was not followed, or a file not read: at byte `at` of `src`.
+    Problem {
+        src: &'e SourceFile,
+        at: usize,
+        kind: IncludeProblem,
+        message: String,
+    },
+}
+
+/// pip's reading of a requirements file and the files it includes, each file read once.
+pub struct Reader<'x> {
+    env: &'x dyn Fn(&str) -> Option<String>,
+    /// Outside git, the directory includes may not leave.
+    within: Option<PathBuf>,
     /// Canonical paths of the files being read, outermost first, for cycle detection.
     chain: Vec<(PathBuf, String)>,
-    /// An `--index-url` replaced PyPI for the whole set.
-    replaces_pypi: bool,
-    /// The git work tree of the first file, which includes may not leave; found at the first
-    /// include.
+    /// Files already read (canonical path, read as constraints).
+    seen: HashSet<(PathBuf, bool)>,
+    /// The git work tree of the first file, found at the first include.
     repository: std::cell::OnceCell<Option<PathBuf>>,
+    files_read: usize,
 }
 
-/// A logical line: the joined text and where each of its pieces starts in the file.
-#[derive(Clone)]
-struct Logical<'a> {
-    /// Borrowed from the file unless continuations were joined.
-    text: Cow<'a, str>,
-    /// `(start in text, start in file)` of each piece, in order; a piece runs to the next one.
-    pieces: Vec<(usize, usize)>,
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
 }
 
-impl<'a> Logical<'a> {
-    /// The file offset of byte `i` of the text; past the end, one after its last byte.
-    fn offset(&self, i: usize) -> usize {
-        if i >= self.text.len() {
-            return match self.text.len() {
-                0 => 0,
-                n => self.offset(n - 1) + 1,
-            };
+impl Default for Reader<'static> {
+    fn default() -> Self {
+        Reader::with_env(&process_env)
+    }
+}
+
+impl<'x> Reader<'x> {
+    /// A reader whose `${VAR}` values come from `env` (the process environment by default).
+    pub fn with_env(env: &'x dyn Fn(&str) -> Option<String>) -> Self {
+        Reader {
+            env,
+            within: None,
+            chain: Vec::new(),
+            seen: HashSet::new(),
+            repository: std::cell::OnceCell::new(),
+            files_read: 0,
         }
-        let piece = self.pieces.partition_point(|&(start, _)| start <= i) - 1;
-        let (text_start, file_start) = self.pieces[piece];
-        file_start + (i - text_start)
     }
 
-    fn push(&mut self, piece: &'a str, file_start: usize) {
-        self.pieces.push((self.text.len(), file_start));
-        if self.text.is_empty() {
-            self.text = Cow::Borrowed(piece);
+    /// Outside a git repository, includes may not leave `dir`.
+    pub fn within(mut self, dir: &Path) -> Self {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
         } else {
-            self.text.to_mut().push_str(piece);
-        }
-    }
-}
-
-/// Joins `\` continuations as pip's `join_lines` does, keeping a map to the file, and hands
-/// each logical line to `f` (one at a time: a large file's lines are never all held at once).
-fn each_logical_line<'a>(text: &'a str, mut f: impl FnMut(&Logical<'a>)) {
-    let mut cur: Option<Logical> = None;
-    let mut pos = 0;
-    for raw in text.split_inclusive('\n') {
-        let start = pos;
-        pos += raw.len();
-        let line = raw.trim_end_matches(['\n', '\r']);
-        let is_comment = line.trim_start().starts_with('#');
-        let acc = cur.get_or_insert_with(|| Logical {
-            text: Cow::Borrowed(""),
-            pieces: Vec::new(),
-        });
-        if line.ends_with('\\') && !is_comment {
-            acc.push(line.trim_end_matches('\\'), start);
-            continue;
-        }
-        if is_comment && !acc.text.is_empty() {
-            // pip puts a space before a comment that ends a continuation, so it is dropped
-            acc.push(" ", start);
-        }
-        acc.push(line, start);
-        f(acc);
-        cur = None;
-    }
-    if let Some(last) = cur {
-        f(&last);
-    }
-}
-
-/// Byte index where a comment starts: `#` at the start or after whitespace.
-fn comment_start(line: &str) -> Option<usize> {
-    let bytes = line.as_bytes();
-    (0..bytes.len()).find(|&i| bytes[i] == b'#' && (i == 0 || bytes[i - 1].is_ascii_whitespace()))
-}
-
-/// A whitespace-separated token with its byte range in the logical line; simple quotes removed.
-#[derive(Debug, Clone)]
-struct Token<'a> {
-    text: Cow<'a, str>,
-    start: usize,
-}
-
-fn tokenize(line: &str) -> Vec<Token<'_>> {
-    let mut tokens = Vec::new();
-    let mut chars = line.char_indices().peekable();
-    while let Some(&(start, c)) = chars.peek() {
-        if c.is_whitespace() {
-            chars.next();
-            continue;
-        }
-        let mut end = line.len();
-        // a token is copied only once a quote in it has to be removed
-        let mut unquoted: Option<String> = None;
-        let mut quote: Option<char> = None;
-        while let Some(&(i, c)) = chars.peek() {
-            match quote {
-                Some(q) if c == q => quote = None,
-                None if c == '"' || c == '\'' => {
-                    unquoted.get_or_insert_with(|| line[start..i].to_owned());
-                    quote = Some(c);
-                }
-                None if c.is_whitespace() => {
-                    end = i;
-                    break;
-                }
-                _ => {
-                    if let Some(text) = unquoted.as_mut() {
-                        text.push(c);
-                    }
-                }
-            }
-            chars.next();
-        }
-        let text = unquoted.map_or(Cow::Borrowed(&line[start..end]), Cow::Owned);
-        tokens.push(Token { text, start });
-    }
-    tokens
-}
-
-/// Replaces `${NAME}` with the environment variable's value where it is set.
-fn expand_env(text: &str) -> Cow<'_, str> {
-    if !text.contains("${") {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("${") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 2..];
-        let end = after.find('}');
-        let valid = end.is_some_and(|e| {
-            e > 0
-                && after[..e]
-                    .bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-        });
-        match (end, valid) {
-            (Some(e), true) => {
-                match std::env::var(&after[..e]) {
-                    Ok(value) => out.push_str(&value),
-                    Err(_) => out.push_str(&rest[i..i + 3 + e]),
-                }
-                rest = &after[e + 1..];
-            }
-            _ => {
-                out.push_str("${");
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    Cow::Owned(out)
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Arity {
-    Flag,
-    Value,
-}
-
-/// pip's requirements-file options: (short, long, takes a value).
-const GLOBAL_OPTIONS: &[(Option<&str>, &str, Arity)] = &[
-    (Some("-r"), "--requirement", Arity::Value),
-    (Some("-c"), "--constraint", Arity::Value),
-    (Some("-e"), "--editable", Arity::Value),
-    (Some("-i"), "--index-url", Arity::Value),
-    (None, "--extra-index-url", Arity::Value),
-    (None, "--no-index", Arity::Flag),
-    (Some("-f"), "--find-links", Arity::Value),
-    (None, "--trusted-host", Arity::Value),
-    (None, "--no-binary", Arity::Value),
-    (None, "--only-binary", Arity::Value),
-    (None, "--prefer-binary", Arity::Flag),
-    (None, "--pre", Arity::Flag),
-    (None, "--require-hashes", Arity::Flag),
-    (None, "--use-feature", Arity::Value),
-];
-
-const REQUIREMENT_OPTIONS: &[(Option<&str>, &str, Arity)] = &[
-    (None, "--hash", Arity::Value),
-    (None, "--config-settings", Arity::Value),
-    (None, "--global-option", Arity::Value),
-];
-
-/// One option as written: its long name, its value and where each starts in the logical line.
-struct Opt {
-    long: &'static str,
-    value: Option<String>,
-    value_start: usize,
-}
-
-/// Reads options from `tokens`; stops at the first token that is not an option.
-fn read_options(
-    tokens: &[Token],
-    table: &[(Option<&str>, &'static str, Arity)],
-) -> Result<Vec<Opt>, (usize, String)> {
-    let mut opts = Vec::new();
-    let mut i = 0;
-    while i < tokens.len() {
-        let tok = &tokens[i];
-        let t = tok.text.as_ref();
-        if !t.starts_with('-') {
-            return Err((tok.start, format!("unexpected `{t}` after the options")));
-        }
-        let found = table.iter().find_map(|&(short, long, arity)| {
-            if let Some(rest) = t.strip_prefix(long) {
-                if rest.is_empty() {
-                    return Some((long, arity, None));
-                }
-                if let Some(v) = rest.strip_prefix('=') {
-                    return Some((long, arity, Some((v.to_owned(), long.len() + 1))));
-                }
-                return None;
-            }
-            let short = short?;
-            let rest = t.strip_prefix(short)?;
-            if rest.is_empty() {
-                Some((long, arity, None))
-            } else if arity == Arity::Value && !rest.starts_with('-') {
-                let (v, skip) = match rest.strip_prefix('=') {
-                    Some(v) => (v, short.len() + 1),
-                    None => (rest, short.len()),
-                };
-                Some((long, arity, Some((v.to_owned(), skip))))
-            } else {
-                None
-            }
-        });
-        let Some((long, arity, inline)) = found else {
-            let name = t.split('=').next().unwrap_or(t);
-            return Err((tok.start, format!("unknown pip option `{name}`")));
+            dir
         };
-        i += 1;
-        match (arity, inline) {
-            (Arity::Flag, None) => opts.push(Opt {
-                long,
-                value: None,
-                value_start: tok.start,
-            }),
-            (Arity::Flag, Some(_)) => {
-                return Err((tok.start, format!("option `{long}` takes no value")))
-            }
-            (Arity::Value, Some((v, skip))) => opts.push(Opt {
-                long,
-                value: Some(v),
-                value_start: tok.start + skip,
-            }),
-            (Arity::Value, None) => {
-                let Some(next) = tokens.get(i) else {
-                    return Err((tok.start, format!("option `{long}` needs a value")));
-                };
-                i += 1;
-                opts.push(Opt {
-                    long,
-                    value: Some(next.text.clone().into_owned()),
-                    value_start: next.start,
+        self.within = Some(std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()));
+        self
+    }
+
+    /// How many files were read (the first one included).
+    pub fn files_read(&self) -> usize {
+        self.files_read
+    }
+
+    /// Reads `src` and what it includes, handing each event to `visit`. `src` is re-read with
+    /// pip's line numbering; its coding cookie, if any, is judged first.
+    pub fn read(&mut self, src: &SourceFile, visit: &mut dyn FnMut(Event<'_, '_>)) {
+        let src = SourceFile::with_python_lines(src.path.clone(), src.text.as_str());
+        if let Some(cookie) = python_text::pip_coding_cookie(src.text.as_bytes()) {
+            let refused = match python_text::codec_of(&cookie.name) {
+                None => Some(format!("it declares `coding: {}`, which pip honours: read in that encoding its lines may differ from what they show (in UTF-7, `+AAo-` is a line break). squatguard reads only UTF-8 and ASCII", cookie.name)),
+                Some(python_text::Codec::Ascii) if !src.text.is_ascii() => Some(format!("it declares `coding: {}` but holds a character that is not ASCII (pip would fail to read it)", cookie.name)),
+                _ => None,
+            };
+            if let Some(message) = refused {
+                self.files_read += 1;
+                visit(Event::Problem {
+                    src: &src,
+                    at: cookie.at,
+                    kind: IncludeProblem::Unreadable,
+                    message: format!("cannot check this file as pip reads it: {message}"),
                 });
+                return;
             }
         }
+        self.file(&src, false, visit);
     }
-    Ok(opts)
-}
 
-impl Parser {
-    fn file(&mut self, src: &SourceFile, section: &str) {
+    fn file(&mut self, src: &SourceFile, constraint: bool, visit: &mut dyn FnMut(Event<'_, '_>)) {
         let key = std::fs::canonicalize(&src.path).unwrap_or_else(|_| src.path.clone());
+        self.seen.insert((key.clone(), constraint));
         self.chain.push((key, src.display_path()));
-        // at most a dependency a line: one allocation, instead of a large vector grown by copying
-        self.manifest.dependencies.reserve(src.line_count());
-        each_logical_line(&src.text, |logical| self.line(src, logical, section));
+        self.files_read += 1;
+        visit(Event::File { src, constraint });
+        let env = self.env;
+        read_lines(&src.text, env, |line| {
+            visit(Event::Line {
+                src,
+                constraint,
+                line: &line,
+            });
+            if let Some(include) = line.statement.as_ref().and_then(Statement::include) {
+                let at = line.offset(include.value_span.start);
+                let nested = include.option == PipOption::Constraint;
+                let target = include.value.as_deref().unwrap_or("");
+                let written = line.written(&src.text, include.value_span.clone(), target);
+                self.include(src, target, written, at, nested, visit);
+            }
+        });
         self.chain.pop();
     }
 
-    fn line(&mut self, src: &SourceFile, logical: &Logical, section: &str) {
-        let text = match comment_start(&logical.text) {
-            Some(i) => &logical.text[..i],
-            None => &logical.text[..],
+    fn include(
+        &mut self,
+        src: &SourceFile,
+        target: &str,
+        written: &str,
+        at: usize,
+        constraint: bool,
+        visit: &mut dyn FnMut(Event<'_, '_>),
+    ) {
+        let option = if constraint { "-c" } else { "-r" };
+        let mut problem = |kind, message: String| {
+            visit(Event::Problem {
+                src,
+                at,
+                kind,
+                message,
+            })
         };
-        if text.trim().is_empty() {
-            return;
-        }
-        let tokens = tokenize(text);
-        if tokens.first().is_some_and(|t| t.text.starts_with('-')) {
-            match read_options(&tokens, GLOBAL_OPTIONS) {
-                Ok(opts) => {
-                    for opt in opts {
-                        self.global_option(src, logical, &opt, section);
-                    }
-                }
-                Err((at, message)) => self.manifest.findings.push(finding_at(
-                    src,
-                    Rule::InvalidRequirement,
-                    logical.offset(at),
-                    message,
-                )),
-            }
-            return;
-        }
-        // pip: the requirement is every token before the first one that starts with `-`
-        let first_opt = tokens.iter().position(|t| t.text.starts_with('-'));
-        if let Some(p) = first_opt {
-            if let Err((at, message)) = read_options(&tokens[p..], REQUIREMENT_OPTIONS) {
-                self.manifest.findings.push(finding_at(
-                    src,
-                    Rule::InvalidRequirement,
-                    logical.offset(at),
-                    message,
-                ));
-            }
-        }
-        let end = first_opt.map_or(text.len(), |p| tokens[p].start);
-        let start = tokens[0].start;
-        let req = text[start..end].trim_end();
-        self.requirement(src, logical, req, start, section, false);
-    }
-
-    fn global_option(&mut self, src: &SourceFile, logical: &Logical, opt: &Opt, section: &str) {
-        let at = logical.offset(opt.value_start);
-        let value = opt.value.as_deref().unwrap_or("");
-        match opt.long {
-            "--requirement" => self.include(src, value, at, "requirements"),
-            "--constraint" => self.include(src, value, at, "constraints"),
-            "--editable" => {
-                let section = format!("{section} (editable)");
-                self.requirement(src, logical, value, opt.value_start, &section, true)
-            }
-            "--index-url" => {
-                let url = expand_env(value);
-                if !is_pypi_index(&url) {
-                    self.replaces_pypi = true;
-                }
-                let written = format!("--index-url {value}");
-                let usage = IndexUse::Url(IndexRole::Replaces);
-                self.manifest.push_index(src, at, written, url, usage);
-            }
-            "--extra-index-url" => {
-                let written = format!("--extra-index-url {value}");
-                let usage = IndexUse::Url(IndexRole::Merged { tool: "pip" });
-                self.manifest
-                    .push_index(src, at, written, expand_env(value), usage);
-            }
-            "--find-links" => {
-                let url = expand_env(value);
-                if url.contains("://") {
-                    let written = format!("--find-links {value}");
-                    let usage = IndexUse::Url(IndexRole::Links);
-                    self.manifest.push_index(src, at, written, url, usage);
-                }
-            }
-            "--trusted-host" => {
-                let written = format!("--trusted-host {value}");
-                self.manifest
-                    .push_index(src, at, written, value, IndexUse::TrustedHost);
-            }
-            _ => {}
-        }
-    }
-
-    fn include(&mut self, src: &SourceFile, target: &str, at: usize, section: &str) {
-        let option = if section == "constraints" { "-c" } else { "-r" };
-        let target_expanded = expand_env(target);
-        if target_expanded.contains("://") {
-            self.manifest.findings.push(
-                finding_at(
-                    src,
-                    Rule::UnresolvedDependency,
-                    at,
-                    format!("`{option} {target}` includes a remote file that squatguard cannot check offline"),
-                )
-                .with_severity(Severity::Error)
-                .with_help("vendor the file into the repository and include it by path"),
+        // pip's SCHEME_RE: `^(http|https|file):`, any case
+        let scheme = target.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+        if matches!(scheme.as_deref(), Some("http" | "https" | "file")) || target.contains("://") {
+            problem(
+                IncludeProblem::Remote,
+                format!("`{option} {written}` includes a remote file that squatguard cannot check offline"),
             );
             return;
         }
         let base = src.path.parent().unwrap_or(Path::new(""));
-        let path = base.join(target_expanded.as_ref());
+        let path = base.join(target);
         let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
         if let Some(pos) = self.chain.iter().position(|(k, _)| *k == key) {
             let mut names: Vec<&str> = self.chain[pos..].iter().map(|(_, n)| n.as_str()).collect();
             let shown = display_path(&path);
             names.push(&shown);
-            self.manifest.findings.push(finding_at(
-                src,
-                Rule::InvalidManifest,
-                at,
-                format!("include cycle: {}", names.join(" -> ")),
-            ));
+            let message = format!("include cycle: {}", names.join(" -> "));
+            problem(IncludeProblem::Cycle, message);
+            return;
+        }
+        if self.seen.contains(&(key.clone(), constraint)) {
             return;
         }
         let repository = self.repository.get_or_init(|| {
@@ -468,43 +419,229 @@ impl Parser {
                 .first()
                 .and_then(|(first, _)| crate::source::work_tree(first))
         });
-        if let (Some(root), Ok(real)) = (repository, std::fs::canonicalize(&path)) {
-            if !real.starts_with(root) {
-                self.manifest.findings.push(
-                    finding_at(
-                        src,
-                        Rule::InvalidManifest,
-                        at,
-                        format!(
-                            "`{option} {target}` points outside the repository (to `{}`): not read, since the report would show its lines and it could be a secret file; pip would read it",
-                            display_path(&real)
-                        ),
-                    )
-                    .with_help("move the file into the repository, or review it and check it by naming it"),
+        let boundary = repository.as_ref().or(self.within.as_ref());
+        if let Some(root) = boundary {
+            let real = std::fs::canonicalize(&path);
+            let outside = match &real {
+                Ok(real) => !real.starts_with(root),
+                // a path that does not resolve is judged as written, made absolute
+                Err(_) => !crate::check::clean(&std::path::absolute(&path).unwrap_or(path.clone()))
+                    .starts_with(root),
+            };
+            if outside {
+                let what = if repository.is_some() {
+                    "the repository"
+                } else {
+                    "the checked directory"
+                };
+                let shown = real
+                    .as_ref()
+                    .map_or_else(|_| display_path(&path), |r| display_path(r));
+                problem(
+                    IncludeProblem::Outside,
+                    format!("`{option} {written}` points outside {what} (to `{shown}`): not read, since the report would show its lines and it could be a secret file; pip would read it"),
                 );
                 return;
             }
         }
         if self.chain.len() >= MAX_DEPTH {
-            self.manifest.findings.push(finding_at(
-                src,
-                Rule::InvalidManifest,
-                at,
-                format!("`{option} {target}`: includes nest deeper than {MAX_DEPTH} files; not followed"),
-            ));
+            problem(
+                IncludeProblem::TooDeep,
+                format!("`{option} {written}`: includes nest deeper than {MAX_DEPTH} files; not followed"),
+            );
             return;
         }
-        match read_source(&path) {
-            Ok(included) => self.file(&included, section),
-            Err(reason) => self.manifest.findings.push(finding_at(
-                src,
-                Rule::InvalidManifest,
-                at,
+        match read_included(&path) {
+            Ok(included) => self.file(&included, constraint, visit),
+            Err(reason) => problem(
+                IncludeProblem::Unreadable,
                 format!(
-                    "`{option} {target}`: cannot read `{}`: {reason}",
+                    "`{option} {written}`: cannot read `{}`: {reason}",
                     display_path(&path)
                 ),
-            )),
+            ),
+        }
+    }
+}
+
+/// An included file, decoded as pip's `auto_decode` would (or refused).
+fn read_included(path: &Path) -> Result<SourceFile, String> {
+    let bytes = read_regular(path, MAX_FILE_SIZE).map_err(|e| e.to_string())?;
+    if bytes.contains(&0) && !bytes.starts_with(b"\xff\xfe") && !bytes.starts_with(b"\xfe\xff") {
+        return Err("it is a binary file (it contains NUL bytes)".into());
+    }
+    let text = python_text::decode_pip(bytes).map_err(|e| e.reason)?;
+    Ok(SourceFile::with_python_lines(path, text))
+}
+
+/// Parses a requirements file and everything it includes. Outside a git repository,
+/// includes are not bounded; `check` uses [`parse_within`].
+pub fn parse(src: &SourceFile) -> Manifest {
+    build(src, Reader::default())
+}
+
+/// [`parse`], where outside a git repository an include may not leave `dir` (the directory
+/// being checked, or the file's own directory when a file is checked by name).
+pub fn parse_within(src: &SourceFile, dir: &Path) -> Manifest {
+    build(src, Reader::default().within(dir))
+}
+
+fn build(src: &SourceFile, mut reader: Reader<'_>) -> Manifest {
+    let mut builder = Builder {
+        manifest: Manifest::default(),
+        replaces_pypi: false,
+    };
+    reader.read(src, &mut |event| builder.event(event));
+    if builder.replaces_pypi {
+        for dep in &mut builder.manifest.dependencies {
+            dep.private_index = true;
+        }
+    }
+    builder.manifest
+}
+
+/// Builds a [`Manifest`] from the reader's events.
+struct Builder {
+    manifest: Manifest,
+    /// An `--index-url` replaced PyPI for the whole set.
+    replaces_pypi: bool,
+}
+
+impl Builder {
+    fn event(&mut self, event: Event<'_, '_>) {
+        match event {
+            Event::File { src, .. } => {
+                // at most a dependency a line: one allocation, instead of a vector grown by copying
+                self.manifest.dependencies.reserve(src.line_count());
+            }
+            Event::Line {
+                src,
+                constraint,
+                line,
+            } => self.line(
+                src,
+                line,
+                if constraint {
+                    "constraints"
+                } else {
+                    "requirements"
+                },
+            ),
+            Event::Problem {
+                src,
+                at,
+                kind,
+                message,
+            } => {
+                let finding = match kind {
+                    IncludeProblem::Remote => {
+                        finding_at(src, Rule::UnresolvedDependency, at, message)
+                            .with_severity(Severity::Error)
+                            .with_help("vendor the file into the repository and include it by path")
+                    }
+                    IncludeProblem::Outside => finding_at(src, Rule::InvalidManifest, at, message)
+                        .with_help(
+                        "move the file into the repository, or review it and check it by naming it",
+                    ),
+                    _ => finding_at(src, Rule::InvalidManifest, at, message),
+                };
+                self.manifest.findings.push(finding);
+            }
+        }
+    }
+
+    fn line(&mut self, src: &SourceFile, line: &PipLine, section: &str) {
+        for p in &line.problems {
+            let at = line.offset(p.at);
+            self.manifest.findings.push(finding_at(
+                src,
+                Rule::InvalidRequirement,
+                at,
+                p.message.clone(),
+            ));
+        }
+        match &line.statement {
+            // pip stops on this line; the requirement it holds is judged all the same (older
+            // pips read options that newer ones refuse)
+            None => {
+                let args = options::args_end(&line.text);
+                if args > 0 {
+                    self.requirement(src, line, &line.text[..args], 0..args, section, false);
+                }
+            }
+            Some(Statement::Options(opts)) => {
+                for opt in opts {
+                    self.global_option(src, line, opt);
+                }
+            }
+            Some(Statement::Requirement {
+                requirement,
+                span,
+                editable,
+                ..
+            }) => {
+                let section = if *editable {
+                    Cow::Owned(format!("{section} (editable)"))
+                } else {
+                    Cow::Borrowed(section)
+                };
+                self.requirement(src, line, requirement, span.clone(), &section, *editable);
+            }
+        }
+    }
+
+    fn global_option(&mut self, src: &SourceFile, line: &PipLine, opt: &LineOption) {
+        let at = line.offset(opt.value_span.start);
+        let url = opt.value.as_deref().unwrap_or("");
+        let written = || {
+            line.written(&src.text, opt.value_span.clone(), url)
+                .to_owned()
+        };
+        match opt.option {
+            PipOption::IndexUrl => {
+                if !is_pypi_index(url) {
+                    self.replaces_pypi = true;
+                }
+                let written = format!("--index-url {}", written());
+                let usage = IndexUse::Url(IndexRole::Replaces);
+                self.manifest.push_index(src, at, written, url, usage);
+            }
+            PipOption::ExtraIndexUrl => {
+                let written = format!("--extra-index-url {}", written());
+                let usage = IndexUse::Url(IndexRole::Merged { tool: "pip" });
+                self.manifest.push_index(src, at, written, url, usage);
+            }
+            PipOption::FindLinks => {
+                if url.contains("://") && !url.to_ascii_lowercase().starts_with("file:") {
+                    let written = format!("--find-links {}", written());
+                    let usage = IndexUse::Url(IndexRole::Links);
+                    self.manifest.push_index(src, at, written, url, usage);
+                } else if src.path.is_file() {
+                    // in a file (safe-pip reads its own command line as a file that is not
+                    // one: there the user chose the directory)
+                    let message = format!(
+                        "`--find-links {}` makes pip look for packages in a local directory, where a wheel of any name, `requests` included, can stand in for the real one",
+                        written()
+                    );
+                    self.manifest.findings.push(
+                        finding_at(src, Rule::IndexUrl, at, message)
+                            .with_help("install from an index; if the directory holds your own builds, check what is in it"),
+                    );
+                }
+            }
+            PipOption::NoIndex if src.path.is_file() => {
+                let at = line.offset(opt.span.start);
+                self.manifest.findings.push(
+                    finding_at(src, Rule::IndexUrl, at, "`--no-index` makes pip take every package from the `--find-links` locations only, never from PyPI")
+                        .with_help("remove `--no-index`, or make sure the find-links locations are your own"),
+                );
+            }
+            PipOption::TrustedHost => {
+                let written = format!("--trusted-host {}", written());
+                self.manifest
+                    .push_index(src, at, written, url, IndexUse::TrustedHost);
+            }
+            _ => {}
         }
     }
 
@@ -512,16 +649,21 @@ impl Parser {
     fn requirement(
         &mut self,
         src: &SourceFile,
-        logical: &Logical,
-        written: &str,
-        start: usize,
+        line: &PipLine,
+        expanded: &str,
+        span: Range<usize>,
         section: &str,
         editable: bool,
     ) {
-        let offset = logical.offset(start);
-        let expanded = expand_env(written);
-        if is_pep508_form(&expanded) && !editable || names_itself(&expanded) {
-            match parse_pep508(src, &expanded, offset, section) {
+        let span_copy = span.clone();
+        let offset = line.file_range(span).start.min(src.text.len());
+        // as written: the file's bytes when `${VAR}` expansion changed the line
+        let written = match line.expanded {
+            true => line.written(&src.text, span_copy, expanded),
+            false => expanded,
+        };
+        if is_pep508_form(expanded) && !editable || names_itself(expanded) {
+            match parse_pep508(src, expanded, offset, section) {
                 Ok(mut dep) => {
                     // the span was measured on the expanded text; re-measure it on the file
                     if written != expanded {
@@ -542,7 +684,7 @@ impl Parser {
             return;
         }
         // A bare URL or path: pip names the package by `#egg=` or the archive's file name.
-        let source = DependencySource::classify(&expanded);
+        let source = DependencySource::classify(expanded);
         match name_from_location(written) {
             Some((name_start, name)) => {
                 let mut dep = Dependency::new(src, name, offset + name_start, section);
@@ -631,55 +773,6 @@ fn name_from_location(text: &str) -> Option<(usize, &str)> {
 mod tests {
     use super::*;
 
-    fn logical_lines(text: &str) -> Vec<Logical<'_>> {
-        let mut out = Vec::new();
-        each_logical_line(text, |l| out.push(l.clone()));
-        out
-    }
-
-    #[test]
-    fn joins_and_maps_continuations() {
-        let lines = logical_lines("req\\\n  uests==1\nnext");
-        assert_eq!(lines.len(), 2);
-        assert_eq!(lines[0].text, "req  uests==1");
-        assert_eq!(lines[0].offset(3), 5);
-        assert_eq!(lines[1].text, "next");
-    }
-
-    #[test]
-    fn every_byte_of_a_logical_line_maps_to_its_byte_in_the_file() {
-        for text in [
-            "req\\\n  uests==1\nnext",
-            "a\\\r\n\\\n\\\nb # c\n",
-            "x==1 \\\n# trailing comment\ny",
-            "\\\n\\\n",
-            "plain\n\nlines\n",
-        ] {
-            for line in logical_lines(text) {
-                for (i, byte) in line.text.bytes().enumerate() {
-                    let at = line.offset(i);
-                    // the space pip inserts before a comment maps to the comment's line
-                    if byte != b' ' || text.as_bytes()[at] == b' ' {
-                        assert_eq!(text.as_bytes()[at], byte, "{text:?} byte {i}");
-                    }
-                }
-                if !line.text.is_empty() {
-                    assert_eq!(
-                        line.offset(line.text.len()),
-                        line.offset(line.text.len() - 1) + 1
-                    );
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn comments_need_leading_space() {
-        assert_eq!(comment_start("a # b"), Some(2));
-        assert_eq!(comment_start("x @ https://h/x#egg=x"), None);
-        assert_eq!(comment_start("# all"), Some(0));
-    }
-
     #[test]
     fn names_from_urls() {
         assert_eq!(
@@ -697,14 +790,74 @@ mod tests {
         assert_eq!(name_from_location("./src/pkg"), None);
     }
 
+    fn env(name: &str) -> Option<String> {
+        (name == "SQG_TOKEN").then(|| "s3cret".to_owned())
+    }
+
+    fn read(text: &str) -> Vec<(u32, Option<Statement>, usize)> {
+        let mut out = Vec::new();
+        read_lines(text, &env, |l| {
+            out.push((l.number, l.statement, l.problems.len()))
+        });
+        out
+    }
+
     #[test]
-    fn env_expansion_only_for_set_upper_case_names() {
-        std::env::set_var("SQUATGUARD_TEST_TOKEN", "s3cret");
-        assert_eq!(expand_env("x${SQUATGUARD_TEST_TOKEN}y"), "xs3crety");
-        assert_eq!(
-            expand_env("${SQUATGUARD_UNSET_VAR_X}"),
-            "${SQUATGUARD_UNSET_VAR_X}"
+    fn hidden_lines_are_lines() {
+        for sep in [
+            "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\u{85}", "\u{2028}", "\u{2029}",
+        ] {
+            let text = format!("requests==2.32.3  # pinned{sep}colourama==0.1.0");
+            let got = read(&text);
+            assert_eq!(got.len(), 2, "{sep:?}");
+            assert_eq!(got[1].0, 2);
+            match &got[1].1 {
+                Some(Statement::Requirement { requirement, .. }) => {
+                    assert_eq!(requirement, "colourama==0.1.0")
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn spans_map_through_expansion() {
+        let text = "--index-url https://${SQG_TOKEN}@h/simple\n";
+        let mut seen = false;
+        read_lines(text, &env, |l| {
+            let Some(Statement::Options(o)) = &l.statement else {
+                panic!()
+            };
+            assert_eq!(o[0].value.as_deref(), Some("https://s3cret@h/simple"));
+            assert_eq!(
+                &text[l.file_range(o[0].value_span.clone())],
+                "https://${SQG_TOKEN}@h/simple"
+            );
+            seen = true;
+        });
+        assert!(seen);
+    }
+
+    #[test]
+    fn line_numbers_are_pips() {
+        let src = SourceFile::new("r.txt", "a==1\rbad line -x\nreqeusts\n");
+        let m = parse(&src);
+        assert_eq!(m.findings[0].line, 2);
+        assert_eq!(m.dependencies[1].line, 3);
+        assert_eq!(&src.text[m.dependencies[1].name_span.clone()], "reqeusts");
+    }
+
+    #[test]
+    fn a_foreign_cookie_stops_the_reading() {
+        let src = SourceFile::new("r.txt", "# -*- coding: utf-7 -*-\nrequests\n");
+        let m = parse(&src);
+        assert!(m.dependencies.is_empty());
+        assert_eq!(m.findings.len(), 1);
+        assert_eq!(m.findings[0].severity, Severity::Error);
+        assert!(
+            m.findings[0].message.contains("utf-7"),
+            "{}",
+            m.findings[0].message
         );
-        assert_eq!(expand_env("${lower}"), "${lower}");
     }
 }

@@ -112,13 +112,18 @@ pub fn check(s: &IndexStatement) -> Vec<Finding> {
         "squatguard judges the names and known-malicious releases, not what that index serves";
     let unknown = "make sure it is your organisation's index; in a repository someone sent you, an index you do not know is a reason to stop";
     match role {
-        IndexRole::Replaces => out.push(
-            finding(format!(
-                "`{described}`: every package comes from `{shown_host}`, not PyPI; {judged}"
-            ))
-            .with_severity(Severity::Note)
-            .with_help(unknown),
-        ),
+        // a warning: the host is not known as a PyPI mirror, and decides what every name
+        // installs (a note beside a warning already given about it)
+        IndexRole::Replaces => {
+            let severity = if out.is_empty() { Severity::Warning } else { Severity::Note };
+            out.push(
+                finding(format!(
+                    "`{described}`: every package comes from `{shown_host}`, not PyPI; {judged}"
+                ))
+                .with_severity(severity)
+                .with_help(unknown),
+            )
+        }
         IndexRole::First => out.push(
             finding(format!(
                 "`{described}`: a package found on `{shown_host}` is taken from it, not PyPI; {judged}"

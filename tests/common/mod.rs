@@ -39,3 +39,17 @@ pub fn shared_dir(needs: &[&str]) -> Option<PathBuf> {
     eprintln!("skipping: {why}");
     None
 }
+
+/// Whether a test may go on without a tool it needs: `missing` says what is missing, if
+/// anything. Under CI, a missing tool is a failure (panics naming it); outside CI, the test
+/// says why it is skipped and returns false.
+#[allow(clippy::print_stderr)] // why: a skipped test says why
+#[allow(dead_code)] // why: only the tests that run a tool use it
+pub fn tool_present(missing: Option<String>) -> bool {
+    let Some(why) = missing else {
+        return true;
+    };
+    assert!(!in_ci(), "this test needs a tool under CI: {why}");
+    eprintln!("skipping: {why}");
+    false
+}
