@@ -74,11 +74,17 @@
 //!
 //! # Modules
 //!
+//! The file is first read as Python's tokenizer reads it ([`source`]: every line terminator
+//! including a lone `\r`, the PEP 263 encoding cookie, NFKC-normalised identifiers); the real
+//! reader all of this must agree with is CPython (`ast.parse` of what `tokenize.open` returns,
+//! which is what setuptools `exec`s), and `tests/differential.rs` checks that it does.
+//!
 //! This module finds the `setup()` calls and reads their keywords into the manifest; the
 //! static evaluator that resolves what a keyword's expression evaluates to is [`eval`], over
 //! the values of [`value`] (decoded strings, requirement lists, dicts, notes).
 
 mod eval;
+mod source;
 mod value;
 
 use eval::*;
@@ -111,14 +117,24 @@ const LIST_KEYWORDS: [&str; 3] = ["install_requires", "setup_requires", "tests_r
 const EXTRAS_KEYWORD: &str = "extras_require";
 
 /// Reads the dependencies that `setup()` calls in `src` declare, without running anything.
-pub fn parse(src: &SourceFile) -> Manifest {
+pub fn parse(original: &SourceFile) -> Manifest {
+    let prepared = source::prepare(original);
+    let src = prepared.src(original);
     let mut out = Out {
         src,
         manifest: Manifest::default(),
         deps_seen: HashSet::new(),
         notes_seen: HashSet::new(),
     };
-    let text = src.text.as_str();
+    for error in &prepared.errors {
+        out.manifest.push_finding(
+            src,
+            Rule::InvalidManifest,
+            error.offset,
+            error.message.clone(),
+        );
+    }
+    let text = prepared.code.as_str();
     let mut parser = Parser::new();
     let tree = parser
         .set_language(&tree_sitter_python::LANGUAGE.into())
@@ -521,6 +537,49 @@ mod tests {
         );
         assert!(m.dependencies[1].specifiers.is_some());
         assert!(m.findings.is_empty(), "{:?}", m.findings);
+    }
+
+    /// Python's tokenizer ends a line, and a comment, at a lone `\r`; tree-sitter alone does not.
+    #[test]
+    fn lone_carriage_returns_end_comments() {
+        let m = read("setup(\n    # pinned\rinstall_requires=['colourama'],\r)\r");
+        assert_eq!(deps(&m), [dep("colourama", 3, 20, "install_requires")]);
+        assert!(m.findings.is_empty(), "{:?}", m.findings);
+        let m = read("R = ['a'] # x\rR.append('b')\r\nsetup(install_requires=R)\n");
+        assert_eq!(names_of(&m), ["a", "b"]);
+    }
+
+    #[test]
+    fn foreign_encoding_cookies_are_errors() {
+        let m = read("# -*- coding: utf-7 -*-\nsetup(install_requires=['a'])\n");
+        assert_eq!(names_of(&m), ["a"]);
+        assert_eq!(m.findings.len(), 1);
+        let f = &m.findings[0];
+        assert_eq!((f.rule, f.line, f.column), (Rule::InvalidManifest, 1, 15));
+        assert!(f.message.contains("`utf-7`"), "{}", f.message);
+        for fine in [
+            "# -*- coding: utf-8 -*-\nx = 'é'\nsetup(install_requires=['a'])\n",
+            "#!/usr/bin/env python\n# coding=latin-1\nsetup(install_requires=['a'])\n",
+            "setup(install_requires=['a'])\n# coding: utf-7\n",
+        ] {
+            assert!(read(fine).findings.is_empty(), "{fine}");
+        }
+    }
+
+    #[test]
+    fn identifiers_read_as_python_normalises_them() {
+        let m = read("𝐑 = ['a']\n𝐬𝐞𝐭𝐮𝐩(𝐢𝐧𝐬𝐭𝐚𝐥𝐥_𝐫𝐞𝐪𝐮𝐢𝐫𝐞𝐬=R + ['b'])\n");
+        assert_eq!(names_of(&m), ["a", "b"]);
+        assert_eq!(m.dependencies[1].column, 30);
+        assert!(m.findings.is_empty(), "{:?}", m.findings);
+        // `𝐍𝐨𝐧𝐞` is a name to Python, not the constant
+        let m = read("setup(install_requires=𝐍𝐨𝐧𝐞)\n");
+        assert_eq!(m.findings.len(), 1);
+        assert_eq!(m.findings[0].rule, Rule::UnresolvedDependency);
+    }
+
+    fn names_of(m: &Manifest) -> Vec<&str> {
+        m.dependencies.iter().map(|d| d.raw_name.as_str()).collect()
     }
 
     #[test]
