@@ -2,18 +2,27 @@
 //!
 //! # The file format
 //!
-//! setuptools reads `setup.cfg` with Python's `configparser.ConfigParser`, and this module
-//! reads it by hand the same way, keeping the byte offset of every value:
+//! setuptools (`setuptools/dist.py`, `Distribution._parse_config_files`) reads `setup.cfg`
+//! with Python's `configparser.ConfigParser()` at its defaults but `optionxform = str`, from a
+//! file opened in text mode, and this module reads it by hand the same way, keeping the byte
+//! offset of every value:
 //!
+//! - Lines end at `\n`, `\r\n` or a lone `\r` (universal newlines); no other character ends
+//!   one. "Whitespace" is Python's (`str.strip()`, `re`'s `\s`): Unicode `White_Space` and
+//!   `\x1c`..`\x1f`.
 //! - `[name]` starts a section: the name is everything between the first `[` and the last `]`.
 //!   `[DEFAULT]` holds defaults every other section inherits. A section that appears twice is
-//!   merged (and reported: configparser rejects the file).
-//! - `key = value` or `key: value` sets an option; the key ends at the first `=` or `:`.
-//!   Keys are compared case-insensitively, with `-` and `_` equivalent.
-//! - A line indented deeper (spaces or tabs, each counts as one column) than the line of its
-//!   key continues the value. Blank lines inside a value are kept (and skipped as requirements).
+//!   merged (and reported: configparser's `strict` mode rejects the file); `[DEFAULT]` may
+//!   appear twice.
+//! - `key = value` or `key: value` sets an option; the key ends at the first `=` or `:`. The
+//!   same key twice in a section is reported (configparser rejects the file); keys that differ
+//!   only in case or in `-`/`_` are two options to configparser, and squatguard reads both,
+//!   as older setuptools lower-cased keys and newer ones turn `-` into `_`.
+//! - A line indented deeper (each whitespace character counts as one column) than the line
+//!   of its key continues the value. Blank lines inside a value are kept (and skipped as
+//!   requirements).
 //! - A line whose first non-blank character is `#` or `;` is a comment, also between the lines
-//!   of a value. Comments are full-line only at this level.
+//!   of a value. There are no inline comments at this level (`inline_comment_prefixes` is off).
 //! - `%(name)s` is replaced by the value of `name` from the same section, else from `[DEFAULT]`,
 //!   recursively up to 10 levels (configparser's `BasicInterpolation`); `%%` is a literal `%`.
 //! - Any other line, and any line before the first section header, is an error
@@ -26,14 +35,21 @@
 //! - `[options.extras_require]`: every key, labelled `options.extras_require.<extra>`.
 //!
 //! Both sections also inherit `[DEFAULT]`'s keys, as configparser hands them to setuptools.
-//! A value spread over several lines holds one requirement per line; a value on a single line
-//! is split at `;`, as setuptools does (so `bar; python_version < "3.9"` on one line is two
-//! requirements, the second invalid, which is reported with a hint). Commas never split:
-//! `a>=1,<2` is one requirement. Lines starting with `#` are dropped, and a ` #` comment after a
-//! requirement is cut off (a `#` not preceded by whitespace, as in `#egg=`, is kept). A line
-//! ending in `\` is joined with the next, as setuptools' `join_continuation` does: the backslash
-//! and the character before it are removed (`pytest-black; \` + `python_implementation !=
-//! "PyPy"`). A continuation with no line after it is reported: setuptools drops it.
+//! A value is a list as `setuptools/config/setupcfg.py` reads it (`_parse_requirements_list`):
+//! a value of several lines is split with `str.splitlines()`, a value on one line at `;` (so
+//! `bar; python_version < "3.9"` on one line is two requirements, the second invalid, which is
+//! reported with a hint); each part is stripped, empty parts and parts starting with `#` are
+//! dropped. Commas never split: `a>=1,<2` is one requirement. Then, as setuptools does when it
+//! finalises `install_requires` (`_reqs.parse_strings`, see
+//! [`super::setup_py::strings::requirement_lines`]): each part is split again with
+//! `str.splitlines()` (so `a  # x\x0bb` on one line is `a` and `b`), a ` #` starts a comment (a
+//! `#` after a tab, or as in `#egg=`, does not), and a line ending in `\` is joined with the
+//! next, the backslash and the character before it removed (`pytest-black; \` +
+//! `python_implementation != "PyPy"`). A continuation with no line after it is reported:
+//! setuptools drops it.
+//!
+//! The real reader this must agree with is setuptools' (`read_configuration`, over
+//! `configparser`); `tests/differential.rs` compares the two over generated files.
 //!
 //! A `file:` value (requirements read from other files) and an `attr:` value (computed at
 //! build time) yield an `unresolved-dependency` note, as does a `%(name)s` reference to an
@@ -44,6 +60,8 @@
 //! value); if a name is put together from several pieces, its span covers the first piece's
 //! position and is approximate.
 
+use super::setup_py::source::universal_newlines;
+use super::setup_py::strings::{is_space, requirement_lines, split_lines, strip_range};
 use super::{leading_name, parse_pep508, Dependency, Manifest};
 use crate::finding::Rule;
 use crate::source::SourceFile;
@@ -59,6 +77,9 @@ const REQUIREMENT_KEYS: [&str; 3] = ["install_requires", "setup_requires", "test
 
 /// Parses a `setup.cfg`.
 pub fn parse(src: &SourceFile) -> Manifest {
+    // a lone `\r` ends a line: located as one (offsets are unchanged)
+    let lines = universal_newlines(&src.text).map(|t| SourceFile::new(src.path.clone(), t));
+    let src = lines.as_ref().unwrap_or(src);
     let mut out = Manifest::default();
     let mut findings = Vec::new();
     let ini = read_ini(src, &mut findings);
@@ -205,6 +226,35 @@ fn section_header(line: &str) -> Option<&str> {
     (close > 0).then(|| &rest[..close])
 }
 
+/// The lines of a file read in text mode with universal newlines, without their terminators.
+fn universal_lines(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => {
+                lines.push((start, i));
+                start = i + 1;
+            }
+            b'\r' => {
+                lines.push((start, i));
+                if bytes.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < bytes.len() {
+        lines.push((start, bytes.len()));
+    }
+    lines
+}
+
 /// Reads the file into sections, as `configparser.ConfigParser._read` does.
 fn read_ini(src: &SourceFile, findings: &mut Vec<Pending>) -> Ini {
     let text = src.text.as_str();
@@ -220,15 +270,13 @@ fn read_ini(src: &SourceFile, findings: &mut Vec<Pending>) -> Ini {
     let mut option: Option<usize> = None;
     let mut indent_level = 0usize;
 
-    let mut line_start = 0;
-    for raw in text.split_inclusive('\n') {
-        let start = line_start;
-        line_start += raw.len();
-        let line = raw.trim_end_matches(['\n', '\r']);
-        let trimmed = line.trim();
-        let lead = line.len() - line.trim_start().len();
-        let first = start + lead;
-        let span = first..first + trimmed.len();
+    // the file is opened in text mode: universal newlines (`\n`, `\r\n`, a lone `\r`)
+    for (start, end) in universal_lines(text) {
+        let line = &text[start..end];
+        let span = strip_range(text, start..end);
+        let trimmed = &text[span.clone()];
+        let lead = span.start - start;
+        let first = span.start;
 
         if trimmed.starts_with('#') || trimmed.starts_with(';') {
             continue;
@@ -239,6 +287,7 @@ fn read_ini(src: &SourceFile, findings: &mut Vec<Pending>) -> Ini {
             }
             continue;
         }
+        // configparser's `\S`: the first character that is not Python whitespace
         let indent = line[..lead].chars().count();
         if let (Some(at), Some(i), true) = (current, option, indent > indent_level) {
             ini.section_mut(at).entries[i].pieces.push(span);
@@ -247,7 +296,7 @@ fn read_ini(src: &SourceFile, findings: &mut Vec<Pending>) -> Ini {
         indent_level = indent;
 
         if let Some(name) = section_header(trimmed) {
-            if seen_headers.iter().any(|h| h == name) {
+            if name != "DEFAULT" && seen_headers.iter().any(|h| h == name) {
                 findings.push(pending(
                     Rule::InvalidManifest,
                     first,
@@ -291,7 +340,7 @@ fn read_ini(src: &SourceFile, findings: &mut Vec<Pending>) -> Ini {
             ));
             continue;
         };
-        let key = trimmed[..delimiter].trim_end();
+        let key = trimmed[..delimiter].trim_end_matches(is_space);
         if key.is_empty() {
             findings.push(pending(
                 Rule::InvalidManifest,
@@ -304,11 +353,13 @@ fn read_ini(src: &SourceFile, findings: &mut Vec<Pending>) -> Ini {
             option = None;
             continue;
         }
-        let value = trimmed[delimiter + 1..].trim_start();
+        let value = trimmed[delimiter + 1..].trim_start_matches(is_space);
         let value_start = span.end - value.len();
         let norm = normalize_key(key);
         let section = ini.section_mut(at);
-        if section.entries.iter().any(|e| e.norm == norm) {
+        // `optionxform = str`: keys that differ in case or in `-`/`_` are two options to
+        // configparser (setuptools reads either)
+        if section.entries.iter().any(|e| e.key == key) {
             let name = section.name.clone();
             findings.push(pending(
                 Rule::InvalidManifest,
@@ -369,7 +420,7 @@ fn raw_value(src: &SourceFile, entry: &Entry) -> Mapped {
         }
         value.push_literal(&src.text[piece.clone()], piece.start);
     }
-    let keep = value.text.trim_end().len();
+    let keep = value.text.trim_end_matches(is_space).len();
     value.text.truncate(keep);
     value.origin.truncate(keep);
     value
@@ -547,19 +598,40 @@ fn read_requirements(
     }
 
     let multiline = text.contains('\n');
-    let separator = if multiline { '\n' } else { ';' };
-    // Each item, trimmed and non-empty, as a range of `text` (setuptools' `_parse_list`).
-    let mut items: Vec<Range<usize>> = Vec::new();
-    let mut start = 0;
-    for part in text.split(separator) {
-        let range = start..start + part.len();
-        start = range.end + 1;
-        let lead = part.len() - part.trim_start().len();
-        let trimmed = part.trim();
-        if !trimmed.is_empty() {
-            items.push(range.start + lead..range.start + lead + trimmed.len());
+    push_list(src, &value, &unresolved, label, multiline, out, findings);
+}
+
+/// Records the requirements of a list value (`value`, interpolated, with the references in
+/// `unresolved` left unknown) as setuptools reads it: `_parse_list_semicolon` (the value's
+/// lines by `str.splitlines()` when it has several, else its `;`-separated parts; each
+/// stripped, empty ones dropped), the `#` filter of `_parse_requirements_list`, then
+/// `_reqs.parse_strings` ([`requirement_lines`]).
+fn push_list(
+    src: &SourceFile,
+    value: &Mapped,
+    unresolved: &[Range<usize>],
+    label: &str,
+    multiline: bool,
+    out: &mut Manifest,
+    findings: &mut Vec<Pending>,
+) {
+    let text = value.text.as_str();
+    let parts: Vec<Range<usize>> = if multiline {
+        split_lines(text).into_iter().map(|(s, e)| s..e).collect()
+    } else {
+        let mut parts = Vec::new();
+        let mut start = 0;
+        for part in text.split(';') {
+            parts.push(start..start + part.len());
+            start += part.len() + 1;
         }
-    }
+        parts
+    };
+    let mut items: Vec<Range<usize>> = parts
+        .into_iter()
+        .map(|part| strip_range(text, part))
+        .filter(|item| !item.is_empty() && !text[item.clone()].starts_with('#'))
+        .collect();
 
     // `bar; python_version < "3.9"` on one line: setuptools reads two requirements.
     if !multiline
@@ -570,7 +642,6 @@ fn read_requirements(
         )
     {
         let (first, second) = (&text[items[0].clone()], &text[items[1].clone()]);
-        push_requirement(src, &value, items[0].clone(), &unresolved, label, out);
         findings.push(pending(
             Rule::InvalidRequirement,
             value.origin_at(items[1].start),
@@ -579,51 +650,35 @@ fn read_requirements(
                  setuptools splits a one-line value at `;`; put `{first}; {second}` on its own indented line"
             ),
         ));
-        return;
+        items.truncate(1);
     }
 
-    // setuptools joins a line ending in `\` with the next (`join_continuation`): the first
-    // line's start and the text so far
-    let mut continued: Option<(usize, String)> = None;
-    for item in items {
-        let item_text = &text[item.clone()];
-        if item_text.starts_with('#') {
-            continue;
-        }
-        let kept = strip_comment(item_text).trim_end();
-        let end = item.start + kept.len();
-        let (start, line) = match continued.take() {
-            Some((start, so_far)) => (start, so_far + kept),
-            None => (item.start, kept.to_owned()),
-        };
-        if line.ends_with('\\') {
-            continued = Some((start, join_continuation(&line)));
-        } else if start != item.start {
-            push_joined(src, &value, start..end, &line, &unresolved, label, out);
-        } else if end > item.start {
-            push_requirement(src, &value, item.start..end, &unresolved, label, out);
+    let (lines, dangling) = requirement_lines(text, items);
+    for line in lines {
+        match &line.joined {
+            Some(joined) => push_joined(
+                src,
+                value,
+                line.range.clone(),
+                joined,
+                unresolved,
+                label,
+                out,
+            ),
+            None => push_requirement(src, value, line.range.clone(), unresolved, label, out),
         }
     }
-    if let Some((start, line)) = continued {
+    if let Some(line) = dangling {
         findings.push(pending(
             Rule::InvalidRequirement,
-            value.origin_at(start),
+            value.origin_at(line.range.start),
             format!(
-                "`{line}` ends in a line continuation (`\\`) with no line after it: setuptools \
-                 drops this requirement; remove the `\\` or add the line it continues to"
+                "`{}` ends in a line continuation (`\\`) with no line after it: setuptools \
+                 drops this requirement; remove the `\\` or add the line it continues to",
+                line.text(text)
             ),
         ));
     }
-}
-
-/// A line ending in `\` as `jaraco.text.join_continuation` leaves it before appending the next
-/// line: without the backslash and the character before it, trimmed.
-fn join_continuation(line: &str) -> String {
-    let mut rest = line.strip_suffix('\\').unwrap_or(line);
-    if let Some(c) = rest.chars().next_back() {
-        rest = &rest[..rest.len() - c.len_utf8()];
-    }
-    rest.trim().to_owned()
 }
 
 /// Records a requirement joined from several lines (`text`), which spans bytes `item` of the
@@ -649,13 +704,6 @@ fn push_joined(
         Ok(dep) => out.dependencies.push(dep),
         Err(finding) => out.findings.push(*finding),
     }
-}
-
-/// Cuts a ` #` comment off a requirement: a `#` preceded by whitespace starts one.
-fn strip_comment(text: &str) -> &str {
-    let bytes = text.as_bytes();
-    let cut = (1..bytes.len()).find(|&i| bytes[i] == b'#' && bytes[i - 1].is_ascii_whitespace());
-    cut.map_or(text, |i| &text[..i])
 }
 
 fn is_requirement_with_marker(src: &SourceFile, text: &str) -> bool {
@@ -747,14 +795,46 @@ mod tests {
         assert_eq!(m.dependencies.len(), 1);
     }
 
+    fn names(m: &Manifest) -> Vec<&str> {
+        m.dependencies.iter().map(|d| d.name.as_str()).collect()
+    }
+
+    /// The file is read with universal newlines, values split with `str.splitlines()`.
     #[test]
-    fn comments_and_fragments() {
-        assert_eq!(strip_comment("a # b"), "a ");
-        assert_eq!(
-            strip_comment("a @ https://x/y.zip#egg=a"),
-            "a @ https://x/y.zip#egg=a"
-        );
-        assert_eq!(strip_comment("a\t#b"), "a\t");
+    fn line_breaks_as_setuptools_reads_them() {
+        // a lone `\r` ends the comment line: the option is read
+        let m = parse_str("[options]\n# pinned\rinstall_requires = colourama\n");
+        assert_eq!(names(&m), ["colourama"]);
+        let m = parse_str("[options]\rinstall_requires =\r  a # x\r  b\r");
+        assert_eq!(names(&m), ["a", "b"]);
+        assert_eq!((m.dependencies[1].line, m.dependencies[1].column), (4, 3));
+        // `\v`, `\x1c`, U+2028 split a requirement string in `yield_lines`
+        for sep in [
+            "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\u{85}", "\u{2028}", "\u{2029}",
+        ] {
+            let text = format!("[options]\ninstall_requires = requests  # pinned{sep}colourama\n");
+            assert_eq!(
+                names(&parse_str(&text)),
+                ["requests", "colourama"],
+                "{sep:?}"
+            );
+        }
+        // `\x1f` is Python whitespace: stripped, and indentation for configparser
+        let m = parse_str("[options]\ninstall_requires =\n\x1fa\x1f\n");
+        assert_eq!(names(&m), ["a"]);
+    }
+
+    #[test]
+    fn duplicates_as_configparser_has_them() {
+        // `optionxform = str`: two options, both read; the same key twice is an error
+        let m = parse_str("[options]\ninstall_requires = a\nInstall_Requires = b\n");
+        assert_eq!(names(&m), ["a", "b"]);
+        assert!(m.findings.is_empty(), "{:?}", m.findings);
+        let m = parse_str("[options]\ninstall_requires = a\ninstall_requires = b\n");
+        assert_eq!(m.findings.len(), 1);
+        assert_eq!(m.findings[0].rule, Rule::InvalidManifest);
+        let m = parse_str("[DEFAULT]\nx = 1\n[DEFAULT]\ny = 2\n");
+        assert!(m.findings.is_empty(), "{:?}", m.findings);
     }
 
     #[test]

@@ -84,7 +84,8 @@
 //! the values of [`value`] (decoded strings, requirement lists, dicts, notes).
 
 mod eval;
-mod source;
+pub(crate) mod source;
+pub(crate) mod strings;
 mod value;
 
 use eval::*;
@@ -425,13 +426,26 @@ impl Out<'_> {
         let whole = reqs.strs.is_empty() && reqs.notes.len() == 1;
         reqs.strs.sort_by_key(|s| s.origin);
         for s in &reqs.strs {
-            for (text, offset) in s.requirements() {
+            let (lines, dangling) = s.requirements();
+            for (text, offset) in lines {
                 if self
                     .deps_seen
                     .insert((offset, section.to_owned(), text.clone()))
                 {
                     self.manifest.push_pep508(self.src, &text, offset, section);
                 }
+            }
+            if let Some((text, offset)) = dangling {
+                self.manifest.push_finding(
+                    self.src,
+                    Rule::InvalidRequirement,
+                    offset,
+                    format!(
+                        "`{text}` ends in a line continuation (`\\`) with no line after it in \
+                         its string: setuptools joins it with the next string of the list, or \
+                         drops it and every requirement after it; remove the `\\`"
+                    ),
+                );
             }
         }
         self.notes(reqs.notes, section, whole);

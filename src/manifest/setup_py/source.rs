@@ -79,7 +79,7 @@ pub(super) fn prepare(src: &SourceFile) -> Prepared {
 }
 
 /// `text` with each lone `\r` replaced by `\n`, if it has any.
-fn universal_newlines(text: &str) -> Option<String> {
+pub(crate) fn universal_newlines(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
     if !(0..bytes.len()).any(lone) {
