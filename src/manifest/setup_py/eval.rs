@@ -9,6 +9,7 @@
 //! a branch that may not run adds to a name instead of replacing it, so nothing that might be
 //! installed is left out. Values are [`super::value::Val`].
 
+use super::strings::is_space;
 use super::value::*;
 use super::*;
 
@@ -697,7 +698,240 @@ impl<'t> Reader<'t> {
             "dictionary" => self.eval_dict(node, envs, depth),
             "call" => self.eval_call(node, envs, depth),
             "subscript" => self.eval_subscript(node, envs, depth),
+            "list_comprehension" | "set_comprehension" | "generator_expression" => {
+                self.eval_comprehension(node, envs, depth)
+            }
             _ => self.opaque(node),
+        }
+    }
+
+    /// `[r for r in ITEMS if COND]` (also a set comprehension or a generator): one `for`
+    /// over a resolved list, binding one name, yielding it as it is or stripped (the same
+    /// requirements: setuptools strips every line), kept where every `if` holds
+    /// ([`Reader::condition`]). An element whose condition squatguard cannot evaluate is kept,
+    /// with a note: nothing that may be installed is left out.
+    pub(super) fn eval_comprehension(&self, node: Node<'t>, envs: &[Env], depth: usize) -> Val {
+        let clauses: Vec<Node<'t>> = kids(node)
+            .into_iter()
+            .filter(|k| matches!(k.kind(), "for_in_clause" | "if_clause"))
+            .collect();
+        let (Some(body), Some((first, conditions))) =
+            (node.child_by_field_name("body"), clauses.split_first())
+        else {
+            return self.opaque(node);
+        };
+        let (Some(var), Some(items)) = (
+            first.child_by_field_name("left"),
+            first.child_by_field_name("right"),
+        ) else {
+            return self.opaque(node);
+        };
+        let var_name = self.src(var);
+        if first.kind() != "for_in_clause"
+            || var.kind() != "identifier"
+            || conditions.iter().any(|c| c.kind() != "if_clause")
+            || !self.yields_itself(body, var_name)
+        {
+            return self.opaque(node);
+        }
+        let conditions: Vec<Node<'t>> = conditions
+            .iter()
+            .filter_map(|c| kids(*c).into_iter().next())
+            .collect();
+        self.filtered(node, self.eval(items, envs, depth), |s| {
+            conditions.iter().try_fold(true, |all, c| {
+                Some(all && self.condition(*c, var_name, &s.text)?)
+            })
+        })
+    }
+
+    /// `items`' requirements kept where `keep` says (`None`: not known, kept with a note).
+    fn filtered(&self, node: Node<'t>, items: Val, keep: impl Fn(&Str) -> Option<bool>) -> Val {
+        let mut reqs = match items {
+            Val::Seq(reqs, _) => reqs,
+            Val::None | Val::Str(_) | Val::Dict(..) => return self.opaque(node),
+            Val::Unknown(notes) => return Val::Unknown(notes),
+        };
+        let mut unknown = false;
+        reqs.strs.retain(|s| match keep(s) {
+            Some(kept) => kept,
+            None => {
+                unknown = true;
+                true
+            }
+        });
+        if unknown {
+            add_notes(
+                &mut reqs.notes,
+                vec![Note::new(
+                    node.start_byte(),
+                    format!(
+                        "is filtered by a condition squatguard does not evaluate (`{}`); it \
+                         checks every element, so some may not be installed",
+                        self.snippet(node)
+                    ),
+                )],
+            );
+        }
+        Val::Seq(reqs, node.start_byte())
+    }
+
+    /// Whether `expr` evaluates to the string bound to `var` itself, or stripped:
+    /// `var`, `var.strip()`, `var.rstrip()`, `var.lstrip()`.
+    fn yields_itself(&self, expr: Node<'t>, var: &str) -> bool {
+        match expr.kind() {
+            "identifier" => self.src(expr) == var,
+            "parenthesized_expression" => kids(expr)
+                .into_iter()
+                .next()
+                .is_some_and(|inner| self.yields_itself(inner, var)),
+            "call" => self
+                .method_call(expr)
+                .is_some_and(|(object, method, args)| {
+                    args.is_empty()
+                        && matches!(method, "strip" | "rstrip" | "lstrip")
+                        && self.yields_itself(object, var)
+                }),
+            _ => false,
+        }
+    }
+
+    /// `object.method(args)`: the object, the method's name and the arguments.
+    fn method_call(&self, call: Node<'t>) -> Option<(Node<'t>, &'t str, Vec<Node<'t>>)> {
+        let func = call
+            .child_by_field_name("function")
+            .filter(|f| f.kind() == "attribute")?;
+        let args = call
+            .child_by_field_name("arguments")
+            .filter(|a| a.kind() == "argument_list")?;
+        Some((
+            func.child_by_field_name("object")?,
+            self.src(func.child_by_field_name("attribute")?),
+            kids(args),
+        ))
+    }
+
+    /// The truth of `expr` for one element `text` bound to `var`, when squatguard can tell:
+    /// `var` and `var.strip()` (and its kin) as truth values, `var.startswith(...)` and
+    /// `var.endswith(...)` with string literals, `not`, `and`, `or` and parentheses.
+    fn condition(&self, expr: Node<'t>, var: &str, text: &str) -> Option<bool> {
+        let value = |object: Node<'t>| -> Option<String> {
+            if !self.yields_itself(object, var) {
+                return None;
+            }
+            let src = self.src(object);
+            Some(if src.ends_with(".strip()") {
+                text.trim_matches(is_space).to_owned()
+            } else if src.ends_with(".lstrip()") {
+                text.trim_start_matches(is_space).to_owned()
+            } else if src.ends_with(".rstrip()") {
+                text.trim_end_matches(is_space).to_owned()
+            } else {
+                text.to_owned()
+            })
+        };
+        match expr.kind() {
+            "identifier" | "call" if self.yields_itself(expr, var) => {
+                value(expr).map(|v| !v.is_empty())
+            }
+            "parenthesized_expression" => self.condition(kids(expr).into_iter().next()?, var, text),
+            "not_operator" => self
+                .condition(expr.child_by_field_name("argument")?, var, text)
+                .map(|b| !b),
+            "boolean_operator" => {
+                let left = self.condition(expr.child_by_field_name("left")?, var, text)?;
+                let right = self.condition(expr.child_by_field_name("right")?, var, text)?;
+                match self.src(expr.child_by_field_name("operator")?) {
+                    "and" => Some(left && right),
+                    "or" => Some(left || right),
+                    _ => None,
+                }
+            }
+            "call" => {
+                let (object, method, args) = self.method_call(expr)?;
+                let [arg] = args.as_slice() else {
+                    return None;
+                };
+                let subject = value(object)?;
+                let affixes: Vec<String> = match arg.kind() {
+                    "string" => vec![self.literal(*arg)?],
+                    "tuple" => kids(*arg)
+                        .into_iter()
+                        .map(|a| self.literal(a))
+                        .collect::<Option<_>>()?,
+                    _ => return None,
+                };
+                match method {
+                    "startswith" => Some(affixes.iter().any(|a| subject.starts_with(a.as_str()))),
+                    "endswith" => Some(affixes.iter().any(|a| subject.ends_with(a.as_str()))),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The value of a plain string literal.
+    fn literal(&self, node: Node<'t>) -> Option<String> {
+        match (node.kind(), self.eval_string(node)) {
+            ("string", Val::Str(s)) => Some(s.text.clone()),
+            _ => None,
+        }
+    }
+
+    /// `map(F, items)` where `F` leaves each string as it is or strips it (`str.strip`,
+    /// `lambda r: r.strip()`), and `filter(F, items)` where `F` is a truth test squatguard can
+    /// evaluate (`None`, `bool`, `str.strip`, `lambda r: <condition>`).
+    fn eval_map_filter(
+        &self,
+        node: Node<'t>,
+        name: &str,
+        args: &[Node<'t>],
+        envs: &[Env],
+        depth: usize,
+    ) -> Val {
+        let [func, items] = args else {
+            return self.opaque(node);
+        };
+        let builtin = |n: &str| !envs.iter().any(|env| env.contains_key(n));
+        let src = self.src(*func);
+        let stripping = matches!(src, "str.strip" | "str.rstrip" | "str.lstrip") && builtin("str");
+        let lambda = (func.kind() == "lambda")
+            .then(|| {
+                let params = func.child_by_field_name("parameters")?;
+                let params = kids(params);
+                let [param] = params.as_slice() else {
+                    return None;
+                };
+                (param.kind() == "identifier")
+                    .then(|| (self.src(*param), func.child_by_field_name("body")))
+            })
+            .flatten();
+        let items = self.eval(*items, envs, depth);
+        if name == "map" {
+            let identity = stripping
+                || lambda.is_some_and(|(param, body)| {
+                    body.is_some_and(|b| self.yields_itself(b, param))
+                });
+            if identity {
+                return self.filtered(node, items, |_| Some(true));
+            }
+            return self.opaque(node);
+        }
+        let truthy =
+            (src == "None" || (src == "bool" && builtin("bool")) || stripping).then_some(src);
+        match (truthy, lambda) {
+            (Some(how), _) => self.filtered(node, items, |s| {
+                Some(match how {
+                    "str.strip" => !s.text.trim_matches(is_space).is_empty(),
+                    "str.lstrip" | "str.rstrip" => !s.text.trim_matches(is_space).is_empty(),
+                    _ => !s.text.is_empty(),
+                })
+            }),
+            (None, Some((param, Some(body)))) => {
+                self.filtered(node, items, |s| self.condition(body, param, &s.text))
+            }
+            _ => self.filtered(node, items, |_| None),
         }
     }
 
@@ -858,12 +1092,23 @@ impl<'t> Reader<'t> {
                 }
             }
         }
-        if func.kind() != "identifier" || args.kind() != "argument_list" {
+        if func.kind() != "identifier"
+            || !matches!(args.kind(), "argument_list" | "generator_expression")
+        {
             return self.opaque(node);
         }
         let name = self.src(func);
         if envs.iter().any(|env| env.contains_key(name)) {
             return self.opaque(node); // a builtin shadowed by setup.py itself
+        }
+        if args.kind() == "generator_expression" {
+            // `list(r for r in ...)`: the generator is the only argument
+            return match name {
+                "list" | "tuple" | "set" | "frozenset" | "sorted" => {
+                    Val::Seq(self.eval(args, envs, depth).into_reqs(), node.start_byte())
+                }
+                _ => self.opaque(node),
+            };
         }
         let args = kids(args);
         let positional = positional(&args);
@@ -881,6 +1126,9 @@ impl<'t> Reader<'t> {
                     None => Reqs::default(),
                 };
                 Val::Seq(reqs, node.start_byte())
+            }
+            "map" | "filter" if !splats && !keywords && positional.len() == 2 => {
+                self.eval_map_filter(node, name, &positional, envs, depth)
             }
             "dict" if !splats && positional.len() <= 1 => {
                 let (mut entries, mut notes) = match positional.first() {

@@ -592,6 +592,44 @@ mod tests {
         assert_eq!(m.findings[0].rule, Rule::UnresolvedDependency);
     }
 
+    /// Lists passed through a comprehension, `filter` or `map` are read where the result is
+    /// certain; where a condition is not, every element is checked, with a note.
+    #[test]
+    fn comprehensions_filter_and_map_over_literal_lists() {
+        for text in [
+            "R = ['a', ' b ', '', '#c']\nsetup(install_requires=[r.strip() for r in R if r and not r.startswith('#')])\n",
+            "setup(install_requires=list(filter(None, map(str.strip, ['a', ' b ', '', '#c']))))\n",
+            "setup(install_requires=sorted({r for r in ['a', 'b'] + ['#c'] if not r.startswith(('#', '-'))}))\n",
+            "setup(install_requires=list(r.strip() for r in ['a', 'b']))\n",
+            "setup(install_requires=list(filter(lambda r: r.strip() and not r.startswith('#'), ['a', 'b', '#c'])))\n",
+        ] {
+            let m = read(text);
+            let mut names = names_of(&m);
+            names.sort();
+            assert_eq!(names, ["a", "b"], "{text}");
+            assert!(m.findings.is_empty(), "{text}: {:?}", m.findings);
+        }
+        let m = read("setup(install_requires=[r for r in ['a', 'b'] if ok(r)])\n");
+        assert_eq!(names_of(&m), ["a", "b"]);
+        assert_eq!(m.findings.len(), 1);
+        assert!(
+            m.findings[0].message.contains("filtered by a condition"),
+            "{}",
+            m.findings[0].message
+        );
+        for opaque in [
+            "setup(install_requires=[r + '>=1' for r in ['a']])\n",
+            "setup(install_requires=[r for r in open('requirements.txt')])\n",
+            "setup(install_requires=list(map(fix, ['a'])))\n",
+            "setup(install_requires=[r for x in ['a'] for r in x])\n",
+        ] {
+            let m = read(opaque);
+            assert!(m.dependencies.is_empty(), "{opaque}");
+            assert_eq!(m.findings.len(), 1, "{opaque}");
+            assert_eq!(m.findings[0].rule, Rule::UnresolvedDependency);
+        }
+    }
+
     fn names_of(m: &Manifest) -> Vec<&str> {
         m.dependencies.iter().map(|d| d.raw_name.as_str()).collect()
     }
