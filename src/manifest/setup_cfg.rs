@@ -51,9 +51,15 @@
 //! The real reader this must agree with is setuptools' (`read_configuration`, over
 //! `configparser`); `tests/differential.rs` compares the two over generated files.
 //!
-//! A `file:` value (requirements read from other files) and an `attr:` value (computed at
-//! build time) yield an `unresolved-dependency` note, as does a `%(name)s` reference to an
-//! option that is not defined.
+//! A `file:` value (`install_requires = file: deps/base.txt, deps/extra.txt`, also in
+//! `[options.extras_require]`) is read as setuptools' `_parse_file` and `expand.read_files` read
+//! it ([`push_requirement_files`]): the paths split at `,`, each relative to the directory of
+//! setup.cfg and inside it (a path that leaves it, or a symbolic link that leads out, is an
+//! `invalid-manifest` error and is not read; a missing file is a note, as setuptools skips it),
+//! the contents joined with `\n` and read as a value is; each requirement is reported at its
+//! own file and line. An `attr:` value (computed at build time) yields an
+//! `unresolved-dependency` note, as does a `%(name)s` reference to an option that is not
+//! defined.
 //!
 //! Every requirement is located at its first character in the file. When interpolation
 //! supplied it, that is where the interpolated text is written (the referenced option's
@@ -64,7 +70,7 @@ use super::setup_py::source::universal_newlines;
 use super::setup_py::strings::{is_space, requirement_lines, split_lines, strip_range};
 use super::{leading_name, parse_pep508, Dependency, Manifest};
 use crate::finding::Rule;
-use crate::source::SourceFile;
+use crate::source::{display_path, read_source, SourceFile};
 use pep508_rs::{Requirement, VerbatimUrl};
 use std::ops::Range;
 use std::path::Path;
@@ -569,23 +575,19 @@ fn read_requirements(
     let text = value.text.as_str();
     let body = text.trim_start();
     let body_start = text.len() - body.len();
-    if let Some(files) = body.strip_prefix("file:") {
-        let files: Vec<String> = files
-            .split([',', '\n'])
-            .map(str::trim)
-            .filter(|f| !f.is_empty())
-            .map(|f| format!("`{f}`"))
-            .collect();
-        let (files, those) = match files.len() {
-            0 => ("a file".to_owned(), "that file"),
-            1 => (files[0].clone(), "that file"),
-            _ => (files.join(" and "), "those files"),
-        };
-        findings.push(pending(
-            Rule::UnresolvedDependency,
-            value.origin_at(body_start),
-            format!("`{shown}` is read from {files}; squatguard checks {those} when passed or discovered"),
-        ));
+    if let Some(spec) = body.strip_prefix("file:") {
+        // `_parse_file`: the paths are split at `,` and stripped
+        let spec_start = body_start + "file:".len();
+        let mut files = Vec::new();
+        let mut at = spec_start;
+        for part in spec.split(',') {
+            let name = strip_range(text, at..at + part.len());
+            if !name.is_empty() {
+                files.push((text[name.clone()].to_owned(), value.origin_at(name.start)));
+            }
+            at += part.len() + 1;
+        }
+        push_requirement_files(src, &files, label, None, out);
         return;
     }
     if body.starts_with("attr:") {
@@ -678,6 +680,113 @@ fn push_list(
                 line.text(text)
             ),
         ));
+    }
+}
+
+/// Reads the requirement files a manifest names (`file:` in setup.cfg, `{file = [...]}` in
+/// `[tool.setuptools.dynamic]`): `files` holds each name and where it is written in `src`.
+/// As setuptools' `expand.read_files` does: relative to the manifest's directory, which no
+/// file may leave (`_assert_local`; squatguard also follows symbolic links, and refuses one
+/// that leads out: its lines would reach the report), a missing file skipped (setuptools
+/// warns), the contents joined with `\n`. The requirements are then read as [`push_list`]
+/// does, with `multiline` (`None`: whether the joined text has several lines, as
+/// `_parse_list` decides) and reported at their own file and line, under `label`.
+pub(crate) fn push_requirement_files(
+    src: &SourceFile,
+    files: &[(String, usize)],
+    label: &str,
+    multiline: Option<bool>,
+    out: &mut Manifest,
+) {
+    let root = src.path.parent().unwrap_or(Path::new(""));
+    let mut read = Vec::new();
+    for (name, at) in files {
+        let at = *at;
+        let escapes = Path::new(name).is_absolute()
+            || Path::new(name)
+                .components()
+                .try_fold(0usize, |depth, c| match c {
+                    std::path::Component::Normal(_) => Some(depth + 1),
+                    std::path::Component::CurDir => Some(depth),
+                    std::path::Component::ParentDir => depth.checked_sub(1),
+                    _ => None,
+                })
+                .is_none_or(|depth| depth == 0);
+        if escapes {
+            out.push_finding(
+                src,
+                Rule::InvalidManifest,
+                at,
+                format!(
+                    "`{label}` reads `{name}`, which is not a file inside the directory of {}: \
+                     setuptools refuses it, and squatguard does not read it",
+                    display_path(&src.path)
+                ),
+            );
+            continue;
+        }
+        let path = root.join(name);
+        if !path.exists() {
+            out.push_finding(
+                src,
+                Rule::UnresolvedDependency,
+                at,
+                format!(
+                    "`{label}` reads `{name}`, which is not there (`{}`): setuptools skips it with \
+                     a warning, so none of its requirements would be installed",
+                    display_path(&path)
+                ),
+            );
+            continue;
+        }
+        let inside = match (std::fs::canonicalize(root), std::fs::canonicalize(&path)) {
+            (Ok(root), Ok(real)) => real.starts_with(root),
+            _ => false,
+        };
+        if !inside {
+            out.push_finding(
+                src,
+                Rule::InvalidManifest,
+                at,
+                format!(
+                    "`{label}` reads `{name}`, which leads outside the directory of {} (a \
+                     symbolic link?): not read, since the report would show its lines and it could \
+                     be a secret file; setuptools would read it",
+                    display_path(&src.path)
+                ),
+            );
+            continue;
+        }
+        match read_source(&path) {
+            Ok(file) => {
+                // opened in text mode: a lone `\r` ends a line
+                let file = match universal_newlines(&file.text) {
+                    Some(text) => SourceFile::new(file.path.clone(), text),
+                    None => file,
+                };
+                read.push(file);
+            }
+            Err(reason) => out.push_finding(
+                src,
+                Rule::InvalidManifest,
+                at,
+                format!(
+                    "`{label}` reads `{name}`, which cannot be read: {reason}; setuptools would \
+                     fail"
+                ),
+            ),
+        }
+    }
+    let multiline =
+        multiline.unwrap_or_else(|| read.len() > 1 || read.iter().any(|f| f.text.contains('\n')));
+    for file in &read {
+        let mut value = Mapped::default();
+        value.push_literal(&file.text, 0);
+        let mut findings = Vec::new();
+        push_list(file, &value, &[], label, multiline, out, &mut findings);
+        for f in findings {
+            out.push_finding(file, f.rule, f.offset, f.message);
+        }
     }
 }
 
@@ -835,6 +944,67 @@ mod tests {
         assert_eq!(m.findings[0].rule, Rule::InvalidManifest);
         let m = parse_str("[DEFAULT]\nx = 1\n[DEFAULT]\ny = 2\n");
         assert!(m.findings.is_empty(), "{:?}", m.findings);
+    }
+
+    /// `file:` values are read as setuptools reads them, inside the directory of setup.cfg.
+    #[test]
+    fn file_references_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir(root.join("deps")).unwrap();
+        std::fs::write(
+            root.join("deps/base.txt"),
+            "# base\nrequests==2.32.3  # pinned\x0bcolourama\n\nflask \\\n  >=2\n",
+        )
+        .unwrap();
+        std::fs::write(root.join("deps/one.txt"), "a;b").unwrap();
+        let text = "[options]\ninstall_requires = file: deps/base.txt, missing.txt\n\
+                    [options.extras_require]\nx = file: deps/one.txt\ny = file: ../outside-sg-test.txt\n";
+        let cfg = root.join("setup.cfg");
+        std::fs::write(&cfg, text).unwrap();
+        let m = parse(&SourceFile::new(&cfg, text));
+        let got: Vec<(String, u32, u32, &str)> = m
+            .dependencies
+            .iter()
+            .map(|d| {
+                let file = d.file.rsplit('/').next().unwrap().to_owned();
+                (file, d.line, d.column, d.name.as_str())
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("base.txt".to_owned(), 2, 1, "requests"),
+                ("base.txt".to_owned(), 2, 28, "colourama"),
+                ("base.txt".to_owned(), 4, 1, "flask"),
+                ("one.txt".to_owned(), 1, 1, "a"),
+                ("one.txt".to_owned(), 1, 3, "b"),
+            ]
+        );
+        assert_eq!(
+            m.dependencies[2].specifiers.as_ref().unwrap().to_string(),
+            ">=2"
+        );
+        let findings: Vec<(Rule, u32)> = m.findings.iter().map(|f| (f.rule, f.line)).collect();
+        assert_eq!(
+            findings,
+            [(Rule::UnresolvedDependency, 2), (Rule::InvalidManifest, 5)],
+            "{:?}",
+            m.findings
+        );
+        // a symbolic link that leads out is not followed
+        #[cfg(unix)]
+        {
+            let outside = tempfile::tempdir().unwrap();
+            std::fs::write(outside.path().join("secret.txt"), "colourama\n").unwrap();
+            std::os::unix::fs::symlink(outside.path().join("secret.txt"), root.join("link.txt"))
+                .unwrap();
+            let text = "[options]\ninstall_requires = file: link.txt\n";
+            let m = parse(&SourceFile::new(&cfg, text));
+            assert!(m.dependencies.is_empty());
+            assert_eq!(m.findings.len(), 1);
+            assert_eq!(m.findings[0].rule, Rule::InvalidManifest);
+        }
     }
 
     #[test]

@@ -52,8 +52,9 @@
 //!   requirement array; any table in a dependency group other than `{include-group = "..."}`;
 //!   a Poetry constraint that cannot be read (the dependency is still recorded, so its name is
 //!   still checked); a Poetry key that is not a valid package name.
-//! - `unresolved-dependency`: `dynamic = ["dependencies"]` (or `"optional-dependencies"`), and
-//!   PDM editable entries that do not name their package.
+//! - `unresolved-dependency`: `dynamic = ["dependencies"]` (or `"optional-dependencies"`) unless
+//!   `[tool.setuptools.dynamic]` names their files ([`setuptools`] reads them), and PDM
+//!   editable entries that do not name their package.
 //!
 //! # Index statements
 //!
@@ -77,6 +78,7 @@
 
 mod pdm;
 mod poetry;
+mod setuptools;
 mod uv;
 
 pub use poetry::poetry_constraint;
@@ -161,6 +163,7 @@ impl Reader<'_> {
         if let Some(tool) = self.subtable(root, "tool", "tool") {
             self.tool(tool);
         }
+        self.setuptools_dynamic(root);
         // `name[extra]` in the project's own lists (`all = ["ultralytics[export]"]`) is the
         // project being built, not a package from an index
         let own = root
