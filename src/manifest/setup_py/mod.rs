@@ -96,7 +96,7 @@ use crate::finding::Rule;
 use crate::source::SourceFile;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
-use tree_sitter::{Node, Parser};
+use tree_sitter::Node;
 
 /// How deep expressions and blocks are read; deeper ones get a note.
 pub const MAX_DEPTH: usize = 100;
@@ -136,12 +136,7 @@ pub fn parse(original: &SourceFile) -> Manifest {
         );
     }
     let text = prepared.code.as_str();
-    let mut parser = Parser::new();
-    let tree = parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .ok()
-        .and_then(|()| parser.parse(text, None));
-    let Some(tree) = tree else {
+    let Some(tree) = &prepared.tree else {
         out.manifest.push_finding(
             src,
             Rule::InvalidManifest,

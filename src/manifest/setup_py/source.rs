@@ -31,7 +31,7 @@
 
 use crate::source::SourceFile;
 use std::borrow::Cow;
-use tree_sitter::{Node, Parser};
+use tree_sitter::{Node, Parser, Tree};
 use unicode_normalization::UnicodeNormalization;
 
 /// A problem with the file as Python would read it: where, and what.
@@ -46,6 +46,8 @@ pub(super) struct Prepared {
     pub(super) lines: Option<SourceFile>,
     /// The code tree-sitter parses: [`Prepared::lines`]' text with identifiers NFKC-normalised.
     pub(super) code: String,
+    /// [`Prepared::code`] parsed (`None` if tree-sitter gave up).
+    pub(super) tree: Option<Tree>,
     pub(super) errors: Vec<SourceError>,
 }
 
@@ -67,15 +69,32 @@ pub(super) fn prepare(src: &SourceFile) -> Prepared {
     if let Some(error) = cookie_error(&src.text) {
         errors.push(error);
     }
-    let code = match normalize_identifiers(text, &mut errors) {
-        Cow::Borrowed(_) => text.to_owned(),
-        Cow::Owned(code) => code,
+    let mut tree = parse_python(text);
+    let code = match tree
+        .as_ref()
+        .map(|t| normalize_identifiers(text, t, &mut errors))
+    {
+        Some(Cow::Owned(code)) => {
+            tree = parse_python(&code);
+            code
+        }
+        _ => text.to_owned(),
     };
     Prepared {
         lines,
         code,
+        tree,
         errors,
     }
+}
+
+/// `text` parsed by tree-sitter's Python grammar.
+fn parse_python(text: &str) -> Option<Tree> {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_python::LANGUAGE.into())
+        .ok()
+        .and_then(|()| parser.parse(text, None))
 }
 
 /// `text` with each lone `\r` replaced by `\n`, if it has any.
@@ -246,18 +265,14 @@ const KEYWORDS: [&str; 35] = [
 ];
 
 /// `text` with every non-ASCII identifier NFKC-normalised and padded to its length.
-fn normalize_identifiers<'a>(text: &'a str, errors: &mut Vec<SourceError>) -> Cow<'a, str> {
+fn normalize_identifiers<'a>(
+    text: &'a str,
+    tree: &Tree,
+    errors: &mut Vec<SourceError>,
+) -> Cow<'a, str> {
     if text.is_ascii() {
         return Cow::Borrowed(text);
     }
-    let mut parser = Parser::new();
-    let Some(tree) = parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .ok()
-        .and_then(|()| parser.parse(text, None))
-    else {
-        return Cow::Borrowed(text);
-    };
     let mut out: Option<String> = None;
     // where the last rewrite ended: an error-recovered tree may overlap identifiers
     let mut done = 0;
@@ -370,14 +385,14 @@ mod tests {
     fn identifiers_are_nfkc_normalised_in_place() {
         let text = "𝐬𝐞𝐭𝐮𝐩(𝐢𝐧𝐬𝐭𝐚𝐥𝐥_𝐫𝐞𝐪𝐮𝐢𝐫𝐞𝐬=['é'], x=𝐍𝐨𝐧𝐞)";
         let mut errors = Vec::new();
-        let code = normalize_identifiers(text, &mut errors);
+        let code = normalize_identifiers(text, &parse_python(text).unwrap(), &mut errors);
         assert_eq!(code.len(), text.len());
         assert!(code.starts_with(&format!("setup{}(install_requires", " ".repeat(15))));
         assert!(code.contains("['é']"));
         assert!(code.contains("x=𝐍𝐨𝐧𝐞"));
         assert!(errors.is_empty());
         let mut errors = Vec::new();
-        let _ = normalize_identifiers("ŉ = 1\n", &mut errors);
+        let _ = normalize_identifiers("ŉ = 1\n", &parse_python("ŉ = 1\n").unwrap(), &mut errors);
         assert_eq!(errors.len(), 1);
     }
 }
