@@ -374,6 +374,14 @@ fn py_list(rng: &mut Rng, items: &[String]) -> String {
         5 => format!("list(filter(None, [{joined}]))"),
         6 => format!("[r.strip() for r in [{joined}] if r]"),
         7 => format!("list(map(str.strip, [{joined}]))"),
+        8 => rng
+            .pick(&[
+                "open('reqs.txt').read().splitlines()",
+                "[r.strip() for r in open('reqs.txt') if r.strip() and not r.startswith('#')]",
+                "open('reqs.txt').readlines()",
+                "list(filter(None, open('reqs.txt').read().split('\\n')))",
+            ])
+            .to_owned(),
         _ => format!("[{joined}]"),
     }
 }
@@ -501,9 +509,9 @@ fn setup_py_reads_as_python_runs_it() {
         "setup_py.py",
         inputs,
         |text| {
-            ours(&setup_py::parse(&SourceFile::new("setup.py", text)), |_| {
-                true
-            })
+            // beside `reqs.txt`, which some inputs read, as the harness runs there
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/differential/setup.py");
+            ours(&setup_py::parse(&SourceFile::new(path, text)), |_| true)
         },
         true,
     );

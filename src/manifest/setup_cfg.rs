@@ -66,7 +66,7 @@
 //! value); if a name is put together from several pieces, its span covers the first piece's
 //! position and is approximate.
 
-use super::setup_py::source::universal_newlines;
+use super::setup_py::source::text_mode;
 use super::setup_py::strings::{is_space, requirement_lines, split_lines, strip_range};
 use super::{leading_name, parse_pep508, Dependency, Manifest};
 use crate::finding::Rule;
@@ -84,7 +84,7 @@ const REQUIREMENT_KEYS: [&str; 3] = ["install_requires", "setup_requires", "test
 /// Parses a `setup.cfg`.
 pub fn parse(src: &SourceFile) -> Manifest {
     // a lone `\r` ends a line: located as one (offsets are unchanged)
-    let lines = universal_newlines(&src.text).map(|t| SourceFile::new(src.path.clone(), t));
+    let lines = text_mode(src);
     let src = lines.as_ref().unwrap_or(src);
     let mut out = Manifest::default();
     let mut findings = Vec::new();
@@ -760,10 +760,7 @@ pub(crate) fn push_requirement_files(
         match read_source(&path) {
             Ok(file) => {
                 // opened in text mode: a lone `\r` ends a line
-                let file = match universal_newlines(&file.text) {
-                    Some(text) => SourceFile::new(file.path.clone(), text),
-                    None => file,
-                };
+                let file = text_mode(&file).unwrap_or(file);
                 read.push(file);
             }
             Err(reason) => out.push_finding(

@@ -9,9 +9,10 @@
 //! a branch that may not run adds to a name instead of replacing it, so nothing that might be
 //! installed is left out. Values are [`super::value::Val`].
 
-use super::strings::is_space;
+use super::strings::{is_space, split_lines};
 use super::value::*;
 use super::*;
+use std::ops::Range;
 
 /// Where each name is bound anywhere in the file, to tell "bound only after the call" from
 /// "never bound".
@@ -84,6 +85,21 @@ pub(super) struct Reader<'t> {
     pub(super) call_at: usize,
     /// Where blocks first nested deeper than [`MAX_DEPTH`].
     pub(super) depth_limit_at: Option<usize>,
+    /// The directory of setup.py, which `open("requirements.txt")` reads from (pip runs
+    /// setup.py there).
+    pub(super) dir: PathBuf,
+    /// The files `open()` read, by the name written, or why one was not read.
+    pub(super) files: RefCell<HashMap<String, Result<Rc<SourceFile>, String>>>,
+}
+
+/// How the lines of a file read by `open()` are cut.
+#[derive(Clone, Copy)]
+enum Lines {
+    /// `f.readlines()`, `for line in f`, `f.read().split("\n")`: at `\n` (the file is read
+    /// with universal newlines).
+    Newlines,
+    /// `f.read().splitlines()`: `str.splitlines()`.
+    SplitLines,
 }
 
 /// Where an in-place change lands: a variable, or one key of a dict variable.
@@ -879,6 +895,149 @@ impl<'t> Reader<'t> {
         }
     }
 
+    /// A file read by the forms setup.py files use to list their requirements in another file:
+    /// `open(P)` iterated, `open(P).readlines()`, `open(P).read()`, `open(P).read().splitlines()`,
+    /// `open(P).read().split("\n")`, and `Path(P).read_text()` for the last three, with `P` a
+    /// string literal naming a file inside the directory of setup.py (`open()` reads it as
+    /// text, with universal newlines). `None` when `node` is none of these.
+    fn file_read(&self, node: Node<'t>, envs: &[Env]) -> Option<Val> {
+        let builtin = |n: &str| !envs.iter().any(|env| env.contains_key(n));
+        // the `open(...)` or `Path(...)` call at the bottom of the chain, and the methods on it
+        let mut methods: Vec<(&str, Vec<Node<'t>>)> = Vec::new();
+        let mut at = node;
+        while let Some((object, method, args)) = self.method_call(at) {
+            if object.kind() != "call" {
+                break; // `io.open(...)`, `pathlib.Path(...)`: the call itself
+            }
+            methods.push((method, args));
+            at = object;
+        }
+        methods.reverse();
+        let func = at.child_by_field_name("function")?;
+        let args = kids(
+            at.child_by_field_name("arguments")
+                .filter(|a| a.kind() == "argument_list")?,
+        );
+        let opener = match self.src(func) {
+            "open" if builtin("open") => "open",
+            // imported names: bound by the import, so not checked like `open`
+            "io.open" => "open",
+            "Path" | "pathlib.Path" => "Path",
+            _ => return None,
+        };
+        let positional = positional(&args);
+        let literal = |n: Option<&Node<'t>>| n.and_then(|n| self.literal(*n));
+        let name = literal(positional.first())?;
+        let text_mode = match positional.get(1) {
+            None => true,
+            Some(mode) => matches!(
+                literal(Some(mode)).as_deref(),
+                Some("r" | "rt" | "U" | "rU")
+            ),
+        };
+        let plain_keywords = args.iter().all(|a| {
+            a.kind() != "keyword_argument"
+                || a.child_by_field_name("name")
+                    .is_some_and(|k| matches!(self.src(k), "encoding" | "errors"))
+        });
+        if !text_mode || !plain_keywords || args.iter().any(|a| a.kind() == "list_splat") {
+            return None;
+        }
+        let method_names: Vec<&str> = methods.iter().map(|(m, _)| *m).collect();
+        let split_newline =
+            |args: &[Node<'t>]| matches!(args, [a] if literal(Some(a)).as_deref() == Some("\n"));
+        let how = match (opener, method_names.as_slice()) {
+            ("open", []) | ("open", ["readlines"]) => Some(Lines::Newlines),
+            ("open", ["read", "splitlines"]) | ("Path", ["read_text", "splitlines"]) => {
+                Some(Lines::SplitLines)
+            }
+            ("open", ["read", "split"]) | ("Path", ["read_text", "split"])
+                if split_newline(&methods[1].1) =>
+            {
+                Some(Lines::Newlines)
+            }
+            ("open", ["read"]) | ("Path", ["read_text"]) => None,
+            _ => return None,
+        };
+        let file = match self.read_file(&name) {
+            Ok(file) => file,
+            Err(why) => {
+                return Some(Val::unknown(Note::new(
+                    node.start_byte(),
+                    format!(
+                        "is read from `{name}` (`{}`), {why}; check that file, or declare the \
+                         dependencies literally",
+                        self.snippet(node)
+                    ),
+                )))
+            }
+        };
+        let whole = 0..file.text.len();
+        let ranges: Vec<Range<usize>> = match how {
+            None => return Some(Val::Str(Rc::new(file_str(&file, whole)))),
+            Some(Lines::SplitLines) => split_lines(&file.text)
+                .into_iter()
+                .map(|(s, e)| s..e)
+                .collect(),
+            Some(Lines::Newlines) => {
+                let mut start = 0;
+                let mut lines = Vec::new();
+                for line in file.text.split_inclusive('\n') {
+                    lines.push(start..start + line.len());
+                    start += line.len();
+                }
+                lines
+            }
+        };
+        let mut reqs = Reqs::default();
+        reqs.extend(Reqs {
+            strs: ranges
+                .into_iter()
+                .map(|r| Rc::new(file_str(&file, r)))
+                .collect(),
+            notes: Vec::new(),
+        });
+        Some(Val::Seq(reqs, node.start_byte()))
+    }
+
+    /// The file `name` (relative to setup.py's directory and inside it), read once.
+    fn read_file(&self, name: &str) -> Result<Rc<SourceFile>, String> {
+        if let Some(known) = self.files.borrow().get(name) {
+            return known.clone();
+        }
+        let path = self.dir.join(name);
+        let inside = match (
+            std::fs::canonicalize(&self.dir),
+            std::fs::canonicalize(&path),
+        ) {
+            (Ok(dir), Ok(real)) => {
+                if real.starts_with(dir) {
+                    Ok(())
+                } else {
+                    Err(
+                        "which is outside the directory of setup.py: squatguard does not read \
+                         it, since the report would show its lines"
+                            .to_owned(),
+                    )
+                }
+            }
+            _ => Err("which is not there: setup.py would fail".to_owned()),
+        };
+        let read = inside.and_then(|()| {
+            crate::source::read_source(&path)
+                .map(|file| {
+                    // opened in text mode: a lone `\r` ends a line
+                    let file = super::source::text_mode(&file).unwrap_or(file);
+                    Rc::new(file)
+                })
+                .map_err(|e| format!("which cannot be read: {e}"))
+        });
+        self.files
+            .borrow_mut()
+            .insert(name.to_owned(), read.clone());
+        read
+    }
+
     /// `map(F, items)` where `F` leaves each string as it is or strips it (`str.strip`,
     /// `lambda r: r.strip()`), and `filter(F, items)` where `F` is a truth test squatguard can
     /// evaluate (`None`, `bool`, `str.strip`, `lambda r: <condition>`).
@@ -1073,6 +1232,9 @@ impl<'t> Reader<'t> {
     /// `list(...)`, `tuple(...)`, `set(...)`, `frozenset(...)`, `sorted(...)` and
     /// `dict(...)` of resolvable values; any other call is unresolved.
     pub(super) fn eval_call(&self, node: Node<'t>, envs: &[Env], depth: usize) -> Val {
+        if let Some(val) = self.file_read(node, envs) {
+            return val;
+        }
         let (Some(func), Some(args)) = (
             node.child_by_field_name("function"),
             node.child_by_field_name("arguments"),
@@ -1375,5 +1537,16 @@ pub(super) fn modify_name(
     };
     if let Some(env) = envs.get_mut(index) {
         env.insert(name.to_owned(), change(old));
+    }
+}
+
+/// Bytes `range` of a file setup.py reads, as a string of it.
+fn file_str(file: &Rc<SourceFile>, range: Range<usize>) -> Str {
+    let text = file.text[range.clone()].to_owned();
+    Str {
+        map: range.clone().collect(),
+        origin: range.start,
+        text,
+        file: Some(file.clone()),
     }
 }

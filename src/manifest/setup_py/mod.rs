@@ -23,6 +23,19 @@
 //!   indented triple-quoted strings and with `\r\n` line endings;
 //! - list, tuple and set literals (nested ones and `*splats` flattened), `+` between them, and
 //!   `list()`, `tuple()`, `set()`, `frozenset()`, `sorted()` of a resolved value;
+//! - a list, set or generator comprehension with one `for` over a resolved list, yielding the
+//!   element as it is or stripped (`[r.strip() for r in R if ...]`), `filter(F, R)` and
+//!   `map(F, R)` where `F` is `None`, `bool`, `str.strip` (or `rstrip`, `lstrip`) or such a
+//!   `lambda`: conditions are evaluated when they test the element's truth, its stripped
+//!   truth, or `startswith`/`endswith` of string literals, joined by `not`, `and`, `or`; an
+//!   element whose condition is anything else is kept, with a note, so nothing that may be
+//!   installed is left out;
+//! - a requirements file read by `open("requirements.txt")` (iterated, `.readlines()`,
+//!   `.read()`, `.read().splitlines()`, `.read().split("\n")`; also `io.open`) or
+//!   `Path("requirements.txt").read_text()`, the name a string literal: the file, relative to
+//!   setup.py's directory and inside it, is read as text (universal newlines), and each of its
+//!   requirements is reported at its own file and line. setuptools reads them as it reads any
+//!   string (no pip options: `-r other.txt` is an invalid requirement to it);
 //! - for `extras_require`: dict literals, `dict(key=...)`, `**splats` and `|` of resolved dicts,
 //!   with string-literal keys (or names bound to one), and `d["key"]` of a resolved dict;
 //! - `None`, which declares nothing;
@@ -49,8 +62,9 @@
 //! # What is reported as unresolved
 //!
 //! Everything else is an `unresolved-dependency` note at the expression squatguard stopped at,
-//! naming what it is: function calls (`parse_requirements("requirements.txt")`,
-//! `open(...).read().splitlines()`), comprehensions, attributes, subscripts it cannot resolve,
+//! naming what it is: function calls (`parse_requirements("requirements.txt")`, `open()` of a
+//! computed path such as `os.path.join(here, "requirements.txt")`, a file that is missing or
+//! outside setup.py's directory), other comprehensions, attributes, subscripts it cannot resolve,
 //! f-strings with interpolation, strings joined with run-time values,
 //! names not bound before the call (or bound only after it), names bound by an import, a loop,
 //! `with ... as`, `except ... as` or unpacking (the note points at the binding), function
@@ -94,7 +108,9 @@ use value::*;
 use super::Manifest;
 use crate::finding::Rule;
 use crate::source::SourceFile;
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use tree_sitter::Node;
 
@@ -153,6 +169,8 @@ pub fn parse(original: &SourceFile) -> Manifest {
         sites: binding_sites(root, text),
         call_at: 0,
         depth_limit_at: None,
+        dir: src.path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        files: RefCell::default(),
     };
     for call in calls.iter().take(MAX_CALLS) {
         reader.read_call(call, &mut out);
@@ -397,11 +415,44 @@ impl<'t> Reader<'t> {
     }
 }
 
+fn same_file(a: &Option<Rc<SourceFile>>, b: &Option<Rc<SourceFile>>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+        _ => false,
+    }
+}
+
+/// Strings of one file read as one, a line break between each, and where each but the first
+/// starts in it.
+fn joined(strs: &[Rc<Str>]) -> (Rc<Str>, Vec<usize>) {
+    if let [one] = strs {
+        return (one.clone(), Vec::new());
+    }
+    let mut starts = Vec::new();
+    let mut all = Str {
+        text: String::new(),
+        map: Vec::new(),
+        origin: strs.first().map_or(0, |s| s.origin),
+        file: strs.first().and_then(|s| s.file.clone()),
+    };
+    for (i, s) in strs.iter().enumerate() {
+        if i > 0 {
+            let at = all.map.last().copied().unwrap_or(s.origin);
+            all.push('\n', at);
+            starts.push(all.text.len());
+        }
+        all.text.push_str(&s.text);
+        all.map.extend_from_slice(&s.map);
+    }
+    (Rc::new(all), starts)
+}
+
 /// The manifest being built, without repeating a dependency or note.
 struct Out<'s> {
     src: &'s SourceFile,
     manifest: Manifest,
-    deps_seen: HashSet<(usize, String, String)>,
+    deps_seen: HashSet<(usize, String, String, std::sync::Arc<str>)>,
     notes_seen: HashSet<(usize, String)>,
 }
 
@@ -420,25 +471,55 @@ impl Out<'_> {
             .retain(|n| seen.insert((n.offset, n.predicate.clone())));
         let whole = reqs.strs.is_empty() && reqs.notes.len() == 1;
         reqs.strs.sort_by_key(|s| s.origin);
-        for s in &reqs.strs {
+        // setuptools reads the strings of a list as one run of lines (`_reqs.parse_strings`):
+        // a continuation at the end of one joins the next; strings of one file are read so
+        let mut strs: &[Rc<Str>] = &reqs.strs;
+        while let Some(first) = strs.first() {
+            let run = strs
+                .iter()
+                .take_while(|s| same_file(&s.file, &first.file))
+                .count();
+            let (s, starts) = joined(&strs[..run]);
+            strs = &strs[run..];
+            // a requirement read from another file is reported there
+            let src = s.file.as_deref().unwrap_or(self.src);
             let (lines, dangling) = s.requirements();
-            for (text, offset) in lines {
+            for line in lines {
+                let (text, offset) = s.located(&line);
                 if self
                     .deps_seen
-                    .insert((offset, section.to_owned(), text.clone()))
+                    .insert((offset, section.to_owned(), text.clone(), src.shown()))
                 {
-                    self.manifest.push_pep508(self.src, &text, offset, section);
+                    self.manifest.push_pep508(src, &text, offset, section);
+                }
+                // joined across strings: in the list's order, which sorted() or a set changes
+                if line.joined.is_some()
+                    && starts
+                        .iter()
+                        .any(|&b| line.range.start < b && b < line.range.end)
+                {
+                    self.manifest.push_finding(
+                        src,
+                        Rule::InvalidRequirement,
+                        offset,
+                        format!(
+                            "`{text}` is joined from two strings of the list by a line \
+                             continuation (`\\`) at the end of the first: setuptools joins them \
+                             in the list's order, which squatguard cannot be sure of; remove the \
+                             `\\`"
+                        ),
+                    );
                 }
             }
-            if let Some((text, offset)) = dangling {
+            if let Some(line) = dangling {
+                let (text, offset) = s.located(&line);
                 self.manifest.push_finding(
-                    self.src,
+                    src,
                     Rule::InvalidRequirement,
                     offset,
                     format!(
-                        "`{text}` ends in a line continuation (`\\`) with no line after it in \
-                         its string: setuptools joins it with the next string of the list, or \
-                         drops it and every requirement after it; remove the `\\`"
+                        "`{text}` ends in a line continuation (`\\`) with no line after it: \
+                         setuptools drops it and every requirement after it; remove the `\\`"
                     ),
                 );
             }
@@ -622,6 +703,68 @@ mod tests {
             assert!(m.dependencies.is_empty(), "{opaque}");
             assert_eq!(m.findings.len(), 1, "{opaque}");
             assert_eq!(m.findings[0].rule, Rule::UnresolvedDependency);
+        }
+    }
+
+    /// `open("requirements.txt").read().splitlines()` and its kin read the file, inside the
+    /// directory of setup.py; its requirements are reported where they are written.
+    #[test]
+    fn requirement_files_setup_py_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(
+            root.join("requirements.txt"),
+            "# deps\nrequests>=2\n\ncolourama  # x\n",
+        )
+        .unwrap();
+        std::fs::write(root.join("dev.txt"), "-r requirements.txt\npytest\n").unwrap();
+        let setup = root.join("setup.py");
+        let read_in = |text: &str| parse(&SourceFile::new(&setup, text));
+        for text in [
+            "setup(install_requires=open('requirements.txt').read().splitlines())\n",
+            "with open('x') as f: pass\nsetup(install_requires=open('requirements.txt').readlines())\n",
+            "setup(install_requires=[l.strip() for l in open('requirements.txt') if l.strip() and not l.startswith('#')])\n",
+            "import io\nsetup(install_requires=io.open('requirements.txt', encoding='utf-8').read())\n",
+            "from pathlib import Path\nsetup(install_requires=Path('requirements.txt').read_text().split('\\n'))\n",
+            "R = open('requirements.txt').read().splitlines()\nsetup(install_requires=list(filter(None, R)))\n",
+        ] {
+            let m = read_in(text);
+            let got: Vec<(&str, u32, u32)> = m
+                .dependencies
+                .iter()
+                .map(|d| (d.name.as_str(), d.line, d.column))
+                .collect();
+            assert_eq!(got, [("requests", 2, 1), ("colourama", 4, 1)], "{text}");
+            assert!(m.dependencies.iter().all(|d| d.file.ends_with("requirements.txt")));
+            assert!(m.findings.is_empty(), "{text}: {:?}", m.findings);
+        }
+        // setuptools does not read pip's options: `-r x` is an invalid requirement there
+        let m = read_in("setup(install_requires=open('dev.txt').read().splitlines())\n");
+        assert_eq!(names_of(&m), ["pytest"]);
+        assert_eq!(m.findings.len(), 1);
+        assert_eq!(m.findings[0].rule, Rule::InvalidRequirement);
+        for (text, why) in [
+            (
+                "setup(install_requires=open('missing.txt').read().splitlines())\n",
+                "not there",
+            ),
+            (
+                "setup(install_requires=open('../x.txt').read().splitlines())\n",
+                "not there",
+            ),
+            (
+                "setup(install_requires=open('/etc/hostname').read().splitlines())\n",
+                "outside",
+            ),
+        ] {
+            let m = read_in(text);
+            assert!(m.dependencies.is_empty(), "{text}");
+            assert_eq!(m.findings.len(), 1, "{text}");
+            assert!(
+                m.findings[0].message.contains(why),
+                "{}",
+                m.findings[0].message
+            );
         }
     }
 

@@ -60,7 +60,7 @@ impl Prepared {
 
 /// Reads `src` as Python's tokenizer would: its lines, its encoding cookie, its identifiers.
 pub(super) fn prepare(src: &SourceFile) -> Prepared {
-    let lines = universal_newlines(&src.text).map(|t| SourceFile::new(src.path.clone(), t));
+    let lines = text_mode(src);
     let text = lines
         .as_ref()
         .map_or(src.text.as_str(), |s| s.text.as_str());
@@ -97,8 +97,14 @@ fn parse_python(text: &str) -> Option<Tree> {
         .and_then(|()| parser.parse(text, None))
 }
 
+/// `src` as a file read in text mode sees it: with each lone `\r` made `\n` (same offsets),
+/// when it has one; `None` when it has none.
+pub(crate) fn text_mode(src: &SourceFile) -> Option<SourceFile> {
+    universal_newlines(&src.text).map(|t| SourceFile::new(src.path.clone(), t))
+}
+
 /// `text` with each lone `\r` replaced by `\n`, if it has any.
-pub(crate) fn universal_newlines(text: &str) -> Option<String> {
+fn universal_newlines(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
     if !(0..bytes.len()).any(lone) {

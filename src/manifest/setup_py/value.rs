@@ -9,9 +9,6 @@
 use super::strings::{requirement_lines, ReqLine};
 use super::*;
 
-/// A requirement's text and the file offset of its first character.
-pub(super) type Located = (String, usize);
-
 /// One decoded string: its text and, for every byte of it, the offset in the file of the
 /// source character it came from.
 #[derive(Clone, Debug)]
@@ -20,6 +17,9 @@ pub(super) struct Str {
     pub(super) map: Vec<usize>,
     /// Where the string's content starts in the file.
     pub(super) origin: usize,
+    /// The file the text comes from, when it is not setup.py: a requirements file setup.py
+    /// reads (`open("requirements.txt").read().splitlines()`).
+    pub(super) file: Option<Rc<SourceFile>>,
 }
 
 impl Str {
@@ -30,7 +30,7 @@ impl Str {
 
     /// `self + other`, or `None` when the result would be unreasonably long.
     pub(super) fn join(mut self, other: &Str) -> Option<Str> {
-        if self.text.len() + other.text.len() > MAX_STR_LEN {
+        if self.text.len() + other.text.len() > MAX_STR_LEN || !same_file(&self.file, &other.file) {
             return None;
         }
         self.text.push_str(&other.text);
@@ -62,26 +62,25 @@ impl Str {
             text: name.to_owned(),
             map: self.map.get(lead..lead + name.len())?.to_vec(),
             origin: self.map.get(lead).copied().unwrap_or(self.origin),
+            file: self.file.clone(),
         })
     }
 
-    /// The requirements in the string, each with the file offset of its first character, as
-    /// setuptools' `_reqs.parse_strings` reads them ([`requirement_lines`]), and a continuation
-    /// left dangling at its end (setuptools drops it).
-    pub(super) fn requirements(&self) -> (Vec<Located>, Option<Located>) {
-        let (lines, dangling) = requirement_lines(&self.text, std::iter::once(0..self.text.len()));
-        let located = |line: ReqLine| {
-            let offset = self
-                .map
-                .get(line.range.start)
-                .copied()
-                .unwrap_or(self.origin);
-            (line.text(&self.text).to_owned(), offset)
-        };
-        (
-            lines.into_iter().map(located).collect(),
-            dangling.map(located),
-        )
+    /// The requirements in the string, as setuptools' `_reqs.parse_strings` reads them
+    /// ([`requirement_lines`]), and a continuation left dangling at its end (setuptools drops
+    /// it).
+    pub(super) fn requirements(&self) -> (Vec<ReqLine>, Option<ReqLine>) {
+        requirement_lines(&self.text, std::iter::once(0..self.text.len()))
+    }
+
+    /// A requirement's text and the file offset of its first character.
+    pub(super) fn located(&self, line: &ReqLine) -> (String, usize) {
+        let offset = self
+            .map
+            .get(line.range.start)
+            .copied()
+            .unwrap_or(self.origin);
+        (line.text(&self.text).to_owned(), offset)
     }
 }
 
@@ -91,6 +90,7 @@ pub(super) fn decode(content: &str, base: usize, raw: bool, fstring: bool, bytes
         text: String::with_capacity(content.len()),
         map: Vec::with_capacity(content.len()),
         origin: base,
+        file: None,
     };
     let mut i = 0;
     while let Some(c) = content[i..].chars().next() {
