@@ -698,7 +698,10 @@ pub(crate) fn push_requirement_files(
     multiline: Option<bool>,
     out: &mut Manifest,
 ) {
-    let root = src.path.parent().unwrap_or(Path::new(""));
+    let root = match src.path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
     let mut read = Vec::new();
     for (name, at) in files {
         let at = *at;

@@ -110,7 +110,7 @@ use crate::finding::Rule;
 use crate::source::SourceFile;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::rc::Rc;
 use tree_sitter::Node;
 
@@ -169,7 +169,10 @@ pub fn parse(original: &SourceFile) -> Manifest {
         sites: binding_sites(root, text),
         call_at: 0,
         depth_limit_at: None,
-        dir: src.path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        dir: match src.path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        },
         files: RefCell::default(),
     };
     for call in calls.iter().take(MAX_CALLS) {
