@@ -380,6 +380,7 @@ fn py_list(rng: &mut Rng, items: &[String]) -> String {
                 "[r.strip() for r in open('reqs.txt') if r.strip() and not r.startswith('#')]",
                 "open('reqs.txt').readlines()",
                 "list(filter(None, open('reqs.txt').read().split('\\n')))",
+                "open(os.path.join(os.path.dirname(__file__), 'reqs.txt')).read().splitlines()",
             ])
             .to_owned(),
         _ => format!("[{joined}]"),
@@ -417,6 +418,8 @@ fn setup_py_input(rng: &mut Rng) -> String {
         _ => ("from setuptools import setup", "setup"),
     };
     t.push_str(import);
+    t.push_str(nl(rng));
+    t.push_str("import os");
     t.push_str(nl(rng));
     let items = |rng: &mut Rng| -> Vec<String> {
         (0..1 + rng.below(3))

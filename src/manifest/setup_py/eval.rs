@@ -90,6 +90,8 @@ pub(super) struct Reader<'t> {
     pub(super) dir: PathBuf,
     /// The files `open()` read, by the name written, or why one was not read.
     pub(super) files: RefCell<HashMap<String, Result<Rc<SourceFile>, String>>>,
+    /// The calls `with ... as NAME` bound each name to (`with open("r.txt") as f`).
+    pub(super) handles: RefCell<HashMap<String, Node<'t>>>,
 }
 
 /// How the lines of a file read by `open()` are cut.
@@ -346,6 +348,21 @@ impl<'t> Reader<'t> {
                     let how = format!("bound by `with {}`", self.snippet(clause));
                     for target in descendants_of_kind(clause, "as_pattern_target") {
                         self.bind_opaque(target, &how, envs, cond);
+                    }
+                    // `with open("requirements.txt") as f`: what `f.read()` reads
+                    for pattern in descendants_of_kind(clause, "as_pattern") {
+                        let value = kids(pattern).into_iter().next();
+                        let alias = pattern
+                            .child_by_field_name("alias")
+                            .map(identifiers_in)
+                            .unwrap_or_default();
+                        if let (Some(value), [ident]) = (value, alias.as_slice()) {
+                            if value.kind() == "call" {
+                                self.handles
+                                    .borrow_mut()
+                                    .insert(self.src(*ident).to_owned(), value);
+                            }
+                        }
                     }
                 }
             }
@@ -906,13 +923,26 @@ impl<'t> Reader<'t> {
         let mut methods: Vec<(&str, Vec<Node<'t>>)> = Vec::new();
         let mut at = node;
         while let Some((object, method, args)) = self.method_call(at) {
-            if object.kind() != "call" {
+            let handle = object.kind() == "identifier"
+                && self.handles.borrow().contains_key(self.src(object));
+            if object.kind() != "call" && !handle {
                 break; // `io.open(...)`, `pathlib.Path(...)`: the call itself
             }
             methods.push((method, args));
             at = object;
         }
         methods.reverse();
+        // `f.read()` of `with open(...) as f`, while `f` holds that binding
+        if at.kind() == "identifier" && !methods.is_empty() {
+            let name = self.src(at);
+            let bound_by_with = envs.iter().rev().find_map(|env| env.get(name)).is_some_and(
+                |v| matches!(v, Val::Unknown(notes) if notes.iter().all(|n| n.predicate.contains("bound by `with"))),
+            );
+            if !bound_by_with {
+                return None;
+            }
+            at = *self.handles.borrow().get(name)?;
+        }
         let func = at.child_by_field_name("function")?;
         let args = kids(
             at.child_by_field_name("arguments")
@@ -927,7 +957,10 @@ impl<'t> Reader<'t> {
         };
         let positional = positional(&args);
         let literal = |n: Option<&Node<'t>>| n.and_then(|n| self.literal(*n));
-        let name = literal(positional.first())?;
+        let name = match self.eval(*positional.first()?, envs, 0) {
+            Val::Str(s) if s.file.is_none() => s.text.clone(),
+            _ => return None,
+        };
         let text_mode = match positional.get(1) {
             None => true,
             Some(mode) => matches!(
@@ -998,6 +1031,87 @@ impl<'t> Reader<'t> {
             notes: Vec::new(),
         });
         Some(Val::Seq(reqs, node.start_byte()))
+    }
+
+    /// The paths setup.py files build to name a file beside them, as a path relative to
+    /// setup.py's directory (pip runs setup.py there, so `.` is that directory):
+    /// `os.path.dirname(__file__)` (also of `os.path.abspath(__file__)` or `realpath`) is `.`;
+    /// `os.path.abspath`, `realpath` and `normpath` of a relative path are that path;
+    /// `os.path.join(...)` of resolved strings joins them as Python does. `None` for any other
+    /// call.
+    fn os_path(&self, node: Node<'t>, envs: &[Env], depth: usize) -> Option<Val> {
+        let func = node.child_by_field_name("function")?;
+        let args = kids(
+            node.child_by_field_name("arguments")
+                .filter(|a| a.kind() == "argument_list")?,
+        );
+        // `os` as `import os` binds it, not another value of that name
+        let os_module = match envs.iter().rev().find_map(|env| env.get("os")) {
+            None => true,
+            Some(Val::Unknown(notes)) => notes.iter().any(|n| n.predicate.contains("imported by")),
+            Some(_) => false,
+        };
+        if !os_module || positional(&args).len() != args.len() {
+            return None;
+        }
+        let is_file = |n: &Node<'t>| {
+            n.kind() == "identifier"
+                && self.src(*n) == "__file__"
+                && !envs.iter().any(|env| env.contains_key("__file__"))
+        };
+        let string = |n: &Node<'t>| match self.eval(*n, envs, depth) {
+            Val::Str(s) if s.file.is_none() => Some(s.text.clone()),
+            _ => None,
+        };
+        let text = match (self.src(func), args.as_slice()) {
+            ("os.path.dirname", [arg]) => {
+                let of_file = is_file(arg)
+                    || (arg.kind() == "call"
+                        && matches!(
+                            arg.child_by_field_name("function").map(|f| self.src(f)),
+                            Some("os.path.abspath" | "os.path.realpath")
+                        )
+                        && kids(arg.child_by_field_name("arguments")?)
+                            .first()
+                            .is_some_and(is_file));
+                if of_file {
+                    ".".to_owned()
+                } else {
+                    let path = string(arg)?;
+                    match path.rsplit_once('/') {
+                        Some((dir, _)) if !dir.is_empty() => dir.to_owned(),
+                        _ => return None,
+                    }
+                }
+            }
+            ("os.path.abspath" | "os.path.realpath" | "os.path.normpath", [arg]) => {
+                let path = string(arg)?;
+                if path.starts_with('/') {
+                    return None;
+                }
+                path
+            }
+            ("os.path.join", [first, rest @ ..]) => {
+                let mut path = string(first)?;
+                for part in rest {
+                    let part = string(part)?;
+                    if part.starts_with('/') {
+                        path = part;
+                    } else if path.is_empty() || path.ends_with('/') {
+                        path.push_str(&part);
+                    } else {
+                        path = format!("{path}/{part}");
+                    }
+                }
+                path
+            }
+            _ => return None,
+        };
+        let mut s = decode("", node.start_byte(), true, false, false);
+        for c in text.chars() {
+            s.push(c, node.start_byte());
+        }
+        Some(Val::Str(Rc::new(s)))
     }
 
     /// The file `name` (relative to setup.py's directory and inside it), read once.
@@ -1234,6 +1348,9 @@ impl<'t> Reader<'t> {
     pub(super) fn eval_call(&self, node: Node<'t>, envs: &[Env], depth: usize) -> Val {
         if let Some(val) = self.file_read(node, envs) {
             return val;
+        }
+        if let Some(path) = self.os_path(node, envs, depth) {
+            return path;
         }
         let (Some(func), Some(args)) = (
             node.child_by_field_name("function"),

@@ -31,8 +31,10 @@
 //!   element whose condition is anything else is kept, with a note, so nothing that may be
 //!   installed is left out;
 //! - a requirements file read by `open("requirements.txt")` (iterated, `.readlines()`,
-//!   `.read()`, `.read().splitlines()`, `.read().split("\n")`; also `io.open`) or
-//!   `Path("requirements.txt").read_text()`, the name a string literal: the file, relative to
+//!   `.read()`, `.read().splitlines()`, `.read().split("\n")`; also `io.open`, and the same
+//!   methods on `f` of `with open(...) as f`) or `Path("requirements.txt").read_text()`, the
+//!   name a string, or built by `os.path.join` from `os.path.dirname(__file__)` (or of its
+//!   `abspath`/`realpath`), which is setup.py's directory: the file, relative to
 //!   setup.py's directory and inside it, is read as text (universal newlines), and each of its
 //!   requirements is reported at its own file and line. setuptools reads them as it reads any
 //!   string (no pip options: `-r other.txt` is an invalid requirement to it);
@@ -174,6 +176,7 @@ pub fn parse(original: &SourceFile) -> Manifest {
             _ => PathBuf::from("."),
         },
         files: RefCell::default(),
+        handles: RefCell::default(),
     };
     for call in calls.iter().take(MAX_CALLS) {
         reader.read_call(call, &mut out);
@@ -730,6 +733,12 @@ mod tests {
             "import io\nsetup(install_requires=io.open('requirements.txt', encoding='utf-8').read())\n",
             "from pathlib import Path\nsetup(install_requires=Path('requirements.txt').read_text().split('\\n'))\n",
             "R = open('requirements.txt').read().splitlines()\nsetup(install_requires=list(filter(None, R)))\n",
+            "with open('requirements.txt', 'r') as fh:\n    R = fh.read().splitlines()\nsetup(install_requires=R)\n",
+            "import os\nhere = os.path.abspath(os.path.dirname(__file__))\n\
+             with open(os.path.join(here, 'requirements.txt')) as f:\n    pass\n\
+             setup(install_requires=open(os.path.join(here, 'requirements.txt')).read().splitlines())\n",
+            "import os\nREQS = os.path.join(os.path.dirname(os.path.realpath(__file__)), 'requirements.txt')\n\
+             setup(install_requires=[r for r in open(REQS, encoding='utf-8').readlines() if not r.startswith('#')])\n",
         ] {
             let m = read_in(text);
             let got: Vec<(&str, u32, u32)> = m
