@@ -2,18 +2,27 @@
 //!
 //! # The file format
 //!
-//! setuptools reads `setup.cfg` with Python's `configparser.ConfigParser`, and this module
-//! reads it by hand the same way, keeping the byte offset of every value:
+//! setuptools (`setuptools/dist.py`, `Distribution._parse_config_files`) reads `setup.cfg`
+//! with Python's `configparser.ConfigParser()` at its defaults but `optionxform = str`, from a
+//! file opened in text mode, and this module reads it by hand the same way, keeping the byte
+//! offset of every value:
 //!
+//! - Lines end at `\n`, `\r\n` or a lone `\r` (universal newlines); no other character ends
+//!   one. "Whitespace" is Python's (`str.strip()`, `re`'s `\s`): Unicode `White_Space` and
+//!   `\x1c`..`\x1f`.
 //! - `[name]` starts a section: the name is everything between the first `[` and the last `]`.
 //!   `[DEFAULT]` holds defaults every other section inherits. A section that appears twice is
-//!   merged (and reported: configparser rejects the file).
-//! - `key = value` or `key: value` sets an option; the key ends at the first `=` or `:`.
-//!   Keys are compared case-insensitively, with `-` and `_` equivalent.
-//! - A line indented deeper (spaces or tabs, each counts as one column) than the line of its
-//!   key continues the value. Blank lines inside a value are kept (and skipped as requirements).
+//!   merged (and reported: configparser's `strict` mode rejects the file); `[DEFAULT]` may
+//!   appear twice.
+//! - `key = value` or `key: value` sets an option; the key ends at the first `=` or `:`. The
+//!   same key twice in a section is reported (configparser rejects the file); keys that differ
+//!   only in case or in `-`/`_` are two options to configparser, and squatguard reads both,
+//!   as older setuptools lower-cased keys and newer ones turn `-` into `_`.
+//! - A line indented deeper (each whitespace character counts as one column) than the line
+//!   of its key continues the value. Blank lines inside a value are kept (and skipped as
+//!   requirements).
 //! - A line whose first non-blank character is `#` or `;` is a comment, also between the lines
-//!   of a value. Comments are full-line only at this level.
+//!   of a value. There are no inline comments at this level (`inline_comment_prefixes` is off).
 //! - `%(name)s` is replaced by the value of `name` from the same section, else from `[DEFAULT]`,
 //!   recursively up to 10 levels (configparser's `BasicInterpolation`); `%%` is a literal `%`.
 //! - Any other line, and any line before the first section header, is an error
@@ -26,27 +35,42 @@
 //! - `[options.extras_require]`: every key, labelled `options.extras_require.<extra>`.
 //!
 //! Both sections also inherit `[DEFAULT]`'s keys, as configparser hands them to setuptools.
-//! A value spread over several lines holds one requirement per line; a value on a single line
-//! is split at `;`, as setuptools does (so `bar; python_version < "3.9"` on one line is two
-//! requirements, the second invalid, which is reported with a hint). Commas never split:
-//! `a>=1,<2` is one requirement. Lines starting with `#` are dropped, and a ` #` comment after a
-//! requirement is cut off (a `#` not preceded by whitespace, as in `#egg=`, is kept). A line
-//! ending in `\` is joined with the next, as setuptools' `join_continuation` does: the backslash
-//! and the character before it are removed (`pytest-black; \` + `python_implementation !=
-//! "PyPy"`). A continuation with no line after it is reported: setuptools drops it.
+//! A value is a list as `setuptools/config/setupcfg.py` reads it (`_parse_requirements_list`):
+//! a value of several lines is split with `str.splitlines()`, a value on one line at `;` (so
+//! `bar; python_version < "3.9"` on one line is two requirements, the second invalid, which is
+//! reported with a hint); each part is stripped, empty parts and parts starting with `#` are
+//! dropped. Commas never split: `a>=1,<2` is one requirement. Then, as setuptools does when it
+//! finalises `install_requires` (`_reqs.parse_strings`, see
+//! [`super::setup_py::strings::requirement_lines`]): each part is split again with
+//! `str.splitlines()` (so `a  # x\x0bb` on one line is `a` and `b`), a ` #` starts a comment (a
+//! `#` after a tab, or as in `#egg=`, does not), and a line ending in `\` is joined with the
+//! next, the backslash and the character before it removed (`pytest-black; \` +
+//! `python_implementation != "PyPy"`). A continuation with no line after it is reported:
+//! setuptools drops it.
 //!
-//! A `file:` value (requirements read from other files) and an `attr:` value (computed at
-//! build time) yield an `unresolved-dependency` note, as does a `%(name)s` reference to an
-//! option that is not defined.
+//! The real reader this must agree with is setuptools' (`read_configuration`, over
+//! `configparser`); `tests/differential.rs` compares the two over generated files.
+//!
+//! A `file:` value (`install_requires = file: deps/base.txt, deps/extra.txt`, also in
+//! `[options.extras_require]`) is read as setuptools' `_parse_file` and `expand.read_files` read
+//! it ([`push_requirement_files`]): the paths split at `,`, each relative to the directory of
+//! setup.cfg and inside it (a path that leaves it, or a symbolic link that leads out, is an
+//! `invalid-manifest` error and is not read; a missing file is a note, as setuptools skips it),
+//! the contents joined with `\n` and read as a value is; each requirement is reported at its
+//! own file and line. An `attr:` value (computed at build time) yields an
+//! `unresolved-dependency` note, as does a `%(name)s` reference to an option that is not
+//! defined.
 //!
 //! Every requirement is located at its first character in the file. When interpolation
 //! supplied it, that is where the interpolated text is written (the referenced option's
 //! value); if a name is put together from several pieces, its span covers the first piece's
 //! position and is approximate.
 
+use super::setup_py::source::text_mode;
+use super::setup_py::strings::{is_space, requirement_lines, split_lines, strip_range};
 use super::{leading_name, parse_pep508, Dependency, Manifest};
 use crate::finding::Rule;
-use crate::source::SourceFile;
+use crate::source::{display_path, read_source, SourceFile};
 use pep508_rs::{Requirement, VerbatimUrl};
 use std::ops::Range;
 use std::path::Path;
@@ -59,6 +83,9 @@ const REQUIREMENT_KEYS: [&str; 3] = ["install_requires", "setup_requires", "test
 
 /// Parses a `setup.cfg`.
 pub fn parse(src: &SourceFile) -> Manifest {
+    // a lone `\r` ends a line: located as one (offsets are unchanged)
+    let lines = text_mode(src);
+    let src = lines.as_ref().unwrap_or(src);
     let mut out = Manifest::default();
     let mut findings = Vec::new();
     let ini = read_ini(src, &mut findings);
@@ -205,6 +232,35 @@ fn section_header(line: &str) -> Option<&str> {
     (close > 0).then(|| &rest[..close])
 }
 
+/// The lines of a file read in text mode with universal newlines, without their terminators.
+fn universal_lines(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => {
+                lines.push((start, i));
+                start = i + 1;
+            }
+            b'\r' => {
+                lines.push((start, i));
+                if bytes.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < bytes.len() {
+        lines.push((start, bytes.len()));
+    }
+    lines
+}
+
 /// Reads the file into sections, as `configparser.ConfigParser._read` does.
 fn read_ini(src: &SourceFile, findings: &mut Vec<Pending>) -> Ini {
     let text = src.text.as_str();
@@ -220,15 +276,13 @@ fn read_ini(src: &SourceFile, findings: &mut Vec<Pending>) -> Ini {
     let mut option: Option<usize> = None;
     let mut indent_level = 0usize;
 
-    let mut line_start = 0;
-    for raw in text.split_inclusive('\n') {
-        let start = line_start;
-        line_start += raw.len();
-        let line = raw.trim_end_matches(['\n', '\r']);
-        let trimmed = line.trim();
-        let lead = line.len() - line.trim_start().len();
-        let first = start + lead;
-        let span = first..first + trimmed.len();
+    // the file is opened in text mode: universal newlines (`\n`, `\r\n`, a lone `\r`)
+    for (start, end) in universal_lines(text) {
+        let line = &text[start..end];
+        let span = strip_range(text, start..end);
+        let trimmed = &text[span.clone()];
+        let lead = span.start - start;
+        let first = span.start;
 
         if trimmed.starts_with('#') || trimmed.starts_with(';') {
             continue;
@@ -239,6 +293,7 @@ fn read_ini(src: &SourceFile, findings: &mut Vec<Pending>) -> Ini {
             }
             continue;
         }
+        // configparser's `\S`: the first character that is not Python whitespace
         let indent = line[..lead].chars().count();
         if let (Some(at), Some(i), true) = (current, option, indent > indent_level) {
             ini.section_mut(at).entries[i].pieces.push(span);
@@ -247,7 +302,7 @@ fn read_ini(src: &SourceFile, findings: &mut Vec<Pending>) -> Ini {
         indent_level = indent;
 
         if let Some(name) = section_header(trimmed) {
-            if seen_headers.iter().any(|h| h == name) {
+            if name != "DEFAULT" && seen_headers.iter().any(|h| h == name) {
                 findings.push(pending(
                     Rule::InvalidManifest,
                     first,
@@ -291,7 +346,7 @@ fn read_ini(src: &SourceFile, findings: &mut Vec<Pending>) -> Ini {
             ));
             continue;
         };
-        let key = trimmed[..delimiter].trim_end();
+        let key = trimmed[..delimiter].trim_end_matches(is_space);
         if key.is_empty() {
             findings.push(pending(
                 Rule::InvalidManifest,
@@ -304,11 +359,13 @@ fn read_ini(src: &SourceFile, findings: &mut Vec<Pending>) -> Ini {
             option = None;
             continue;
         }
-        let value = trimmed[delimiter + 1..].trim_start();
+        let value = trimmed[delimiter + 1..].trim_start_matches(is_space);
         let value_start = span.end - value.len();
         let norm = normalize_key(key);
         let section = ini.section_mut(at);
-        if section.entries.iter().any(|e| e.norm == norm) {
+        // `optionxform = str`: keys that differ in case or in `-`/`_` are two options to
+        // configparser (setuptools reads either)
+        if section.entries.iter().any(|e| e.key == key) {
             let name = section.name.clone();
             findings.push(pending(
                 Rule::InvalidManifest,
@@ -369,7 +426,7 @@ fn raw_value(src: &SourceFile, entry: &Entry) -> Mapped {
         }
         value.push_literal(&src.text[piece.clone()], piece.start);
     }
-    let keep = value.text.trim_end().len();
+    let keep = value.text.trim_end_matches(is_space).len();
     value.text.truncate(keep);
     value.origin.truncate(keep);
     value
@@ -518,23 +575,19 @@ fn read_requirements(
     let text = value.text.as_str();
     let body = text.trim_start();
     let body_start = text.len() - body.len();
-    if let Some(files) = body.strip_prefix("file:") {
-        let files: Vec<String> = files
-            .split([',', '\n'])
-            .map(str::trim)
-            .filter(|f| !f.is_empty())
-            .map(|f| format!("`{f}`"))
-            .collect();
-        let (files, those) = match files.len() {
-            0 => ("a file".to_owned(), "that file"),
-            1 => (files[0].clone(), "that file"),
-            _ => (files.join(" and "), "those files"),
-        };
-        findings.push(pending(
-            Rule::UnresolvedDependency,
-            value.origin_at(body_start),
-            format!("`{shown}` is read from {files}; squatguard checks {those} when passed or discovered"),
-        ));
+    if let Some(spec) = body.strip_prefix("file:") {
+        // `_parse_file`: the paths are split at `,` and stripped
+        let spec_start = body_start + "file:".len();
+        let mut files = Vec::new();
+        let mut at = spec_start;
+        for part in spec.split(',') {
+            let name = strip_range(text, at..at + part.len());
+            if !name.is_empty() {
+                files.push((text[name.clone()].to_owned(), value.origin_at(name.start)));
+            }
+            at += part.len() + 1;
+        }
+        push_requirement_files(src, &files, label, None, out);
         return;
     }
     if body.starts_with("attr:") {
@@ -547,19 +600,40 @@ fn read_requirements(
     }
 
     let multiline = text.contains('\n');
-    let separator = if multiline { '\n' } else { ';' };
-    // Each item, trimmed and non-empty, as a range of `text` (setuptools' `_parse_list`).
-    let mut items: Vec<Range<usize>> = Vec::new();
-    let mut start = 0;
-    for part in text.split(separator) {
-        let range = start..start + part.len();
-        start = range.end + 1;
-        let lead = part.len() - part.trim_start().len();
-        let trimmed = part.trim();
-        if !trimmed.is_empty() {
-            items.push(range.start + lead..range.start + lead + trimmed.len());
+    push_list(src, &value, &unresolved, label, multiline, out, findings);
+}
+
+/// Records the requirements of a list value (`value`, interpolated, with the references in
+/// `unresolved` left unknown) as setuptools reads it: `_parse_list_semicolon` (the value's
+/// lines by `str.splitlines()` when it has several, else its `;`-separated parts; each
+/// stripped, empty ones dropped), the `#` filter of `_parse_requirements_list`, then
+/// `_reqs.parse_strings` ([`requirement_lines`]).
+fn push_list(
+    src: &SourceFile,
+    value: &Mapped,
+    unresolved: &[Range<usize>],
+    label: &str,
+    multiline: bool,
+    out: &mut Manifest,
+    findings: &mut Vec<Pending>,
+) {
+    let text = value.text.as_str();
+    let parts: Vec<Range<usize>> = if multiline {
+        split_lines(text).into_iter().map(|(s, e)| s..e).collect()
+    } else {
+        let mut parts = Vec::new();
+        let mut start = 0;
+        for part in text.split(';') {
+            parts.push(start..start + part.len());
+            start += part.len() + 1;
         }
-    }
+        parts
+    };
+    let mut items: Vec<Range<usize>> = parts
+        .into_iter()
+        .map(|part| strip_range(text, part))
+        .filter(|item| !item.is_empty() && !text[item.clone()].starts_with('#'))
+        .collect();
 
     // `bar; python_version < "3.9"` on one line: setuptools reads two requirements.
     if !multiline
@@ -570,7 +644,6 @@ fn read_requirements(
         )
     {
         let (first, second) = (&text[items[0].clone()], &text[items[1].clone()]);
-        push_requirement(src, &value, items[0].clone(), &unresolved, label, out);
         findings.push(pending(
             Rule::InvalidRequirement,
             value.origin_at(items[1].start),
@@ -579,51 +652,142 @@ fn read_requirements(
                  setuptools splits a one-line value at `;`; put `{first}; {second}` on its own indented line"
             ),
         ));
-        return;
+        items.truncate(1);
     }
 
-    // setuptools joins a line ending in `\` with the next (`join_continuation`): the first
-    // line's start and the text so far
-    let mut continued: Option<(usize, String)> = None;
-    for item in items {
-        let item_text = &text[item.clone()];
-        if item_text.starts_with('#') {
-            continue;
-        }
-        let kept = strip_comment(item_text).trim_end();
-        let end = item.start + kept.len();
-        let (start, line) = match continued.take() {
-            Some((start, so_far)) => (start, so_far + kept),
-            None => (item.start, kept.to_owned()),
-        };
-        if line.ends_with('\\') {
-            continued = Some((start, join_continuation(&line)));
-        } else if start != item.start {
-            push_joined(src, &value, start..end, &line, &unresolved, label, out);
-        } else if end > item.start {
-            push_requirement(src, &value, item.start..end, &unresolved, label, out);
+    let (lines, dangling) = requirement_lines(text, items);
+    for line in lines {
+        match &line.joined {
+            Some(joined) => push_joined(
+                src,
+                value,
+                line.range.clone(),
+                joined,
+                unresolved,
+                label,
+                out,
+            ),
+            None => push_requirement(src, value, line.range.clone(), unresolved, label, out),
         }
     }
-    if let Some((start, line)) = continued {
+    if let Some(line) = dangling {
         findings.push(pending(
             Rule::InvalidRequirement,
-            value.origin_at(start),
+            value.origin_at(line.range.start),
             format!(
-                "`{line}` ends in a line continuation (`\\`) with no line after it: setuptools \
-                 drops this requirement; remove the `\\` or add the line it continues to"
+                "`{}` ends in a line continuation (`\\`) with no line after it: setuptools \
+                 drops this requirement; remove the `\\` or add the line it continues to",
+                line.text(text)
             ),
         ));
     }
 }
 
-/// A line ending in `\` as `jaraco.text.join_continuation` leaves it before appending the next
-/// line: without the backslash and the character before it, trimmed.
-fn join_continuation(line: &str) -> String {
-    let mut rest = line.strip_suffix('\\').unwrap_or(line);
-    if let Some(c) = rest.chars().next_back() {
-        rest = &rest[..rest.len() - c.len_utf8()];
+/// Reads the requirement files a manifest names (`file:` in setup.cfg, `{file = [...]}` in
+/// `[tool.setuptools.dynamic]`): `files` holds each name and where it is written in `src`.
+/// As setuptools' `expand.read_files` does: relative to the manifest's directory, which no
+/// file may leave (`_assert_local`; squatguard also follows symbolic links, and refuses one
+/// that leads out: its lines would reach the report), a missing file skipped (setuptools
+/// warns), the contents joined with `\n`. The requirements are then read as [`push_list`]
+/// does, with `multiline` (`None`: whether the joined text has several lines, as
+/// `_parse_list` decides) and reported at their own file and line, under `label`.
+pub(crate) fn push_requirement_files(
+    src: &SourceFile,
+    files: &[(String, usize)],
+    label: &str,
+    multiline: Option<bool>,
+    out: &mut Manifest,
+) {
+    let root = match src.path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut read = Vec::new();
+    for (name, at) in files {
+        let at = *at;
+        let escapes = Path::new(name).is_absolute()
+            || Path::new(name)
+                .components()
+                .try_fold(0usize, |depth, c| match c {
+                    std::path::Component::Normal(_) => Some(depth + 1),
+                    std::path::Component::CurDir => Some(depth),
+                    std::path::Component::ParentDir => depth.checked_sub(1),
+                    _ => None,
+                })
+                .is_none_or(|depth| depth == 0);
+        if escapes {
+            out.push_finding(
+                src,
+                Rule::InvalidManifest,
+                at,
+                format!(
+                    "`{label}` reads `{name}`, which is not a file inside the directory of {}: \
+                     setuptools refuses it, and squatguard does not read it",
+                    display_path(&src.path)
+                ),
+            );
+            continue;
+        }
+        let path = root.join(name);
+        if !path.exists() {
+            out.push_finding(
+                src,
+                Rule::UnresolvedDependency,
+                at,
+                format!(
+                    "`{label}` reads `{name}`, which is not there (`{}`): setuptools skips it with \
+                     a warning, so none of its requirements would be installed",
+                    display_path(&path)
+                ),
+            );
+            continue;
+        }
+        let inside = match (std::fs::canonicalize(root), std::fs::canonicalize(&path)) {
+            (Ok(root), Ok(real)) => real.starts_with(root),
+            _ => false,
+        };
+        if !inside {
+            out.push_finding(
+                src,
+                Rule::InvalidManifest,
+                at,
+                format!(
+                    "`{label}` reads `{name}`, which leads outside the directory of {} (a \
+                     symbolic link?): not read, since the report would show its lines and it could \
+                     be a secret file; setuptools would read it",
+                    display_path(&src.path)
+                ),
+            );
+            continue;
+        }
+        match read_source(&path) {
+            Ok(file) => {
+                // opened in text mode: a lone `\r` ends a line
+                let file = text_mode(&file).unwrap_or(file);
+                read.push(file);
+            }
+            Err(reason) => out.push_finding(
+                src,
+                Rule::InvalidManifest,
+                at,
+                format!(
+                    "`{label}` reads `{name}`, which cannot be read: {reason}; setuptools would \
+                     fail"
+                ),
+            ),
+        }
     }
-    rest.trim().to_owned()
+    let multiline =
+        multiline.unwrap_or_else(|| read.len() > 1 || read.iter().any(|f| f.text.contains('\n')));
+    for file in &read {
+        let mut value = Mapped::default();
+        value.push_literal(&file.text, 0);
+        let mut findings = Vec::new();
+        push_list(file, &value, &[], label, multiline, out, &mut findings);
+        for f in findings {
+            out.push_finding(file, f.rule, f.offset, f.message);
+        }
+    }
 }
 
 /// Records a requirement joined from several lines (`text`), which spans bytes `item` of the
@@ -649,13 +813,6 @@ fn push_joined(
         Ok(dep) => out.dependencies.push(dep),
         Err(finding) => out.findings.push(*finding),
     }
-}
-
-/// Cuts a ` #` comment off a requirement: a `#` preceded by whitespace starts one.
-fn strip_comment(text: &str) -> &str {
-    let bytes = text.as_bytes();
-    let cut = (1..bytes.len()).find(|&i| bytes[i] == b'#' && bytes[i - 1].is_ascii_whitespace());
-    cut.map_or(text, |i| &text[..i])
 }
 
 fn is_requirement_with_marker(src: &SourceFile, text: &str) -> bool {
@@ -747,14 +904,107 @@ mod tests {
         assert_eq!(m.dependencies.len(), 1);
     }
 
+    fn names(m: &Manifest) -> Vec<&str> {
+        m.dependencies.iter().map(|d| d.name.as_str()).collect()
+    }
+
+    /// The file is read with universal newlines, values split with `str.splitlines()`.
     #[test]
-    fn comments_and_fragments() {
-        assert_eq!(strip_comment("a # b"), "a ");
+    fn line_breaks_as_setuptools_reads_them() {
+        // a lone `\r` ends the comment line: the option is read
+        let m = parse_str("[options]\n# pinned\rinstall_requires = colourama\n");
+        assert_eq!(names(&m), ["colourama"]);
+        let m = parse_str("[options]\rinstall_requires =\r  a # x\r  b\r");
+        assert_eq!(names(&m), ["a", "b"]);
+        assert_eq!((m.dependencies[1].line, m.dependencies[1].column), (4, 3));
+        // `\v`, `\x1c`, U+2028 split a requirement string in `yield_lines`
+        for sep in [
+            "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\u{85}", "\u{2028}", "\u{2029}",
+        ] {
+            let text = format!("[options]\ninstall_requires = requests  # pinned{sep}colourama\n");
+            assert_eq!(
+                names(&parse_str(&text)),
+                ["requests", "colourama"],
+                "{sep:?}"
+            );
+        }
+        // `\x1f` is Python whitespace: stripped, and indentation for configparser
+        let m = parse_str("[options]\ninstall_requires =\n\x1fa\x1f\n");
+        assert_eq!(names(&m), ["a"]);
+    }
+
+    #[test]
+    fn duplicates_as_configparser_has_them() {
+        // `optionxform = str`: two options, both read; the same key twice is an error
+        let m = parse_str("[options]\ninstall_requires = a\nInstall_Requires = b\n");
+        assert_eq!(names(&m), ["a", "b"]);
+        assert!(m.findings.is_empty(), "{:?}", m.findings);
+        let m = parse_str("[options]\ninstall_requires = a\ninstall_requires = b\n");
+        assert_eq!(m.findings.len(), 1);
+        assert_eq!(m.findings[0].rule, Rule::InvalidManifest);
+        let m = parse_str("[DEFAULT]\nx = 1\n[DEFAULT]\ny = 2\n");
+        assert!(m.findings.is_empty(), "{:?}", m.findings);
+    }
+
+    /// `file:` values are read as setuptools reads them, inside the directory of setup.cfg.
+    #[test]
+    fn file_references_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir(root.join("deps")).unwrap();
+        std::fs::write(
+            root.join("deps/base.txt"),
+            "# base\nrequests==2.32.3  # pinned\x0bcolourama\n\nflask \\\n  >=2\n",
+        )
+        .unwrap();
+        std::fs::write(root.join("deps/one.txt"), "a;b").unwrap();
+        let text = "[options]\ninstall_requires = file: deps/base.txt, missing.txt\n\
+                    [options.extras_require]\nx = file: deps/one.txt\ny = file: ../outside-sg-test.txt\n";
+        let cfg = root.join("setup.cfg");
+        std::fs::write(&cfg, text).unwrap();
+        let m = parse(&SourceFile::new(&cfg, text));
+        let got: Vec<(String, u32, u32, &str)> = m
+            .dependencies
+            .iter()
+            .map(|d| {
+                let file = d.file.rsplit('/').next().unwrap().to_owned();
+                (file, d.line, d.column, d.name.as_str())
+            })
+            .collect();
         assert_eq!(
-            strip_comment("a @ https://x/y.zip#egg=a"),
-            "a @ https://x/y.zip#egg=a"
+            got,
+            [
+                ("base.txt".to_owned(), 2, 1, "requests"),
+                ("base.txt".to_owned(), 2, 28, "colourama"),
+                ("base.txt".to_owned(), 4, 1, "flask"),
+                ("one.txt".to_owned(), 1, 1, "a"),
+                ("one.txt".to_owned(), 1, 3, "b"),
+            ]
         );
-        assert_eq!(strip_comment("a\t#b"), "a\t");
+        assert_eq!(
+            m.dependencies[2].specifiers.as_ref().unwrap().to_string(),
+            ">=2"
+        );
+        let findings: Vec<(Rule, u32)> = m.findings.iter().map(|f| (f.rule, f.line)).collect();
+        assert_eq!(
+            findings,
+            [(Rule::UnresolvedDependency, 2), (Rule::InvalidManifest, 5)],
+            "{:?}",
+            m.findings
+        );
+        // a symbolic link that leads out is not followed
+        #[cfg(unix)]
+        {
+            let outside = tempfile::tempdir().unwrap();
+            std::fs::write(outside.path().join("secret.txt"), "colourama\n").unwrap();
+            std::os::unix::fs::symlink(outside.path().join("secret.txt"), root.join("link.txt"))
+                .unwrap();
+            let text = "[options]\ninstall_requires = file: link.txt\n";
+            let m = parse(&SourceFile::new(&cfg, text));
+            assert!(m.dependencies.is_empty());
+            assert_eq!(m.findings.len(), 1);
+            assert_eq!(m.findings[0].rule, Rule::InvalidManifest);
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub const SHARED_DIR_ENV: &str = "SQUATGUARD_SHARED_DIR";
 
 /// Whether the tests run under CI: `CI` set to anything but empty, `0` or `false`, as GitHub
 /// Actions, GitLab and most runners set it (`CI=true`).
-fn in_ci() -> bool {
+pub fn in_ci() -> bool {
     std::env::var_os("CI").is_some_and(|v| {
         let v = v.to_string_lossy();
         let v = v.trim();

@@ -60,8 +60,9 @@
 //!   requirement array; any table in a dependency group other than `{include-group = "..."}`;
 //!   a Poetry constraint that cannot be read (the dependency is still recorded, so its name is
 //!   still checked); a Poetry key that is not a valid package name.
-//! - `unresolved-dependency`: `dynamic = ["dependencies"]` (or `"optional-dependencies"`), and
-//!   PDM editable entries that do not name their package.
+//! - `unresolved-dependency`: `dynamic = ["dependencies"]` (or `"optional-dependencies"`) unless
+//!   `[tool.setuptools.dynamic]` names their files ([`setuptools`] reads them), and PDM
+//!   editable entries that do not name their package.
 //!
 //! # Index statements
 //!
@@ -89,6 +90,7 @@ mod hatch;
 mod pdm;
 mod pixi;
 mod poetry;
+mod setuptools;
 mod uv;
 
 pub use hatch::parse_hatch_toml;
@@ -180,6 +182,7 @@ impl Reader<'_> {
         if let Some(tool) = self.subtable(root, "tool", "tool") {
             self.tool(tool);
         }
+        self.setuptools_dynamic(root);
         // `name[extra]` in the project's own lists (`all = ["ultralytics[export]"]`) is the
         // project being built, not a package from an index
         let own = root

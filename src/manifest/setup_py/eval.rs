@@ -9,8 +9,10 @@
 //! a branch that may not run adds to a name instead of replacing it, so nothing that might be
 //! installed is left out. Values are [`super::value::Val`].
 
+use super::strings::{is_space, split_lines};
 use super::value::*;
 use super::*;
+use std::ops::Range;
 
 /// Where each name is bound anywhere in the file, to tell "bound only after the call" from
 /// "never bound".
@@ -83,6 +85,23 @@ pub(super) struct Reader<'t> {
     pub(super) call_at: usize,
     /// Where blocks first nested deeper than [`MAX_DEPTH`].
     pub(super) depth_limit_at: Option<usize>,
+    /// The directory of setup.py, which `open("requirements.txt")` reads from (pip runs
+    /// setup.py there).
+    pub(super) dir: PathBuf,
+    /// The files `open()` read, by the name written, or why one was not read.
+    pub(super) files: RefCell<HashMap<String, Result<Rc<SourceFile>, String>>>,
+    /// The calls `with ... as NAME` bound each name to (`with open("r.txt") as f`).
+    pub(super) handles: RefCell<HashMap<String, Node<'t>>>,
+}
+
+/// How the lines of a file read by `open()` are cut.
+#[derive(Clone, Copy)]
+enum Lines {
+    /// `f.readlines()`, `for line in f`, `f.read().split("\n")`: at `\n` (the file is read
+    /// with universal newlines).
+    Newlines,
+    /// `f.read().splitlines()`: `str.splitlines()`.
+    SplitLines,
 }
 
 /// Where an in-place change lands: a variable, or one key of a dict variable.
@@ -329,6 +348,21 @@ impl<'t> Reader<'t> {
                     let how = format!("bound by `with {}`", self.snippet(clause));
                     for target in descendants_of_kind(clause, "as_pattern_target") {
                         self.bind_opaque(target, &how, envs, cond);
+                    }
+                    // `with open("requirements.txt") as f`: what `f.read()` reads
+                    for pattern in descendants_of_kind(clause, "as_pattern") {
+                        let value = kids(pattern).into_iter().next();
+                        let alias = pattern
+                            .child_by_field_name("alias")
+                            .map(identifiers_in)
+                            .unwrap_or_default();
+                        if let (Some(value), [ident]) = (value, alias.as_slice()) {
+                            if value.kind() == "call" {
+                                self.handles
+                                    .borrow_mut()
+                                    .insert(self.src(*ident).to_owned(), value);
+                            }
+                        }
                     }
                 }
             }
@@ -697,7 +731,480 @@ impl<'t> Reader<'t> {
             "dictionary" => self.eval_dict(node, envs, depth),
             "call" => self.eval_call(node, envs, depth),
             "subscript" => self.eval_subscript(node, envs, depth),
+            "list_comprehension" | "set_comprehension" | "generator_expression" => {
+                self.eval_comprehension(node, envs, depth)
+            }
             _ => self.opaque(node),
+        }
+    }
+
+    /// `[r for r in ITEMS if COND]` (also a set comprehension or a generator): one `for`
+    /// over a resolved list, binding one name, yielding it as it is or stripped (the same
+    /// requirements: setuptools strips every line), kept where every `if` holds
+    /// ([`Reader::condition`]). An element whose condition squatguard cannot evaluate is kept,
+    /// with a note: nothing that may be installed is left out.
+    pub(super) fn eval_comprehension(&self, node: Node<'t>, envs: &[Env], depth: usize) -> Val {
+        let clauses: Vec<Node<'t>> = kids(node)
+            .into_iter()
+            .filter(|k| matches!(k.kind(), "for_in_clause" | "if_clause"))
+            .collect();
+        let (Some(body), Some((first, conditions))) =
+            (node.child_by_field_name("body"), clauses.split_first())
+        else {
+            return self.opaque(node);
+        };
+        let (Some(var), Some(items)) = (
+            first.child_by_field_name("left"),
+            first.child_by_field_name("right"),
+        ) else {
+            return self.opaque(node);
+        };
+        let var_name = self.src(var);
+        if first.kind() != "for_in_clause"
+            || var.kind() != "identifier"
+            || conditions.iter().any(|c| c.kind() != "if_clause")
+            || !self.yields_itself(body, var_name)
+        {
+            return self.opaque(node);
+        }
+        let conditions: Vec<Node<'t>> = conditions
+            .iter()
+            .filter_map(|c| kids(*c).into_iter().next())
+            .collect();
+        self.filtered(node, self.eval(items, envs, depth), |s| {
+            conditions.iter().try_fold(true, |all, c| {
+                Some(all && self.condition(*c, var_name, &s.text)?)
+            })
+        })
+    }
+
+    /// `items`' requirements kept where `keep` says (`None`: not known, kept with a note).
+    fn filtered(&self, node: Node<'t>, items: Val, keep: impl Fn(&Str) -> Option<bool>) -> Val {
+        let mut reqs = match items {
+            Val::Seq(reqs, _) => reqs,
+            Val::None | Val::Str(_) | Val::Dict(..) => return self.opaque(node),
+            Val::Unknown(notes) => return Val::Unknown(notes),
+        };
+        let mut unknown = false;
+        reqs.strs.retain(|s| match keep(s) {
+            Some(kept) => kept,
+            None => {
+                unknown = true;
+                true
+            }
+        });
+        if unknown {
+            add_notes(
+                &mut reqs.notes,
+                vec![Note::new(
+                    node.start_byte(),
+                    format!(
+                        "is filtered by a condition squatguard does not evaluate (`{}`); it \
+                         checks every element, so some may not be installed",
+                        self.snippet(node)
+                    ),
+                )],
+            );
+        }
+        Val::Seq(reqs, node.start_byte())
+    }
+
+    /// Whether `expr` evaluates to the string bound to `var` itself, or stripped:
+    /// `var`, `var.strip()`, `var.rstrip()`, `var.lstrip()`.
+    fn yields_itself(&self, expr: Node<'t>, var: &str) -> bool {
+        match expr.kind() {
+            "identifier" => self.src(expr) == var,
+            "parenthesized_expression" => kids(expr)
+                .into_iter()
+                .next()
+                .is_some_and(|inner| self.yields_itself(inner, var)),
+            "call" => self
+                .method_call(expr)
+                .is_some_and(|(object, method, args)| {
+                    args.is_empty()
+                        && matches!(method, "strip" | "rstrip" | "lstrip")
+                        && self.yields_itself(object, var)
+                }),
+            _ => false,
+        }
+    }
+
+    /// `object.method(args)`: the object, the method's name and the arguments.
+    fn method_call(&self, call: Node<'t>) -> Option<(Node<'t>, &'t str, Vec<Node<'t>>)> {
+        let func = call
+            .child_by_field_name("function")
+            .filter(|f| f.kind() == "attribute")?;
+        let args = call
+            .child_by_field_name("arguments")
+            .filter(|a| a.kind() == "argument_list")?;
+        Some((
+            func.child_by_field_name("object")?,
+            self.src(func.child_by_field_name("attribute")?),
+            kids(args),
+        ))
+    }
+
+    /// The truth of `expr` for one element `text` bound to `var`, when squatguard can tell:
+    /// `var` and `var.strip()` (and its kin) as truth values, `var.startswith(...)` and
+    /// `var.endswith(...)` with string literals, `not`, `and`, `or` and parentheses.
+    fn condition(&self, expr: Node<'t>, var: &str, text: &str) -> Option<bool> {
+        let value = |object: Node<'t>| -> Option<String> {
+            if !self.yields_itself(object, var) {
+                return None;
+            }
+            let src = self.src(object);
+            Some(if src.ends_with(".strip()") {
+                text.trim_matches(is_space).to_owned()
+            } else if src.ends_with(".lstrip()") {
+                text.trim_start_matches(is_space).to_owned()
+            } else if src.ends_with(".rstrip()") {
+                text.trim_end_matches(is_space).to_owned()
+            } else {
+                text.to_owned()
+            })
+        };
+        match expr.kind() {
+            "identifier" | "call" if self.yields_itself(expr, var) => {
+                value(expr).map(|v| !v.is_empty())
+            }
+            "parenthesized_expression" => self.condition(kids(expr).into_iter().next()?, var, text),
+            "not_operator" => self
+                .condition(expr.child_by_field_name("argument")?, var, text)
+                .map(|b| !b),
+            "boolean_operator" => {
+                let left = self.condition(expr.child_by_field_name("left")?, var, text)?;
+                let right = self.condition(expr.child_by_field_name("right")?, var, text)?;
+                match self.src(expr.child_by_field_name("operator")?) {
+                    "and" => Some(left && right),
+                    "or" => Some(left || right),
+                    _ => None,
+                }
+            }
+            "call" => {
+                let (object, method, args) = self.method_call(expr)?;
+                let [arg] = args.as_slice() else {
+                    return None;
+                };
+                let subject = value(object)?;
+                let affixes: Vec<String> = match arg.kind() {
+                    "string" => vec![self.literal(*arg)?],
+                    "tuple" => kids(*arg)
+                        .into_iter()
+                        .map(|a| self.literal(a))
+                        .collect::<Option<_>>()?,
+                    _ => return None,
+                };
+                match method {
+                    "startswith" => Some(affixes.iter().any(|a| subject.starts_with(a.as_str()))),
+                    "endswith" => Some(affixes.iter().any(|a| subject.ends_with(a.as_str()))),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The value of a plain string literal.
+    fn literal(&self, node: Node<'t>) -> Option<String> {
+        match (node.kind(), self.eval_string(node)) {
+            ("string", Val::Str(s)) => Some(s.text.clone()),
+            _ => None,
+        }
+    }
+
+    /// A file read by the forms setup.py files use to list their requirements in another file:
+    /// `open(P)` iterated, `open(P).readlines()`, `open(P).read()`, `open(P).read().splitlines()`,
+    /// `open(P).read().split("\n")`, and `Path(P).read_text()` for the last three, with `P` a
+    /// string literal naming a file inside the directory of setup.py (`open()` reads it as
+    /// text, with universal newlines). `None` when `node` is none of these.
+    fn file_read(&self, node: Node<'t>, envs: &[Env]) -> Option<Val> {
+        let builtin = |n: &str| !envs.iter().any(|env| env.contains_key(n));
+        // the `open(...)` or `Path(...)` call at the bottom of the chain, and the methods on it
+        let mut methods: Vec<(&str, Vec<Node<'t>>)> = Vec::new();
+        let mut at = node;
+        while let Some((object, method, args)) = self.method_call(at) {
+            let handle = object.kind() == "identifier"
+                && self.handles.borrow().contains_key(self.src(object));
+            if object.kind() != "call" && !handle {
+                break; // `io.open(...)`, `pathlib.Path(...)`: the call itself
+            }
+            methods.push((method, args));
+            at = object;
+        }
+        methods.reverse();
+        // `f.read()` of `with open(...) as f`, while `f` holds that binding
+        if at.kind() == "identifier" && !methods.is_empty() {
+            let name = self.src(at);
+            let bound_by_with = envs.iter().rev().find_map(|env| env.get(name)).is_some_and(
+                |v| matches!(v, Val::Unknown(notes) if notes.iter().all(|n| n.predicate.contains("bound by `with"))),
+            );
+            if !bound_by_with {
+                return None;
+            }
+            at = *self.handles.borrow().get(name)?;
+        }
+        let func = at.child_by_field_name("function")?;
+        let args = kids(
+            at.child_by_field_name("arguments")
+                .filter(|a| a.kind() == "argument_list")?,
+        );
+        let opener = match self.src(func) {
+            "open" if builtin("open") => "open",
+            // imported names: bound by the import, so not checked like `open`
+            "io.open" => "open",
+            "Path" | "pathlib.Path" => "Path",
+            _ => return None,
+        };
+        let positional = positional(&args);
+        let literal = |n: Option<&Node<'t>>| n.and_then(|n| self.literal(*n));
+        let name = match self.eval(*positional.first()?, envs, 0) {
+            Val::Str(s) if s.file.is_none() => s.text.clone(),
+            _ => return None,
+        };
+        let text_mode = match positional.get(1) {
+            None => true,
+            Some(mode) => matches!(
+                literal(Some(mode)).as_deref(),
+                Some("r" | "rt" | "U" | "rU")
+            ),
+        };
+        let plain_keywords = args.iter().all(|a| {
+            a.kind() != "keyword_argument"
+                || a.child_by_field_name("name")
+                    .is_some_and(|k| matches!(self.src(k), "encoding" | "errors"))
+        });
+        if !text_mode || !plain_keywords || args.iter().any(|a| a.kind() == "list_splat") {
+            return None;
+        }
+        let method_names: Vec<&str> = methods.iter().map(|(m, _)| *m).collect();
+        let split_newline =
+            |args: &[Node<'t>]| matches!(args, [a] if literal(Some(a)).as_deref() == Some("\n"));
+        let how = match (opener, method_names.as_slice()) {
+            ("open", []) | ("open", ["readlines"]) => Some(Lines::Newlines),
+            ("open", ["read", "splitlines"]) | ("Path", ["read_text", "splitlines"]) => {
+                Some(Lines::SplitLines)
+            }
+            ("open", ["read", "split"]) | ("Path", ["read_text", "split"])
+                if split_newline(&methods[1].1) =>
+            {
+                Some(Lines::Newlines)
+            }
+            ("open", ["read"]) | ("Path", ["read_text"]) => None,
+            _ => return None,
+        };
+        let file = match self.read_file(&name) {
+            Ok(file) => file,
+            Err(why) => {
+                return Some(Val::unknown(Note::new(
+                    node.start_byte(),
+                    format!(
+                        "is read from `{name}` (`{}`), {why}; check that file, or declare the \
+                         dependencies literally",
+                        self.snippet(node)
+                    ),
+                )))
+            }
+        };
+        let whole = 0..file.text.len();
+        let ranges: Vec<Range<usize>> = match how {
+            None => return Some(Val::Str(Rc::new(file_str(&file, whole)))),
+            Some(Lines::SplitLines) => split_lines(&file.text)
+                .into_iter()
+                .map(|(s, e)| s..e)
+                .collect(),
+            Some(Lines::Newlines) => {
+                let mut start = 0;
+                let mut lines = Vec::new();
+                for line in file.text.split_inclusive('\n') {
+                    lines.push(start..start + line.len());
+                    start += line.len();
+                }
+                lines
+            }
+        };
+        let mut reqs = Reqs::default();
+        reqs.extend(Reqs {
+            strs: ranges
+                .into_iter()
+                .map(|r| Rc::new(file_str(&file, r)))
+                .collect(),
+            notes: Vec::new(),
+        });
+        Some(Val::Seq(reqs, node.start_byte()))
+    }
+
+    /// The paths setup.py files build to name a file beside them, as a path relative to
+    /// setup.py's directory (pip runs setup.py there, so `.` is that directory):
+    /// `os.path.dirname(__file__)` (also of `os.path.abspath(__file__)` or `realpath`) is `.`;
+    /// `os.path.abspath`, `realpath` and `normpath` of a relative path are that path;
+    /// `os.path.join(...)` of resolved strings joins them as Python does. `None` for any other
+    /// call.
+    fn os_path(&self, node: Node<'t>, envs: &[Env], depth: usize) -> Option<Val> {
+        let func = node.child_by_field_name("function")?;
+        let args = kids(
+            node.child_by_field_name("arguments")
+                .filter(|a| a.kind() == "argument_list")?,
+        );
+        // `os` as `import os` binds it, not another value of that name
+        let os_module = match envs.iter().rev().find_map(|env| env.get("os")) {
+            None => true,
+            Some(Val::Unknown(notes)) => notes.iter().any(|n| n.predicate.contains("imported by")),
+            Some(_) => false,
+        };
+        if !os_module || positional(&args).len() != args.len() {
+            return None;
+        }
+        let is_file = |n: &Node<'t>| {
+            n.kind() == "identifier"
+                && self.src(*n) == "__file__"
+                && !envs.iter().any(|env| env.contains_key("__file__"))
+        };
+        let string = |n: &Node<'t>| match self.eval(*n, envs, depth) {
+            Val::Str(s) if s.file.is_none() => Some(s.text.clone()),
+            _ => None,
+        };
+        let text = match (self.src(func), args.as_slice()) {
+            ("os.path.dirname", [arg]) => {
+                let of_file = is_file(arg)
+                    || (arg.kind() == "call"
+                        && matches!(
+                            arg.child_by_field_name("function").map(|f| self.src(f)),
+                            Some("os.path.abspath" | "os.path.realpath")
+                        )
+                        && kids(arg.child_by_field_name("arguments")?)
+                            .first()
+                            .is_some_and(is_file));
+                if of_file {
+                    ".".to_owned()
+                } else {
+                    let path = string(arg)?;
+                    match path.rsplit_once('/') {
+                        Some((dir, _)) if !dir.is_empty() => dir.to_owned(),
+                        _ => return None,
+                    }
+                }
+            }
+            ("os.path.abspath" | "os.path.realpath" | "os.path.normpath", [arg]) => {
+                let path = string(arg)?;
+                if path.starts_with('/') {
+                    return None;
+                }
+                path
+            }
+            ("os.path.join", [first, rest @ ..]) => {
+                let mut path = string(first)?;
+                for part in rest {
+                    let part = string(part)?;
+                    if part.starts_with('/') {
+                        path = part;
+                    } else if path.is_empty() || path.ends_with('/') {
+                        path.push_str(&part);
+                    } else {
+                        path = format!("{path}/{part}");
+                    }
+                }
+                path
+            }
+            _ => return None,
+        };
+        let mut s = decode("", node.start_byte(), true, false, false);
+        for c in text.chars() {
+            s.push(c, node.start_byte());
+        }
+        Some(Val::Str(Rc::new(s)))
+    }
+
+    /// The file `name` (relative to setup.py's directory and inside it), read once.
+    fn read_file(&self, name: &str) -> Result<Rc<SourceFile>, String> {
+        if let Some(known) = self.files.borrow().get(name) {
+            return known.clone();
+        }
+        let path = self.dir.join(name);
+        let inside = match (
+            std::fs::canonicalize(&self.dir),
+            std::fs::canonicalize(&path),
+        ) {
+            (Ok(dir), Ok(real)) => {
+                if real.starts_with(dir) {
+                    Ok(())
+                } else {
+                    Err(
+                        "which is outside the directory of setup.py: squatguard does not read \
+                         it, since the report would show its lines"
+                            .to_owned(),
+                    )
+                }
+            }
+            _ => Err("which is not there: setup.py would fail".to_owned()),
+        };
+        let read = inside.and_then(|()| {
+            crate::source::read_source(&path)
+                .map(|file| {
+                    // opened in text mode: a lone `\r` ends a line
+                    let file = super::source::text_mode(&file).unwrap_or(file);
+                    Rc::new(file)
+                })
+                .map_err(|e| format!("which cannot be read: {e}"))
+        });
+        self.files
+            .borrow_mut()
+            .insert(name.to_owned(), read.clone());
+        read
+    }
+
+    /// `map(F, items)` where `F` leaves each string as it is or strips it (`str.strip`,
+    /// `lambda r: r.strip()`), and `filter(F, items)` where `F` is a truth test squatguard can
+    /// evaluate (`None`, `bool`, `str.strip`, `lambda r: <condition>`).
+    fn eval_map_filter(
+        &self,
+        node: Node<'t>,
+        name: &str,
+        args: &[Node<'t>],
+        envs: &[Env],
+        depth: usize,
+    ) -> Val {
+        let [func, items] = args else {
+            return self.opaque(node);
+        };
+        let builtin = |n: &str| !envs.iter().any(|env| env.contains_key(n));
+        let src = self.src(*func);
+        let stripping = matches!(src, "str.strip" | "str.rstrip" | "str.lstrip") && builtin("str");
+        let lambda = (func.kind() == "lambda")
+            .then(|| {
+                let params = func.child_by_field_name("parameters")?;
+                let params = kids(params);
+                let [param] = params.as_slice() else {
+                    return None;
+                };
+                (param.kind() == "identifier")
+                    .then(|| (self.src(*param), func.child_by_field_name("body")))
+            })
+            .flatten();
+        let items = self.eval(*items, envs, depth);
+        if name == "map" {
+            let identity = stripping
+                || lambda.is_some_and(|(param, body)| {
+                    body.is_some_and(|b| self.yields_itself(b, param))
+                });
+            if identity {
+                return self.filtered(node, items, |_| Some(true));
+            }
+            return self.opaque(node);
+        }
+        let truthy =
+            (src == "None" || (src == "bool" && builtin("bool")) || stripping).then_some(src);
+        match (truthy, lambda) {
+            (Some(how), _) => self.filtered(node, items, |s| {
+                Some(match how {
+                    "str.strip" => !s.text.trim_matches(is_space).is_empty(),
+                    "str.lstrip" | "str.rstrip" => !s.text.trim_matches(is_space).is_empty(),
+                    _ => !s.text.is_empty(),
+                })
+            }),
+            (None, Some((param, Some(body)))) => {
+                self.filtered(node, items, |s| self.condition(body, param, &s.text))
+            }
+            _ => self.filtered(node, items, |_| None),
         }
     }
 
@@ -839,6 +1346,12 @@ impl<'t> Reader<'t> {
     /// `list(...)`, `tuple(...)`, `set(...)`, `frozenset(...)`, `sorted(...)` and
     /// `dict(...)` of resolvable values; any other call is unresolved.
     pub(super) fn eval_call(&self, node: Node<'t>, envs: &[Env], depth: usize) -> Val {
+        if let Some(val) = self.file_read(node, envs) {
+            return val;
+        }
+        if let Some(path) = self.os_path(node, envs, depth) {
+            return path;
+        }
         let (Some(func), Some(args)) = (
             node.child_by_field_name("function"),
             node.child_by_field_name("arguments"),
@@ -858,12 +1371,23 @@ impl<'t> Reader<'t> {
                 }
             }
         }
-        if func.kind() != "identifier" || args.kind() != "argument_list" {
+        if func.kind() != "identifier"
+            || !matches!(args.kind(), "argument_list" | "generator_expression")
+        {
             return self.opaque(node);
         }
         let name = self.src(func);
         if envs.iter().any(|env| env.contains_key(name)) {
             return self.opaque(node); // a builtin shadowed by setup.py itself
+        }
+        if args.kind() == "generator_expression" {
+            // `list(r for r in ...)`: the generator is the only argument
+            return match name {
+                "list" | "tuple" | "set" | "frozenset" | "sorted" => {
+                    Val::Seq(self.eval(args, envs, depth).into_reqs(), node.start_byte())
+                }
+                _ => self.opaque(node),
+            };
         }
         let args = kids(args);
         let positional = positional(&args);
@@ -881,6 +1405,9 @@ impl<'t> Reader<'t> {
                     None => Reqs::default(),
                 };
                 Val::Seq(reqs, node.start_byte())
+            }
+            "map" | "filter" if !splats && !keywords && positional.len() == 2 => {
+                self.eval_map_filter(node, name, &positional, envs, depth)
             }
             "dict" if !splats && positional.len() <= 1 => {
                 let (mut entries, mut notes) = match positional.first() {
@@ -1127,5 +1654,16 @@ pub(super) fn modify_name(
     };
     if let Some(env) = envs.get_mut(index) {
         env.insert(name.to_owned(), change(old));
+    }
+}
+
+/// Bytes `range` of a file setup.py reads, as a string of it.
+fn file_str(file: &Rc<SourceFile>, range: Range<usize>) -> Str {
+    let text = file.text[range.clone()].to_owned();
+    Str {
+        map: range.clone().collect(),
+        origin: range.start,
+        text,
+        file: Some(file.clone()),
     }
 }

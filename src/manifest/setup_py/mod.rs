@@ -23,6 +23,21 @@
 //!   indented triple-quoted strings and with `\r\n` line endings;
 //! - list, tuple and set literals (nested ones and `*splats` flattened), `+` between them, and
 //!   `list()`, `tuple()`, `set()`, `frozenset()`, `sorted()` of a resolved value;
+//! - a list, set or generator comprehension with one `for` over a resolved list, yielding the
+//!   element as it is or stripped (`[r.strip() for r in R if ...]`), `filter(F, R)` and
+//!   `map(F, R)` where `F` is `None`, `bool`, `str.strip` (or `rstrip`, `lstrip`) or such a
+//!   `lambda`: conditions are evaluated when they test the element's truth, its stripped
+//!   truth, or `startswith`/`endswith` of string literals, joined by `not`, `and`, `or`; an
+//!   element whose condition is anything else is kept, with a note, so nothing that may be
+//!   installed is left out;
+//! - a requirements file read by `open("requirements.txt")` (iterated, `.readlines()`,
+//!   `.read()`, `.read().splitlines()`, `.read().split("\n")`; also `io.open`, and the same
+//!   methods on `f` of `with open(...) as f`) or `Path("requirements.txt").read_text()`, the
+//!   name a string, or built by `os.path.join` from `os.path.dirname(__file__)` (or of its
+//!   `abspath`/`realpath`), which is setup.py's directory: the file, relative to
+//!   setup.py's directory and inside it, is read as text (universal newlines), and each of its
+//!   requirements is reported at its own file and line. setuptools reads them as it reads any
+//!   string (no pip options: `-r other.txt` is an invalid requirement to it);
 //! - for `extras_require`: dict literals, `dict(key=...)`, `**splats` and `|` of resolved dicts,
 //!   with string-literal keys (or names bound to one), and `d["key"]` of a resolved dict;
 //! - `None`, which declares nothing;
@@ -49,8 +64,9 @@
 //! # What is reported as unresolved
 //!
 //! Everything else is an `unresolved-dependency` note at the expression squatguard stopped at,
-//! naming what it is: function calls (`parse_requirements("requirements.txt")`,
-//! `open(...).read().splitlines()`), comprehensions, attributes, subscripts it cannot resolve,
+//! naming what it is: function calls (`parse_requirements("requirements.txt")`, `open()` of a
+//! computed path such as `os.path.join(here, "requirements.txt")`, a file that is missing or
+//! outside setup.py's directory), other comprehensions, attributes, subscripts it cannot resolve,
 //! f-strings with interpolation, strings joined with run-time values,
 //! names not bound before the call (or bound only after it), names bound by an import, a loop,
 //! `with ... as`, `except ... as` or unpacking (the note points at the binding), function
@@ -74,11 +90,18 @@
 //!
 //! # Modules
 //!
+//! The file is first read as Python's tokenizer reads it ([`source`]: every line terminator
+//! including a lone `\r`, the PEP 263 encoding cookie, NFKC-normalised identifiers); the real
+//! reader all of this must agree with is CPython (`ast.parse` of what `tokenize.open` returns,
+//! which is what setuptools `exec`s), and `tests/differential.rs` checks that it does.
+//!
 //! This module finds the `setup()` calls and reads their keywords into the manifest; the
 //! static evaluator that resolves what a keyword's expression evaluates to is [`eval`], over
 //! the values of [`value`] (decoded strings, requirement lists, dicts, notes).
 
 mod eval;
+pub(crate) mod source;
+pub(crate) mod strings;
 mod value;
 
 use eval::*;
@@ -87,9 +110,11 @@ use value::*;
 use super::Manifest;
 use crate::finding::Rule;
 use crate::source::SourceFile;
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use std::rc::Rc;
-use tree_sitter::{Node, Parser};
+use tree_sitter::Node;
 
 /// How deep expressions and blocks are read; deeper ones get a note.
 pub const MAX_DEPTH: usize = 100;
@@ -111,20 +136,25 @@ const LIST_KEYWORDS: [&str; 3] = ["install_requires", "setup_requires", "tests_r
 const EXTRAS_KEYWORD: &str = "extras_require";
 
 /// Reads the dependencies that `setup()` calls in `src` declare, without running anything.
-pub fn parse(src: &SourceFile) -> Manifest {
+pub fn parse(original: &SourceFile) -> Manifest {
+    let prepared = source::prepare(original);
+    let src = prepared.src(original);
     let mut out = Out {
         src,
         manifest: Manifest::default(),
         deps_seen: HashSet::new(),
         notes_seen: HashSet::new(),
     };
-    let text = src.text.as_str();
-    let mut parser = Parser::new();
-    let tree = parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .ok()
-        .and_then(|()| parser.parse(text, None));
-    let Some(tree) = tree else {
+    for error in &prepared.errors {
+        out.manifest.push_finding(
+            src,
+            Rule::InvalidManifest,
+            error.offset,
+            error.message.clone(),
+        );
+    }
+    let text = prepared.code.as_str();
+    let Some(tree) = &prepared.tree else {
         out.manifest.push_finding(
             src,
             Rule::InvalidManifest,
@@ -141,6 +171,12 @@ pub fn parse(src: &SourceFile) -> Manifest {
         sites: binding_sites(root, text),
         call_at: 0,
         depth_limit_at: None,
+        dir: match src.path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        },
+        files: RefCell::default(),
+        handles: RefCell::default(),
     };
     for call in calls.iter().take(MAX_CALLS) {
         reader.read_call(call, &mut out);
@@ -385,11 +421,44 @@ impl<'t> Reader<'t> {
     }
 }
 
+fn same_file(a: &Option<Rc<SourceFile>>, b: &Option<Rc<SourceFile>>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+        _ => false,
+    }
+}
+
+/// Strings of one file read as one, a line break between each, and where each but the first
+/// starts in it.
+fn joined(strs: &[Rc<Str>]) -> (Rc<Str>, Vec<usize>) {
+    if let [one] = strs {
+        return (one.clone(), Vec::new());
+    }
+    let mut starts = Vec::new();
+    let mut all = Str {
+        text: String::new(),
+        map: Vec::new(),
+        origin: strs.first().map_or(0, |s| s.origin),
+        file: strs.first().and_then(|s| s.file.clone()),
+    };
+    for (i, s) in strs.iter().enumerate() {
+        if i > 0 {
+            let at = all.map.last().copied().unwrap_or(s.origin);
+            all.push('\n', at);
+            starts.push(all.text.len());
+        }
+        all.text.push_str(&s.text);
+        all.map.extend_from_slice(&s.map);
+    }
+    (Rc::new(all), starts)
+}
+
 /// The manifest being built, without repeating a dependency or note.
 struct Out<'s> {
     src: &'s SourceFile,
     manifest: Manifest,
-    deps_seen: HashSet<(usize, String, String)>,
+    deps_seen: HashSet<(usize, String, String, std::sync::Arc<str>)>,
     notes_seen: HashSet<(usize, String)>,
 }
 
@@ -408,14 +477,57 @@ impl Out<'_> {
             .retain(|n| seen.insert((n.offset, n.predicate.clone())));
         let whole = reqs.strs.is_empty() && reqs.notes.len() == 1;
         reqs.strs.sort_by_key(|s| s.origin);
-        for s in &reqs.strs {
-            for (text, offset) in s.requirements() {
+        // setuptools reads the strings of a list as one run of lines (`_reqs.parse_strings`):
+        // a continuation at the end of one joins the next; strings of one file are read so
+        let mut strs: &[Rc<Str>] = &reqs.strs;
+        while let Some(first) = strs.first() {
+            let run = strs
+                .iter()
+                .take_while(|s| same_file(&s.file, &first.file))
+                .count();
+            let (s, starts) = joined(&strs[..run]);
+            strs = &strs[run..];
+            // a requirement read from another file is reported there
+            let src = s.file.as_deref().unwrap_or(self.src);
+            let (lines, dangling) = s.requirements();
+            for line in lines {
+                let (text, offset) = s.located(&line);
                 if self
                     .deps_seen
-                    .insert((offset, section.to_owned(), text.clone()))
+                    .insert((offset, section.to_owned(), text.clone(), src.shown()))
                 {
-                    self.manifest.push_pep508(self.src, &text, offset, section);
+                    self.manifest.push_pep508(src, &text, offset, section);
                 }
+                // joined across strings: in the list's order, which sorted() or a set changes
+                if line.joined.is_some()
+                    && starts
+                        .iter()
+                        .any(|&b| line.range.start < b && b < line.range.end)
+                {
+                    self.manifest.push_finding(
+                        src,
+                        Rule::InvalidRequirement,
+                        offset,
+                        format!(
+                            "`{text}` is joined from two strings of the list by a line \
+                             continuation (`\\`) at the end of the first: setuptools joins them \
+                             in the list's order, which squatguard cannot be sure of; remove the \
+                             `\\`"
+                        ),
+                    );
+                }
+            }
+            if let Some(line) = dangling {
+                let (text, offset) = s.located(&line);
+                self.manifest.push_finding(
+                    src,
+                    Rule::InvalidRequirement,
+                    offset,
+                    format!(
+                        "`{text}` ends in a line continuation (`\\`) with no line after it: \
+                         setuptools drops it and every requirement after it; remove the `\\`"
+                    ),
+                );
             }
         }
         self.notes(reqs.notes, section, whole);
@@ -521,6 +633,155 @@ mod tests {
         );
         assert!(m.dependencies[1].specifiers.is_some());
         assert!(m.findings.is_empty(), "{:?}", m.findings);
+    }
+
+    /// Python's tokenizer ends a line, and a comment, at a lone `\r`; tree-sitter alone does not.
+    #[test]
+    fn lone_carriage_returns_end_comments() {
+        let m = read("setup(\n    # pinned\rinstall_requires=['colourama'],\r)\r");
+        assert_eq!(deps(&m), [dep("colourama", 3, 20, "install_requires")]);
+        assert!(m.findings.is_empty(), "{:?}", m.findings);
+        let m = read("R = ['a'] # x\rR.append('b')\r\nsetup(install_requires=R)\n");
+        assert_eq!(names_of(&m), ["a", "b"]);
+    }
+
+    #[test]
+    fn foreign_encoding_cookies_are_errors() {
+        let m = read("# -*- coding: utf-7 -*-\nsetup(install_requires=['a'])\n");
+        assert_eq!(names_of(&m), ["a"]);
+        assert_eq!(m.findings.len(), 1);
+        let f = &m.findings[0];
+        assert_eq!((f.rule, f.line, f.column), (Rule::InvalidManifest, 1, 15));
+        assert!(f.message.contains("`utf-7`"), "{}", f.message);
+        for fine in [
+            "# -*- coding: utf-8 -*-\nx = 'é'\nsetup(install_requires=['a'])\n",
+            "#!/usr/bin/env python\n# coding=latin-1\nsetup(install_requires=['a'])\n",
+            "setup(install_requires=['a'])\n# coding: utf-7\n",
+        ] {
+            assert!(read(fine).findings.is_empty(), "{fine}");
+        }
+    }
+
+    #[test]
+    fn identifiers_read_as_python_normalises_them() {
+        let m = read("𝐑 = ['a']\n𝐬𝐞𝐭𝐮𝐩(𝐢𝐧𝐬𝐭𝐚𝐥𝐥_𝐫𝐞𝐪𝐮𝐢𝐫𝐞𝐬=R + ['b'])\n");
+        assert_eq!(names_of(&m), ["a", "b"]);
+        assert_eq!(m.dependencies[1].column, 30);
+        assert!(m.findings.is_empty(), "{:?}", m.findings);
+        // `𝐍𝐨𝐧𝐞` is a name to Python, not the constant
+        let m = read("setup(install_requires=𝐍𝐨𝐧𝐞)\n");
+        assert_eq!(m.findings.len(), 1);
+        assert_eq!(m.findings[0].rule, Rule::UnresolvedDependency);
+    }
+
+    /// Lists passed through a comprehension, `filter` or `map` are read where the result is
+    /// certain; where a condition is not, every element is checked, with a note.
+    #[test]
+    fn comprehensions_filter_and_map_over_literal_lists() {
+        for text in [
+            "R = ['a', ' b ', '', '#c']\nsetup(install_requires=[r.strip() for r in R if r and not r.startswith('#')])\n",
+            "setup(install_requires=list(filter(None, map(str.strip, ['a', ' b ', '', '#c']))))\n",
+            "setup(install_requires=sorted({r for r in ['a', 'b'] + ['#c'] if not r.startswith(('#', '-'))}))\n",
+            "setup(install_requires=list(r.strip() for r in ['a', 'b']))\n",
+            "setup(install_requires=list(filter(lambda r: r.strip() and not r.startswith('#'), ['a', 'b', '#c'])))\n",
+        ] {
+            let m = read(text);
+            let mut names = names_of(&m);
+            names.sort();
+            assert_eq!(names, ["a", "b"], "{text}");
+            assert!(m.findings.is_empty(), "{text}: {:?}", m.findings);
+        }
+        let m = read("setup(install_requires=[r for r in ['a', 'b'] if ok(r)])\n");
+        assert_eq!(names_of(&m), ["a", "b"]);
+        assert_eq!(m.findings.len(), 1);
+        assert!(
+            m.findings[0].message.contains("filtered by a condition"),
+            "{}",
+            m.findings[0].message
+        );
+        for opaque in [
+            "setup(install_requires=[r + '>=1' for r in ['a']])\n",
+            "setup(install_requires=[r for r in open('requirements.txt')])\n",
+            "setup(install_requires=list(map(fix, ['a'])))\n",
+            "setup(install_requires=[r for x in ['a'] for r in x])\n",
+        ] {
+            let m = read(opaque);
+            assert!(m.dependencies.is_empty(), "{opaque}");
+            assert_eq!(m.findings.len(), 1, "{opaque}");
+            assert_eq!(m.findings[0].rule, Rule::UnresolvedDependency);
+        }
+    }
+
+    /// `open("requirements.txt").read().splitlines()` and its kin read the file, inside the
+    /// directory of setup.py; its requirements are reported where they are written.
+    #[test]
+    fn requirement_files_setup_py_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(
+            root.join("requirements.txt"),
+            "# deps\nrequests>=2\n\ncolourama  # x\n",
+        )
+        .unwrap();
+        std::fs::write(root.join("dev.txt"), "-r requirements.txt\npytest\n").unwrap();
+        let setup = root.join("setup.py");
+        let read_in = |text: &str| parse(&SourceFile::new(&setup, text));
+        for text in [
+            "setup(install_requires=open('requirements.txt').read().splitlines())\n",
+            "with open('x') as f: pass\nsetup(install_requires=open('requirements.txt').readlines())\n",
+            "setup(install_requires=[l.strip() for l in open('requirements.txt') if l.strip() and not l.startswith('#')])\n",
+            "import io\nsetup(install_requires=io.open('requirements.txt', encoding='utf-8').read())\n",
+            "from pathlib import Path\nsetup(install_requires=Path('requirements.txt').read_text().split('\\n'))\n",
+            "R = open('requirements.txt').read().splitlines()\nsetup(install_requires=list(filter(None, R)))\n",
+            "with open('requirements.txt', 'r') as fh:\n    R = fh.read().splitlines()\nsetup(install_requires=R)\n",
+            "import os\nhere = os.path.abspath(os.path.dirname(__file__))\n\
+             with open(os.path.join(here, 'requirements.txt')) as f:\n    pass\n\
+             setup(install_requires=open(os.path.join(here, 'requirements.txt')).read().splitlines())\n",
+            "import os\nREQS = os.path.join(os.path.dirname(os.path.realpath(__file__)), 'requirements.txt')\n\
+             setup(install_requires=[r for r in open(REQS, encoding='utf-8').readlines() if not r.startswith('#')])\n",
+        ] {
+            let m = read_in(text);
+            let got: Vec<(&str, u32, u32)> = m
+                .dependencies
+                .iter()
+                .map(|d| (d.name.as_str(), d.line, d.column))
+                .collect();
+            assert_eq!(got, [("requests", 2, 1), ("colourama", 4, 1)], "{text}");
+            assert!(m.dependencies.iter().all(|d| d.file.ends_with("requirements.txt")));
+            assert!(m.findings.is_empty(), "{text}: {:?}", m.findings);
+        }
+        // setuptools does not read pip's options: `-r x` is an invalid requirement there
+        let m = read_in("setup(install_requires=open('dev.txt').read().splitlines())\n");
+        assert_eq!(names_of(&m), ["pytest"]);
+        assert_eq!(m.findings.len(), 1);
+        assert_eq!(m.findings[0].rule, Rule::InvalidRequirement);
+        for (text, why) in [
+            (
+                "setup(install_requires=open('missing.txt').read().splitlines())\n",
+                "not there",
+            ),
+            (
+                "setup(install_requires=open('../x.txt').read().splitlines())\n",
+                "not there",
+            ),
+            (
+                "setup(install_requires=open('/etc/hostname').read().splitlines())\n",
+                "outside",
+            ),
+        ] {
+            let m = read_in(text);
+            assert!(m.dependencies.is_empty(), "{text}");
+            assert_eq!(m.findings.len(), 1, "{text}");
+            assert!(
+                m.findings[0].message.contains(why),
+                "{}",
+                m.findings[0].message
+            );
+        }
+    }
+
+    fn names_of(m: &Manifest) -> Vec<&str> {
+        m.dependencies.iter().map(|d| d.raw_name.as_str()).collect()
     }
 
     #[test]

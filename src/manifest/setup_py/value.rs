@@ -6,6 +6,7 @@
 //! String literals are decoded as Python 3 decodes them (prefixes `r`, `u`, `b`, `f`; every
 //! escape; `\r\n` read as `\n`); requirement lines must agree with `pkg_resources.yield_lines`.
 
+use super::strings::{requirement_lines, ReqLine};
 use super::*;
 
 /// One decoded string: its text and, for every byte of it, the offset in the file of the
@@ -16,6 +17,9 @@ pub(super) struct Str {
     pub(super) map: Vec<usize>,
     /// Where the string's content starts in the file.
     pub(super) origin: usize,
+    /// The file the text comes from, when it is not setup.py: a requirements file setup.py
+    /// reads (`open("requirements.txt").read().splitlines()`).
+    pub(super) file: Option<Rc<SourceFile>>,
 }
 
 impl Str {
@@ -26,7 +30,7 @@ impl Str {
 
     /// `self + other`, or `None` when the result would be unreasonably long.
     pub(super) fn join(mut self, other: &Str) -> Option<Str> {
-        if self.text.len() + other.text.len() > MAX_STR_LEN {
+        if self.text.len() + other.text.len() > MAX_STR_LEN || !same_file(&self.file, &other.file) {
             return None;
         }
         self.text.push_str(&other.text);
@@ -58,80 +62,26 @@ impl Str {
             text: name.to_owned(),
             map: self.map.get(lead..lead + name.len())?.to_vec(),
             origin: self.map.get(lead).copied().unwrap_or(self.origin),
+            file: self.file.clone(),
         })
     }
 
-    /// The requirements in the string, each with the file offset of its first character, split
-    /// into lines as `pkg_resources.yield_lines` does.
-    pub(super) fn requirements(&self) -> Vec<(String, usize)> {
-        let mut out: Vec<(String, usize)> = Vec::new();
-        let mut pending: Option<(String, usize)> = None;
-        for (start, end) in split_lines(&self.text) {
-            let line = &self.text[start..end];
-            let stripped = line.trim();
-            if stripped.is_empty() || stripped.starts_with('#') {
-                continue;
-            }
-            let lead = line.len() - line.trim_start().len();
-            let offset = self.map.get(start + lead).copied().unwrap_or(self.origin);
-            let req = match stripped.find(" #") {
-                Some(p) => stripped[..p].trim_end(),
-                None => stripped,
-            };
-            let (mut text, offset) = match pending.take() {
-                Some((mut prev, prev_offset)) => {
-                    prev.push_str(req);
-                    (prev, prev_offset)
-                }
-                None => (req.to_owned(), offset),
-            };
-            if let Some(cut) = text.strip_suffix('\\') {
-                text = cut.trim_end().to_owned();
-                pending = Some((text, offset));
-                continue;
-            }
-            out.push((text, offset));
-        }
-        if let Some(last) = pending {
-            out.push(last);
-        }
-        out
+    /// The requirements in the string, as setuptools' `_reqs.parse_strings` reads them
+    /// ([`requirement_lines`]), and a continuation left dangling at its end (setuptools drops
+    /// it).
+    pub(super) fn requirements(&self) -> (Vec<ReqLine>, Option<ReqLine>) {
+        requirement_lines(&self.text, std::iter::once(0..self.text.len()))
     }
-}
 
-/// Line ranges of `text` as Python's `str.splitlines()` cuts them.
-pub(super) fn split_lines(text: &str) -> Vec<(usize, usize)> {
-    let mut lines = Vec::new();
-    let mut start = 0;
-    let mut iter = text.char_indices().peekable();
-    while let Some((i, c)) = iter.next() {
-        let breaks = matches!(
-            c,
-            '\n' | '\r'
-                | '\x0b'
-                | '\x0c'
-                | '\x1c'
-                | '\x1d'
-                | '\x1e'
-                | '\u{85}'
-                | '\u{2028}'
-                | '\u{2029}'
-        );
-        if !breaks {
-            continue;
-        }
-        lines.push((start, i));
-        let mut next = i + c.len_utf8();
-        if c == '\r' && iter.peek().is_some_and(|&(_, n)| n == '\n') {
-            iter.next();
-            next += 1;
-        }
-        start = next;
+    /// A requirement's text and the file offset of its first character.
+    pub(super) fn located(&self, line: &ReqLine) -> (String, usize) {
+        let offset = self
+            .map
+            .get(line.range.start)
+            .copied()
+            .unwrap_or(self.origin);
+        (line.text(&self.text).to_owned(), offset)
     }
-    if start < text.len() {
-        lines.push((start, text.len()));
-    }
-    lines
 }
 
 /// Decodes the content of a string literal that starts at `base` in the file.
@@ -140,6 +90,7 @@ pub(super) fn decode(content: &str, base: usize, raw: bool, fstring: bool, bytes
         text: String::with_capacity(content.len()),
         map: Vec::with_capacity(content.len()),
         origin: base,
+        file: None,
     };
     let mut i = 0;
     while let Some(c) = content[i..].chars().next() {
