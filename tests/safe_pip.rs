@@ -21,7 +21,13 @@ impl Env {
     /// A fresh virtualenv and an empty package directory, or `None` (with the reason printed)
     /// when this machine cannot make one. Under CI (`CI` set) that is a failure, not a skip.
     fn new() -> Option<Env> {
+        Env::prepared(|_| {})
+    }
+
+    /// As [`Env::new`], with `prepare` run on the root before the virtualenv is made.
+    fn prepared(prepare: impl FnOnce(&Path)) -> Option<Env> {
         let root = tempfile::tempdir().unwrap();
+        prepare(root.path());
         let venv = root.path().join("venv");
         let made = Command::new("python3")
             .args(["-m", "venv", "--without-pip", "--system-site-packages"])
@@ -62,18 +68,28 @@ impl Env {
 
     /// A pure-Python wheel `name-version` in the package directory.
     fn wheel(&self, name: &str, version: &str, requires: &[&str]) {
+        self.wheel_with(&self.pkgs(), name, version, requires, &[]);
+    }
+
+    /// A wheel `name-version` in `dir`, with `extra` files (path, text) beside its module.
+    fn wheel_with(
+        &self,
+        dir: &Path,
+        name: &str,
+        version: &str,
+        requires: &[&str],
+        extra: &[(&str, &str)],
+    ) -> PathBuf {
         let module = name.replace('-', "_");
-        let file = self
-            .pkgs()
-            .join(format!("{module}-{version}-py3-none-any.whl"));
-        let mut zip = zip::ZipWriter::new(std::fs::File::create(file).unwrap());
+        let file = dir.join(format!("{module}-{version}-py3-none-any.whl"));
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&file).unwrap());
         let opts = zip::write::SimpleFileOptions::default();
         let info = format!("{module}-{version}.dist-info");
         let mut metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
         for r in requires {
             metadata.push_str(&format!("Requires-Dist: {r}\n"));
         }
-        let files = [
+        let mut files = vec![
             (
                 format!("{module}/__init__.py"),
                 format!("VERSION = {version:?}\n"),
@@ -84,6 +100,7 @@ impl Env {
                 "Wheel-Version: 1.0\nGenerator: safe-pip-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n".to_owned(),
             ),
         ];
+        files.extend(extra.iter().map(|(p, t)| (p.to_string(), t.to_string())));
         let mut record = String::new();
         for (path, text) in &files {
             zip.start_file(path.as_str(), opts).unwrap();
@@ -94,6 +111,7 @@ impl Env {
         zip.start_file(format!("{info}/RECORD"), opts).unwrap();
         zip.write_all(record.as_bytes()).unwrap();
         zip.finish().unwrap();
+        file
     }
 
     /// An sdist whose `setup.py` writes `marker` when run.
@@ -137,6 +155,20 @@ with tarfile.open(out, "w:gz") as t:
             .env("SQUATGUARD_DATA_DIR", self.path("data"))
             .env("NO_COLOR", "1");
         cmd
+    }
+
+    /// `safe-pip ARGS` as a user with pip configuration would run it: pip's configuration
+    /// files are read (a fresh home and XDG directories), and `vars` are set.
+    fn safe_pip_configured(&self, args: &[&str], vars: &[(&str, &str)]) -> Output {
+        let mut cmd = self.command(Path::new(BIN), args);
+        cmd.env_remove("PIP_CONFIG_FILE")
+            .env("HOME", self.path("home"))
+            .env("XDG_CONFIG_HOME", self.path("home/.config"))
+            .env("XDG_CONFIG_DIRS", self.path("etc-xdg"));
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
     }
 
     /// `safe-pip ARGS`.
@@ -497,4 +529,94 @@ fn an_ignore_comment_in_the_repository_does_not_silence_safe_pip() {
     let o = env.install(&["-r", "requirements.txt", "--squatguard-allow", "reqeusts"]);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     assert!(env.imports("reqeusts"));
+}
+
+/// A `.pth` line that writes `marker` whenever Python starts.
+fn pth_payload(marker: &Path) -> String {
+    format!(
+        "import os; open({:?}, 'w').write('ran')\n",
+        marker.to_str().unwrap()
+    )
+}
+
+/// A `pip.conf` that the repository ships inside its virtualenv (`python -m venv .venv` keeps
+/// it) is pip's site configuration: safe-pip reports it and never applies it, so its
+/// find-links directory's fake `requests` with a `.pth` payload is not installed.
+#[test]
+fn pip_conf_shipped_in_the_repositorys_virtualenv_is_not_applied() {
+    let Some(env) = Env::prepared(|root| {
+        std::fs::create_dir_all(root.join("venv")).unwrap();
+        std::fs::write(
+            root.join("venv/pip.conf"),
+            "[global]\nno-index = true\nfind-links = wheels\n",
+        )
+        .unwrap();
+    }) else {
+        return;
+    };
+    let marker = env.path("MARKER");
+    std::fs::create_dir(env.path("wheels")).unwrap();
+    env.wheel_with(
+        &env.path("wheels"),
+        "requests",
+        "99.0.0",
+        &[],
+        &[("requests_init.pth", &pth_payload(&marker))],
+    );
+    let o = env.safe_pip_configured(&["install", "requests"], &[]);
+    assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("venv/pip.conf") && err.contains("came with the repository"),
+        "{}",
+        show(&o)
+    );
+    assert!(!env.imports("requests_init"));
+    assert!(!marker.exists(), "the .pth payload ran");
+}
+
+/// The user's own configuration still applies: pip does not read it, safe-pip passes it on.
+#[test]
+fn users_pip_configuration_is_judged_and_passed_on() {
+    let Some(env) = Env::new() else { return };
+    env.wheel("sgtest-conf", "1.0", &[]);
+    let pkgs = env.pkgs();
+    std::fs::create_dir_all(env.path("home/.config/pip")).unwrap();
+    std::fs::write(
+        env.path("home/.config/pip/pip.conf"),
+        format!(
+            "[global]\nno-index = yes\n[install]\nfind-links = {}\n",
+            pkgs.display()
+        ),
+    )
+    .unwrap();
+    let o = env.safe_pip_configured(&["install", "sgtest-conf"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(env.imports("sgtest_conf"));
+
+    // a virtualenv's own pip.conf written after the virtualenv was made is the user's
+    std::fs::remove_dir_all(env.path("home/.config")).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(
+        env.path("venv/pip.conf"),
+        format!("[install]\nno-index = 1\nfind-links = {}\n", pkgs.display()),
+    )
+    .unwrap();
+    env.wheel("sgtest-conf-two", "1.0", &[]);
+    let o = env.safe_pip_configured(&["install", "sgtest-conf-two"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(env.imports("sgtest_conf_two"));
+    std::fs::remove_file(env.path("venv/pip.conf")).unwrap();
+
+    // the environment's index is judged like a command line's: a lookalike of PyPI blocks
+    let o = env.safe_pip_configured(
+        &["install", "sgtest-conf"],
+        &[("PIP_INDEX_URL", "https://pypl.org/simple")],
+    );
+    assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+    assert!(
+        stderr(&o).contains("$PIP_INDEX_URL") && stderr(&o).contains("imitates"),
+        "{}",
+        show(&o)
+    );
 }

@@ -34,7 +34,8 @@ pub enum Arity {
 
 use Arity::{Flag, Value};
 
-type Table = [(Option<char>, &'static str, Arity)];
+/// An option table: (short, long, arity).
+pub type Table = [(Option<char>, &'static str, Arity)];
 
 /// pip's general options, valid before and after the subcommand: (short, long, arity).
 pub const GENERAL_OPTIONS: &Table = &[

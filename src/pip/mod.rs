@@ -13,9 +13,16 @@
 //!    `--only-binary=:all:` (unless builds are allowed) and a constraints file pinning what was
 //!    checked, so that pip installs exactly the checked releases; its status is safe-pip's.
 //!
-//! Other subcommands (`list`, `show`, `uninstall`, ...) go straight to pip.
+//! pip reads no configuration of its own for these: every pip started for a checked command
+//! runs with `--isolated`, `PIP_CONFIG_FILE` at the null device and no `PIP_*` variable;
+//! [`config`] reads the user's configuration files and variables, the index rules judge their
+//! index settings, and what is applied is passed to pip as explicit options. A `pip.conf` that
+//! came with the repository is reported and never applied.
+//!
+//! Other subcommands (`list`, `show`, `uninstall`, ...) go straight to pip, unchanged.
 
 pub mod args;
+pub mod config;
 pub mod direct;
 pub mod report;
 
@@ -196,16 +203,27 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     policy.allowed_names = parsed.allow.iter().map(|a| normalize(a)).collect();
     policy.report_unused_allows = false;
     let engine = Engine::new(&data, policy.config.popular_top_n);
-    let from_env = if parsed.has("--isolated") {
-        PipEnv::default()
-    } else {
-        PipEnv::read(ctx.env)
-    };
-    let private = replaces_pypi(&parsed) || from_env.replaces_pypi();
+    // pip's configuration, read here and passed on explicitly: pip itself reads none of it
+    let sub = parsed
+        .subcommand
+        .clone()
+        .unwrap_or_else(|| "install".into());
+    let pip_config = config::read(
+        &sub,
+        &config::Where {
+            env: ctx.env,
+            home: dirs::home_dir(),
+            prefix: sys_prefix(&python),
+            cwd: std::env::current_dir()?,
+            isolated: parsed.has("--isolated"),
+        },
+    );
+    let effective = with_config(&parsed, &pip_config)?;
+    let private = replaces_pypi(&effective);
 
     // 1. static phase
     let (mut findings, files, static_deps) = static_phase(&parsed, &engine, private)?;
-    findings.extend(index_url::judged(requirements_txt::parse(&from_env.source())).findings);
+    findings.extend(config_findings(&pip_config));
     let first = crate::finish::finish(findings.clone(), &policy);
     if first.findings.iter().any(|f| f.severity == Severity::Error) {
         let report = CheckReport {
@@ -239,7 +257,7 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
 
     // 2. resolution phase
     let tmp = TempFiles::new()?;
-    let resolved = match resolve(&python, &parsed, allow_build, &tmp.report)? {
+    let resolved = match resolve(&python, &effective, allow_build, &tmp.report)? {
         Resolution::Report(r) => r,
         Resolution::Failed {
             status,
@@ -302,7 +320,6 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     if !shown.findings.is_empty() {
         crate::report::human::write(&shown, ctx.stderr, ctx.color)?;
     }
-    let sub = parsed.subcommand.as_deref().unwrap_or("install");
     writeln!(
         ctx.stderr,
         "safe-pip: checked {total} package{} ({transitive} transitive){}; running pip {sub}",
@@ -321,10 +338,12 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
         extra.push("--only-binary=:all:".into());
     }
     // right after the subcommand, so that a `--` among the user's arguments cannot swallow them
-    let mut argv = parsed.passthrough.clone();
-    let at = parsed.subcommand_at.map_or(argv.len(), |i| i + 1);
+    let mut argv = effective.passthrough.clone();
+    let at = effective.subcommand_at.map_or(argv.len(), |i| i + 1);
     argv.splice(at..at, extra);
-    pip(&python, &argv)
+    let mut cmd = isolated_pip(&python);
+    cmd.args(&argv);
+    status_of(&python, cmd)
 }
 
 /// What in `cfg` would weaken safe-pip's checks. safe-pip has no rule choice, so `select` and
@@ -352,51 +371,71 @@ fn replaces_pypi(a: &args::PipArgs) -> bool {
             .any(|u| !crate::index_url::is_pypi_index(u))
 }
 
-/// pip's index settings from the environment (`PIP_INDEX_URL`, ...), which pip reads unless
-/// `--isolated`. pip's configuration files are not read here; pip's resolution honours them.
-#[derive(Debug, Default)]
-struct PipEnv {
-    /// (option, value) pairs, as the command line would spell them.
-    options: Vec<(&'static str, String)>,
-    no_index: bool,
+/// The user's command line with the user's pip configuration ([`config`]) put in as explicit
+/// options right after the subcommand, where the command line's own options still win.
+fn with_config(parsed: &args::PipArgs, cfg: &config::PipConfig) -> Result<args::PipArgs, PipError> {
+    let mut argv = parsed.passthrough.clone();
+    let at = parsed.subcommand_at.map_or(argv.len(), |i| i + 1);
+    argv.splice(at..at, cfg.arguments(parsed));
+    let mut effective = args::parse(&argv)?;
+    effective.allow = parsed.allow.clone();
+    effective.allow_build = parsed.allow_build;
+    Ok(effective)
 }
 
-impl PipEnv {
-    fn read(env: &dyn Fn(&str) -> Option<OsString>) -> Self {
-        let mut out = PipEnv::default();
-        let vars = [
-            ("PIP_INDEX_URL", "--index-url"),
-            ("PIP_EXTRA_INDEX_URL", "--extra-index-url"),
-            ("PIP_FIND_LINKS", "--find-links"),
-            ("PIP_TRUSTED_HOST", "--trusted-host"),
-        ];
-        for (var, option) in vars {
-            if let Some(v) = env(var) {
-                for value in v.to_string_lossy().split_whitespace() {
-                    out.options.push((option, value.to_owned()));
-                }
-            }
-        }
-        out.no_index = truthy(env("PIP_NO_INDEX"));
-        out
+/// The findings about the user's pip configuration: files that came with the repository
+/// (never applied), and the index settings judged by the index rules.
+fn config_findings(cfg: &config::PipConfig) -> Vec<Finding> {
+    let mut out: Vec<Finding> = cfg
+        .repository_files
+        .iter()
+        .map(|f| {
+            Finding::new(
+                crate::finding::Rule::IndexUrl,
+                crate::source::display_path(&f.path),
+                1,
+                1,
+                format!(
+                    "pip would read this configuration file, but it came with the repository ({}): what it sets (indexes, find-links, options) is the repository's choice, not yours; safe-pip does not apply it",
+                    f.why
+                ),
+            )
+            .with_severity(Severity::Error)
+            .with_help("delete the file (pip reads it on every run in this virtualenv), or recreate the virtualenv")
+        })
+        .collect();
+    for src in cfg.index_sources() {
+        out.extend(index_url::judged(requirements_txt::parse(&src)).findings);
     }
+    out
+}
 
-    fn replaces_pypi(&self) -> bool {
-        self.no_index
-            || self
-                .options
-                .iter()
-                .any(|(o, v)| *o == "--index-url" && !crate::index_url::is_pypi_index(v))
-    }
+/// `sys.prefix` of `python`, whose `pip.conf` is pip's site configuration.
+fn sys_prefix(python: &Path) -> Option<PathBuf> {
+    let out = Command::new(python)
+        .args(["-I", "-c", "import sys; print(sys.prefix)"])
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    let p = text.trim();
+    (out.status.success() && !p.is_empty()).then(|| PathBuf::from(p))
+}
 
-    fn source(&self) -> SourceFile {
-        let text: String = self
-            .options
-            .iter()
-            .map(|(o, v)| format!("{o} {v}\n"))
-            .collect();
-        SourceFile::new("<environment>", text)
+/// `python -m pip --isolated`, with `PIP_CONFIG_FILE` at the null device and every other
+/// `PIP_*` variable removed: pip reads no configuration, safe-pip passes what it applies.
+fn isolated_pip(python: &Path) -> Command {
+    let mut cmd = Command::new(python);
+    cmd.args(["-m", "pip", "--isolated"]);
+    for var in config::pip_variables() {
+        cmd.env_remove(var);
     }
+    cmd.env(
+        "PIP_CONFIG_FILE",
+        if cfg!(windows) { "nul" } else { "/dev/null" },
+    )
+    .env(ACTIVE_ENV, "1");
+    cmd
 }
 
 /// The command line as a requirements file, so that it is read by the same parser, with the
@@ -565,10 +604,8 @@ fn dry_run(
         cmd.push("--".into());
     }
     cmd.extend(a.positionals.iter().map(OsString::from));
-    Command::new(python)
-        .args(["-m", "pip"])
+    isolated_pip(python)
         .args(&cmd)
-        .env(ACTIVE_ENV, "1")
         .stdin(Stdio::null())
         .output()
         .map_err(|source| PipError::Spawn {
@@ -630,15 +667,17 @@ fn resolve(
 
 /// Runs `python -m pip ARGS` with the terminal, and returns its status.
 fn pip(python: &Path, args: &[OsString]) -> Result<Outcome, PipError> {
-    let status = Command::new(python)
-        .args(["-m", "pip"])
-        .args(args)
-        .env(ACTIVE_ENV, "1")
-        .status()
-        .map_err(|source| PipError::Spawn {
-            python: python.display().to_string(),
-            source,
-        })?;
+    let mut cmd = Command::new(python);
+    cmd.args(["-m", "pip"]).args(args).env(ACTIVE_ENV, "1");
+    status_of(python, cmd)
+}
+
+/// Runs `cmd` (a pip of `python`) with the terminal, and returns its status.
+fn status_of(python: &Path, mut cmd: Command) -> Result<Outcome, PipError> {
+    let status = cmd.status().map_err(|source| PipError::Spawn {
+        python: python.display().to_string(),
+        source,
+    })?;
     Ok(Outcome::Pip(exit_status(status)))
 }
 
