@@ -620,3 +620,95 @@ fn users_pip_configuration_is_judged_and_passed_on() {
         show(&o)
     );
 }
+
+/// A loopback HTTP server: `/links/` is a find-links page, whose body `page(n)` gives for its
+/// n-th request (0-based); `/files/NAME` serves `dir/NAME`. Returns its base URL.
+fn serve(dir: PathBuf, page: impl Fn(usize) -> String + Send + 'static) -> String {
+    use std::io::{BufRead, BufReader};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut pages = 0;
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            if reader.read_line(&mut request).is_err() {
+                continue;
+            }
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).map_or(true, |n| n == 0) || header == "\r\n" {
+                    break;
+                }
+            }
+            let path = request.split_whitespace().nth(1).unwrap_or("/").to_owned();
+            let (status, body, kind) = if path.starts_with("/links") {
+                pages += 1;
+                ("200 OK", page(pages - 1).into_bytes(), "text/html")
+            } else if let Some(name) = path.strip_prefix("/files/") {
+                match std::fs::read(dir.join(name)) {
+                    Ok(b) => ("200 OK", b, "application/octet-stream"),
+                    Err(_) => ("404 Not Found", Vec::new(), "text/plain"),
+                }
+            } else {
+                ("404 Not Found", Vec::new(), "text/plain")
+            };
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    base
+}
+
+/// A find-links server that answers the resolution with a clean wheel and any later request
+/// with a same-version build-tag wheel that depends on a typosquat: safe-pip installs the
+/// checked file from its wheelhouse, so the typosquat (a `.pth` payload) never arrives.
+#[test]
+fn a_server_that_changes_its_answer_gets_no_second_resolution() {
+    let Some(env) = Env::new() else { return };
+    let marker = env.path("MARKER");
+    let files = env.path("served");
+    std::fs::create_dir(&files).unwrap();
+    let tagged = env.wheel_with(&files, "sgtest-swap", "1.0", &["reqeusts"], &[]);
+    let tagged_name = "sgtest_swap-1.0-1-py3-none-any.whl";
+    std::fs::rename(&tagged, files.join(tagged_name)).unwrap();
+    env.wheel_with(&files, "sgtest-swap", "1.0", &[], &[]);
+    env.wheel_with(
+        &files,
+        "reqeusts",
+        "2.0",
+        &[],
+        &[("reqeusts_init.pth", &pth_payload(&marker))],
+    );
+    let link = |f: &str| format!("<a href=\"/files/{f}\">{f}</a><br>\n");
+    let clean = link("sgtest_swap-1.0-py3-none-any.whl");
+    let swapped = format!(
+        "{}{}",
+        link(tagged_name),
+        link("reqeusts-2.0-py3-none-any.whl")
+    );
+    let base = serve(files, move |n| {
+        format!(
+            "<html><body>\n{}</body></html>\n",
+            if n == 0 { &clean } else { &swapped }
+        )
+    });
+    let links = format!("{base}/links/");
+    let o = env.safe_pip(&[
+        "install",
+        "--no-index",
+        "--no-cache-dir",
+        "--find-links",
+        &links,
+        "sgtest-swap",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(env.imports("sgtest_swap"), "{}", show(&o));
+    assert!(!env.imports("reqeusts"), "{}", show(&o));
+    assert!(!marker.exists(), "the typosquat's .pth ran: {}", show(&o));
+}

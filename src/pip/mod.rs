@@ -9,9 +9,15 @@
 //!    arguments, with `--only-binary=:all:` unless the user allowed builds (a source
 //!    distribution is built, so runs its code, during resolution). Every package in the report
 //!    ([`report`]), requested or pulled in, is checked at its exact version.
-//! 3. Nothing at error level: the real pip runs with the user's arguments, plus
-//!    `--only-binary=:all:` (unless builds are allowed) and a constraints file pinning what was
-//!    checked, so that pip installs exactly the checked releases; its status is safe-pip's.
+//! 3. Fetch phase ([`wheelhouse`]): every artifact the report names (URL and sha256) is
+//!    fetched into a private wheelhouse (`file:` URLs copied; others by `pip download
+//!    --no-deps --require-hashes`).
+//! 4. Nothing at error level: pip runs the user's subcommand from the wheelhouse only
+//!    (`--no-index --find-links WHEELHOUSE --no-deps --require-hashes`, one `name==version
+//!    --hash` line per checked artifact), with the user's install options (target, user,
+//!    upgrade, verbosity, ...); its status is safe-pip's. No second resolution happens. When
+//!    builds are allowed and one is needed, pip instead runs the user's arguments held to the
+//!    checked releases by a constraints file.
 //!
 //! pip reads no configuration of its own for these: every pip started for a checked command
 //! runs with `--isolated`, `PIP_CONFIG_FILE` at the null device and no `PIP_*` variable;
@@ -25,6 +31,7 @@ pub mod args;
 pub mod config;
 pub mod direct;
 pub mod report;
+pub mod wheelhouse;
 
 use crate::check::CheckReport;
 use crate::data::{self, Data};
@@ -297,6 +304,19 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
                 .is_some_and(|p| resolved_names.contains(p)))
     });
     findings.extend(report_findings);
+    // the exact files the resolution chose, fetched into the wheelhouse
+    let fetched = match fetch(&python, &effective, &resolved, allow_build, &tmp)? {
+        Fetched::Files(artifacts) => Some(artifacts),
+        Fetched::Built => None,
+        Fetched::Failed { status, output } => {
+            ctx.stderr.write_all(output.as_bytes())?;
+            writeln!(
+                ctx.stderr,
+                "safe-pip: pip could not fetch the checked files (status {status}); nothing was installed"
+            )?;
+            return Ok(Outcome::Pip(status));
+        }
+    };
     let done = crate::finish::finish(findings, &policy);
     let report = CheckReport {
         findings: done.findings,
@@ -331,7 +351,12 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
         }
     )?;
 
-    // 3. the real pip, held to what was checked
+    // 3. the real pip, installing exactly what was checked
+    if let Some(artifacts) = &fetched {
+        return install_checked(&python, &effective, artifacts, &tmp);
+    }
+    // a build was allowed and needed: pip builds from its own resolution, held to the
+    // checked releases by a constraints file
     std::fs::write(&tmp.pins, pins(&resolved))?;
     let mut extra: Vec<OsString> = vec!["-c".into(), tmp.pins.clone().into_os_string()];
     if !allow_build {
@@ -344,6 +369,176 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     let mut cmd = isolated_pip(&python);
     cmd.args(&argv);
     status_of(&python, cmd)
+}
+
+/// How fetching the report's artifacts went.
+enum Fetched {
+    /// Every artifact is in the wheelhouse.
+    Files(Vec<wheelhouse::Artifact>),
+    /// A build was allowed and some artifact is a source archive, directory or VCS
+    /// checkout: pip builds it, from its own resolution.
+    Built,
+    /// pip could not fetch them: its status and messages.
+    Failed { status: i32, output: String },
+}
+
+/// Options of the user's (and the configuration's) that reach `pip download` of the checked
+/// artifacts: the network settings and the indexes (whose credentials pip reuses).
+const FETCH_OPTIONS: &[&str] = &[
+    "--cert",
+    "--client-cert",
+    "--proxy",
+    "--timeout",
+    "--retries",
+    "--resume-retries",
+    "--trusted-host",
+    "--keyring-provider",
+    "--cache-dir",
+    "--no-cache-dir",
+    "--index-url",
+    "--extra-index-url",
+    "--no-input",
+];
+
+/// Options of the user's (and the configuration's) that reach the install from the
+/// wheelhouse: where and how to install, and what to print; never where packages come from or
+/// how they are built.
+const INSTALL_OPTIONS: &[&str] = &[
+    "--debug",
+    "--require-virtualenv",
+    "--python",
+    "--verbose",
+    "--quiet",
+    "--log",
+    "--no-input",
+    "--exists-action",
+    "--cache-dir",
+    "--no-cache-dir",
+    "--disable-pip-version-check",
+    "--no-color",
+    "--no-python-version-warning",
+    "--use-feature",
+    "--use-deprecated",
+    "--dry-run",
+    "--target",
+    "--platform",
+    "--python-version",
+    "--implementation",
+    "--abi",
+    "--user",
+    "--no-user",
+    "--root",
+    "--prefix",
+    "--upgrade",
+    "--force-reinstall",
+    "--ignore-installed",
+    "--ignore-requires-python",
+    "--break-system-packages",
+    "--compile",
+    "--no-compile",
+    "--no-warn-script-location",
+    "--no-warn-conflicts",
+    "--progress-bar",
+    "--root-user-action",
+    "--report",
+    "--no-clean",
+    "--dest",
+    "--wheel-dir",
+    "--no-verify",
+];
+
+/// `a`'s options named in `keep`, spelled for pip.
+fn kept_options(a: &args::PipArgs, keep: &[&str]) -> Vec<OsString> {
+    a.options
+        .iter()
+        .filter(|o| keep.contains(&o.long))
+        .map(|o| match &o.value {
+            Some(v) => format!("{}={v}", o.long).into(),
+            None => o.long.into(),
+        })
+        .collect()
+}
+
+/// Fetches every artifact of the report into the wheelhouse: `file:` ones copied, the others
+/// by `pip download --no-deps --require-hashes` of their URLs.
+fn fetch(
+    python: &Path,
+    a: &args::PipArgs,
+    resolved: &report::InstallReport,
+    allow_build: bool,
+    tmp: &TempFiles,
+) -> Result<Fetched, PipError> {
+    let artifacts = match wheelhouse::artifacts(resolved) {
+        Ok(artifacts) if allow_build && !artifacts.iter().all(wheelhouse::Artifact::is_wheel) => {
+            return Ok(Fetched::Built)
+        }
+        Ok(artifacts) => artifacts,
+        Err(wheelhouse::NotFetchable::Built(_)) if allow_build => return Ok(Fetched::Built),
+        Err(wheelhouse::NotFetchable::Built(names)) => {
+            return Err(PipError::Report(format!(
+                "pip resolved {} to a local directory or VCS checkout, which is built, and builds are not allowed",
+                names.join(", ")
+            )))
+        }
+        Err(wheelhouse::NotFetchable::NoHash(name)) => {
+            return Err(PipError::Report(format!(
+                "pip's report gives no sha256 for `{name}`, so what is installed could not be held to what was checked"
+            )))
+        }
+    };
+    std::fs::create_dir_all(&tmp.wheelhouse)?;
+    let remote = wheelhouse::copy_local(&artifacts, &tmp.wheelhouse)?;
+    if !remote.is_empty() {
+        std::fs::write(&tmp.fetch, wheelhouse::fetch_requirements(&remote))?;
+        let out = isolated_pip(python)
+            .arg("download")
+            .args(kept_options(a, FETCH_OPTIONS))
+            .args([
+                "--no-deps",
+                "--require-hashes",
+                "--disable-pip-version-check",
+                "--no-input",
+                "--progress-bar=off",
+                "--quiet",
+            ])
+            .arg("--dest")
+            .arg(&tmp.wheelhouse)
+            .arg("--requirement")
+            .arg(&tmp.fetch)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|source| PipError::Spawn {
+                python: python.display().to_string(),
+                source,
+            })?;
+        if !out.status.success() {
+            return Ok(Fetched::Failed {
+                status: exit_status(out.status),
+                output: String::from_utf8_lossy(&out.stderr).into_owned(),
+            });
+        }
+    }
+    wheelhouse::files(&artifacts, &tmp.wheelhouse).map_err(PipError::Report)?;
+    Ok(Fetched::Files(artifacts))
+}
+
+/// The user's subcommand, from the wheelhouse only: `--no-index --find-links WHEELHOUSE
+/// --no-deps --require-hashes`, one `name==version --hash` per checked artifact.
+fn install_checked(
+    python: &Path,
+    a: &args::PipArgs,
+    artifacts: &[wheelhouse::Artifact],
+    tmp: &TempFiles,
+) -> Result<Outcome, PipError> {
+    std::fs::write(&tmp.install, wheelhouse::install_requirements(artifacts))?;
+    let mut cmd = isolated_pip(python);
+    cmd.arg(a.subcommand.as_deref().unwrap_or("install"))
+        .args(kept_options(a, INSTALL_OPTIONS))
+        .args(["--no-index", "--no-deps", "--require-hashes"])
+        .arg(format!("--find-links={}", tmp.wheelhouse.display()))
+        .arg("--requirement")
+        .arg(&tmp.install);
+    status_of(python, cmd)
 }
 
 /// What in `cfg` would weaken safe-pip's checks. safe-pip has no rule choice, so `select` and
@@ -722,32 +917,32 @@ fn find_on_path(name: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// The report and constraints files of one run, removed when it ends.
+/// The files of one run (report, requirements, the wheelhouse), in a private temporary
+/// directory removed when the run ends.
 struct TempFiles {
-    dir: PathBuf,
+    _dir: tempfile::TempDir,
     report: PathBuf,
     pins: PathBuf,
+    /// `pip download` requirements of the remote artifacts.
+    fetch: PathBuf,
+    /// The install's requirements: the checked artifacts with their hashes.
+    install: PathBuf,
+    /// The checked artifacts, and only them.
+    wheelhouse: PathBuf,
 }
 
 impl TempFiles {
     fn new() -> std::io::Result<Self> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!("safe-pip-{}-{nanos}", std::process::id()));
-        std::fs::create_dir(&dir)?;
+        let dir = tempfile::Builder::new().prefix("safe-pip-").tempdir()?;
+        let p = dir.path();
         Ok(TempFiles {
-            report: dir.join("report.json"),
-            pins: dir.join("checked-pins.txt"),
-            dir,
+            report: p.join("report.json"),
+            pins: p.join("checked-pins.txt"),
+            fetch: p.join("fetch.txt"),
+            install: p.join("install.txt"),
+            wheelhouse: p.join("wheelhouse"),
+            _dir: dir,
         })
-    }
-}
-
-impl Drop for TempFiles {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
