@@ -712,3 +712,64 @@ fn a_server_that_changes_its_answer_gets_no_second_resolution() {
     assert!(!env.imports("reqeusts"), "{}", show(&o));
     assert!(!marker.exists(), "the typosquat's .pth ran: {}", show(&o));
 }
+
+/// Each wheel is looked at before pip installs it, whether it comes from an index, a
+/// find-links directory or a path on the command line.
+#[test]
+fn wheels_that_run_at_start_up_or_shadow_others_are_blocked() {
+    let Some(env) = Env::new() else { return };
+    let marker = env.path("MARKER");
+    let payload = pth_payload(&marker);
+    std::fs::create_dir(env.path("dist")).unwrap();
+    // a local wheel given by path, carrying a .pth
+    let local = env.wheel_with(
+        &env.path("dist"),
+        "sgtest-local",
+        "1.0",
+        &[],
+        &[("sgtest_local_init.pth", &payload)],
+    );
+    let local = local.to_str().unwrap().to_owned();
+    // from find-links: a fake `requests` with a .pth, a wheel that installs `requests/`, and
+    // one whose script is called `git`
+    env.wheel_with(
+        &env.pkgs(),
+        "requests",
+        "99.0.0",
+        &[],
+        &[("requests_init.pth", &payload)],
+    );
+    env.wheel_with(
+        &env.pkgs(),
+        "sgtest-shadow",
+        "1.0",
+        &[],
+        &[("requests/__init__.py", "")],
+    );
+    env.wheel_with(
+        &env.pkgs(),
+        "sgtest-script",
+        "1.0",
+        &[],
+        &[("sgtest_script-1.0.data/scripts/git", "#!/bin/sh\necho pwned\n")],
+    );
+    for (args, cause) in [
+        (vec![local.as_str()], "sgtest_local_init.pth"),
+        (vec!["requests==99.0.0"], "requests_init.pth"),
+        (vec!["sgtest-shadow"], "top-level name `requests`"),
+        (vec!["sgtest-script"], "command named `git`"),
+    ] {
+        let o = env.install(&args);
+        assert_eq!(o.status.code(), Some(65), "{args:?}: {}", show(&o));
+        let err = stderr(&o);
+        assert!(err.contains(cause), "{args:?}: {}", show(&o));
+        assert!(err.contains("after pip's resolution"), "{args:?}: {}", show(&o));
+    }
+    assert!(!env.imports("sgtest_local") && !env.imports("sgtest_shadow"));
+    assert!(!env.path("venv/bin/git").exists());
+    assert!(!marker.exists(), "a .pth payload ran");
+    // the user can still allow it, by name
+    let o = env.install(&["sgtest-script", "--squatguard-allow", "sgtest-script"]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(env.path("venv/bin/git").exists());
+}

@@ -30,6 +30,7 @@
 pub mod args;
 pub mod config;
 pub mod direct;
+pub mod inspect;
 pub mod report;
 pub mod wheelhouse;
 
@@ -317,6 +318,13 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
             return Ok(Outcome::Pip(status));
         }
     };
+    // what each wheel would install, looked at before pip installs it
+    if let Some(artifacts) = &fetched {
+        for a in artifacts.iter().filter(|a| a.is_wheel()) {
+            let path = tmp.wheelhouse.join(&a.filename);
+            findings.extend(inspect::wheel(&path, &a.name, &a.version, &a.filename));
+        }
+    }
     let done = crate::finish::finish(findings, &policy);
     let report = CheckReport {
         findings: done.findings,
