@@ -299,9 +299,16 @@ fn sdist_code_never_runs_without_allow_build() {
     let Some(env) = Env::new() else { return };
     let marker = env.path("MARKER");
     env.sdist_with_marker("sgtest-built", "1.0", &marker);
+    // a name whose only release is an sdist: pip, resolving from wheels only, finds nothing,
+    // and says so itself; safe-pip does not guess a build from pip's text (67 is for builds
+    // the requirements themselves call for)
     let o = env.install(&["--no-build-isolation", "sgtest-built"]);
-    assert_eq!(o.status.code(), Some(67), "{}", show(&o));
-    assert!(stderr(&o).contains("--allow-build"), "{}", show(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    assert!(
+        stderr(&o).contains("No matching distribution found for sgtest-built"),
+        "{}",
+        show(&o)
+    );
     assert!(!marker.exists(), "setup.py ran without --allow-build");
 
     // a local project is built (its setup.py run) to learn its dependencies
@@ -382,13 +389,43 @@ fn requirements_file_with_include_and_constraints_and_global_options_first() {
 #[test]
 fn pip_failure_status_passes_through() {
     let Some(env) = Env::new() else { return };
-    let o = env.install(&["sgtest-does-not-exist"]);
+    // (an extra index, which pip never asks under --no-index, is worth a warning)
+    let o = env.install(&[
+        "--extra-index-url",
+        "https://mirror.example/simple",
+        "sgtest-does-not-exist",
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let err = stderr(&o);
+    assert!(err.contains("No matching distribution"), "{}", show(&o));
+    // safe-pip's own warnings are printed when pip fails, too
+    assert!(err.contains("warning[index-url]"), "{}", show(&o));
+    // a version that does not exist of a package that has wheels: pip's status and message,
+    // not safe-pip's "needs a build"
+    env.wheel("requests", "2.32.3", &[]);
+    let o = env.install(&["requests==99.0"]);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let err = stderr(&o);
     assert!(
-        stderr(&o).contains("No matching distribution"),
+        err.contains("Could not find a version that satisfies the requirement requests==99.0"),
         "{}",
         show(&o)
     );
+    assert!(!err.contains("--allow-build"), "{}", show(&o));
+}
+
+#[test]
+fn help_shows_safe_pips_options_and_statuses_then_pips() {
+    let Some(env) = Env::new() else { return };
+    for args in [&["--help"][..], &["install", "--help"], &["install", "-h"]] {
+        let o = env.safe_pip(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", show(&o));
+        let out = String::from_utf8_lossy(&o.stdout);
+        let ours = out.find("--squatguard-allow").expect("safe-pip's options");
+        assert!(out.contains("--allow-build") && out.contains("67"), "{out}");
+        let pips = out.find("Usage:").expect("pip's help");
+        assert!(ours < pips, "{out}");
+    }
 }
 
 #[test]
@@ -751,7 +788,10 @@ fn wheels_that_run_at_start_up_or_shadow_others_are_blocked() {
         "sgtest-script",
         "1.0",
         &[],
-        &[("sgtest_script-1.0.data/scripts/git", "#!/bin/sh\necho pwned\n")],
+        &[(
+            "sgtest_script-1.0.data/scripts/git",
+            "#!/bin/sh\necho pwned\n",
+        )],
     );
     for (args, cause) in [
         (vec![local.as_str()], "sgtest_local_init.pth"),
@@ -763,7 +803,11 @@ fn wheels_that_run_at_start_up_or_shadow_others_are_blocked() {
         assert_eq!(o.status.code(), Some(65), "{args:?}: {}", show(&o));
         let err = stderr(&o);
         assert!(err.contains(cause), "{args:?}: {}", show(&o));
-        assert!(err.contains("after pip's resolution"), "{args:?}: {}", show(&o));
+        assert!(
+            err.contains("after pip's resolution"),
+            "{args:?}: {}",
+            show(&o)
+        );
     }
     assert!(!env.imports("sgtest_local") && !env.imports("sgtest_shadow"));
     assert!(!env.path("venv/bin/git").exists());

@@ -50,9 +50,43 @@ use std::process::{Command, Stdio};
 pub const EXIT_BLOCKED: u8 = 65;
 /// Exit status when safe-pip could not check, so ran nothing (fail closed).
 pub const EXIT_CANNOT_CHECK: u8 = 66;
-/// Exit status when resolution needs building a source distribution and builds were not
-/// allowed (`--allow-build` or `SAFE_PIP_ALLOW_BUILD=1`).
+/// Exit status when the requirements themselves call for a build (a local project, a source
+/// archive, a VCS URL, an editable) and builds were not allowed (`--allow-build` or
+/// `SAFE_PIP_ALLOW_BUILD=1`). Decided from the requirements, never from pip's messages: when
+/// pip's resolution fails, its own status and message pass through.
 pub const EXIT_NEEDS_BUILD: u8 = 67;
+
+/// safe-pip's own help, shown before pip's for `safe-pip --help` and `safe-pip SUBCOMMAND
+/// --help`.
+pub const HELP: &str = "\
+safe-pip: pip, with every package checked before it is installed (squatguard)
+
+`install`, `download` and `wheel` are checked: the requirements are checked by name, pip
+resolves them from wheels only (a dry run that reads no pip configuration of its own), every
+resolved release is checked, the exact files are fetched into a private wheelhouse and looked
+inside (start-up .pth code, shadowed packages and commands, code rules), and pip then installs
+those files only (--no-index --no-deps --require-hashes). Other subcommands run pip unchanged.
+
+safe-pip options (taken out before pip sees the arguments):
+  --squatguard-allow NAME   allow a package a finding blocks, for this run (repeatable)
+  --allow-build             let pip build source distributions and local projects, which runs
+                            their code (also SAFE_PIP_ALLOW_BUILD=1)
+
+Environment:
+  SAFE_PIP_PYTHON           the Python whose pip runs (default: the active virtualenv's, else
+                            python3 on PATH)
+  PIP_* and pip.conf        read by safe-pip, judged, and passed to pip as options; a pip.conf
+                            that came with the repository is never applied
+
+Exit status:
+  65                        a finding at error level blocked the run; nothing was installed
+  66                        safe-pip could not check, so ran nothing
+  67                        a requirement needs a build (a local project, an archive, a VCS URL,
+                            an editable) and builds were not allowed; nothing ran
+  other                     pip's own status, with pip's own message
+
+pip's help follows.
+";
 
 /// The Python whose pip is used, when set.
 pub const PYTHON_ENV: &str = "SAFE_PIP_PYTHON";
@@ -68,7 +102,7 @@ pub enum Outcome {
     Pip(i32),
     /// Error-level findings: nothing was run.
     Blocked,
-    /// Resolution needs a build that was not allowed: nothing was installed.
+    /// The requirements call for a build that was not allowed: nothing was run.
     NeedsBuild,
     /// safe-pip could not check: nothing was run.
     CannotCheck,
@@ -267,21 +301,19 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     let tmp = TempFiles::new()?;
     let resolved = match resolve(&python, &effective, allow_build, &tmp.report)? {
         Resolution::Report(r) => r,
-        Resolution::Failed {
-            status,
-            output,
-            needs_build,
-        } => {
+        Resolution::Failed { status, output } => {
+            // safe-pip's own warnings first, then pip's failure as pip gave it
+            write_warnings(
+                ctx,
+                CheckReport {
+                    findings: first.findings,
+                    files,
+                    dependencies: static_deps,
+                    hidden: first.hidden,
+                    excluded: 0,
+                },
+            )?;
             ctx.stderr.write_all(output.as_bytes())?;
-            if !needs_build.is_empty() && !allow_build {
-                writeln!(
-                    ctx.stderr,
-                    "safe-pip: pip cannot resolve this from wheels alone: {} only {} a source distribution, and building one runs its code before it can be checked. Nothing was installed. To let pip build (and run) it, re-run with --allow-build or set {ALLOW_BUILD_ENV}=1.",
-                    needs_build.join(", "),
-                    if needs_build.len() == 1 { "has" } else { "have" },
-                )?;
-                return Ok(Outcome::NeedsBuild);
-            }
             writeln!(
                 ctx.stderr,
                 "safe-pip: pip could not resolve the requirements (status {status}); nothing was installed"
@@ -310,6 +342,17 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
         Fetched::Files(artifacts) => Some(artifacts),
         Fetched::Built => None,
         Fetched::Failed { status, output } => {
+            let so_far = crate::finish::finish(findings, &policy);
+            write_warnings(
+                ctx,
+                CheckReport {
+                    findings: so_far.findings,
+                    files: files + 1,
+                    dependencies: static_deps + total,
+                    hidden: so_far.hidden,
+                    excluded: 0,
+                },
+            )?;
             ctx.stderr.write_all(output.as_bytes())?;
             writeln!(
                 ctx.stderr,
@@ -336,26 +379,15 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     if report.has_errors() {
         return blocked(ctx, &report, "after pip's resolution");
     }
-    let shown = CheckReport {
-        findings: report
-            .findings
-            .iter()
-            .filter(|f| f.severity == Severity::Warning || f.allowed.is_some())
-            .cloned()
-            .collect(),
-        ..report
-    };
-    if !shown.findings.is_empty() {
-        crate::report::human::write(&shown, ctx.stderr, ctx.color)?;
-    }
+    let shown = write_warnings(ctx, report)?;
     writeln!(
         ctx.stderr,
         "safe-pip: checked {total} package{} ({transitive} transitive){}; running pip {sub}",
         if total == 1 { "" } else { "s" },
-        if shown.findings.is_empty() {
+        if shown == 0 {
             String::new()
         } else {
-            format!(", {} warning(s) or note(s) above", shown.findings.len())
+            format!(", {shown} warning(s) or note(s) above")
         }
     )?;
 
@@ -547,6 +579,23 @@ fn install_checked(
         .arg("--requirement")
         .arg(&tmp.install);
     status_of(python, cmd)
+}
+
+/// Writes the warnings of `report`, what the user allowed, and what was hidden; returns how
+/// many findings it showed.
+fn write_warnings(ctx: &mut Context, report: CheckReport) -> Result<usize, PipError> {
+    let shown = CheckReport {
+        findings: report
+            .findings
+            .into_iter()
+            .filter(|f| f.severity == Severity::Warning || f.allowed.is_some())
+            .collect(),
+        ..report
+    };
+    if !shown.findings.is_empty() || !shown.hidden.is_empty() {
+        crate::report::human::write(&shown, ctx.stderr, ctx.color)?;
+    }
+    Ok(shown.findings.len())
 }
 
 /// What in `cfg` would weaken safe-pip's checks. safe-pip has no rule choice, so `select` and
@@ -741,11 +790,11 @@ fn pins(r: &report::InstallReport) -> String {
 
 enum Resolution {
     Report(report::InstallReport),
+    /// pip's status and its messages (stderr), passed through as they are: why a resolution
+    /// failed is pip's to say, never guessed from its text.
     Failed {
         status: i32,
         output: String,
-        /// Packages whose only candidates were source distributions.
-        needs_build: Vec<String>,
     },
 }
 
@@ -833,27 +882,10 @@ fn resolve(
                 "this pip has no `install --dry-run --report` (pip 22.2 or newer is needed); upgrade it with `python -m pip install --upgrade pip`".into(),
             ));
         }
-        // only on failure, since it is slower: ask pip which candidates it skipped as sdists
-        let mut needs_build = Vec::new();
-        if !allow_build {
-            let verbose = dry_run(python, a, allow_build, report_path, true)?;
-            needs_build = String::from_utf8_lossy(&verbose.stdout)
-                .lines()
-                .chain(String::from_utf8_lossy(&verbose.stderr).lines())
-                .filter_map(|l| {
-                    l.split_once("No sources permitted for ")
-                        .and_then(|(_, rest)| rest.split(':').next())
-                        .map(str::to_owned)
-                })
-                .collect();
-            needs_build.sort();
-            needs_build.dedup();
-        }
         return Ok(Resolution::Failed {
             status: out.status.code().unwrap_or(1),
             // pip's warnings and errors; its log went to stdout
             output: stderr.into_owned(),
-            needs_build,
         });
     }
     let text = std::fs::read_to_string(report_path)
