@@ -470,6 +470,13 @@ fn download_and_wheel_are_checked_too() {
     env.wheel("sgtest-dl", "1.0", &["reqeusts"]);
     env.wheel("reqeusts", "2.0", &[]);
     env.wheel("sgtest-fine", "1.0", &[]);
+    env.wheel_with(
+        &env.pkgs(),
+        "sgtest-startup",
+        "1.0",
+        &[],
+        &[("sgtest_startup.pth", "import os\n")],
+    );
     let pkgs = env.pkgs();
     let pkgs = pkgs.to_str().unwrap();
     for sub in ["download", "wheel"] {
@@ -480,7 +487,18 @@ fn download_and_wheel_are_checked_too() {
         let o = env.safe_pip(&[sub, "--no-index", "-f", pkgs, dest, "out", "sgtest-fine"]);
         assert_eq!(o.status.code(), Some(0), "{sub}: {}", show(&o));
         assert!(env.path("out/sgtest_fine-1.0-py3-none-any.whl").exists());
+        // exactly the checked file, and nothing else
+        assert_eq!(std::fs::read_dir(env.path("out")).unwrap().count(), 1);
         std::fs::remove_dir_all(env.path("out")).unwrap();
+        // the wheel is looked inside before it is handed over, as for install
+        let o = env.safe_pip(&[sub, "--no-index", "-f", pkgs, dest, "out", "sgtest-startup"]);
+        assert_eq!(o.status.code(), Some(65), "{sub}: {}", show(&o));
+        assert!(
+            stderr(&o).contains("sgtest_startup.pth"),
+            "{sub}: {}",
+            show(&o)
+        );
+        assert!(!env.path("out").exists(), "{sub}: something was fetched");
     }
 }
 

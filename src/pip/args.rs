@@ -152,6 +152,16 @@ pub struct Opt {
     pub value: Option<String>,
 }
 
+impl Opt {
+    /// The option as one pip argument: `--long=value` or `--long`.
+    pub fn spelled(&self) -> OsString {
+        match &self.value {
+            Some(v) => format!("{}={v}", self.long).into(),
+            None => self.long.into(),
+        }
+    }
+}
+
 /// A parsed pip command line.
 #[derive(Debug, Clone, Default)]
 pub struct PipArgs {

@@ -492,10 +492,7 @@ fn kept_options(a: &args::PipArgs, keep: &[&str]) -> Vec<OsString> {
     a.options
         .iter()
         .filter(|o| keep.contains(&o.long))
-        .map(|o| match &o.value {
-            Some(v) => format!("{}={v}", o.long).into(),
-            None => o.long.into(),
-        })
+        .map(args::Opt::spelled)
         .collect()
 }
 
@@ -812,26 +809,46 @@ const NOT_FOR_DRY_RUN: &[&str] = &[
     "--log",
 ];
 
-/// `pip install --dry-run --report` with the user's options; `verbose` adds `-vv`, whose log
-/// says which candidates were skipped and why.
+/// What pip's resolution is asked for, as one value: requirement specifiers and the pip
+/// options that go with them. Built from the command line (with the user's configuration put
+/// in) by [`CanonicalSet::from_args`]; its `-r`/`-c`/`-e` options still name the user's files,
+/// until a reader that reads every requirements file exactly as pip does fills `requirements`
+/// itself and leaves in `options` only what it understands.
+#[derive(Debug, Clone, Default)]
+pub struct CanonicalSet {
+    /// Requirement specifiers (`name[extras] specifier ; marker`, or what the command line
+    /// gives).
+    pub requirements: Vec<String>,
+    /// pip options, in order.
+    pub options: Vec<args::Opt>,
+}
+
+impl CanonicalSet {
+    /// The set a command line asks for: its positionals and its options.
+    pub fn from_args(a: &args::PipArgs) -> Self {
+        CanonicalSet {
+            requirements: a.positionals.clone(),
+            options: a.options.clone(),
+        }
+    }
+}
+
+/// `pip install --dry-run --report` of `set`, from wheels only unless builds are allowed;
+/// `--ignore-installed` for `download` and `wheel`, which fetch what is installed too.
 fn dry_run(
     python: &Path,
-    a: &args::PipArgs,
+    set: &CanonicalSet,
+    subcommand: &str,
     allow_build: bool,
     report_path: &Path,
-    verbose: bool,
 ) -> Result<std::process::Output, PipError> {
     let mut cmd: Vec<OsString> = vec!["install".into()];
-    for o in a
-        .options
-        .iter()
-        .filter(|o| !NOT_FOR_DRY_RUN.contains(&o.long))
-    {
-        cmd.push(match &o.value {
-            Some(v) => format!("{}={v}", o.long).into(),
-            None => o.long.into(),
-        });
-    }
+    cmd.extend(
+        set.options
+            .iter()
+            .filter(|o| !NOT_FOR_DRY_RUN.contains(&o.long))
+            .map(args::Opt::spelled),
+    );
     cmd.extend(
         [
             "--dry-run",
@@ -841,21 +858,18 @@ fn dry_run(
         ]
         .map(OsString::from),
     );
-    if verbose {
-        cmd.push("-vv".into());
-    }
     cmd.push("--report".into());
     cmd.push(report_path.into());
-    if a.subcommand.as_deref() != Some("install") {
+    if subcommand != "install" {
         cmd.push("--ignore-installed".into());
     }
     if !allow_build {
         cmd.push("--only-binary=:all:".into());
     }
-    if a.positionals.iter().any(|p| p.starts_with('-')) {
+    if set.requirements.iter().any(|p| p.starts_with('-')) {
         cmd.push("--".into());
     }
-    cmd.extend(a.positionals.iter().map(OsString::from));
+    cmd.extend(set.requirements.iter().map(OsString::from));
     isolated_pip(python)
         .args(&cmd)
         .stdin(Stdio::null())
@@ -872,7 +886,9 @@ fn resolve(
     allow_build: bool,
     report_path: &Path,
 ) -> Result<Resolution, PipError> {
-    let out = dry_run(python, a, allow_build, report_path, false)?;
+    let set = CanonicalSet::from_args(a);
+    let sub = a.subcommand.as_deref().unwrap_or("install");
+    let out = dry_run(python, &set, sub, allow_build, report_path)?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         if stderr.contains("no such option: --report")
