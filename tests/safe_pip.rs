@@ -747,25 +747,33 @@ fn a_server_that_changes_its_answer_gets_no_second_resolution() {
         link(tagged_name),
         link("reqeusts-2.0-py3-none-any.whl")
     );
-    let base = serve(files, move |n| {
+    let page = move |n: usize| {
         format!(
             "<html><body>\n{}</body></html>\n",
             if n == 0 { &clean } else { &swapped }
         )
-    });
-    let links = format!("{base}/links/");
-    let o = env.safe_pip(&[
-        "install",
-        "--no-index",
-        "--no-cache-dir",
-        "--find-links",
-        &links,
-        "sgtest-swap",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
-    assert!(env.imports("sgtest_swap"), "{}", show(&o));
-    assert!(!env.imports("reqeusts"), "{}", show(&o));
-    assert!(!marker.exists(), "the typosquat's .pth ran: {}", show(&o));
+    };
+    // fetched by safe-pip's own client, then (a keyring setting, which only pip's client
+    // has) by `pip download --require-hashes`
+    for extra in [None, Some("--keyring-provider=disabled")] {
+        let base = serve(files.clone(), page.clone());
+        let links = format!("{base}/links/");
+        let mut args = vec![
+            "install",
+            "--force-reinstall",
+            "--no-index",
+            "--no-cache-dir",
+            "--find-links",
+            &links,
+            "sgtest-swap",
+        ];
+        args.extend(extra);
+        let o = env.safe_pip(&args);
+        assert_eq!(o.status.code(), Some(0), "{extra:?}: {}", show(&o));
+        assert!(env.imports("sgtest_swap"), "{extra:?}: {}", show(&o));
+        assert!(!env.imports("reqeusts"), "{extra:?}: {}", show(&o));
+        assert!(!marker.exists(), "the typosquat's .pth ran: {}", show(&o));
+    }
 }
 
 /// Each wheel is looked at before pip installs it, whether it comes from an index, a

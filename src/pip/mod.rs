@@ -422,6 +422,9 @@ enum Fetched {
     Failed { status: i32, output: String },
 }
 
+/// pip network settings that only pip's own client honours.
+const PIP_ONLY_NETWORK: &[&str] = &["--cert", "--client-cert", "--proxy", "--keyring-provider"];
+
 /// Options of the user's (and the configuration's) that reach `pip download` of the checked
 /// artifacts: the network settings and the indexes (whose credentials pip reuses).
 const FETCH_OPTIONS: &[&str] = &[
@@ -524,7 +527,11 @@ fn fetch(
         }
     };
     std::fs::create_dir_all(&tmp.wheelhouse)?;
-    let remote = wheelhouse::copy_local(&artifacts, &tmp.wheelhouse)?;
+    let mut remote = wheelhouse::copy_local(&artifacts, &tmp.wheelhouse)?;
+    // pip's network settings that safe-pip's own client does not have: pip fetches then
+    if !PIP_ONLY_NETWORK.iter().any(|o| a.has(o)) {
+        remote = wheelhouse::fetch_direct(remote, &tmp.wheelhouse);
+    }
     if !remote.is_empty() {
         std::fs::write(&tmp.fetch, wheelhouse::fetch_requirements(&remote))?;
         let out = isolated_pip(python)

@@ -5,9 +5,10 @@
 //!
 //! Each artifact comes from the report's `download_info` (format version 1): `url` and
 //! `archive_info.hashes.sha256` (or the older `archive_info.hash` = `sha256=HEX`). A `file:`
-//! URL is copied; the others are fetched by pip itself (`pip download --no-deps
-//! --require-hashes`, with the user's network settings: proxy, certificates, credentials),
-//! which checks each file against its hash. The install requirements name each artifact as
+//! URL is copied; an `http(s):` one is fetched by safe-pip's own client when the user's pip
+//! settings ask for nothing it lacks (certificates, client certificates, a proxy option,
+//! keyring, credentials in the URL), else by pip itself (`pip download --no-deps
+//! --require-hashes`, with those settings), which checks each file against its hash. The install requirements name each artifact as
 //! `name==version --hash=sha256:HEX`, found in the wheelhouse only.
 
 use super::report::{InstallReport, Item};
@@ -106,6 +107,30 @@ pub fn copy_local(artifacts: &[Artifact], dir: &Path) -> std::io::Result<Vec<Art
         }
     }
     Ok(remote)
+}
+
+/// Fetches `remote` artifacts over HTTP(S) with safe-pip's own client ([`crate::download`]:
+/// the platform's certificates, proxies from the environment, plain HTTP to loopback only),
+/// which saves starting a second pip; returns those it did not fetch (credentials in the URL,
+/// plain HTTP elsewhere, any error), for pip to fetch. What was fetched is held to its hash by
+/// the install's `--require-hashes`.
+pub fn fetch_direct(remote: Vec<Artifact>, dir: &Path) -> Vec<Artifact> {
+    let mut left = Vec::new();
+    for a in remote {
+        let plain = url::Url::parse(&a.url).ok().filter(|u| {
+            matches!(u.scheme(), "http" | "https")
+                && u.username().is_empty()
+                && u.password().is_none()
+        });
+        let fetched = plain.is_some()
+            && crate::download::fetch(&a.url, "*/*", &mut |_| {})
+                .ok()
+                .is_some_and(|body| std::fs::write(dir.join(&a.filename), body).is_ok());
+        if !fetched {
+            left.push(a);
+        }
+    }
+    left
 }
 
 /// The requirements file for `pip download` of the remote artifacts: each by its URL, with
