@@ -235,6 +235,14 @@ fn clean_package_with_clean_dependency_installs() {
         show(&o)
     );
     assert!(env.imports("sgtest_app") && env.imports("sgtest_lib"));
+    // again: everything is already installed, nothing to do
+    let o = env.install(&["sgtest-app"]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(
+        stderr(&o).contains("checked 0 packages (0 transitive); nothing to install"),
+        "{}",
+        show(&o)
+    );
 }
 
 #[test]
@@ -838,6 +846,11 @@ fn wheels_that_run_at_start_up_or_shadow_others_are_blocked() {
     assert!(!env.imports("sgtest_local") && !env.imports("sgtest_shadow"));
     assert!(!env.path("venv/bin/git").exists());
     assert!(!marker.exists(), "a .pth payload ran");
+    // a clean local wheel given by path installs, from the wheelhouse
+    let ok = env.wheel_with(&env.path("dist"), "sgtest-okwheel", "1.0", &[], &[]);
+    let o = env.install(&[ok.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(env.imports("sgtest_okwheel"));
     // the user can still allow it, by name
     let o = env.install(&["sgtest-script", "--squatguard-allow", "sgtest-script"]);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));

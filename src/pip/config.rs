@@ -58,9 +58,13 @@ pub const APPENDED: &[&str] = &[
     "--only-binary",
 ];
 
-/// Settings never taken from the configuration: they are safe-pip's to choose, or only change
-/// what pip prints.
+/// Settings never taken from the configuration: they are safe-pip's to choose, only change
+/// what pip prints, or name requirements (which the command line gives, and safe-pip checks).
 const NOT_APPLIED: &[&str] = &[
+    "--requirement",
+    "--constraint",
+    "--editable",
+    "--group",
     "--isolated",
     "--help",
     "--version",

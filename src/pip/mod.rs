@@ -382,12 +382,17 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     let shown = write_warnings(ctx, report)?;
     writeln!(
         ctx.stderr,
-        "safe-pip: checked {total} package{} ({transitive} transitive){}; running pip {sub}",
+        "safe-pip: checked {total} package{} ({transitive} transitive){}; {}",
         if total == 1 { "" } else { "s" },
         if shown == 0 {
             String::new()
         } else {
             format!(", {shown} warning(s) or note(s) above")
+        },
+        if total == 0 && fetched.is_some() {
+            "nothing to install: every requirement is already satisfied".to_owned()
+        } else {
+            format!("running pip {sub}")
         }
     )?;
 
@@ -574,6 +579,10 @@ fn install_checked(
     artifacts: &[wheelhouse::Artifact],
     tmp: &TempFiles,
 ) -> Result<Outcome, PipError> {
+    if artifacts.is_empty() {
+        // pip would say "You must give at least one requirement"; there is nothing to do
+        return Ok(Outcome::Pip(0));
+    }
     std::fs::write(&tmp.install, wheelhouse::install_requirements(artifacts))?;
     let mut cmd = isolated_pip(python);
     cmd.arg(a.subcommand.as_deref().unwrap_or("install"))
