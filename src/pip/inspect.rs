@@ -504,6 +504,8 @@ pub fn wheel(path: &Path, name: &str, version: &str, shown: &str) -> Vec<Finding
             (Severity::Error, format!(", which replaces the standard library's `{module}` for every program in this environment"))
         } else if shadows_popular {
             (Severity::Error, format!(", which is where the popular package `{norm}` lives: importing `{module}` would run this package's code instead"))
+        } else if loosely_own(module, &own) {
+            continue;
         } else {
             (Severity::Note, String::new())
         };
@@ -602,22 +604,27 @@ fn is_native(lower: &str) -> bool {
         || lower.contains(".so.")
 }
 
-/// True when `module` is plausibly the distribution `own`'s own top-level name
-/// (`python-dateutil` -> `dateutil`, `pyyaml` -> `yaml`, `my-pkg` -> `my_pkg`).
+/// `module` and `own` lower-cased, without `-`, `_` and `.`.
+fn squashed(module: &str, own: &str) -> (String, String) {
+    let squash = |s: &str| s.to_ascii_lowercase().replace(['-', '_', '.'], "");
+    (squash(module), squash(own))
+}
+
+/// True when `module` is the distribution `own`'s own top-level name (`my-pkg` -> `my_pkg`,
+/// `python-dateutil` -> `dateutil`, `pyyaml` -> `yaml`).
 fn is_own(module: &str, own: &str) -> bool {
-    let m = module.to_ascii_lowercase().replace('-', "_");
-    let o = own.replace(['-', '.'], "_");
-    if m == o || m.len() < 2 {
-        return m == o;
-    }
-    let squash = |s: &str| s.replace('_', "");
-    let (ms, os) = (squash(&m), squash(&o));
+    let (ms, os) = squashed(module, own);
     ms == os
-        || (ms.len() >= 3 && os.contains(&ms))
-        || (os.len() >= 3 && ms.contains(&os))
         || ["python", "py"].iter().any(|p| {
             os.strip_prefix(p) == Some(ms.as_str()) || os.strip_suffix(p) == Some(ms.as_str())
         })
+}
+
+/// True when one name contains the other (`requests_toolbelt` of `requests-toolbelt-x`):
+/// not worth a note, though still judged for shadowing.
+fn loosely_own(module: &str, own: &str) -> bool {
+    let (ms, os) = squashed(module, own);
+    (ms.len() >= 3 && os.contains(&ms)) || (os.len() >= 3 && ms.contains(&os))
 }
 
 /// The command `script` stands in for, unless it is the distribution's own (`pip` of pip).
@@ -741,6 +748,16 @@ mod tests {
             is_own("dateutil", "python-dateutil")
                 && is_own("yaml", "pyyaml")
                 && !is_own("requests", "sgx")
+        );
+        // a name that contains a popular package's still may not install it
+        let extra = wheel_file(
+            dir.path(),
+            "requests-extra",
+            &[("requests/__init__.py", "")],
+        );
+        assert_eq!(
+            rules(&wheel(&extra, "requests-extra", "1.0", "w")),
+            [(Rule::VendoredPackage, Severity::Error)]
         );
     }
 }
