@@ -648,7 +648,7 @@ fn users_pip_configuration_is_judged_and_passed_on() {
     std::fs::write(
         env.path("home/.config/pip/pip.conf"),
         format!(
-            "[global]\nno-index = yes\n[install]\nfind-links = {}\n",
+            "[global]\nno-index = yes\n[install]\nfind-links = {}\nrequirement = more.txt\n",
             pkgs.display()
         ),
     )
@@ -656,6 +656,12 @@ fn users_pip_configuration_is_judged_and_passed_on() {
     let o = env.safe_pip_configured(&["install", "sgtest-conf"], &[]);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     assert!(env.imports("sgtest_conf"));
+    // a requirements file named by the configuration would escape the checks: not applied
+    assert!(
+        stderr(&o).contains("`requirement` from") && stderr(&o).contains("is not applied"),
+        "{}",
+        show(&o)
+    );
 
     // a virtualenv's own pip.conf written after the virtualenv was made is the user's
     std::fs::remove_dir_all(env.path("home/.config")).unwrap();

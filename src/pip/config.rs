@@ -477,6 +477,15 @@ fn parse_ini(text: &str) -> Vec<(String, String, String)> {
 }
 
 impl PipConfig {
+    /// The pip options set in the configuration that safe-pip does not pass on (requirement
+    /// options, `--isolated`, verbosity, ...), as `(key, origin)`; keys pip itself ignores for
+    /// this subcommand are left out.
+    pub fn not_applied(&self) -> impl Iterator<Item = &(String, Origin)> {
+        self.ignored
+            .iter()
+            .filter(|(key, _)| lookup(key, true).is_some())
+    }
+
     /// The settings as pip arguments (`--find-links=DIR`, `--no-index`), leaving out value
     /// options the user's command line already gives (the command line wins, as in pip).
     pub fn arguments(&self, given: &args::PipArgs) -> Vec<OsString> {

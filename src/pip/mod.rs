@@ -260,6 +260,13 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
             isolated: parsed.has("--isolated"),
         },
     );
+    for (key, origin) in pip_config.not_applied() {
+        writeln!(
+            ctx.stderr,
+            "safe-pip: note: `{key}` from {} is not applied: safe-pip chooses it, or it names requirements (give those on the command line)",
+            origin.shown()
+        )?;
+    }
     let effective = with_config(&parsed, &pip_config)?;
     let private = replaces_pypi(&effective);
 
