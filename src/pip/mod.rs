@@ -524,7 +524,16 @@ fn fetch(
         Ok(artifacts) if allow_build && !artifacts.iter().all(wheelhouse::Artifact::is_wheel) => {
             return Ok(Fetched::Built)
         }
-        Ok(artifacts) => artifacts,
+        Ok(artifacts) => {
+            // pip built it during the resolution already (a constraint's URL, say); never again
+            if let Some(a) = artifacts.iter().find(|a| !a.is_wheel()) {
+                return Err(PipError::Report(format!(
+                    "pip's resolution chose `{}`, which is not a wheel, although builds are not allowed",
+                    a.filename
+                )));
+            }
+            artifacts
+        }
         Err(wheelhouse::NotFetchable::Built(_)) if allow_build => return Ok(Fetched::Built),
         Err(wheelhouse::NotFetchable::Built(names)) => {
             return Err(PipError::Report(format!(
@@ -594,7 +603,12 @@ fn install_checked(
     let mut cmd = isolated_pip(python);
     cmd.arg(a.subcommand.as_deref().unwrap_or("install"))
         .args(kept_options(a, INSTALL_OPTIONS))
-        .args(["--no-index", "--no-deps", "--require-hashes"])
+        .args([
+            "--no-index",
+            "--no-deps",
+            "--require-hashes",
+            "--only-binary=:all:",
+        ])
         .arg(format!("--find-links={}", tmp.wheelhouse.display()))
         .arg("--requirement")
         .arg(&tmp.install);
