@@ -5,13 +5,15 @@
 //!    grammar ([`args`]); the requirements it names, and the requirements and constraint files
 //!    it gives (`-r`, `-c`, followed recursively), are checked with the rules of
 //!    `squatguard check`. An error here stops the run before pip is asked anything.
-//! 2. Resolution phase: `python -m pip install --dry-run --report FILE` with the user's
-//!    arguments, with `--only-binary=:all:` unless the user allowed builds (a source
+//! 2. Resolution phase: `python -m pip install --dry-run --report FILE` of one
+//!    [`CanonicalSet`] (the user's requirements and options), with `--only-binary=:all:` unless the user allowed builds (a source
 //!    distribution is built, so runs its code, during resolution). Every package in the report
 //!    ([`report`]), requested or pulled in, is checked at its exact version.
 //! 3. Fetch phase ([`wheelhouse`]): every artifact the report names (URL and sha256) is
-//!    fetched into a private wheelhouse (`file:` URLs copied; others by `pip download
-//!    --no-deps --require-hashes`).
+//!    fetched into a private wheelhouse (`file:` URLs copied; `http(s):` ones by safe-pip's
+//!    own client, or by `pip download --no-deps --require-hashes` when the user's pip settings
+//!    need pip's), and each wheel is looked inside ([`inspect`]): what it would install is
+//!    judged before it is installed.
 //! 4. Nothing at error level: pip runs the user's subcommand from the wheelhouse only
 //!    (`--no-index --find-links WHEELHOUSE --no-deps --require-hashes`, one `name==version
 //!    --hash` line per checked artifact), with the user's install options (target, user,
