@@ -420,6 +420,16 @@ fn pip_failure_status_passes_through() {
         show(&o)
     );
     assert!(!err.contains("--allow-build"), "{}", show(&o));
+    // packages with wheels whose requirements conflict: pip's status and its explanation
+    env.wheel("sgtest-needs-old", "1.0", &["sgtest-dep<1"]);
+    env.wheel("sgtest-dep", "0.5", &[]);
+    env.wheel("sgtest-dep", "2.0", &[]);
+    let o = env.install(&["sgtest-needs-old", "sgtest-dep>=2"]);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let err = stderr(&o);
+    assert!(err.contains("conflicting dependencies"), "{}", show(&o));
+    assert!(!err.contains("--allow-build"), "{}", show(&o));
+    assert!(!env.imports("sgtest_dep"));
 }
 
 #[test]

@@ -504,8 +504,8 @@ impl PipConfig {
         out
     }
 
-    /// The index settings as requirements-file lines, one [`crate::source::SourceFile`] per origin, for the
-    /// index rules.
+    /// The index settings as requirements-file lines, one [`crate::source::SourceFile`] per
+    /// origin, for the index rules.
     pub fn index_sources(&self) -> Vec<crate::source::SourceFile> {
         let mut by_origin: Vec<(String, String)> = Vec::new();
         for s in self
