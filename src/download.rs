@@ -1,4 +1,5 @@
-//! HTTP(S) downloads for `squatguard db update`, and only for it: checks never touch the network.
+//! HTTP(S) downloads for `squatguard db update`, and for the files safe-pip fetches into its
+//! wheelhouse (those pip's resolution chose): checks never touch the network.
 //!
 //! HTTPS with the platform's certificate store (so a custom CA installed there, or named by
 //! `SSL_CERT_FILE`/`SSL_CERT_DIR`, is trusted), proxies from `HTTPS_PROXY`/`HTTP_PROXY`/

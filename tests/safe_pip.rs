@@ -21,7 +21,13 @@ impl Env {
     /// A fresh virtualenv and an empty package directory, or `None` (with the reason printed)
     /// when this machine cannot make one. Under CI (`CI` set) that is a failure, not a skip.
     fn new() -> Option<Env> {
+        Env::prepared(|_| {})
+    }
+
+    /// As [`Env::new`], with `prepare` run on the root before the virtualenv is made.
+    fn prepared(prepare: impl FnOnce(&Path)) -> Option<Env> {
         let root = tempfile::tempdir().unwrap();
+        prepare(root.path());
         let venv = root.path().join("venv");
         let made = Command::new("python3")
             .args(["-m", "venv", "--without-pip", "--system-site-packages"])
@@ -62,18 +68,28 @@ impl Env {
 
     /// A pure-Python wheel `name-version` in the package directory.
     fn wheel(&self, name: &str, version: &str, requires: &[&str]) {
+        self.wheel_with(&self.pkgs(), name, version, requires, &[]);
+    }
+
+    /// A wheel `name-version` in `dir`, with `extra` files (path, text) beside its module.
+    fn wheel_with(
+        &self,
+        dir: &Path,
+        name: &str,
+        version: &str,
+        requires: &[&str],
+        extra: &[(&str, &str)],
+    ) -> PathBuf {
         let module = name.replace('-', "_");
-        let file = self
-            .pkgs()
-            .join(format!("{module}-{version}-py3-none-any.whl"));
-        let mut zip = zip::ZipWriter::new(std::fs::File::create(file).unwrap());
+        let file = dir.join(format!("{module}-{version}-py3-none-any.whl"));
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&file).unwrap());
         let opts = zip::write::SimpleFileOptions::default();
         let info = format!("{module}-{version}.dist-info");
         let mut metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
         for r in requires {
             metadata.push_str(&format!("Requires-Dist: {r}\n"));
         }
-        let files = [
+        let mut files = vec![
             (
                 format!("{module}/__init__.py"),
                 format!("VERSION = {version:?}\n"),
@@ -84,6 +100,7 @@ impl Env {
                 "Wheel-Version: 1.0\nGenerator: safe-pip-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n".to_owned(),
             ),
         ];
+        files.extend(extra.iter().map(|(p, t)| (p.to_string(), t.to_string())));
         let mut record = String::new();
         for (path, text) in &files {
             zip.start_file(path.as_str(), opts).unwrap();
@@ -94,6 +111,7 @@ impl Env {
         zip.start_file(format!("{info}/RECORD"), opts).unwrap();
         zip.write_all(record.as_bytes()).unwrap();
         zip.finish().unwrap();
+        file
     }
 
     /// An sdist whose `setup.py` writes `marker` when run.
@@ -137,6 +155,20 @@ with tarfile.open(out, "w:gz") as t:
             .env("SQUATGUARD_DATA_DIR", self.path("data"))
             .env("NO_COLOR", "1");
         cmd
+    }
+
+    /// `safe-pip ARGS` as a user with pip configuration would run it: pip's configuration
+    /// files are read (a fresh home and XDG directories), and `vars` are set.
+    fn safe_pip_configured(&self, args: &[&str], vars: &[(&str, &str)]) -> Output {
+        let mut cmd = self.command(Path::new(BIN), args);
+        cmd.env_remove("PIP_CONFIG_FILE")
+            .env("HOME", self.path("home"))
+            .env("XDG_CONFIG_HOME", self.path("home/.config"))
+            .env("XDG_CONFIG_DIRS", self.path("etc-xdg"));
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
     }
 
     /// `safe-pip ARGS`.
@@ -203,6 +235,14 @@ fn clean_package_with_clean_dependency_installs() {
         show(&o)
     );
     assert!(env.imports("sgtest_app") && env.imports("sgtest_lib"));
+    // again: everything is already installed, nothing to do
+    let o = env.install(&["sgtest-app"]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(
+        stderr(&o).contains("checked 0 packages (0 transitive); nothing to install"),
+        "{}",
+        show(&o)
+    );
 }
 
 #[test]
@@ -267,9 +307,16 @@ fn sdist_code_never_runs_without_allow_build() {
     let Some(env) = Env::new() else { return };
     let marker = env.path("MARKER");
     env.sdist_with_marker("sgtest-built", "1.0", &marker);
+    // a name whose only release is an sdist: pip, resolving from wheels only, finds nothing,
+    // and says so itself; safe-pip does not guess a build from pip's text (67 is for builds
+    // the requirements themselves call for)
     let o = env.install(&["--no-build-isolation", "sgtest-built"]);
-    assert_eq!(o.status.code(), Some(67), "{}", show(&o));
-    assert!(stderr(&o).contains("--allow-build"), "{}", show(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    assert!(
+        stderr(&o).contains("No matching distribution found for sgtest-built"),
+        "{}",
+        show(&o)
+    );
     assert!(!marker.exists(), "setup.py ran without --allow-build");
 
     // a local project is built (its setup.py run) to learn its dependencies
@@ -350,13 +397,53 @@ fn requirements_file_with_include_and_constraints_and_global_options_first() {
 #[test]
 fn pip_failure_status_passes_through() {
     let Some(env) = Env::new() else { return };
-    let o = env.install(&["sgtest-does-not-exist"]);
+    // (an extra index, which pip never asks under --no-index, is worth a warning)
+    let o = env.install(&[
+        "--extra-index-url",
+        "https://mirror.example/simple",
+        "sgtest-does-not-exist",
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let err = stderr(&o);
+    assert!(err.contains("No matching distribution"), "{}", show(&o));
+    // safe-pip's own warnings are printed when pip fails, too
+    assert!(err.contains("warning[index-url]"), "{}", show(&o));
+    // a version that does not exist of a package that has wheels: pip's status and message,
+    // not safe-pip's "needs a build"
+    env.wheel("requests", "2.32.3", &[]);
+    let o = env.install(&["requests==99.0"]);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let err = stderr(&o);
     assert!(
-        stderr(&o).contains("No matching distribution"),
+        err.contains("Could not find a version that satisfies the requirement requests==99.0"),
         "{}",
         show(&o)
     );
+    assert!(!err.contains("--allow-build"), "{}", show(&o));
+    // packages with wheels whose requirements conflict: pip's status and its explanation
+    env.wheel("sgtest-needs-old", "1.0", &["sgtest-dep<1"]);
+    env.wheel("sgtest-dep", "0.5", &[]);
+    env.wheel("sgtest-dep", "2.0", &[]);
+    let o = env.install(&["sgtest-needs-old", "sgtest-dep>=2"]);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let err = stderr(&o);
+    assert!(err.contains("conflicting dependencies"), "{}", show(&o));
+    assert!(!err.contains("--allow-build"), "{}", show(&o));
+    assert!(!env.imports("sgtest_dep"));
+}
+
+#[test]
+fn help_shows_safe_pips_options_and_statuses_then_pips() {
+    let Some(env) = Env::new() else { return };
+    for args in [&["--help"][..], &["install", "--help"], &["install", "-h"]] {
+        let o = env.safe_pip(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", show(&o));
+        let out = String::from_utf8_lossy(&o.stdout);
+        let ours = out.find("--squatguard-allow").expect("safe-pip's options");
+        assert!(out.contains("--allow-build") && out.contains("67"), "{out}");
+        let pips = out.find("Usage:").expect("pip's help");
+        assert!(ours < pips, "{out}");
+    }
 }
 
 #[test]
@@ -401,6 +488,13 @@ fn download_and_wheel_are_checked_too() {
     env.wheel("sgtest-dl", "1.0", &["reqeusts"]);
     env.wheel("reqeusts", "2.0", &[]);
     env.wheel("sgtest-fine", "1.0", &[]);
+    env.wheel_with(
+        &env.pkgs(),
+        "sgtest-startup",
+        "1.0",
+        &[],
+        &[("sgtest_startup.pth", "import os\n")],
+    );
     let pkgs = env.pkgs();
     let pkgs = pkgs.to_str().unwrap();
     for sub in ["download", "wheel"] {
@@ -411,7 +505,18 @@ fn download_and_wheel_are_checked_too() {
         let o = env.safe_pip(&[sub, "--no-index", "-f", pkgs, dest, "out", "sgtest-fine"]);
         assert_eq!(o.status.code(), Some(0), "{sub}: {}", show(&o));
         assert!(env.path("out/sgtest_fine-1.0-py3-none-any.whl").exists());
+        // exactly the checked file, and nothing else
+        assert_eq!(std::fs::read_dir(env.path("out")).unwrap().count(), 1);
         std::fs::remove_dir_all(env.path("out")).unwrap();
+        // the wheel is looked inside before it is handed over, as for install
+        let o = env.safe_pip(&[sub, "--no-index", "-f", pkgs, dest, "out", "sgtest-startup"]);
+        assert_eq!(o.status.code(), Some(65), "{sub}: {}", show(&o));
+        assert!(
+            stderr(&o).contains("sgtest_startup.pth"),
+            "{sub}: {}",
+            show(&o)
+        );
+        assert!(!env.path("out").exists(), "{sub}: something was fetched");
     }
 }
 
@@ -497,4 +602,273 @@ fn an_ignore_comment_in_the_repository_does_not_silence_safe_pip() {
     let o = env.install(&["-r", "requirements.txt", "--squatguard-allow", "reqeusts"]);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     assert!(env.imports("reqeusts"));
+}
+
+/// A `.pth` line that writes `marker` whenever Python starts.
+fn pth_payload(marker: &Path) -> String {
+    format!(
+        "import os; open({:?}, 'w').write('ran')\n",
+        marker.to_str().unwrap()
+    )
+}
+
+/// A `pip.conf` that the repository ships inside its virtualenv (`python -m venv .venv` keeps
+/// it) is pip's site configuration: safe-pip reports it and never applies it, so its
+/// find-links directory's fake `requests` with a `.pth` payload is not installed.
+#[test]
+fn pip_conf_shipped_in_the_repositorys_virtualenv_is_not_applied() {
+    let Some(env) = Env::prepared(|root| {
+        std::fs::create_dir_all(root.join("venv")).unwrap();
+        std::fs::write(
+            root.join("venv/pip.conf"),
+            "[global]\nno-index = true\nfind-links = wheels\n",
+        )
+        .unwrap();
+    }) else {
+        return;
+    };
+    let marker = env.path("MARKER");
+    std::fs::create_dir(env.path("wheels")).unwrap();
+    env.wheel_with(
+        &env.path("wheels"),
+        "requests",
+        "99.0.0",
+        &[],
+        &[("requests_init.pth", &pth_payload(&marker))],
+    );
+    let o = env.safe_pip_configured(&["install", "requests"], &[]);
+    assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("venv/pip.conf") && err.contains("came with the repository"),
+        "{}",
+        show(&o)
+    );
+    assert!(!env.imports("requests_init"));
+    assert!(!marker.exists(), "the .pth payload ran");
+}
+
+/// The user's own configuration still applies: pip does not read it, safe-pip passes it on.
+#[test]
+fn users_pip_configuration_is_judged_and_passed_on() {
+    let Some(env) = Env::new() else { return };
+    env.wheel("sgtest-conf", "1.0", &[]);
+    let pkgs = env.pkgs();
+    std::fs::create_dir_all(env.path("home/.config/pip")).unwrap();
+    std::fs::write(
+        env.path("home/.config/pip/pip.conf"),
+        format!(
+            "[global]\nno-index = yes\n[install]\nfind-links = {}\nrequirement = more.txt\n",
+            pkgs.display()
+        ),
+    )
+    .unwrap();
+    let o = env.safe_pip_configured(&["install", "sgtest-conf"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(env.imports("sgtest_conf"));
+    // a requirements file named by the configuration would escape the checks: not applied
+    assert!(
+        stderr(&o).contains("`requirement` from") && stderr(&o).contains("is not applied"),
+        "{}",
+        show(&o)
+    );
+
+    // a virtualenv's own pip.conf written after the virtualenv was made is the user's
+    std::fs::remove_dir_all(env.path("home/.config")).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(
+        env.path("venv/pip.conf"),
+        format!("[install]\nno-index = 1\nfind-links = {}\n", pkgs.display()),
+    )
+    .unwrap();
+    env.wheel("sgtest-conf-two", "1.0", &[]);
+    let o = env.safe_pip_configured(&["install", "sgtest-conf-two"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(env.imports("sgtest_conf_two"));
+    std::fs::remove_file(env.path("venv/pip.conf")).unwrap();
+
+    // the environment's index is judged like a command line's: a lookalike of PyPI blocks
+    let o = env.safe_pip_configured(
+        &["install", "sgtest-conf"],
+        &[("PIP_INDEX_URL", "https://pypl.org/simple")],
+    );
+    assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+    assert!(
+        stderr(&o).contains("$PIP_INDEX_URL") && stderr(&o).contains("imitates"),
+        "{}",
+        show(&o)
+    );
+}
+
+/// A loopback HTTP server: `/links/` is a find-links page, whose body `page(n)` gives for its
+/// n-th request (0-based); `/files/NAME` serves `dir/NAME`. Returns its base URL.
+fn serve(dir: PathBuf, page: impl Fn(usize) -> String + Send + 'static) -> String {
+    use std::io::{BufRead, BufReader};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut pages = 0;
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            if reader.read_line(&mut request).is_err() {
+                continue;
+            }
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).map_or(true, |n| n == 0) || header == "\r\n" {
+                    break;
+                }
+            }
+            let path = request.split_whitespace().nth(1).unwrap_or("/").to_owned();
+            let (status, body, kind) = if path.starts_with("/links") {
+                pages += 1;
+                ("200 OK", page(pages - 1).into_bytes(), "text/html")
+            } else if let Some(name) = path.strip_prefix("/files/") {
+                match std::fs::read(dir.join(name)) {
+                    Ok(b) => ("200 OK", b, "application/octet-stream"),
+                    Err(_) => ("404 Not Found", Vec::new(), "text/plain"),
+                }
+            } else {
+                ("404 Not Found", Vec::new(), "text/plain")
+            };
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    base
+}
+
+/// A find-links server that answers the resolution with a clean wheel and any later request
+/// with a same-version build-tag wheel that depends on a typosquat: safe-pip installs the
+/// checked file from its wheelhouse, so the typosquat (a `.pth` payload) never arrives.
+#[test]
+fn a_server_that_changes_its_answer_gets_no_second_resolution() {
+    let Some(env) = Env::new() else { return };
+    let marker = env.path("MARKER");
+    let files = env.path("served");
+    std::fs::create_dir(&files).unwrap();
+    let tagged = env.wheel_with(&files, "sgtest-swap", "1.0", &["reqeusts"], &[]);
+    let tagged_name = "sgtest_swap-1.0-1-py3-none-any.whl";
+    std::fs::rename(&tagged, files.join(tagged_name)).unwrap();
+    env.wheel_with(&files, "sgtest-swap", "1.0", &[], &[]);
+    env.wheel_with(
+        &files,
+        "reqeusts",
+        "2.0",
+        &[],
+        &[("reqeusts_init.pth", &pth_payload(&marker))],
+    );
+    let link = |f: &str| format!("<a href=\"/files/{f}\">{f}</a><br>\n");
+    let clean = link("sgtest_swap-1.0-py3-none-any.whl");
+    let swapped = format!(
+        "{}{}",
+        link(tagged_name),
+        link("reqeusts-2.0-py3-none-any.whl")
+    );
+    let page = move |n: usize| {
+        format!(
+            "<html><body>\n{}</body></html>\n",
+            if n == 0 { &clean } else { &swapped }
+        )
+    };
+    // fetched by safe-pip's own client, then (a keyring setting, which only pip's client
+    // has) by `pip download --require-hashes`
+    for extra in [None, Some("--keyring-provider=disabled")] {
+        let base = serve(files.clone(), page.clone());
+        let links = format!("{base}/links/");
+        let mut args = vec![
+            "install",
+            "--force-reinstall",
+            "--no-index",
+            "--no-cache-dir",
+            "--find-links",
+            &links,
+            "sgtest-swap",
+        ];
+        args.extend(extra);
+        let o = env.safe_pip(&args);
+        assert_eq!(o.status.code(), Some(0), "{extra:?}: {}", show(&o));
+        assert!(env.imports("sgtest_swap"), "{extra:?}: {}", show(&o));
+        assert!(!env.imports("reqeusts"), "{extra:?}: {}", show(&o));
+        assert!(!marker.exists(), "the typosquat's .pth ran: {}", show(&o));
+    }
+}
+
+/// Each wheel is looked at before pip installs it, whether it comes from an index, a
+/// find-links directory or a path on the command line.
+#[test]
+fn wheels_that_run_at_start_up_or_shadow_others_are_blocked() {
+    let Some(env) = Env::new() else { return };
+    let marker = env.path("MARKER");
+    let payload = pth_payload(&marker);
+    std::fs::create_dir(env.path("dist")).unwrap();
+    // a local wheel given by path, carrying a .pth
+    let local = env.wheel_with(
+        &env.path("dist"),
+        "sgtest-local",
+        "1.0",
+        &[],
+        &[("sgtest_local_init.pth", &payload)],
+    );
+    let local = local.to_str().unwrap().to_owned();
+    // from find-links: a fake `requests` with a .pth, a wheel that installs `requests/`, and
+    // one whose script is called `git`
+    env.wheel_with(
+        &env.pkgs(),
+        "requests",
+        "99.0.0",
+        &[],
+        &[("requests_init.pth", &payload)],
+    );
+    env.wheel_with(
+        &env.pkgs(),
+        "sgtest-shadow",
+        "1.0",
+        &[],
+        &[("requests/__init__.py", "")],
+    );
+    env.wheel_with(
+        &env.pkgs(),
+        "sgtest-script",
+        "1.0",
+        &[],
+        &[(
+            "sgtest_script-1.0.data/scripts/git",
+            "#!/bin/sh\necho pwned\n",
+        )],
+    );
+    for (args, cause) in [
+        (vec![local.as_str()], "sgtest_local_init.pth"),
+        (vec!["requests==99.0.0"], "requests_init.pth"),
+        (vec!["sgtest-shadow"], "top-level name `requests`"),
+        (vec!["sgtest-script"], "command named `git`"),
+    ] {
+        let o = env.install(&args);
+        assert_eq!(o.status.code(), Some(65), "{args:?}: {}", show(&o));
+        let err = stderr(&o);
+        assert!(err.contains(cause), "{args:?}: {}", show(&o));
+        assert!(
+            err.contains("after pip's resolution"),
+            "{args:?}: {}",
+            show(&o)
+        );
+    }
+    assert!(!env.imports("sgtest_local") && !env.imports("sgtest_shadow"));
+    assert!(!env.path("venv/bin/git").exists());
+    assert!(!marker.exists(), "a .pth payload ran");
+    // a clean local wheel given by path installs, from the wheelhouse
+    let ok = env.wheel_with(&env.path("dist"), "sgtest-okwheel", "1.0", &[], &[]);
+    let o = env.install(&[ok.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(env.imports("sgtest_okwheel"));
+    // the user can still allow it, by name
+    let o = env.install(&["sgtest-script", "--squatguard-allow", "sgtest-script"]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(env.path("venv/bin/git").exists());
 }

@@ -34,7 +34,8 @@ pub enum Arity {
 
 use Arity::{Flag, Value};
 
-type Table = [(Option<char>, &'static str, Arity)];
+/// An option table: (short, long, arity).
+pub type Table = [(Option<char>, &'static str, Arity)];
 
 /// pip's general options, valid before and after the subcommand: (short, long, arity).
 pub const GENERAL_OPTIONS: &Table = &[
@@ -149,6 +150,16 @@ pub struct Opt {
     /// The long name (`--requirement` for `-r`, `-rfile`, `--req=file`).
     pub long: &'static str,
     pub value: Option<String>,
+}
+
+impl Opt {
+    /// The option as one pip argument: `--long=value` or `--long`.
+    pub fn spelled(&self) -> OsString {
+        match &self.value {
+            Some(v) => format!("{}={v}", self.long).into(),
+            None => self.long.into(),
+        }
+    }
 }
 
 /// A parsed pip command line.

@@ -5,19 +5,36 @@
 //!    grammar ([`args`]); the requirements it names, and the requirements and constraint files
 //!    it gives (`-r`, `-c`, followed recursively), are checked with the rules of
 //!    `squatguard check`. An error here stops the run before pip is asked anything.
-//! 2. Resolution phase: `python -m pip install --dry-run --report FILE` with the user's
-//!    arguments, with `--only-binary=:all:` unless the user allowed builds (a source
+//! 2. Resolution phase: `python -m pip install --dry-run --report FILE` of one
+//!    [`CanonicalSet`] (the user's requirements and options), with `--only-binary=:all:` unless the user allowed builds (a source
 //!    distribution is built, so runs its code, during resolution). Every package in the report
 //!    ([`report`]), requested or pulled in, is checked at its exact version.
-//! 3. Nothing at error level: the real pip runs with the user's arguments, plus
-//!    `--only-binary=:all:` (unless builds are allowed) and a constraints file pinning what was
-//!    checked, so that pip installs exactly the checked releases; its status is safe-pip's.
+//! 3. Fetch phase ([`wheelhouse`]): every artifact the report names (URL and sha256) is
+//!    fetched into a private wheelhouse (`file:` URLs copied; `http(s):` ones by safe-pip's
+//!    own client, or by `pip download --no-deps --require-hashes` when the user's pip settings
+//!    need pip's), and each wheel is looked inside ([`inspect`]): what it would install is
+//!    judged before it is installed.
+//! 4. Nothing at error level: pip runs the user's subcommand from the wheelhouse only
+//!    (`--no-index --find-links WHEELHOUSE --no-deps --require-hashes`, one `name==version
+//!    --hash` line per checked artifact), with the user's install options (target, user,
+//!    upgrade, verbosity, ...); its status is safe-pip's. No second resolution happens. When
+//!    builds are allowed and one is needed, pip instead runs the user's arguments held to the
+//!    checked releases by a constraints file.
 //!
-//! Other subcommands (`list`, `show`, `uninstall`, ...) go straight to pip.
+//! pip reads no configuration of its own for these: every pip started for a checked command
+//! runs with `--isolated`, `PIP_CONFIG_FILE` at the null device and no `PIP_*` variable;
+//! [`config`] reads the user's configuration files and variables, the index rules judge their
+//! index settings, and what is applied is passed to pip as explicit options. A `pip.conf` that
+//! came with the repository is reported and never applied.
+//!
+//! Other subcommands (`list`, `show`, `uninstall`, ...) go straight to pip, unchanged.
 
 pub mod args;
+pub mod config;
 pub mod direct;
+pub mod inspect;
 pub mod report;
+pub mod wheelhouse;
 
 use crate::check::CheckReport;
 use crate::data::{self, Data};
@@ -35,9 +52,43 @@ use std::process::{Command, Stdio};
 pub const EXIT_BLOCKED: u8 = 65;
 /// Exit status when safe-pip could not check, so ran nothing (fail closed).
 pub const EXIT_CANNOT_CHECK: u8 = 66;
-/// Exit status when resolution needs building a source distribution and builds were not
-/// allowed (`--allow-build` or `SAFE_PIP_ALLOW_BUILD=1`).
+/// Exit status when the requirements themselves call for a build (a local project, a source
+/// archive, a VCS URL, an editable) and builds were not allowed (`--allow-build` or
+/// `SAFE_PIP_ALLOW_BUILD=1`). Decided from the requirements, never from pip's messages: when
+/// pip's resolution fails, its own status and message pass through.
 pub const EXIT_NEEDS_BUILD: u8 = 67;
+
+/// safe-pip's own help, shown before pip's for `safe-pip --help` and `safe-pip SUBCOMMAND
+/// --help`.
+pub const HELP: &str = "\
+safe-pip: pip, with every package checked before it is installed (squatguard)
+
+`install`, `download` and `wheel` are checked: the requirements are checked by name, pip
+resolves them from wheels only (a dry run that reads no pip configuration of its own), every
+resolved release is checked, the exact files are fetched into a private wheelhouse and looked
+inside (start-up .pth code, shadowed packages and commands, code rules), and pip then installs
+those files only (--no-index --no-deps --require-hashes). Other subcommands run pip unchanged.
+
+safe-pip options (taken out before pip sees the arguments):
+  --squatguard-allow NAME   allow a package a finding blocks, for this run (repeatable)
+  --allow-build             let pip build source distributions and local projects, which runs
+                            their code (also SAFE_PIP_ALLOW_BUILD=1)
+
+Environment:
+  SAFE_PIP_PYTHON           the Python whose pip runs (default: the active virtualenv's, else
+                            python3 on PATH)
+  PIP_* and pip.conf        read by safe-pip, judged, and passed to pip as options; a pip.conf
+                            that came with the repository is never applied
+
+Exit status:
+  65                        a finding at error level blocked the run; nothing was installed
+  66                        safe-pip could not check, so ran nothing
+  67                        a requirement needs a build (a local project, an archive, a VCS URL,
+                            an editable) and builds were not allowed; nothing ran
+  other                     pip's own status, with pip's own message
+
+pip's help follows.
+";
 
 /// The Python whose pip is used, when set.
 pub const PYTHON_ENV: &str = "SAFE_PIP_PYTHON";
@@ -53,7 +104,7 @@ pub enum Outcome {
     Pip(i32),
     /// Error-level findings: nothing was run.
     Blocked,
-    /// Resolution needs a build that was not allowed: nothing was installed.
+    /// The requirements call for a build that was not allowed: nothing was run.
     NeedsBuild,
     /// safe-pip could not check: nothing was run.
     CannotCheck,
@@ -196,16 +247,34 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     policy.allowed_names = parsed.allow.iter().map(|a| normalize(a)).collect();
     policy.report_unused_allows = false;
     let engine = Engine::new(&data, policy.config.popular_top_n);
-    let from_env = if parsed.has("--isolated") {
-        PipEnv::default()
-    } else {
-        PipEnv::read(ctx.env)
-    };
-    let private = replaces_pypi(&parsed) || from_env.replaces_pypi();
+    // pip's configuration, read here and passed on explicitly: pip itself reads none of it
+    let sub = parsed
+        .subcommand
+        .clone()
+        .unwrap_or_else(|| "install".into());
+    let pip_config = config::read(
+        &sub,
+        &config::Where {
+            env: ctx.env,
+            home: dirs::home_dir(),
+            prefix: sys_prefix(&python),
+            cwd: std::env::current_dir()?,
+            isolated: parsed.has("--isolated"),
+        },
+    );
+    for (key, origin) in pip_config.not_applied() {
+        writeln!(
+            ctx.stderr,
+            "safe-pip: note: `{key}` from {} is not applied: safe-pip chooses it, or it names requirements (give those on the command line)",
+            origin.shown()
+        )?;
+    }
+    let effective = with_config(&parsed, &pip_config)?;
+    let private = replaces_pypi(&effective);
 
     // 1. static phase
     let (mut findings, files, static_deps) = static_phase(&parsed, &engine, private)?;
-    findings.extend(index_url::judged(requirements_txt::parse(&from_env.source())).findings);
+    findings.extend(config_findings(&pip_config));
     let first = crate::finish::finish(findings.clone(), &policy);
     if first.findings.iter().any(|f| f.severity == Severity::Error) {
         let report = CheckReport {
@@ -241,23 +310,21 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
 
     // 2. resolution phase
     let tmp = TempFiles::new()?;
-    let resolved = match resolve(&python, &parsed, allow_build, &tmp.report)? {
+    let resolved = match resolve(&python, &effective, allow_build, &tmp.report)? {
         Resolution::Report(r) => r,
-        Resolution::Failed {
-            status,
-            output,
-            needs_build,
-        } => {
+        Resolution::Failed { status, output } => {
+            // safe-pip's own warnings first, then pip's failure as pip gave it
+            write_warnings(
+                ctx,
+                CheckReport {
+                    findings: first.findings,
+                    files,
+                    dependencies: static_deps,
+                    hidden: first.hidden,
+                    ..CheckReport::default()
+                },
+            )?;
             ctx.stderr.write_all(output.as_bytes())?;
-            if !needs_build.is_empty() && !allow_build {
-                writeln!(
-                    ctx.stderr,
-                    "safe-pip: pip cannot resolve this from wheels alone: {} only {} a source distribution, and building one runs its code before it can be checked. Nothing was installed. To let pip build (and run) it, re-run with --allow-build or set {ALLOW_BUILD_ENV}=1.",
-                    needs_build.join(", "),
-                    if needs_build.len() == 1 { "has" } else { "have" },
-                )?;
-                return Ok(Outcome::NeedsBuild);
-            }
             writeln!(
                 ctx.stderr,
                 "safe-pip: pip could not resolve the requirements (status {status}); nothing was installed"
@@ -281,6 +348,37 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
                 .is_some_and(|p| resolved_names.contains(p)))
     });
     findings.extend(report_findings);
+    // the exact files the resolution chose, fetched into the wheelhouse
+    let fetched = match fetch(&python, &effective, &resolved, allow_build, &tmp)? {
+        Fetched::Files(artifacts) => Some(artifacts),
+        Fetched::Built => None,
+        Fetched::Failed { status, output } => {
+            let so_far = crate::finish::finish(findings, &policy);
+            write_warnings(
+                ctx,
+                CheckReport {
+                    findings: so_far.findings,
+                    files: files + 1,
+                    dependencies: static_deps + total,
+                    hidden: so_far.hidden,
+                    ..CheckReport::default()
+                },
+            )?;
+            ctx.stderr.write_all(output.as_bytes())?;
+            writeln!(
+                ctx.stderr,
+                "safe-pip: pip could not fetch the checked files (status {status}); nothing was installed"
+            )?;
+            return Ok(Outcome::Pip(status));
+        }
+    };
+    // what each wheel would install, looked at before pip installs it
+    if let Some(artifacts) = &fetched {
+        for a in artifacts.iter().filter(|a| a.is_wheel()) {
+            let path = tmp.wheelhouse.join(&a.filename);
+            findings.extend(inspect::wheel(&path, &a.name, &a.version, &a.filename));
+        }
+    }
     let done = crate::finish::finish(findings, &policy);
     let report = CheckReport {
         findings: done.findings,
@@ -294,41 +392,250 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     if report.has_errors() {
         return blocked(ctx, &report, "after pip's resolution");
     }
-    let shown = CheckReport {
-        findings: report
-            .findings
-            .iter()
-            .filter(|f| f.severity == Severity::Warning || f.allowed.is_some())
-            .cloned()
-            .collect(),
-        ..report
-    };
-    if !shown.findings.is_empty() {
-        crate::report::human::write(&shown, ctx.stderr, ctx.color)?;
-    }
-    let sub = parsed.subcommand.as_deref().unwrap_or("install");
+    let shown = write_warnings(ctx, report)?;
     writeln!(
         ctx.stderr,
-        "safe-pip: checked {total} package{} ({transitive} transitive){}; running pip {sub}",
+        "safe-pip: checked {total} package{} ({transitive} transitive){}; {}",
         if total == 1 { "" } else { "s" },
-        if shown.findings.is_empty() {
+        if shown == 0 {
             String::new()
         } else {
-            format!(", {} warning(s) or note(s) above", shown.findings.len())
+            format!(", {shown} warning(s) or note(s) above")
+        },
+        if total == 0 && fetched.is_some() {
+            "nothing to install: every requirement is already satisfied".to_owned()
+        } else {
+            format!("running pip {sub}")
         }
     )?;
 
-    // 3. the real pip, held to what was checked
+    // 3. the real pip, installing exactly what was checked
+    if let Some(artifacts) = &fetched {
+        return install_checked(&python, &effective, artifacts, &tmp);
+    }
+    // a build was allowed and needed: pip builds from its own resolution, held to the
+    // checked releases by a constraints file
     std::fs::write(&tmp.pins, pins(&resolved))?;
     let mut extra: Vec<OsString> = vec!["-c".into(), tmp.pins.clone().into_os_string()];
     if !allow_build {
         extra.push("--only-binary=:all:".into());
     }
     // right after the subcommand, so that a `--` among the user's arguments cannot swallow them
-    let mut argv = parsed.passthrough.clone();
-    let at = parsed.subcommand_at.map_or(argv.len(), |i| i + 1);
+    let mut argv = effective.passthrough.clone();
+    let at = effective.subcommand_at.map_or(argv.len(), |i| i + 1);
     argv.splice(at..at, extra);
-    pip(&python, &argv)
+    let mut cmd = isolated_pip(&python);
+    cmd.args(&argv);
+    status_of(&python, cmd)
+}
+
+/// How fetching the report's artifacts went.
+enum Fetched {
+    /// Every artifact is in the wheelhouse.
+    Files(Vec<wheelhouse::Artifact>),
+    /// A build was allowed and some artifact is a source archive, directory or VCS
+    /// checkout: pip builds it, from its own resolution.
+    Built,
+    /// pip could not fetch them: its status and messages.
+    Failed { status: i32, output: String },
+}
+
+/// pip network settings that only pip's own client honours.
+const PIP_ONLY_NETWORK: &[&str] = &["--cert", "--client-cert", "--proxy", "--keyring-provider"];
+
+/// Options of the user's (and the configuration's) that reach `pip download` of the checked
+/// artifacts: the network settings and the indexes (whose credentials pip reuses).
+const FETCH_OPTIONS: &[&str] = &[
+    "--cert",
+    "--client-cert",
+    "--proxy",
+    "--timeout",
+    "--retries",
+    "--resume-retries",
+    "--trusted-host",
+    "--keyring-provider",
+    "--cache-dir",
+    "--no-cache-dir",
+    "--index-url",
+    "--extra-index-url",
+    "--no-input",
+];
+
+/// Options of the user's (and the configuration's) that reach the install from the
+/// wheelhouse: where and how to install, and what to print; never where packages come from or
+/// how they are built.
+const INSTALL_OPTIONS: &[&str] = &[
+    "--debug",
+    "--require-virtualenv",
+    "--python",
+    "--verbose",
+    "--quiet",
+    "--log",
+    "--no-input",
+    "--exists-action",
+    "--cache-dir",
+    "--no-cache-dir",
+    "--disable-pip-version-check",
+    "--no-color",
+    "--no-python-version-warning",
+    "--use-feature",
+    "--use-deprecated",
+    "--dry-run",
+    "--target",
+    "--platform",
+    "--python-version",
+    "--implementation",
+    "--abi",
+    "--user",
+    "--no-user",
+    "--root",
+    "--prefix",
+    "--upgrade",
+    "--force-reinstall",
+    "--ignore-installed",
+    "--ignore-requires-python",
+    "--break-system-packages",
+    "--compile",
+    "--no-compile",
+    "--no-warn-script-location",
+    "--no-warn-conflicts",
+    "--progress-bar",
+    "--root-user-action",
+    "--report",
+    "--no-clean",
+    "--dest",
+    "--wheel-dir",
+    "--no-verify",
+];
+
+/// `a`'s options named in `keep`, spelled for pip.
+fn kept_options(a: &args::PipArgs, keep: &[&str]) -> Vec<OsString> {
+    a.options
+        .iter()
+        .filter(|o| keep.contains(&o.long))
+        .map(args::Opt::spelled)
+        .collect()
+}
+
+/// Fetches every artifact of the report into the wheelhouse: `file:` ones copied, the others
+/// by `pip download --no-deps --require-hashes` of their URLs.
+fn fetch(
+    python: &Path,
+    a: &args::PipArgs,
+    resolved: &report::InstallReport,
+    allow_build: bool,
+    tmp: &TempFiles,
+) -> Result<Fetched, PipError> {
+    let artifacts = match wheelhouse::artifacts(resolved) {
+        Ok(artifacts) if allow_build && !artifacts.iter().all(wheelhouse::Artifact::is_wheel) => {
+            return Ok(Fetched::Built)
+        }
+        Ok(artifacts) => {
+            // pip built it during the resolution already (a constraint's URL, say); never again
+            if let Some(a) = artifacts.iter().find(|a| !a.is_wheel()) {
+                return Err(PipError::Report(format!(
+                    "pip's resolution chose `{}`, which is not a wheel, although builds are not allowed",
+                    a.filename
+                )));
+            }
+            artifacts
+        }
+        Err(wheelhouse::NotFetchable::Built(_)) if allow_build => return Ok(Fetched::Built),
+        Err(wheelhouse::NotFetchable::Built(names)) => {
+            return Err(PipError::Report(format!(
+                "pip resolved {} to a local directory or VCS checkout, which is built, and builds are not allowed",
+                names.join(", ")
+            )))
+        }
+        Err(wheelhouse::NotFetchable::NoHash(name)) => {
+            return Err(PipError::Report(format!(
+                "pip's report gives no sha256 for `{name}`, so what is installed could not be held to what was checked"
+            )))
+        }
+    };
+    std::fs::create_dir_all(&tmp.wheelhouse)?;
+    let mut remote = wheelhouse::copy_local(&artifacts, &tmp.wheelhouse)?;
+    // pip's network settings that safe-pip's own client does not have: pip fetches then
+    if !PIP_ONLY_NETWORK.iter().any(|o| a.has(o)) {
+        remote = wheelhouse::fetch_direct(remote, &tmp.wheelhouse);
+    }
+    if !remote.is_empty() {
+        std::fs::write(&tmp.fetch, wheelhouse::fetch_requirements(&remote))?;
+        let out = isolated_pip(python)
+            .arg("download")
+            .args(kept_options(a, FETCH_OPTIONS))
+            .args([
+                "--no-deps",
+                "--require-hashes",
+                "--disable-pip-version-check",
+                "--no-input",
+                "--progress-bar=off",
+                "--quiet",
+            ])
+            .arg("--dest")
+            .arg(&tmp.wheelhouse)
+            .arg("--requirement")
+            .arg(&tmp.fetch)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|source| PipError::Spawn {
+                python: python.display().to_string(),
+                source,
+            })?;
+        if !out.status.success() {
+            return Ok(Fetched::Failed {
+                status: exit_status(out.status),
+                output: String::from_utf8_lossy(&out.stderr).into_owned(),
+            });
+        }
+    }
+    wheelhouse::files(&artifacts, &tmp.wheelhouse).map_err(PipError::Report)?;
+    Ok(Fetched::Files(artifacts))
+}
+
+/// The user's subcommand, from the wheelhouse only: `--no-index --find-links WHEELHOUSE
+/// --no-deps --require-hashes`, one `name==version --hash` per checked artifact.
+fn install_checked(
+    python: &Path,
+    a: &args::PipArgs,
+    artifacts: &[wheelhouse::Artifact],
+    tmp: &TempFiles,
+) -> Result<Outcome, PipError> {
+    if artifacts.is_empty() {
+        // pip would say "You must give at least one requirement"; there is nothing to do
+        return Ok(Outcome::Pip(0));
+    }
+    std::fs::write(&tmp.install, wheelhouse::install_requirements(artifacts))?;
+    let mut cmd = isolated_pip(python);
+    cmd.arg(a.subcommand.as_deref().unwrap_or("install"))
+        .args(kept_options(a, INSTALL_OPTIONS))
+        .args([
+            "--no-index",
+            "--no-deps",
+            "--require-hashes",
+            "--only-binary=:all:",
+        ])
+        .arg(format!("--find-links={}", tmp.wheelhouse.display()))
+        .arg("--requirement")
+        .arg(&tmp.install);
+    status_of(python, cmd)
+}
+
+/// Writes the warnings of `report`, what the user allowed, and what was hidden; returns how
+/// many findings it showed.
+fn write_warnings(ctx: &mut Context, report: CheckReport) -> Result<usize, PipError> {
+    let shown = CheckReport {
+        findings: report
+            .findings
+            .into_iter()
+            .filter(|f| f.severity == Severity::Warning || f.allowed.is_some())
+            .collect(),
+        ..report
+    };
+    if !shown.findings.is_empty() || !shown.hidden.is_empty() {
+        crate::report::human::write(&shown, ctx.stderr, ctx.color)?;
+    }
+    Ok(shown.findings.len())
 }
 
 /// What in `cfg` would weaken safe-pip's checks. safe-pip has no rule choice, so `select` and
@@ -356,51 +663,71 @@ fn replaces_pypi(a: &args::PipArgs) -> bool {
             .any(|u| !crate::index_url::is_pypi_index(u))
 }
 
-/// pip's index settings from the environment (`PIP_INDEX_URL`, ...), which pip reads unless
-/// `--isolated`. pip's configuration files are not read here; pip's resolution honours them.
-#[derive(Debug, Default)]
-struct PipEnv {
-    /// (option, value) pairs, as the command line would spell them.
-    options: Vec<(&'static str, String)>,
-    no_index: bool,
+/// The user's command line with the user's pip configuration ([`config`]) put in as explicit
+/// options right after the subcommand, where the command line's own options still win.
+fn with_config(parsed: &args::PipArgs, cfg: &config::PipConfig) -> Result<args::PipArgs, PipError> {
+    let mut argv = parsed.passthrough.clone();
+    let at = parsed.subcommand_at.map_or(argv.len(), |i| i + 1);
+    argv.splice(at..at, cfg.arguments(parsed));
+    let mut effective = args::parse(&argv)?;
+    effective.allow = parsed.allow.clone();
+    effective.allow_build = parsed.allow_build;
+    Ok(effective)
 }
 
-impl PipEnv {
-    fn read(env: &dyn Fn(&str) -> Option<OsString>) -> Self {
-        let mut out = PipEnv::default();
-        let vars = [
-            ("PIP_INDEX_URL", "--index-url"),
-            ("PIP_EXTRA_INDEX_URL", "--extra-index-url"),
-            ("PIP_FIND_LINKS", "--find-links"),
-            ("PIP_TRUSTED_HOST", "--trusted-host"),
-        ];
-        for (var, option) in vars {
-            if let Some(v) = env(var) {
-                for value in v.to_string_lossy().split_whitespace() {
-                    out.options.push((option, value.to_owned()));
-                }
-            }
-        }
-        out.no_index = truthy(env("PIP_NO_INDEX"));
-        out
+/// The findings about the user's pip configuration: files that came with the repository
+/// (never applied), and the index settings judged by the index rules.
+fn config_findings(cfg: &config::PipConfig) -> Vec<Finding> {
+    let mut out: Vec<Finding> = cfg
+        .repository_files
+        .iter()
+        .map(|f| {
+            Finding::new(
+                crate::finding::Rule::IndexUrl,
+                crate::source::display_path(&f.path),
+                1,
+                1,
+                format!(
+                    "pip would read this configuration file, but it came with the repository ({}): what it sets (indexes, find-links, options) is the repository's choice, not yours; safe-pip does not apply it",
+                    f.why
+                ),
+            )
+            .with_severity(Severity::Error)
+            .with_help("delete the file (pip reads it on every run in this virtualenv), or recreate the virtualenv")
+        })
+        .collect();
+    for src in cfg.index_sources() {
+        out.extend(index_url::judged(requirements_txt::parse(&src)).findings);
     }
+    out
+}
 
-    fn replaces_pypi(&self) -> bool {
-        self.no_index
-            || self
-                .options
-                .iter()
-                .any(|(o, v)| *o == "--index-url" && !crate::index_url::is_pypi_index(v))
-    }
+/// `sys.prefix` of `python`, whose `pip.conf` is pip's site configuration.
+fn sys_prefix(python: &Path) -> Option<PathBuf> {
+    let out = Command::new(python)
+        .args(["-I", "-c", "import sys; print(sys.prefix)"])
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    let p = text.trim();
+    (out.status.success() && !p.is_empty()).then(|| PathBuf::from(p))
+}
 
-    fn source(&self) -> SourceFile {
-        let text: String = self
-            .options
-            .iter()
-            .map(|(o, v)| format!("{o} {v}\n"))
-            .collect();
-        SourceFile::new("<environment>", text)
+/// `python -m pip --isolated`, with `PIP_CONFIG_FILE` at the null device and every other
+/// `PIP_*` variable removed: pip reads no configuration, safe-pip passes what it applies.
+fn isolated_pip(python: &Path) -> Command {
+    let mut cmd = Command::new(python);
+    cmd.args(["-m", "pip", "--isolated"]);
+    for var in config::pip_variables() {
+        cmd.env_remove(var);
     }
+    cmd.env(
+        "PIP_CONFIG_FILE",
+        if cfg!(windows) { "nul" } else { "/dev/null" },
+    )
+    .env(ACTIVE_ENV, "1");
+    cmd
 }
 
 /// The command line as a requirements file, so that it is read by the same parser, with the
@@ -503,11 +830,11 @@ fn pins(r: &report::InstallReport) -> String {
 
 enum Resolution {
     Report(report::InstallReport),
+    /// pip's status and its messages (stderr), passed through as they are: why a resolution
+    /// failed is pip's to say, never guessed from its text.
     Failed {
         status: i32,
         output: String,
-        /// Packages whose only candidates were source distributions.
-        needs_build: Vec<String>,
     },
 }
 
@@ -525,26 +852,46 @@ const NOT_FOR_DRY_RUN: &[&str] = &[
     "--log",
 ];
 
-/// `pip install --dry-run --report` with the user's options; `verbose` adds `-vv`, whose log
-/// says which candidates were skipped and why.
+/// What pip's resolution is asked for, as one value: requirement specifiers and the pip
+/// options that go with them. Built from the command line (with the user's configuration put
+/// in) by [`CanonicalSet::from_args`]; its `-r`/`-c`/`-e` options still name the user's files,
+/// until a reader that reads every requirements file exactly as pip does fills `requirements`
+/// itself and leaves in `options` only what it understands.
+#[derive(Debug, Clone, Default)]
+pub struct CanonicalSet {
+    /// Requirement specifiers (`name[extras] specifier ; marker`, or what the command line
+    /// gives).
+    pub requirements: Vec<String>,
+    /// pip options, in order.
+    pub options: Vec<args::Opt>,
+}
+
+impl CanonicalSet {
+    /// The set a command line asks for: its positionals and its options.
+    pub fn from_args(a: &args::PipArgs) -> Self {
+        CanonicalSet {
+            requirements: a.positionals.clone(),
+            options: a.options.clone(),
+        }
+    }
+}
+
+/// `pip install --dry-run --report` of `set`, from wheels only unless builds are allowed;
+/// `--ignore-installed` for `download` and `wheel`, which fetch what is installed too.
 fn dry_run(
     python: &Path,
-    a: &args::PipArgs,
+    set: &CanonicalSet,
+    subcommand: &str,
     allow_build: bool,
     report_path: &Path,
-    verbose: bool,
 ) -> Result<std::process::Output, PipError> {
     let mut cmd: Vec<OsString> = vec!["install".into()];
-    for o in a
-        .options
-        .iter()
-        .filter(|o| !NOT_FOR_DRY_RUN.contains(&o.long))
-    {
-        cmd.push(match &o.value {
-            Some(v) => format!("{}={v}", o.long).into(),
-            None => o.long.into(),
-        });
-    }
+    cmd.extend(
+        set.options
+            .iter()
+            .filter(|o| !NOT_FOR_DRY_RUN.contains(&o.long))
+            .map(args::Opt::spelled),
+    );
     cmd.extend(
         [
             "--dry-run",
@@ -554,25 +901,20 @@ fn dry_run(
         ]
         .map(OsString::from),
     );
-    if verbose {
-        cmd.push("-vv".into());
-    }
     cmd.push("--report".into());
     cmd.push(report_path.into());
-    if a.subcommand.as_deref() != Some("install") {
+    if subcommand != "install" {
         cmd.push("--ignore-installed".into());
     }
     if !allow_build {
         cmd.push("--only-binary=:all:".into());
     }
-    if a.positionals.iter().any(|p| p.starts_with('-')) {
+    if set.requirements.iter().any(|p| p.starts_with('-')) {
         cmd.push("--".into());
     }
-    cmd.extend(a.positionals.iter().map(OsString::from));
-    Command::new(python)
-        .args(["-m", "pip"])
+    cmd.extend(set.requirements.iter().map(OsString::from));
+    isolated_pip(python)
         .args(&cmd)
-        .env(ACTIVE_ENV, "1")
         .stdin(Stdio::null())
         .output()
         .map_err(|source| PipError::Spawn {
@@ -587,7 +929,9 @@ fn resolve(
     allow_build: bool,
     report_path: &Path,
 ) -> Result<Resolution, PipError> {
-    let out = dry_run(python, a, allow_build, report_path, false)?;
+    let set = CanonicalSet::from_args(a);
+    let sub = a.subcommand.as_deref().unwrap_or("install");
+    let out = dry_run(python, &set, sub, allow_build, report_path)?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         if stderr.contains("no such option: --report")
@@ -597,27 +941,10 @@ fn resolve(
                 "this pip has no `install --dry-run --report` (pip 22.2 or newer is needed); upgrade it with `python -m pip install --upgrade pip`".into(),
             ));
         }
-        // only on failure, since it is slower: ask pip which candidates it skipped as sdists
-        let mut needs_build = Vec::new();
-        if !allow_build {
-            let verbose = dry_run(python, a, allow_build, report_path, true)?;
-            needs_build = String::from_utf8_lossy(&verbose.stdout)
-                .lines()
-                .chain(String::from_utf8_lossy(&verbose.stderr).lines())
-                .filter_map(|l| {
-                    l.split_once("No sources permitted for ")
-                        .and_then(|(_, rest)| rest.split(':').next())
-                        .map(str::to_owned)
-                })
-                .collect();
-            needs_build.sort();
-            needs_build.dedup();
-        }
         return Ok(Resolution::Failed {
             status: out.status.code().unwrap_or(1),
             // pip's warnings and errors; its log went to stdout
             output: stderr.into_owned(),
-            needs_build,
         });
     }
     let text = std::fs::read_to_string(report_path)
@@ -634,15 +961,17 @@ fn resolve(
 
 /// Runs `python -m pip ARGS` with the terminal, and returns its status.
 fn pip(python: &Path, args: &[OsString]) -> Result<Outcome, PipError> {
-    let status = Command::new(python)
-        .args(["-m", "pip"])
-        .args(args)
-        .env(ACTIVE_ENV, "1")
-        .status()
-        .map_err(|source| PipError::Spawn {
-            python: python.display().to_string(),
-            source,
-        })?;
+    let mut cmd = Command::new(python);
+    cmd.args(["-m", "pip"]).args(args).env(ACTIVE_ENV, "1");
+    status_of(python, cmd)
+}
+
+/// Runs `cmd` (a pip of `python`) with the terminal, and returns its status.
+fn status_of(python: &Path, mut cmd: Command) -> Result<Outcome, PipError> {
+    let status = cmd.status().map_err(|source| PipError::Spawn {
+        python: python.display().to_string(),
+        source,
+    })?;
     Ok(Outcome::Pip(exit_status(status)))
 }
 
@@ -687,32 +1016,32 @@ fn find_on_path(name: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// The report and constraints files of one run, removed when it ends.
+/// The files of one run (report, requirements, the wheelhouse), in a private temporary
+/// directory removed when the run ends.
 struct TempFiles {
-    dir: PathBuf,
+    _dir: tempfile::TempDir,
     report: PathBuf,
     pins: PathBuf,
+    /// `pip download` requirements of the remote artifacts.
+    fetch: PathBuf,
+    /// The install's requirements: the checked artifacts with their hashes.
+    install: PathBuf,
+    /// The checked artifacts, and only them.
+    wheelhouse: PathBuf,
 }
 
 impl TempFiles {
     fn new() -> std::io::Result<Self> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!("safe-pip-{}-{nanos}", std::process::id()));
-        std::fs::create_dir(&dir)?;
+        let dir = tempfile::Builder::new().prefix("safe-pip-").tempdir()?;
+        let p = dir.path();
         Ok(TempFiles {
-            report: dir.join("report.json"),
-            pins: dir.join("checked-pins.txt"),
-            dir,
+            report: p.join("report.json"),
+            pins: p.join("checked-pins.txt"),
+            fetch: p.join("fetch.txt"),
+            install: p.join("install.txt"),
+            wheelhouse: p.join("wheelhouse"),
+            _dir: dir,
         })
-    }
-}
-
-impl Drop for TempFiles {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

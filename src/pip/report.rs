@@ -1,6 +1,7 @@
 //! pip's installation report (`pip install --dry-run --report FILE`, format version 1):
 //! `{"version": "1", "install": [{"metadata": {"name", "version", "requires_dist"},
-//! "requested": bool, "is_direct": bool, "download_info": {"url", ...}}, ...]}`.
+//! "requested": bool, "is_direct": bool, "download_info": {"url", "archive_info": {"hash":
+//! "sha256=HEX", "hashes": {"sha256": HEX}} | "dir_info" | "vcs_info"}}, ...]}`.
 //! Only the fields safe-pip uses are read; unknown ones are ignored.
 
 use crate::name::normalize;
@@ -39,6 +40,29 @@ pub struct Metadata {
 #[derive(Debug, Deserialize)]
 pub struct DownloadInfo {
     pub url: String,
+    /// Present for an archive (wheel or source archive); absent for a directory or VCS.
+    #[serde(default)]
+    pub archive_info: Option<ArchiveInfo>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ArchiveInfo {
+    /// `sha256=HEX` (older reports, and every report for compatibility).
+    #[serde(default)]
+    pub hash: Option<String>,
+    #[serde(default)]
+    pub hashes: Option<HashMap<String, String>>,
+}
+
+impl ArchiveInfo {
+    /// The archive's sha256, as the report gives it.
+    pub fn sha256(&self) -> Option<&str> {
+        self.hashes
+            .as_ref()
+            .and_then(|h| h.get("sha256"))
+            .map(String::as_str)
+            .or_else(|| self.hash.as_deref().and_then(|h| h.strip_prefix("sha256=")))
+    }
 }
 
 impl InstallReport {

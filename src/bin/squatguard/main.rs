@@ -114,6 +114,16 @@ fn run(command: Command, io: Io) -> anyhow::Result<Status> {
 /// `squatguard pip ARGS...`, run by the `safe-pip` launcher: `pip`, with every package checked
 /// before it is installed. See [`squatguard::pip`].
 fn safe_pip(argv: Vec<OsString>) -> ExitCode {
+    // safe-pip's options and statuses first; pip's help follows from pip itself
+    let wants_help = argv.is_empty()
+        || pip::args::parse(&argv)
+            .is_ok_and(|a| a.has("--help") && a.subcommand.as_deref() != Some("help"));
+    if wants_help {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        // a closed pipe (`safe-pip --help | head`) is not an error
+        let _ = writeln!(out, "{}", pip::HELP).and_then(|()| out.flush());
+    }
     if argv.len() == 1 && (argv[0] == "--version" || argv[0] == "-V") {
         // safe-pip's own version first; pip's follows from pip itself
         #[allow(clippy::print_stdout)]
