@@ -239,6 +239,8 @@ pub struct StatusReport {
     pub names: Meta,
     pub names_origin: Origin,
     pub reports: Option<(Meta, PathBuf)>,
+    /// The feed's facts embedded in the binary, under the imported feed.
+    pub floor: Meta,
     pub curated: usize,
     pub warnings: Vec<String>,
 }
@@ -253,6 +255,7 @@ pub fn status(dir: Option<&Path>, max_age_days: u64) -> StatusReport {
             .reports
             .as_ref()
             .map(|(s, p)| (s.meta.clone(), p.clone())),
+        floor: data.floor.meta.clone(),
         curated: data.curated.db().len(),
         warnings: data.warnings,
     }

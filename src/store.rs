@@ -64,6 +64,7 @@ pub enum StoreError {
 
 /// A data file's bytes: read into memory, or the cached name set mapped ([`NameSet::open`]).
 enum Buffer {
+    Static(&'static [u8]),
     Read(Vec<u8>),
     Mapped(memmap2::Mmap),
 }
@@ -73,6 +74,7 @@ impl std::ops::Deref for Buffer {
 
     fn deref(&self) -> &[u8] {
         match self {
+            Buffer::Static(b) => b,
             Buffer::Read(v) => v,
             Buffer::Mapped(m) => m,
         }
@@ -411,13 +413,25 @@ impl Blob {
 }
 
 /// One report as stored: bounds written as `[1.0` (included), `(1.0` (excluded), `` (none).
+/// An empty or absent `summary` is a report kept as facts only; an empty or absent `source`
+/// is the report's page on osv.dev ([`osv_page`]), which most reports' source is.
 #[derive(Serialize, Deserialize)]
 struct Stored {
     id: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     summary: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     source: String,
-    /// None: every version.
+    /// None (or absent): every version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     ranges: Option<Vec<(String, String)>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    published: Option<String>,
+}
+
+/// A report's page on osv.dev.
+pub fn osv_page(id: &str) -> String {
+    format!("https://osv.dev/vulnerability/{id}")
 }
 
 fn bound_to_str(b: Bound<&Version>) -> String {
@@ -438,6 +452,9 @@ fn bound_from_str(s: &str) -> Result<Bound<Version>, String> {
     }
 }
 
+/// The malicious feed's facts compiled into the binary (see `data/README.md`).
+const EMBEDDED_REPORTS: &[u8] = include_bytes!("../data/osv-malicious.sgdb");
+
 impl ReportStore {
     pub const KIND: &'static str = "osv-malicious";
 
@@ -454,7 +471,11 @@ impl ReportStore {
                 .map(|a| Stored {
                     id: a.id.clone(),
                     summary: a.summary.clone(),
-                    source: a.source.clone(),
+                    source: match &a.id {
+                        Some(id) if a.source == osv_page(id) => String::new(),
+                        _ => a.source.clone(),
+                    },
+                    published: a.published.clone(),
                     ranges: match &a.affected {
                         Affected::All => None,
                         Affected::Some(r) => Some(
@@ -490,7 +511,18 @@ impl ReportStore {
 
     /// Reports over a file's contents, without copying them.
     pub fn from_vec(bytes: Vec<u8>) -> Result<ReportStore, StoreError> {
-        let buf = std::sync::Arc::new(Buffer::Read(bytes));
+        Self::from_buffer(Buffer::Read(bytes))
+    }
+
+    /// The feed's facts compiled into the binary (`data/osv-malicious.sgdb`, see
+    /// `data/README.md`): the offline floor under an imported feed. No copy, no parsing.
+    pub fn embedded() -> ReportStore {
+        Self::from_buffer(Buffer::Static(EMBEDDED_REPORTS))
+            .expect("data/osv-malicious.sgdb is valid")
+    }
+
+    fn from_buffer(bytes: Buffer) -> Result<ReportStore, StoreError> {
+        let buf = std::sync::Arc::new(bytes);
         let parts = split(&buf, Self::KIND)?;
         let (fst, blob) = (Section::of(&buf, parts.fst), Section::of(&buf, parts.blob));
         Ok(ReportStore {
@@ -578,12 +610,17 @@ impl ReportStore {
                         Affected::Some(all)
                     }
                 };
+                let source = match &s.id {
+                    Some(id) if s.source.is_empty() => osv_page(id),
+                    _ => s.source,
+                };
                 Ok(Advisory {
                     name: name.into(),
                     id: s.id,
                     affected,
                     summary: s.summary,
-                    source: s.source,
+                    source,
+                    published: s.published,
                 })
             })
             .collect()
@@ -681,6 +718,7 @@ mod tests {
             affected: Affected::All,
             summary: "x".repeat(10_000),
             source: "test".into(),
+            published: None,
         });
         let bytes = ReportStore::build(&db, 2, "t", "d");
         let dir = tempfile::tempdir().unwrap();
@@ -824,6 +862,7 @@ mod tests {
             ))),
             summary: "s".into(),
             source: "u".into(),
+            published: Some("2024-01-02".into()),
         });
         let bytes = ReportStore::build(&db, 99, "test", "2026-01-01");
         let store = ReportStore::from_bytes(&bytes).unwrap();

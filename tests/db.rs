@@ -233,6 +233,10 @@ fn status_without_a_cache_names_the_embedded_data() {
     let st = status(dir.path());
     assert!(st.contains("(embedded snapshot)"), "{st}");
     assert!(st.contains("malicious feed:  none imported"), "{st}");
+    assert!(
+        st.contains("embedded feed:   11154 reports on 11154 names (embedded, facts only"),
+        "{st}"
+    );
 }
 
 /// The real OpenSSF feed and report list, from `../shared` (see `common::shared_dir`).
