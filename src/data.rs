@@ -150,6 +150,11 @@ impl Data {
         Some(has)
     }
 
+    /// What the name snapshot knows of a normalised name's age (see [`NameAge`]).
+    pub fn age(&self, name: &str) -> Option<crate::store::NameAge> {
+        self.names.age(name)
+    }
+
     /// A short label for the name snapshot, for messages: `2026-11-26`.
     pub fn names_date(&self) -> &str {
         let c = &self.names.meta.created;
@@ -187,6 +192,20 @@ pub fn days_from_date(s: &str) -> Option<i64> {
     Some(era * 146_097 + doe - 719_468)
 }
 
+/// `YYYY-MM-DD` of a day counted since 1970-01-01.
+pub fn date_from_days(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 /// Today, in days since 1970-01-01 (UTC).
 pub fn today_days() -> Option<i64> {
     let secs = std::time::SystemTime::now()
@@ -204,18 +223,9 @@ pub fn now_rfc3339() -> String {
         .unwrap_or(0) as i64;
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
-    // civil from days
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        "{}T{:02}:{:02}:{:02}Z",
+        date_from_days(days),
         rem / 3600,
         rem % 3600 / 60,
         rem % 60
