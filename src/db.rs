@@ -229,8 +229,7 @@ pub fn parse_name_rows(bytes: &[u8]) -> Result<Vec<(String, Option<NameAge>)>, S
             let mut fields = line.split('\t');
             let name = fields.next().unwrap_or_default().trim();
             let version = fields.next();
-            if names.is_empty() && name == "name" && version.is_some_and(|v| v.ends_with("version"))
-            {
+            if names.is_empty() && version.is_some_and(|v| NameAge::is_header(name, v)) {
                 continue;
             }
             if !crate::name::is_valid(name) {

@@ -244,6 +244,12 @@ fn month_text(code: u64) -> String {
 }
 
 impl NameAge {
+    /// Whether the first fields of a TSV's first row are its header (`name<TAB>latest_version`,
+    /// `name<TAB>version`), not a name.
+    pub fn is_header(name: &str, version: &str) -> bool {
+        name.trim() == "name" && version.trim().ends_with("version")
+    }
+
     /// Reads the facts of a row `name<TAB>version<TAB>when`: `version` as the project wrote
     /// it (empty: not known), `when` a month `YYYY-MM` (of the latest release) or a day
     /// `YYYY-MM-DD` (of the first upload; a longer RFC 3339 time is cut to its day), empty: not
