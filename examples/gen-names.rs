@@ -1,5 +1,6 @@
-//! Builds `data/pypi-names.sgdb` from a list of PyPI names (one per line).
-//! Run through `scripts/gen-data`; see `data/README.md`.
+//! Builds `data/pypi-names.sgdb` from a list of PyPI names (one per line), or a TSV of
+//! `name<TAB>latest_version<TAB>latest_release_month` rows (`shared/data/pypi-latest.tsv`), read
+//! as `db update --pypi-names` reads one. Run through `scripts/gen-data`; see `data/README.md`.
 
 use std::io::Write;
 
@@ -12,8 +13,9 @@ fn main() {
         );
         std::process::exit(2);
     };
-    let text = std::fs::read_to_string(input).unwrap_or_else(|e| panic!("{input}: {e}"));
-    let bytes = squatguard::store::NameSet::build(text.lines(), source, created);
+    let text = std::fs::read(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+    let rows = squatguard::db::parse_name_rows(&text).unwrap_or_else(|e| panic!("{input}: {e}"));
+    let bytes = squatguard::store::NameSet::build_with_ages(rows, source, created);
     std::fs::write(output, &bytes).unwrap_or_else(|e| panic!("{output}: {e}"));
     let set = squatguard::store::NameSet::from_bytes(&bytes).expect("round trip");
     let _ = writeln!(

@@ -109,6 +109,26 @@ pub struct Advisory {
     pub summary: String,
     /// Where to read the report.
     pub source: String,
+    /// When the report was published (`YYYY-MM-DD`), when known.
+    pub published: Option<String>,
+}
+
+impl Advisory {
+    /// The advisory's one line for a message: its summary, or, for a report kept as facts only
+    /// (the embedded feed carries no report text), where and when it was reported.
+    pub fn summary_text(&self) -> std::borrow::Cow<'_, str> {
+        if !self.summary.is_empty() {
+            return std::borrow::Cow::Borrowed(&self.summary);
+        }
+        let when = self
+            .published
+            .as_deref()
+            .map(|d| format!(", published {d}"))
+            .unwrap_or_default();
+        std::borrow::Cow::Owned(format!(
+            "reported in the OpenSSF Malicious Packages database{when}"
+        ))
+    }
 }
 
 /// Every known-malicious report, by normalised name.
@@ -151,6 +171,7 @@ impl AdvisoryDb {
                 affected,
                 summary: e.campaign,
                 source: e.source,
+                published: None,
             });
         }
         Ok(db)

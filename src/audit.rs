@@ -7,17 +7,47 @@
 //! names at once ([`NameBatch`]), and a [`Dependency`] is built only for a name that some judged
 //! rule could flag ([`Engine::may_flag`]), which is a few thousand in the whole registry.
 //!
-//! Input grammar: `line = ws* (name (ws* '==' ws* version)?)? ws*`, blank lines and lines whose
-//! first non-blank character is `#` are skipped; a name that is not a valid project name is an
-//! `invalid-requirement` error.
+//! Input grammar: `line = ws* (name (ws* '==' ws* version)?)? ws*`, or, for a line with a tab,
+//! `line = name TAB version (TAB when)?` (a registry's new uploads with their age facts:
+//! `version` as the project wrote it, may be empty; `when` the month of the latest release
+//! `YYYY-MM` or the day of the first upload `YYYY-MM-DD`, RFC 3339 times cut to the day, may be
+//! empty or absent; read by [`NameAge::parse`], the reader of `db update --pypi-names` TSVs; a
+//! first line `name<TAB>...version...` is a header). Blank lines and lines whose first non-blank character is `#` are skipped; a name that is not a valid
+//! project name is an `invalid-requirement` error; age facts that do not read are an
+//! [`AuditError::Input`] naming the file and line, and nothing is screened. A TSV line's version
+//! is the line's version, as `name==version` is. The facts are carried to the findings on their
+//! line ([`Audited::ages`]); no rule uses them yet.
 
 use crate::finding::{Finding, Rule};
 use crate::finish::{finish, Policy};
 use crate::manifest::Dependency;
 use crate::name::normalize;
 use crate::rules::Engine;
-use crate::store::StoreError;
+use crate::store::{NameAge, StoreError};
+use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// Why an audit could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A line whose age facts do not read.
+    #[error("{file}:{line}: {message}")]
+    Input {
+        file: String,
+        line: u32,
+        message: String,
+    },
+}
+
+/// An audit's findings, in input order, and the age facts given on the lines they are about.
+#[derive(Debug, Default)]
+pub struct Audited {
+    pub findings: Vec<Finding>,
+    /// By input line number: the facts of a TSV line (only lines with findings).
+    pub ages: BTreeMap<u32, NameAge>,
+}
 
 /// The rules `audit` judges: those that need only a name (and a version).
 pub const RULES: &[Rule] = &[
@@ -39,27 +69,54 @@ struct Line<'a> {
     at: usize,
     name: crate::name::PackageName,
     version: Option<&'a str>,
+    /// The age facts of a TSV line.
+    age: Option<NameAge>,
 }
 
-/// Splits a line; blank lines and `#` comments are None.
-fn parse_line(number: u32, text: &str) -> Option<Line<'_>> {
+/// Splits a line; blank lines and `#` comments are None; age facts that do not read are an
+/// error message.
+fn parse_line(number: u32, text: &str) -> Option<Result<Line<'_>, String>> {
     let trimmed = text.trim();
     if trimmed.is_empty() || trimmed.starts_with('#') {
         return None;
     }
     let at = text.len() - text.trim_start().len();
+    if let Some((name, rest)) = trimmed.split_once('\t') {
+        let (version, when) = rest.split_once('\t').unwrap_or((rest, ""));
+        if number == 1 && NameAge::is_header(name, version) {
+            return None;
+        }
+        if when.contains('\t') {
+            return Some(Err("more than three tab-separated fields".into()));
+        }
+        let age = match NameAge::parse(version, when) {
+            Ok(age) => age,
+            Err(e) => return Some(Err(e)),
+        };
+        let raw = name.trim();
+        return Some(Ok(Line {
+            number,
+            text,
+            raw,
+            at,
+            name: normalize(raw),
+            version: age.latest_version.as_deref().map(|_| version.trim()),
+            age: Some(age),
+        }));
+    }
     let (raw, version) = match trimmed.split_once("==") {
         Some((n, v)) => (n.trim(), Some(v.trim())),
         None => (trimmed, None),
     };
-    Some(Line {
+    Some(Ok(Line {
         number,
         text,
         raw,
         at,
         name: normalize(raw),
         version,
-    })
+        age: None,
+    }))
 }
 
 impl Line<'_> {
@@ -96,7 +153,7 @@ pub fn audit(
     text: &str,
     engine: &Engine,
     select: &[Rule],
-) -> Result<Vec<Finding>, StoreError> {
+) -> Result<Audited, AuditError> {
     use rayon::prelude::*;
     // chunks big enough for batched lookups, several per core so that no core idles at the end
     const CHUNK: usize = 65_536;
@@ -106,13 +163,15 @@ pub fn audit(
         .enumerate()
         .map(|(i, l)| (u32::try_from(i + 1).unwrap_or(u32::MAX), l))
         .collect();
-    let parts: Vec<Result<Vec<Finding>, StoreError>> = lines
+    let parts: Vec<Result<Audited, AuditError>> = lines
         .par_chunks(CHUNK)
         .map(|part| audit_chunk(part, &file, engine))
         .collect();
-    let mut all = Vec::new();
+    let mut all = Audited::default();
     for part in parts {
-        all.extend(part?);
+        let part = part?;
+        all.findings.extend(part.findings);
+        all.ages.extend(part.ages);
     }
     // a list being screened is not the user's own file: a `squatguard: ignore` in it hides
     // nothing
@@ -121,29 +180,48 @@ pub fn audit(
         origin: crate::config::Origin::Untrusted,
         ..Policy::default()
     };
-    Ok(finish(all, &policy).findings)
+    all.findings = finish(all.findings, &policy).findings;
+    let lines_found: std::collections::HashSet<u32> = all.findings.iter().map(|f| f.line).collect();
+    all.ages.retain(|line, _| lines_found.contains(line));
+    Ok(all)
 }
 
 fn audit_chunk(
     part: &[(u32, &str)],
     file: &Arc<str>,
     engine: &Engine,
-) -> Result<Vec<Finding>, StoreError> {
-    let lines: Vec<Line<'_>> = part.iter().filter_map(|(n, l)| parse_line(*n, l)).collect();
+) -> Result<Audited, AuditError> {
+    let mut lines: Vec<Line<'_>> = Vec::with_capacity(part.len());
+    for &(n, l) in part {
+        match parse_line(n, l) {
+            None => {}
+            Some(Ok(line)) => lines.push(line),
+            Some(Err(message)) => {
+                return Err(AuditError::Input {
+                    file: file.to_string(),
+                    line: n,
+                    message,
+                })
+            }
+        }
+    }
     let names: Vec<&str> = lines.iter().map(|l| l.name.as_str()).collect();
-    let mut out = Vec::new();
+    let mut out = Audited::default();
     for (line, mut known) in lines.iter().zip(engine.known_all(&names)) {
+        let before = out.findings.len();
         if !crate::name::is_valid(line.raw) {
             let dep = line.dependency(file);
-            out.push(crate::rules::at_dependency(
+            out.findings.push(crate::rules::at_dependency(
                 &dep,
                 Rule::InvalidRequirement,
                 format!("`{}` is not a valid package name", line.raw),
             ));
-            continue;
+        } else if engine.may_flag(&line.name, &mut known)? {
+            out.findings
+                .extend(engine.judge(&line.dependency(file), known)?);
         }
-        if engine.may_flag(&line.name, &mut known)? {
-            out.extend(engine.judge(&line.dependency(file), known)?);
+        if let Some(age) = line.age.as_ref().filter(|_| out.findings.len() > before) {
+            out.ages.insert(line.number, age.clone());
         }
     }
     Ok(out)
@@ -155,7 +233,7 @@ mod tests {
 
     #[test]
     fn lines_keep_their_place() {
-        let l = parse_line(3, "  Reqeusts == 2.31.0 ").unwrap();
+        let l = parse_line(3, "  Reqeusts == 2.31.0 ").unwrap().unwrap();
         assert_eq!((l.number, l.raw, l.at), (3, "Reqeusts", 2));
         assert_eq!((l.name.as_str(), l.version), ("reqeusts", Some("2.31.0")));
         let dep = l.dependency(&Arc::from("names.txt"));
@@ -163,5 +241,32 @@ mod tests {
         assert_eq!(dep.pinned_version().unwrap().to_string(), "2.31.0");
         assert!(parse_line(1, "   ").is_none());
         assert!(parse_line(1, " # comment").is_none());
+    }
+
+    #[test]
+    fn tsv_lines_carry_age_facts() {
+        let l = parse_line(2, "Reqeusts\t0.0.1\t2026-11").unwrap().unwrap();
+        assert_eq!(
+            (l.name.as_str(), l.version, l.raw),
+            ("reqeusts", Some("0.0.1"), "Reqeusts")
+        );
+        let age = l.age.unwrap();
+        assert_eq!(age.latest_month.as_deref(), Some("2026-11"));
+        let l = parse_line(2, "new-one\t1.0\t2026-11-30T08:00:00Z")
+            .unwrap()
+            .unwrap();
+        assert_eq!(l.age.unwrap().first_seen.as_deref(), Some("2026-11-30"));
+        // no version: the line is not pinned
+        let l = parse_line(2, "no-version\t\t2026-01").unwrap().unwrap();
+        assert_eq!(l.version, None);
+        assert_eq!(l.age.unwrap().latest_month.as_deref(), Some("2026-01"));
+        // empty facts at the end of a line are blanks, as for any line
+        let l = parse_line(2, "bare\t\t").unwrap().unwrap();
+        assert_eq!((l.raw, l.version, l.age), ("bare", None, None));
+        let l = parse_line(2, "two-fields\t2.0").unwrap().unwrap();
+        assert_eq!(l.version, Some("2.0"));
+        for bad in ["x\t1.0\tJune", "x\t1 0\t2026-01", "x\t1.0\t2026-01\textra"] {
+            assert!(parse_line(1, bad).unwrap().is_err(), "{bad}");
+        }
     }
 }

@@ -1,5 +1,8 @@
 //! The data a check uses: the newest available of the cache (`squatguard db update`) and the
 //! snapshot embedded in the binary, plus the curated malicious list, which is always merged in.
+//! Malicious-package reports come from the feed imported into the cache, on top of the feed's
+//! facts embedded in the binary (the offline floor): a name the imported feed has reports on
+//! is judged by those, any other name by the embedded ones.
 
 use crate::advisory::{Advisory, Curated};
 use crate::store::{Meta, NameSet, ReportStore, StoreError};
@@ -38,6 +41,8 @@ pub struct Data {
     pub names: NameSet,
     pub names_origin: Origin,
     pub reports: Option<(ReportStore, PathBuf)>,
+    /// The feed's facts embedded in the binary, under `reports`.
+    pub floor: ReportStore,
     pub curated: Curated,
     /// Things worth one line on stderr: an unusable cache, old data.
     pub warnings: Vec<String>,
@@ -76,6 +81,7 @@ impl Data {
             names: names.0,
             names_origin: names.1,
             reports,
+            floor: ReportStore::embedded(),
             curated: Curated::embedded(),
             warnings,
         };
@@ -89,8 +95,9 @@ impl Data {
         data
     }
 
-    /// Every report on a normalised name: the imported feed's, plus curated ones the feed does
-    /// not already carry.
+    /// Every report on a normalised name: the imported feed's plus curated ones it does not
+    /// already carry; for a name the imported feed has none on, the curated ones plus the
+    /// embedded feed's they do not already carry.
     pub fn advisories(&self, name: &str) -> Result<Vec<Advisory>, StoreError> {
         self.advisories_with(name, None)
     }
@@ -106,8 +113,23 @@ impl Data {
             Some((store, _)) if in_feed != Some(false) => store.get(name)?,
             _ => Vec::new(),
         };
+        let curated = self.curated.get(name);
+        if out.is_empty() && in_feed != Some(false) {
+            // the embedded feed is under the curated list, which keeps its context: its reports
+            // count where the curated list has not the same one (an entry without an id is the
+            // feed's report seen earlier)
+            let mut out = curated.to_vec();
+            if !curated.iter().any(|c| c.id.is_none()) {
+                for a in self.floor.get(name)? {
+                    if !curated.iter().any(|c| c.id == a.id) {
+                        out.push(a);
+                    }
+                }
+            }
+            return Ok(out);
+        }
         let from_feed = !out.is_empty();
-        for curated in self.curated.get(name) {
+        for curated in curated {
             let same = out.iter().any(|a| a.id.is_some() && a.id == curated.id);
             // a curated entry without an id is the feed's report seen earlier
             if !(same || from_feed && curated.id.is_none()) {
@@ -117,11 +139,20 @@ impl Data {
         Ok(out)
     }
 
-    /// Whether the cached feed has reports on each name; None without a feed.
+    /// Whether the cached feed or the embedded one has reports on each name.
     pub fn feed_has_all(&self, batch: &crate::store::NameBatch<'_>) -> Option<Vec<bool>> {
-        self.reports
-            .as_ref()
-            .map(|(store, _)| store.has_reports_all(batch))
+        let mut has = self.floor.has_reports_all(batch);
+        if let Some((store, _)) = &self.reports {
+            for (h, cached) in has.iter_mut().zip(store.has_reports_all(batch)) {
+                *h |= cached;
+            }
+        }
+        Some(has)
+    }
+
+    /// What the name snapshot knows of a normalised name's age (see [`NameAge`]).
+    pub fn age(&self, name: &str) -> Option<crate::store::NameAge> {
+        self.names.age(name)
     }
 
     /// A short label for the name snapshot, for messages: `2026-11-26`.
@@ -161,6 +192,20 @@ pub fn days_from_date(s: &str) -> Option<i64> {
     Some(era * 146_097 + doe - 719_468)
 }
 
+/// `YYYY-MM-DD` of a day counted since 1970-01-01.
+pub fn date_from_days(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 /// Today, in days since 1970-01-01 (UTC).
 pub fn today_days() -> Option<i64> {
     let secs = std::time::SystemTime::now()
@@ -178,18 +223,9 @@ pub fn now_rfc3339() -> String {
         .unwrap_or(0) as i64;
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
-    // civil from days
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        "{}T{:02}:{:02}:{:02}Z",
+        date_from_days(days),
         rem / 3600,
         rem % 3600 / 60,
         rem % 60

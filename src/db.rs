@@ -7,7 +7,7 @@
 use crate::data::{self, Data, Origin, NAMES_FILE, REPORTS_FILE};
 use crate::download::{self, DownloadError, Progress};
 use crate::osv::{self, Import, OsvError};
-use crate::store::{Meta, NameSet, ReportStore};
+use crate::store::{Meta, NameAge, NameSet, ReportStore};
 use std::path::{Path, PathBuf};
 
 /// The OSV database's export of every PyPI record (malicious-package reports are the `MAL-` ones).
@@ -145,11 +145,12 @@ fn update_names(
             message: e.to_string(),
         })?
     };
-    let names = parse_name_list(&bytes).map_err(|message| DbError::Names {
+    let rows = parse_name_rows(&bytes).map_err(|message| DbError::Names {
         source_name: source.into(),
         message,
     })?;
-    let file = NameSet::build(&names, source, &data::now_rfc3339());
+    let now = data::now_rfc3339();
+    let file = NameSet::build_with_ages(with_first_seen(dir, rows, &now[..10]), source, &now);
     let set = NameSet::from_bytes(&file).map_err(|e| DbError::Write {
         path: NAMES_FILE.into(),
         message: format!("the new data does not read back: {e}"),
@@ -158,12 +159,49 @@ fn update_names(
     Ok(Updated::Names(set.meta))
 }
 
+/// The age facts of the new listing: a row's own facts where it has them; else, for a name the
+/// data in use already has, the facts it has there; else (a name this update adds) `today` as
+/// the day it was first seen.
+fn with_first_seen(
+    dir: &Path,
+    rows: Vec<(String, Option<NameAge>)>,
+    today: &str,
+) -> Vec<(String, Option<NameAge>)> {
+    let before = Data::load(Some(dir), u64::MAX).names;
+    rows.into_iter()
+        .map(|(name, age)| {
+            let key = crate::name::normalize(&name);
+            let known = age.filter(|a| a.latest_month.is_some() || a.first_seen.is_some());
+            let age = match known {
+                Some(a) => Some(a),
+                None if before.contains(key.as_str()) => before.age(key.as_str()),
+                None => Some(NameAge {
+                    first_seen: Some(today.to_owned()),
+                    ..NameAge::default()
+                }),
+            };
+            (name, age)
+        })
+        .collect()
+}
+
 /// Reads project names from a PEP 691 JSON index (`{"projects": [{"name": ...}]}`), a PEP 503
 /// HTML index (`<a ...>name</a>`), or a plain list (one name per line, `#` comments).
 pub fn parse_name_list(bytes: &[u8]) -> Result<Vec<String>, String> {
+    Ok(parse_name_rows(bytes)?
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect())
+}
+
+/// [`parse_name_list`], where a plain list may also be a TSV of `name<TAB>version<TAB>when`
+/// rows (the format of `shared/data/pypi-latest.tsv`, whose header line `name<TAB>latest_version
+/// ...` is skipped): each name with its age facts ([`NameAge::parse`]). A bad row is an error
+/// naming its line.
+pub fn parse_name_rows(bytes: &[u8]) -> Result<Vec<(String, Option<NameAge>)>, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
-    let names: Vec<String> = if trimmed.starts_with('{') {
+    let names: Vec<(String, Option<NameAge>)> = if trimmed.starts_with('{') {
         #[derive(serde::Deserialize)]
         struct Index {
             projects: Vec<Project>,
@@ -174,12 +212,12 @@ pub fn parse_name_list(bytes: &[u8]) -> Result<Vec<String>, String> {
         }
         let index: Index =
             serde_json::from_str(trimmed).map_err(|e| format!("not a PEP 691 JSON index: {e}"))?;
-        index.projects.into_iter().map(|p| p.name).collect()
+        index.projects.into_iter().map(|p| (p.name, None)).collect()
     } else if trimmed.starts_with('<') {
         let anchor = regex::Regex::new(r"(?is)<a\b[^>]*>([^<]*)</a>").expect("valid regex");
         anchor
             .captures_iter(trimmed)
-            .map(|c| c[1].trim().to_owned())
+            .map(|c| (c[1].trim().to_owned(), None))
             .collect()
     } else {
         let mut names = Vec::new();
@@ -188,17 +226,30 @@ pub fn parse_name_list(bytes: &[u8]) -> Result<Vec<String>, String> {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            if !crate::name::is_valid(line) {
+            let mut fields = line.split('\t');
+            let name = fields.next().unwrap_or_default().trim();
+            let version = fields.next();
+            if names.is_empty() && version.is_some_and(|v| NameAge::is_header(name, v)) {
+                continue;
+            }
+            if !crate::name::is_valid(name) {
                 return Err(format!(
-                    "line {}: `{line}` is not a valid project name",
+                    "line {}: `{name}` is not a valid project name",
                     i + 1
                 ));
             }
-            names.push(line.to_owned());
+            let age = match version {
+                None => None,
+                Some(v) => Some(
+                    NameAge::parse(v, fields.next().unwrap_or_default())
+                        .map_err(|e| format!("line {}: {e}", i + 1))?,
+                ),
+            };
+            names.push((name.to_owned(), age));
         }
         names
     };
-    if let Some(bad) = names.iter().find(|n| !crate::name::is_valid(n)) {
+    if let Some((bad, _)) = names.iter().find(|(n, _)| !crate::name::is_valid(n)) {
         return Err(format!("`{bad}` is not a valid project name"));
     }
     if names.is_empty() {
@@ -239,6 +290,8 @@ pub struct StatusReport {
     pub names: Meta,
     pub names_origin: Origin,
     pub reports: Option<(Meta, PathBuf)>,
+    /// The feed's facts embedded in the binary, under the imported feed.
+    pub floor: Meta,
     pub curated: usize,
     pub warnings: Vec<String>,
 }
@@ -253,6 +306,7 @@ pub fn status(dir: Option<&Path>, max_age_days: u64) -> StatusReport {
             .reports
             .as_ref()
             .map(|(s, p)| (s.meta.clone(), p.clone())),
+        floor: data.floor.meta.clone(),
         curated: data.curated.db().len(),
         warnings: data.warnings,
     }

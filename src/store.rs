@@ -8,14 +8,22 @@
 //! file   = magic meta-len meta fst-len fst blob
 //! magic  = "SGDB" 0x01
 //! meta   = JSON (u32 little-endian length first): kind, source, created, counts
-//! fst    = an fst set (names) or map (name -> byte offset into blob), u64 length first
-//! blob   = names: empty; reports: one JSON line per package name, a list of reports
+//! fst    = names: an fst map (name -> age facts, 0 when none); reports: an fst map
+//!          (name -> byte offset into blob); u64 length first
+//! blob   = names: the version table, each version ended by '\n' (may be empty);
+//!          reports: one JSON line per package name, a list of reports
 //! ```
+//!
+//! A name's age facts ([`NameAge`]) are one u64: 0 none; `1 << 40 | day` (days since
+//! 1970-01-01) for a name `db update` first saw that day; otherwise `version << 10 | month`,
+//! `version` the byte offset plus one of the latest version in the version table (0: not
+//! known), `month` the month of that release as months since 2000-01 plus one (0: not known).
+//! A name set without ages (older files) has every value 0.
 //!
 //! A lookup walks the fst in place; for reports, only the matched package's line is parsed.
 
 use crate::advisory::{Advisory, AdvisoryDb, Affected};
-use fst::{Map, MapBuilder, Set, SetBuilder};
+use fst::{Map, MapBuilder, Set};
 use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 use std::ops::Bound;
@@ -64,6 +72,7 @@ pub enum StoreError {
 
 /// A data file's bytes: read into memory, or the cached name set mapped ([`NameSet::open`]).
 enum Buffer {
+    Static(&'static [u8]),
     Read(Vec<u8>),
     Mapped(memmap2::Mmap),
 }
@@ -73,6 +82,7 @@ impl std::ops::Deref for Buffer {
 
     fn deref(&self) -> &[u8] {
         match self {
+            Buffer::Static(b) => b,
             Buffer::Read(v) => v,
             Buffer::Mapped(m) => m,
         }
@@ -203,9 +213,123 @@ impl<'a> NameBatch<'a> {
     }
 }
 
-/// Every PyPI project name, normalised.
+/// What the name snapshot knows of how old and how active a project is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NameAge {
+    /// The newest version in the listing, as the project wrote it.
+    pub latest_version: Option<String>,
+    /// The month of that release, `YYYY-MM`.
+    pub latest_month: Option<String>,
+    /// The day the name first appeared, `YYYY-MM-DD`: the day of the `db update` that added it
+    /// to the listing it had, or its first upload where a caller knows it (`audit` input).
+    pub first_seen: Option<String>,
+}
+
+const FIRST_SEEN: u64 = 1 << 40;
+const MONTH_BITS: u32 = 10;
+
+/// `YYYY-MM` (or the month of a longer date) as months since 2000-01 plus one.
+pub fn month_code(s: &str) -> Option<u64> {
+    let y: u64 = s.get(0..4)?.parse().ok()?;
+    let m: u64 = s.get(5..7)?.parse().ok()?;
+    let valid = s.as_bytes().get(4) == Some(&b'-')
+        && (1..=12).contains(&m)
+        && (2000..2085).contains(&y)
+        && (s.len() == 7 || crate::data::days_from_date(s).is_some());
+    valid.then(|| (y - 2000) * 12 + m)
+}
+
+fn month_text(code: u64) -> String {
+    format!("{:04}-{:02}", 2000 + (code - 1) / 12, (code - 1) % 12 + 1)
+}
+
+impl NameAge {
+    /// Whether the first fields of a TSV's first row are its header (`name<TAB>latest_version`,
+    /// `name<TAB>version`), not a name.
+    pub fn is_header(name: &str, version: &str) -> bool {
+        name.trim() == "name" && version.trim().ends_with("version")
+    }
+
+    /// Reads the facts of a row `name<TAB>version<TAB>when`: `version` as the project wrote
+    /// it (empty: not known), `when` a month `YYYY-MM` (of the latest release) or a day
+    /// `YYYY-MM-DD` (of the first upload; a longer RFC 3339 time is cut to its day), empty: not
+    /// known.
+    pub fn parse(version: &str, when: &str) -> Result<NameAge, String> {
+        let (version, when) = (version.trim(), when.trim());
+        if version.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(format!(
+                "version `{}` has a space or control character",
+                version.escape_debug()
+            ));
+        }
+        let mut age = NameAge {
+            latest_version: (!version.is_empty()).then(|| version.to_owned()),
+            ..NameAge::default()
+        };
+        if when.len() == 7 && month_code(when).is_some() {
+            age.latest_month = Some(when.to_owned());
+        } else if when.len() >= 10 && month_code(when).is_some() {
+            age.first_seen = Some(when[..10].to_owned());
+        } else if !when.is_empty() {
+            return Err(format!(
+                "`{}` is neither a month (YYYY-MM) nor a day (YYYY-MM-DD) from 2000 on",
+                when.escape_debug()
+            ));
+        }
+        Ok(age)
+    }
+
+    /// The facts as one fst value, with `version_at` the version's offset plus one in the
+    /// version table (0: none).
+    fn pack(&self, version_at: u64) -> u64 {
+        if let Some(day) = self
+            .first_seen
+            .as_deref()
+            .and_then(crate::data::days_from_date)
+        {
+            return FIRST_SEEN | day.max(0) as u64;
+        }
+        let month = self
+            .latest_month
+            .as_deref()
+            .and_then(month_code)
+            .unwrap_or(0);
+        version_at << MONTH_BITS | month
+    }
+
+    fn unpack(value: u64, versions: &[u8]) -> Option<NameAge> {
+        if value == 0 {
+            return None;
+        }
+        if value & FIRST_SEEN != 0 {
+            let day = (value & (FIRST_SEEN - 1)) as i64;
+            return Some(NameAge {
+                first_seen: Some(crate::data::date_from_days(day)),
+                ..NameAge::default()
+            });
+        }
+        let month = value & ((1 << MONTH_BITS) - 1);
+        let at = value >> MONTH_BITS;
+        let latest_version = (at > 0)
+            .then(|| {
+                let rest = versions.get(usize::try_from(at - 1).ok()?..)?;
+                let end = rest.iter().position(|&b| b == b'\n')?;
+                std::str::from_utf8(&rest[..end]).ok().map(str::to_owned)
+            })
+            .flatten();
+        Some(NameAge {
+            latest_version,
+            latest_month: (month > 0).then(|| month_text(month)),
+            first_seen: None,
+        })
+    }
+}
+
+/// Every PyPI project name, normalised, with what the listing says of its age.
 pub struct NameSet {
     set: Set<Bytes>,
+    /// The version table ([`NameAge`]).
+    versions: Bytes,
     pub meta: Meta,
 }
 
@@ -240,6 +364,7 @@ impl NameSet {
         let parts = split(bytes, Self::KIND)?;
         Ok(NameSet {
             set: Set::new(Bytes::Static(parts.fst))?,
+            versions: Bytes::Static(parts.blob),
             meta: parts.meta,
         })
     }
@@ -288,28 +413,64 @@ impl NameSet {
         let buf = std::sync::Arc::new(bytes);
         let parts = split(&buf, Self::KIND)?;
         let fst = Section::of(&buf, parts.fst);
+        let versions = Section::of(&buf, parts.blob);
         Ok(NameSet {
             set: Set::new(Bytes::File(fst))?,
+            versions: Bytes::File(versions),
             meta: parts.meta,
         })
     }
 
-    /// Builds the file for `names` (normalised, deduplicated and sorted here).
+    /// Builds the file for `names` (normalised, deduplicated and sorted here), without ages.
     pub fn build<I, S>(names: I, source: &str, created: &str) -> Vec<u8>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let mut all: Vec<String> = names
+        Self::build_with_ages(names.into_iter().map(|n| (n, None)), source, created)
+    }
+
+    /// Builds the file for names with their age facts (normalised, deduplicated and sorted
+    /// here; of a name given twice, the facts with the later month are kept).
+    pub fn build_with_ages<I, S>(rows: I, source: &str, created: &str) -> Vec<u8>
+    where
+        I: IntoIterator<Item = (S, Option<NameAge>)>,
+        S: AsRef<str>,
+    {
+        let mut all: Vec<(String, Option<NameAge>)> = rows
             .into_iter()
-            .map(|n| String::from(crate::name::normalize(n.as_ref())))
-            .filter(|n| !n.is_empty())
+            .map(|(n, age)| (String::from(crate::name::normalize(n.as_ref())), age))
+            .filter(|(n, _)| !n.is_empty())
             .collect();
-        all.sort_unstable();
-        all.dedup();
-        let mut builder = SetBuilder::memory();
-        for n in &all {
-            builder.insert(n).expect("sorted, unique input");
+        let month = |a: &Option<NameAge>| a.as_ref().and_then(|a| a.latest_month.clone());
+        all.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| month(&b.1).cmp(&month(&a.1))));
+        all.dedup_by(|a, b| a.0 == b.0);
+        // the version table, most used first so that common versions pack into small values
+        let mut uses: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for v in all
+            .iter()
+            .filter_map(|(_, a)| a.as_ref()?.latest_version.as_deref())
+        {
+            if !v.is_empty() && !v.contains('\n') {
+                *uses.entry(v).or_default() += 1;
+            }
+        }
+        let mut table: Vec<(&str, usize)> = uses.into_iter().collect();
+        table.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let mut blob = Vec::new();
+        let mut at: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+        for (v, _) in &table {
+            at.insert(v, blob.len() as u64 + 1);
+            blob.extend_from_slice(v.as_bytes());
+            blob.push(b'\n');
+        }
+        let mut builder = MapBuilder::memory();
+        for (n, age) in &all {
+            let value = age.as_ref().map_or(0, |a| {
+                let version = a.latest_version.as_deref().and_then(|v| at.get(v));
+                a.pack(version.copied().unwrap_or(0))
+            });
+            builder.insert(n, value).expect("sorted, unique input");
         }
         let fst = builder.into_inner().expect("in-memory fst");
         let meta = Meta {
@@ -319,7 +480,14 @@ impl NameSet {
             names: all.len() as u64,
             records: 0,
         };
-        join(&meta, &fst, &[])
+        join(&meta, &fst, &blob)
+    }
+
+    /// What the listing says of a name's age; None for a name it does not have, or has
+    /// without facts.
+    pub fn age(&self, normalised: &str) -> Option<NameAge> {
+        let value = self.set.as_fst().get(normalised)?.value();
+        NameAge::unpack(value, self.versions.as_ref())
     }
 
     pub fn contains(&self, normalised: &str) -> bool {
@@ -411,13 +579,25 @@ impl Blob {
 }
 
 /// One report as stored: bounds written as `[1.0` (included), `(1.0` (excluded), `` (none).
+/// An empty or absent `summary` is a report kept as facts only; an empty or absent `source`
+/// is the report's page on osv.dev ([`osv_page`]), which most reports' source is.
 #[derive(Serialize, Deserialize)]
 struct Stored {
     id: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     summary: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     source: String,
-    /// None: every version.
+    /// None (or absent): every version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     ranges: Option<Vec<(String, String)>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    published: Option<String>,
+}
+
+/// A report's page on osv.dev.
+pub fn osv_page(id: &str) -> String {
+    format!("https://osv.dev/vulnerability/{id}")
 }
 
 fn bound_to_str(b: Bound<&Version>) -> String {
@@ -438,6 +618,9 @@ fn bound_from_str(s: &str) -> Result<Bound<Version>, String> {
     }
 }
 
+/// The malicious feed's facts compiled into the binary (see `data/README.md`).
+const EMBEDDED_REPORTS: &[u8] = include_bytes!("../data/osv-malicious.sgdb");
+
 impl ReportStore {
     pub const KIND: &'static str = "osv-malicious";
 
@@ -454,7 +637,11 @@ impl ReportStore {
                 .map(|a| Stored {
                     id: a.id.clone(),
                     summary: a.summary.clone(),
-                    source: a.source.clone(),
+                    source: match &a.id {
+                        Some(id) if a.source == osv_page(id) => String::new(),
+                        _ => a.source.clone(),
+                    },
+                    published: a.published.clone(),
                     ranges: match &a.affected {
                         Affected::All => None,
                         Affected::Some(r) => Some(
@@ -490,7 +677,18 @@ impl ReportStore {
 
     /// Reports over a file's contents, without copying them.
     pub fn from_vec(bytes: Vec<u8>) -> Result<ReportStore, StoreError> {
-        let buf = std::sync::Arc::new(Buffer::Read(bytes));
+        Self::from_buffer(Buffer::Read(bytes))
+    }
+
+    /// The feed's facts compiled into the binary (`data/osv-malicious.sgdb`, see
+    /// `data/README.md`): the offline floor under an imported feed. No copy, no parsing.
+    pub fn embedded() -> ReportStore {
+        Self::from_buffer(Buffer::Static(EMBEDDED_REPORTS))
+            .expect("data/osv-malicious.sgdb is valid")
+    }
+
+    fn from_buffer(bytes: Buffer) -> Result<ReportStore, StoreError> {
+        let buf = std::sync::Arc::new(bytes);
         let parts = split(&buf, Self::KIND)?;
         let (fst, blob) = (Section::of(&buf, parts.fst), Section::of(&buf, parts.blob));
         Ok(ReportStore {
@@ -578,12 +776,17 @@ impl ReportStore {
                         Affected::Some(all)
                     }
                 };
+                let source = match &s.id {
+                    Some(id) if s.source.is_empty() => osv_page(id),
+                    _ => s.source,
+                };
                 Ok(Advisory {
                     name: name.into(),
                     id: s.id,
                     affected,
                     summary: s.summary,
-                    source: s.source,
+                    source,
+                    published: s.published,
                 })
             })
             .collect()
@@ -615,6 +818,7 @@ impl ReportStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fst::SetBuilder;
 
     #[test]
     fn names_round_trip() {
@@ -681,6 +885,7 @@ mod tests {
             affected: Affected::All,
             summary: "x".repeat(10_000),
             source: "test".into(),
+            published: None,
         });
         let bytes = ReportStore::build(&db, 2, "t", "d");
         let dir = tempfile::tempdir().unwrap();
@@ -824,6 +1029,7 @@ mod tests {
             ))),
             summary: "s".into(),
             source: "u".into(),
+            published: Some("2024-01-02".into()),
         });
         let bytes = ReportStore::build(&db, 99, "test", "2026-01-01");
         let store = ReportStore::from_bytes(&bytes).unwrap();
@@ -833,6 +1039,63 @@ mod tests {
         assert_eq!(store.get("vmconnect").unwrap(), db.get("vmconnect"));
         assert!(store.get("requests").unwrap().is_empty());
         assert_eq!(store.load_all().unwrap().len(), db.len());
+    }
+
+    /// Age facts round-trip through the file: versions, months, first-seen days, names without
+    /// facts; bad facts are errors naming what is wrong.
+    #[test]
+    fn ages_round_trip() {
+        let age = |v: &str, w: &str| Some(NameAge::parse(v, w).unwrap());
+        let rows = vec![
+            ("Old-Lib", age("1.0.0", "2015-03")),
+            ("new-lib", age("", "2026-12-03T10:00:00Z")),
+            ("plain", None),
+            ("no-month", age("0.0.1", "")),
+            ("also-1-0", age("1.0.0", "2026-11")),
+        ];
+        let bytes = NameSet::build_with_ages(rows, "t", "d");
+        let set = NameSet::from_bytes(&bytes).unwrap();
+        assert_eq!(set.len(), 5);
+        let old = set.age("old-lib").unwrap();
+        assert_eq!(old.latest_version.as_deref(), Some("1.0.0"));
+        assert_eq!(old.latest_month.as_deref(), Some("2015-03"));
+        assert_eq!(old.first_seen, None);
+        assert_eq!(
+            set.age("also-1-0").unwrap().latest_month.as_deref(),
+            Some("2026-11")
+        );
+        let new = set.age("new-lib").unwrap();
+        assert_eq!(
+            (new.latest_version, new.first_seen.as_deref()),
+            (None, Some("2026-12-03"))
+        );
+        assert_eq!(set.age("plain"), None);
+        assert_eq!(set.age("absent"), None);
+        assert_eq!(set.age("no-month").unwrap().latest_month, None);
+        assert!(set.contains("plain") && set.contains("old-lib"));
+        // a set built without ages answers None for every name
+        let bare = NameSet::from_vec(NameSet::build(["a"], "t", "d")).unwrap();
+        assert!(bare.contains("a") && bare.age("a").is_none());
+        for (v, w) in [
+            ("1.0", "2026-13"),
+            ("1.0", "1999-12"),
+            ("1.0", "soon"),
+            ("1 0", "2020-01"),
+            ("1.0", "2020-02-32"),
+        ] {
+            assert!(NameAge::parse(v, w).is_err(), "{v} {w}");
+        }
+    }
+
+    /// The embedded snapshot carries `shared/data/pypi-latest.tsv`'s facts.
+    #[test]
+    fn embedded_snapshot_knows_ages() {
+        let names = NameSet::embedded();
+        let zero = names.age("0").unwrap();
+        assert_eq!(zero.latest_version.as_deref(), Some("0.0.0"));
+        assert_eq!(zero.latest_month.as_deref(), Some("2017-08"));
+        assert!(names.age("requests").unwrap().latest_month.is_some());
+        assert_eq!(names.age("reqeusts"), None);
     }
 
     #[test]

@@ -233,6 +233,10 @@ fn status_without_a_cache_names_the_embedded_data() {
     let st = status(dir.path());
     assert!(st.contains("(embedded snapshot)"), "{st}");
     assert!(st.contains("malicious feed:  none imported"), "{st}");
+    assert!(
+        st.contains("embedded feed:   11154 reports on 11154 names (embedded, facts only"),
+        "{st}"
+    );
 }
 
 /// The real OpenSSF feed and report list, from `../shared` (see `common::shared_dir`).
@@ -304,4 +308,81 @@ fn shared_feed_flags_every_all_versions_name() {
     assert_eq!(num2words[0]["line"], all.len() + 1);
     assert_eq!(num2words[0]["severity"], "error");
     assert_eq!(num2words[0]["advisory"], "MAL-2025-6794");
+}
+
+/// `db update --pypi-names` reads the TSV of `shared/data/pypi-latest.tsv` with each name's
+/// facts; a name an update adds without facts is dated by the update (first seen); a name the
+/// data in use already knows keeps its facts; a bad row fails naming its line.
+#[test]
+fn name_updates_carry_ages_and_date_new_names() {
+    use squatguard::store::NameSet;
+    let dir = tempfile::tempdir().unwrap();
+    let tsv = dir.path().join("latest.tsv");
+    std::fs::write(
+        &tsv,
+        "name\tlatest_version\tlatest_release_month\nRequests\t2.32.3\t2025-06\nfresh-squat\t2.32.3\t2026-11\nno-facts\t\t\n",
+    )
+    .unwrap();
+    let out = squatguard(
+        &["db", "update", "--pypi-names", tsv.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let today = &squatguard::data::now_rfc3339()[..10];
+    let set = NameSet::open(&dir.path().join("pypi-names.sgdb"))
+        .unwrap()
+        .unwrap();
+    let req = set.age("requests").unwrap();
+    assert_eq!(req.latest_version.as_deref(), Some("2.32.3"));
+    assert_eq!(req.latest_month.as_deref(), Some("2025-06"));
+    assert_eq!(
+        set.age("fresh-squat").unwrap().latest_month.as_deref(),
+        Some("2026-11")
+    );
+    assert_eq!(
+        set.age("no-facts").unwrap().first_seen.as_deref(),
+        Some(today)
+    );
+    // a plain list: known names keep the facts of the data in use, new ones are first seen now
+    let list = dir.path().join("names.txt");
+    std::fs::write(&list, "requests\nfresh-squat\nlater-one\n").unwrap();
+    let out = squatguard(
+        &["db", "update", "--pypi-names", list.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let set = NameSet::open(&dir.path().join("pypi-names.sgdb"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(set.len(), 3);
+    assert_eq!(set.age("requests").unwrap(), req);
+    assert_eq!(
+        set.age("fresh-squat").unwrap().latest_month.as_deref(),
+        Some("2026-11")
+    );
+    let later = set.age("later-one").unwrap();
+    assert_eq!(
+        (later.first_seen.as_deref(), later.latest_version),
+        (Some(today), None)
+    );
+    // a bad row: an error naming the line, the cache unchanged
+    std::fs::write(
+        &tsv,
+        "name\tlatest_version\tlatest_release_month\nok\t1.0\t2020-01\nbad\t1.0\tJune\n",
+    )
+    .unwrap();
+    let out = squatguard(
+        &["db", "update", "--pypi-names", tsv.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("line 3: `June` is neither a month"),
+        "{}",
+        text(&out.stderr)
+    );
+    let set = NameSet::open(&dir.path().join("pypi-names.sgdb"))
+        .unwrap()
+        .unwrap();
+    assert!(set.contains("later-one"));
 }

@@ -1,5 +1,7 @@
 //! `squatguard audit`: reads the list (a file, or standard input through [`Io`]), screens it
-//! with [`crate::audit`], and prints a line (or a JSON object) per finding.
+//! with [`crate::audit`], and prints a line (or a JSON object) per finding; in JSON, a finding
+//! about a TSV line carries the line's age facts (`latest_version`, `latest_month`,
+//! `first_upload`).
 
 use super::{DataOptions, Io, Status};
 use crate::finding::{Rule, Severity};
@@ -54,10 +56,14 @@ pub fn run(req: AuditRequest, io: Io) -> anyhow::Result<Status> {
     } else {
         req.select.clone()
     };
-    let findings = crate::audit::audit(&file, &text, &engine, &req.select)
-        .map_err(crate::check::CheckError::from)?;
+    let audited = match crate::audit::audit(&file, &text, &engine, &req.select) {
+        Ok(a) => a,
+        Err(crate::audit::AuditError::Store(e)) => Err(crate::check::CheckError::from(e))?,
+        Err(e) => anyhow::bail!("{e}"),
+    };
+    let findings = &audited.findings;
     let mut out = std::io::BufWriter::new(io.stdout);
-    for f in &findings {
+    for f in findings {
         match req.format {
             AuditFormat::Text => writeln!(
                 out,
@@ -67,10 +73,28 @@ pub fn run(req: AuditRequest, io: Io) -> anyhow::Result<Status> {
                 f.rule,
                 visible(&f.display_message())
             )?,
-            AuditFormat::Json => {
-                serde_json::to_writer(&mut out, f)?;
-                writeln!(out)?;
-            }
+            AuditFormat::Json => match audited.ages.get(&f.line) {
+                None => {
+                    serde_json::to_writer(&mut out, f)?;
+                    writeln!(out)?;
+                }
+                Some(age) => {
+                    // the line's age facts, after the finding's own fields (in their order)
+                    let mut object = serde_json::to_string(f)?;
+                    object.pop(); // the closing brace
+                    let facts = [
+                        ("latest_version", &age.latest_version),
+                        ("latest_month", &age.latest_month),
+                        ("first_upload", &age.first_seen),
+                    ];
+                    for (key, value) in facts {
+                        if let Some(v) = value {
+                            object.push_str(&format!(",\"{key}\":{}", serde_json::to_string(v)?));
+                        }
+                    }
+                    writeln!(out, "{object}}}")?;
+                }
+            },
         }
     }
     out.flush()?;

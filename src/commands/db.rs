@@ -140,6 +140,14 @@ pub fn status(args: &DataOptions, io: Io) -> anyhow::Result<Status> {
     }
     writeln!(
         out,
+        "embedded feed:   {} reports on {} names (embedded, facts only; under the imported feed), taken {} ({})",
+        s.floor.records,
+        s.floor.names,
+        s.floor.created,
+        age(&s.floor.created)
+    )?;
+    writeln!(
+        out,
         "curated list:    {} reports (embedded, merged with the feed)",
         s.curated
     )?;

@@ -40,7 +40,7 @@ fn judge(dep: &Dependency, adv: &Advisory, on_pypi: bool) -> Option<Finding> {
             format!(
                 "`{}` is a known malicious package{id}: {} (reported releases: {}; PyPI removed the project, so every release is treated as malicious)",
                 dep.name,
-                adv.summary,
+                adv.summary_text(),
                 some.describe()
             ),
         ),
@@ -48,7 +48,7 @@ fn judge(dep: &Dependency, adv: &Advisory, on_pypi: bool) -> Option<Finding> {
             Severity::Error,
             format!(
                 "`{}` is a known malicious package{id}: {}",
-                dep.name, adv.summary
+                dep.name, adv.summary_text()
             ),
         ),
         some => {
@@ -60,7 +60,7 @@ fn judge(dep: &Dependency, adv: &Advisory, on_pypi: bool) -> Option<Finding> {
                     Severity::Error,
                     format!(
                         "`{}=={pin}` is a known malicious release{id}: {}",
-                        dep.name, adv.summary
+                        dep.name, adv.summary_text()
                     ),
                 )
             } else if !dep.listed
@@ -76,7 +76,7 @@ fn judge(dep: &Dependency, adv: &Advisory, on_pypi: bool) -> Option<Finding> {
                     format!(
                         "{constraint} admits malicious releases ({}){id}: {}",
                         some.describe(),
-                        adv.summary
+                        adv.summary_text()
                     ),
                 )
             } else {
