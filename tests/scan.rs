@@ -530,3 +530,48 @@ fn a_repository_under_inspection_cannot_switch_its_checks_off() {
     assert_fires(&all, "decode-exec", "run.py", 2, "error");
     assert_fires(&all, "typosquat", "requirements.txt", 1, "error");
 }
+
+/// Text Python reads differently from a naive reader: a lone `\r` after a comment, a `utf-7`
+/// cookie, and math-bold identifiers that Python NFKC-normalises to `exec` and `base64`.
+#[test]
+fn python_is_read_as_python_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let hello = base64(b"print(\"hello\")");
+    // to a reader splitting on \n only, the whole file is one comment
+    write(
+        root,
+        "cr/__init__.py",
+        format!("# helpers\rimport base64\rexec(base64.b64decode(\"{hello}\"))\n"),
+    );
+    // `+AGU-xec` is `exec` in UTF-7
+    write(
+        root,
+        "seven.py",
+        "#!/usr/bin/env python\n# -*- coding: utf-7 -*-\n+AGU-xec('print(1)')\n",
+    );
+    write(
+        root,
+        "bold/__init__.py",
+        format!("import \u{1d41b}\u{1d41a}\u{1d42c}\u{1d41e}\u{1d7d4}\u{1d7d2}\nx = 1; \u{1d41e}\u{1d431}\u{1d41e}\u{1d41c}(\u{1d41b}\u{1d41a}\u{1d42c}\u{1d41e}\u{1d7d4}\u{1d7d2}.b64decode(\"{hello}\"))\n"),
+    );
+    // honest Latin-1 source: read, and nothing to say
+    write(
+        root,
+        "latin.py",
+        b"# -*- coding: latin-1 -*-\nNAME = 'caf\xe9'\n".as_slice(),
+    );
+    let out = squatguard(root, &["scan", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let all = findings(&out);
+    assert_fires(&all, "decode-exec", "cr/__init__.py", 3, "error");
+    assert_fires(&all, "obfuscation", "seven.py", 2, "error");
+    assert_fires(&all, "decode-exec", "bold/__init__.py", 2, "error");
+    let bold = all
+        .iter()
+        .find(|f| f["file"] == "bold/__init__.py" && f["rule"] == "decode-exec")
+        .unwrap();
+    // the column counts the characters of the line as written
+    assert_eq!(bold["column"], 8, "{bold}");
+    assert!(!all.iter().any(|f| f["file"] == "latin.py"), "{all:?}");
+}

@@ -13,7 +13,8 @@
 //! user trusts the repository ([`crate::config::Origin`]); the CLI applies the repository's
 //! configuration only then, too. Version-control folders, `node_modules`, tox/nox folders and virtualenvs are skipped.
 //!
-//! Modules: [`python`] reads a file into its [`facts`] (with [`blobs`], which decodes encoded
+//! Modules: [`source`] decodes a file as Python does (coding cookie, line terminators; identifiers
+//! NFKC-normalised), [`python`] reads it into its [`facts`] (with [`blobs`], which decodes encoded
 //! literals, and [`indicators`], which matches endpoints and credential paths); [`signals`] runs
 //! the code rules of [`crate::rules`] over them.
 
@@ -22,10 +23,11 @@ pub mod facts;
 pub mod indicators;
 pub mod python;
 pub mod signals;
+pub mod source;
 
 use crate::check::{self, CheckError, CheckOptions, CheckReport};
 use crate::finding::{Finding, Rule, Severity};
-use crate::rules::{disguised_binary, vendored_package, Engine};
+use crate::rules::{disguised_binary, obfuscation, vendored_package, Engine};
 use crate::source::{display_path, SourceFile};
 use facts::Role;
 use rayon::prelude::*;
@@ -174,10 +176,14 @@ fn scan_file(path: &Path, py_paths: &HashSet<&Path>) -> Vec<Finding> {
     if let Some(f) = disguised_binary::source(&shown, &bytes) {
         return vec![f];
     }
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    let sf = SourceFile::new(path, text);
+    let decoded = source::decode(&bytes);
+    let sf = SourceFile::new(path, decoded.text);
     let facts = python::read(&sf.text, role(path));
-    signals::judge(&sf, &facts)
+    let mut out = signals::judge(&sf, &facts);
+    if let Some((line, encoding)) = decoded.foreign_cookie {
+        out.push(obfuscation::foreign_encoding(&sf, line, &encoding));
+    }
+    out
 }
 
 /// Vendored copies of popular packages among the walked `files` ([`vendored_package`]).

@@ -12,11 +12,15 @@
 //! file's own functions carry what those functions do, so a payload wrapped in `_init()` and
 //! called on import is still seen at the call.
 //!
+//! The text is the one [`super::source`] decoded; identifiers are compared after NFKC
+//! normalisation, as Python compares them (the parse sees them rewritten, offsets are mapped back).
+//!
 //! tree-sitter recovers from syntax errors, so broken and obfuscated files are read as far as
 //! they parse. The walk is iterative and stops [`MAX_DEPTH`] levels down, so no input can
 //! exhaust the stack.
 
 use super::facts::{kind, Call, Facts, Hiding, Literal, Lookup, Role};
+use super::source::{identifier, Normalised};
 use super::{blobs, indicators};
 use std::collections::HashMap;
 use tree_sitter::{Node, Parser};
@@ -157,18 +161,114 @@ fn hiding(text: &str) -> Vec<Hiding> {
     out
 }
 
-/// Parses `text` and gathers its facts; offsets are into `text` plus `base`.
-pub fn analyse(text: &str, base: usize) -> Facts {
+fn parse(text: &str) -> Option<tree_sitter::Tree> {
     let mut parser = Parser::new();
-    if parser
+    parser
         .set_language(&tree_sitter_python::LANGUAGE.into())
-        .is_err()
-    {
-        return Facts::default();
+        .ok()?;
+    parser.parse(text, None)
+}
+
+/// The byte ranges of the non-ASCII identifiers in `tree`, in order.
+fn non_ascii_identifiers(text: &str, tree: &tree_sitter::Tree) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut cursor = tree.walk();
+    loop {
+        let node = cursor.node();
+        if node.kind() == "identifier" {
+            if text.get(node.byte_range()).is_some_and(|t| !t.is_ascii()) {
+                out.push(node.byte_range());
+            }
+        } else if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return out;
+            }
+        }
     }
-    let Some(tree) = parser.parse(text, None) else {
+}
+
+/// Parses `text` as Python reads it and gathers its facts; offsets are into `text` plus
+/// `base`. Non-ASCII identifiers are NFKC-normalised first, as Python does
+/// ([`super::source::Normalised`]); offsets are mapped back to `text`.
+pub fn analyse(text: &str, base: usize) -> Facts {
+    let Some(tree) = parse(text) else {
         return Facts::default();
     };
+    if text.is_ascii() {
+        return gather(text, &tree, base);
+    }
+    let idents = non_ascii_identifiers(text, &tree);
+    let Some(norm) = Normalised::rewrite(text, &idents) else {
+        return gather(text, &tree, base);
+    };
+    let Some(tree) = parse(&norm.text) else {
+        return Facts::default();
+    };
+    let mut facts = gather(&norm.text, &tree, 0);
+    let back = |o: usize| base + norm.original(o);
+    for c in &mut facts.calls {
+        c.start = back(c.start);
+        c.end = back(c.end);
+    }
+    for l in &mut facts.literals {
+        l.start = back(l.start);
+    }
+    for l in &mut facts.lookups {
+        l.start = back(l.start);
+        l.end = back(l.end);
+    }
+    for c in &mut facts.cmdclass {
+        *c = back(*c);
+    }
+    if let Some(d) = &mut facts.too_deep {
+        *d = back(*d);
+    }
+    facts
+}
+
+/// Every identifier of `text` with its 1-based line, NFKC-normalised: the names Python's
+/// tokenizer reads, as this reader sees them.
+pub fn identifiers(text: &str) -> Vec<(u32, String)> {
+    let Some(tree) = parse(text) else {
+        return Vec::new();
+    };
+    let idents = non_ascii_identifiers(text, &tree);
+    let norm = Normalised::rewrite(text, &idents);
+    let (seen, tree) = match &norm {
+        Some(n) => match parse(&n.text) {
+            Some(t) => (n.text.as_str(), t),
+            None => return Vec::new(),
+        },
+        None => (text, tree),
+    };
+    let line_ends: Vec<usize> = text.match_indices('\n').map(|(i, _)| i).collect();
+    let line_of = |o: usize| {
+        let o = norm.as_ref().map_or(o, |n| n.original(o));
+        line_ends.partition_point(|&e| e < o) as u32 + 1
+    };
+    let mut out = Vec::new();
+    let mut cursor = tree.walk();
+    'walk: loop {
+        let node = cursor.node();
+        if node.kind() == "identifier" {
+            let name = seen.get(node.byte_range()).unwrap_or("");
+            out.push((line_of(node.start_byte()), identifier(name).into_owned()));
+        } else if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    out
+}
+
+fn gather(text: &str, tree: &tree_sitter::Tree, base: usize) -> Facts {
     let mut r = Reader {
         src: text,
         base,
