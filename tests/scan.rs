@@ -575,3 +575,177 @@ fn python_is_read_as_python_reads_it() {
     assert_eq!(bold["column"], 8, "{bold}");
     assert!(!all.iter().any(|f| f["file"] == "latin.py"), "{all:?}");
 }
+
+/// A zip archive holding `members` (stored, uncompressed), built by hand so the test needs no
+/// archiver.
+fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in data {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, data) in members {
+        let offset = out.len() as u32;
+        let crc = crc32(data);
+        let head = |sig: u32, central: bool| {
+            let mut h = sig.to_le_bytes().to_vec();
+            if central {
+                h.extend(20u16.to_le_bytes());
+            }
+            h.extend(20u16.to_le_bytes()); // version needed
+            h.extend([0u8; 6]); // flags, method (stored), time
+            h.extend(0u16.to_le_bytes()); // date
+            h.extend(crc.to_le_bytes());
+            h.extend((data.len() as u32).to_le_bytes());
+            h.extend((data.len() as u32).to_le_bytes());
+            h.extend((name.len() as u16).to_le_bytes());
+            h.extend(0u16.to_le_bytes()); // extra
+            if central {
+                h.extend([0u8; 6]); // comment, disk, internal attributes
+                h.extend(0u32.to_le_bytes());
+                h.extend(offset.to_le_bytes());
+            }
+            h.extend(name.as_bytes());
+            h
+        };
+        out.extend(head(0x0403_4b50, false));
+        out.extend(*data);
+        central.extend(head(0x0201_4b50, true));
+    }
+    let at = out.len() as u32;
+    out.extend(&central);
+    out.extend(0x0605_4b50u32.to_le_bytes());
+    out.extend([0u8; 4]);
+    out.extend((members.len() as u16).to_le_bytes());
+    out.extend((members.len() as u16).to_le_bytes());
+    out.extend((central.len() as u32).to_le_bytes());
+    out.extend(at.to_le_bytes());
+    out.extend(0u16.to_le_bytes());
+    out
+}
+
+/// Nothing passes unread: what can be read is (archive members, notebook cells, scripts with a
+/// Python shebang, folders a repository names `site-packages` or marks with `pyvenv.cfg`), and
+/// what cannot is an `opaque-code` finding, an error inside a package.
+#[test]
+fn nothing_passes_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let hello = base64(b"print(\"hello\")");
+    let payload = format!("import base64\nexec(base64.b64decode(\"{hello}\"))\n");
+    write(
+        root,
+        "setup.py",
+        "from setuptools import setup\nsetup(name='app')\n",
+    );
+    write(root, "app/__init__.py", "from . import _speedups\n");
+    let mut elf = b"\x7fELF\x02\x01\x01\x00".to_vec();
+    elf.extend([0u8; 56]);
+    write(root, "app/_speedups.cpython-311-x86_64-linux-gnu.so", &elf);
+    write(root, "tools/helper.pyd", b"MZ\x90\x00");
+    // too large to read, inside the package
+    let mut big = "x = 1\n".repeat(1_500_000);
+    big.push_str(&payload);
+    write(root, "app/tables.py", big);
+    // an archive on sys.path with a package inside
+    write(
+        root,
+        "lib/deps.zip",
+        zip_of(&[
+            ("vendor/__init__.py", payload.as_bytes()),
+            ("vendor/_native.so", &elf),
+        ]),
+    );
+    // a notebook's code cell
+    let cell = serde_json::to_string(
+        &payload
+            .lines()
+            .map(|l| format!("{l}\n"))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    write(
+        root,
+        "analysis.ipynb",
+        format!(
+            "{{\n \"cells\": [\n  {{\n   \"cell_type\": \"markdown\",\n   \"metadata\": {{}},\n   \"source\": [\n    \"# Notes\"\n   ]\n  }},\n  {{\n   \"cell_type\": \"code\",\n   \"metadata\": {{}},\n   \"source\": {}\n  }}\n ],\n \"nbformat\": 4,\n \"nbformat_minor\": 5\n}}\n",
+            cell.replacen('[', "[\n    ", 1).replacen(",", ",\n    ", 1).replacen(']', "\n   ]", 1)
+        ),
+    );
+    // a script without an extension, run by a shell script
+    write(
+        root,
+        "bin/run",
+        format!("#!/usr/bin/env python3\n{payload}"),
+    );
+    write(root, "run.sh", "#!/bin/sh\n./bin/run\n");
+    // markers the repository controls hide nothing
+    write(root, "third_party/site-packages/evil/__init__.py", &payload);
+    write(root, "vendored/pyvenv.cfg", "home = /usr/bin\n");
+    write(root, "vendored/pkg/__init__.py", &payload);
+
+    let out = squatguard(root, &["scan", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let all = findings(&out);
+    assert_fires(
+        &all,
+        "opaque-code",
+        "app/_speedups.cpython-311-x86_64-linux-gnu.so",
+        1,
+        "error",
+    );
+    assert_fires(&all, "opaque-code", "tools/helper.pyd", 1, "warning");
+    assert_fires(&all, "opaque-code", "app/tables.py", 1, "error");
+    assert_fires(
+        &all,
+        "decode-exec",
+        "lib/deps.zip/vendor/__init__.py",
+        2,
+        "error",
+    );
+    assert_fires(
+        &all,
+        "opaque-code",
+        "lib/deps.zip/vendor/_native.so",
+        1,
+        "warning",
+    );
+    let nb_line = line_of(root, "analysis.ipynb", "exec(");
+    assert_fires(&all, "decode-exec", "analysis.ipynb", nb_line, "error");
+    assert_fires(&all, "decode-exec", "bin/run", 3, "error");
+    assert_fires(
+        &all,
+        "decode-exec",
+        "third_party/site-packages/evil/__init__.py",
+        2,
+        "error",
+    );
+    assert_fires(&all, "decode-exec", "vendored/pkg/__init__.py", 2, "error");
+    // a shell script is not Python
+    assert!(!all.iter().any(|f| f["file"] == "run.sh"), "{all:?}");
+
+    // the owner's own tree: tool folders by name are skipped, and counted
+    let out = squatguard(root, &["scan", "--trusted", "--format", "json"]);
+    let all = findings(&out);
+    assert!(!all
+        .iter()
+        .any(|f| f["file"] == "third_party/site-packages/evil/__init__.py"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("skipped 1 path"), "{stderr}");
+}

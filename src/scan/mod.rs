@@ -18,16 +18,19 @@
 //! literals, and [`indicators`], which matches endpoints and credential paths); [`signals`] runs
 //! the code rules of [`crate::rules`] over them.
 
+mod archive;
 pub mod blobs;
 pub mod facts;
 pub mod indicators;
+mod installed;
+mod notebook;
 pub mod python;
 pub mod signals;
 pub mod source;
 
 use crate::check::{self, CheckError, CheckOptions, CheckReport};
 use crate::finding::{Finding, Rule, Severity};
-use crate::rules::{disguised_binary, obfuscation, vendored_package, Engine};
+use crate::rules::{disguised_binary, obfuscation, opaque_code, vendored_package, Engine};
 use crate::source::{display_path, SourceFile};
 use facts::Role;
 use rayon::prelude::*;
@@ -51,8 +54,9 @@ pub struct ScanOptions {
 /// Files larger than this are not read: generated or padded, and a way to exhaust a scanner.
 pub const MAX_SCAN_SIZE: u64 = 8 * 1024 * 1024;
 
-/// Folder names never scanned.
-const SKIP_DIRS: &[&str] = &[
+/// Folder names never scanned in a repository the user trusts (`--trusted`): tool and
+/// environment folders of the user's own.
+const TRUSTED_SKIP_DIRS: &[&str] = &[
     ".git",
     ".hg",
     ".svn",
@@ -61,6 +65,12 @@ const SKIP_DIRS: &[&str] = &[
     ".nox",
     "site-packages",
 ];
+
+/// Folder names never scanned in a repository under inspection: only `.git`. A folder named
+/// `site-packages` or `node_modules` is the repository's to name, and Python imports from one
+/// added to `sys.path`; untracked virtualenvs (a `pyvenv.cfg` in a git work tree) are still
+/// skipped by the walk, and every skip is counted ([`check::walk_tree`]).
+const UNTRUSTED_SKIP_DIRS: &[&str] = &[".git"];
 
 /// Runs `check` on the manifests under `opts.root` and scans its Python files.
 pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckError> {
@@ -90,12 +100,22 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
             ..check::Collected::default()
         }
     };
-    let (files, refused_links) = walk(&root, opts.exclude.as_ref())?;
+    let skip_dirs = match opts.policy.origin {
+        crate::config::Origin::Own => TRUSTED_SKIP_DIRS,
+        crate::config::Origin::Untrusted => UNTRUSTED_SKIP_DIRS,
+    };
+    let (files, refused_links, skipped) = walk(&root, skip_dirs, opts.exclude.as_ref())?;
+    for s in skipped {
+        if !report.skipped.iter().any(|r| r.path == s.path) {
+            report.skipped.push(s);
+        }
+    }
     let py_paths: HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
+    let records = installed::Records::default();
     // in file order, whichever worker read the file
     let mut findings: Vec<Finding> = files
         .par_iter()
-        .flat_map_iter(|path| scan_file(path, &py_paths))
+        .flat_map_iter(|path| scan_file(path, &py_paths, &records))
         .collect();
     findings.extend(vendored(&root, &files, &findings));
     findings.extend(refused_links);
@@ -105,32 +125,63 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
     Ok(report.finish(&opts.policy))
 }
 
+/// Files the walk collects: Python source and `.pth` files, and what Python runs without it
+/// being source (compiled, native, archives on `sys.path`, notebooks), and files without an
+/// extension, kept when they start with a Python shebang ([`has_python_shebang`]).
 fn is_scanned(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("py" | "pyw" | "pth" | "pyc")
-    )
+    match path.extension().and_then(|e| e.to_str()) {
+        Some(ext) => matches!(
+            ext,
+            "py" | "pyw" | "pth" | "pyc" | "so" | "pyd" | "zip" | "egg" | "ipynb"
+        ),
+        None => true,
+    }
+}
+
+/// A file whose first line is a shebang naming Python (`#!/usr/bin/env python3`): a script a
+/// shell script or a user runs by name.
+fn has_python_shebang(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 128];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    let head = &head[..n];
+    head.starts_with(b"#!")
+        && head
+            .split(|&b| b == b'\n' || b == b'\r')
+            .next()
+            .is_some_and(|line| line.windows(6).any(|w| w == b"python"))
 }
 
 /// The files to scan, sorted; `.gitignore` is not honoured (see the module doc), the applied
 /// configuration's `exclude` is. A symbolic link not followed ([`check::walk_tree`]) is
 /// reported, since Python would follow it.
+type Walk = (Vec<PathBuf>, Vec<Finding>, Vec<check::Skipped>);
+
 fn walk(
     root: &Path,
+    skip_dirs: &'static [&'static str],
     exclude: Option<&crate::exclude::Exclude>,
-) -> Result<(Vec<PathBuf>, Vec<Finding>), CheckError> {
+) -> Result<Walk, CheckError> {
     if !std::fs::metadata(root).is_ok_and(|m| m.is_dir()) {
-        return Ok((vec![check::clean(root)], Vec::new()));
+        return Ok((vec![check::clean(root)], Vec::new(), Vec::new()));
     }
-    let walked = check::walk_tree(root, SKIP_DIRS, true, exclude, is_scanned)?;
+    let mut walked = check::walk_tree(root, skip_dirs, true, exclude, is_scanned)?;
+    let skipped = std::mem::take(&mut walked.skipped);
     // `obfuscation` is a warning by default, as a refused link should be
     let (files, refused) = walked.with_refused_findings(Rule::Obfuscation, |why| {
         format!("not scanned: it is {why}; Python would follow it")
     });
-    Ok((files.iter().map(|p| check::clean(p)).collect(), refused))
+    let files = files
+        .iter()
+        .filter(|p| p.extension().is_some() || has_python_shebang(p))
+        .map(|p| check::clean(p))
+        .collect();
+    Ok((files, refused, skipped))
 }
 
-fn role(path: &Path) -> Role {
+pub(crate) fn role(path: &Path) -> Role {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     match name {
         "__init__.py" => Role::PackageInit,
@@ -142,28 +193,32 @@ fn role(path: &Path) -> Role {
     }
 }
 
-fn scan_file(path: &Path, py_paths: &HashSet<&Path>) -> Vec<Finding> {
+fn scan_file(path: &Path, py_paths: &HashSet<&Path>, records: &installed::Records) -> Vec<Finding> {
     let shown = display_path(path);
     let at_start = |rule: Rule, severity: Severity, msg: String| {
         vec![Finding::new(rule, shown.clone(), 1, 1, msg).with_severity(severity)]
     };
-    if path.extension().is_some_and(|e| e == "pyc") {
-        let has_source = |p: &Path| py_paths.contains(p) || p.exists();
-        return disguised_binary::compiled(&shown, path, has_source)
-            .into_iter()
-            .collect();
+    let opaque = |what: &str| vec![opaque_code::finding(&shown, what, reach(path, records))];
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("pyc") => {
+            let has_source = |p: &Path| py_paths.contains(p) || p.exists();
+            return disguised_binary::compiled(&shown, path, has_source)
+                .into_iter()
+                .collect();
+        }
+        Some("so" | "pyd") => {
+            return opaque("a native extension module (compiled code Python imports by name)")
+        }
+        Some("zip" | "egg") => return archive::scan(path, &shown, || reach(path, records)),
+        _ => {}
     }
     let bytes = match crate::source::read_regular(path, MAX_SCAN_SIZE) {
         Ok(bytes) => bytes,
         Err(crate::source::ReadError::TooLarge(_)) => {
-            return at_start(
-                Rule::Obfuscation,
-                Severity::Note,
-                format!(
-                    "not scanned: larger than {} MiB; review how this file was generated",
-                    MAX_SCAN_SIZE / (1024 * 1024)
-                ),
-            );
+            return opaque(&format!(
+                "a file larger than {} MiB",
+                MAX_SCAN_SIZE / (1024 * 1024)
+            ));
         }
         Err(why) => {
             return at_start(
@@ -173,17 +228,54 @@ fn scan_file(path: &Path, py_paths: &HashSet<&Path>) -> Vec<Finding> {
             );
         }
     };
+    if path.extension().is_some_and(|e| e == "ipynb") {
+        return match notebook::code(&bytes) {
+            Some(text) => scan_text(path, text, Role::Module),
+            None => opaque("a notebook that is not readable JSON"),
+        };
+    }
     if let Some(f) = disguised_binary::source(&shown, &bytes) {
         return vec![f];
     }
-    let decoded = source::decode(&bytes);
+    scan_source(path, &bytes, role(path))
+}
+
+/// Scans Python source `bytes` shown as `path`.
+fn scan_source(path: &Path, bytes: &[u8], role: Role) -> Vec<Finding> {
+    let decoded = source::decode(bytes);
     let sf = SourceFile::new(path, decoded.text);
-    let facts = python::read(&sf.text, role(path));
+    let facts = python::read(&sf.text, role);
     let mut out = signals::judge(&sf, &facts);
     if let Some((line, encoding)) = decoded.foreign_cookie {
         out.push(obfuscation::foreign_encoding(&sf, line, &encoding));
     }
     out
+}
+
+/// Scans decoded Python text shown as `path`.
+fn scan_text(path: &Path, text: String, role: Role) -> Vec<Finding> {
+    let sf = SourceFile::new(path, text);
+    let facts = python::read(&sf.text, role);
+    signals::judge(&sf, &facts)
+}
+
+/// How far a file at `path` that cannot be read reaches ([`opaque_code::Reach`]).
+fn reach(path: &Path, records: &installed::Records) -> opaque_code::Reach {
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let in_package = dir.join("__init__.py").is_file();
+    let at_install = dir.join("setup.py").is_file() || dir.join("pyproject.toml").is_file();
+    if !in_package && !at_install {
+        return opaque_code::Reach::Elsewhere;
+    }
+    if in_package && records.lists(path) {
+        return opaque_code::Reach::Installed;
+    }
+    opaque_code::Reach::RunsUnasked
 }
 
 /// Vendored copies of popular packages among the walked `files` ([`vendored_package`]).
