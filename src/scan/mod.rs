@@ -19,6 +19,7 @@
 //! the code rules of [`crate::rules`] over them.
 
 mod archive;
+mod autorun;
 pub mod blobs;
 pub mod facts;
 pub mod indicators;
@@ -129,6 +130,9 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
 /// being source (compiled, native, archives on `sys.path`, notebooks), and files without an
 /// extension, kept when they start with a Python shebang ([`has_python_shebang`]).
 fn is_scanned(path: &Path) -> bool {
+    if autorun::is_vscode_tasks(path) {
+        return true;
+    }
     match path.extension().and_then(|e| e.to_str()) {
         Some(ext) => matches!(
             ext,
@@ -228,6 +232,10 @@ fn scan_file(path: &Path, py_paths: &HashSet<&Path>, records: &installed::Record
             );
         }
     };
+    if autorun::is_vscode_tasks(path) {
+        let sf = SourceFile::new(path, String::from_utf8_lossy(&bytes).into_owned());
+        return autorun::vscode_tasks(&sf);
+    }
     if path.extension().is_some_and(|e| e == "ipynb") {
         return match notebook::code(&bytes) {
             Some(text) => scan_text(path, text, Role::Module),
@@ -240,12 +248,62 @@ fn scan_file(path: &Path, py_paths: &HashSet<&Path>, records: &installed::Record
     scan_source(path, &bytes, role(path))
 }
 
+/// Files that are not Python source but that `module` runs as code (`exec(open('x.dat')
+/// .read())`, `runpy.run_path('LICENSE.txt')`), read as Python that runs where `module` runs.
+/// The path is looked up beside the module and in the folders above it (relative paths are
+/// relative to wherever Python is started, most often the project's root). One not found is
+/// not read: the call is reported (`opaque-code`) at the module.
+fn code_files(module: &SourceFile, facts: &facts::Facts, role: Role, depth: usize) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (range, written) in &facts.code_files {
+        let rel = Path::new(written);
+        let found = module
+            .path
+            .ancestors()
+            .skip(1)
+            .take(4)
+            .map(|dir| dir.join(rel))
+            .find(|p| p.is_file() && !rel.is_absolute());
+        match found.map(|p| (crate::source::read_regular(&p, MAX_SCAN_SIZE), p)) {
+            Some((Ok(bytes), p)) => match disguised_binary::source(&display_path(&p), &bytes) {
+                Some(f) => out.push(f),
+                None => out.extend(scan_source_at(&check::clean(&p), &bytes, role, depth)),
+            },
+            _ => {
+                let (line, column) = module.line_col(range.start);
+                out.push(
+                    Finding::new(
+                        Rule::OpaqueCode,
+                        module.display_path(),
+                        line,
+                        column,
+                        format!("runs `{written}` as Python code, and that file could not be read here; review it before running this code"),
+                    )
+                    .with_severity(Severity::Warning),
+                );
+            }
+        }
+    }
+    out
+}
+
 /// Scans Python source `bytes` shown as `path`.
 fn scan_source(path: &Path, bytes: &[u8], role: Role) -> Vec<Finding> {
+    scan_source_at(path, bytes, role, 0)
+}
+
+/// How many files run as code ([`code_files`]) are followed, one from another.
+const MAX_CODE_FILE_DEPTH: usize = 3;
+
+/// [`scan_source`] for a file reached through `depth` files run as code.
+fn scan_source_at(path: &Path, bytes: &[u8], role: Role, depth: usize) -> Vec<Finding> {
     let decoded = source::decode(bytes);
     let sf = SourceFile::new(path, decoded.text);
     let facts = python::read(&sf.text, role);
     let mut out = signals::judge(&sf, &facts);
+    if depth < MAX_CODE_FILE_DEPTH {
+        out.extend(code_files(&sf, &facts, role, depth + 1));
+    }
     if let Some((line, encoding)) = decoded.foreign_cookie {
         out.push(obfuscation::foreign_encoding(&sf, line, &encoding));
     }
