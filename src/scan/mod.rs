@@ -8,10 +8,20 @@
 //! vendored copies of popular packages, which is where the VMConnect "coding test" lure hid its
 //! payload (modified `Pyperclip/` and `Pyrebase/` folders).
 //!
+//! Nothing passes unread: the members of `.zip`/`.egg` archives ([`archive`]), notebook code
+//! cells ([`notebook`]), scripts without an extension whose shebang names Python, and files a
+//! module runs as code (`exec(open('x.dat').read())`, `runpy.run_path('LICENSE.txt')`) are read
+//! as Python; `.vscode/tasks.json` tasks that run on opening the folder are reported
+//! ([`autorun`]); what Python can run but cannot be read here (native modules, files over
+//! [`MAX_SCAN_SIZE`], unreadable archives) is an `opaque-code` finding
+//! ([`crate::rules::opaque_code`], placed with [`installed`]).
+//!
 //! Unlike `check`, the walk ignores `.gitignore`: a hostile repository writes its own ignore
 //! files. For the same reason its `squatguard: ignore` comments suppress nothing unless the
 //! user trusts the repository ([`crate::config::Origin`]); the CLI applies the repository's
-//! configuration only then, too. Version-control folders, `node_modules`, tox/nox folders and virtualenvs are skipped.
+//! configuration only then, too. Without trust only `.git` (and, in a git work tree, untracked
+//! virtualenvs) is skipped; a trusted repository's tool folders (`node_modules`, `.tox`, `.nox`,
+//! `site-packages`) are skipped too. What the walk skipped is counted in the report.
 //!
 //! Modules: [`source`] decodes a file as Python does (coding cookie, line terminators; identifiers
 //! NFKC-normalised), [`python`] reads it into its [`facts`] (with [`blobs`], which decodes encoded
@@ -106,11 +116,8 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
         crate::config::Origin::Untrusted => UNTRUSTED_SKIP_DIRS,
     };
     let (files, refused_links, skipped) = walk(&root, skip_dirs, opts.exclude.as_ref())?;
-    for s in skipped {
-        if !report.skipped.iter().any(|r| r.path == s.path) {
-            report.skipped.push(s);
-        }
-    }
+    // what the scan did not read (the manifest discovery's own skips do not apply to it)
+    report.skipped = skipped;
     let py_paths: HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
     let records = installed::Records::default();
     // in file order, whichever worker read the file

@@ -470,8 +470,9 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
                     changed = true;
                 }
             }
+            // one hop: a variable assigned what a network call returned
             if !r.fetched.contains_key(name) {
-                if let Some(by) = r.fetched_by(*value) {
+                if let Some(by) = r.fetched_directly(*value) {
                     r.fetched.insert(name.clone(), by);
                     changed = true;
                 }
@@ -1018,7 +1019,9 @@ impl<'s> Reader<'s> {
                 .or_else(|| self.keyword(args, "args"))
             {
                 call.decoded_by = self.decoded_by(cmd);
-                call.fetched_by = self.fetched_by(cmd);
+                // a command that is itself a download's text (`os.system(urlopen(u).read())`);
+                // a URL passed as an argument is not
+                call.fetched_by = self.fetched_directly(cmd);
                 if call.decoded_by.is_some() {
                     call.kinds |= kind::DECODE;
                 }
@@ -1157,17 +1160,25 @@ impl<'s> Reader<'s> {
     /// Whether anything in `node` reads the network: a network call, or a variable holding
     /// what one returned.
     fn fetched_by(&self, node: Node) -> Option<String> {
-        self.find_in(node, |n| match n.kind() {
-            "call" => {
-                let f = self.dotted(n.child_by_field_name("function")?)?;
-                let last = f.rsplit('.').next().unwrap_or("");
-                is_network(&f, last).then(|| format!("`{f}`"))
+        self.fetched_directly(node).or_else(|| {
+            self.find_in(node, |n| {
+                (n.kind() == "identifier")
+                    .then(|| self.fetched.get(self.text(n)))
+                    .flatten()
+                    .map(|by| format!("{by} (through `{}`)", self.text(n)))
+            })
+        })
+    }
+
+    /// Whether `node` itself calls the network (no variables followed).
+    fn fetched_directly(&self, node: Node) -> Option<String> {
+        self.find_in(node, |n| {
+            if n.kind() != "call" {
+                return None;
             }
-            "identifier" => self
-                .fetched
-                .get(self.text(n))
-                .map(|by| format!("{by} (through `{}`)", self.text(n))),
-            _ => None,
+            let f = self.dotted(n.child_by_field_name("function")?)?;
+            let last = f.rsplit('.').next().unwrap_or("");
+            is_network(&f, last).then(|| format!("`{f}`"))
         })
     }
 
