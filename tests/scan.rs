@@ -818,3 +818,74 @@ fn evasions_are_followed() {
         "{task}"
     );
 }
+
+/// An honest project using what the scan now reads and follows stays free of errors and
+/// warnings: a notebook, an archive of plain modules, a Latin-1 file, a script with a shebang,
+/// a version read with `exec(open(...).read())`, launches inside functions and under a main
+/// guard, pytest fixtures and hooks that run nothing, editor tasks run by hand.
+#[test]
+fn an_honest_project_stays_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "setup.py",
+        "from setuptools import setup\nabout = {}\nexec(open('app/_version.py').read(), about)\nsetup(name='app', version=about['__version__'])\n",
+    );
+    write(root, "app/_version.py", "__version__ = '1.0'\n");
+    write(
+        root,
+        "app/__init__.py",
+        "import subprocess\nimport threading\nfrom functools import partial\n\n\ndef git(*args):\n    return subprocess.run(['git', *args], check=True)\n\n\nstatus = partial(git, 'status')\n\n\ndef start(fn):\n    threading.Thread(target=fn, daemon=True).start()\n",
+    );
+    write(
+        root,
+        "app/cli.py",
+        "import sys\nfrom . import git\n\n\ndef main(argv=None):\n    git(*(argv or sys.argv[1:]))\n\n\nif __name__ == '__main__':\n    main()\n",
+    );
+    write(
+        root,
+        "app/names.py",
+        b"# -*- coding: latin-1 -*-\nCITY = 'Montr\xe9al'\n".as_slice(),
+    );
+    write(
+        root,
+        "bin/app",
+        "#!/usr/bin/env python3\nfrom app.cli import main\nmain()\n",
+    );
+    write(
+        root,
+        "tests/conftest.py",
+        "import pytest\n\n\ndef pytest_configure(config):\n    config.addinivalue_line('markers', 'slow: slow tests')\n\n\n@pytest.fixture(autouse=True)\ndef tmp_home(tmp_path, monkeypatch):\n    monkeypatch.setenv('HOME', str(tmp_path))\n",
+    );
+    write(
+        root,
+        "notebooks/demo.ipynb",
+        "{\n \"cells\": [\n  {\n   \"cell_type\": \"code\",\n   \"metadata\": {},\n   \"source\": [\n    \"import app\\n\",\n    \"app.status()\"\n   ]\n  }\n ],\n \"nbformat\": 4,\n \"nbformat_minor\": 5\n}\n",
+    );
+    write(
+        root,
+        "vendor/libs.zip",
+        zip_of(&[
+            ("six.py", b"PY3 = True\n"),
+            ("six.pyc", b"\x55\x0d\x0d\x0a"),
+        ]),
+    );
+    write(
+        root,
+        ".vscode/tasks.json",
+        "{\n  // build on demand\n  \"version\": \"2.0.0\",\n  \"tasks\": [{\"label\": \"test\", \"command\": \"pytest\"}],\n}\n",
+    );
+    let out = squatguard(root, &["scan", "--format", "json"]);
+    let all = findings(&out);
+    assert!(
+        all.iter().all(|f| f["severity"] == "note"),
+        "{}",
+        serde_json::to_string_pretty(&all).unwrap()
+    );
+    assert_eq!(out.status.code(), Some(0));
+    // every one of them was read: 6 Python files, the shebang script, the notebook, the
+    // archive, the tasks file, and setup.py as a manifest
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["summary"]["files"], 11, "{doc}");
+}
