@@ -1,7 +1,10 @@
 //! `import-time-code` (SG404): code that runs without being called: a call that executes code,
 //! launches a process or reaches the network at module level of a file Python loads on its own
 //! (a package's `__init__.py`, `conftest.py`, `sitecustomize.py`/`usercustomize.py`), and every
-//! `import` line of a `.pth` file. From the facts: the file's role, each call's kinds (with
+//! `import` line of a `.pth` file. Module level, as [`crate::scan::python`] reads it, takes in
+//! default arguments, decorators, the `else` of a main guard and conditions on `__name__` other
+//! than `== "__main__"`; a module-level `threading.Thread(target=f)`, `@atexit.register`, and in
+//! `conftest.py` a `pytest_*` hook or an autouse fixture count as calls of the function they run. From the facts: the file's role, each call's kinds (with
 //! those of the file's own functions it calls) and whether it runs at module level, and the
 //! `.pth` import lines; placed over the call or the line.
 //!

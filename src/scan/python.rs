@@ -6,11 +6,14 @@
 //! itself, code pushed off-screen and bidirectional controls. A `.pth` file is read as `site`
 //! reads it: only its `import` lines run (CPython's `Lib/site.py`, `addpackage`).
 //!
-//! Names are resolved through the file's imports (`from subprocess import Popen as P`), and
-//! data flow is followed one hop: a variable assigned from a decoder, or a function of the same
-//! file whose body decodes, counts as decoded when it reaches `exec`. Module-level calls to the
-//! file's own functions carry what those functions do, so a payload wrapped in `_init()` and
-//! called on import is still seen at the call.
+//! Names are resolved through the file's imports (`from subprocess import Popen as P`), through
+//! assignments of sinks (`_run = exec`), `getattr`/builtins/`globals()`/`vars()` look-ups,
+//! `functools.partial`, `__import__('os')`, and callables handed to `map`, `filter`,
+//! `threading.Thread` and `atexit.register`. Data flow is followed one hop: a variable assigned
+//! from a decoder, or a function of the same file whose body decodes, counts as decoded when it
+//! reaches `exec` (or a process launch); a variable assigned what a network call returned counts
+//! as downloaded. Module-level calls to the file's own functions carry what those functions do,
+//! so a payload wrapped in `_init()` and called on import is still seen at the call.
 //!
 //! The text is the one [`super::source`] decoded; identifiers are compared after NFKC
 //! normalisation, as Python compares them (the parse sees them rewritten, offsets are mapped back).
