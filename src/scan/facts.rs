@@ -32,6 +32,8 @@ pub mod kind {
     pub const TEMP: u16 = 1 << 10;
     /// A raw IP URL to a local address: only suspicious from code that runs on import.
     pub const ENDPOINT_LOCAL: u16 = 1 << 11;
+    /// Makes a file executable (`os.chmod(p, 0o755)`, `stat.S_IXUSR`).
+    pub const MAKE_EXEC: u16 = 1 << 12;
 
     pub const CAPABILITIES: u16 = EXEC | SPAWN | NETWORK;
     pub const THREATS: u16 = DECODE | BLOB | HIDE | ENDPOINT | SECRET | OBFUSCATE;

@@ -560,6 +560,24 @@ fn is_main_guard(cond: &str) -> bool {
         .any(|m| c == format!("__name__=={m}") || c == format!("{m}==__name__"))
 }
 
+/// Whether a `chmod` mode as written sets an execute bit: `stat.S_IXUSR`, `S_IEXEC`,
+/// `S_IRWXU`, or a number (octal `0o755`, decimal `493`) with one of the bits `0o111`.
+fn sets_exec_bit(mode: &str) -> bool {
+    if ["S_IX", "S_IEXEC", "S_IRWX"]
+        .iter()
+        .any(|m| mode.contains(m))
+    {
+        return true;
+    }
+    let m = mode.trim();
+    let value = if let Some(oct) = m.strip_prefix("0o").or_else(|| m.strip_prefix("0O")) {
+        u32::from_str_radix(oct, 8).ok()
+    } else {
+        m.parse::<u32>().ok()
+    };
+    value.is_some_and(|v| v & 0o111 != 0)
+}
+
 /// Names worth following through an assignment: what runs code, launches, connects, decodes
 /// or runs a callable.
 fn is_sink(name: &str) -> bool {
@@ -1037,6 +1055,28 @@ impl<'s> Reader<'s> {
         if is_network(&callee, last) {
             call.kinds |= kind::NETWORK;
         }
+        // `Path(p).chmod(...)`: a method of a call's result has no dotted name
+        let method = match func.kind() {
+            "attribute" => func
+                .child_by_field_name("attribute")
+                .map_or("", |a| self.text(a)),
+            _ => last,
+        };
+        if method == "chmod" {
+            let mode = self
+                .positional(
+                    args,
+                    if func.kind() == "attribute" && !callee.starts_with("os.") {
+                        0
+                    } else {
+                        1
+                    },
+                )
+                .or_else(|| self.keyword(args, "mode"));
+            if mode.is_some_and(|m| sets_exec_bit(self.text(m))) {
+                call.kinds |= kind::MAKE_EXEC;
+            }
+        }
         if callee.starts_with("tempfile.") {
             call.kinds |= kind::TEMP;
         }
@@ -1443,6 +1483,28 @@ mod tests {
         assert!(c
             .iter()
             .any(|c| c.callee == "os.system" && c.kinds & kind::SPAWN != 0));
+    }
+
+    #[test]
+    fn chmod_modes_with_an_execute_bit() {
+        for (mode, exec) in [
+            ("0o755", true),
+            ("0o644", false),
+            ("493", true),
+            ("420", false),
+            ("stat.S_IXUSR | stat.S_IRUSR", true),
+            ("st.st_mode | stat.S_IEXEC", true),
+            ("0o600", false),
+        ] {
+            assert_eq!(sets_exec_bit(mode), exec, "{mode}");
+        }
+        let c = calls("import os, pathlib\nos.chmod(p, 0o755)\npathlib.Path(p).chmod(0o700)\nos.chmod(p, 0o644)\n");
+        let made: Vec<bool> = c
+            .iter()
+            .filter(|c| c.callee.ends_with("chmod") || c.callee.is_empty())
+            .map(|c| c.kinds & kind::MAKE_EXEC != 0)
+            .collect();
+        assert_eq!(made, [true, true, false]);
     }
 
     #[test]
