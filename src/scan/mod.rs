@@ -120,10 +120,19 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
     report.skipped = skipped;
     let py_paths: HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
     let records = installed::Records::default();
+    let backends = in_tree_backends(&root);
     // in file order, whichever worker read the file
     let mut findings: Vec<Finding> = files
         .par_iter()
-        .flat_map_iter(|path| scan_file(path, &py_paths, &records))
+        .flat_map_iter(|path| {
+            // an in-tree build backend runs on install, as setup.py does
+            let role = if backends.contains(path) {
+                Role::Setup
+            } else {
+                role(path)
+            };
+            scan_file(path, role, &py_paths, &records)
+        })
         .collect();
     findings.extend(vendored(&root, &files, &findings));
     findings.extend(refused_links);
@@ -204,7 +213,12 @@ pub(crate) fn role(path: &Path) -> Role {
     }
 }
 
-fn scan_file(path: &Path, py_paths: &HashSet<&Path>, records: &installed::Records) -> Vec<Finding> {
+fn scan_file(
+    path: &Path,
+    role: Role,
+    py_paths: &HashSet<&Path>,
+    records: &installed::Records,
+) -> Vec<Finding> {
     let shown = display_path(path);
     let at_start = |rule: Rule, severity: Severity, msg: String| {
         vec![Finding::new(rule, shown.clone(), 1, 1, msg).with_severity(severity)]
@@ -252,7 +266,42 @@ fn scan_file(path: &Path, py_paths: &HashSet<&Path>, records: &installed::Record
     if let Some(f) = disguised_binary::source(&shown, &bytes) {
         return vec![f];
     }
-    scan_source(path, &bytes, role(path))
+    scan_source(path, &bytes, role)
+}
+
+/// The modules of an in-tree build backend (PEP 517 `backend-path`, e.g. `["."]`, with
+/// `build-backend = "backend"` in the root `pyproject.toml`'s `[build-system]`): pip imports
+/// them to build, so they run on install. Read with `toml_edit`, as the manifest reader does;
+/// a file that does not parse names no backend here (`check` reports it).
+fn in_tree_backends(root: &Path) -> HashSet<PathBuf> {
+    let mut out = HashSet::new();
+    let Ok(bytes) = crate::source::read_regular(&root.join("pyproject.toml"), MAX_SCAN_SIZE) else {
+        return out;
+    };
+    let Ok(doc) = String::from_utf8_lossy(&bytes).parse::<toml_edit::DocumentMut>() else {
+        return out;
+    };
+    let Some(system) = doc.get("build-system") else {
+        return out;
+    };
+    let Some(backend) = system.get("build-backend").and_then(|b| b.as_str()) else {
+        return out;
+    };
+    // `pkg.backend:object` is the module `pkg.backend`; each of its packages' `__init__.py` runs
+    let module = backend.split(':').next().unwrap_or("").trim();
+    let parts: Vec<&str> = module.split('.').filter(|p| !p.is_empty()).collect();
+    let paths = system.get("backend-path").and_then(|p| p.as_array());
+    for dir in paths.into_iter().flatten().filter_map(|d| d.as_str()) {
+        let base = root.join(dir);
+        for n in 1..=parts.len() {
+            let stem: PathBuf = parts[..n].iter().collect();
+            out.insert(check::clean(&base.join(&stem).join("__init__.py")));
+            if n == parts.len() {
+                out.insert(check::clean(&base.join(stem.with_extension("py"))));
+            }
+        }
+    }
+    out
 }
 
 /// Files that are not Python source but that `module` runs as code (`exec(open('x.dat')
