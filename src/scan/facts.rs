@@ -34,9 +34,11 @@ pub mod kind {
     pub const ENDPOINT_LOCAL: u16 = 1 << 11;
     /// Makes a file executable (`os.chmod(p, 0o755)`, `stat.S_IXUSR`).
     pub const MAKE_EXEC: u16 = 1 << 12;
+    /// Threat: a shell command that runs a download or hands a shell to a socket.
+    pub const SHELL: u16 = 1 << 13;
 
     pub const CAPABILITIES: u16 = EXEC | SPAWN | NETWORK;
-    pub const THREATS: u16 = DECODE | BLOB | HIDE | ENDPOINT | SECRET | OBFUSCATE;
+    pub const THREATS: u16 = DECODE | BLOB | HIDE | ENDPOINT | SECRET | OBFUSCATE | SHELL;
 }
 
 /// Why a file runs without being asked.
