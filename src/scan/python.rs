@@ -463,6 +463,8 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
             }
         }
     }
+    // a network call names its module somewhere in the text (an import, `__import__('...')`)
+    let may_fetch = NETWORK_MODULES.iter().any(|m| text.contains(m));
     for _ in 0..4 {
         let mut changed = false;
         for (name, value) in &assignments {
@@ -474,7 +476,7 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
                 }
             }
             // one hop: a variable assigned what a network call returned
-            if !r.fetched.contains_key(name) {
+            if may_fetch && !r.fetched.contains_key(name) {
                 if let Some(by) = r.fetched_directly(*value) {
                     r.fetched.insert(name.clone(), by);
                     changed = true;
@@ -1338,6 +1340,19 @@ fn is_spawn(callee: &str, last: &str) -> bool {
                 | "commands.getoutput"
         )
 }
+
+/// The modules whose calls [`is_network`] knows.
+const NETWORK_MODULES: &[&str] = &[
+    "urllib",
+    "http",
+    "socket",
+    "requests",
+    "httpx",
+    "aiohttp",
+    "ftplib",
+    "smtplib",
+    "telnetlib",
+];
 
 fn is_network(callee: &str, last: &str) -> bool {
     const HTTP: &[&str] = &[
