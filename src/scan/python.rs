@@ -465,16 +465,25 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
     }
     // a network call names its module somewhere in the text (an import, `__import__('...')`)
     let may_fetch = NETWORK_MODULES.iter().any(|m| text.contains(m));
+    // `_run = exec`, `e = getattr(builtins, "eval")`, `p = partial(os.system, c)` (cheap: no
+    // subtree is walked), to a fixed point so `a = exec; b = a` reaches `b`
     for _ in 0..4 {
         let mut changed = false;
         for (name, value) in &assignments {
-            // `_run = exec`, `e = getattr(builtins, "eval")`, `p = partial(os.system, c)`
             if !r.bound.contains_key(name) {
                 if let Some(sink) = r.resolve(*value).filter(|s| is_sink(s)) {
                     r.bound.insert(name.clone(), sink);
                     changed = true;
                 }
             }
+        }
+        if !changed {
+            break;
+        }
+    }
+    for _ in 0..4 {
+        let mut changed = false;
+        for (name, value) in &assignments {
             // one hop: a variable assigned what a network call returned
             if may_fetch && !r.fetched.contains_key(name) {
                 if let Some(by) = r.fetched_directly(*value) {
