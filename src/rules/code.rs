@@ -89,6 +89,7 @@ fn shown(facts: &Facts) -> u16 {
                 Indicator::Endpoint { strong: true, .. } => kind::ENDPOINT,
                 Indicator::Endpoint { strong: false, .. } => kind::ENDPOINT_LOCAL,
                 Indicator::Credential { .. } => kind::SECRET,
+                Indicator::Shell { .. } => kind::SHELL,
             };
         }
     }

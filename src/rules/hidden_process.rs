@@ -4,7 +4,11 @@
 //! writes a file and uses the temporary directory. From the facts: each call's `hidden` option
 //! and kinds, and what the other calls of its function do; placed over the call.
 //!
-//! Severity: a detached launch is a warning alone and an error when the file shows another
+//! A download made executable (GuardDog's `download-executable`): a `chmod` that sets an execute
+//! bit in a file that reaches the network; placed over the `chmod`.
+//!
+//! Severity: a download made executable and launched from the same function (or module body)
+//! is an error, made executable alone a warning. A detached launch is a warning alone and an error when the file shows another
 //! threat (decoding, a payload blob, an endpoint, a credential path, obfuscation, the temporary
 //! directory); a staged launch is a note alone and an error when the file decodes, carries a
 //! payload blob or is obfuscated.
@@ -27,6 +31,20 @@ pub fn check(file: &CodeFile) -> Vec<Finding> {
     let mut out = Vec::new();
     for call in calls {
         let name = &call.callee;
+        if call.kinds & kind::MAKE_EXEC != 0 && file.kinds & kind::NETWORK != 0 {
+            let here = scope_kinds.get(&call.scope).copied().unwrap_or(0);
+            let runs = here & kind::NETWORK != 0 && here & kind::SPAWN != 0;
+            out.push(file.finding(
+                Rule::HiddenProcess,
+                call.start,
+                call.end,
+                severity(runs, Severity::Warning),
+                format!(
+                    "`{name}` makes a file executable in code that downloads{}: how droppers install a second stage",
+                    if runs { " and launches it" } else { "" }
+                ),
+            ));
+        }
         if let Some(option) = &call.hidden {
             out.push(file.finding(
                 Rule::HiddenProcess,

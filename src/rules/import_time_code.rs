@@ -1,9 +1,16 @@
 //! `import-time-code` (SG404): code that runs without being called: a call that executes code,
 //! launches a process or reaches the network at module level of a file Python loads on its own
 //! (a package's `__init__.py`, `conftest.py`, `sitecustomize.py`/`usercustomize.py`), and every
-//! `import` line of a `.pth` file. From the facts: the file's role, each call's kinds (with
+//! `import` line of a `.pth` file. Module level, as [`crate::scan::python`] reads it, takes in
+//! default arguments, decorators, the `else` of a main guard and conditions on `__name__` other
+//! than `== "__main__"`; a module-level `threading.Thread(target=f)`, `@atexit.register`, and in
+//! `conftest.py` a `pytest_*` hook or an autouse fixture count as calls of the function they run. From the facts: the file's role, each call's kinds (with
 //! those of the file's own functions it calls) and whether it runs at module level, and the
 //! `.pth` import lines; placed over the call or the line.
+//!
+//! `scan` also reports here a VS Code task that runs when the folder is opened
+//! ([`folder_open`]; `.vscode/tasks.json`, `"runOn": "folderOpen"`): an error, naming the
+//! command, since opening the repository in the editor runs it.
 //!
 //! Severity: a module-level call is a warning alone and an error when the file shows a threat,
 //! the temporary directory or a local raw IP URL; a `.pth` line is an error when it executes
@@ -75,4 +82,19 @@ fn when(role: Role) -> &'static str {
         Role::Startup | Role::Pth => "at every Python start-up",
         Role::Setup => "on `pip install`",
     }
+}
+
+/// A VS Code task in `sf` (a `tasks.json`) that runs `command` when the folder is opened, at
+/// byte `offset`.
+pub fn folder_open(sf: &crate::source::SourceFile, offset: usize, command: &str) -> Finding {
+    let (line, column) = sf.line_col(offset);
+    Finding::new(
+        Rule::ImportTimeCode,
+        sf.display_path(),
+        line,
+        column,
+        format!("VS Code runs `{command}` as soon as this folder is opened (a `folderOpen` task), without being asked"),
+    )
+    .with_severity(Severity::Error)
+    .with_snippet(sf.line_text(line).chars().take(300).collect::<String>())
 }

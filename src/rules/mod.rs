@@ -23,6 +23,7 @@ pub mod install_time_code;
 pub mod known_malicious;
 pub mod not_on_pypi;
 pub mod obfuscation;
+pub mod opaque_code;
 pub mod typosquat;
 pub mod vendored_package;
 

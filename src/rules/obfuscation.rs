@@ -11,6 +11,8 @@
 //! when the hidden code executes, spawns or connects, a warning alone otherwise and an error
 //! when the file decodes or carries a payload blob; a bidi control is a warning; a too-deep
 //! expression is a note.
+//! A coding cookie naming an encoding other than UTF-8, ASCII or Latin-1 is an error
+//! ([`foreign_encoding`]).
 //! (`scan` also reports here the files it could not read, and symbolic links it refused.)
 
 use super::code::{severity, CodeFile};
@@ -101,4 +103,26 @@ pub fn check(file: &CodeFile) -> Vec<Finding> {
         );
     }
     out
+}
+
+/// A PEP 263 cookie naming an encoding other than UTF-8, ASCII or Latin-1
+/// ([`crate::scan::source`]): an error, since Python then runs text that no editor shows (a
+/// `utf-7` file hides `exec` as `+AGU-xec`). `line` is the cookie's byte range.
+pub fn foreign_encoding(
+    sf: &crate::source::SourceFile,
+    line: std::ops::Range<usize>,
+    encoding: &str,
+) -> Finding {
+    let (l, c) = sf.line_col(line.start);
+    Finding::new(
+        Rule::Obfuscation,
+        sf.display_path(),
+        l,
+        c,
+        format!(
+            "the coding cookie makes Python decode this file as `{encoding}`: what runs is not the text an editor shows (read as UTF-8 here; only UTF-8, ASCII and Latin-1 are read as Python reads them)"
+        ),
+    )
+    .with_severity(Severity::Error)
+    .with_snippet(sf.line_text(l).chars().take(300).collect::<String>())
 }

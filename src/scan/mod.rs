@@ -8,24 +8,40 @@
 //! vendored copies of popular packages, which is where the VMConnect "coding test" lure hid its
 //! payload (modified `Pyperclip/` and `Pyrebase/` folders).
 //!
+//! Nothing passes unread: the members of `.zip`/`.egg` archives ([`archive`]), notebook code
+//! cells ([`notebook`]), scripts without an extension whose shebang names Python, and files a
+//! module runs as code (`exec(open('x.dat').read())`, `runpy.run_path('LICENSE.txt')`) are read
+//! as Python; `.vscode/tasks.json` tasks that run on opening the folder are reported
+//! ([`autorun`]); what Python can run but cannot be read here (native modules, files over
+//! [`MAX_SCAN_SIZE`], unreadable archives) is an `opaque-code` finding
+//! ([`crate::rules::opaque_code`], placed with [`installed`]).
+//!
 //! Unlike `check`, the walk ignores `.gitignore`: a hostile repository writes its own ignore
 //! files. For the same reason its `squatguard: ignore` comments suppress nothing unless the
 //! user trusts the repository ([`crate::config::Origin`]); the CLI applies the repository's
-//! configuration only then, too. Version-control folders, `node_modules`, tox/nox folders and virtualenvs are skipped.
+//! configuration only then, too. Without trust only `.git` (and, in a git work tree, untracked
+//! virtualenvs) is skipped; a trusted repository's tool folders (`node_modules`, `.tox`, `.nox`,
+//! `site-packages`) are skipped too. What the walk skipped is counted in the report.
 //!
-//! Modules: [`python`] reads a file into its [`facts`] (with [`blobs`], which decodes encoded
+//! Modules: [`source`] decodes a file as Python does (coding cookie, line terminators; identifiers
+//! NFKC-normalised), [`python`] reads it into its [`facts`] (with [`blobs`], which decodes encoded
 //! literals, and [`indicators`], which matches endpoints and credential paths); [`signals`] runs
 //! the code rules of [`crate::rules`] over them.
 
+mod archive;
+mod autorun;
 pub mod blobs;
 pub mod facts;
 pub mod indicators;
+mod installed;
+mod notebook;
 pub mod python;
 pub mod signals;
+pub mod source;
 
 use crate::check::{self, CheckError, CheckOptions, CheckReport};
 use crate::finding::{Finding, Rule, Severity};
-use crate::rules::{disguised_binary, vendored_package, Engine};
+use crate::rules::{disguised_binary, obfuscation, opaque_code, vendored_package, Engine};
 use crate::source::{display_path, SourceFile};
 use facts::Role;
 use rayon::prelude::*;
@@ -49,8 +65,9 @@ pub struct ScanOptions {
 /// Files larger than this are not read: generated or padded, and a way to exhaust a scanner.
 pub const MAX_SCAN_SIZE: u64 = 8 * 1024 * 1024;
 
-/// Folder names never scanned.
-const SKIP_DIRS: &[&str] = &[
+/// Folder names never scanned in a repository the user trusts (`--trusted`): tool and
+/// environment folders of the user's own.
+const TRUSTED_SKIP_DIRS: &[&str] = &[
     ".git",
     ".hg",
     ".svn",
@@ -59,6 +76,12 @@ const SKIP_DIRS: &[&str] = &[
     ".nox",
     "site-packages",
 ];
+
+/// Folder names never scanned in a repository under inspection: only `.git`. A folder named
+/// `site-packages` or `node_modules` is the repository's to name, and Python imports from one
+/// added to `sys.path`; untracked virtualenvs (a `pyvenv.cfg` in a git work tree) are still
+/// skipped by the walk, and every skip is counted ([`check::walk_tree`]).
+const UNTRUSTED_SKIP_DIRS: &[&str] = &[".git"];
 
 /// Runs `check` on the manifests under `opts.root` and scans its Python files.
 pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckError> {
@@ -88,12 +111,28 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
             ..check::Collected::default()
         }
     };
-    let (files, refused_links) = walk(&root, opts.exclude.as_ref())?;
+    let skip_dirs = match opts.policy.origin {
+        crate::config::Origin::Own => TRUSTED_SKIP_DIRS,
+        crate::config::Origin::Untrusted => UNTRUSTED_SKIP_DIRS,
+    };
+    let (files, refused_links, skipped) = walk(&root, skip_dirs, opts.exclude.as_ref())?;
+    // what the scan did not read (the manifest discovery's own skips do not apply to it)
+    report.skipped = skipped;
     let py_paths: HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
+    let records = installed::Records::default();
+    let backends = in_tree_backends(&root);
     // in file order, whichever worker read the file
     let mut findings: Vec<Finding> = files
         .par_iter()
-        .flat_map_iter(|path| scan_file(path, &py_paths))
+        .flat_map_iter(|path| {
+            // an in-tree build backend runs on install, as setup.py does
+            let role = if backends.contains(path) {
+                Role::Setup
+            } else {
+                role(path)
+            };
+            scan_file(path, role, &py_paths, &records)
+        })
         .collect();
     findings.extend(vendored(&root, &files, &findings));
     findings.extend(refused_links);
@@ -103,32 +142,66 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
     Ok(report.finish(&opts.policy))
 }
 
+/// Files the walk collects: Python source and `.pth` files, and what Python runs without it
+/// being source (compiled, native, archives on `sys.path`, notebooks), and files without an
+/// extension, kept when they start with a Python shebang ([`has_python_shebang`]).
 fn is_scanned(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("py" | "pyw" | "pth" | "pyc")
-    )
+    if autorun::is_vscode_tasks(path) {
+        return true;
+    }
+    match path.extension().and_then(|e| e.to_str()) {
+        Some(ext) => matches!(
+            ext,
+            "py" | "pyw" | "pth" | "pyc" | "so" | "pyd" | "zip" | "egg" | "ipynb"
+        ),
+        None => true,
+    }
+}
+
+/// A file whose first line is a shebang naming Python (`#!/usr/bin/env python3`): a script a
+/// shell script or a user runs by name.
+fn has_python_shebang(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 128];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    let head = &head[..n];
+    head.starts_with(b"#!")
+        && head
+            .split(|&b| b == b'\n' || b == b'\r')
+            .next()
+            .is_some_and(|line| line.windows(6).any(|w| w == b"python"))
 }
 
 /// The files to scan, sorted; `.gitignore` is not honoured (see the module doc), the applied
 /// configuration's `exclude` is. A symbolic link not followed ([`check::walk_tree`]) is
 /// reported, since Python would follow it.
+type Walk = (Vec<PathBuf>, Vec<Finding>, Vec<check::Skipped>);
+
 fn walk(
     root: &Path,
+    skip_dirs: &'static [&'static str],
     exclude: Option<&crate::exclude::Exclude>,
-) -> Result<(Vec<PathBuf>, Vec<Finding>), CheckError> {
+) -> Result<Walk, CheckError> {
     if !std::fs::metadata(root).is_ok_and(|m| m.is_dir()) {
-        return Ok((vec![check::clean(root)], Vec::new()));
+        return Ok((vec![check::clean(root)], Vec::new(), Vec::new()));
     }
-    let walked = check::walk_tree(root, SKIP_DIRS, true, exclude, is_scanned)?;
+    let mut walked = check::walk_tree(root, skip_dirs, true, exclude, is_scanned)?;
+    let skipped = std::mem::take(&mut walked.skipped);
     // `obfuscation` is a warning by default, as a refused link should be
     let (files, refused) = walked.with_refused_findings(Rule::Obfuscation, |why| {
         format!("not scanned: it is {why}; Python would follow it")
     });
-    Ok((files.iter().map(|p| check::clean(p)).collect(), refused))
+    let files = files
+        .iter()
+        .filter(|p| p.extension().is_some() || has_python_shebang(p))
+        .map(|p| check::clean(p))
+        .collect();
+    Ok((files, refused, skipped))
 }
 
-fn role(path: &Path) -> Role {
+pub(crate) fn role(path: &Path) -> Role {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     match name {
         "__init__.py" => Role::PackageInit,
@@ -140,28 +213,37 @@ fn role(path: &Path) -> Role {
     }
 }
 
-fn scan_file(path: &Path, py_paths: &HashSet<&Path>) -> Vec<Finding> {
+fn scan_file(
+    path: &Path,
+    role: Role,
+    py_paths: &HashSet<&Path>,
+    records: &installed::Records,
+) -> Vec<Finding> {
     let shown = display_path(path);
     let at_start = |rule: Rule, severity: Severity, msg: String| {
         vec![Finding::new(rule, shown.clone(), 1, 1, msg).with_severity(severity)]
     };
-    if path.extension().is_some_and(|e| e == "pyc") {
-        let has_source = |p: &Path| py_paths.contains(p) || p.exists();
-        return disguised_binary::compiled(&shown, path, has_source)
-            .into_iter()
-            .collect();
+    let opaque = |what: &str| vec![opaque_code::finding(&shown, what, reach(path, records))];
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("pyc") => {
+            let has_source = |p: &Path| py_paths.contains(p) || p.exists();
+            return disguised_binary::compiled(&shown, path, has_source)
+                .into_iter()
+                .collect();
+        }
+        Some("so" | "pyd") => {
+            return opaque("a native extension module (compiled code Python imports by name)")
+        }
+        Some("zip" | "egg") => return archive::scan(path, &shown, || reach(path, records)),
+        _ => {}
     }
     let bytes = match crate::source::read_regular(path, MAX_SCAN_SIZE) {
         Ok(bytes) => bytes,
         Err(crate::source::ReadError::TooLarge(_)) => {
-            return at_start(
-                Rule::Obfuscation,
-                Severity::Note,
-                format!(
-                    "not scanned: larger than {} MiB; review how this file was generated",
-                    MAX_SCAN_SIZE / (1024 * 1024)
-                ),
-            );
+            return opaque(&format!(
+                "a file larger than {} MiB",
+                MAX_SCAN_SIZE / (1024 * 1024)
+            ));
         }
         Err(why) => {
             return at_start(
@@ -171,13 +253,143 @@ fn scan_file(path: &Path, py_paths: &HashSet<&Path>) -> Vec<Finding> {
             );
         }
     };
+    if autorun::is_vscode_tasks(path) {
+        let sf = SourceFile::new(path, String::from_utf8_lossy(&bytes).into_owned());
+        return autorun::vscode_tasks(&sf);
+    }
+    if path.extension().is_some_and(|e| e == "ipynb") {
+        return match notebook::code(&bytes) {
+            Some(text) => scan_text(path, text, Role::Module),
+            None => opaque("a notebook that is not readable JSON"),
+        };
+    }
     if let Some(f) = disguised_binary::source(&shown, &bytes) {
         return vec![f];
     }
-    let text = String::from_utf8_lossy(&bytes).into_owned();
+    scan_source(path, &bytes, role)
+}
+
+/// The modules of an in-tree build backend (PEP 517 `backend-path`, e.g. `["."]`, with
+/// `build-backend = "backend"` in the root `pyproject.toml`'s `[build-system]`): pip imports
+/// them to build, so they run on install. Read with `toml_edit`, as the manifest reader does;
+/// a file that does not parse names no backend here (`check` reports it).
+fn in_tree_backends(root: &Path) -> HashSet<PathBuf> {
+    let mut out = HashSet::new();
+    let Ok(bytes) = crate::source::read_regular(&root.join("pyproject.toml"), MAX_SCAN_SIZE) else {
+        return out;
+    };
+    let Ok(doc) = String::from_utf8_lossy(&bytes).parse::<toml_edit::DocumentMut>() else {
+        return out;
+    };
+    let Some(system) = doc.get("build-system") else {
+        return out;
+    };
+    let Some(backend) = system.get("build-backend").and_then(|b| b.as_str()) else {
+        return out;
+    };
+    // `pkg.backend:object` is the module `pkg.backend`; each of its packages' `__init__.py` runs
+    let module = backend.split(':').next().unwrap_or("").trim();
+    let parts: Vec<&str> = module.split('.').filter(|p| !p.is_empty()).collect();
+    let paths = system.get("backend-path").and_then(|p| p.as_array());
+    for dir in paths.into_iter().flatten().filter_map(|d| d.as_str()) {
+        let base = root.join(dir);
+        for n in 1..=parts.len() {
+            let stem: PathBuf = parts[..n].iter().collect();
+            out.insert(check::clean(&base.join(&stem).join("__init__.py")));
+            if n == parts.len() {
+                out.insert(check::clean(&base.join(stem.with_extension("py"))));
+            }
+        }
+    }
+    out
+}
+
+/// Files that are not Python source but that `module` runs as code (`exec(open('x.dat')
+/// .read())`, `runpy.run_path('LICENSE.txt')`), read as Python that runs where `module` runs.
+/// The path is looked up beside the module and in the folders above it (relative paths are
+/// relative to wherever Python is started, most often the project's root). One not found is
+/// not read: the call is reported (`opaque-code`) at the module.
+fn code_files(module: &SourceFile, facts: &facts::Facts, role: Role, depth: usize) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (range, written) in &facts.code_files {
+        let rel = Path::new(written);
+        let found = module
+            .path
+            .ancestors()
+            .skip(1)
+            .take(4)
+            .map(|dir| dir.join(rel))
+            .find(|p| p.is_file() && !rel.is_absolute());
+        match found.map(|p| (crate::source::read_regular(&p, MAX_SCAN_SIZE), p)) {
+            Some((Ok(bytes), p)) => match disguised_binary::source(&display_path(&p), &bytes) {
+                Some(f) => out.push(f),
+                None => out.extend(scan_source_at(&check::clean(&p), &bytes, role, depth)),
+            },
+            _ => {
+                let (line, column) = module.line_col(range.start);
+                out.push(
+                    Finding::new(
+                        Rule::OpaqueCode,
+                        module.display_path(),
+                        line,
+                        column,
+                        format!("runs `{written}` as Python code, and that file could not be read here; review it before running this code"),
+                    )
+                    .with_severity(Severity::Warning),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Scans Python source `bytes` shown as `path`.
+fn scan_source(path: &Path, bytes: &[u8], role: Role) -> Vec<Finding> {
+    scan_source_at(path, bytes, role, 0)
+}
+
+/// How many files run as code ([`code_files`]) are followed, one from another.
+const MAX_CODE_FILE_DEPTH: usize = 3;
+
+/// [`scan_source`] for a file reached through `depth` files run as code.
+fn scan_source_at(path: &Path, bytes: &[u8], role: Role, depth: usize) -> Vec<Finding> {
+    let decoded = source::decode(bytes);
+    let sf = SourceFile::new(path, decoded.text);
+    let facts = python::read(&sf.text, role);
+    let mut out = signals::judge(&sf, &facts);
+    if depth < MAX_CODE_FILE_DEPTH {
+        out.extend(code_files(&sf, &facts, role, depth + 1));
+    }
+    if let Some((line, encoding)) = decoded.foreign_cookie {
+        out.push(obfuscation::foreign_encoding(&sf, line, &encoding));
+    }
+    out
+}
+
+/// Scans decoded Python text shown as `path`.
+fn scan_text(path: &Path, text: String, role: Role) -> Vec<Finding> {
     let sf = SourceFile::new(path, text);
-    let facts = python::read(&sf.text, role(path));
+    let facts = python::read(&sf.text, role);
     signals::judge(&sf, &facts)
+}
+
+/// How far a file at `path` that cannot be read reaches ([`opaque_code::Reach`]).
+fn reach(path: &Path, records: &installed::Records) -> opaque_code::Reach {
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let in_package = dir.join("__init__.py").is_file();
+    let at_install = dir.join("setup.py").is_file() || dir.join("pyproject.toml").is_file();
+    if !in_package && !at_install {
+        return opaque_code::Reach::Elsewhere;
+    }
+    if in_package && records.lists(path) {
+        return opaque_code::Reach::Installed;
+    }
+    opaque_code::Reach::RunsUnasked
 }
 
 /// Vendored copies of popular packages among the walked `files` ([`vendored_package`]).

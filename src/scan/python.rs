@@ -6,23 +6,32 @@
 //! itself, code pushed off-screen and bidirectional controls. A `.pth` file is read as `site`
 //! reads it: only its `import` lines run (CPython's `Lib/site.py`, `addpackage`).
 //!
-//! Names are resolved through the file's imports (`from subprocess import Popen as P`), and
-//! data flow is followed one hop: a variable assigned from a decoder, or a function of the same
-//! file whose body decodes, counts as decoded when it reaches `exec`. Module-level calls to the
-//! file's own functions carry what those functions do, so a payload wrapped in `_init()` and
-//! called on import is still seen at the call.
+//! Names are resolved through the file's imports (`from subprocess import Popen as P`), through
+//! assignments of sinks (`_run = exec`), `getattr`/builtins/`globals()`/`vars()` look-ups,
+//! `functools.partial`, `__import__('os')`, and callables handed to `map`, `filter`,
+//! `threading.Thread` and `atexit.register`. Data flow is followed one hop: a variable assigned
+//! from a decoder, or a function of the same file whose body decodes, counts as decoded when it
+//! reaches `exec` (or a process launch); a variable assigned what a network call returned counts
+//! as downloaded. Module-level calls to the file's own functions carry what those functions do,
+//! so a payload wrapped in `_init()` and called on import is still seen at the call.
+//!
+//! The text is the one [`super::source`] decoded; identifiers are compared after NFKC
+//! normalisation, as Python compares them (the parse sees them rewritten, offsets are mapped back).
 //!
 //! tree-sitter recovers from syntax errors, so broken and obfuscated files are read as far as
 //! they parse. The walk is iterative and stops [`MAX_DEPTH`] levels down, so no input can
 //! exhaust the stack.
 
 use super::facts::{kind, Call, Facts, Hiding, Literal, Lookup, Role};
+use super::source::{identifier, Normalised};
 use super::{blobs, indicators};
 use std::collections::HashMap;
 use tree_sitter::{Node, Parser};
 
 /// How deep the syntax tree is walked.
 pub const MAX_DEPTH: usize = 200;
+/// How many names, calls or parentheses deep an expression is followed to what it names.
+const MAX_RESOLVE_DEPTH: usize = 8;
 /// How many nodes one data-flow question may visit.
 const MAX_SUBTREE_NODES: usize = 20_000;
 
@@ -37,6 +46,32 @@ const EXEC_NAMES: &[&str] = &[
     "builtins.__import__",
     "marshal.loads",
     "execfile",
+    "pickle.loads",
+    "_pickle.loads",
+    "cPickle.loads",
+    "dill.loads",
+    "cloudpickle.loads",
+    "runpy.run_path",
+    "runpy.run_module",
+];
+
+/// Calls that run a callable they are given: (callee, the keyword naming it, its position).
+const RUNNERS: &[(&str, &str, usize)] = &[
+    ("map", "", 0),
+    ("filter", "", 0),
+    ("builtins.map", "", 0),
+    ("builtins.filter", "", 0),
+    ("threading.Thread", "target", 1),
+    ("threading.Timer", "function", 1),
+    ("multiprocessing.Process", "target", 1),
+    ("atexit.register", "func", 0),
+];
+
+/// Callees that import a module named by a string (`__import__('os').system`).
+const IMPORTERS: &[&str] = &[
+    "__import__",
+    "builtins.__import__",
+    "importlib.import_module",
 ];
 
 const COMMAND_BASES: &[&str] = &[
@@ -62,6 +97,11 @@ struct Ctx<'t> {
     depth: usize,
     in_function: bool,
     main_guard: bool,
+    /// Set for the children of a `def`: its body runs when called, its defaults and
+    /// annotations when defined.
+    pending_function: Option<Node<'t>>,
+    /// Set for the children of an `if __name__ == "__main__":`: only its body is guarded.
+    guard_if: bool,
     command_class: Option<Node<'t>>,
     function: Option<Node<'t>>,
 }
@@ -72,9 +112,9 @@ const HIDING_SPACES: usize = 150;
 /// Reads one file's facts: for a `.pth` file, only the `import` lines `site` executes.
 pub fn read(text: &str, role: Role) -> Facts {
     let mut facts = if role == Role::Pth {
-        analyse(&pth_code(text), 0)
+        analyse_as(&pth_code(text), 0, role)
     } else {
-        analyse(text, 0)
+        analyse_as(text, 0, role)
     };
     facts.role = role;
     facts.hiding = hiding(text);
@@ -157,33 +197,144 @@ fn hiding(text: &str) -> Vec<Hiding> {
     out
 }
 
-/// Parses `text` and gathers its facts; offsets are into `text` plus `base`.
-pub fn analyse(text: &str, base: usize) -> Facts {
+fn parse(text: &str) -> Option<tree_sitter::Tree> {
     let mut parser = Parser::new();
-    if parser
+    parser
         .set_language(&tree_sitter_python::LANGUAGE.into())
-        .is_err()
-    {
-        return Facts::default();
+        .ok()?;
+    parser.parse(text, None)
+}
+
+/// The byte ranges of the non-ASCII identifiers in `tree`, in order.
+fn non_ascii_identifiers(text: &str, tree: &tree_sitter::Tree) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut cursor = tree.walk();
+    loop {
+        let node = cursor.node();
+        if node.kind() == "identifier" {
+            if text.get(node.byte_range()).is_some_and(|t| !t.is_ascii()) {
+                out.push(node.byte_range());
+            }
+        } else if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return out;
+            }
+        }
     }
-    let Some(tree) = parser.parse(text, None) else {
+}
+
+/// Parses `text` as Python reads it and gathers its facts; offsets are into `text` plus
+/// `base`. Non-ASCII identifiers are NFKC-normalised first, as Python does
+/// ([`super::source::Normalised`]); offsets are mapped back to `text`.
+pub fn analyse(text: &str, base: usize) -> Facts {
+    analyse_as(text, base, Role::Module)
+}
+
+/// [`analyse`] for a file of `role`.
+fn analyse_as(text: &str, base: usize, role: Role) -> Facts {
+    let Some(tree) = parse(text) else {
         return Facts::default();
     };
+    if text.is_ascii() {
+        return gather(text, &tree, base, role);
+    }
+    let idents = non_ascii_identifiers(text, &tree);
+    let Some(norm) = Normalised::rewrite(text, &idents) else {
+        return gather(text, &tree, base, role);
+    };
+    let Some(tree) = parse(&norm.text) else {
+        return Facts::default();
+    };
+    let mut facts = gather(&norm.text, &tree, 0, role);
+    let back = |o: usize| base + norm.original(o);
+    for c in &mut facts.calls {
+        c.start = back(c.start);
+        c.end = back(c.end);
+    }
+    for l in &mut facts.literals {
+        l.start = back(l.start);
+    }
+    for l in &mut facts.lookups {
+        l.start = back(l.start);
+        l.end = back(l.end);
+    }
+    for c in &mut facts.cmdclass {
+        *c = back(*c);
+    }
+    if let Some(d) = &mut facts.too_deep {
+        *d = back(*d);
+    }
+    for (r, _) in &mut facts.code_files {
+        *r = back(r.start)..back(r.end);
+    }
+    facts
+}
+
+/// Every identifier of `text` with its 1-based line, NFKC-normalised: the names Python's
+/// tokenizer reads, as this reader sees them.
+pub fn identifiers(text: &str) -> Vec<(u32, String)> {
+    let Some(tree) = parse(text) else {
+        return Vec::new();
+    };
+    let idents = non_ascii_identifiers(text, &tree);
+    let norm = Normalised::rewrite(text, &idents);
+    let (seen, tree) = match &norm {
+        Some(n) => match parse(&n.text) {
+            Some(t) => (n.text.as_str(), t),
+            None => return Vec::new(),
+        },
+        None => (text, tree),
+    };
+    let line_ends: Vec<usize> = text.match_indices('\n').map(|(i, _)| i).collect();
+    let line_of = |o: usize| {
+        let o = norm.as_ref().map_or(o, |n| n.original(o));
+        line_ends.partition_point(|&e| e < o) as u32 + 1
+    };
+    let mut out = Vec::new();
+    let mut cursor = tree.walk();
+    'walk: loop {
+        let node = cursor.node();
+        if node.kind() == "identifier" {
+            let name = seen.get(node.byte_range()).unwrap_or("");
+            out.push((line_of(node.start_byte()), identifier(name).into_owned()));
+        } else if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    out
+}
+
+fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Facts {
     let mut r = Reader {
         src: text,
         base,
         aliases: HashMap::new(),
+        bound: HashMap::new(),
         tainted: HashMap::new(),
+        fetched: HashMap::new(),
         decoder_fns: HashMap::new(),
     };
     let mut facts = Facts::default();
     let mut calls: Vec<(Node, Ctx)> = Vec::new();
     let mut assignments: Vec<(String, Node)> = Vec::new();
     let mut functions: Vec<Node> = Vec::new();
+    // functions run without a call in this file: registered with `atexit`, autouse fixtures,
+    // pytest hooks (the range of the name that runs, and the name)
+    let mut auto_runs: Vec<(std::ops::Range<usize>, String)> = Vec::new();
     let root = Ctx {
         depth: 0,
         in_function: false,
         main_guard: false,
+        pending_function: None,
+        guard_if: false,
         command_class: None,
         function: None,
     };
@@ -196,6 +347,8 @@ pub fn analyse(text: &str, base: usize) -> Facts {
         let (ctx, parent) = ctxs.last().copied().unwrap_or((root, ""));
         let mut child_ctx = Ctx {
             depth: ctx.depth + 1,
+            pending_function: None,
+            guard_if: false,
             ..ctx
         };
         match node.kind() {
@@ -204,8 +357,27 @@ pub fn analyse(text: &str, base: usize) -> Facts {
             "exec_statement" => calls.push((node, ctx)),
             "function_definition" => {
                 functions.push(node);
+                child_ctx.pending_function = Some(node);
+                // pytest calls a conftest's hooks itself (`pytest_configure`, ...)
+                if role == Role::Conftest && !ctx.in_function && !ctx.main_guard {
+                    if let Some(name) = node.child_by_field_name("name") {
+                        if r.text(name).starts_with("pytest_") {
+                            auto_runs.push((name.byte_range(), r.text(name).to_owned()));
+                        }
+                    }
+                }
+            }
+            // a def's body runs when called; its defaults and annotations run now
+            "block" if parent == "function_definition" => {
                 child_ctx.in_function = true;
-                child_ctx.function = Some(node);
+                child_ctx.function = ctx.pending_function;
+            }
+            // only the body of `if __name__ == "__main__":` is guarded, not its `else`
+            "block" if parent == "if_statement" && ctx.guard_if => child_ctx.main_guard = true,
+            "decorated_definition" => {
+                if let Some(run) = r.auto_run(node, &ctx, role) {
+                    auto_runs.push(run);
+                }
             }
             "lambda" => child_ctx.in_function = true,
             "class_definition" => {
@@ -226,8 +398,8 @@ pub fn analyse(text: &str, base: usize) -> Facts {
                     .child_by_field_name("condition")
                     .map(|c| r.text(c))
                     .unwrap_or("");
-                if cond.contains("__name__") && cond.contains("__main__") {
-                    child_ctx.main_guard = true;
+                if is_main_guard(cond) {
+                    child_ctx.guard_if = true;
                 }
             }
             "assignment" | "augmented_assignment" => {
@@ -291,9 +463,34 @@ pub fn analyse(text: &str, base: usize) -> Facts {
             }
         }
     }
+    // a network call names its module somewhere in the text (an import, `__import__('...')`)
+    let may_fetch = NETWORK_MODULES.iter().any(|m| text.contains(m));
+    // `_run = exec`, `e = getattr(builtins, "eval")`, `p = partial(os.system, c)` (cheap: no
+    // subtree is walked), to a fixed point so `a = exec; b = a` reaches `b`
     for _ in 0..4 {
         let mut changed = false;
         for (name, value) in &assignments {
+            if !r.bound.contains_key(name) {
+                if let Some(sink) = r.resolve(*value).filter(|s| is_sink(s)) {
+                    r.bound.insert(name.clone(), sink);
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    for _ in 0..4 {
+        let mut changed = false;
+        for (name, value) in &assignments {
+            // one hop: a variable assigned what a network call returned
+            if may_fetch && !r.fetched.contains_key(name) {
+                if let Some(by) = r.fetched_directly(*value) {
+                    r.fetched.insert(name.clone(), by);
+                    changed = true;
+                }
+            }
             if r.tainted.contains_key(name) {
                 continue;
             }
@@ -328,7 +525,7 @@ pub fn analyse(text: &str, base: usize) -> Facts {
         let mut changed = false;
         for (call, owner) in facts.calls.iter().zip(&enclosing) {
             let Some(owner) = owner else { continue };
-            let through = fn_kinds.get(&call.callee).copied().unwrap_or(0);
+            let through = fn_kinds.get(call.target()).copied().unwrap_or(0);
             let k = call.kinds | through;
             let entry = fn_kinds.entry(owner.clone()).or_insert(0);
             if *entry | k != *entry {
@@ -340,13 +537,95 @@ pub fn analyse(text: &str, base: usize) -> Facts {
             break;
         }
     }
+    for (range, name) in auto_runs {
+        facts.calls.push(Call {
+            start: base + range.start,
+            end: base + range.end,
+            callee: name,
+            kinds: 0,
+            local_kinds: 0,
+            module_level: true,
+            command_class: None,
+            hidden: None,
+            decoded_by: None,
+            fetched_by: None,
+            runs: None,
+            scope: 0,
+        });
+    }
     for call in &mut facts.calls {
-        if let Some(k) = fn_kinds.get(&call.callee) {
+        if let Some(k) = fn_kinds.get(call.target()) {
             call.local_kinds = *k;
         }
     }
     facts
 }
+
+/// `__name__ == "__main__"` (either way round, either quotes): only that guards a block; a
+/// condition such as `__name__ != "__main__"` runs on import.
+fn is_main_guard(cond: &str) -> bool {
+    let c: String = cond.chars().filter(|c| !c.is_whitespace()).collect();
+    let c = c.trim_start_matches('(').trim_end_matches(')');
+    ["\"__main__\"", "'__main__'"]
+        .iter()
+        .any(|m| c == format!("__name__=={m}") || c == format!("{m}==__name__"))
+}
+
+/// Whether a `chmod` mode as written sets an execute bit: `stat.S_IXUSR`, `S_IEXEC`,
+/// `S_IRWXU`, or a number (octal `0o755`, decimal `493`) with one of the bits `0o111`.
+fn sets_exec_bit(mode: &str) -> bool {
+    if ["S_IX", "S_IEXEC", "S_IRWX"]
+        .iter()
+        .any(|m| mode.contains(m))
+    {
+        return true;
+    }
+    let m = mode.trim();
+    let value = if let Some(oct) = m.strip_prefix("0o").or_else(|| m.strip_prefix("0O")) {
+        u32::from_str_radix(oct, 8).ok()
+    } else {
+        m.parse::<u32>().ok()
+    };
+    value.is_some_and(|v| v & 0o111 != 0)
+}
+
+/// Names worth following through an assignment: what runs code, launches, connects, decodes
+/// or runs a callable.
+fn is_sink(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or("");
+    EXEC_NAMES.contains(&name)
+        || is_spawn(name, last)
+        || is_network(name, last)
+        || RUNNERS.iter().any(|(r, _, _)| *r == name)
+        || IMPORTERS.contains(&name)
+        || is_decoder_name(name)
+}
+
+fn is_decoder_name(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or("");
+    DECODERS.contains(&last)
+        || matches!(name, "bytes.fromhex" | "bytearray.fromhex")
+        || (last == "decompress"
+            && ["zlib", "lzma", "bz2", "gzip"]
+                .iter()
+                .any(|m| name.starts_with(m)))
+}
+
+const DECODERS: &[&str] = &[
+    "b64decode",
+    "b32decode",
+    "b32hexdecode",
+    "b16decode",
+    "b85decode",
+    "a85decode",
+    "urlsafe_b64decode",
+    "standard_b64decode",
+    "decodebytes",
+    "decodestring",
+    "unhexlify",
+    "a2b_hex",
+    "a2b_base64",
+];
 
 /// `__builtins__`, or the `builtins` module when imported under that name (botocore has a dict
 /// called `builtins`).
@@ -364,6 +643,10 @@ struct Reader<'s> {
     base: usize,
     /// Local name -> what it was imported as (`P` -> `subprocess.Popen`).
     aliases: HashMap<String, String>,
+    /// Local name -> the sink assigned to it (`_run` -> `exec`, `s` -> `os.system`).
+    bound: HashMap<String, String>,
+    /// Variables assigned data read from the network, with the call that read it.
+    fetched: HashMap<String, String>,
     /// Variables assigned a decoded value, with the decoder.
     tainted: HashMap<String, String>,
     /// Functions of this file whose body decodes, with the decoder.
@@ -413,6 +696,14 @@ impl<'s> Reader<'s> {
 
     /// `a.b.c` for a name or attribute chain, with the first part resolved through imports.
     fn dotted(&self, node: Node) -> Option<String> {
+        self.dotted_at(node, 0)
+    }
+
+    /// [`Self::dotted`], `depth` imports deep (`__import__(...)` calls nest).
+    fn dotted_at(&self, node: Node, depth: usize) -> Option<String> {
+        if depth > MAX_RESOLVE_DEPTH {
+            return None;
+        }
         let mut parts = Vec::new();
         let mut n = node;
         loop {
@@ -425,6 +716,17 @@ impl<'s> Reader<'s> {
                     parts.push(self.text(n.child_by_field_name("attribute")?));
                     n = n.child_by_field_name("object")?;
                 }
+                // __import__('os').system, importlib.import_module('subprocess').run
+                "call" if !parts.is_empty() => {
+                    let f = self.dotted_at(n.child_by_field_name("function")?, depth + 1)?;
+                    if !IMPORTERS.contains(&f.as_str()) {
+                        return None;
+                    }
+                    let module =
+                        self.string_value(self.positional(n.child_by_field_name("arguments"), 0)?)?;
+                    parts.reverse();
+                    return Some(format!("{module}.{}", parts.join(".")));
+                }
                 _ => return None,
             }
             if parts.len() > 16 {
@@ -433,7 +735,12 @@ impl<'s> Reader<'s> {
         }
         parts.reverse();
         let first = parts[0];
-        let head = self.aliases.get(first).map(String::as_str).unwrap_or(first);
+        let head = self
+            .aliases
+            .get(first)
+            .or_else(|| self.bound.get(first))
+            .map(String::as_str)
+            .unwrap_or(first);
         let mut out = head.to_owned();
         for p in &parts[1..] {
             out.push('.');
@@ -555,33 +862,8 @@ impl<'s> Reader<'s> {
             None => return None,
         };
         let last = name.rsplit('.').next().unwrap_or("");
-        const DECODERS: &[&str] = &[
-            "b64decode",
-            "b32decode",
-            "b32hexdecode",
-            "b16decode",
-            "b85decode",
-            "a85decode",
-            "urlsafe_b64decode",
-            "standard_b64decode",
-            "decodebytes",
-            "decodestring",
-            "unhexlify",
-            "a2b_hex",
-            "a2b_base64",
-        ];
-        if DECODERS.contains(&last) {
-            return Some(name);
-        }
-        // float.fromhex and numpy's are numbers, not bytes
-        if matches!(name.as_str(), "bytes.fromhex" | "bytearray.fromhex") {
-            return Some(name);
-        }
-        if last == "decompress"
-            && ["zlib", "lzma", "bz2", "gzip"]
-                .iter()
-                .any(|m| name.starts_with(m))
-        {
+        // float.fromhex and numpy's are numbers, not bytes (only bytes' and bytearray's count)
+        if is_decoder_name(&name) {
             return Some(name);
         }
         if self.decoder_fns.contains_key(&name) {
@@ -622,6 +904,26 @@ impl<'s> Reader<'s> {
     /// Whether anything in `node` is decoded: a decoder call, a variable holding decoded data,
     /// or XOR arithmetic.
     fn decoded_by(&self, node: Node) -> Option<String> {
+        self.find_in(node, |n| match n.kind() {
+            "call" => self.decoder(n),
+            "identifier" => self
+                .tainted
+                .get(self.text(n))
+                .map(|d| format!("`{}` (from {d})", self.text(n))),
+            "binary_operator"
+                if n.child_by_field_name("operator")
+                    .is_some_and(|o| self.text(o) == "^") =>
+            {
+                Some("XOR".into())
+            }
+            _ => None,
+        })
+    }
+
+    /// The first answer `found` gives for a node of `node`'s subtree, in the code that runs with
+    /// it (not the bodies of functions, lambdas and classes it defines); `None` past
+    /// [`MAX_SUBTREE_NODES`] nodes.
+    fn find_in(&self, node: Node, found: impl Fn(Node) -> Option<String>) -> Option<String> {
         let mut stack = vec![node];
         let mut seen = 0;
         while let Some(n) = stack.pop() {
@@ -629,25 +931,16 @@ impl<'s> Reader<'s> {
             if seen > MAX_SUBTREE_NODES {
                 return None;
             }
-            match n.kind() {
-                "call" => {
-                    if let Some(d) = self.decoder(n) {
-                        return Some(d);
-                    }
-                }
-                "identifier" => {
-                    if let Some(d) = self.tainted.get(self.text(n)) {
-                        return Some(format!("`{}` (from {d})", self.text(n)));
-                    }
-                }
-                "binary_operator"
-                    if n.child_by_field_name("operator")
-                        .is_some_and(|o| self.text(o) == "^") =>
-                {
-                    return Some("XOR".into());
-                }
-                "function_definition" | "lambda" | "class_definition" if n != node => continue,
-                _ => {}
+            if let Some(answer) = found(n) {
+                return Some(answer);
+            }
+            if n != node
+                && matches!(
+                    n.kind(),
+                    "function_definition" | "lambda" | "class_definition"
+                )
+            {
+                continue;
             }
             let mut cursor = n.walk();
             stack.extend(n.children(&mut cursor));
@@ -671,12 +964,14 @@ impl<'s> Reader<'s> {
             command_class,
             hidden: None,
             decoded_by: None,
+            fetched_by: None,
+            runs: None,
             scope: ctx.function.map_or(0, |f| f.id()),
         };
         if node.kind() == "exec_statement" {
             call.callee = "exec".into();
             let code = node.named_child(0);
-            self.judge_exec(&mut call, code);
+            self.judge_exec(&mut call, code, facts);
             return call;
         }
         let Some(func) = node.child_by_field_name("function") else {
@@ -697,11 +992,11 @@ impl<'s> Reader<'s> {
                 func.child_by_field_name("subscript")
                     .and_then(|k| self.string_value(k))
             };
-            via_lookup = inner;
+            via_lookup = inner.map(|k| self.bound.get(&k).cloned().unwrap_or(k));
         }
         let callee = match via_lookup {
             Some(name) => name,
-            None => self.dotted(func).unwrap_or_default(),
+            None => self.resolve(func).unwrap_or_default(),
         };
         if callee == "getattr" {
             if let Some(obj) = self.positional(args, 0) {
@@ -715,13 +1010,54 @@ impl<'s> Reader<'s> {
         let last = callee.rsplit('.').next().unwrap_or("");
         if EXEC_NAMES.contains(&callee.as_str()) {
             let first = self.positional(args, 0);
-            self.judge_exec(&mut call, first);
+            self.judge_exec(&mut call, first, facts);
+        }
+        // map(exec, codes), threading.Thread(target=f), atexit.register(f)
+        if let Some((_, kw, pos)) = RUNNERS.iter().find(|(r, _, _)| *r == callee) {
+            let given = (!kw.is_empty())
+                .then(|| self.keyword(args, kw))
+                .flatten()
+                .or_else(|| self.positional(args, *pos));
+            let data = if kw.is_empty() {
+                self.positional(args, pos + 1)
+            } else {
+                self.keyword(args, "args")
+                    .or_else(|| self.positional(args, pos + 2))
+            };
+            if let Some(given) = given {
+                let inner = self.resolve(given).unwrap_or_default();
+                let inner_last = inner.rsplit('.').next().unwrap_or("");
+                if EXEC_NAMES.contains(&inner.as_str()) {
+                    call.callee = inner.clone();
+                    match data {
+                        Some(d) => self.judge_exec(&mut call, Some(d), facts),
+                        None => call.kinds |= kind::EXEC,
+                    }
+                } else if is_spawn(&inner, inner_last) {
+                    call.kinds |= kind::SPAWN;
+                } else if given.kind() == "identifier" {
+                    call.runs = Some(inner);
+                }
+            }
         }
         if self.decoder(node).is_some() {
             call.kinds |= kind::DECODE;
         }
         if is_spawn(&callee, last) {
             call.kinds |= kind::SPAWN;
+            // os.system(b64decode(...)), subprocess.run(requests.get(u).text, shell=True)
+            if let Some(cmd) = self
+                .positional(args, 0)
+                .or_else(|| self.keyword(args, "args"))
+            {
+                call.decoded_by = self.decoded_by(cmd);
+                // a command that is itself a download's text (`os.system(urlopen(u).read())`);
+                // a URL passed as an argument is not
+                call.fetched_by = self.fetched_directly(cmd);
+                if call.decoded_by.is_some() {
+                    call.kinds |= kind::DECODE;
+                }
+            }
             call.hidden = self.hidden_option(args);
             if call.hidden.is_some() {
                 call.kinds |= kind::HIDE;
@@ -729,6 +1065,28 @@ impl<'s> Reader<'s> {
         }
         if is_network(&callee, last) {
             call.kinds |= kind::NETWORK;
+        }
+        // `Path(p).chmod(...)`: a method of a call's result has no dotted name
+        let method = match func.kind() {
+            "attribute" => func
+                .child_by_field_name("attribute")
+                .map_or("", |a| self.text(a)),
+            _ => last,
+        };
+        if method == "chmod" {
+            let mode = self
+                .positional(
+                    args,
+                    if func.kind() == "attribute" && !callee.starts_with("os.") {
+                        0
+                    } else {
+                        1
+                    },
+                )
+                .or_else(|| self.keyword(args, "mode"));
+            if mode.is_some_and(|m| sets_exec_bit(self.text(m))) {
+                call.kinds |= kind::MAKE_EXEC;
+            }
         }
         if callee.starts_with("tempfile.") {
             call.kinds |= kind::TEMP;
@@ -765,20 +1123,168 @@ impl<'s> Reader<'s> {
         call
     }
 
+    /// A decorated function that runs without a call in this file: registered with
+    /// `@atexit.register`, or an autouse fixture of a `conftest.py`; its name's range and name.
+    fn auto_run(
+        &self,
+        node: Node,
+        ctx: &Ctx,
+        role: Role,
+    ) -> Option<(std::ops::Range<usize>, String)> {
+        if ctx.in_function || ctx.main_guard {
+            return None;
+        }
+        let def = node.child_by_field_name("definition")?;
+        let name = def.child_by_field_name("name")?;
+        if def.kind() != "function_definition" {
+            return None;
+        }
+        let mut cursor = node.walk();
+        let runs = node.named_children(&mut cursor).any(|d| {
+            if d.kind() != "decorator" {
+                return false;
+            }
+            let Some(e) = d.named_child(0) else {
+                return false;
+            };
+            let (f, call) = match e.kind() {
+                "call" => (e.child_by_field_name("function"), true),
+                _ => (Some(e), false),
+            };
+            let f = f.and_then(|f| self.resolve(f)).unwrap_or_default();
+            f == "atexit.register"
+                || (role == Role::Conftest
+                    && call
+                    && f.ends_with("fixture")
+                    && self.text(e).replace(' ', "").contains("autouse=True"))
+        });
+        runs.then(|| (name.byte_range(), self.text(name).to_owned()))
+    }
+
+    /// What an expression names, followed through imports, assignments of sinks, `getattr`,
+    /// builtins and `globals()`/`vars()` look-ups and `functools.partial`: `exec` for
+    /// `getattr(builtins, "exec")`, `os.system` for `partial(os.system, cmd)`.
+    fn resolve(&self, node: Node) -> Option<String> {
+        self.resolve_at(node, 0)
+    }
+
+    fn resolve_at(&self, node: Node, depth: usize) -> Option<String> {
+        if depth > MAX_RESOLVE_DEPTH {
+            return None;
+        }
+        let resolve = |n: Node| self.resolve_at(n, depth + 1);
+        match node.kind() {
+            "identifier" | "attribute" => self.dotted(node),
+            "parenthesized_expression" => resolve(node.named_child(0)?),
+            "call" => {
+                let f = self.dotted(node.child_by_field_name("function")?)?;
+                let args = node.child_by_field_name("arguments");
+                if f == "getattr" {
+                    let obj = self.positional(args, 0)?;
+                    let name = self.string_value(self.positional(args, 1)?)?;
+                    if is_builtins(self.text(obj), &self.aliases) {
+                        return Some(name);
+                    }
+                    let obj = resolve(obj)?;
+                    return Some(format!("{obj}.{name}"));
+                }
+                if f == "functools.partial" || f == "partial" {
+                    return resolve(self.positional(args, 0)?);
+                }
+                None
+            }
+            "subscript" => {
+                let value = node.child_by_field_name("value")?;
+                let key = self.string_value(node.child_by_field_name("subscript")?)?;
+                let v = self.text(value);
+                let scope = is_builtins(v, &self.aliases)
+                    || matches!(v, "globals()" | "locals()" | "vars()")
+                    || v.starts_with("vars(")
+                    || v.ends_with("['__builtins__']")
+                    || v.ends_with("[\"__builtins__\"]");
+                if !scope {
+                    return None;
+                }
+                Some(self.bound.get(&key).cloned().unwrap_or(key))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether anything in `node` reads the network: a network call, or a variable holding
+    /// what one returned.
+    fn fetched_by(&self, node: Node) -> Option<String> {
+        self.fetched_directly(node).or_else(|| {
+            self.find_in(node, |n| {
+                (n.kind() == "identifier")
+                    .then(|| self.fetched.get(self.text(n)))
+                    .flatten()
+                    .map(|by| format!("{by} (through `{}`)", self.text(n)))
+            })
+        })
+    }
+
+    /// Whether `node` itself calls the network (no variables followed).
+    fn fetched_directly(&self, node: Node) -> Option<String> {
+        self.find_in(node, |n| {
+            if n.kind() != "call" {
+                return None;
+            }
+            let f = self.dotted(n.child_by_field_name("function")?)?;
+            let last = f.rsplit('.').next().unwrap_or("");
+            is_network(&f, last).then(|| format!("`{f}`"))
+        })
+    }
+
+    /// The last string literal in `node`, in source order (`open(join(here, "x.dat"))`).
+    fn last_string(&self, node: Node) -> Option<String> {
+        let mut found: Option<(usize, String)> = None;
+        let mut stack = vec![node];
+        let mut seen = 0;
+        while let Some(n) = stack.pop() {
+            seen += 1;
+            if seen > MAX_SUBTREE_NODES {
+                break;
+            }
+            if n.kind() == "string" {
+                if let Some(v) = self.string_value(n) {
+                    if found.as_ref().is_none_or(|(at, _)| n.start_byte() > *at) {
+                        found = Some((n.start_byte(), v));
+                    }
+                }
+                continue;
+            }
+            let mut cursor = n.walk();
+            stack.extend(n.children(&mut cursor));
+        }
+        found.map(|(_, v)| v)
+    }
+
     /// Marks an `exec`-like call: executing a literal or a file's text (`exec(open(p).read())`,
     /// how setup.py files read a version) is ordinary; anything else can run anything.
-    fn judge_exec(&self, call: &mut Call, first: Option<Node>) {
+    fn judge_exec(&self, call: &mut Call, first: Option<Node>, facts: &mut Facts) {
         let Some(first) = first else { return };
-        if self.string_value(first).is_some() {
+        if let Some(path) = self.string_value(first) {
+            // runpy.run_path('LICENSE.txt') runs that file as Python: it is read as Python
+            if call.callee == "runpy.run_path" && !path.ends_with(".py") {
+                facts.code_files.push((call.start..call.end, path));
+            }
             return;
         }
         let t = self.text(first);
         if t.starts_with("open(") && t.ends_with(".read()") {
+            // how setup.py files read a version; a file that is not Python is read as code
+            if let Some(path) = self.last_string(first).filter(|p| !p.ends_with(".py")) {
+                facts.code_files.push((call.start..call.end, path));
+            }
             return;
         }
         call.decoded_by = self.decoded_by(first);
+        call.fetched_by = self.fetched_by(first);
         if call.decoded_by.is_some() {
             call.kinds |= kind::DECODE | kind::EXEC;
+        } else if call.fetched_by.is_some() {
+            call.kinds |= kind::NETWORK | kind::EXEC;
         } else if !call.callee.ends_with("__import__") {
             // a dynamic `__import__(name)` imports installed code, as plugin loaders do
             call.kinds |= kind::EXEC;
@@ -843,6 +1349,19 @@ fn is_spawn(callee: &str, last: &str) -> bool {
                 | "commands.getoutput"
         )
 }
+
+/// The modules whose calls [`is_network`] knows.
+const NETWORK_MODULES: &[&str] = &[
+    "urllib",
+    "http",
+    "socket",
+    "requests",
+    "httpx",
+    "aiohttp",
+    "ftplib",
+    "smtplib",
+    "telnetlib",
+];
 
 fn is_network(callee: &str, last: &str) -> bool {
     const HTTP: &[&str] = &[
@@ -965,6 +1484,64 @@ mod tests {
     fn hidden_launch_options() {
         let c = calls("from subprocess import Popen\nPopen(c, preexec_fn=os.setpgrp)\n");
         assert_eq!(c[0].hidden.as_deref(), Some("preexec_fn=os.setpgrp"));
+    }
+
+    #[test]
+    fn sinks_are_followed_through_aliases_and_look_ups() {
+        for src in [
+            "import base64\n_run = exec\n_run(base64.b64decode(x))\n",
+            "import base64, builtins\ne = getattr(builtins, 'exec')\ne(base64.b64decode(x))\n",
+            "import base64, functools\nf = functools.partial(exec)\nf(base64.b64decode(x))\n",
+            "import base64\n_run = exec\nglobals()['_run'](base64.b64decode(x))\n",
+            "import base64, builtins\nvars(builtins)['exec'](base64.b64decode(x))\n",
+            "import base64\nlist(map(exec, [base64.b64decode(x)]))\n",
+        ] {
+            let c = calls(src);
+            assert!(
+                c.iter()
+                    .any(|c| c.callee == "exec" && c.decoded_by.is_some()),
+                "{src}: {c:?}"
+            );
+        }
+        let c = calls("s = __import__('os').system\ns('id')\n");
+        assert!(c
+            .iter()
+            .any(|c| c.callee == "os.system" && c.kinds & kind::SPAWN != 0));
+    }
+
+    #[test]
+    fn chmod_modes_with_an_execute_bit() {
+        for (mode, exec) in [
+            ("0o755", true),
+            ("0o644", false),
+            ("493", true),
+            ("420", false),
+            ("stat.S_IXUSR | stat.S_IRUSR", true),
+            ("st.st_mode | stat.S_IEXEC", true),
+            ("0o600", false),
+        ] {
+            assert_eq!(sets_exec_bit(mode), exec, "{mode}");
+        }
+        let c = calls("import os, pathlib\nos.chmod(p, 0o755)\npathlib.Path(p).chmod(0o700)\nos.chmod(p, 0o644)\n");
+        let made: Vec<bool> = c
+            .iter()
+            .filter(|c| c.callee.ends_with("chmod") || c.callee.is_empty())
+            .map(|c| c.kinds & kind::MAKE_EXEC != 0)
+            .collect();
+        assert_eq!(made, [true, true, false]);
+    }
+
+    #[test]
+    fn main_guards_cover_their_body_only() {
+        let c = calls("import os\nif __name__ == '__main__':\n    os.system('a')\nelse:\n    os.system('b')\n");
+        let levels: Vec<bool> = c.iter().map(|c| c.module_level).collect();
+        assert_eq!(levels, [false, true]);
+    }
+
+    #[test]
+    fn deep_call_chains_do_not_overflow() {
+        let src = format!("x = f{}\ny = a{}\n", "()".repeat(5000), ".b()".repeat(5000));
+        assert!(!calls(&src).is_empty());
     }
 
     #[test]

@@ -53,3 +53,19 @@ pub fn tool_present(missing: Option<String>) -> bool {
     eprintln!("skipping: {why}");
     false
 }
+
+/// `python3` when it runs. Otherwise: under CI, panics; outside CI, prints why the test is
+/// skipped and returns None, for the test to return.
+#[allow(clippy::print_stderr, dead_code)] // why: a skipped test says why; not every test file runs Python
+pub fn python3() -> Option<&'static str> {
+    let runs = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if runs {
+        return Some("python3");
+    }
+    assert!(!in_ci(), "this test needs python3 under CI");
+    eprintln!("skipping: python3 is not on PATH");
+    None
+}

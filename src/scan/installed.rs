@@ -1,0 +1,81 @@
+//! Which files an installed distribution records: the `RECORD` file of each `*.dist-info`
+//! folder in a `sys.path` directory (PEP 376, and the wheel spec's `RECORD`: CSV rows
+//! `path,hash,size`, paths relative to that directory with `/`), as pip writes it on install.
+//! Read once per directory, on demand, for the files `scan` cannot read
+//! ([`crate::rules::opaque_code`]).
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// A `RECORD` larger than this is not read.
+const MAX_RECORD: u64 = 16 * 1024 * 1024;
+
+/// The recorded paths of each `sys.path` directory met so far.
+#[derive(Default)]
+pub struct Records {
+    by_dir: Mutex<HashMap<PathBuf, Arc<HashSet<String>>>>,
+}
+
+impl Records {
+    /// Whether `path`, inside a package, is listed in the `RECORD` of a distribution installed
+    /// in the directory above its outermost package.
+    pub fn lists(&self, path: &Path) -> bool {
+        let mut top = path.parent();
+        while let Some(dir) = top {
+            if !dir.join("__init__.py").is_file() {
+                break;
+            }
+            top = dir.parent();
+        }
+        let Some(top) = top else { return false };
+        let Ok(rel) = path.strip_prefix(top) else {
+            return false;
+        };
+        let rel: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let rel = rel.join("/");
+        let top = if top.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            top
+        };
+        let recorded = {
+            let mut by_dir = self
+                .by_dir
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(
+                by_dir
+                    .entry(top.to_path_buf())
+                    .or_insert_with(|| Arc::new(read_records(top))),
+            )
+        };
+        recorded.contains(&rel)
+    }
+}
+
+/// Every path the `RECORD` files of `dir`'s `*.dist-info` folders list.
+fn read_records(dir: &Path) -> HashSet<String> {
+    let mut out = HashSet::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        if !e.file_name().to_string_lossy().ends_with(".dist-info") {
+            continue;
+        }
+        let Ok(bytes) = crate::source::read_regular(&e.path().join("RECORD"), MAX_RECORD) else {
+            continue;
+        };
+        for line in String::from_utf8_lossy(&bytes).lines() {
+            // the path is the first field; a quoted one (a comma in it) is left out
+            if let Some(p) = line.split(',').next().filter(|p| !p.starts_with('"')) {
+                out.insert(p.to_owned());
+            }
+        }
+    }
+    out
+}
