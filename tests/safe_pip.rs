@@ -330,8 +330,7 @@ fn sdist_code_never_runs_without_allow_build() {
         ),
     )
     .unwrap();
-    std::fs::write(env.path("reqs.txt"), "-e ./proj\n").unwrap();
-    for args in [&["./proj"][..], &["-e", "proj"], &["-r", "reqs.txt"]] {
+    for args in [&["./proj"][..], &["-e", "proj"]] {
         let mut all = vec!["--no-build-isolation"];
         all.extend(args);
         let o = env.install(&all);
@@ -342,6 +341,170 @@ fn sdist_code_never_runs_without_allow_build() {
     let o = env.install(&["--no-build-isolation", "--allow-build", "sgtest-built"]);
     assert!(marker.exists(), "{}", show(&o));
     assert_ne!(o.status.code(), Some(67), "{}", show(&o));
+}
+
+/// An attack case: the files it writes (path, text), safe-pip's arguments, the exit status and
+/// what the message must name.
+type Attack<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str], i32, &'a str);
+
+/// Each way a repository's files could make pip build (run) its code, or take packages from
+/// where the repository says: pip never reads those files, safe-pip refuses what it would not
+/// pass on, and the payload's marker is never written.
+#[test]
+fn what_the_repositorys_files_ask_for_never_reaches_pip_unread() {
+    let Some(env) = Env::new() else { return };
+    env.wheel("sgtest-alpha", "1.0", &[]);
+    let marker = env.path("MARKER");
+    std::fs::create_dir(env.path("helperlib")).unwrap();
+    std::fs::write(
+        env.path("helperlib/setup.py"),
+        format!(
+            "open({:?}, 'w').write('ran')\nfrom setuptools import setup\nsetup(name='helperlib', version='1.0')\n",
+            marker.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir(env.path("wheels")).unwrap();
+    std::fs::write(
+        env.path("pyproject.toml"),
+        "[dependency-groups]\ndev = [\"helperlib @ file:./helperlib\"]\n",
+    )
+    .unwrap();
+    std::fs::write(env.path("extra.txt"), "./helperlib\n").unwrap();
+    // (files to write, arguments, status, what the message names)
+    let cases: &[Attack] = &[
+        (&[], &["file:helperlib"], 67, "`file:helperlib`"),
+        (
+            &[],
+            &["helperlib @ file:helperlib"],
+            67,
+            "`helperlib @ file:helperlib`",
+        ),
+        (
+            &[("r.txt", "file:helperlib\n")],
+            &["-r", "r.txt"],
+            65,
+            "file:helperlib",
+        ),
+        (
+            &[("r.txt", "helperlib @ file:helperlib\n")],
+            &["-r", "r.txt"],
+            65,
+            "helperlib @ file:helperlib",
+        ),
+        (
+            &[("r.txt", "# a comment \\\n./helperlib\n")],
+            &["-r", "r.txt"],
+            65,
+            "./helperlib",
+        ),
+        (
+            &[("r.txt", "sgtest-alpha==1.0  # pinned\r./helperlib\n")],
+            &["-r", "r.txt"],
+            65,
+            "./helperlib",
+        ),
+        (
+            &[(
+                "r.txt",
+                "# -*- coding: utf-7 -*-\nsgtest-alpha  # x+AAo-./helperlib\n",
+            )],
+            &["-r", "r.txt"],
+            65,
+            "utf-7",
+        ),
+        (
+            &[("r.txt", "helperlib-1.0.tbz\n")],
+            &["-r", "r.txt"],
+            65,
+            "helperlib-1.0.tbz",
+        ),
+        (
+            &[("r.txt", "helperlib-1.0.tar.lzma\n")],
+            &["-r", "r.txt"],
+            65,
+            "helperlib-1.0.tar.lzma",
+        ),
+        (
+            &[("c.txt", "./helperlib\n")],
+            &["-c", "c.txt", "sgtest-alpha"],
+            65,
+            "./helperlib",
+        ),
+        (
+            &[("c.txt", "helperlib @ file:./helperlib\n")],
+            &["-c", "c.txt", "sgtest-alpha"],
+            65,
+            "helperlib @ file:./helperlib",
+        ),
+        (&[], &["--group", "dev"], 65, "--group"),
+        (
+            &[("r.txt", "--no-binary sgtest-alpha\nsgtest-alpha\n")],
+            &["-r", "r.txt"],
+            65,
+            "--no-binary",
+        ),
+        (
+            &[("r.txt", "--requirem extra.txt\n")],
+            &["-r", "r.txt"],
+            65,
+            "./helperlib",
+        ),
+        (
+            &[("r.txt", "--edit ./helperlib\n")],
+            &["-r", "r.txt"],
+            65,
+            "-e ./helperlib",
+        ),
+        (
+            &[("r.txt", "--find-links ./wheels\nsgtest-alpha\n")],
+            &["-r", "r.txt"],
+            65,
+            "--find-links ./wheels",
+        ),
+        (
+            &[("r.txt", "-i http://127.0.0.1:9/simple\nsgtest-alpha\n")],
+            &["-r", "r.txt"],
+            65,
+            "--index-url http://127.0.0.1:9/simple",
+        ),
+    ];
+    for (files, args, status, names) in cases {
+        for (path, text) in *files {
+            std::fs::write(env.path(path), text).unwrap();
+        }
+        let mut all = vec!["--no-build-isolation"];
+        all.extend(*args);
+        let o = env.install(&all);
+        assert_eq!(
+            o.status.code(),
+            Some(*status),
+            "{args:?} {files:?}: {}",
+            show(&o)
+        );
+        assert!(
+            stderr(&o).contains(names),
+            "{args:?} {files:?}: {}",
+            show(&o)
+        );
+        assert!(
+            !marker.exists(),
+            "{args:?} {files:?}: helperlib's setup.py ran"
+        );
+        assert!(
+            !env.imports("sgtest_alpha"),
+            "{args:?} {files:?}: installed"
+        );
+    }
+    // what the files hold that safe-pip reads and passes on installs
+    std::fs::write(
+        env.path("r.txt"),
+        "--pre\nSGTest_Alpha >= 1.0 ; python_version >= '3'  # a comment\n",
+    )
+    .unwrap();
+    let o = env.install(&["-r", "r.txt"]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(env.imports("sgtest_alpha"));
 }
 
 #[test]

@@ -6,7 +6,7 @@
 //!    it gives (`-r`, `-c`, followed recursively), are checked with the rules of
 //!    `squatguard check`. An error here stops the run before pip is asked anything.
 //! 2. Resolution phase: `python -m pip install --dry-run --report FILE` of one
-//!    [`CanonicalSet`] (the user's requirements and options), with `--only-binary=:all:` unless the user allowed builds (a source
+//!    [`CanonicalSet`] (what safe-pip read from the command line and its files, [`canonical`]), with `--only-binary=:all:` unless the user allowed builds (a source
 //!    distribution is built, so runs its code, during resolution). Every package in the report
 //!    ([`report`]), requested or pulled in, is checked at its exact version.
 //! 3. Fetch phase ([`wheelhouse`]): every artifact the report names (URL and sha256) is
@@ -30,8 +30,8 @@
 //! Other subcommands (`list`, `show`, `uninstall`, ...) go straight to pip, unchanged.
 
 pub mod args;
+pub mod canonical;
 pub mod config;
-pub mod direct;
 pub mod inspect;
 pub mod report;
 pub mod wheelhouse;
@@ -43,6 +43,7 @@ use crate::manifest::{parse_pep508, requirements_txt};
 use crate::name::normalize;
 use crate::rules::{index_url, Engine};
 use crate::source::SourceFile;
+use canonical::CanonicalSet;
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -274,6 +275,13 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
 
     // 1. static phase
     let (mut findings, files, static_deps) = static_phase(&parsed, &engine, private)?;
+    // what pip is given: only what safe-pip read and understood; the rest blocks
+    let set = CanonicalSet::build(
+        &effective,
+        &command_line_source(&effective),
+        &mut requirements_txt::Reader::default(),
+    );
+    findings.extend(set.findings.iter().cloned());
     findings.extend(config_findings(&pip_config));
     let first = crate::finish::finish(findings.clone(), &policy);
     if first.findings.iter().any(|f| f.severity == Severity::Error) {
@@ -289,28 +297,23 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
         return blocked(ctx, &report, "before asking pip to resolve anything");
     }
 
-    if !allow_build {
-        let direct = direct::needing_build(
-            parsed.positionals.iter().map(String::as_str),
-            parsed.values("--editable"),
-            parsed.values("--requirement"),
-        );
-        if !direct.is_empty() {
-            writeln!(
-                ctx.stderr,
-                "safe-pip: pip would build {} to learn {} dependencies, which runs {} code before anything can be checked. Nothing was run. If you trust {}, re-run with --allow-build or set {ALLOW_BUILD_ENV}=1.",
-                direct.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", "),
-                if direct.len() == 1 { "its" } else { "their" },
-                if direct.len() == 1 { "its" } else { "their" },
-                if direct.len() == 1 { "it" } else { "them" },
-            )?;
-            return Ok(Outcome::NeedsBuild);
-        }
+    if !allow_build && !set.needs_build.is_empty() {
+        let direct = &set.needs_build;
+        writeln!(
+            ctx.stderr,
+            "safe-pip: pip would build {} to learn {} dependencies, which runs {} code before anything can be checked. Nothing was run. If you trust {}, re-run with --allow-build or set {ALLOW_BUILD_ENV}=1.",
+            direct.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", "),
+            if direct.len() == 1 { "its" } else { "their" },
+            if direct.len() == 1 { "its" } else { "their" },
+            if direct.len() == 1 { "it" } else { "them" },
+        )?;
+        return Ok(Outcome::NeedsBuild);
     }
 
     // 2. resolution phase
     let tmp = TempFiles::new()?;
-    let resolved = match resolve(&python, &effective, allow_build, &tmp.report)? {
+    let sub_name = effective.subcommand.as_deref().unwrap_or("install");
+    let resolved = match resolve(&python, &set, sub_name, allow_build, &tmp)? {
         Resolution::Report(r) => r,
         Resolution::Failed { status, output } => {
             // safe-pip's own warnings first, then pip's failure as pip gave it
@@ -416,16 +419,22 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     // a build was allowed and needed: pip builds from its own resolution, held to the
     // checked releases by a constraints file
     std::fs::write(&tmp.pins, pins(&resolved))?;
-    let mut extra: Vec<OsString> = vec!["-c".into(), tmp.pins.clone().into_os_string()];
-    if !allow_build {
-        extra.push("--only-binary=:all:".into());
-    }
-    // right after the subcommand, so that a `--` among the user's arguments cannot swallow them
-    let mut argv = effective.passthrough.clone();
-    let at = effective.subcommand_at.map_or(argv.len(), |i| i + 1);
-    argv.splice(at..at, extra);
     let mut cmd = isolated_pip(&python);
-    cmd.args(&argv);
+    cmd.arg(sub_name)
+        .args(set.options.iter().map(args::Opt::spelled))
+        .args(set_files(&set, &tmp)?)
+        .arg("--constraint")
+        .arg(&tmp.pins);
+    if !allow_build {
+        cmd.arg("--only-binary=:all:");
+    }
+    for e in &set.editables {
+        cmd.arg("--editable").arg(e);
+    }
+    if set.direct.iter().any(|p| p.starts_with('-')) {
+        cmd.arg("--");
+    }
+    cmd.args(&set.direct);
     status_of(&python, cmd)
 }
 
@@ -852,28 +861,20 @@ const NOT_FOR_DRY_RUN: &[&str] = &[
     "--log",
 ];
 
-/// What pip's resolution is asked for, as one value: requirement specifiers and the pip
-/// options that go with them. Built from the command line (with the user's configuration put
-/// in) by [`CanonicalSet::from_args`]; its `-r`/`-c`/`-e` options still name the user's files,
-/// until a reader that reads every requirements file exactly as pip does fills `requirements`
-/// itself and leaves in `options` only what it understands.
-#[derive(Debug, Clone, Default)]
-pub struct CanonicalSet {
-    /// Requirement specifiers (`name[extras] specifier ; marker`, or what the command line
-    /// gives).
-    pub requirements: Vec<String>,
-    /// pip options, in order.
-    pub options: Vec<args::Opt>,
-}
-
-impl CanonicalSet {
-    /// The set a command line asks for: its positionals and its options.
-    pub fn from_args(a: &args::PipArgs) -> Self {
-        CanonicalSet {
-            requirements: a.positionals.clone(),
-            options: a.options.clone(),
-        }
+/// The canonical set's requirements and constraints as files safe-pip wrote, as pip options.
+fn set_files(set: &CanonicalSet, tmp: &TempFiles) -> Result<Vec<OsString>, PipError> {
+    let mut out = Vec::new();
+    if !set.requirements.is_empty() {
+        std::fs::write(&tmp.requirements, canonical::file_text(&set.requirements))?;
+        out.push("--requirement".into());
+        out.push(tmp.requirements.clone().into_os_string());
     }
+    if !set.constraints.is_empty() {
+        std::fs::write(&tmp.constraints, canonical::file_text(&set.constraints))?;
+        out.push("--constraint".into());
+        out.push(tmp.constraints.clone().into_os_string());
+    }
+    Ok(out)
 }
 
 /// `pip install --dry-run --report` of `set`, from wheels only unless builds are allowed;
@@ -883,7 +884,7 @@ fn dry_run(
     set: &CanonicalSet,
     subcommand: &str,
     allow_build: bool,
-    report_path: &Path,
+    tmp: &TempFiles,
 ) -> Result<std::process::Output, PipError> {
     let mut cmd: Vec<OsString> = vec!["install".into()];
     cmd.extend(
@@ -902,17 +903,22 @@ fn dry_run(
         .map(OsString::from),
     );
     cmd.push("--report".into());
-    cmd.push(report_path.into());
+    cmd.push(tmp.report.clone().into_os_string());
     if subcommand != "install" {
         cmd.push("--ignore-installed".into());
     }
     if !allow_build {
         cmd.push("--only-binary=:all:".into());
     }
-    if set.requirements.iter().any(|p| p.starts_with('-')) {
+    cmd.extend(set_files(set, tmp)?);
+    for e in &set.editables {
+        cmd.push("--editable".into());
+        cmd.push(e.into());
+    }
+    if set.direct.iter().any(|p| p.starts_with('-')) {
         cmd.push("--".into());
     }
-    cmd.extend(set.requirements.iter().map(OsString::from));
+    cmd.extend(set.direct.iter().map(OsString::from));
     isolated_pip(python)
         .args(&cmd)
         .stdin(Stdio::null())
@@ -925,13 +931,13 @@ fn dry_run(
 
 fn resolve(
     python: &Path,
-    a: &args::PipArgs,
+    set: &CanonicalSet,
+    sub: &str,
     allow_build: bool,
-    report_path: &Path,
+    tmp: &TempFiles,
 ) -> Result<Resolution, PipError> {
-    let set = CanonicalSet::from_args(a);
-    let sub = a.subcommand.as_deref().unwrap_or("install");
-    let out = dry_run(python, &set, sub, allow_build, report_path)?;
+    let out = dry_run(python, set, sub, allow_build, tmp)?;
+    let report_path = &tmp.report;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         if stderr.contains("no such option: --report")
@@ -1021,6 +1027,9 @@ fn find_on_path(name: &Path) -> Option<PathBuf> {
 struct TempFiles {
     _dir: tempfile::TempDir,
     report: PathBuf,
+    /// The canonical set's requirements and constraints, as safe-pip wrote them.
+    requirements: PathBuf,
+    constraints: PathBuf,
     pins: PathBuf,
     /// `pip download` requirements of the remote artifacts.
     fetch: PathBuf,
@@ -1036,6 +1045,8 @@ impl TempFiles {
         let p = dir.path();
         Ok(TempFiles {
             report: p.join("report.json"),
+            requirements: p.join("requirements.txt"),
+            constraints: p.join("constraints.txt"),
             pins: p.join("checked-pins.txt"),
             fetch: p.join("fetch.txt"),
             install: p.join("install.txt"),

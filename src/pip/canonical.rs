@@ -1,0 +1,376 @@
+//! The canonical set: what pip's resolution is given, built by safe-pip from what it read
+//! itself. pip never reads a requirements or constraints file that came with the code.
+//!
+//! Grammar: the files named by `-r`/`-c` on the command line, and what they include, are read
+//! by [`requirements_txt::Reader`], which reads as pip's `parse_requirements` does (and is held
+//! to it by `tests/pip_differential.rs`). From what it reads, the set keeps:
+//!
+//! ```text
+//! registry requirement   a PEP 508 requirement without a URL, parsed (pep508_rs) and written
+//!                        back from its parts: `name[extras]specifiers ; marker`, the name
+//!                        normalised, so that pip can read it only as a registry requirement
+//!                        (never as a path or an archive), with its `--hash` values
+//! constraint             the same, from a file read as constraints, into a constraints file
+//! --pre, --prefer-binary, --only-binary, --require-hashes, --use-feature
+//!                        passed on as options
+//! ```
+//!
+//! Everything else in a file is a finding at error level, placed on its line: a URL, path,
+//! archive, VCS or `file:` requirement or constraint, an editable, `--no-binary`,
+//! `--global-option` and `--config-settings`, and the index options (`--index-url`,
+//! `--extra-index-url`, `--find-links`, `--no-index`, `--trusted-host`) unless the command line
+//! (or the user's pip configuration) already gives the same option with the same value. A
+//! requirement line safe-pip could not write so that pip reads it back unchanged (its marker
+//! holds `#`, `\`, `$` or a character outside printable ASCII) is refused too.
+//!
+//! The command line is the user's own: its registry positionals join the set the same way;
+//! its other positionals (a local wheel, a path, an archive, a URL) and `-e` values are passed
+//! on as given, and those that pip would build are listed in [`CanonicalSet::needs_build`].
+//! `--group` (dependency groups, which pip would read from `pyproject.toml`) is refused: safe-pip
+//! does not read them yet.
+
+use super::args::{Opt, PipArgs};
+use crate::finding::{Finding, Rule, Severity};
+use crate::manifest::finding_at;
+use crate::manifest::requirements_txt::{Event, LineOption, PipLine, PipOption, Reader, Statement};
+use crate::source::SourceFile;
+use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
+
+/// The suffixes pip takes for an archive (`ARCHIVE_EXTENSIONS` of `pip/_internal/utils/filetypes.py`).
+const ARCHIVE_SUFFIXES: &[&str] = &[
+    ".zip",
+    ".whl",
+    ".tar.bz2",
+    ".tbz",
+    ".tar.xz",
+    ".txz",
+    ".tlz",
+    ".tar.lz",
+    ".tar.lzma",
+    ".tar.gz",
+    ".tgz",
+    ".tar",
+];
+
+/// What pip's resolution is asked for.
+#[derive(Debug, Clone, Default)]
+pub struct CanonicalSet {
+    /// Registry requirements as safe-pip writes them (with ` --hash=...` options).
+    pub requirements: Vec<String>,
+    /// Registry constraints as safe-pip writes them.
+    pub constraints: Vec<String>,
+    /// The command line's options (without `-r`, `-c`, `-e`, `--group`), then the options
+    /// taken from files.
+    pub options: Vec<Opt>,
+    /// Command-line positionals that are not registry requirements, as given.
+    pub direct: Vec<String>,
+    /// Command-line `-e` values, as given.
+    pub editables: Vec<String>,
+    /// What of `direct` and `editables` pip would have to build, as written.
+    pub needs_build: Vec<String>,
+    /// What in the files safe-pip does not pass on: each blocks.
+    pub findings: Vec<Finding>,
+}
+
+/// Options of the command line that name requirements: read here, never passed to pip.
+const REQUIREMENT_OPTIONS: &[&str] = &["--requirement", "--constraint", "--editable", "--group"];
+
+impl CanonicalSet {
+    /// The set `a` asks for: `command_line` is the command line written as a requirements file
+    /// (its `-r`/`-c` lines name the files to read, relative to the working directory).
+    pub fn build(a: &PipArgs, command_line: &SourceFile, reader: &mut Reader<'_>) -> Self {
+        let mut set = CanonicalSet {
+            options: a
+                .options
+                .iter()
+                .filter(|o| !REQUIREMENT_OPTIONS.contains(&o.long))
+                .cloned()
+                .collect(),
+            editables: a.values("--editable").map(str::to_owned).collect(),
+            ..CanonicalSet::default()
+        };
+        set.needs_build = set.editables.iter().map(|e| format!("-e {e}")).collect();
+        for p in &a.positionals {
+            match registry_requirement(p) {
+                Ok(req) => set.requirements.push(req),
+                Err(_) => {
+                    if !is_local_wheel(p) {
+                        set.needs_build.push(p.clone());
+                    }
+                    set.direct.push(p.clone());
+                }
+            }
+        }
+        if a.has("--group") {
+            set.findings.push(
+                Finding::new(
+                    Rule::InvalidRequirement,
+                    "<command line>",
+                    1,
+                    1,
+                    "`--group`: pip would read the dependency group from pyproject.toml, which came with the code; safe-pip does not read dependency groups yet, so it cannot check them",
+                )
+                .with_severity(Severity::Error)
+                .with_help("give the group's requirements on the command line (`squatguard check` lists them)"),
+            );
+        }
+        let shown = command_line.shown();
+        reader.read(command_line, &mut |event| {
+            if let Event::Line {
+                src,
+                constraint,
+                line,
+            } = event
+            {
+                // the command line's own lines were taken from `a` above
+                if src.shown() != shown {
+                    set.line(a, src, constraint, line);
+                }
+            }
+        });
+        set
+    }
+
+    fn line(&mut self, a: &PipArgs, src: &SourceFile, constraint: bool, line: &PipLine) {
+        match &line.statement {
+            // pip stops on this line: the reader's own finding blocks
+            None => {}
+            Some(Statement::Options(opts)) => {
+                for o in opts {
+                    self.file_option(a, src, line, o);
+                }
+            }
+            Some(Statement::Requirement {
+                requirement,
+                span,
+                editable,
+                options,
+            }) => {
+                let at = line.offset(span.start);
+                let what = if constraint {
+                    "constraint"
+                } else {
+                    "requirement"
+                };
+                if *editable {
+                    self.refuse(
+                        src,
+                        Rule::DirectUrl,
+                        at,
+                        format!("`-e {requirement}`: an editable {what} in a file that came with the code; pip would build it, which runs its code"),
+                    );
+                    return;
+                }
+                let mut text = match registry_requirement(requirement) {
+                    Ok(text) => text,
+                    Err(why) => {
+                        self.refuse(
+                            src,
+                            Rule::DirectUrl,
+                            at,
+                            format!("`{requirement}`: {why}; safe-pip passes pip only the registry {what}s it read from a file"),
+                        );
+                        return;
+                    }
+                };
+                for o in options {
+                    match o.option {
+                        PipOption::Hash => {
+                            let value = o.value.as_deref().unwrap_or("");
+                            if !writable(value) {
+                                self.refuse(
+                                    src,
+                                    Rule::InvalidRequirement,
+                                    line.offset(o.value_span.start),
+                                    format!("`--hash={value}` cannot be passed to pip as read"),
+                                );
+                                return;
+                            }
+                            text.push_str(" --hash=");
+                            text.push_str(value);
+                        }
+                        PipOption::GlobalOption | PipOption::ConfigSettings => {
+                            self.refuse(
+                                src,
+                                Rule::InvalidRequirement,
+                                line.offset(o.span.start),
+                                format!("`{}`: a build option from a file that came with the code; safe-pip installs wheels only and does not pass it on", o.spelled),
+                            );
+                            return;
+                        }
+                        // options after a requirement that pip ignores: the reader refused the line
+                        _ => {}
+                    }
+                }
+                if constraint {
+                    self.constraints.push(text);
+                } else {
+                    self.requirements.push(text);
+                }
+            }
+        }
+    }
+
+    fn file_option(&mut self, a: &PipArgs, src: &SourceFile, line: &PipLine, o: &LineOption) {
+        let at = line.offset(o.span.start);
+        let value = o.value.as_deref();
+        let pass = |long: &'static str| Opt {
+            long,
+            value: value.map(str::to_owned),
+        };
+        match o.option {
+            // followed by the reader
+            PipOption::Requirement | PipOption::Constraint => {}
+            PipOption::Pre => self.options.push(pass("--pre")),
+            PipOption::PreferBinary => self.options.push(pass("--prefer-binary")),
+            PipOption::RequireHashes => self.options.push(pass("--require-hashes")),
+            PipOption::OnlyBinary => self.options.push(pass("--only-binary")),
+            PipOption::UseFeature => self.options.push(pass("--use-feature")),
+            PipOption::IndexUrl
+            | PipOption::ExtraIndexUrl
+            | PipOption::FindLinks
+            | PipOption::TrustedHost
+            | PipOption::NoIndex => {
+                let long = match o.option {
+                    PipOption::IndexUrl => "--index-url",
+                    PipOption::ExtraIndexUrl => "--extra-index-url",
+                    PipOption::FindLinks => "--find-links",
+                    PipOption::TrustedHost => "--trusted-host",
+                    _ => "--no-index",
+                };
+                let given = match value {
+                    Some(v) => a.values(long).any(|x| x == v),
+                    None => a.has(long),
+                };
+                if !given {
+                    let spelled = match value {
+                        Some(v) => format!("{long} {v}"),
+                        None => long.to_owned(),
+                    };
+                    self.refuse(
+                        src,
+                        Rule::IndexUrl,
+                        at,
+                        format!("`{spelled}` in a file that came with the code: pip would take packages from where the repository says; safe-pip does not pass a file's index options to pip"),
+                    );
+                    if let Some(f) = self.findings.last_mut() {
+                        f.help = Some(format!(
+                            "if you mean it, give `{spelled}` on the command line yourself"
+                        ));
+                    }
+                }
+            }
+            PipOption::NoBinary => self.refuse(
+                src,
+                Rule::InvalidRequirement,
+                at,
+                format!("`{} {}` in a file that came with the code: pip would build source distributions, which runs their code; safe-pip does not pass it on", o.spelled, value.unwrap_or("")),
+            ),
+            PipOption::Editable
+            | PipOption::Hash
+            | PipOption::GlobalOption
+            | PipOption::ConfigSettings => self.refuse(
+                src,
+                Rule::InvalidRequirement,
+                at,
+                format!("`{}` here is not passed on by safe-pip", o.spelled),
+            ),
+        }
+    }
+
+    fn refuse(&mut self, src: &SourceFile, rule: Rule, at: usize, message: String) {
+        let mut f = finding_at(src, rule, at, message).with_severity(Severity::Error);
+        if rule == Rule::DirectUrl {
+            f = f.with_help("if you have reviewed it and mean it, give it on the command line yourself (with --allow-build if pip must build it)");
+        }
+        self.findings.push(f);
+    }
+}
+
+/// `text` as a registry requirement written back from its parsed parts, or why it is not one.
+pub fn registry_requirement(text: &str) -> Result<String, String> {
+    let trimmed = text.trim();
+    let lower = trimmed.to_ascii_lowercase();
+    if ARCHIVE_SUFFIXES.iter().any(|s| lower.ends_with(s)) {
+        return Err("pip takes it for an archive".into());
+    }
+    if crate::manifest::pep508_rs_would_panic(trimmed).is_some() {
+        return Err("it is not a PEP 508 requirement".into());
+    }
+    let parsed = std::panic::catch_unwind(|| {
+        Requirement::<VerbatimUrl>::parse(trimmed, std::path::Path::new("."))
+    });
+    let req = match parsed {
+        Ok(Ok(req)) => req,
+        _ => return Err("it is not a registry requirement (a path, URL or archive)".into()),
+    };
+    if matches!(req.version_or_url, Some(VersionOrUrl::Url(_))) {
+        return Err("it names a URL or path".into());
+    }
+    let written = req.to_string();
+    if !writable(&written) {
+        return Err(format!(
+            "it cannot be written so that pip reads it unchanged (`{written}`)"
+        ));
+    }
+    Ok(written)
+}
+
+/// Whether pip reads `s`, as a line of a requirements file, unchanged: no comment, line
+/// continuation or `${VAR}` can start in it.
+fn writable(s: &str) -> bool {
+    s.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && !matches!(b, b'#' | b'\\' | b'$'))
+}
+
+/// A local `.whl` file (not a URL): pip installs it without a build.
+fn is_local_wheel(p: &str) -> bool {
+    let path = p.trim();
+    !path.contains("://")
+        && !path.to_ascii_lowercase().starts_with("file:")
+        && path.to_ascii_lowercase().ends_with(".whl")
+}
+
+/// A requirements file of `lines`.
+pub fn file_text(lines: &[String]) -> String {
+    let mut out = String::new();
+    for l in lines {
+        out.push_str(l);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_requirements_are_written_back_from_their_parts() {
+        assert_eq!(
+            registry_requirement("Requests[Socks] >= 2.0 ; python_version >= '3.8'").unwrap(),
+            "requests[socks]>=2.0 ; python_full_version >= '3.8'"
+        );
+        assert_eq!(registry_requirement("foo.bar==1").unwrap(), "foo-bar==1");
+        for direct in [
+            "file:helperlib",
+            "./helperlib",
+            "helperlib @ file:helperlib",
+            "x @ https://h/x.whl",
+            "pkg-1.0.tbz",
+            "pkg-1.0.tar.lzma",
+            "git+https://h/x",
+            "dist/x-1.0-py3-none-any.whl",
+        ] {
+            assert!(registry_requirement(direct).is_err(), "{direct}");
+        }
+        assert!(registry_requirement("x ; platform_release == 'a #b'").is_err());
+    }
+
+    #[test]
+    fn local_wheels_need_no_build() {
+        assert!(is_local_wheel("dist/x-1.0-py3-none-any.whl"));
+        assert!(!is_local_wheel("https://h/x-1.0-py3-none-any.whl"));
+        assert!(!is_local_wheel("./helperlib"));
+    }
+}
