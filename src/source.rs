@@ -318,7 +318,27 @@ pub fn work_tree(path: &Path) -> Option<PathBuf> {
         _ => Path::new("."),
     };
     let repo = git2::Repository::discover(dir).ok()?;
-    std::fs::canonicalize(repo.workdir()?).ok()
+    std::fs::canonicalize(unsteered_workdir(&repo)?).ok()
+}
+
+/// The work tree of `repo` as the repository cannot move it: `core.worktree` in its own
+/// configuration (which a repository that came as an archive, `.git` and all, can set to `/`
+/// or anywhere) is not followed; the folder that holds `.git` is the work tree then. `None` for
+/// a bare repository, or when `core.worktree` is set in a linked worktree.
+pub fn unsteered_workdir(repo: &git2::Repository) -> Option<PathBuf> {
+    let steered = repo
+        .config()
+        .ok()
+        .and_then(|c| c.get_string("core.worktree").ok())
+        .is_some();
+    if !steered {
+        return repo.workdir().map(Path::to_path_buf);
+    }
+    let git_dir = repo.path();
+    let git_dir = git_dir.components().as_path();
+    (git_dir.file_name() == Some(std::ffi::OsStr::new(".git")))
+        .then(|| git_dir.parent().map(Path::to_path_buf))
+        .flatten()
 }
 
 #[cfg(test)]

@@ -334,3 +334,36 @@ fn one_long_line_of_many_names_is_read_in_bounded_memory() {
     assert_eq!(code, 1);
     assert!(kib < 400 * 1024, "peak {kib} KiB");
 }
+
+/// A marker of thousands of nested parentheses would overflow the PEP 508 parser's stack (an
+/// abort no `catch_unwind` stops); a 100,000-character name would cost a hash of the whole
+/// name per deletion in the typo index. Each is a finding, in every manifest format that
+/// takes requirement strings.
+#[test]
+fn pathological_requirements_are_findings_not_crashes_or_hangs() {
+    let dir = tempfile::tempdir().unwrap();
+    let nested = format!(
+        "six ; {}python_version>\"3\"{}",
+        "(".repeat(3000),
+        ")".repeat(3000)
+    );
+    let long = format!("six{}", "a".repeat(100_000));
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        format!("{nested}\n{long}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("setup.cfg"),
+        format!("[options]\ninstall_requires =\n    {nested}\n"),
+    )
+    .unwrap();
+    let out = squatguard(dir.path(), &["check"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("requirements.txt:1:") && stdout.contains("nest deeper than 64"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("setup.cfg:3:"), "{stdout}");
+}

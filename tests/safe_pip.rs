@@ -1035,3 +1035,205 @@ fn wheels_that_run_at_start_up_or_shadow_others_are_blocked() {
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     assert!(env.path("venv/bin/git").exists());
 }
+
+/// What the attack review of the canonical set found, each now refused: the repository's own
+/// `pip/` folder, a requirement pip would take for a file once written back, a build option
+/// smuggled in a `--hash` value, a file named `<command line>`, a `${VAR}` value in a message,
+/// a `#` in a command-line path, an include leaving the checked folder outside git.
+#[test]
+fn the_repository_cannot_steer_the_pip_that_safe_pip_runs() {
+    let Some(env) = Env::new() else { return };
+    env.wheel("sgtest-alpha", "1.0", &[]);
+    let marker = env.path("MARKER");
+    let payload = format!("open({:?}, 'w').write('ran')\n", marker.to_str().unwrap());
+    // `python -m pip` would import this `pip/` instead of pip
+    std::fs::create_dir(env.path("pip")).unwrap();
+    std::fs::write(env.path("pip/__init__.py"), &payload).unwrap();
+    std::fs::write(env.path("pip/__main__.py"), &payload).unwrap();
+    let o = env.install(&["sgtest-alpha"]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(env.imports("sgtest_alpha"));
+    assert!(!marker.exists(), "the repository's pip/ ran");
+    let o = env.safe_pip(&["list"]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(
+        !marker.exists(),
+        "the repository's pip/ ran for a passed-through command"
+    );
+
+    std::fs::write(env.path("sgtest-alpha==1.0+x.zip"), "not an archive").unwrap();
+    std::fs::create_dir(env.path("sub")).unwrap();
+    std::fs::write(env.path("sub/outside.txt"), "sgtest-alpha\n").unwrap();
+    std::fs::write(env.path("<command line>"), "./helperlib\n").unwrap();
+    let token = "hunter2-not-a-real-token";
+    let cases: &[(&str, i32, &str)] = &[
+        (
+            "sgtest-alpha==1.0+x-zip\n",
+            65,
+            "pip would take it for a file",
+        ),
+        (
+            "sgtest-alpha==1.0 --hash 'sha256:abcd --global-option=x'\n",
+            65,
+            "--hash=",
+        ),
+        // the command line's own name: never read as a file, and never skipped unread
+        ("-r '<command line>'\n", 65, "r.txt:1:4: error"),
+        (
+            "--extra-index-url https://u:${SG_TEST_TOKEN}@127.0.0.1/simple\nsgtest-alpha\n",
+            65,
+            "${SG_TEST_TOKEN}",
+        ),
+    ];
+    for (text, status, names) in cases {
+        std::fs::write(env.path("r.txt"), text).unwrap();
+        let o = env
+            .command(
+                Path::new(BIN),
+                &[
+                    "install",
+                    "--no-index",
+                    "--find-links",
+                    env.pkgs().to_str().unwrap(),
+                    "-r",
+                    "r.txt",
+                ],
+            )
+            .env("SG_TEST_TOKEN", token)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(*status), "{text}: {}", show(&o));
+        assert!(stderr(&o).contains(names), "{text}: {}", show(&o));
+        assert!(
+            !stderr(&o).contains(token),
+            "{text}: a ${{VAR}} value was shown"
+        );
+    }
+
+    // a `#` in a path on the command line would be read as a comment: refused, not misread
+    std::fs::write(env.path("reqs #dev.txt"), "sgtest-alpha\n").unwrap();
+    let o = env.install(&["-r", "reqs #dev.txt"]);
+    assert_eq!(o.status.code(), Some(66), "{}", show(&o));
+    assert!(stderr(&o).contains("reqs #dev.txt"), "{}", show(&o));
+
+    // outside git, an include may not leave the folder of the command line's files
+    std::fs::write(env.path("sub/r.txt"), "-r ../sub2.txt\n").unwrap();
+    std::fs::write(env.path("sub2.txt"), "sgtest-alpha\n").unwrap();
+    let o = env
+        .command(
+            Path::new(BIN),
+            &[
+                "install",
+                "--no-index",
+                "--find-links",
+                env.pkgs().to_str().unwrap(),
+                "-r",
+                "r.txt",
+            ],
+        )
+        .current_dir(env.path("sub"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+    assert!(stderr(&o).contains("points outside"), "{}", show(&o));
+    assert!(!marker.exists());
+}
+
+/// Start-up code that wheel inspection must see wherever the wheel puts it: a `.pth` in the
+/// `data` scheme's site-packages, a `.pth` whose lines end in `\r` only, `sitecustomize`.
+#[test]
+fn start_up_code_is_found_in_every_place_a_wheel_can_put_it() {
+    let Some(env) = Env::new() else { return };
+    let marker = env.path("MARKER");
+    let code = format!(
+        "import os; open({:?}, 'w').write('ran')",
+        marker.to_str().unwrap()
+    );
+    let cr = format!("# paths\r{code}\r");
+    let line = format!("{code}\n");
+    let wheels: &[(&str, &str, &str)] = &[
+        (
+            "sgtest-datapth",
+            "sgtest_datapth-1.0.data/data/lib/python3.11/site-packages/zz.pth",
+            &line,
+        ),
+        ("sgtest-crpth", "zz_cr.pth", &cr),
+        ("sgtest-sitecust", "sitecustomize.py", &line),
+        ("sgtest-usercust", "usercustomize/__init__.py", &line),
+    ];
+    for (name, path, text) in wheels {
+        env.wheel_with(&env.pkgs(), name, "1.0", &[], &[(path, text)]);
+        let o = env.install(&[name]);
+        assert_eq!(o.status.code(), Some(65), "{name}: {}", show(&o));
+        assert!(stderr(&o).contains("start-up"), "{name}: {}", show(&o));
+        env.command(&env.python, &["-c", "pass"]).output().unwrap();
+        assert!(!marker.exists(), "{name}: start-up code was installed");
+    }
+}
+
+/// A repository's `.git` that sets `core.worktree` elsewhere does not make its virtualenv's
+/// `pip.conf` the user's; a `pip.conf` that is a FIFO fails the run instead of hanging it.
+#[test]
+fn git_config_and_special_files_do_not_move_the_repositorys_bounds() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let Some(env) = Env::prepared(|root| {
+        std::fs::create_dir_all(root.join("venv")).unwrap();
+        std::fs::write(
+            root.join("venv/pip.conf"),
+            "[global]\nno-index = true\nfind-links = wheels\n",
+        )
+        .unwrap();
+        let git = |args: &[&str]| {
+            let st = Command::new("git")
+                .args(args)
+                .current_dir(root)
+                .output()
+                .unwrap();
+            assert!(st.status.success(), "{st:?}");
+        };
+        git(&["init", "-q"]);
+        git(&[
+            "config",
+            "core.worktree",
+            elsewhere.path().to_str().unwrap(),
+        ]);
+    }) else {
+        return;
+    };
+    std::fs::create_dir(env.path("wheels")).unwrap();
+    env.wheel_with(&env.path("wheels"), "sgtest-gamma", "1.0", &[], &[]);
+    let o = env.safe_pip_configured(&["install", "sgtest-gamma"], &[]);
+    assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+    assert!(
+        stderr(&o).contains("came with the repository"),
+        "{}",
+        show(&o)
+    );
+    assert!(!env.imports("sgtest_gamma"));
+
+    std::fs::remove_file(env.path("venv/pip.conf")).unwrap();
+    let st = Command::new("mkfifo")
+        .arg(env.path("venv/pip.conf"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let mut child = env
+        .command(Path::new(BIN), &["install", "sgtest-gamma"])
+        .env_remove("PIP_CONFIG_FILE")
+        .env("HOME", env.path("home"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(120) {
+            child.kill().unwrap();
+            panic!("safe-pip hung on a FIFO pip.conf");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+    assert!(stderr(&o).contains("not a regular file"), "{}", show(&o));
+}

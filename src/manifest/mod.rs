@@ -434,9 +434,28 @@ fn trailing_comma_dropped(text: &str) -> Option<String> {
 ///   count. PEP 508 markers are ASCII anyway (`python_str_c`).
 ///
 /// Every caller of `parse_pep508` is exposed to both; this guard belongs there.
+/// How deep parentheses may nest in a requirement (its marker) before it is refused.
+const MAX_MARKER_DEPTH: usize = 64;
+
 pub(crate) fn pep508_rs_would_panic(text: &str) -> Option<(usize, String)> {
     let lead = text.len() - text.trim_start().len();
     let trimmed = text.trim();
+    // the marker parser recurses per parenthesis: thousands of them overflow the stack, which
+    // no `catch_unwind` catches
+    let mut depth = 0usize;
+    for (i, c) in trimmed.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth > MAX_MARKER_DEPTH {
+            return Some((
+                lead + i,
+                format!("parentheses nest deeper than {MAX_MARKER_DEPTH}"),
+            ));
+        }
+    }
     if !trimmed.starts_with(|c: char| c.is_ascii_alphanumeric()) {
         return None;
     }

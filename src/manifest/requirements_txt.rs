@@ -486,6 +486,11 @@ pub fn parse_within(src: &SourceFile, dir: &Path) -> Manifest {
     build(src, Reader::default().within(dir))
 }
 
+/// [`parse`] with a reader set up by the caller (its boundary, its environment).
+pub fn build_with(src: &SourceFile, reader: Reader<'_>) -> Manifest {
+    build(src, reader)
+}
+
 fn build(src: &SourceFile, mut reader: Reader<'_>) -> Manifest {
     let mut builder = Builder {
         manifest: Manifest::default(),

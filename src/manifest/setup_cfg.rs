@@ -816,8 +816,12 @@ fn push_joined(
 }
 
 fn is_requirement_with_marker(src: &SourceFile, text: &str) -> bool {
+    if crate::manifest::pep508_rs_would_panic(text).is_some() {
+        return false;
+    }
     let base = src.path.parent().unwrap_or(Path::new("."));
-    Requirement::<VerbatimUrl>::parse(text, base).is_ok_and(|r| !r.marker.is_true())
+    std::panic::catch_unwind(|| Requirement::<VerbatimUrl>::parse(text, base))
+        .is_ok_and(|r| r.is_ok_and(|r| !r.marker.is_true()))
 }
 
 /// Records the requirement at bytes `item` of the interpolated `value`.

@@ -40,6 +40,8 @@ pub const SHORT_TARGET_LEN: usize = 4;
 pub const SHORT_TARGET_TOP: u32 = 3000;
 /// Names shorter than this are not judged.
 pub const MIN_NAME_LEN: usize = 4;
+/// Names longer than this are not compared with the popular ones (none is near that long).
+pub const MAX_COMPARED_LEN: usize = 128;
 /// Two typos are judged only against names of the top this many, of at least
 /// [`TWO_TYPOS_MIN_TARGET_LEN`] letters, whose first [`index::TWO_TYPOS_SHARED_PREFIX`] letters
 /// the name keeps: squatters keep the start recognisable (`colaroma`, `reqeustx`), while
@@ -124,7 +126,10 @@ pub fn assess_with(index: &TypoIndex<'static>, name: &str) -> Verdict {
     if let Some(rank) = popular_rank {
         return Verdict::Popular(rank);
     }
-    if sq.len() < MIN_NAME_LEN {
+    // too short to judge; or longer than any popular name by more than the two edits the
+    // index finds (the longest of the top 15,000 has 55 characters), where each deletion would
+    // cost a hash of the whole name: a 100,000-character name would take minutes
+    if sq.len() < MIN_NAME_LEN || sq.len() > MAX_COMPARED_LEN {
         return Verdict::Clear;
     }
     index::deletion_hashes(TAG_DELETE, &sq, |h| {

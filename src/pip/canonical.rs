@@ -114,19 +114,19 @@ impl CanonicalSet {
                 .with_help("give the group's requirements on the command line (`squatguard check` lists them)"),
             );
         }
-        let shown = command_line.shown();
-        reader.read(command_line, &mut |event| {
-            if let Event::Line {
+        // the command line is the first file the reader reads; its own lines were taken from
+        // `a` above. Told apart by identity, not by name: a file may be named `<command line>`
+        let mut first: Option<*const SourceFile> = None;
+        reader.read(command_line, &mut |event| match event {
+            Event::File { src, .. } => {
+                first.get_or_insert(std::ptr::from_ref(src));
+            }
+            Event::Line {
                 src,
                 constraint,
                 line,
-            } = event
-            {
-                // the command line's own lines were taken from `a` above
-                if src.shown() != shown {
-                    set.line(a, src, constraint, line);
-                }
-            }
+            } if first != Some(std::ptr::from_ref(src)) => set.line(a, src, constraint, line),
+            _ => {}
         });
         set
     }
@@ -147,6 +147,8 @@ impl CanonicalSet {
                 options,
             }) => {
                 let at = line.offset(span.start);
+                // as written: a `${VAR}` value (a token, say) never reaches a message
+                let shown = line.written(&src.text, span.clone(), requirement);
                 let what = if constraint {
                     "constraint"
                 } else {
@@ -157,7 +159,7 @@ impl CanonicalSet {
                         src,
                         Rule::DirectUrl,
                         at,
-                        format!("`-e {requirement}`: an editable {what} in a file that came with the code; pip would build it, which runs its code"),
+                        format!("`-e {shown}`: an editable {what} in a file that came with the code; pip would build it, which runs its code"),
                     );
                     return;
                 }
@@ -168,7 +170,7 @@ impl CanonicalSet {
                             src,
                             Rule::DirectUrl,
                             at,
-                            format!("`{requirement}`: {why}; safe-pip passes pip only the registry {what}s it read from a file"),
+                            format!("`{shown}`: {why}; safe-pip passes pip only the registry {what}s it read from a file"),
                         );
                         return;
                     }
@@ -177,12 +179,12 @@ impl CanonicalSet {
                     match o.option {
                         PipOption::Hash => {
                             let value = o.value.as_deref().unwrap_or("");
-                            if !writable(value) {
+                            if !is_hash(value) {
                                 self.refuse(
                                     src,
                                     Rule::InvalidRequirement,
                                     line.offset(o.value_span.start),
-                                    format!("`--hash={value}` cannot be passed to pip as read"),
+                                    format!("`--hash={}`: not `sha256:`, `sha384:` or `sha512:` and hex digits only, so not passed on", line.written(&src.text, o.value_span.clone(), value)),
                                 );
                                 return;
                             }
@@ -214,6 +216,7 @@ impl CanonicalSet {
     fn file_option(&mut self, a: &PipArgs, src: &SourceFile, line: &PipLine, o: &LineOption) {
         let at = line.offset(o.span.start);
         let value = o.value.as_deref();
+        let written = value.map(|v| line.written(&src.text, o.value_span.clone(), v));
         let pass = |long: &'static str| Opt {
             long,
             value: value.map(str::to_owned),
@@ -243,7 +246,7 @@ impl CanonicalSet {
                     None => a.has(long),
                 };
                 if !given {
-                    let spelled = match value {
+                    let spelled = match written {
                         Some(v) => format!("{long} {v}"),
                         None => long.to_owned(),
                     };
@@ -264,7 +267,7 @@ impl CanonicalSet {
                 src,
                 Rule::InvalidRequirement,
                 at,
-                format!("`{} {}` in a file that came with the code: pip would build source distributions, which runs their code; safe-pip does not pass it on", o.spelled, value.unwrap_or("")),
+                format!("`{} {}` in a file that came with the code: pip would build source distributions, which runs their code; safe-pip does not pass it on", o.spelled, written.unwrap_or("")),
             ),
             PipOption::Editable
             | PipOption::Hash
@@ -308,12 +311,36 @@ pub fn registry_requirement(text: &str) -> Result<String, String> {
         return Err("it names a URL or path".into());
     }
     let written = req.to_string();
+    // pip takes a line for a file when what stands before its marker looks like a path or ends
+    // like an archive (`parse_req_from_line`); a normalised local version can (`1.0+x-zip` is
+    // written `1.0+x.zip`)
+    let head = written
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if ARCHIVE_SUFFIXES.iter().any(|s| head.ends_with(s))
+        || head.contains(['/', '\\'])
+        || head.starts_with('.')
+    {
+        return Err("written as pip reads it, pip would take it for a file (it ends like an archive, or looks like a path)"
+            .into());
+    }
     if !writable(&written) {
-        return Err(format!(
-            "it cannot be written so that pip reads it unchanged (`{written}`)"
-        ));
+        return Err("it cannot be written so that pip reads it unchanged (it holds `#`, `\\`, `$` or a character outside printable ASCII)"
+            .into());
     }
     Ok(written)
+}
+
+/// `algorithm:hex` with an algorithm pip accepts, and nothing else.
+fn is_hash(value: &str) -> bool {
+    value.split_once(':').is_some_and(|(algorithm, hex)| {
+        matches!(algorithm, "sha256" | "sha384" | "sha512")
+            && !hex.is_empty()
+            && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    })
 }
 
 /// Whether pip reads `s`, as a line of a requirements file, unchanged: no comment, line

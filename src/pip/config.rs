@@ -38,6 +38,8 @@ use std::path::{Path, PathBuf};
 
 /// The file name pip reads in each configuration directory.
 const CONFIG_BASENAME: &str = "pip.conf";
+/// A pip configuration file larger than this is not read (it is refused).
+const MAX_CONFIG_SIZE: u64 = 1024 * 1024;
 
 /// Options pip accepts several times; a configuration value of one of them is split on
 /// whitespace, and the command line adds to it rather than replacing it.
@@ -130,6 +132,9 @@ pub struct PipConfig {
     pub repository_files: Vec<RepoFile>,
     /// Keys set but not passed on (safe-pip's own choice, or no option of the subcommand).
     pub ignored: Vec<(String, Origin)>,
+    /// Files pip would read that safe-pip could not (not a regular file, too large,
+    /// unreadable): what pip would make of them is unknown, so the run cannot be checked.
+    pub unreadable: Vec<(PathBuf, String)>,
 }
 
 /// What the reader needs to know about the machine.
@@ -180,8 +185,15 @@ pub fn read(subcommand: &str, at: &Where) -> PipConfig {
             files.push((PathBuf::from(f), true));
         }
         for (path, may_be_repositorys) in files {
-            let Ok(text) = std::fs::read(&path) else {
-                continue;
+            // a regular file of bounded size only: a FIFO or `/dev/zero` in the working tree
+            // would hang the run or fill memory
+            let text = match crate::source::read_regular(&path, MAX_CONFIG_SIZE) {
+                Ok(text) => text,
+                Err(e) if path.exists() || path.is_symlink() => {
+                    out.unreadable.push((path.clone(), e.to_string()));
+                    continue;
+                }
+                Err(_) => continue,
             };
             let why = tree
                 .as_deref()
@@ -372,7 +384,10 @@ fn user_files(env: &dyn Fn(&str) -> Option<OsString>, home: Option<&Path>) -> Ve
 /// The git work tree around `cwd`, else `cwd` itself; canonical.
 fn working_tree(cwd: &Path) -> Option<PathBuf> {
     match git2::Repository::discover(cwd) {
-        Ok(repo) => repo.workdir().and_then(|w| w.canonicalize().ok()),
+        Ok(repo) => crate::source::unsteered_workdir(&repo)
+            .unwrap_or_else(|| cwd.to_path_buf())
+            .canonicalize()
+            .ok(),
         Err(_) => cwd.canonicalize().ok(),
     }
 }
@@ -418,7 +433,8 @@ fn tracked(path: &Path) -> bool {
     let Ok(repo) = git2::Repository::discover(path.parent().unwrap_or(path)) else {
         return false;
     };
-    let Some(workdir) = repo.workdir().and_then(|w| w.canonicalize().ok()) else {
+    let Some(workdir) = crate::source::unsteered_workdir(&repo).and_then(|w| w.canonicalize().ok())
+    else {
         return false;
     };
     let Ok(rel) = path.strip_prefix(&workdir) else {

@@ -442,7 +442,15 @@ pub fn wheel(path: &Path, name: &str, version: &str, shown: &str) -> Vec<Finding
                     scripts.push((parts[parts.len() - 1].to_owned(), entry.clone()));
                     continue;
                 }
-                _ => continue,
+                // the `data` scheme installs under the prefix, and so can reach site-packages
+                // (`x.data/data/lib/python3.11/site-packages/zz.pth`): judged as installed there
+                _ => match parts
+                    .iter()
+                    .position(|p| matches!(*p, "site-packages" | "dist-packages"))
+                {
+                    Some(i) if i + 1 < parts.len() => &parts[i + 1..],
+                    _ => continue,
+                },
             }
         } else {
             &parts
@@ -454,8 +462,9 @@ pub fn wheel(path: &Path, name: &str, version: &str, shown: &str) -> Vec<Finding
                 .iter()
                 .any(|(d, f)| *d == own && f.eq_ignore_ascii_case(file_name));
             let text = read(entry, MAX_FILE).unwrap_or_default();
+            // `site` reads a .pth with universal newlines: `\r` ends a line too
             let code: Vec<&str> = text
-                .lines()
+                .split(['\n', '\r'])
                 .filter(|l| l.starts_with("import ") || l.starts_with("import\t"))
                 .collect();
             if !code.is_empty() {
@@ -482,6 +491,18 @@ pub fn wheel(path: &Path, name: &str, version: &str, shown: &str) -> Vec<Finding
         }
         let top = installed[0];
         let module = top.split('.').next().unwrap_or(top);
+        if (installed.len() == 1 || installed[1] == "__init__.py")
+            && matches!(module, "sitecustomize" | "usercustomize")
+        {
+            let mut f = at(
+                Rule::ImportTimeCode,
+                Severity::Error,
+                format!("installs `{file_name}`, which Python imports at every start-up, before any program's own code"),
+            );
+            f.file = format!("{shown}/{entry}");
+            out.push(f);
+            continue;
+        }
         if module.is_empty() || foreign.iter().any(|(f, _)| f == module) || is_own(module, &own) {
             continue;
         }

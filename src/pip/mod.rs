@@ -143,6 +143,9 @@ pub enum PipError {
     Data(#[from] crate::store::StoreError),
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+    /// An argument safe-pip cannot read exactly as pip would.
+    #[error("{0}")]
+    Refused(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -278,8 +281,8 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     // what pip is given: only what safe-pip read and understood; the rest blocks
     let set = CanonicalSet::build(
         &effective,
-        &command_line_source(&effective),
-        &mut requirements_txt::Reader::default(),
+        &command_line_source(&effective)?,
+        &mut command_line_reader(&effective),
     );
     findings.extend(set.findings.iter().cloned());
     findings.extend(config_findings(&pip_config));
@@ -705,6 +708,17 @@ fn config_findings(cfg: &config::PipConfig) -> Vec<Finding> {
             .with_help("delete the file (pip reads it on every run in this virtualenv), or recreate the virtualenv")
         })
         .collect();
+    out.extend(cfg.unreadable.iter().map(|(path, why)| {
+        Finding::new(
+            crate::finding::Rule::InvalidManifest,
+            crate::source::display_path(path),
+            1,
+            1,
+            format!("pip would read this configuration file, but safe-pip cannot: {why}; what pip would make of it is unknown"),
+        )
+        .with_severity(Severity::Error)
+        .with_help("remove or repair the file, or run with PIP_CONFIG_FILE=/dev/null")
+    }));
     for src in cfg.index_sources() {
         out.extend(index_url::judged(requirements_txt::parse(&src)).findings);
     }
@@ -726,8 +740,8 @@ fn sys_prefix(python: &Path) -> Option<PathBuf> {
 /// `python -m pip --isolated`, with `PIP_CONFIG_FILE` at the null device and every other
 /// `PIP_*` variable removed: pip reads no configuration, safe-pip passes what it applies.
 fn isolated_pip(python: &Path) -> Command {
-    let mut cmd = Command::new(python);
-    cmd.args(["-m", "pip", "--isolated"]);
+    let mut cmd = pip_of(python);
+    cmd.arg("--isolated");
     for var in config::pip_variables() {
         cmd.env_remove(var);
     }
@@ -740,9 +754,28 @@ fn isolated_pip(python: &Path) -> Command {
 }
 
 /// The command line as a requirements file, so that it is read by the same parser, with the
-/// same rules, as `squatguard check` reads files.
-fn command_line_source(a: &args::PipArgs) -> SourceFile {
+/// same rules, as `squatguard check` reads files. A value is quoted for `shlex` when it holds
+/// spaces; one that the file reader would read otherwise than written (a `#` that could start a
+/// comment, a `${VAR}`, a quote, a backslash, a line break or another control character) is
+/// refused, since safe-pip would then check another file than pip's user meant.
+fn command_line_source(a: &args::PipArgs) -> Result<SourceFile, PipError> {
     let mut text = String::new();
+    let value = |spelled: &str, v: &str| -> Result<String, PipError> {
+        if v.chars().any(|c| {
+            matches!(c, '#' | '$' | '\'' | '"' | '\\')
+                || c.is_control()
+                || (c.is_whitespace() && c != ' ')
+        }) {
+            return Err(PipError::Refused(format!(
+                "`{spelled} {v}`: safe-pip reads this value as a line of a requirements file, and a `#`, `$`, quote, backslash or control character in it would change what is read; rename the file or quote-free the value"
+            )));
+        }
+        Ok(if v.contains(' ') {
+            format!("'{v}'")
+        } else {
+            v.to_owned()
+        })
+    };
     for o in &a.options {
         let spelled = match o.long {
             "--requirement" => "-r",
@@ -752,14 +785,40 @@ fn command_line_source(a: &args::PipArgs) -> SourceFile {
             _ => continue,
         };
         if let Some(v) = &o.value {
-            text.push_str(&format!("{spelled} {v}\n"));
+            text.push_str(&format!("{spelled} {}\n", value(spelled, v)?));
         }
     }
     for p in &a.positionals {
         text.push_str(p);
         text.push('\n');
     }
-    SourceFile::new("<command line>", text)
+    Ok(SourceFile::new("<command line>", text))
+}
+
+/// The reader of the command line's files: outside git, their includes stay within the
+/// nearest folder holding the working directory and every file the command line names.
+fn command_line_reader(a: &args::PipArgs) -> requirements_txt::Reader<'static> {
+    let cwd = std::env::current_dir()
+        .ok()
+        .and_then(|c| c.canonicalize().ok())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let mut within = cwd.clone();
+    for f in a.values("--requirement").chain(a.values("--constraint")) {
+        let dir = cwd
+            .join(f)
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf));
+        if let Some(dir) = dir {
+            while !dir.starts_with(&within) {
+                match within.parent() {
+                    Some(up) => within = up.to_path_buf(),
+                    None => break,
+                }
+            }
+        }
+    }
+    requirements_txt::Reader::default().within(&within)
 }
 
 fn static_phase(
@@ -767,8 +826,9 @@ fn static_phase(
     engine: &Engine,
     private: bool,
 ) -> Result<(Vec<Finding>, usize, usize), PipError> {
-    let src = command_line_source(a);
-    let mut manifest = index_url::judged(requirements_txt::parse(&src));
+    let src = command_line_source(a)?;
+    let mut manifest =
+        index_url::judged(requirements_txt::build_with(&src, command_line_reader(a)));
     let mut findings = std::mem::take(&mut manifest.findings);
     let files = 1 + a.values("--requirement").count() + a.values("--constraint").count();
     for dep in &mut manifest.dependencies {
@@ -965,10 +1025,23 @@ fn resolve(
     }
 }
 
+/// How `python` runs its pip: as `python -m pip` would, but with the working directory taken
+/// off `sys.path` before `pip` is imported. `-m` (and `-c`) put the working directory first, so a
+/// `pip/` folder in the repository being installed would be imported instead of pip (Python
+/// 3.11's `-P` does the same, and older Pythons have no such flag).
+const RUN_PIP: &str = "import sys; sys.path[:] = [p for p in sys.path if p != '']; import runpy; runpy.run_module('pip', run_name='__main__', alter_sys=True)";
+
+/// `python` running its pip ([`RUN_PIP`]); the arguments follow.
+fn pip_of(python: &Path) -> Command {
+    let mut cmd = Command::new(python);
+    cmd.args(["-c", RUN_PIP]);
+    cmd
+}
+
 /// Runs `python -m pip ARGS` with the terminal, and returns its status.
 fn pip(python: &Path, args: &[OsString]) -> Result<Outcome, PipError> {
-    let mut cmd = Command::new(python);
-    cmd.args(["-m", "pip"]).args(args).env(ACTIVE_ENV, "1");
+    let mut cmd = pip_of(python);
+    cmd.args(args).env(ACTIVE_ENV, "1");
     status_of(python, cmd)
 }
 
@@ -1072,7 +1145,7 @@ mod tests {
             .map(OsString::from),
         )
         .unwrap();
-        let src = command_line_source(&a);
+        let src = command_line_source(&a).unwrap();
         assert_eq!(
             src.text,
             "-r req.txt\n--index-url https://x/simple\nfoo>=1\n"
