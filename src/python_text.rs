@@ -10,7 +10,9 @@
 //!   also what `\s` matches in a `str` regular expression; [`strip`] and [`strip_range`] are
 //!   `str.strip()` with no argument; [`splitlines`] and [`line_starts`] are `str.splitlines()`,
 //!   which ends a line at `\n`, `\r\n`, `\r`, `\v`, `\f`, `\x1c`, `\x1d`, `\x1e`, `\x85`, U+2028
-//!   and U+2029 ([`is_line_break`]).
+//!   and U+2029 ([`is_line_break`]). [`universal_newlines`] is a file read in text mode
+//!   (`\n`, `\r\n` and a lone `\r` end a line), kept byte for byte; [`KEYWORDS`] is
+//!   `keyword.kwlist`.
 //! - **Codec names**: [`lookup_codec`] is `codecs.lookup(name)` (what `bytes.decode(name)` and
 //!   `open(..., encoding=name)` use) for the codecs squatguard reads: `Python/codecs.c`'s
 //!   `normalizestring` (`_Py_normalize_encoding`: ASCII lower case, every byte other than an
@@ -123,6 +125,34 @@ pub fn line_starts(text: &str) -> Vec<usize> {
     starts.dedup();
     starts
 }
+
+/// `text` as a file opened in text mode reads it (universal newlines: `\n`, `\r\n` and a lone
+/// `\r` each end a line), kept byte for byte so that no offset moves: each lone `\r` made
+/// `\n`, a `\r\n` left as it is. `None` when `text` has no lone `\r`.
+pub fn universal_newlines(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    if !(0..bytes.len()).any(lone) {
+        return None;
+    }
+    let mut out = bytes.to_vec();
+    for (i, b) in out.iter_mut().enumerate() {
+        if lone(i) {
+            *b = b'\n';
+        }
+    }
+    // one ASCII byte replaced by another: still UTF-8
+    String::from_utf8(out).ok()
+}
+
+/// Python's keywords (`keyword.kwlist`): a name whose NFKC form is one stays a name to Python
+/// (`𝐢𝐦𝐩𝐨𝐫𝐭 = 1` binds `import`, `𝐍𝐨𝐧𝐞` is not the constant).
+pub const KEYWORDS: [&str; 35] = [
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
+];
 
 /// The codecs squatguard tells apart (the module of `Lib/encodings/` a name finds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -337,6 +367,14 @@ mod tests {
         assert_eq!(lines("\n\r"), ["", ""]);
         assert_eq!(lines(""), Vec::<&str>::new());
         assert_eq!(lines("a\x1fb\u{a0}c"), ["a\x1fb\u{a0}c"]);
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines() {
+        assert_eq!(universal_newlines("a\r\nb"), None);
+        assert_eq!(universal_newlines("a\rb\r").as_deref(), Some("a\nb\n"));
+        assert_eq!(universal_newlines("a\r\r\nb").as_deref(), Some("a\n\r\nb"));
+        assert_eq!(universal_newlines("\u{e9}\r").as_deref(), Some("\u{e9}\n"));
     }
 
     #[test]

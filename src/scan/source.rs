@@ -24,7 +24,10 @@
 //! `src/manifest/setup_py/` has a reader of its own for `setup.py` as a manifest; this one serves
 //! the code scan (each module keeps to its own consumer).
 
-use crate::python_text::{tokenizer_codec, tokenizer_cookie, tokenizer_reads_second_line, Codec};
+use crate::python_text::{
+    tokenizer_codec, tokenizer_cookie, tokenizer_reads_second_line, universal_newlines, Codec,
+    KEYWORDS,
+};
 use std::borrow::Cow;
 use std::ops::Range;
 use unicode_normalization::UnicodeNormalization;
@@ -69,7 +72,7 @@ pub fn decode(bytes: &[u8]) -> PySource {
         Encoding::Latin1 => body.iter().map(|&b| char::from(b)).collect(),
         Encoding::Utf8 | Encoding::Foreign => String::from_utf8_lossy(body).into_owned(),
     };
-    let text = universal_newlines(text);
+    let text = universal_newlines(&text).unwrap_or(text);
     let foreign_cookie = match (encoding, cookie) {
         (Encoding::Foreign, Some((line, name))) => {
             let range = nth_line(&text, line);
@@ -81,21 +84,6 @@ pub fn decode(bytes: &[u8]) -> PySource {
         text,
         foreign_cookie,
     }
-}
-
-/// Every lone `\r` made a `\n` (same length, so no offset moves).
-fn universal_newlines(text: String) -> String {
-    if !text.contains('\r') {
-        return text;
-    }
-    let mut bytes = text.into_bytes();
-    for i in 0..bytes.len() {
-        if bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
-            bytes[i] = b'\n';
-        }
-    }
-    // only ASCII bytes were replaced by ASCII bytes
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// The byte range of line `n` (0-based) of `text`, without its terminator.
@@ -156,15 +144,6 @@ fn classify(name: &str) -> Encoding {
         Codec::Other => Encoding::Foreign,
     }
 }
-
-/// Python's hard keywords: a non-ASCII identifier whose NFKC form is one stays a name to Python
-/// (`𝐢𝐦𝐩𝐨𝐫𝐭 = 1` binds `import`), so it is not rewritten into the keyword.
-const KEYWORDS: &[&str] = &[
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
-    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
-    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
-    "with", "yield",
-];
 
 /// An identifier as Python compares it: NFKC-normalised when it is not ASCII.
 pub fn identifier(name: &str) -> Cow<'_, str> {

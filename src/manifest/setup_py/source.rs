@@ -31,7 +31,10 @@
 //! The real reader this must agree with is CPython's (`ast.parse` of the text
 //! `tokenize.open` returns); `tests/differential.rs` compares the two.
 
-use crate::python_text::{tokenizer_codec, tokenizer_cookie, tokenizer_reads_second_line, Codec};
+use crate::python_text::{
+    tokenizer_codec, tokenizer_cookie, tokenizer_reads_second_line, universal_newlines, Codec,
+    KEYWORDS,
+};
 use crate::source::SourceFile;
 use std::borrow::Cow;
 use tree_sitter::{Node, Parser, Tree};
@@ -106,23 +109,6 @@ pub(crate) fn text_mode(src: &SourceFile) -> Option<SourceFile> {
     universal_newlines(&src.text).map(|t| SourceFile::new(src.path.clone(), t))
 }
 
-/// `text` with each lone `\r` replaced by `\n`, if it has any.
-fn universal_newlines(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
-    if !(0..bytes.len()).any(lone) {
-        return None;
-    }
-    let mut out = bytes.to_vec();
-    for (i, b) in out.iter_mut().enumerate() {
-        if lone(i) {
-            *b = b'\n';
-        }
-    }
-    // one ASCII byte replaced by another: still UTF-8
-    String::from_utf8(out).ok()
-}
-
 /// The encoding a PEP 263 cookie on one line names, with the offset of the name.
 fn cookie(line: &str) -> Option<(usize, &str)> {
     let (at, name) = tokenizer_cookie(line.as_bytes())?;
@@ -162,14 +148,6 @@ fn cookie_error(text: &str) -> Option<SourceError> {
     }
     None
 }
-
-/// Python's keywords, which an NFKC-normalised identifier never becomes.
-const KEYWORDS: [&str; 35] = [
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
-    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
-    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
-    "with", "yield",
-];
 
 /// `text` with every non-ASCII identifier NFKC-normalised and padded to its length.
 fn normalize_identifiers<'a>(
@@ -222,13 +200,6 @@ fn normalize_identifiers<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lone_carriage_returns_end_lines() {
-        assert_eq!(universal_newlines("a\r\nb"), None);
-        assert_eq!(universal_newlines("a\rb\r").as_deref(), Some("a\nb\n"));
-        assert_eq!(universal_newlines("a\r\r\nb").as_deref(), Some("a\n\r\nb"));
-    }
 
     #[test]
     fn cookies_as_tokenize_reads_them() {
