@@ -3,8 +3,8 @@
 //! requirements reader (pip), the `setup.py`, `setup.cfg` and `[tool.setuptools.dynamic]`
 //! readers (setuptools) and the code scan (CPython's tokenizer).
 //!
-//! Grammar, and the reader each piece must agree with (CPython 3.9 and later; for the ASCII
-//! names a cookie can hold, 3.8 too):
+//! Grammar, and the reader each piece must agree with (CPython 3.10 and later; for the ASCII
+//! names a cookie can hold, 3.8 and 3.9 too: every cookie grammar takes ASCII names only):
 //!
 //! - **`str` methods** (`Objects/unicodeobject.c`): [`is_space`] is `str.isspace()`, which is
 //!   also what `\s` matches in a `str` regular expression; [`strip`] and [`strip_range`] are
@@ -16,7 +16,8 @@
 //! - **Codec names**: [`lookup_codec`] is `codecs.lookup(name)` (what `bytes.decode(name)` and
 //!   `open(..., encoding=name)` use) for the codecs squatguard reads: `Python/codecs.c`'s
 //!   `normalizestring` (`_Py_normalize_encoding`: ASCII lower case, every byte other than an
-//!   ASCII letter, digit or `.` a separator, each run of separators one `_`, none first), then
+//!   ASCII letter, digit or `.` a separator, each run of separators one `_`, none first; 3.8
+//!   only lower-cased, the same for an ASCII name once the next step has run), then
 //!   `encodings.search_function` (`Lib/encodings/__init__.py`): [`normalize_encoding`], the
 //!   alias table of `Lib/encodings/aliases.py` (the name, then the name with `.` made `_`), else
 //!   the name itself as the codec module's (never one holding a `.`). It answers a [`Codec`]:
@@ -202,7 +203,9 @@ const ALIASES: &[(&str, Codec)] = &[
     ("latin1", Codec::Latin1),
 ];
 
-/// Python's `str.isalnum()` for one character: a letter (`L*`) or a number (`N*`).
+/// Python's `str.isalnum()` for one character: a letter (`L*`) or a number (`N*`). (Python also
+/// counts the characters with a numeric value in another category: CJK ideographs, letters
+/// anyway.)
 fn is_alnum(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphanumeric();
@@ -217,10 +220,11 @@ fn is_alnum(c: char) -> bool {
         )
 }
 
-/// `encodings.normalize_encoding(name)` (`Lib/encodings/__init__.py`): each run of characters
-/// other than letters, digits (`str.isalnum`) and `.` becomes one `_`, dropped at the start and
-/// the end; case is kept. A non-ASCII letter or digit is dropped, but still separates runs:
-/// `utf-é-8` is `utf__8`.
+/// `encodings.normalize_encoding(name)` (`Lib/encodings/__init__.py`, 3.10 and later): each run
+/// of characters other than letters, digits (`str.isalnum`) and `.` becomes one `_`, dropped at
+/// the start and the end; case is kept. A non-ASCII letter or digit is dropped, but still
+/// separates runs: `utf-é-8` is `utf__8` (3.9 and earlier kept it: `utf_é_8`). [`lookup_codec`]
+/// never hands it a non-ASCII character, so its answer is the same from 3.9 on.
 pub fn normalize_encoding(name: &str) -> String {
     let mut out = String::new();
     let mut punct = false;
