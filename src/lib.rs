@@ -24,6 +24,7 @@ pub mod name_risk;
 pub mod osv;
 pub mod pip;
 pub mod popular;
+pub mod python_text;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -91,7 +91,7 @@ impl SourceFile {
     /// lines that way (pip's requirements files). A UTF-8 byte order mark is dropped.
     pub fn with_python_lines(path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
         let mut src = SourceFile::new(path, text);
-        src.line_starts = crate::manifest::python_text::line_starts(&src.text);
+        src.line_starts = crate::python_text::line_starts(&src.text);
         src.non_ascii_lines = non_ascii_lines(&src.text, &src.line_starts);
         src.python_lines = true;
         src
@@ -183,8 +183,7 @@ impl SourceFile {
             .copied()
             .unwrap_or(self.text.len());
         if self.python_lines {
-            return self.text[start..end]
-                .trim_end_matches(crate::manifest::python_text::is_line_break);
+            return self.text[start..end].trim_end_matches(crate::python_text::is_line_break);
         }
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }

@@ -12,7 +12,6 @@
 pub mod lockfile;
 pub mod pipfile;
 pub mod pyproject;
-pub mod python_text;
 pub mod requirements_txt;
 pub mod setup_cfg;
 pub mod setup_py;

@@ -72,6 +72,7 @@
 //! the requirement or options with their spans ([`PipLine`], [`Statement`]); [`parse`]
 //! builds a [`Manifest`] from it.
 
+mod encoding;
 mod lines;
 mod options;
 
@@ -80,7 +81,6 @@ use super::{
     IndexUse, Manifest,
 };
 use crate::finding::{Rule, Severity};
-use crate::manifest::python_text;
 use crate::source::{display_path, read_regular, SourceFile, MAX_FILE_SIZE};
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -206,7 +206,7 @@ impl PipLine<'_> {
 }
 
 /// Reads the lines of one file's text as pip does, handing each to `f`; `env` answers
-/// `os.getenv`. Decoding is the caller's ([`python_text::decode_pip`]).
+/// `os.getenv`. Decoding is the caller's ([`encoding::decode_pip`]).
 pub fn read_lines<'a>(
     text: &'a str,
     env: &dyn Fn(&str) -> Option<String>,
@@ -329,12 +329,8 @@ impl<'x> Reader<'x> {
     /// pip's line numbering; its coding cookie, if any, is judged first.
     pub fn read(&mut self, src: &SourceFile, visit: &mut dyn FnMut(Event<'_, '_>)) {
         let src = SourceFile::with_python_lines(src.path.clone(), src.text.as_str());
-        if let Some(cookie) = python_text::pip_coding_cookie(src.text.as_bytes()) {
-            let refused = match python_text::codec_of(&cookie.name) {
-                None => Some(format!("it declares `coding: {}`, which pip honours: read in that encoding its lines may differ from what they show (in UTF-7, `+AAo-` is a line break). squatguard reads only UTF-8 and ASCII", cookie.name)),
-                Some(python_text::Codec::Ascii) if !src.text.is_ascii() => Some(format!("it declares `coding: {}` but holds a character that is not ASCII (pip would fail to read it)", cookie.name)),
-                _ => None,
-            };
+        if let Some(cookie) = encoding::pip_coding_cookie(src.text.as_bytes()) {
+            let refused = encoding::cookie_refusal(&cookie.name, src.text.is_ascii());
             if let Some(message) = refused {
                 self.files_read += 1;
                 visit(Event::Problem {
@@ -470,7 +466,7 @@ fn read_included(path: &Path) -> Result<SourceFile, String> {
     if bytes.contains(&0) && !bytes.starts_with(b"\xff\xfe") && !bytes.starts_with(b"\xfe\xff") {
         return Err("it is a binary file (it contains NUL bytes)".into());
     }
-    let text = python_text::decode_pip(bytes).map_err(|e| e.reason)?;
+    let text = encoding::decode_pip(bytes).map_err(|e| e.reason)?;
     Ok(SourceFile::with_python_lines(path, text))
 }
 

@@ -67,9 +67,10 @@
 //! position and is approximate.
 
 use super::setup_py::source::text_mode;
-use super::setup_py::strings::{is_space, requirement_lines, split_lines, strip_range};
+use super::setup_py::strings::requirement_lines;
 use super::{leading_name, parse_pep508, Dependency, Manifest};
 use crate::finding::Rule;
+use crate::python_text::{is_space, splitlines, strip_range};
 use crate::source::{display_path, read_source, SourceFile};
 use pep508_rs::{Requirement, VerbatimUrl};
 use std::ops::Range;
@@ -619,7 +620,7 @@ fn push_list(
 ) {
     let text = value.text.as_str();
     let parts: Vec<Range<usize>> = if multiline {
-        split_lines(text).into_iter().map(|(s, e)| s..e).collect()
+        splitlines(text).map(|(line, _)| line).collect()
     } else {
         let mut parts = Vec::new();
         let mut start = 0;

@@ -5,11 +5,13 @@
 //!
 //! - **Encoding** (PEP 263, PEP 3120): a UTF-8 byte order mark, then a coding cookie
 //!   `^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)` on the first line, or on the second when the first
-//!   is blank or a comment. The default is UTF-8. Names are matched as CPython does
-//!   (`_get_normal_name`, then the codec's aliases). UTF-8, ASCII and Latin-1 (with their
-//!   aliases) are decoded; any other cookie (`utf-7`, `utf-16`, `rot13`, legacy code pages) makes
-//!   Python read text that is not what an editor shows, so it is reported (`obfuscation`, an
-//!   error) and the file is still read as UTF-8, so nothing in it passes unread.
+//!   is blank or a comment (lines ended as the interpreter ends them, a lone `\r` too). The
+//!   default is UTF-8. Names are matched as CPython does (`get_normal_name`, then the codec's
+//!   aliases): [`crate::python_text`] holds the cookie grammar and the look-up the `setup.py`
+//!   reader shares. UTF-8, ASCII and Latin-1 (with their aliases) are decoded; any other cookie
+//!   (`utf-7`, `utf-16`, `rot13`, legacy code pages) makes Python read text that is not what an
+//!   editor shows, so it is reported (`obfuscation`, an error) and the file is still read as
+//!   UTF-8, so nothing in it passes unread.
 //! - **Lines**: `\n`, `\r\n` and a lone `\r` each end a line (Python reads source files with
 //!   universal newlines). A lone `\r` is replaced by `\n` here, byte for byte, so offsets do not
 //!   move and `# c\rexec(x)` is two lines to tree-sitter and to the reported line numbers, as it
@@ -22,6 +24,10 @@
 //! `src/manifest/setup_py/` has a reader of its own for `setup.py` as a manifest; this one serves
 //! the code scan (each module keeps to its own consumer).
 
+use crate::python_text::{
+    tokenizer_codec, tokenizer_cookie, tokenizer_reads_second_line, universal_newlines, Codec,
+    KEYWORDS,
+};
 use std::borrow::Cow;
 use std::ops::Range;
 use unicode_normalization::UnicodeNormalization;
@@ -66,7 +72,7 @@ pub fn decode(bytes: &[u8]) -> PySource {
         Encoding::Latin1 => body.iter().map(|&b| char::from(b)).collect(),
         Encoding::Utf8 | Encoding::Foreign => String::from_utf8_lossy(body).into_owned(),
     };
-    let text = universal_newlines(text);
+    let text = universal_newlines(&text).unwrap_or(text);
     let foreign_cookie = match (encoding, cookie) {
         (Encoding::Foreign, Some((line, name))) => {
             let range = nth_line(&text, line);
@@ -78,21 +84,6 @@ pub fn decode(bytes: &[u8]) -> PySource {
         text,
         foreign_cookie,
     }
-}
-
-/// Every lone `\r` made a `\n` (same length, so no offset moves).
-fn universal_newlines(text: String) -> String {
-    if !text.contains('\r') {
-        return text;
-    }
-    let mut bytes = text.into_bytes();
-    for i in 0..bytes.len() {
-        if bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
-            bytes[i] = b'\n';
-        }
-    }
-    // only ASCII bytes were replaced by ASCII bytes
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// The byte range of line `n` (0-based) of `text`, without its terminator.
@@ -133,139 +124,26 @@ fn first_lines(body: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// The coding cookie: its line (0 or 1) and the encoding it names.
 fn find_cookie(body: &[u8]) -> Option<(usize, String)> {
     for (i, line) in first_lines(body).enumerate() {
-        if let Some(name) = cookie_of(line) {
-            return Some((i, name));
+        if let Some((_, name)) = tokenizer_cookie(line) {
+            return Some((i, String::from_utf8_lossy(name).into_owned()));
         }
         // the second line counts only after a blank or comment-only first line
-        let trimmed = line
-            .iter()
-            .skip_while(|b| matches!(b, b' ' | b'\t' | b'\x0c'))
-            .copied()
-            .next();
-        if !matches!(trimmed, None | Some(b'#')) {
+        if !tokenizer_reads_second_line(line) {
             return None;
         }
     }
     None
 }
 
-/// `^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)` on one line.
-fn cookie_of(line: &[u8]) -> Option<String> {
-    let start = line
-        .iter()
-        .position(|b| !matches!(b, b' ' | b'\t' | b'\x0c'))?;
-    if line[start] != b'#' {
-        return None;
-    }
-    let comment = &line[start..];
-    let mut from = 0;
-    while let Some(at) = find(&comment[from..], b"coding") {
-        let after = from + at + b"coding".len();
-        if matches!(comment.get(after), Some(b':' | b'=')) {
-            let value: Vec<u8> = comment[after + 1..]
-                .iter()
-                .skip_while(|b| matches!(b, b' ' | b'\t'))
-                .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-                .copied()
-                .collect();
-            if !value.is_empty() {
-                return Some(String::from_utf8_lossy(&value).into_owned());
-            }
-        }
-        from += at + 1;
-    }
-    None
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
-/// How Python reads the encoding `name` (`tokenize._get_normal_name`, then `codecs.lookup`'s
-/// aliases for UTF-8, ASCII and Latin-1).
+/// How Python reads the encoding `name` (the tokenizer's `get_normal_name`, then
+/// `codecs.lookup`): ASCII is read as UTF-8, which decodes ASCII the same.
 fn classify(name: &str) -> Encoding {
-    let head: String = name
-        .chars()
-        .take(12)
-        .collect::<String>()
-        .to_ascii_lowercase()
-        .replace('_', "-");
-    if head == "utf-8" || head.starts_with("utf-8-") {
-        return Encoding::Utf8;
-    }
-    if ["latin-1", "iso-8859-1", "iso-latin-1"].contains(&head.as_str())
-        || ["latin-1-", "iso-8859-1-", "iso-latin-1-"]
-            .iter()
-            .any(|p| head.starts_with(p))
-    {
-        return Encoding::Latin1;
-    }
-    // encodings.normalize_encoding: runs of other characters become one `_`
-    let mut key = String::new();
-    for c in name.to_ascii_lowercase().chars() {
-        if c.is_ascii_alphanumeric() || c == '.' {
-            key.push(c);
-        } else if !key.ends_with('_') {
-            key.push('_');
-        }
-    }
-    let key = key.trim_matches('_');
-    const UTF8: &[&str] = &[
-        "utf_8",
-        "u8",
-        "utf",
-        "utf8",
-        "utf8_ucs2",
-        "utf8_ucs4",
-        "cp65001",
-    ];
-    const ASCII: &[&str] = &[
-        "ascii",
-        "646",
-        "ansi_x3.4_1968",
-        "ansi_x3_4_1968",
-        "ansi_x3.4_1986",
-        "cp367",
-        "csascii",
-        "ibm367",
-        "iso646_us",
-        "iso_646.irv_1991",
-        "iso_ir_6",
-        "us",
-        "us_ascii",
-    ];
-    const LATIN1: &[&str] = &[
-        "latin_1",
-        "8859",
-        "cp819",
-        "csisolatin1",
-        "ibm819",
-        "iso8859",
-        "iso8859_1",
-        "iso_8859_1",
-        "iso_8859_1_1987",
-        "iso_ir_100",
-        "l1",
-        "latin",
-        "latin1",
-    ];
-    if UTF8.contains(&key) || ASCII.contains(&key) {
-        Encoding::Utf8
-    } else if LATIN1.contains(&key) {
-        Encoding::Latin1
-    } else {
-        Encoding::Foreign
+    match tokenizer_codec(name) {
+        Codec::Utf8 | Codec::Ascii => Encoding::Utf8,
+        Codec::Latin1 => Encoding::Latin1,
+        Codec::Other => Encoding::Foreign,
     }
 }
-
-/// Python's hard keywords: a non-ASCII identifier whose NFKC form is one stays a name to Python
-/// (`𝐢𝐦𝐩𝐨𝐫𝐭 = 1` binds `import`), so it is not rewritten into the keyword.
-const KEYWORDS: &[&str] = &[
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
-    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
-    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
-    "with", "yield",
-];
 
 /// An identifier as Python compares it: NFKC-normalised when it is not ASCII.
 pub fn identifier(name: &str) -> Cow<'_, str> {

@@ -2,7 +2,7 @@
 //! `ignore_comments`, `expand_env_variables`, each line keeping a map from its bytes back to
 //! the file's.
 
-use crate::manifest::python_text::{is_space, splitlines, strip};
+use crate::python_text::{is_space, splitlines, strip};
 use std::borrow::Cow;
 use std::ops::Range;
 

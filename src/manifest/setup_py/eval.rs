@@ -9,9 +9,9 @@
 //! a branch that may not run adds to a name instead of replacing it, so nothing that might be
 //! installed is left out. Values are [`super::value::Val`].
 
-use super::strings::{is_space, split_lines};
 use super::value::*;
 use super::*;
+use crate::python_text::{is_space, splitlines};
 use std::ops::Range;
 
 /// Where each name is bound anywhere in the file, to tell "bound only after the call" from
@@ -1008,10 +1008,7 @@ impl<'t> Reader<'t> {
         let whole = 0..file.text.len();
         let ranges: Vec<Range<usize>> = match how {
             None => return Some(Val::Str(Rc::new(file_str(&file, whole)))),
-            Some(Lines::SplitLines) => split_lines(&file.text)
-                .into_iter()
-                .map(|(s, e)| s..e)
-                .collect(),
+            Some(Lines::SplitLines) => splitlines(&file.text).map(|(line, _)| line).collect(),
             Some(Lines::Newlines) => {
                 let mut start = 0;
                 let mut lines = Vec::new();

@@ -12,12 +12,14 @@
 //!   end a line or a comment for Python, nor for tree-sitter. A `\f` at the start of a line
 //!   resets the indentation count in both.
 //! - **The encoding cookie** (PEP 263): `^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)` on line 1, or
-//!   on line 2 when line 1 is blank or a comment. Its name is normalised as
-//!   `tokenize._get_normal_name` and `codecs.lookup` do. squatguard reads UTF-8 only, so a
-//!   cookie naming anything other than UTF-8 (or ASCII or Latin-1 for a file that is all ASCII,
-//!   which those decode identically) is an `invalid-manifest` error at the cookie: Python
-//!   would decode the file differently (UTF-7's `+AAo-` is a newline to it), and no honest
-//!   manifest needs that.
+//!   on line 2 when line 1 is blank or a comment (the first two lines as
+//!   `tokenize.detect_encoding` reads them: ended at `\n` only). Its name is normalised as
+//!   `tokenize._get_normal_name` and `codecs.lookup` do ([`crate::python_text::tokenizer_codec`],
+//!   and [`crate::python_text::tokenizer_cookie`] for the cookie itself). squatguard reads UTF-8
+//!   only, so a cookie naming anything other than UTF-8 (or ASCII or Latin-1 for a file that is
+//!   all ASCII, which those decode identically) is an `invalid-manifest` error at the cookie:
+//!   Python would decode the file differently (UTF-7's `+AAo-` is a newline to it), and no
+//!   honest manifest needs that.
 //! - **Identifiers** are NFKC-normalised (the language reference, "Identifiers and keywords"):
 //!   `𝐢𝐧𝐬𝐭𝐚𝐥𝐥_𝐫𝐞𝐪𝐮𝐢𝐫𝐞𝐬=` is the keyword argument `install_requires`. Each identifier with
 //!   non-ASCII characters is rewritten to its NFKC form, padded with spaces to its byte length
@@ -29,6 +31,10 @@
 //! The real reader this must agree with is CPython's (`ast.parse` of the text
 //! `tokenize.open` returns); `tests/differential.rs` compares the two.
 
+use crate::python_text::{
+    tokenizer_codec, tokenizer_cookie, tokenizer_reads_second_line, universal_newlines, Codec,
+    KEYWORDS,
+};
 use crate::source::SourceFile;
 use std::borrow::Cow;
 use tree_sitter::{Node, Parser, Tree};
@@ -103,130 +109,11 @@ pub(crate) fn text_mode(src: &SourceFile) -> Option<SourceFile> {
     universal_newlines(&src.text).map(|t| SourceFile::new(src.path.clone(), t))
 }
 
-/// `text` with each lone `\r` replaced by `\n`, if it has any.
-fn universal_newlines(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
-    if !(0..bytes.len()).any(lone) {
-        return None;
-    }
-    let mut out = bytes.to_vec();
-    for (i, b) in out.iter_mut().enumerate() {
-        if lone(i) {
-            *b = b'\n';
-        }
-    }
-    // one ASCII byte replaced by another: still UTF-8
-    String::from_utf8(out).ok()
-}
-
 /// The encoding a PEP 263 cookie on one line names, with the offset of the name.
 fn cookie(line: &str) -> Option<(usize, &str)> {
-    let body = line.trim_start_matches([' ', '\t', '\x0c']);
-    let rest = body.strip_prefix('#')?;
-    let base = line.len() - rest.len();
-    // `.*?coding[:=]`: the first `coding` followed by `:` or `=`
-    let mut from = 0;
-    while let Some(p) = rest[from..].find("coding") {
-        let after = from + p + "coding".len();
-        if rest[after..].starts_with([':', '=']) {
-            let value = &rest[after + 1..];
-            let value_lead = value.len() - value.trim_start_matches([' ', '\t']).len();
-            let value = &value[value_lead..];
-            let len = value
-                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-                .unwrap_or(value.len());
-            if len > 0 {
-                return Some((base + after + 1 + value_lead, &value[..len]));
-            }
-        }
-        from = after;
-    }
-    None
-}
-
-/// What a cookie's encoding decodes like.
-#[derive(Debug, PartialEq, Eq)]
-enum Encoding {
-    Utf8,
-    /// ASCII or Latin-1: the same text as UTF-8 when the file is all ASCII.
-    AsciiCompatible,
-    Other,
-}
-
-/// The encoding named `name`, as `tokenize._get_normal_name` then `codecs.lookup` read it.
-fn classify(name: &str) -> Encoding {
-    let head: String = name.chars().take(12).collect::<String>().to_lowercase();
-    let head = head.replace('_', "-");
-    if head == "utf-8" || head.starts_with("utf-8-") {
-        return Encoding::Utf8;
-    }
-    if ["latin-1", "iso-8859-1", "iso-latin-1"]
-        .iter()
-        .any(|l| head == *l || head.starts_with(&format!("{l}-")))
-    {
-        return Encoding::AsciiCompatible;
-    }
-    // `encodings.normalize_encoding`: runs of other characters than alphanumerics and `.`
-    // become one `_`; then the alias table
-    let mut norm = String::new();
-    let mut punct = false;
-    for c in name.to_lowercase().chars() {
-        if c.is_ascii_alphanumeric() || c == '.' {
-            if punct && !norm.is_empty() {
-                norm.push('_');
-            }
-            norm.push(c);
-            punct = false;
-        } else {
-            punct = true;
-        }
-    }
-    const UTF8: [&str; 7] = [
-        "utf_8",
-        "cp65001",
-        "u8",
-        "utf",
-        "utf8",
-        "utf8_ucs2",
-        "utf8_ucs4",
-    ];
-    const ASCII_COMPATIBLE: [&str; 25] = [
-        "ascii",
-        "646",
-        "ansi_x3.4_1968",
-        "ansi_x3.4_1986",
-        "ansi_x3_4_1968",
-        "cp367",
-        "csascii",
-        "ibm367",
-        "iso646_us",
-        "iso_646.irv_1991",
-        "iso_ir_6",
-        "us",
-        "us_ascii",
-        "latin_1",
-        "8859",
-        "cp819",
-        "csisolatin1",
-        "ibm819",
-        "iso8859",
-        "iso8859_1",
-        "iso_8859_1",
-        "iso_8859_1_1987",
-        "iso_ir_100",
-        "l1",
-        "latin",
-    ];
-    let dotted = norm.replace('.', "_");
-    let is = |list: &[&str]| list.contains(&norm.as_str()) || list.contains(&dotted.as_str());
-    if is(&UTF8) {
-        Encoding::Utf8
-    } else if is(&ASCII_COMPATIBLE) || norm == "latin1" {
-        Encoding::AsciiCompatible
-    } else {
-        Encoding::Other
-    }
+    let (at, name) = tokenizer_cookie(line.as_bytes())?;
+    // the name is ASCII
+    Some((at, line.get(at..at + name.len())?))
 }
 
 /// An error for a cookie on the first two lines that makes Python read the file differently.
@@ -234,14 +121,15 @@ fn cookie_error(text: &str) -> Option<SourceError> {
     let mut start = 0;
     for line in text.split_inclusive('\n').take(2) {
         if let Some((at, name)) = cookie(line) {
-            let what = match classify(name) {
-                Encoding::Utf8 => return None,
-                Encoding::AsciiCompatible if text.is_ascii() => return None,
-                Encoding::AsciiCompatible => {
+            let what = match tokenizer_codec(name) {
+                Codec::Utf8 => return None,
+                // the same text as UTF-8 when the file is all ASCII
+                Codec::Ascii | Codec::Latin1 if text.is_ascii() => return None,
+                Codec::Ascii | Codec::Latin1 => {
                     "an encoding in which its non-ASCII characters read \
                                               differently than in UTF-8"
                 }
-                Encoding::Other => "an encoding other than UTF-8",
+                Codec::Other => "an encoding other than UTF-8",
             };
             return Some(SourceError {
                 offset: start + at,
@@ -253,22 +141,13 @@ fn cookie_error(text: &str) -> Option<SourceError> {
             });
         }
         // a line 1 holding code ends the search
-        let body = line.trim_start_matches([' ', '\t', '\x0c']);
-        if !(body.is_empty() || body.starts_with(['#', '\n', '\r'])) {
+        if !tokenizer_reads_second_line(line.as_bytes()) {
             return None;
         }
         start += line.len();
     }
     None
 }
-
-/// Python's keywords, which an NFKC-normalised identifier never becomes.
-const KEYWORDS: [&str; 35] = [
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
-    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
-    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
-    "with", "yield",
-];
 
 /// `text` with every non-ASCII identifier NFKC-normalised and padded to its length.
 fn normalize_identifiers<'a>(
@@ -323,13 +202,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lone_carriage_returns_end_lines() {
-        assert_eq!(universal_newlines("a\r\nb"), None);
-        assert_eq!(universal_newlines("a\rb\r").as_deref(), Some("a\nb\n"));
-        assert_eq!(universal_newlines("a\r\r\nb").as_deref(), Some("a\n\r\nb"));
-    }
-
-    #[test]
     fn cookies_as_tokenize_reads_them() {
         assert_eq!(cookie("# -*- coding: utf-7 -*-\n"), Some((14, "utf-7")));
         assert_eq!(
@@ -339,39 +211,6 @@ mod tests {
         assert_eq!(cookie("x = 1 # coding: utf-7\n"), None);
         assert_eq!(cookie("# coding utf-7\n"), None);
         assert_eq!(cookie("# codings: x coding=ascii\n"), Some((20, "ascii")));
-        for utf8 in [
-            "utf-8",
-            "UTF8",
-            "utf_8",
-            "u8",
-            "utf-8-sig",
-            "UTF-8-whatever",
-            "cp65001",
-        ] {
-            assert_eq!(classify(utf8), Encoding::Utf8, "{utf8}");
-        }
-        for ascii in [
-            "ascii",
-            "US-ASCII",
-            "latin-1",
-            "ISO-8859-1",
-            "iso_latin_1",
-            "l1",
-            "646",
-        ] {
-            assert_eq!(classify(ascii), Encoding::AsciiCompatible, "{ascii}");
-        }
-        for other in [
-            "utf-7",
-            "utf-16",
-            "cp1252",
-            "shift_jis",
-            "rot13",
-            "latin-9",
-            "nonsense",
-        ] {
-            assert_eq!(classify(other), Encoding::Other, "{other}");
-        }
     }
 
     #[test]

@@ -1,11 +1,8 @@
-//! Python's `str` rules that setuptools' readers rely on, and setuptools' own requirement-line
-//! rules, shared by the `setup.py`, `setup.cfg` and `[tool.setuptools.dynamic]` readers.
+//! setuptools' own requirement-line rules, shared by the `setup.py`, `setup.cfg` and
+//! `[tool.setuptools.dynamic]` readers. The `str` rules they rely on (`str.isspace()`, which
+//! `str.strip()` and configparser's indentation (`\S`) and comment tests use, and
+//! `str.splitlines()`) are [`crate::python_text`]'s.
 //!
-//! - [`is_space`]: `str.isspace()` and the `\s` of `re` on `str`, which `str.strip()`,
-//!   configparser's indentation (`\S`) and comment tests use: Unicode's `White_Space` and the
-//!   separators `\x1c`..`\x1f`.
-//! - [`split_lines`]: `str.splitlines()`: `\n`, `\r\n`, `\r`, `\v`, `\f`, `\x1c`, `\x1d`, `\x1e`,
-//!   `\x85`, U+2028 and U+2029.
 //! - [`requirement_lines`]: what `setuptools._reqs.parse_strings` (vendored `jaraco.text`) makes
 //!   of a list of strings before `packaging` parses each: `yield_lines` (each string split with
 //!   `splitlines()`, each line stripped, blank lines and lines starting with `#` dropped), then
@@ -13,58 +10,11 @@
 //!   `\` loses that backslash and the character before it, is stripped, and has the next line
 //!   appended; a continuation with no next line ends the list there).
 //!
-//! The real readers these must agree with are CPython's `str` methods and setuptools'
-//! `_reqs.parse_strings`; `tests/differential.rs` compares them over generated inputs.
+//! The real reader this must agree with is setuptools' `_reqs.parse_strings`;
+//! `tests/differential.rs` compares them over generated inputs.
 
+use crate::python_text::{is_space, splitlines, strip_range};
 use std::ops::Range;
-
-/// Python's `str.isspace()` for one character.
-pub(crate) fn is_space(c: char) -> bool {
-    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
-}
-
-/// `range` of `text` without the Python whitespace at either end.
-pub(crate) fn strip_range(text: &str, range: Range<usize>) -> Range<usize> {
-    let piece = &text[range.clone()];
-    let start = range.start + (piece.len() - piece.trim_start_matches(is_space).len());
-    let end = start + piece.trim_matches(is_space).len();
-    start..end
-}
-
-/// Line ranges of `text` as Python's `str.splitlines()` cuts them.
-pub(crate) fn split_lines(text: &str) -> Vec<(usize, usize)> {
-    let mut lines = Vec::new();
-    let mut start = 0;
-    let mut iter = text.char_indices().peekable();
-    while let Some((i, c)) = iter.next() {
-        let breaks = matches!(
-            c,
-            '\n' | '\r'
-                | '\x0b'
-                | '\x0c'
-                | '\x1c'
-                | '\x1d'
-                | '\x1e'
-                | '\u{85}'
-                | '\u{2028}'
-                | '\u{2029}'
-        );
-        if !breaks {
-            continue;
-        }
-        lines.push((start, i));
-        let mut next = i + c.len_utf8();
-        if c == '\r' && iter.peek().is_some_and(|&(_, n)| n == '\n') {
-            iter.next();
-            next += 1;
-        }
-        start = next;
-    }
-    if start < text.len() {
-        lines.push((start, text.len()));
-    }
-    lines
-}
 
 /// One requirement as `setuptools._reqs.parse_strings` yields it: bytes `range` of the text,
 /// or, when continuation lines were joined, the joined text (`range` then starts at its first
@@ -91,8 +41,8 @@ pub(crate) fn requirement_lines(
     // yield_lines, then drop_comment
     let mut lines = Vec::new();
     for item in items {
-        for (start, end) in split_lines(&text[item.clone()]) {
-            let line = strip_range(text, item.start + start..item.start + end);
+        for (line, _) in splitlines(&text[item.clone()]) {
+            let line = strip_range(text, item.start + line.start..item.start + line.end);
             let body = &text[line.clone()];
             if body.is_empty() || body.starts_with('#') {
                 continue;
@@ -152,6 +102,5 @@ mod tests {
             lines("b>=1\\\n c\n x \\\n\\\n y\nz \\"),
             (vec!["b>=c".into(), "y".into()], Some("z \\".into()))
         );
-        assert!(is_space('\x1f') && is_space('\u{3000}') && !is_space('\u{200b}'));
     }
 }
