@@ -338,9 +338,214 @@ fn sdist_code_never_runs_without_allow_build() {
         assert!(!proj_marker.exists(), "{args:?}: setup.py ran");
     }
 
+    // packages from an index are never built, even with --allow-build: pip resolves from
+    // wheels only and says it found none
     let o = env.install(&["--no-build-isolation", "--allow-build", "sgtest-built"]);
-    assert!(marker.exists(), "{}", show(&o));
-    assert_ne!(o.status.code(), Some(67), "{}", show(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    assert!(
+        stderr(&o).contains("No matching distribution found for sgtest-built"),
+        "{}",
+        show(&o)
+    );
+    assert!(!marker.exists(), "an index sdist was built: {}", show(&o));
+}
+
+/// A PEP 517 backend (module `sgtest_backend.api` of the wheel `sgtest-backend`) that builds
+/// the project described by `name.txt` (`NAME VERSION`), whose wheel requires the lines of
+/// `requires.txt`; it asks for the lines of `extra.txt` through
+/// `get_requires_for_build_wheel`. The built module records whether the build could import
+/// setuptools (`SEES_SETUPTOOLS`), which the base Python has.
+const TEST_BACKEND: &str = r#"
+import importlib.util, os, zipfile
+
+def _lines(path):
+    return open(path).read().split() if os.path.exists(path) else []
+
+def get_requires_for_build_wheel(config_settings=None):
+    return _lines("extra.txt")
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    name, version = _lines("name.txt")
+    mod = name.replace("-", "_")
+    info = f"{mod}-{version}.dist-info"
+    sees = importlib.util.find_spec("setuptools") is not None
+    meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    meta += "".join(f"Requires-Dist: {r}\n" for r in _lines("requires.txt"))
+    files = {
+        f"{mod}/__init__.py": f"SEES_SETUPTOOLS = {sees!r}\n",
+        f"{info}/METADATA": meta,
+        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: sgtest\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    out = f"{mod}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(wheel_directory, out), "w") as z:
+        for path, text in files.items():
+            z.writestr(path, text)
+        z.writestr(f"{info}/RECORD", "".join(f"{p},,\n" for p in files) + f"{info}/RECORD,,\n")
+    return out
+"#;
+
+impl Env {
+    /// A project directory `dir` built by [`TEST_BACKEND`] (`build-system.requires` as
+    /// given), with the files `extra` (path, text).
+    fn project(&self, dir: &str, requires: &str, backend: &str, extra: &[(&str, &str)]) {
+        let root = self.path(dir);
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(
+            root.join("pyproject.toml"),
+            format!("[build-system]\nrequires = {requires}\nbuild-backend = \"{backend}\"\n"),
+        )
+        .unwrap();
+        for (path, text) in extra {
+            std::fs::write(root.join(path), text).unwrap();
+        }
+    }
+}
+
+/// `--allow-build` builds only what the user typed (a local project or source archive), in an
+/// environment made of its checked build requirements only.
+#[test]
+fn builds_use_checked_build_requirements_only() {
+    let Some(env) = Env::new() else { return };
+    let marker = env.path("MARKER");
+    let pkgs = env.pkgs();
+    env.wheel_with(
+        &pkgs,
+        "sgtest-backend",
+        "1.0",
+        &[],
+        &[("sgtest_backend/api.py", TEST_BACKEND)],
+    );
+    env.wheel("sgtest-lib", "1.0", &[]);
+    // a build requirement that squats setuptools, whose backend would write the marker
+    env.wheel_with(
+        &pkgs,
+        "setuptoolz",
+        "70.0",
+        &[],
+        &[(
+            "setuptoolz/build_meta.py",
+            &format!("open({:?}, 'w').write('ran')\n", marker.to_str().unwrap()),
+        )],
+    );
+    env.project(
+        "squat",
+        "[\"setuptoolz>=1\"]",
+        "setuptoolz.build_meta",
+        &[("name.txt", "sgtest-squat 1.0")],
+    );
+    let o = env.install(&["--allow-build", "./squat"]);
+    assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("setuptoolz") && err.contains("squat/pyproject.toml:2"),
+        "{}",
+        show(&o)
+    );
+    assert!(err.contains("before building `./squat`"), "{}", show(&o));
+    assert!(!marker.exists(), "the squatted backend ran");
+    assert!(!env.imports("sgtest_squat") && !env.imports("setuptoolz"));
+
+    // a clean project: built from the checked backend wheel, then checked and installed as a
+    // local wheel with its dependency from the index
+    env.project(
+        "clean",
+        "[\"sgtest-backend\"]",
+        "sgtest_backend.api",
+        &[
+            ("name.txt", "sgtest-proj 1.0"),
+            ("requires.txt", "sgtest-lib"),
+        ],
+    );
+    let o = env.install(&["--allow-build", "./clean"]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("building `./clean` with sgtest_backend.api in an environment of its checked build requirements only (sgtest-backend==1.0)"),
+        "{}",
+        show(&o)
+    );
+    assert!(
+        err.contains("checked 2 packages (1 transitive)"),
+        "{}",
+        show(&o)
+    );
+    assert!(env.imports("sgtest_proj") && env.imports("sgtest_lib"));
+    // the build saw the checked wheels only: not the base Python's setuptools, which the
+    // virtualenv running safe-pip sees
+    assert!(
+        env.imports("setuptools"),
+        "the test needs setuptools in the base Python"
+    );
+    let sees = env
+        .command(
+            &env.python,
+            &[
+                "-c",
+                "import sgtest_proj; print(sgtest_proj.SEES_SETUPTOOLS)",
+            ],
+        )
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&sees.stdout).trim(), "False");
+    // the build backend is not installed where the project is
+    assert!(!env.imports("sgtest_backend"));
+
+    // the same project as a source archive
+    std::fs::write(env.path("clean/name.txt"), "sgtest-arch 1.0").unwrap();
+    let st = Command::new("python3")
+        .args(["-c", "import sys, tarfile; t = tarfile.open(sys.argv[1], 'w:gz'); t.add(sys.argv[2], 'sgtest-arch-1.0'); t.close()"])
+        .arg(env.path("sgtest-arch-1.0.tar.gz"))
+        .arg(env.path("clean"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let o = env.install(&["--allow-build", "sgtest-arch-1.0.tar.gz"]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(env.imports("sgtest_arch"), "{}", show(&o));
+
+    // what the backend asks for beyond its checked requirements is never fetched: the build
+    // stops, though the index has it
+    env.wheel_with(
+        &pkgs,
+        "sgtest-extra",
+        "1.0",
+        &[],
+        &[("sgtest_extra.pth", &pth_payload(&marker))],
+    );
+    env.project(
+        "asks",
+        "[\"sgtest-backend\"]",
+        "sgtest_backend.api",
+        &[
+            ("name.txt", "sgtest-asks 1.0"),
+            ("extra.txt", "sgtest-extra>=1"),
+        ],
+    );
+    let o = env.install(&["--allow-build", "./asks"]);
+    assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "asks for `sgtest-extra>=1`, which its checked build requirements do not provide"
+        ),
+        "{}",
+        show(&o)
+    );
+    assert!(!marker.exists(), "sgtest-extra was installed somewhere");
+    assert!(!env.imports("sgtest_asks") && !env.imports("sgtest_extra"));
+
+    // what safe-pip does not build is refused with --allow-build too, before anything runs
+    for (args, names) in [
+        (&["--allow-build", "-e", "./clean"][..], "editables"),
+        (
+            &["--allow-build", "git+https://127.0.0.1:9/x"],
+            "local project",
+        ),
+    ] {
+        let o = env.install(args);
+        assert_eq!(o.status.code(), Some(66), "{args:?}: {}", show(&o));
+        assert!(stderr(&o).contains(names), "{args:?}: {}", show(&o));
+    }
 }
 
 /// An attack case: the files it writes (path, text), safe-pip's arguments, the exit status and

@@ -14,6 +14,9 @@ pub struct InstallReport {
     pub version: Option<String>,
     #[serde(default)]
     pub install: Vec<Item>,
+    /// The marker environment pip resolved for (`python_version`, `sys_platform`, ...).
+    #[serde(default)]
+    pub environment: HashMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
