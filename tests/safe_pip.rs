@@ -1240,3 +1240,60 @@ fn wheels_that_run_at_start_up_or_shadow_others_are_blocked() {
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     assert!(env.path("venv/bin/git").exists());
 }
+
+/// A real build backend: setuptools, as a wheel made from the base Python's own setuptools
+/// (its installed files, as its RECORD lists them), is the default build requirement of a
+/// project with only a `setup.py`. setuptools older than 70.1 asks for `wheel` through
+/// `get_requires_for_build_wheel`: that is not among the checked build requirements, so the
+/// build stops; a newer one needs nothing more, and the project builds and installs.
+#[test]
+fn a_setuptools_project_builds_from_checked_setuptools_or_stops() {
+    let Some(env) = Env::new() else { return };
+    let script = r#"
+import importlib.metadata as md, os, sys, zipfile
+d = md.distribution("setuptools")
+print(d.version)
+out = os.path.join(sys.argv[1], f"setuptools-{d.version}-py3-none-any.whl")
+with zipfile.ZipFile(out, "w") as z:
+    for f in d.files:
+        p = f.locate()
+        if f.parts[0] == ".." or "__pycache__" in f.parts or not os.path.isfile(p):
+            continue
+        z.write(p, str(f))
+"#;
+    let o = Command::new("python3")
+        .args(["-c", script])
+        .arg(env.pkgs())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", show(&o));
+    let version = String::from_utf8_lossy(&o.stdout).trim().to_owned();
+    let new_enough = {
+        let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+        (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) >= (70, 1)
+    };
+    std::fs::create_dir(env.path("legacy")).unwrap();
+    std::fs::write(
+        env.path("legacy/setup.py"),
+        "from setuptools import setup\nsetup(name='sgtest-legacy', version='1.0', py_modules=['sgtest_legacy'])\n",
+    )
+    .unwrap();
+    std::fs::write(env.path("legacy/sgtest_legacy.py"), "X = 1\n").unwrap();
+    let o = env.install(&["--allow-build", "./legacy"]);
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "building `./legacy` with setuptools.build_meta:__legacy__ in an environment of its checked build requirements only (setuptools=={version})"
+        )),
+        "{}",
+        show(&o)
+    );
+    if new_enough {
+        assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+        assert!(env.imports("sgtest_legacy"));
+    } else {
+        assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+        assert!(err.contains("asks for `wheel`"), "{}", show(&o));
+        assert!(!env.imports("sgtest_legacy"));
+    }
+}

@@ -5,21 +5,24 @@
 //!    grammar ([`args`]); the requirements it names, and the requirements and constraint files
 //!    it gives (`-r`, `-c`, followed recursively), are checked with the rules of
 //!    `squatguard check`. An error here stops the run before pip is asked anything.
-//! 2. Resolution phase: `python -m pip install --dry-run --report FILE` of one
-//!    [`CanonicalSet`] (what safe-pip read from the command line and its files, [`canonical`]), with `--only-binary=:all:` unless the user allowed builds (a source
-//!    distribution is built, so runs its code, during resolution). Every package in the report
-//!    ([`report`]), requested or pulled in, is checked at its exact version.
-//! 3. Fetch phase ([`wheelhouse`]): every artifact the report names (URL and sha256) is
+//! 2. Builds ([`build`]), only with `--allow-build`, only of the local projects and source
+//!    archives the user typed: each one's build requirements are read statically, checked,
+//!    resolved from wheels only, checked again at their exact versions, fetched by hash into
+//!    the wheelhouse and inspected; the project is built in a private virtualenv of those
+//!    wheels only, and the built wheel takes its place on the command line.
+//! 3. Resolution phase: `python -m pip install --dry-run --report FILE` of one
+//!    [`CanonicalSet`] (what safe-pip read from the command line and its files,
+//!    [`canonical`]), always with `--only-binary=:all:`: pip builds nothing. Every package in
+//!    the report ([`report`]), requested or pulled in, is checked at its exact version.
+//! 4. Fetch phase ([`wheelhouse`]): every artifact the report names (URL and sha256) is
 //!    fetched into a private wheelhouse (`file:` URLs copied; `http(s):` ones by safe-pip's
 //!    own client, or by `pip download --no-deps --require-hashes` when the user's pip settings
 //!    need pip's), and each wheel is looked inside ([`inspect`]): what it would install is
 //!    judged before it is installed.
-//! 4. Nothing at error level: pip runs the user's subcommand from the wheelhouse only
+//! 5. Nothing at error level: pip runs the user's subcommand from the wheelhouse only
 //!    (`--no-index --find-links WHEELHOUSE --no-deps --require-hashes`, one `name==version
 //!    --hash` line per checked artifact), with the user's install options (target, user,
-//!    upgrade, verbosity, ...); its status is safe-pip's. No second resolution happens. When
-//!    builds are allowed and one is needed, pip instead runs the user's arguments held to the
-//!    checked releases by a constraints file.
+//!    upgrade, verbosity, ...); its status is safe-pip's. No second resolution happens.
 //!
 //! pip reads no configuration of its own for these: every pip started for a checked command
 //! runs with `--isolated`, `PIP_CONFIG_FILE` at the null device and no `PIP_*` variable;
@@ -69,12 +72,19 @@ safe-pip: pip, with every package checked before it is installed (squatguard)
 resolves them from wheels only (a dry run that reads no pip configuration of its own), every
 resolved release is checked, the exact files are fetched into a private wheelhouse and looked
 inside (start-up .pth code, shadowed packages and commands, code rules), and pip then installs
-those files only (--no-index --no-deps --require-hashes). Other subcommands run pip unchanged.
+those files only (--no-index --no-deps --require-hashes). pip never builds anything: a package
+from an index without a wheel is not installed. Other subcommands run pip unchanged.
 
 safe-pip options (taken out before pip sees the arguments):
   --squatguard-allow NAME   allow a package a finding blocks, for this run (repeatable)
-  --allow-build             let pip build source distributions and local projects, which runs
-                            their code (also SAFE_PIP_ALLOW_BUILD=1)
+  --allow-build             build the local project directories and source archives (.tar.gz,
+                            .tgz, .tar, .zip) given on the command line, which runs their build
+                            backend and setup.py (also SAFE_PIP_ALLOW_BUILD=1). First their
+                            [build-system] requires are checked, resolved from wheels, checked,
+                            fetched and inspected; the build runs in a private virtualenv of
+                            those wheels only, and stops (65) if the backend asks for more. The
+                            built wheel is then checked and installed like any other. Editables
+                            and URLs are not built (66)
 
 Environment:
   SAFE_PIP_PYTHON           the Python whose pip runs (default: the active virtualenv's, else
@@ -83,11 +93,14 @@ Environment:
                             that came with the repository is never applied
 
 Exit status:
-  65                        a finding at error level blocked the run; nothing was installed
-  66                        safe-pip could not check, so ran nothing
+  65                        a finding at error level blocked the run (or a build backend asked
+                            for what was not checked); nothing was installed
+  66                        safe-pip could not check, or was asked to build what it does not
+                            build (an editable, a URL), so ran nothing
   67                        a requirement needs a build (a local project, an archive, a VCS URL,
                             an editable) and builds were not allowed; nothing ran
-  other                     pip's own status, with pip's own message
+  other                     pip's own status, with pip's own message (a failed build: the
+                            failing step's status and output)
 
 pip's help follows.
 ";
