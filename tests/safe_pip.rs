@@ -26,13 +26,40 @@ impl Env {
 
     /// As [`Env::new`], with `prepare` run on the root before the virtualenv is made.
     fn prepared(prepare: impl FnOnce(&Path)) -> Option<Env> {
+        Env::made(prepare, None)
+    }
+
+    /// A fresh virtualenv of its own (without the system's packages) whose pip is `version`,
+    /// installed from its wheel, fetched once into the test target directory by the machine's
+    /// pip (PyPI, or the index the machine's pip configuration names).
+    fn with_pip(version: &str) -> Option<Env> {
+        let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pip-wheels");
+        let wheel = cache.join(format!("pip-{version}-py3-none-any.whl"));
+        if !wheel.is_file() {
+            let o = Command::new("python3")
+                .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
+                .args(["--disable-pip-version-check", "--quiet", "--dest"])
+                .arg(&cache)
+                .arg(format!("pip=={version}"))
+                .output();
+            match o {
+                Ok(o) if o.status.success() && wheel.is_file() => {}
+                Ok(o) => return skip(&format!("cannot fetch pip {version}: {}", show(&o))),
+                Err(e) => return skip(&format!("no python3: {e}")),
+            }
+        }
+        Env::made(|_| {}, Some((wheel, version)))
+    }
+
+    fn made(prepare: impl FnOnce(&Path), pip: Option<(PathBuf, &str)>) -> Option<Env> {
         let root = tempfile::tempdir().unwrap();
         prepare(root.path());
         let venv = root.path().join("venv");
-        let made = Command::new("python3")
-            .args(["-m", "venv", "--without-pip", "--system-site-packages"])
-            .arg(&venv)
-            .output();
+        let venv_args: &[&str] = match pip {
+            None => &["-m", "venv", "--without-pip", "--system-site-packages"],
+            Some(_) => &["-m", "venv", "--without-pip"],
+        };
+        let made = Command::new("python3").args(venv_args).arg(&venv).output();
         match made {
             Ok(o) if o.status.success() => {}
             Ok(o) => {
@@ -46,6 +73,28 @@ impl Env {
             }
         }
         let python = venv.join("bin").join("python");
+        if let Some((wheel, version)) = &pip {
+            // pip runs from its own wheel to install itself
+            let o = Command::new(&python)
+                .arg(wheel.join("pip"))
+                .args([
+                    "install",
+                    "--no-index",
+                    "--disable-pip-version-check",
+                    "--quiet",
+                ])
+                .arg(wheel)
+                .env("PIP_CONFIG_FILE", "/dev/null")
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "pip {version}: {}", show(&o));
+            let o = Command::new(&python)
+                .args(["-m", "pip", "--version"])
+                .output()
+                .unwrap();
+            let says = String::from_utf8_lossy(&o.stdout).into_owned();
+            assert!(says.starts_with(&format!("pip {version} ")), "{says}");
+        }
         let pip_ok = Command::new(&python)
             .args(["-m", "pip", "--version"])
             .output()
@@ -330,11 +379,16 @@ fn sdist_code_never_runs_without_allow_build() {
         ),
     )
     .unwrap();
-    for args in [&["./proj"][..], &["-e", "proj"]] {
+    // the advice is --allow-build only where it would build
+    for (args, says) in [
+        (&["./proj"][..], "re-run with --allow-build"),
+        (&["-e", "proj"], "--allow-build would not build it either"),
+    ] {
         let mut all = vec!["--no-build-isolation"];
         all.extend(args);
         let o = env.install(&all);
         assert_eq!(o.status.code(), Some(67), "{args:?}: {}", show(&o));
+        assert!(stderr(&o).contains(says), "{args:?}: {}", show(&o));
         assert!(!proj_marker.exists(), "{args:?}: setup.py ran");
     }
 
@@ -406,6 +460,25 @@ impl Env {
 #[test]
 fn builds_use_checked_build_requirements_only() {
     let Some(env) = Env::new() else { return };
+    // the virtualenv running safe-pip sees the base Python's setuptools; the build must not
+    assert!(
+        env.imports("setuptools"),
+        "the test needs setuptools in the base Python"
+    );
+    builds_from_checked_inputs(&env);
+}
+
+/// The same with the oldest pip safe-pip supports resolving, fetching and making the build
+/// environment.
+#[test]
+fn builds_use_checked_build_requirements_only_with_the_oldest_pip() {
+    let Some(env) = Env::with_pip("22.2") else {
+        return;
+    };
+    builds_from_checked_inputs(&env);
+}
+
+fn builds_from_checked_inputs(env: &Env) {
     let marker = env.path("MARKER");
     let pkgs = env.pkgs();
     env.wheel_with(
@@ -470,12 +543,7 @@ fn builds_use_checked_build_requirements_only() {
         show(&o)
     );
     assert!(env.imports("sgtest_proj") && env.imports("sgtest_lib"));
-    // the build saw the checked wheels only: not the base Python's setuptools, which the
-    // virtualenv running safe-pip sees
-    assert!(
-        env.imports("setuptools"),
-        "the test needs setuptools in the base Python"
-    );
+    // the build saw the checked wheels only
     let sees = env
         .command(
             &env.python,
@@ -558,6 +626,20 @@ type Attack<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str], i32, &'a str);
 #[test]
 fn what_the_repositorys_files_ask_for_never_reaches_pip_unread() {
     let Some(env) = Env::new() else { return };
+    attacks_never_reach_pip(&env);
+}
+
+/// The same attacks, with the oldest pip safe-pip supports (22.2, the first with
+/// `install --dry-run --report`), in a virtualenv of its own.
+#[test]
+fn what_the_repositorys_files_ask_for_never_reaches_the_oldest_pip_unread() {
+    let Some(env) = Env::with_pip("22.2") else {
+        return;
+    };
+    attacks_never_reach_pip(&env);
+}
+
+fn attacks_never_reach_pip(env: &Env) {
     env.wheel("sgtest-alpha", "1.0", &[]);
     let marker = env.path("MARKER");
     std::fs::create_dir(env.path("helperlib")).unwrap();

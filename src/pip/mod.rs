@@ -313,13 +313,21 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
 
     if !allow_build && !set.needs_build.is_empty() {
         let direct = &set.needs_build;
+        let one = direct.len() == 1;
+        // advice only for what --allow-build would build
+        let advice = match build::targets(direct) {
+            Ok(_) => format!(
+                "If you trust {}, re-run with --allow-build or set {ALLOW_BUILD_ENV}=1: safe-pip then checks {} build requirements first and builds from them only.",
+                if one { "it" } else { "them" },
+                if one { "its" } else { "their" },
+            ),
+            Err(why) => format!("--allow-build would not build it either: {why}."),
+        };
         writeln!(
             ctx.stderr,
-            "safe-pip: pip would build {} to learn {} dependencies, which runs {} code before anything can be checked. Nothing was run. If you trust {}, re-run with --allow-build or set {ALLOW_BUILD_ENV}=1.",
+            "safe-pip: {} must be built to be installed, which runs {} code. Nothing was run. {advice}",
             direct.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", "),
-            if direct.len() == 1 { "its" } else { "their" },
-            if direct.len() == 1 { "its" } else { "their" },
-            if direct.len() == 1 { "it" } else { "them" },
+            if one { "its" } else { "their" },
         )?;
         return Ok(Outcome::NeedsBuild);
     }
@@ -1357,9 +1365,10 @@ fn resolve(
     let report =
         report::InstallReport::from_json(&text).map_err(|e| PipError::Report(e.to_string()))?;
     match report.version.as_deref() {
-        Some("1") => Ok(Resolution::Report(report)),
+        // "0": pip 22.2 and 22.3, whose experimental report already has every field read here
+        Some("0" | "1") => Ok(Resolution::Report(report)),
         other => Err(PipError::Report(format!(
-            "unsupported report version {other:?} (safe-pip reads version \"1\")"
+            "unsupported report version {other:?} (safe-pip reads versions \"0\" and \"1\")"
         ))),
     }
 }
