@@ -532,6 +532,67 @@ mod tests {
         assert_eq!(asked(&["not a requirement!"]), ["not a requirement!"]);
     }
 
+    /// A tar archive of (raw path, entry type, data), headers written as given.
+    fn tar_of(entries: &[(&str, tar::EntryType, &str)]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (path, kind, data) in entries {
+            let mut h = tar::Header::new_gnu();
+            let name = &mut h.as_gnu_mut().unwrap().name;
+            name[..path.len()].copy_from_slice(path.as_bytes());
+            h.set_entry_type(*kind);
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            if *kind == tar::EntryType::Symlink {
+                h.set_link_name("/etc/passwd").unwrap();
+            }
+            h.set_cksum();
+            b.append(&h, data.as_bytes()).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn archives_unpack_inside_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = dir.path().join("p-1.0.tar");
+        std::fs::write(
+            &archive,
+            tar_of(&[
+                ("p-1.0/", tar::EntryType::Directory, ""),
+                (
+                    "p-1.0/pyproject.toml",
+                    tar::EntryType::Regular,
+                    "[build-system]\nrequires = []\n",
+                ),
+            ]),
+        )
+        .unwrap();
+        let root = unpack(&archive, &dir.path().join("a")).unwrap();
+        assert_eq!(root, dir.path().join("a/p-1.0"));
+        assert!(root.join("pyproject.toml").is_file());
+        for (bad, why) in [
+            (("../evil", tar::EntryType::Regular), "outside"),
+            (("p-1.0/link", tar::EntryType::Symlink), "Symlink"),
+        ] {
+            std::fs::write(&archive, tar_of(&[(bad.0, bad.1, "x")])).unwrap();
+            let dest = dir.path().join("b");
+            let e = unpack(&archive, &dest).unwrap_err();
+            assert!(e.contains(why), "{e}");
+            assert!(!dir.path().join("evil").exists());
+            let _ = std::fs::remove_dir_all(&dest);
+        }
+        // a zip entry that climbs out
+        let zip_path = dir.path().join("z-1.0.zip");
+        let mut z = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+        z.start_file("../evil", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut z, b"x").unwrap();
+        z.finish().unwrap();
+        let e = unpack(&zip_path, &dir.path().join("c")).unwrap_err();
+        assert!(e.contains("outside"), "{e}");
+        assert!(!dir.path().join("evil").exists());
+    }
+
     #[test]
     fn targets_are_local_projects_and_archives() {
         assert!(targets(&["-e ./x".into()])
