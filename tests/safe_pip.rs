@@ -518,6 +518,38 @@ fn builds_from_checked_inputs(env: &Env) {
     assert!(!marker.exists(), "the squatted backend ran");
     assert!(!env.imports("sgtest_squat") && !env.imports("setuptoolz"));
 
+    // a squat pulled in by a build requirement: found in the build requirements' resolution,
+    // before the build
+    env.wheel_with(
+        &pkgs,
+        "sgtest-backend-two",
+        "1.0",
+        &["reqeusts"],
+        &[(
+            "sgtest_backend_two/api.py",
+            &format!("open({:?}, 'w').write('ran')\n", marker.to_str().unwrap()),
+        )],
+    );
+    env.wheel("reqeusts", "2.0", &[]);
+    env.project(
+        "deep",
+        "[\"sgtest-backend-two\"]",
+        "sgtest_backend_two.api",
+        &[("name.txt", "sgtest-deep 1.0")],
+    );
+    let o = env.install(&["--allow-build", "./deep"]);
+    assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("<build requirements of ./deep, resolved by pip>")
+            && err.contains("pulled in by sgtest-backend-two -> reqeusts")
+            && err.contains("before building `./deep`"),
+        "{}",
+        show(&o)
+    );
+    assert!(!marker.exists(), "the build backend ran");
+    assert!(!env.imports("sgtest_deep") && !env.imports("reqeusts"));
+
     // a clean project: built from the checked backend wheel, then checked and installed as a
     // local wheel with its dependency from the index
     env.project(
