@@ -26,13 +26,40 @@ impl Env {
 
     /// As [`Env::new`], with `prepare` run on the root before the virtualenv is made.
     fn prepared(prepare: impl FnOnce(&Path)) -> Option<Env> {
+        Env::made(prepare, None)
+    }
+
+    /// A fresh virtualenv of its own (without the system's packages) whose pip is `version`,
+    /// installed from its wheel, fetched once into the test target directory by the machine's
+    /// pip (PyPI, or the index the machine's pip configuration names).
+    fn with_pip(version: &str) -> Option<Env> {
+        let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pip-wheels");
+        let wheel = cache.join(format!("pip-{version}-py3-none-any.whl"));
+        if !wheel.is_file() {
+            let o = Command::new("python3")
+                .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
+                .args(["--disable-pip-version-check", "--quiet", "--dest"])
+                .arg(&cache)
+                .arg(format!("pip=={version}"))
+                .output();
+            match o {
+                Ok(o) if o.status.success() && wheel.is_file() => {}
+                Ok(o) => return skip(&format!("cannot fetch pip {version}: {}", show(&o))),
+                Err(e) => return skip(&format!("no python3: {e}")),
+            }
+        }
+        Env::made(|_| {}, Some((wheel, version)))
+    }
+
+    fn made(prepare: impl FnOnce(&Path), pip: Option<(PathBuf, &str)>) -> Option<Env> {
         let root = tempfile::tempdir().unwrap();
         prepare(root.path());
         let venv = root.path().join("venv");
-        let made = Command::new("python3")
-            .args(["-m", "venv", "--without-pip", "--system-site-packages"])
-            .arg(&venv)
-            .output();
+        let venv_args: &[&str] = match pip {
+            None => &["-m", "venv", "--without-pip", "--system-site-packages"],
+            Some(_) => &["-m", "venv", "--without-pip"],
+        };
+        let made = Command::new("python3").args(venv_args).arg(&venv).output();
         match made {
             Ok(o) if o.status.success() => {}
             Ok(o) => {
@@ -46,6 +73,28 @@ impl Env {
             }
         }
         let python = venv.join("bin").join("python");
+        if let Some((wheel, version)) = &pip {
+            // pip runs from its own wheel to install itself
+            let o = Command::new(&python)
+                .arg(wheel.join("pip"))
+                .args([
+                    "install",
+                    "--no-index",
+                    "--disable-pip-version-check",
+                    "--quiet",
+                ])
+                .arg(wheel)
+                .env("PIP_CONFIG_FILE", "/dev/null")
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "pip {version}: {}", show(&o));
+            let o = Command::new(&python)
+                .args(["-m", "pip", "--version"])
+                .output()
+                .unwrap();
+            let says = String::from_utf8_lossy(&o.stdout).into_owned();
+            assert!(says.starts_with(&format!("pip {version} ")), "{says}");
+        }
         let pip_ok = Command::new(&python)
             .args(["-m", "pip", "--version"])
             .output()
@@ -330,17 +379,273 @@ fn sdist_code_never_runs_without_allow_build() {
         ),
     )
     .unwrap();
-    for args in [&["./proj"][..], &["-e", "proj"]] {
+    // the advice is --allow-build only where it would build
+    for (args, says) in [
+        (&["./proj"][..], "re-run with --allow-build"),
+        (&["-e", "proj"], "--allow-build would not build it either"),
+    ] {
         let mut all = vec!["--no-build-isolation"];
         all.extend(args);
         let o = env.install(&all);
         assert_eq!(o.status.code(), Some(67), "{args:?}: {}", show(&o));
+        assert!(stderr(&o).contains(says), "{args:?}: {}", show(&o));
         assert!(!proj_marker.exists(), "{args:?}: setup.py ran");
     }
 
+    // packages from an index are never built, even with --allow-build: pip resolves from
+    // wheels only and says it found none
     let o = env.install(&["--no-build-isolation", "--allow-build", "sgtest-built"]);
-    assert!(marker.exists(), "{}", show(&o));
-    assert_ne!(o.status.code(), Some(67), "{}", show(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    assert!(
+        stderr(&o).contains("No matching distribution found for sgtest-built"),
+        "{}",
+        show(&o)
+    );
+    assert!(!marker.exists(), "an index sdist was built: {}", show(&o));
+}
+
+/// A PEP 517 backend (module `sgtest_backend.api` of the wheel `sgtest-backend`) that builds
+/// the project described by `name.txt` (`NAME VERSION`), whose wheel requires the lines of
+/// `requires.txt`; it asks for the lines of `extra.txt` through
+/// `get_requires_for_build_wheel`. The built module records whether the build could import
+/// setuptools (`SEES_SETUPTOOLS`), which the base Python has.
+const TEST_BACKEND: &str = r#"
+import importlib.util, os, zipfile
+
+def _lines(path):
+    return open(path).read().split() if os.path.exists(path) else []
+
+def get_requires_for_build_wheel(config_settings=None):
+    return _lines("extra.txt")
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    name, version = _lines("name.txt")
+    mod = name.replace("-", "_")
+    info = f"{mod}-{version}.dist-info"
+    sees = importlib.util.find_spec("setuptools") is not None
+    meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    meta += "".join(f"Requires-Dist: {r}\n" for r in _lines("requires.txt"))
+    files = {
+        f"{mod}/__init__.py": f"SEES_SETUPTOOLS = {sees!r}\n",
+        f"{info}/METADATA": meta,
+        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: sgtest\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    out = f"{mod}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(wheel_directory, out), "w") as z:
+        for path, text in files.items():
+            z.writestr(path, text)
+        z.writestr(f"{info}/RECORD", "".join(f"{p},,\n" for p in files) + f"{info}/RECORD,,\n")
+    return out
+"#;
+
+impl Env {
+    /// A project directory `dir` built by [`TEST_BACKEND`] (`build-system.requires` as
+    /// given), with the files `extra` (path, text).
+    fn project(&self, dir: &str, requires: &str, backend: &str, extra: &[(&str, &str)]) {
+        let root = self.path(dir);
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(
+            root.join("pyproject.toml"),
+            format!("[build-system]\nrequires = {requires}\nbuild-backend = \"{backend}\"\n"),
+        )
+        .unwrap();
+        for (path, text) in extra {
+            std::fs::write(root.join(path), text).unwrap();
+        }
+    }
+}
+
+/// `--allow-build` builds only what the user typed (a local project or source archive), in an
+/// environment made of its checked build requirements only.
+#[test]
+fn builds_use_checked_build_requirements_only() {
+    let Some(env) = Env::new() else { return };
+    // the virtualenv running safe-pip sees the base Python's setuptools; the build must not
+    assert!(
+        env.imports("setuptools"),
+        "the test needs setuptools in the base Python"
+    );
+    builds_from_checked_inputs(&env);
+}
+
+/// The same with the oldest pip safe-pip supports resolving, fetching and making the build
+/// environment.
+#[test]
+fn builds_use_checked_build_requirements_only_with_the_oldest_pip() {
+    let Some(env) = Env::with_pip("22.2") else {
+        return;
+    };
+    builds_from_checked_inputs(&env);
+}
+
+fn builds_from_checked_inputs(env: &Env) {
+    let marker = env.path("MARKER");
+    let pkgs = env.pkgs();
+    env.wheel_with(
+        &pkgs,
+        "sgtest-backend",
+        "1.0",
+        &[],
+        &[("sgtest_backend/api.py", TEST_BACKEND)],
+    );
+    env.wheel("sgtest-lib", "1.0", &[]);
+    // a build requirement that squats setuptools, whose backend would write the marker
+    env.wheel_with(
+        &pkgs,
+        "setuptoolz",
+        "70.0",
+        &[],
+        &[(
+            "setuptoolz/build_meta.py",
+            &format!("open({:?}, 'w').write('ran')\n", marker.to_str().unwrap()),
+        )],
+    );
+    env.project(
+        "squat",
+        "[\"setuptoolz>=1\"]",
+        "setuptoolz.build_meta",
+        &[("name.txt", "sgtest-squat 1.0")],
+    );
+    let o = env.install(&["--allow-build", "./squat"]);
+    assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("setuptoolz") && err.contains("squat/pyproject.toml:2"),
+        "{}",
+        show(&o)
+    );
+    assert!(err.contains("before building `./squat`"), "{}", show(&o));
+    assert!(!marker.exists(), "the squatted backend ran");
+    assert!(!env.imports("sgtest_squat") && !env.imports("setuptoolz"));
+
+    // a squat pulled in by a build requirement: found in the build requirements' resolution,
+    // before the build
+    env.wheel_with(
+        &pkgs,
+        "sgtest-backend-two",
+        "1.0",
+        &["reqeusts"],
+        &[(
+            "sgtest_backend_two/api.py",
+            &format!("open({:?}, 'w').write('ran')\n", marker.to_str().unwrap()),
+        )],
+    );
+    env.wheel("reqeusts", "2.0", &[]);
+    env.project(
+        "deep",
+        "[\"sgtest-backend-two\"]",
+        "sgtest_backend_two.api",
+        &[("name.txt", "sgtest-deep 1.0")],
+    );
+    let o = env.install(&["--allow-build", "./deep"]);
+    assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("<build requirements of ./deep, resolved by pip>")
+            && err.contains("pulled in by sgtest-backend-two -> reqeusts")
+            && err.contains("before building `./deep`"),
+        "{}",
+        show(&o)
+    );
+    assert!(!marker.exists(), "the build backend ran");
+    assert!(!env.imports("sgtest_deep") && !env.imports("reqeusts"));
+
+    // a clean project: built from the checked backend wheel, then checked and installed as a
+    // local wheel with its dependency from the index
+    env.project(
+        "clean",
+        "[\"sgtest-backend\"]",
+        "sgtest_backend.api",
+        &[
+            ("name.txt", "sgtest-proj 1.0"),
+            ("requires.txt", "sgtest-lib"),
+        ],
+    );
+    let o = env.install(&["--allow-build", "./clean"]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("building `./clean` with sgtest_backend.api in an environment of its checked build requirements only (sgtest-backend==1.0)"),
+        "{}",
+        show(&o)
+    );
+    assert!(
+        err.contains("checked 2 packages (1 transitive)"),
+        "{}",
+        show(&o)
+    );
+    assert!(env.imports("sgtest_proj") && env.imports("sgtest_lib"));
+    // the build saw the checked wheels only
+    let sees = env
+        .command(
+            &env.python,
+            &[
+                "-c",
+                "import sgtest_proj; print(sgtest_proj.SEES_SETUPTOOLS)",
+            ],
+        )
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&sees.stdout).trim(), "False");
+    // the build backend is not installed where the project is
+    assert!(!env.imports("sgtest_backend"));
+
+    // the same project as a source archive
+    std::fs::write(env.path("clean/name.txt"), "sgtest-arch 1.0").unwrap();
+    let st = Command::new("python3")
+        .args(["-c", "import sys, tarfile; t = tarfile.open(sys.argv[1], 'w:gz'); t.add(sys.argv[2], 'sgtest-arch-1.0'); t.close()"])
+        .arg(env.path("sgtest-arch-1.0.tar.gz"))
+        .arg(env.path("clean"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let o = env.install(&["--allow-build", "sgtest-arch-1.0.tar.gz"]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(env.imports("sgtest_arch"), "{}", show(&o));
+
+    // what the backend asks for beyond its checked requirements is never fetched: the build
+    // stops, though the index has it
+    env.wheel_with(
+        &pkgs,
+        "sgtest-extra",
+        "1.0",
+        &[],
+        &[("sgtest_extra.pth", &pth_payload(&marker))],
+    );
+    env.project(
+        "asks",
+        "[\"sgtest-backend\"]",
+        "sgtest_backend.api",
+        &[
+            ("name.txt", "sgtest-asks 1.0"),
+            ("extra.txt", "sgtest-extra>=1"),
+        ],
+    );
+    let o = env.install(&["--allow-build", "./asks"]);
+    assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "asks for `sgtest-extra>=1`, which its checked build requirements do not provide"
+        ),
+        "{}",
+        show(&o)
+    );
+    assert!(!marker.exists(), "sgtest-extra was installed somewhere");
+    assert!(!env.imports("sgtest_asks") && !env.imports("sgtest_extra"));
+
+    // what safe-pip does not build is refused with --allow-build too, before anything runs
+    for (args, names) in [
+        (&["--allow-build", "-e", "./clean"][..], "editables"),
+        (
+            &["--allow-build", "git+https://127.0.0.1:9/x"],
+            "local project",
+        ),
+    ] {
+        let o = env.install(args);
+        assert_eq!(o.status.code(), Some(66), "{args:?}: {}", show(&o));
+        assert!(stderr(&o).contains(names), "{args:?}: {}", show(&o));
+    }
 }
 
 /// An attack case: the files it writes (path, text), safe-pip's arguments, the exit status and
@@ -353,6 +658,20 @@ type Attack<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str], i32, &'a str);
 #[test]
 fn what_the_repositorys_files_ask_for_never_reaches_pip_unread() {
     let Some(env) = Env::new() else { return };
+    attacks_never_reach_pip(&env);
+}
+
+/// The same attacks, with the oldest pip safe-pip supports (22.2, the first with
+/// `install --dry-run --report`), in a virtualenv of its own.
+#[test]
+fn what_the_repositorys_files_ask_for_never_reaches_the_oldest_pip_unread() {
+    let Some(env) = Env::with_pip("22.2") else {
+        return;
+    };
+    attacks_never_reach_pip(&env);
+}
+
+fn attacks_never_reach_pip(env: &Env) {
     env.wheel("sgtest-alpha", "1.0", &[]);
     let marker = env.path("MARKER");
     std::fs::create_dir(env.path("helperlib")).unwrap();
@@ -1236,4 +1555,61 @@ fn git_config_and_special_files_do_not_move_the_repositorys_bounds() {
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(65), "{}", show(&o));
     assert!(stderr(&o).contains("not a regular file"), "{}", show(&o));
+}
+
+/// A real build backend: setuptools, as a wheel made from the base Python's own setuptools
+/// (its installed files, as its RECORD lists them), is the default build requirement of a
+/// project with only a `setup.py`. setuptools older than 70.1 asks for `wheel` through
+/// `get_requires_for_build_wheel`: that is not among the checked build requirements, so the
+/// build stops; a newer one needs nothing more, and the project builds and installs.
+#[test]
+fn a_setuptools_project_builds_from_checked_setuptools_or_stops() {
+    let Some(env) = Env::new() else { return };
+    let script = r#"
+import importlib.metadata as md, os, sys, zipfile
+d = md.distribution("setuptools")
+print(d.version)
+out = os.path.join(sys.argv[1], f"setuptools-{d.version}-py3-none-any.whl")
+with zipfile.ZipFile(out, "w") as z:
+    for f in d.files:
+        p = f.locate()
+        if f.parts[0] == ".." or "__pycache__" in f.parts or not os.path.isfile(p):
+            continue
+        z.write(p, str(f))
+"#;
+    let o = Command::new("python3")
+        .args(["-c", script])
+        .arg(env.pkgs())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", show(&o));
+    let version = String::from_utf8_lossy(&o.stdout).trim().to_owned();
+    let new_enough = {
+        let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+        (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) >= (70, 1)
+    };
+    std::fs::create_dir(env.path("legacy")).unwrap();
+    std::fs::write(
+        env.path("legacy/setup.py"),
+        "from setuptools import setup\nsetup(name='sgtest-legacy', version='1.0', py_modules=['sgtest_legacy'])\n",
+    )
+    .unwrap();
+    std::fs::write(env.path("legacy/sgtest_legacy.py"), "X = 1\n").unwrap();
+    let o = env.install(&["--allow-build", "./legacy"]);
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "building `./legacy` with setuptools.build_meta:__legacy__ in an environment of its checked build requirements only (setuptools=={version})"
+        )),
+        "{}",
+        show(&o)
+    );
+    if new_enough {
+        assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+        assert!(env.imports("sgtest_legacy"));
+    } else {
+        assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+        assert!(err.contains("asks for `wheel`"), "{}", show(&o));
+        assert!(!env.imports("sgtest_legacy"));
+    }
 }

@@ -284,7 +284,7 @@ impl CanonicalSet {
     fn refuse(&mut self, src: &SourceFile, rule: Rule, at: usize, message: String) {
         let mut f = finding_at(src, rule, at, message).with_severity(Severity::Error);
         if rule == Rule::DirectUrl {
-            f = f.with_help("if you have reviewed it and mean it, give it on the command line yourself (with --allow-build if pip must build it)");
+            f = f.with_help("if you have reviewed it and mean it, give it on the command line yourself (a local project or source archive is built with --allow-build, from checked build requirements)");
         }
         self.findings.push(f);
     }

@@ -5,21 +5,24 @@
 //!    grammar ([`args`]); the requirements it names, and the requirements and constraint files
 //!    it gives (`-r`, `-c`, followed recursively), are checked with the rules of
 //!    `squatguard check`. An error here stops the run before pip is asked anything.
-//! 2. Resolution phase: `python -m pip install --dry-run --report FILE` of one
-//!    [`CanonicalSet`] (what safe-pip read from the command line and its files, [`canonical`]), with `--only-binary=:all:` unless the user allowed builds (a source
-//!    distribution is built, so runs its code, during resolution). Every package in the report
-//!    ([`report`]), requested or pulled in, is checked at its exact version.
-//! 3. Fetch phase ([`wheelhouse`]): every artifact the report names (URL and sha256) is
+//! 2. Builds ([`build`]), only with `--allow-build`, only of the local projects and source
+//!    archives the user typed: each one's build requirements are read statically, checked,
+//!    resolved from wheels only, checked again at their exact versions, fetched by hash into
+//!    the wheelhouse and inspected; the project is built in a private virtualenv of those
+//!    wheels only, and the built wheel takes its place on the command line.
+//! 3. Resolution phase: `python -m pip install --dry-run --report FILE` of one
+//!    [`CanonicalSet`] (what safe-pip read from the command line and its files,
+//!    [`canonical`]), always with `--only-binary=:all:`: pip builds nothing. Every package in
+//!    the report ([`report`]), requested or pulled in, is checked at its exact version.
+//! 4. Fetch phase ([`wheelhouse`]): every artifact the report names (URL and sha256) is
 //!    fetched into a private wheelhouse (`file:` URLs copied; `http(s):` ones by safe-pip's
 //!    own client, or by `pip download --no-deps --require-hashes` when the user's pip settings
 //!    need pip's), and each wheel is looked inside ([`inspect`]): what it would install is
 //!    judged before it is installed.
-//! 4. Nothing at error level: pip runs the user's subcommand from the wheelhouse only
+//! 5. Nothing at error level: pip runs the user's subcommand from the wheelhouse only
 //!    (`--no-index --find-links WHEELHOUSE --no-deps --require-hashes`, one `name==version
 //!    --hash` line per checked artifact), with the user's install options (target, user,
-//!    upgrade, verbosity, ...); its status is safe-pip's. No second resolution happens. When
-//!    builds are allowed and one is needed, pip instead runs the user's arguments held to the
-//!    checked releases by a constraints file.
+//!    upgrade, verbosity, ...); its status is safe-pip's. No second resolution happens.
 //!
 //! pip reads no configuration of its own for these: every pip started for a checked command
 //! runs with `--isolated`, `PIP_CONFIG_FILE` at the null device and no `PIP_*` variable;
@@ -30,6 +33,7 @@
 //! Other subcommands (`list`, `show`, `uninstall`, ...) go straight to pip, unchanged.
 
 pub mod args;
+pub mod build;
 pub mod canonical;
 pub mod config;
 pub mod inspect;
@@ -68,12 +72,19 @@ safe-pip: pip, with every package checked before it is installed (squatguard)
 resolves them from wheels only (a dry run that reads no pip configuration of its own), every
 resolved release is checked, the exact files are fetched into a private wheelhouse and looked
 inside (start-up .pth code, shadowed packages and commands, code rules), and pip then installs
-those files only (--no-index --no-deps --require-hashes). Other subcommands run pip unchanged.
+those files only (--no-index --no-deps --require-hashes). pip never builds anything: a package
+from an index without a wheel is not installed. Other subcommands run pip unchanged.
 
 safe-pip options (taken out before pip sees the arguments):
   --squatguard-allow NAME   allow a package a finding blocks, for this run (repeatable)
-  --allow-build             let pip build source distributions and local projects, which runs
-                            their code (also SAFE_PIP_ALLOW_BUILD=1)
+  --allow-build             build the local project directories and source archives (.tar.gz,
+                            .tgz, .tar, .zip) given on the command line, which runs their build
+                            backend and setup.py (also SAFE_PIP_ALLOW_BUILD=1). First their
+                            [build-system] requires are checked, resolved from wheels, checked,
+                            fetched and inspected; the build runs in a private virtualenv of
+                            those wheels only, and stops (65) if the backend asks for more. The
+                            built wheel is then checked and installed like any other. Editables
+                            and URLs are not built (66)
 
 Environment:
   SAFE_PIP_PYTHON           the Python whose pip runs (default: the active virtualenv's, else
@@ -82,11 +93,14 @@ Environment:
                             that came with the repository is never applied
 
 Exit status:
-  65                        a finding at error level blocked the run; nothing was installed
-  66                        safe-pip could not check, so ran nothing
+  65                        a finding at error level blocked the run (or a build backend asked
+                            for what was not checked); nothing was installed
+  66                        safe-pip could not check, or was asked to build what it does not
+                            build (an editable, a URL), so ran nothing
   67                        a requirement needs a build (a local project, an archive, a VCS URL,
                             an editable) and builds were not allowed; nothing ran
-  other                     pip's own status, with pip's own message
+  other                     pip's own status, with pip's own message (a failed build: the
+                            failing step's status and output)
 
 pip's help follows.
 ";
@@ -302,21 +316,47 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
 
     if !allow_build && !set.needs_build.is_empty() {
         let direct = &set.needs_build;
+        let one = direct.len() == 1;
+        // advice only for what --allow-build would build
+        let advice = match build::targets(direct) {
+            Ok(_) => format!(
+                "If you trust {}, re-run with --allow-build or set {ALLOW_BUILD_ENV}=1: safe-pip then checks {} build requirements first and builds from them only.",
+                if one { "it" } else { "them" },
+                if one { "its" } else { "their" },
+            ),
+            Err(why) => format!("--allow-build would not build it either: {why}."),
+        };
         writeln!(
             ctx.stderr,
-            "safe-pip: pip would build {} to learn {} dependencies, which runs {} code before anything can be checked. Nothing was run. If you trust {}, re-run with --allow-build or set {ALLOW_BUILD_ENV}=1.",
+            "safe-pip: {} must be built to be installed, which runs {} code. Nothing was run. {advice}",
             direct.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", "),
-            if direct.len() == 1 { "its" } else { "their" },
-            if direct.len() == 1 { "its" } else { "their" },
-            if direct.len() == 1 { "it" } else { "them" },
+            if one { "its" } else { "their" },
         )?;
         return Ok(Outcome::NeedsBuild);
     }
 
-    // 2. resolution phase
     let tmp = TempFiles::new()?;
+    let mut set = set;
+    if !set.needs_build.is_empty() {
+        // what the user asked to build, built from checked build requirements only; then a
+        // local wheel like any other
+        let cx = Checker {
+            python: &python,
+            effective: &effective,
+            engine: &engine,
+            private,
+            policy: &policy,
+            tmp: &tmp,
+        };
+        if let Some(outcome) = build_checked(ctx, &cx, &mut set, &mut findings, files)? {
+            return Ok(outcome);
+        }
+    }
+    let first = crate::finish::finish(findings.clone(), &policy);
+
+    // 2. resolution phase
     let sub_name = effective.subcommand.as_deref().unwrap_or("install");
-    let resolved = match resolve(&python, &set, sub_name, allow_build, &tmp)? {
+    let resolved = match resolve(&python, &set, sub_name, &tmp)? {
         Resolution::Report(r) => r,
         Resolution::Failed { status, output } => {
             // safe-pip's own warnings first, then pip's failure as pip gave it
@@ -338,7 +378,8 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
             return Ok(Outcome::Pip(status));
         }
     };
-    let (report_findings, transitive) = check_resolved(&resolved, &engine, private)?;
+    let (report_findings, transitive) =
+        check_resolved(&resolved, &engine, private, "<resolved by pip>")?;
     let total = resolved.install.len();
     // a range that admits a malicious release was resolved to an exact one, judged above
     let resolved_names: std::collections::HashSet<_> = resolved
@@ -355,9 +396,8 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     });
     findings.extend(report_findings);
     // the exact files the resolution chose, fetched into the wheelhouse
-    let fetched = match fetch(&python, &effective, &resolved, allow_build, &tmp)? {
-        Fetched::Files(artifacts) => Some(artifacts),
-        Fetched::Built => None,
+    let fetched = match fetch(&python, &effective, &resolved, &tmp)? {
+        Fetched::Files(artifacts) => artifacts,
         Fetched::Failed { status, output } => {
             let so_far = crate::finish::finish(findings, &policy);
             write_warnings(
@@ -379,11 +419,9 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
         }
     };
     // what each wheel would install, looked at before pip installs it
-    if let Some(artifacts) = &fetched {
-        for a in artifacts.iter().filter(|a| a.is_wheel()) {
-            let path = tmp.wheelhouse.join(&a.filename);
-            findings.extend(inspect::wheel(&path, &a.name, &a.version, &a.filename));
-        }
+    for a in fetched.iter().filter(|a| a.is_wheel()) {
+        let path = tmp.wheelhouse.join(&a.filename);
+        findings.extend(inspect::wheel(&path, &a.name, &a.version, &a.filename));
     }
     let done = crate::finish::finish(findings, &policy);
     let report = CheckReport {
@@ -408,7 +446,7 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
         } else {
             format!(", {shown} warning(s) or note(s) above")
         },
-        if total == 0 && fetched.is_some() {
+        if total == 0 {
             "nothing to install: every requirement is already satisfied".to_owned()
         } else {
             format!("running pip {sub}")
@@ -416,38 +454,13 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     )?;
 
     // 3. the real pip, installing exactly what was checked
-    if let Some(artifacts) = &fetched {
-        return install_checked(&python, &effective, artifacts, &tmp);
-    }
-    // a build was allowed and needed: pip builds from its own resolution, held to the
-    // checked releases by a constraints file
-    std::fs::write(&tmp.pins, pins(&resolved))?;
-    let mut cmd = isolated_pip(&python);
-    cmd.arg(sub_name)
-        .args(set.options.iter().map(args::Opt::spelled))
-        .args(set_files(&set, &tmp)?)
-        .arg("--constraint")
-        .arg(&tmp.pins);
-    if !allow_build {
-        cmd.arg("--only-binary=:all:");
-    }
-    for e in &set.editables {
-        cmd.arg("--editable").arg(e);
-    }
-    if set.direct.iter().any(|p| p.starts_with('-')) {
-        cmd.arg("--");
-    }
-    cmd.args(&set.direct);
-    status_of(&python, cmd)
+    install_checked(&python, &effective, &fetched, &tmp)
 }
 
 /// How fetching the report's artifacts went.
 enum Fetched {
     /// Every artifact is in the wheelhouse.
     Files(Vec<wheelhouse::Artifact>),
-    /// A build was allowed and some artifact is a source archive, directory or VCS
-    /// checkout: pip builds it, from its own resolution.
-    Built,
     /// pip could not fetch them: its status and messages.
     Failed { status: i32, output: String },
 }
@@ -535,27 +548,22 @@ fn fetch(
     python: &Path,
     a: &args::PipArgs,
     resolved: &report::InstallReport,
-    allow_build: bool,
     tmp: &TempFiles,
 ) -> Result<Fetched, PipError> {
     let artifacts = match wheelhouse::artifacts(resolved) {
-        Ok(artifacts) if allow_build && !artifacts.iter().all(wheelhouse::Artifact::is_wheel) => {
-            return Ok(Fetched::Built)
-        }
         Ok(artifacts) => {
-            // pip built it during the resolution already (a constraint's URL, say); never again
+            // pip resolves from wheels only; a build by pip is never what safe-pip asked for
             if let Some(a) = artifacts.iter().find(|a| !a.is_wheel()) {
                 return Err(PipError::Report(format!(
-                    "pip's resolution chose `{}`, which is not a wheel, although builds are not allowed",
+                    "pip's resolution chose `{}`, which is not a wheel; safe-pip builds only what it built itself",
                     a.filename
                 )));
             }
             artifacts
         }
-        Err(wheelhouse::NotFetchable::Built(_)) if allow_build => return Ok(Fetched::Built),
         Err(wheelhouse::NotFetchable::Built(names)) => {
             return Err(PipError::Report(format!(
-                "pip resolved {} to a local directory or VCS checkout, which is built, and builds are not allowed",
+                "pip resolved {} to a local directory or VCS checkout, which would be built by pip; safe-pip builds only what it built itself",
                 names.join(", ")
             )))
         }
@@ -631,6 +639,416 @@ fn install_checked(
         .arg("--requirement")
         .arg(&tmp.install);
     status_of(python, cmd)
+}
+
+/// What the build steps share with the rest of the run.
+struct Checker<'a> {
+    python: &'a Path,
+    effective: &'a args::PipArgs,
+    engine: &'a Engine<'a>,
+    private: bool,
+    policy: &'a crate::finish::Policy,
+    tmp: &'a TempFiles,
+}
+
+/// The user's options that reach the resolution of build requirements: where packages come
+/// from and how they are fetched; never where or how anything is installed.
+const BUILD_RESOLUTION_OPTIONS: &[&str] = &[
+    "--index-url",
+    "--extra-index-url",
+    "--no-index",
+    "--find-links",
+    "--trusted-host",
+    "--pre",
+    "--prefer-binary",
+    "--cert",
+    "--client-cert",
+    "--proxy",
+    "--timeout",
+    "--retries",
+    "--resume-retries",
+    "--keyring-provider",
+    "--cache-dir",
+    "--no-cache-dir",
+];
+
+/// Builds each target of `set` ([`build`]) from checked inputs only and puts the built wheel
+/// in its place among `set.direct`; returns how the run ends when it ends here (blocked, a
+/// failure), else `None`.
+fn build_checked(
+    ctx: &mut Context,
+    cx: &Checker,
+    set: &mut CanonicalSet,
+    findings: &mut Vec<Finding>,
+    files: usize,
+) -> Result<Option<Outcome>, PipError> {
+    let givens = match build::targets(&set.needs_build) {
+        Ok(g) => g,
+        Err(why) => {
+            writeln!(ctx.stderr, "safe-pip: {why}. Nothing was run.")?;
+            return Ok(Some(Outcome::CannotCheck));
+        }
+    };
+    std::fs::create_dir_all(&cx.tmp.build)?;
+    std::fs::write(&cx.tmp.hooks, build::HOOKS)?;
+    'targets: for (i, given) in givens.iter().enumerate() {
+        let work = cx.tmp.build.join(i.to_string());
+        let written = &given.written;
+        let (root, shown) = match &given.target {
+            build::Target::Dir(p) => (p.clone(), written.trim_end_matches('/').to_owned()),
+            build::Target::Archive(a) => {
+                let dest = work.join("src");
+                match build::unpack(a, &dest) {
+                    Ok(root) => {
+                        let rel = root
+                            .strip_prefix(&dest)
+                            .map(|r| r.to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                        let shown = if rel.is_empty() {
+                            written.clone()
+                        } else {
+                            format!("{written}/{rel}")
+                        };
+                        (root, shown)
+                    }
+                    Err(why) => {
+                        writeln!(
+                            ctx.stderr,
+                            "safe-pip: cannot unpack {why}; nothing was built or installed"
+                        )?;
+                        return Ok(Some(Outcome::CannotCheck));
+                    }
+                }
+            }
+        };
+        // 1. the build requirements, read, never run
+        let (system, refused) = build::build_system(&root, &shown);
+        findings.extend(refused);
+        let mut requirements = Vec::new();
+        if let Some(system) = &system {
+            for (text, at) in &system.requires {
+                match canonical::registry_requirement(text) {
+                    Ok(req) => {
+                        requirements.push(req);
+                        match parse_pep508(&system.src, text, *at, "build-system.requires") {
+                            Ok(mut dep) => {
+                                dep.private_index |= cx.private;
+                                findings.extend(cx.engine.check(&dep)?);
+                            }
+                            Err(f) => findings.push(*f),
+                        }
+                    }
+                    Err(why) => findings.push(build::url_requirement(&system.src, *at, text, &why)),
+                }
+            }
+        }
+        let when = format!("before building `{written}`");
+        if let Some(o) = block_on_errors(ctx, cx, findings, files, &when)? {
+            return Ok(Some(o));
+        }
+        let Some(system) = system else {
+            return Ok(Some(Outcome::CannotCheck));
+        };
+        // 2. resolved from wheels only, every release checked, fetched by hash, inspected
+        let build_set = CanonicalSet {
+            requirements,
+            options: set
+                .options
+                .iter()
+                .filter(|o| BUILD_RESOLUTION_OPTIONS.contains(&o.long))
+                .cloned()
+                .collect(),
+            ..CanonicalSet::default()
+        };
+        let (status, output, what) = 'ran: {
+            let report = match resolve(cx.python, &build_set, "download", cx.tmp)? {
+                Resolution::Report(r) => r,
+                Resolution::Failed { status, output } => {
+                    break 'ran (status, output, "resolve the build requirements of");
+                }
+            };
+            let label = format!("<build requirements of {shown}, resolved by pip>");
+            findings.extend(check_resolved(&report, cx.engine, cx.private, &label)?.0);
+            let artifacts = match fetch(cx.python, cx.effective, &report, cx.tmp)? {
+                Fetched::Files(a) => a,
+                Fetched::Failed { status, output } => {
+                    break 'ran (status, output, "fetch the checked build requirements of");
+                }
+            };
+            for a in artifacts.iter().filter(|a| a.is_wheel()) {
+                let path = cx.tmp.wheelhouse.join(&a.filename);
+                findings.extend(inspect::wheel(&path, &a.name, &a.version, &a.filename));
+            }
+            if let Some(o) = block_on_errors(ctx, cx, findings, files, &when)? {
+                return Ok(Some(o));
+            }
+            // 3. a build environment of the checked wheels only
+            let env_python = match build_env(cx, &work.join("env"), &artifacts)? {
+                Ok(p) => p,
+                Err((status, output)) => {
+                    break 'ran (status, output, "make the build environment of");
+                }
+            };
+            let installed: Vec<(String, String)> = report
+                .install
+                .iter()
+                .map(|i| (i.metadata.name.clone(), i.metadata.version.clone()))
+                .collect();
+            writeln!(
+                ctx.stderr,
+                "safe-pip: building `{written}` with {} in an environment of its checked build requirements only ({})",
+                system.backend,
+                if installed.is_empty() {
+                    "none".to_owned()
+                } else {
+                    installed
+                        .iter()
+                        .map(|(n, v)| format!("{n}=={v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            )?;
+            // 4. what the backend asks for must be there already; then the wheel
+            let wheel_dir = work.join("wheel");
+            std::fs::create_dir_all(&wheel_dir)?;
+            let asked = match run_hook(cx, &env_python, "requires", &root, &system, &wheel_dir)? {
+                Ok(v) => v,
+                Err((status, output)) => {
+                    break 'ran (status, output, "ask the build backend what it needs for");
+                }
+            };
+            let asked: Vec<String> = asked
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_else(|| vec![asked.to_string()]);
+            let env = build::marker_environment(&report.environment);
+            let unmet = build::unmet(&asked, &installed, env.as_ref());
+            if !unmet.is_empty() {
+                let listed = unmet
+                    .iter()
+                    .map(|u| format!("`{u}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                writeln!(
+                    ctx.stderr,
+                    "safe-pip: blocked: the build backend of `{written}` ({}) asks for {listed}, which its checked build requirements do not provide; safe-pip fetches nothing a build backend asks for, so nothing was built or installed (exit status {EXIT_BLOCKED}). If the project is yours, add {} to [build-system] requires in {shown}/pyproject.toml, where it is checked.",
+                    system.backend,
+                    if unmet.len() == 1 { "it" } else { "them" },
+                )?;
+                return Ok(Some(Outcome::Blocked));
+            }
+            let built = match run_hook(cx, &env_python, "build", &root, &system, &wheel_dir)? {
+                Ok(v) => v,
+                Err((status, output)) => break 'ran (status, output, "build"),
+            };
+            let name = built.as_str().unwrap_or("");
+            let wheel = wheel_dir.join(name);
+            if name.is_empty()
+                || name.contains(['/', '\\'])
+                || !name.to_ascii_lowercase().ends_with(".whl")
+                || !wheel.is_file()
+            {
+                return Err(PipError::Report(format!(
+                    "the build backend of `{written}` answered `{built}`, which is not a wheel it wrote"
+                )));
+            }
+            let wheel = wheel.to_string_lossy().into_owned();
+            for d in set.direct.iter_mut().filter(|d| *d == written) {
+                *d = wheel.clone();
+            }
+            continue 'targets;
+        };
+        let so_far = crate::finish::finish(findings.clone(), cx.policy);
+        write_warnings(
+            ctx,
+            CheckReport {
+                findings: so_far.findings,
+                files,
+                hidden: so_far.hidden,
+                ..CheckReport::default()
+            },
+        )?;
+        ctx.stderr.write_all(output.as_bytes())?;
+        writeln!(
+            ctx.stderr,
+            "safe-pip: could not {what} `{written}` (status {status}); nothing was installed"
+        )?;
+        return Ok(Some(Outcome::Pip(if status == 0 { 1 } else { status })));
+    }
+    set.needs_build.clear();
+    Ok(None)
+}
+
+/// Blocks the run when `findings` hold an error after the policy; says `when`.
+fn block_on_errors(
+    ctx: &mut Context,
+    cx: &Checker,
+    findings: &[Finding],
+    files: usize,
+    when: &str,
+) -> Result<Option<Outcome>, PipError> {
+    let done = crate::finish::finish(findings.to_vec(), cx.policy);
+    if !done.findings.iter().any(|f| f.severity == Severity::Error) {
+        return Ok(None);
+    }
+    let report = CheckReport {
+        findings: done.findings,
+        files,
+        hidden: done.hidden,
+        ..CheckReport::default()
+    };
+    blocked(ctx, &report, when).map(Some)
+}
+
+/// A failed step: its status and what it printed.
+type Failure = (i32, String);
+
+/// A private virtualenv at `dir` (no pip, no system packages) holding `artifacts`, installed
+/// from the wheelhouse with their hashes; its Python.
+fn build_env(
+    cx: &Checker,
+    dir: &Path,
+    artifacts: &[wheelhouse::Artifact],
+) -> Result<Result<PathBuf, Failure>, PipError> {
+    let spawn = |source| PipError::Spawn {
+        python: cx.python.display().to_string(),
+        source,
+    };
+    let failed = |out: std::process::Output| {
+        let mut text = String::from_utf8_lossy(&out.stderr).into_owned();
+        text.push_str(&String::from_utf8_lossy(&out.stdout));
+        Ok(Err((exit_status(out.status), text)))
+    };
+    let out = Command::new(cx.python)
+        .args(["-I", "-m", "venv", "--without-pip"])
+        .arg(dir)
+        .env(ACTIVE_ENV, "1")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(spawn)?;
+    if !out.status.success() {
+        return failed(out);
+    }
+    let Some(env_python) = [
+        dir.join("bin").join("python"),
+        dir.join("Scripts").join("python.exe"),
+    ]
+    .into_iter()
+    .find(|p| p.exists()) else {
+        return Err(PipError::Report(format!(
+            "`{} -m venv` made no Python in {}",
+            cx.python.display(),
+            dir.display()
+        )));
+    };
+    let out = Command::new(&env_python)
+        .args([
+            "-I",
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(spawn)?;
+    let purelib = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    if !out.status.success() || purelib.is_empty() {
+        return failed(out);
+    }
+    if artifacts.is_empty() {
+        return Ok(Ok(env_python));
+    }
+    std::fs::write(
+        &cx.tmp.build_install,
+        wheelhouse::install_requirements(artifacts),
+    )?;
+    let out = isolated_pip(cx.python)
+        .arg("install")
+        .args([
+            "--no-index",
+            "--no-deps",
+            "--require-hashes",
+            "--only-binary=:all:",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--progress-bar=off",
+            "--quiet",
+        ])
+        .arg(format!("--find-links={}", cx.tmp.wheelhouse.display()))
+        .arg("--target")
+        .arg(&purelib)
+        .arg("--requirement")
+        .arg(&cx.tmp.build_install)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(spawn)?;
+    if !out.status.success() {
+        return failed(out);
+    }
+    Ok(Ok(env_python))
+}
+
+/// Calls `hook` ([`build::HOOKS`]) of `system`'s backend for the project at `root`, in the
+/// build environment of `env_python`; the hook's answer.
+fn run_hook(
+    cx: &Checker,
+    env_python: &Path,
+    hook: &str,
+    root: &Path,
+    system: &build::BuildSystem,
+    wheel_dir: &Path,
+) -> Result<Result<serde_json::Value, Failure>, PipError> {
+    let result = cx.tmp.build.join("hook-result.json");
+    let _ = std::fs::remove_file(&result);
+    let root = root.canonicalize()?;
+    let mut cmd = Command::new(env_python);
+    cmd.arg("-I")
+        .arg(&cx.tmp.hooks)
+        .arg(hook)
+        .arg(&root)
+        .arg(&system.backend)
+        .arg(serde_json::to_string(&system.backend_path).unwrap_or_else(|_| "[]".into()))
+        .arg(wheel_dir)
+        .arg(&result)
+        .current_dir(&root)
+        .stdin(Stdio::null());
+    for var in config::pip_variables() {
+        cmd.env_remove(var);
+    }
+    // the environment's own commands first, as in pip's build environments
+    if let Some(bin) = env_python.parent() {
+        let mut path = vec![bin.to_path_buf()];
+        path.extend(
+            std::env::var_os("PATH")
+                .map_or_else(Vec::new, |p| std::env::split_paths(&p).collect::<Vec<_>>()),
+        );
+        if let Ok(joined) = std::env::join_paths(path) {
+            cmd.env("PATH", joined);
+        }
+    }
+    cmd.env(
+        "PIP_CONFIG_FILE",
+        if cfg!(windows) { "nul" } else { "/dev/null" },
+    )
+    .env("PYTHONNOUSERSITE", "1")
+    .env(ACTIVE_ENV, "1");
+    let out = cmd.output().map_err(|source| PipError::Spawn {
+        python: env_python.display().to_string(),
+        source,
+    })?;
+    let mut text = String::from_utf8_lossy(&out.stderr).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stdout));
+    if !out.status.success() {
+        return Ok(Err((exit_status(out.status), text)));
+    }
+    let answer = std::fs::read_to_string(&result)
+        .map_err(|e| PipError::Report(format!("the build backend gave no answer: {e}")))?;
+    serde_json::from_str(&answer)
+        .map(Ok)
+        .map_err(|e| PipError::Report(format!("the build backend's answer: {e}")))
 }
 
 /// Writes the warnings of `report`, what the user allowed, and what was hidden; returns how
@@ -844,6 +1262,7 @@ fn check_resolved(
     r: &report::InstallReport,
     engine: &Engine,
     private: bool,
+    label: &str,
 ) -> Result<(Vec<Finding>, usize), PipError> {
     let mut text = String::new();
     let mut spans = Vec::new();
@@ -865,7 +1284,7 @@ fn check_resolved(
         }
         text.push('\n');
     }
-    let src = SourceFile::new("<resolved by pip>", text);
+    let src = SourceFile::new(label, text);
     let mut findings = Vec::new();
     let mut transitive = 0;
     for (item, (start, len)) in r.install.iter().zip(spans) {
@@ -886,15 +1305,6 @@ fn check_resolved(
         }
     }
     Ok((findings, transitive))
-}
-
-/// A constraints file pinning every index package of the report to its checked version.
-fn pins(r: &report::InstallReport) -> String {
-    r.install
-        .iter()
-        .filter(|i| !i.is_direct)
-        .map(|i| format!("{}=={}\n", i.metadata.name, i.metadata.version))
-        .collect()
 }
 
 enum Resolution {
@@ -937,13 +1347,12 @@ fn set_files(set: &CanonicalSet, tmp: &TempFiles) -> Result<Vec<OsString>, PipEr
     Ok(out)
 }
 
-/// `pip install --dry-run --report` of `set`, from wheels only unless builds are allowed;
-/// `--ignore-installed` for `download` and `wheel`, which fetch what is installed too.
+/// `pip install --dry-run --report` of `set`, from wheels only; `--ignore-installed` for
+/// `download` and `wheel`, which fetch what is installed too.
 fn dry_run(
     python: &Path,
     set: &CanonicalSet,
     subcommand: &str,
-    allow_build: bool,
     tmp: &TempFiles,
 ) -> Result<std::process::Output, PipError> {
     let mut cmd: Vec<OsString> = vec!["install".into()];
@@ -967,9 +1376,8 @@ fn dry_run(
     if subcommand != "install" {
         cmd.push("--ignore-installed".into());
     }
-    if !allow_build {
-        cmd.push("--only-binary=:all:".into());
-    }
+    // after the user's options, so that it wins over a `--no-binary` among them
+    cmd.push("--only-binary=:all:".into());
     cmd.extend(set_files(set, tmp)?);
     for e in &set.editables {
         cmd.push("--editable".into());
@@ -993,10 +1401,9 @@ fn resolve(
     python: &Path,
     set: &CanonicalSet,
     sub: &str,
-    allow_build: bool,
     tmp: &TempFiles,
 ) -> Result<Resolution, PipError> {
-    let out = dry_run(python, set, sub, allow_build, tmp)?;
+    let out = dry_run(python, set, sub, tmp)?;
     let report_path = &tmp.report;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -1018,9 +1425,10 @@ fn resolve(
     let report =
         report::InstallReport::from_json(&text).map_err(|e| PipError::Report(e.to_string()))?;
     match report.version.as_deref() {
-        Some("1") => Ok(Resolution::Report(report)),
+        // "0": pip 22.2 and 22.3, whose experimental report already has every field read here
+        Some("0" | "1") => Ok(Resolution::Report(report)),
         other => Err(PipError::Report(format!(
-            "unsupported report version {other:?} (safe-pip reads version \"1\")"
+            "unsupported report version {other:?} (safe-pip reads versions \"0\" and \"1\")"
         ))),
     }
 }
@@ -1103,7 +1511,12 @@ struct TempFiles {
     /// The canonical set's requirements and constraints, as safe-pip wrote them.
     requirements: PathBuf,
     constraints: PathBuf,
-    pins: PathBuf,
+    /// Build work: per target, its unpacked source, build environment and wheel.
+    build: PathBuf,
+    /// The PEP 517 hook caller ([`build::HOOKS`]).
+    hooks: PathBuf,
+    /// The build environment's requirements: the checked build artifacts with their hashes.
+    build_install: PathBuf,
     /// `pip download` requirements of the remote artifacts.
     fetch: PathBuf,
     /// The install's requirements: the checked artifacts with their hashes.
@@ -1120,7 +1533,9 @@ impl TempFiles {
             report: p.join("report.json"),
             requirements: p.join("requirements.txt"),
             constraints: p.join("constraints.txt"),
-            pins: p.join("checked-pins.txt"),
+            build: p.join("build"),
+            hooks: p.join("pep517_hooks.py"),
+            build_install: p.join("build-install.txt"),
             fetch: p.join("fetch.txt"),
             install: p.join("install.txt"),
             wheelhouse: p.join("wheelhouse"),

@@ -2,7 +2,9 @@
 //! `{"version": "1", "install": [{"metadata": {"name", "version", "requires_dist"},
 //! "requested": bool, "is_direct": bool, "download_info": {"url", "archive_info": {"hash":
 //! "sha256=HEX", "hashes": {"sha256": HEX}} | "dir_info" | "vcs_info"}}, ...]}`.
-//! Only the fields safe-pip uses are read; unknown ones are ignored.
+//! Only the fields safe-pip uses are read; unknown ones are ignored. Version "0" (pip 22.2 and
+//! 22.3, marked experimental) has all of them: `download_info.archive_info.hash`, `is_direct`,
+//! `requested`, `metadata`, `environment` (`tests/safe_pip.rs` runs pip 22.2).
 
 use crate::name::normalize;
 use serde::Deserialize;
@@ -14,6 +16,9 @@ pub struct InstallReport {
     pub version: Option<String>,
     #[serde(default)]
     pub install: Vec<Item>,
+    /// The marker environment pip resolved for (`python_version`, `sys_platform`, ...).
+    #[serde(default)]
+    pub environment: HashMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
