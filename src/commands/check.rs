@@ -31,6 +31,10 @@ pub struct CheckRequest {
     /// The person running squatguard vouches for the repository: its configuration's
     /// relaxations and its `squatguard: ignore` comments count (`--trust-config`).
     pub trust_config: bool,
+    /// The branch a pull request targets, when this run judges one (GitHub Actions sets
+    /// `GITHUB_BASE_REF`): the checked-out configuration is then part of the changes, so
+    /// `trust_config` takes the relaxations from `origin/BASE`, as `since` does.
+    pub pull_request_base: Option<String>,
     pub data: DataOptions,
 }
 
@@ -124,7 +128,13 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
             io.stderr,
             "squatguard: note: {unhonoured} `squatguard: ignore` comment{} not honoured: a repository's comments count only with --trust-config, or once its configuration is trusted (`squatguard trust`){}",
             if unhonoured == 1 { " was" } else { "s were" },
-            if req.since.is_some() { "; under --since never, since they are part of the changes" } else { "" }
+            if req.since.is_some() {
+                "; under --since never, since they are part of the changes"
+            } else if req.trust_config && req.pull_request_base.is_some() {
+                "; in a pull-request run (GITHUB_BASE_REF set) never, since they may be part of the changes"
+            } else {
+                ""
+            }
         )?;
     }
     if let Some(line) = report.skipped_summary() {
@@ -174,13 +184,36 @@ fn decide_trust(
     });
     let vouched = req.trust_config || stored;
     let config_trusted = vouched || req.report.config.is_some();
+    // a pull-request run without --since judges the whole tree, but its configuration and
+    // comments come with the changes: relaxations as they were on the base branch, no comments
+    let pr_base = match (&req.since, req.trust_config, &req.pull_request_base) {
+        (None, true, Some(base)) => Some(base.clone()),
+        _ => None,
+    };
+    let base_rev = req
+        .since
+        .clone()
+        .or_else(|| pr_base.as_ref().map(|b| format!("origin/{b}")));
     let mut trust = Trust {
         config: config_trusted,
-        files: vouched && req.since.is_none(),
+        files: vouched && base_rev.is_none(),
     };
     let mut cfg = cfg;
-    if let (Some(rev), true, Some(file)) = (&req.since, config_trusted, cfg.file.clone()) {
-        let base = match git::file_at(cwd, rev, &file)? {
+    if let (Some(rev), true, Some(file)) = (&base_rev, config_trusted, cfg.file.clone()) {
+        let shown = crate::source::display_path(&file);
+        let at = match (git::file_at(cwd, rev, &file), &pr_base) {
+            (Ok(text), _) => Some(text),
+            (Err(_), Some(base)) => {
+                writeln!(
+                    stderr,
+                    "squatguard: warning: this run judges a pull request (GITHUB_BASE_REF={base}), whose changes may include `{shown}`, so --trust-config takes its relaxations from {rev}, which is not in this clone: none is applied. Fetch the base branch first (`git fetch --depth=1 origin {base}`), or pass --since {rev}"
+                )?;
+                None
+            }
+            (Err(e), None) => return Err(e.into()),
+        };
+        let unread = at.is_none();
+        let base = match at.flatten() {
             Some(text) => crate::config::parse(&crate::source::SourceFile::new(file.clone(), text))
                 .unwrap_or_default(),
             None => crate::config::Config::default(),
@@ -191,11 +224,15 @@ fn decide_trust(
             .into_iter()
             .filter(|r| !base.relaxations().contains(r))
             .collect::<Vec<_>>();
-        if cfg != at_rev && !added.is_empty() {
+        if cfg != at_rev && !added.is_empty() && !unread {
+            let under = if pr_base.is_some() {
+                "in a pull-request run"
+            } else {
+                "under --since"
+            };
             writeln!(
                 stderr,
-                "squatguard: note: `{}` relaxes the checks in ways it did not at {rev} ({}); under --since those are taken from {rev}, not from the changes being judged",
-                crate::source::display_path(&file),
+                "squatguard: note: `{shown}` relaxes the checks in ways it did not at {rev} ({}); {under} those are taken from {rev}, not from the changes being judged",
                 crate::config::Relaxation::list(&added)
             )?;
         }
