@@ -117,7 +117,7 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
             Fixed::Written(_) => report = check::check(&opts, &engine)?,
         }
     }
-    note_hidden(&report, io.stderr)?;
+    note_hidden(&report, &opts.policy.config, &req.report, io.stderr)?;
     let unhonoured = report
         .findings
         .iter()
