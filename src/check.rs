@@ -680,6 +680,8 @@ pub fn collect(opts: &CheckOptions, engine: &Engine) -> Result<Collected, CheckE
         }
     }
     let mut seen_files = HashSet::new();
+    // the files read as they are named in findings, to count the includes besides them
+    let mut read_names: HashSet<String> = HashSet::new();
     let mut deps: Vec<Dependency> = Vec::new();
     let mut findings = refused_links;
     for (path, explicit, dir) in targets {
@@ -717,6 +719,7 @@ pub fn collect(opts: &CheckOptions, engine: &Engine) -> Result<Collected, CheckE
         };
         let parsed = crate::rules::index_url::judged(parsed);
         report.files += 1;
+        read_names.insert(display_path(&path));
         // moved, not copied: a large manifest's dependencies are the bulk of `check`'s memory
         if deps.is_empty() {
             deps = parsed.dependencies;
@@ -733,6 +736,13 @@ pub fn collect(opts: &CheckOptions, engine: &Engine) -> Result<Collected, CheckE
         .collect();
     let mut keep = keep.into_iter();
     deps.retain(|_| keep.next().unwrap_or(false));
+    // files reached by includes (`-r`, `file:`, dynamic files) count once each
+    report.files += deps
+        .iter()
+        .map(|d| &*d.file)
+        .filter(|f| !read_names.contains(*f))
+        .collect::<HashSet<_>>()
+        .len();
     report.dependencies = deps.len();
     findings.extend(engine.check_all(&deps)?);
     report.findings = findings;
