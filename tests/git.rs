@@ -394,3 +394,49 @@ fn a_pull_request_run_takes_relaxations_from_the_base_branch() {
     // an empty GITHUB_BASE_REF (a push run) is no pull request
     assert_eq!(severities(Some("")).0, 0);
 }
+
+/// A change that points a manifest at a file already in the repository (`-r notes/list.txt`,
+/// `install_requires = file: notes/other.txt`) adds that file's dependencies, though none of
+/// their lines changed: `--since` reports them. An include that was already read at REV stays
+/// old, renamed or not.
+#[test]
+fn since_reports_what_a_change_newly_includes() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repository::init(dir.path()).unwrap();
+    let write = |rel: &str, text: &str| {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("notes/list.txt", "colourama\n");
+    write("notes/other.txt", "djnago\n");
+    write("old.txt", "reqeusts\n");
+    write("requirements.txt", "flask\n-r old.txt\n");
+    write(
+        "setup.cfg",
+        "[metadata]\nname = x\n[options]\ninstall_requires = flask\n",
+    );
+    commit_all(&repo, "init");
+    assert_eq!(squats(dir.path(), &["--since", "HEAD"]), (0, vec![]));
+    write("requirements.txt", "flask\n-r old.txt\n-r notes/list.txt\n");
+    write(
+        "setup.cfg",
+        "[metadata]\nname = x\n[options]\ninstall_requires = file: notes/other.txt\n",
+    );
+    let (code, flagged) = squats(dir.path(), &["--since", "HEAD"]);
+    assert_eq!(code, 1, "{flagged:?}");
+    assert_eq!(
+        flagged,
+        ["notes/list.txt:colourama", "notes/other.txt:djnago"]
+    );
+    // committed, they are old
+    commit_all(&repo, "the change");
+    assert_eq!(squats(dir.path(), &["--since", "HEAD"]), (0, vec![]));
+    // an old include renamed is still old
+    std::fs::rename(dir.path().join("old.txt"), dir.path().join("older.txt")).unwrap();
+    write(
+        "requirements.txt",
+        "flask\n-r older.txt\n-r notes/list.txt\n",
+    );
+    assert_eq!(squats(dir.path(), &["--since", "HEAD"]), (0, vec![]));
+}

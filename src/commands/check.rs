@@ -107,8 +107,9 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
     }
     let mut report = collected.finish(&opts.policy);
     if let Some(rev) = &req.since {
+        let read_then = read_at(&req, &opts, &cwd, rev)?;
         let findings = std::mem::take(&mut report.findings);
-        report.findings = git::only_since(&cwd, rev, staged.is_some(), findings)?;
+        report.findings = git::only_since(&cwd, rev, staged.is_some(), findings, &read_then)?;
     }
     if req.fix || req.diff || req.fix_remove_malicious {
         match fix(&req, &report, io.stdout, io.stderr)? {
@@ -251,6 +252,50 @@ fn decide_trust(
         }
     }
     Ok((cfg, trust))
+}
+
+/// The files `check` read at `rev` (as findings name them, relative to `cwd`): the same walk
+/// and includes over the tree as it was there, so that `--since` can tell a dependency whose
+/// line is old but which a change newly points to (`-r notes.txt`, `file: other.txt`) from
+/// one that was read before. A path named as absolute is not looked up there (all it holds is
+/// judged new).
+fn read_at(
+    req: &CheckRequest,
+    opts: &CheckOptions,
+    cwd: &Path,
+    rev: &str,
+) -> anyhow::Result<std::collections::HashSet<String>> {
+    let tree = git::tree_at(cwd, rev)?;
+    let root = tree.path_of(Path::new(""));
+    let paths: Vec<PathBuf> = if req.paths.is_empty() {
+        vec![root.clone()]
+    } else {
+        req.paths
+            .iter()
+            .filter(|p| p.is_relative())
+            .map(|p| {
+                tree.path_of(
+                    &p.components()
+                        .filter(|c| *c != std::path::Component::CurDir)
+                        .collect::<PathBuf>(),
+                )
+            })
+            .filter(|p| p.exists())
+            .collect()
+    };
+    if paths.is_empty() {
+        return Ok(Default::default());
+    }
+    let rev_opts = CheckOptions {
+        paths,
+        policy: opts.policy.clone(),
+        exclude: opts.policy.config.exclude().map(|x| x.remapped(&root, cwd)),
+        force_exclude: req.force_exclude,
+        // the tree holds only what was committed
+        all_files: true,
+    };
+    let (read, _) = check::read(&rev_opts)?;
+    Ok(read.read.iter().map(|f| tree.shown(f)).collect())
 }
 
 /// The paths of a staged run: the scratch tree's root, or each named path's copy in it (a staged
