@@ -141,6 +141,7 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
     if let Some(line) = report.skipped_summary() {
         writeln!(io.stderr, "squatguard: {line}")?;
     }
+    note_excluded(&report, &opts.policy.config, io.stderr)?;
     if report.findings.is_empty() && report.files > 0 {
         let count =
             |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
@@ -164,6 +165,34 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
         )?;
     }
     Ok(req.report.print(&report, io.stdout)?)
+}
+
+/// Names the paths the configuration's `exclude` kept out of the walk (the first 20), with the
+/// file that excluded them: `exclude` is a relaxation, so what it hid is listed, not only
+/// counted.
+fn note_excluded(
+    report: &check::CheckReport,
+    cfg: &crate::config::Config,
+    stderr: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    const LISTED: usize = 20;
+    let excluded: Vec<_> = report
+        .skipped
+        .iter()
+        .filter(|s| s.reason == check::SkipReason::ExcludedByConfig)
+        .collect();
+    let file = cfg
+        .file
+        .as_deref()
+        .map(|f| format!(" in `{}`", crate::source::display_path(f)))
+        .unwrap_or_default();
+    for s in excluded.iter().take(LISTED) {
+        writeln!(stderr, "  {}: excluded by `exclude`{file}", s.path)?;
+    }
+    if excluded.len() > LISTED {
+        writeln!(stderr, "  and {} more", excluded.len() - LISTED)?;
+    }
+    Ok(())
 }
 
 /// What the run may relax, decided once: the configuration's relaxations and the checked
