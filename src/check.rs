@@ -596,6 +596,9 @@ pub struct Collected {
     pub skipped: Vec<Skipped>,
     /// A directory walk passed Python code, which `scan` judges and `check` does not.
     pub python_code: bool,
+    /// The files read, as findings name them (includes with dependencies too): under
+    /// `--since`, a dependency is old only if its file was read at the revision as well.
+    pub read: HashSet<String>,
 }
 
 impl Collected {
@@ -636,6 +639,14 @@ pub fn check(opts: &CheckOptions, engine: &Engine) -> Result<CheckReport, CheckE
 
 /// Finds, reads and judges the manifests, without finishing.
 pub fn collect(opts: &CheckOptions, engine: &Engine) -> Result<Collected, CheckError> {
+    let (mut report, deps) = read(opts)?;
+    report.findings.extend(engine.check_all(&deps)?);
+    Ok(report)
+}
+
+/// Reads what [`collect`] judges: the run's files and their dependencies (unjudged), with the
+/// findings of reading them.
+pub fn read(opts: &CheckOptions) -> Result<(Collected, Vec<Dependency>), CheckError> {
     // each file with the directory being checked, which its includes may not leave outside git
     let mut targets: Vec<(PathBuf, bool, PathBuf)> = Vec::new();
     let roots = if opts.paths.is_empty() {
@@ -680,6 +691,8 @@ pub fn collect(opts: &CheckOptions, engine: &Engine) -> Result<Collected, CheckE
         }
     }
     let mut seen_files = HashSet::new();
+    // the files read as they are named in findings, to count the includes besides them
+    let mut read_names: HashSet<String> = HashSet::new();
     let mut deps: Vec<Dependency> = Vec::new();
     let mut findings = refused_links;
     for (path, explicit, dir) in targets {
@@ -717,6 +730,7 @@ pub fn collect(opts: &CheckOptions, engine: &Engine) -> Result<Collected, CheckE
         };
         let parsed = crate::rules::index_url::judged(parsed);
         report.files += 1;
+        read_names.insert(display_path(&path));
         // moved, not copied: a large manifest's dependencies are the bulk of `check`'s memory
         if deps.is_empty() {
             deps = parsed.dependencies;
@@ -733,10 +747,19 @@ pub fn collect(opts: &CheckOptions, engine: &Engine) -> Result<Collected, CheckE
         .collect();
     let mut keep = keep.into_iter();
     deps.retain(|_| keep.next().unwrap_or(false));
+    // files reached by includes (`-r`, `file:`, dynamic files) count once each
+    let included: HashSet<String> = deps
+        .iter()
+        .map(|d| &*d.file)
+        .filter(|f| !read_names.contains(*f))
+        .map(str::to_owned)
+        .collect();
+    report.files += included.len();
+    read_names.extend(included);
+    report.read = read_names;
     report.dependencies = deps.len();
-    findings.extend(engine.check_all(&deps)?);
     report.findings = findings;
-    Ok(report)
+    Ok((report, deps))
 }
 
 /// Drops a leading `./` so paths print as users wrote them.

@@ -460,7 +460,15 @@ impl Config {
     }
 
     pub fn is_private(&self, package: &str) -> bool {
-        self.private_packages.iter().any(|p| glob_match(p, package))
+        self.private_pattern(package).is_some()
+    }
+
+    /// The first `private-packages` pattern that matches `package`.
+    pub fn private_pattern(&self, package: &str) -> Option<&str> {
+        self.private_packages
+            .iter()
+            .find(|p| glob_match(p, package))
+            .map(String::as_str)
     }
 
     /// The effective configuration as TOML, for `squatguard config`.

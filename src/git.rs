@@ -104,12 +104,18 @@ impl StagedTree {
 
     /// Maps findings' files back from the scratch tree to paths relative to `cwd`.
     pub fn map_back(&self, findings: &mut [Finding]) {
+        for f in findings {
+            f.file = self.shown(&f.file);
+        }
+    }
+
+    /// A file as a finding in the scratch tree names it, relative to `cwd` instead.
+    pub fn shown(&self, file: &str) -> String {
         let base = self.dir.path().join(&self.prefix);
         let base = crate::source::display_path(&base);
-        for f in findings {
-            if let Some(rest) = f.file.strip_prefix(&base) {
-                f.file = rest.trim_start_matches('/').to_owned();
-            }
+        match file.strip_prefix(&base) {
+            Some(rest) => rest.trim_start_matches('/').to_owned(),
+            None => file.to_owned(),
         }
     }
 }
@@ -190,6 +196,67 @@ pub fn staged_tree(cwd: &Path) -> Result<StagedTree, GitError> {
     })
 }
 
+/// The manifests (and the `.txt`/`.in` files they may include) as they are at `rev`, written
+/// under a scratch directory that mirrors the repository, as [`staged_tree`] writes the index:
+/// `--since` reads them to learn which files `check` read at `rev`.
+pub fn tree_at(cwd: &Path, rev: &str) -> Result<StagedTree, GitError> {
+    let (repo, _, prefix) = open(cwd)?;
+    let tree = repo
+        .revparse_single(rev)
+        .map_err(|_| GitError::UnknownRevision {
+            rev: rev.to_owned(),
+            hint: "; fetch it first (git fetch origin REV)".into(),
+        })?
+        .peel_to_tree()?;
+    let dir = tempfile::Builder::new()
+        .prefix("squatguard-since-")
+        .tempdir()?;
+    let mut blobs = Vec::new();
+    tree.walk(git2::TreeWalkMode::PreOrder, |parent, entry| {
+        if entry.kind() == Some(git2::ObjectType::Blob) {
+            if let Ok(name) = entry.name() {
+                let rel = Path::new(parent).join(name);
+                if wanted(&rel) {
+                    blobs.push((rel, entry.id(), entry.filemode() as u32));
+                }
+            }
+        }
+        git2::TreeWalkResult::Ok
+    })?;
+    for (rel, id, mode) in blobs {
+        // a link is read as its target's content at `rev`, when that lies in the repository
+        let id = if mode == SYMLINK_MODE {
+            let target = repo.find_blob(id)?;
+            let Some(id) = std::str::from_utf8(target.content())
+                .ok()
+                .and_then(|t| link_target(&rel, t))
+                .and_then(|t| tree.get_path(&t).ok())
+                .filter(|e| e.filemode() as u32 != SYMLINK_MODE)
+                .map(|e| e.id())
+            else {
+                continue;
+            };
+            id
+        } else {
+            id
+        };
+        let Ok(blob) = repo.find_blob(id) else {
+            continue;
+        };
+        let dest = dir.path().join(&rel);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&dest, blob.content())?;
+    }
+    std::fs::create_dir_all(dir.path().join(&prefix))?;
+    Ok(StagedTree {
+        dir,
+        prefix,
+        refused_links: Vec::new(),
+    })
+}
+
 /// Lines and dependencies of one file as it was at a revision.
 #[derive(Default)]
 struct Before {
@@ -198,12 +265,15 @@ struct Before {
 }
 
 /// Keeps only the findings about what is new or changed since `rev`. `staged`: compare the
-/// index (rather than the working tree) for renames.
+/// index (rather than the working tree) for renames. `read_at_rev`: the files `check` read at
+/// `rev` (relative to `cwd`): a dependency in a file that was not read then (a file a change
+/// newly points to with `-r` or `file:`) is new, however old its line.
 pub fn only_since(
     cwd: &Path,
     rev: &str,
     staged: bool,
     findings: Vec<Finding>,
+    read_at_rev: &HashSet<String>,
 ) -> Result<Vec<Finding>, GitError> {
     let (repo, workdir, prefix) = open(cwd)?;
     let object = repo.revparse_single(rev).map_err(|_| {
@@ -264,6 +334,17 @@ pub fn only_since(
                     .collect(),
             })
         });
+        let old_shown = match renamed.get(&rel_repo) {
+            Some(old) => old
+                .strip_prefix(&prefix)
+                .map(crate::source::display_path)
+                .unwrap_or_else(|_| f.file.clone()),
+            None => f.file.clone(),
+        };
+        if !read_at_rev.contains(&old_shown) {
+            kept.push(f);
+            continue;
+        }
         let line = f.snippet.as_deref().unwrap_or("").trim().to_owned();
         let existed = match (before, &f.package) {
             (None, _) => false,

@@ -16,6 +16,41 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// A report cut short (`squatguard check | head -1` under `set -o pipefail`) may have held the
+/// errors: the run fails closed instead of passing.
+#[test]
+fn a_closed_stdout_fails_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("requirements.txt"), "colourama\n").unwrap();
+    for args in [&["check"][..], &["check", "--format", "json"]] {
+        // the reading end is closed before squatguard starts: its first write fails
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = Command::new(env!("CARGO_BIN_EXE_squatguard"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .stdout(writer)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains("standard output was closed"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    // a listing cut short is no failure
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_squatguard"))
+        .arg("rules")
+        .stdout(writer)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
 #[test]
 fn binary_file_is_an_invalid_manifest_finding() {
     let dir = tempfile::tempdir().unwrap();

@@ -10,5 +10,7 @@ fn cli_cases() {
     trycmd::TestCases::new()
         .env("SQUATGUARD_DATA_DIR", data_dir.path().display().to_string())
         .env("SQUATGUARD_MAX_DATA_AGE", "100000")
+        // not a pull-request run, even when the tests run in one (empty is unset to squatguard)
+        .env("GITHUB_BASE_REF", "")
         .case("tests/cmd/*.toml");
 }

@@ -285,14 +285,158 @@ fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&run_check(dir, args).stdout).unwrap()
 }
 
-/// `squatguard check --format json --select typosquat ARGS` in `dir`, with its own data dir.
+/// `squatguard check --format json --select typosquat ARGS` in `dir`, with its own data dir
+/// (and outside any pull-request run, whatever the environment running the tests).
 fn run_check(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_squatguard"))
-        .args(["check", "--format", "json", "--select", "typosquat"])
+    run_check_in(dir, args, None)
+}
+
+/// [`run_check`], as GitHub Actions runs it for a pull request into `base` when given.
+fn run_check_in(dir: &Path, args: &[&str], base: Option<&str>) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_squatguard"));
+    cmd.args(["check", "--format", "json", "--select", "typosquat"])
         .args(args)
         .current_dir(dir)
         .env("SQUATGUARD_MAX_DATA_AGE", "100000")
         .env("SQUATGUARD_DATA_DIR", dir.join(".git/no-cache"))
-        .output()
-        .unwrap()
+        .env_remove("GITHUB_BASE_REF");
+    if let Some(base) = base {
+        cmd.env("GITHUB_BASE_REF", base);
+    }
+    cmd.output().unwrap()
+}
+
+/// The README's CI snippet runs `check --trust-config` on pull requests, where the checked-out
+/// configuration and comments are the pull request's own: a pull request that adds a typosquat
+/// with an allow entry and an ignore comment for it must still fail. The relaxations come from
+/// the base branch (`origin/BASE`), or none when it was not fetched.
+#[test]
+fn a_pull_request_run_takes_relaxations_from_the_base_branch() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repository::init(dir.path()).unwrap();
+    std::fs::write(dir.path().join("requirements.txt"), "flask\npytset\n").unwrap();
+    std::fs::write(
+        dir.path().join("squatguard.toml"),
+        "[[allow]]\npackage = \"pytset\"\nreason = \"reviewed before\"\n",
+    )
+    .unwrap();
+    commit_all(&repo, "init");
+    let base = repo.head().unwrap().peel_to_commit().unwrap().id();
+    repo.reference("refs/remotes/origin/main", base, false, "fetched base")
+        .unwrap();
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        "flask\npytset\ncolourama\nreqeusts  # squatguard: ignore\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("squatguard.toml"),
+        "[[allow]]\npackage = \"pytset\"\nreason = \"reviewed before\"\n\n[[allow]]\npackage = \"colourama\"\nreason = \"trust me\"\n",
+    )
+    .unwrap();
+    commit_all(&repo, "the pull request");
+    let severities = |base: Option<&str>| -> (i32, Vec<String>) {
+        let out = run_check_in(dir.path(), &["--trust-config"], base);
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let found = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["package"].as_str().unwrap(),
+                    f["severity"].as_str().unwrap()
+                )
+            })
+            .collect();
+        (out.status.code().unwrap(), found)
+    };
+    // outside a pull-request run the repository is the user's own: everything applies
+    assert_eq!(
+        severities(None),
+        (
+            0,
+            vec!["pytset note".to_owned(), "colourama note".to_owned()]
+        )
+    );
+    // judging the pull request: the base's allow entry applies, the change's own does not, and
+    // comments do not count
+    assert_eq!(
+        severities(Some("main")),
+        (
+            1,
+            vec![
+                "pytset note".to_owned(),
+                "colourama error".to_owned(),
+                "reqeusts error".to_owned()
+            ]
+        )
+    );
+    // the base branch was not fetched: nothing is relaxed, and stderr says how to fix it
+    assert_eq!(
+        severities(Some("develop")),
+        (
+            1,
+            vec![
+                "pytset error".to_owned(),
+                "colourama error".to_owned(),
+                "reqeusts error".to_owned()
+            ]
+        )
+    );
+    let out = run_check_in(dir.path(), &["--trust-config"], Some("develop"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("git fetch --depth=1 origin develop"),
+        "{stderr}"
+    );
+    // an empty GITHUB_BASE_REF (a push run) is no pull request
+    assert_eq!(severities(Some("")).0, 0);
+}
+
+/// A change that points a manifest at a file already in the repository (`-r notes/list.txt`,
+/// `install_requires = file: notes/other.txt`) adds that file's dependencies, though none of
+/// their lines changed: `--since` reports them. An include that was already read at REV stays
+/// old, renamed or not.
+#[test]
+fn since_reports_what_a_change_newly_includes() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repository::init(dir.path()).unwrap();
+    let write = |rel: &str, text: &str| {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("notes/list.txt", "colourama\n");
+    write("notes/other.txt", "djnago\n");
+    write("old.txt", "reqeusts\n");
+    write("requirements.txt", "flask\n-r old.txt\n");
+    write(
+        "setup.cfg",
+        "[metadata]\nname = x\n[options]\ninstall_requires = flask\n",
+    );
+    commit_all(&repo, "init");
+    assert_eq!(squats(dir.path(), &["--since", "HEAD"]), (0, vec![]));
+    write("requirements.txt", "flask\n-r old.txt\n-r notes/list.txt\n");
+    write(
+        "setup.cfg",
+        "[metadata]\nname = x\n[options]\ninstall_requires = file: notes/other.txt\n",
+    );
+    let (code, flagged) = squats(dir.path(), &["--since", "HEAD"]);
+    assert_eq!(code, 1, "{flagged:?}");
+    assert_eq!(
+        flagged,
+        ["notes/list.txt:colourama", "notes/other.txt:djnago"]
+    );
+    // committed, they are old
+    commit_all(&repo, "the change");
+    assert_eq!(squats(dir.path(), &["--since", "HEAD"]), (0, vec![]));
+    // an old include renamed is still old
+    std::fs::rename(dir.path().join("old.txt"), dir.path().join("older.txt")).unwrap();
+    write(
+        "requirements.txt",
+        "flask\n-r older.txt\n-r notes/list.txt\n",
+    );
+    assert_eq!(squats(dir.path(), &["--since", "HEAD"]), (0, vec![]));
 }

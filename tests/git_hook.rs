@@ -41,6 +41,7 @@ fn check_staged(repo: &Path, data_dir: &Path) -> String {
         .current_dir(repo)
         .env("SQUATGUARD_DATA_DIR", data_dir)
         .env("NO_COLOR", "1")
+        .env_remove("GITHUB_BASE_REF")
         .output()
         .unwrap();
     String::from_utf8_lossy(&out.stdout).into_owned()

@@ -31,6 +31,10 @@ pub struct CheckRequest {
     /// The person running squatguard vouches for the repository: its configuration's
     /// relaxations and its `squatguard: ignore` comments count (`--trust-config`).
     pub trust_config: bool,
+    /// The branch a pull request targets, when this run judges one (GitHub Actions sets
+    /// `GITHUB_BASE_REF`): the checked-out configuration is then part of the changes, so
+    /// `trust_config` takes the relaxations from `origin/BASE`, as `since` does.
+    pub pull_request_base: Option<String>,
     pub data: DataOptions,
 }
 
@@ -103,8 +107,9 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
     }
     let mut report = collected.finish(&opts.policy);
     if let Some(rev) = &req.since {
+        let read_then = read_at(&req, &opts, &cwd, rev)?;
         let findings = std::mem::take(&mut report.findings);
-        report.findings = git::only_since(&cwd, rev, staged.is_some(), findings)?;
+        report.findings = git::only_since(&cwd, rev, staged.is_some(), findings, &read_then)?;
     }
     if req.fix || req.diff || req.fix_remove_malicious {
         match fix(&req, &report, io.stdout, io.stderr)? {
@@ -113,7 +118,7 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
             Fixed::Written(_) => report = check::check(&opts, &engine)?,
         }
     }
-    note_hidden(&report, io.stderr)?;
+    note_hidden(&report, &opts.policy.config, &req.report, io.stderr)?;
     let unhonoured = report
         .findings
         .iter()
@@ -124,12 +129,19 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
             io.stderr,
             "squatguard: note: {unhonoured} `squatguard: ignore` comment{} not honoured: a repository's comments count only with --trust-config, or once its configuration is trusted (`squatguard trust`){}",
             if unhonoured == 1 { " was" } else { "s were" },
-            if req.since.is_some() { "; under --since never, since they are part of the changes" } else { "" }
+            if req.since.is_some() {
+                "; under --since never, since they are part of the changes"
+            } else if req.trust_config && req.pull_request_base.is_some() {
+                "; in a pull-request run (GITHUB_BASE_REF set) never, since they may be part of the changes"
+            } else {
+                ""
+            }
         )?;
     }
     if let Some(line) = report.skipped_summary() {
         writeln!(io.stderr, "squatguard: {line}")?;
     }
+    note_excluded(&report, &opts.policy.config, io.stderr)?;
     if report.findings.is_empty() && report.files > 0 {
         let count =
             |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
@@ -155,6 +167,34 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
     Ok(req.report.print(&report, io.stdout)?)
 }
 
+/// Names the paths the configuration's `exclude` kept out of the walk (the first 20), with the
+/// file that excluded them: `exclude` is a relaxation, so what it hid is listed, not only
+/// counted.
+fn note_excluded(
+    report: &check::CheckReport,
+    cfg: &crate::config::Config,
+    stderr: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    const LISTED: usize = 20;
+    let excluded: Vec<_> = report
+        .skipped
+        .iter()
+        .filter(|s| s.reason == check::SkipReason::ExcludedByConfig)
+        .collect();
+    let file = cfg
+        .file
+        .as_deref()
+        .map(|f| format!(" in `{}`", crate::source::display_path(f)))
+        .unwrap_or_default();
+    for s in excluded.iter().take(LISTED) {
+        writeln!(stderr, "  {}: excluded by `exclude`{file}", s.path)?;
+    }
+    if excluded.len() > LISTED {
+        writeln!(stderr, "  and {} more", excluded.len() - LISTED)?;
+    }
+    Ok(())
+}
+
 /// What the run may relax, decided once: the configuration's relaxations and the checked
 /// files' `squatguard: ignore` comments come with the repository, so they count only when the
 /// person running squatguard vouches for it: `--trust-config`, `squatguard trust FILE` (while
@@ -174,13 +214,36 @@ fn decide_trust(
     });
     let vouched = req.trust_config || stored;
     let config_trusted = vouched || req.report.config.is_some();
+    // a pull-request run without --since judges the whole tree, but its configuration and
+    // comments come with the changes: relaxations as they were on the base branch, no comments
+    let pr_base = match (&req.since, req.trust_config, &req.pull_request_base) {
+        (None, true, Some(base)) => Some(base.clone()),
+        _ => None,
+    };
+    let base_rev = req
+        .since
+        .clone()
+        .or_else(|| pr_base.as_ref().map(|b| format!("origin/{b}")));
     let mut trust = Trust {
         config: config_trusted,
-        files: vouched && req.since.is_none(),
+        files: vouched && base_rev.is_none(),
     };
     let mut cfg = cfg;
-    if let (Some(rev), true, Some(file)) = (&req.since, config_trusted, cfg.file.clone()) {
-        let base = match git::file_at(cwd, rev, &file)? {
+    if let (Some(rev), true, Some(file)) = (&base_rev, config_trusted, cfg.file.clone()) {
+        let shown = crate::source::display_path(&file);
+        let at = match (git::file_at(cwd, rev, &file), &pr_base) {
+            (Ok(text), _) => Some(text),
+            (Err(_), Some(base)) => {
+                writeln!(
+                    stderr,
+                    "squatguard: warning: this run judges a pull request (GITHUB_BASE_REF={base}), whose changes may include `{shown}`, so --trust-config takes its relaxations from {rev}, which is not in this clone: none is applied. Fetch the base branch first (`git fetch --depth=1 origin {base}`), or pass --since {rev}"
+                )?;
+                None
+            }
+            (Err(e), None) => return Err(e.into()),
+        };
+        let unread = at.is_none();
+        let base = match at.flatten() {
             Some(text) => crate::config::parse(&crate::source::SourceFile::new(file.clone(), text))
                 .unwrap_or_default(),
             None => crate::config::Config::default(),
@@ -191,11 +254,15 @@ fn decide_trust(
             .into_iter()
             .filter(|r| !base.relaxations().contains(r))
             .collect::<Vec<_>>();
-        if cfg != at_rev && !added.is_empty() {
+        if cfg != at_rev && !added.is_empty() && !unread {
+            let under = if pr_base.is_some() {
+                "in a pull-request run"
+            } else {
+                "under --since"
+            };
             writeln!(
                 stderr,
-                "squatguard: note: `{}` relaxes the checks in ways it did not at {rev} ({}); under --since those are taken from {rev}, not from the changes being judged",
-                crate::source::display_path(&file),
+                "squatguard: note: `{shown}` relaxes the checks in ways it did not at {rev} ({}); {under} those are taken from {rev}, not from the changes being judged",
                 crate::config::Relaxation::list(&added)
             )?;
         }
@@ -214,6 +281,50 @@ fn decide_trust(
         }
     }
     Ok((cfg, trust))
+}
+
+/// The files `check` read at `rev` (as findings name them, relative to `cwd`): the same walk
+/// and includes over the tree as it was there, so that `--since` can tell a dependency whose
+/// line is old but which a change newly points to (`-r notes.txt`, `file: other.txt`) from
+/// one that was read before. A path named as absolute is not looked up there (all it holds is
+/// judged new).
+fn read_at(
+    req: &CheckRequest,
+    opts: &CheckOptions,
+    cwd: &Path,
+    rev: &str,
+) -> anyhow::Result<std::collections::HashSet<String>> {
+    let tree = git::tree_at(cwd, rev)?;
+    let root = tree.path_of(Path::new(""));
+    let paths: Vec<PathBuf> = if req.paths.is_empty() {
+        vec![root.clone()]
+    } else {
+        req.paths
+            .iter()
+            .filter(|p| p.is_relative())
+            .map(|p| {
+                tree.path_of(
+                    &p.components()
+                        .filter(|c| *c != std::path::Component::CurDir)
+                        .collect::<PathBuf>(),
+                )
+            })
+            .filter(|p| p.exists())
+            .collect()
+    };
+    if paths.is_empty() {
+        return Ok(Default::default());
+    }
+    let rev_opts = CheckOptions {
+        paths,
+        policy: opts.policy.clone(),
+        exclude: opts.policy.config.exclude().map(|x| x.remapped(&root, cwd)),
+        force_exclude: req.force_exclude,
+        // the tree holds only what was committed
+        all_files: true,
+    };
+    let (read, _) = check::read(&rev_opts)?;
+    Ok(read.read.iter().map(|f| tree.shown(f)).collect())
 }
 
 /// The paths of a staged run: the scratch tree's root, or each named path's copy in it (a staged

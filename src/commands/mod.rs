@@ -125,9 +125,15 @@ fn status_of(errors: bool) -> Status {
 
 /// Says how many findings the rule choice, the configuration or suppression comments kept out
 /// of the report, then names those the configuration or a comment hid (by file, line, rule and
-/// package, at most [`HIDDEN_LISTED`]), so that nothing that silences a check goes unseen. What
-/// the rule choice hid is only counted: it is the choice of whoever runs squatguard.
-fn note_hidden(report: &CheckReport, stderr: &mut dyn Write) -> std::io::Result<()> {
+/// package, and the configuration file and entry that hid it; at most [`HIDDEN_LISTED`]), so
+/// that nothing that silences a check goes unseen. What the command line's rule choice hid is
+/// only counted: it is the choice of whoever runs squatguard.
+fn note_hidden(
+    report: &CheckReport,
+    cfg: &Config,
+    opts: &ReportOptions,
+    stderr: &mut dyn Write,
+) -> std::io::Result<()> {
     use crate::finish::HiddenBy;
     if report.hidden.is_empty() {
         return Ok(());
@@ -140,12 +146,44 @@ fn note_hidden(report: &CheckReport, stderr: &mut dyn Write) -> std::io::Result<
             n => format!("{n} findings"),
         }
     )?;
-    let relaxed: Vec<_> = report
+    let file = cfg
+        .file
+        .as_deref()
+        .map(|f| format!(" in `{}`", crate::source::display_path(f)))
+        .unwrap_or_default();
+    // the command line alone would report the rule: the configuration turned it off
+    let by_config = |rule: Rule| {
+        (opts.select.is_empty() || opts.select.contains(&rule)) && !opts.ignore.contains(&rule)
+    };
+    let listed: Vec<(&crate::finish::Hidden, String)> = report
         .hidden
         .iter()
-        .filter(|h| h.by != HiddenBy::RuleChoice)
+        .filter_map(|h| {
+            let why = match h.by {
+                HiddenBy::RuleChoice if by_config(h.rule) => {
+                    let entry = if cfg.ignore.contains(&h.rule) {
+                        format!("`ignore = [\"{}\"]`", h.rule)
+                    } else {
+                        "`select`".to_owned()
+                    };
+                    format!("{entry}{file}")
+                }
+                HiddenBy::RuleChoice => return None,
+                HiddenBy::PrivatePackage => {
+                    let pattern = h
+                        .package
+                        .as_deref()
+                        .and_then(|p| cfg.private_pattern(p))
+                        .map(|p| format!(" = \"{p}\""))
+                        .unwrap_or_default();
+                    format!("`private-packages`{pattern}{file}")
+                }
+                HiddenBy::InlineComment => h.by.describe().to_owned(),
+            };
+            Some((h, why))
+        })
         .collect();
-    for h in relaxed.iter().take(HIDDEN_LISTED) {
+    for (h, why) in listed.iter().take(HIDDEN_LISTED) {
         let package = h
             .package
             .as_ref()
@@ -153,15 +191,14 @@ fn note_hidden(report: &CheckReport, stderr: &mut dyn Write) -> std::io::Result<
             .unwrap_or_default();
         writeln!(
             stderr,
-            "  {}:{}: {}{package}, hidden by {}",
+            "  {}:{}: {}{package}, hidden by {why}",
             report::visible(&h.file),
             h.line,
             h.rule,
-            h.by.describe()
         )?;
     }
-    if relaxed.len() > HIDDEN_LISTED {
-        writeln!(stderr, "  and {} more", relaxed.len() - HIDDEN_LISTED)?;
+    if listed.len() > HIDDEN_LISTED {
+        writeln!(stderr, "  and {} more", listed.len() - HIDDEN_LISTED)?;
     }
     Ok(())
 }

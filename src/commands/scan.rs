@@ -54,7 +54,7 @@ pub fn run(req: ScanRequest, io: Io) -> anyhow::Result<Status> {
         exclude,
     };
     let report = crate::scan::scan(&opts, &engine)?;
-    note_hidden(&report, io.stderr)?;
+    note_hidden(&report, &opts.policy.config, &req.report, io.stderr)?;
     if let Some(line) = report.skipped_summary() {
         writeln!(io.stderr, "squatguard: {line}")?;
     }

@@ -592,6 +592,13 @@ impl Builder {
     }
 
     fn global_option(&mut self, src: &SourceFile, line: &PipLine, opt: &LineOption) {
+        /// Code points of `written` before its first line break (a `\` continuation), at
+        /// least one: how much of it a caret underlines.
+        fn first_line_width(written: &str) -> u32 {
+            let first = written.split(['\n', '\r']).next().unwrap_or("");
+            let first = first.strip_suffix('\\').unwrap_or(first);
+            (first.chars().count() as u32).max(1)
+        }
         let at = line.offset(opt.value_span.start);
         let url = opt.value.as_deref().unwrap_or("");
         let written = || {
@@ -624,18 +631,21 @@ impl Builder {
                         "`--find-links {}` makes pip look for packages in a local directory, where a wheel of any name, `requests` included, can stand in for the real one",
                         written()
                     );
-                    self.manifest.findings.push(
-                        finding_at(src, Rule::IndexUrl, at, message)
-                            .with_help("install from an index; if the directory holds your own builds, check what is in it"),
-                    );
+                    let mut finding = finding_at(src, Rule::IndexUrl, at, message)
+                        .with_help("install from an index; if the directory holds your own builds, check what is in it");
+                    // the directory underlined, on its first line (at least one column)
+                    finding.span_len = first_line_width(&written());
+                    self.manifest.findings.push(finding);
                 }
             }
             PipOption::NoIndex if src.path.is_file() => {
                 let at = line.offset(opt.span.start);
-                self.manifest.findings.push(
-                    finding_at(src, Rule::IndexUrl, at, "`--no-index` makes pip take every package from the `--find-links` locations only, never from PyPI")
-                        .with_help("remove `--no-index`, or make sure the find-links locations are your own"),
-                );
+                let mut finding = finding_at(src, Rule::IndexUrl, at, "`--no-index` makes pip take every package from the `--find-links` locations only, never from PyPI")
+                    .with_help("remove `--no-index`, or make sure the find-links locations are your own");
+                // the option as written underlined, on its first line
+                finding.span_len =
+                    first_line_width(line.written(&src.text, opt.span.clone(), "--no-index"));
+                self.manifest.findings.push(finding);
             }
             PipOption::TrustedHost => {
                 let written = format!("--trusted-host {}", written());

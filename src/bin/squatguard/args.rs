@@ -110,7 +110,9 @@ pub struct CheckArgs {
     /// This repository is your own: apply what its configuration relaxes (allow entries,
     /// private packages, lowered severities, rules turned off, `exclude`) and honour its
     /// `squatguard: ignore` comments. Without it (or `squatguard trust FILE`), a repository's
-    /// own file cannot switch its checks off. The pre-commit hooks pass it.
+    /// own file cannot switch its checks off. The pre-commit hooks pass it. In a GitHub Actions
+    /// pull-request run (GITHUB_BASE_REF set) the configuration comes with the changes, so the
+    /// relaxations are taken from `origin/BASE` (as with --since) and comments do not count.
     #[arg(long)]
     pub trust_config: bool,
     #[command(flatten)]

@@ -40,13 +40,25 @@ fn main() -> ExitCode {
         stdout_is_terminal,
         stderr_is_terminal,
     };
+    // a report cut short (`| head`) may have held the errors: those commands fail closed
+    let judges = matches!(
+        cli.command,
+        Command::Check(_) | Command::Scan(_) | Command::Audit(_)
+    );
     match run(cli.command, io) {
         Ok(status) => ExitCode::from(status as u8),
         Err(e) => {
             if e.downcast_ref::<std::io::Error>()
                 .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
             {
-                return ExitCode::from(Status::Clean as u8);
+                if !judges {
+                    return ExitCode::from(Status::Clean as u8);
+                }
+                #[allow(clippy::print_stderr)]
+                {
+                    eprintln!("squatguard: error: standard output was closed before the whole report was written, so this run cannot pass");
+                }
+                return ExitCode::from(Status::Error as u8);
             }
             #[allow(clippy::print_stderr)]
             {
@@ -71,6 +83,10 @@ fn run(command: Command, io: Io) -> anyhow::Result<Status> {
                 fix_remove_malicious: a.fix_remove_malicious,
                 force_exclude: a.force_exclude,
                 trust_config: a.trust_config,
+                // set by GitHub Actions for pull_request and pull_request_target events only
+                pull_request_base: std::env::var("GITHUB_BASE_REF")
+                    .ok()
+                    .filter(|b| !b.is_empty()),
                 data: a.data.options(),
             },
             io,
