@@ -293,6 +293,7 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
             excluded: 0,
             skipped: Vec::new(),
             python_code: false,
+            code_scanned: false,
         };
         return blocked(ctx, &report, "before asking pip to resolve anything");
     }
@@ -391,6 +392,7 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
         excluded: 0,
         skipped: Vec::new(),
         python_code: false,
+        code_scanned: false,
     };
     if report.has_errors() {
         return blocked(ctx, &report, "after pip's resolution");

@@ -166,6 +166,10 @@ pub struct Facts {
     /// Files that are not Python source run as code (`exec(open('x.dat').read())`,
     /// `runpy.run_path('LICENSE.txt')`): the call's range and the path as written.
     pub code_files: Vec<(Range<usize>, String)>,
+    /// Names a process launch asks pip to install (`subprocess.check_call([sys.executable,
+    /// "-m", "pip", "install", "name"])`, `os.system("pip install name")`): where the name
+    /// stands and the name as written, for the dependency rules.
+    pub pip_installs: Vec<(usize, String)>,
 }
 
 impl Call {

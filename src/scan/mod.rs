@@ -119,8 +119,9 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
     // what the scan did not read (the manifest discovery's own skips do not apply to it)
     report.skipped = skipped;
     let py_paths: HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
-    let records = installed::Records::default();
+    let records = installed::Records::new(matches!(opts.policy.origin, crate::config::Origin::Own));
     let backends = in_tree_backends(&root);
+    let installs = Installs::default();
     // in file order, whichever worker read the file
     let mut findings: Vec<Finding> = files
         .par_iter()
@@ -131,15 +132,23 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
             } else {
                 role(path)
             };
-            scan_file(path, role, &py_paths, &records)
+            scan_file(path, role, &py_paths, &records, &installs)
         })
         .collect();
+    // what code that runs unasked installs with pip is judged as a manifest's dependencies are
+    let mut asked = installs.0.into_inner().unwrap_or_else(|e| e.into_inner());
+    asked.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    report.dependencies += asked.len();
+    findings.extend(engine.check_all(&asked)?);
     findings.extend(vendored(&root, &files, &findings));
     findings.extend(refused_links);
     report.files += files.len();
     report.findings.extend(findings);
     // one finish for the manifests' findings and the code's
-    Ok(report.finish(&opts.policy))
+    Ok(CheckReport {
+        code_scanned: true,
+        ..report.finish(&opts.policy)
+    })
 }
 
 /// Files the walk collects: Python source and `.pth` files, and what Python runs without it
@@ -213,11 +222,34 @@ pub(crate) fn role(path: &Path) -> Role {
     }
 }
 
+/// The packages that code running unasked installs with pip ([`facts::Facts::pip_installs`]),
+/// gathered from every worker.
+#[derive(Default)]
+struct Installs(std::sync::Mutex<Vec<crate::manifest::Dependency>>);
+
+impl Installs {
+    /// Records what `facts` of `sf` install, when the file runs without being called (on
+    /// install, import, start-up or test).
+    fn add(&self, sf: &SourceFile, facts: &facts::Facts, role: Role) {
+        if facts.pip_installs.is_empty() || matches!(role, Role::Module) {
+            return;
+        }
+        let deps = facts.pip_installs.iter().map(|(at, name)| {
+            crate::manifest::Dependency::new(sf, name, *at, "pip install run by the code")
+        });
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(deps);
+    }
+}
+
 fn scan_file(
     path: &Path,
     role: Role,
     py_paths: &HashSet<&Path>,
     records: &installed::Records,
+    installs: &Installs,
 ) -> Vec<Finding> {
     let shown = display_path(path);
     let at_start = |rule: Rule, severity: Severity, msg: String| {
@@ -227,14 +259,25 @@ fn scan_file(
     match path.extension().and_then(|e| e.to_str()) {
         Some("pyc") => {
             let has_source = |p: &Path| py_paths.contains(p) || p.exists();
-            return disguised_binary::compiled(&shown, path, has_source)
-                .into_iter()
-                .collect();
+            let compiled = disguised_binary::compiled(&shown, path, has_source);
+            // a sourceless module outside `__pycache__` is imported by its name: where that
+            // happens unasked, it is code that runs and cannot be read
+            let importable = compiled
+                .as_ref()
+                .is_some_and(|f| f.severity == Severity::Warning);
+            let mut out: Vec<Finding> = compiled.into_iter().collect();
+            let reach = reach(path, records);
+            if importable && reach == opaque_code::Reach::RunsUnasked {
+                out.extend(opaque("a compiled module without its source (`.pyc`)"));
+            }
+            return out;
         }
         Some("so" | "pyd") => {
             return opaque("a native extension module (compiled code Python imports by name)")
         }
-        Some("zip" | "egg") => return archive::scan(path, &shown, || reach(path, records)),
+        Some("zip" | "egg") => {
+            return archive::scan(path, &shown, || reach(path, records), installs)
+        }
         _ => {}
     }
     let bytes = match crate::source::read_regular(path, MAX_SCAN_SIZE) {
@@ -266,7 +309,7 @@ fn scan_file(
     if let Some(f) = disguised_binary::source(&shown, &bytes) {
         return vec![f];
     }
-    scan_source(path, &bytes, role)
+    scan_source(path, &bytes, role, installs)
 }
 
 /// The modules of an in-tree build backend (PEP 517 `backend-path`, e.g. `["."]`, with
@@ -309,7 +352,13 @@ fn in_tree_backends(root: &Path) -> HashSet<PathBuf> {
 /// The path is looked up beside the module and in the folders above it (relative paths are
 /// relative to wherever Python is started, most often the project's root). One not found is
 /// not read: the call is reported (`opaque-code`) at the module.
-fn code_files(module: &SourceFile, facts: &facts::Facts, role: Role, depth: usize) -> Vec<Finding> {
+fn code_files(
+    module: &SourceFile,
+    facts: &facts::Facts,
+    role: Role,
+    depth: usize,
+    installs: &Installs,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     for (range, written) in &facts.code_files {
         let rel = Path::new(written);
@@ -323,7 +372,13 @@ fn code_files(module: &SourceFile, facts: &facts::Facts, role: Role, depth: usiz
         match found.map(|p| (crate::source::read_regular(&p, MAX_SCAN_SIZE), p)) {
             Some((Ok(bytes), p)) => match disguised_binary::source(&display_path(&p), &bytes) {
                 Some(f) => out.push(f),
-                None => out.extend(scan_source_at(&check::clean(&p), &bytes, role, depth)),
+                None => out.extend(scan_source_at(
+                    &check::clean(&p),
+                    &bytes,
+                    role,
+                    depth,
+                    installs,
+                )),
             },
             _ => {
                 let (line, column) = module.line_col(range.start);
@@ -344,21 +399,28 @@ fn code_files(module: &SourceFile, facts: &facts::Facts, role: Role, depth: usiz
 }
 
 /// Scans Python source `bytes` shown as `path`.
-fn scan_source(path: &Path, bytes: &[u8], role: Role) -> Vec<Finding> {
-    scan_source_at(path, bytes, role, 0)
+fn scan_source(path: &Path, bytes: &[u8], role: Role, installs: &Installs) -> Vec<Finding> {
+    scan_source_at(path, bytes, role, 0, installs)
 }
 
 /// How many files run as code ([`code_files`]) are followed, one from another.
 const MAX_CODE_FILE_DEPTH: usize = 3;
 
 /// [`scan_source`] for a file reached through `depth` files run as code.
-fn scan_source_at(path: &Path, bytes: &[u8], role: Role, depth: usize) -> Vec<Finding> {
+fn scan_source_at(
+    path: &Path,
+    bytes: &[u8],
+    role: Role,
+    depth: usize,
+    installs: &Installs,
+) -> Vec<Finding> {
     let decoded = source::decode(bytes);
     let sf = SourceFile::new(path, decoded.text);
     let facts = python::read(&sf.text, role);
     let mut out = signals::judge(&sf, &facts);
+    installs.add(&sf, &facts, role);
     if depth < MAX_CODE_FILE_DEPTH {
-        out.extend(code_files(&sf, &facts, role, depth + 1));
+        out.extend(code_files(&sf, &facts, role, depth + 1, installs));
     }
     if let Some((line, encoding)) = decoded.foreign_cookie {
         out.push(obfuscation::foreign_encoding(&sf, line, &encoding));
