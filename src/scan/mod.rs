@@ -11,8 +11,8 @@
 //! Nothing passes unread: the members of `.zip`/`.egg` archives ([`archive`]), notebook code
 //! cells ([`notebook`]), scripts without an extension whose shebang names Python, and files a
 //! module runs as code (`exec(open('x.dat').read())`, `runpy.run_path('LICENSE.txt')`) are read
-//! as Python; `.vscode/tasks.json` tasks that run on opening the folder are reported
-//! ([`autorun`]); what Python can run but cannot be read here (native modules, files over
+//! as Python; `.vscode/tasks.json` tasks that run on opening the folder and dev container
+//! lifecycle commands are reported ([`autorun`]); what Python can run but cannot be read here (native modules, files over
 //! [`MAX_SCAN_SIZE`], unreadable archives) is an `opaque-code` finding
 //! ([`crate::rules::opaque_code`], placed with [`installed`]).
 //!
@@ -155,7 +155,7 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
 /// being source (compiled, native, archives on `sys.path`, notebooks), and files without an
 /// extension, kept when they start with a Python shebang ([`has_python_shebang`]).
 fn is_scanned(path: &Path) -> bool {
-    if autorun::is_vscode_tasks(path) {
+    if autorun::is_vscode_tasks(path) || autorun::is_devcontainer(path) {
         return true;
     }
     match path.extension().and_then(|e| e.to_str()) {
@@ -299,6 +299,10 @@ fn scan_file(
     if autorun::is_vscode_tasks(path) {
         let sf = SourceFile::new(path, String::from_utf8_lossy(&bytes).into_owned());
         return autorun::vscode_tasks(&sf);
+    }
+    if autorun::is_devcontainer(path) {
+        let sf = SourceFile::new(path, String::from_utf8_lossy(&bytes).into_owned());
+        return autorun::devcontainer(&sf);
     }
     if path.extension().is_some_and(|e| e == "ipynb") {
         return match notebook::code(&bytes) {
