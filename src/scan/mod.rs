@@ -135,8 +135,23 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
             scan_file(path, role, &py_paths, &records, &installs)
         })
         .collect();
+    // modules that code running unasked imports run unasked too: read again in that role
+    let gathered = std::mem::take(&mut *installs.imports.lock().unwrap_or_else(|e| e.into_inner()));
+    let again = imported_unasked(&root, gathered, &py_paths);
+    if !again.is_empty() {
+        let shown: HashSet<String> = again.iter().map(|(p, _)| display_path(p)).collect();
+        findings.retain(|f| !shown.contains(&f.file));
+        let more: Vec<Finding> = again
+            .par_iter()
+            .flat_map_iter(|(path, role)| scan_file(path, *role, &py_paths, &records, &installs))
+            .collect();
+        findings.extend(more);
+    }
     // what code that runs unasked installs with pip is judged as a manifest's dependencies are
-    let mut asked = installs.0.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut asked = installs
+        .deps
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
     asked.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     report.dependencies += asked.len();
     findings.extend(engine.check_all(&asked)?);
@@ -222,26 +237,148 @@ pub(crate) fn role(path: &Path) -> Role {
     }
 }
 
-/// The packages that code running unasked installs with pip ([`facts::Facts::pip_installs`]),
-/// gathered from every worker.
+/// What the workers gather besides findings: the packages that code running unasked installs
+/// with pip ([`facts::Facts::pip_installs`]), and each file's module-level imports, to find
+/// the modules that code running unasked imports ([`imported_unasked`]).
 #[derive(Default)]
-struct Installs(std::sync::Mutex<Vec<crate::manifest::Dependency>>);
+struct Installs {
+    deps: std::sync::Mutex<Vec<crate::manifest::Dependency>>,
+    imports: std::sync::Mutex<Vec<Imports>>,
+}
+
+/// A file's module-level imports, its role, and whether it acts on import.
+struct Imports {
+    path: PathBuf,
+    role: Role,
+    imports: Vec<facts::Import>,
+    acts: bool,
+}
 
 impl Installs {
     /// Records what `facts` of `sf` install, when the file runs without being called (on
-    /// install, import, start-up or test).
-    fn add(&self, sf: &SourceFile, facts: &facts::Facts, role: Role) {
+    /// install, import, start-up or test), and, for a file read for itself (not through
+    /// another), what it imports.
+    fn add(&self, sf: &SourceFile, facts: &facts::Facts, role: Role, own: bool) {
+        if own {
+            let acts = role == Role::Module && facts.acts_on_import();
+            if !facts.imports.is_empty() || acts {
+                self.imports
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(Imports {
+                        path: sf.path.clone(),
+                        role,
+                        imports: facts.imports.clone(),
+                        acts,
+                    });
+            }
+        }
         if facts.pip_installs.is_empty() || matches!(role, Role::Module) {
             return;
         }
         let deps = facts.pip_installs.iter().map(|(at, name)| {
             crate::manifest::Dependency::new(sf, name, *at, "pip install run by the code")
         });
-        self.0
+        self.deps
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .extend(deps);
     }
+}
+
+/// The modules of the repository that code running unasked imports, directly or through one
+/// another (Python runs a module's top level when it is first imported), with the role they
+/// take: install-time when `setup.py` or a build backend imports them, import-time otherwise.
+/// Only those that act on import (spawn, connect or execute at their top level) are returned,
+/// since only their findings change. An import is resolved as Python's path finder would find
+/// it in the tree: relative ones from the importing file's package, absolute ones from the
+/// folder above its outermost package, its own folder (a script's `sys.path[0]`) and the
+/// scanned root; a name imported from a package may be a submodule.
+fn imported_unasked(
+    root: &Path,
+    gathered: Vec<Imports>,
+    py_paths: &HashSet<&Path>,
+) -> Vec<(PathBuf, Role)> {
+    use std::collections::HashMap;
+    let by_path: HashMap<&Path, &Imports> =
+        gathered.iter().map(|i| (i.path.as_path(), i)).collect();
+    let is_package = |dir: &Path| py_paths.contains(dir.join("__init__.py").as_path());
+    let mut reached: HashMap<PathBuf, Role> = HashMap::new();
+    let mut queue: Vec<(PathBuf, Role)> = gathered
+        .iter()
+        .filter_map(|i| match i.role {
+            Role::Setup => Some((i.path.clone(), Role::Setup)),
+            Role::PackageInit | Role::Conftest | Role::Startup => {
+                Some((i.path.clone(), Role::PackageInit))
+            }
+            Role::Module | Role::Pth => None,
+        })
+        .collect();
+    while let Some((file, role)) = queue.pop() {
+        let Some(node) = by_path.get(file.as_path()) else {
+            continue;
+        };
+        let here = file.parent().unwrap_or(Path::new(""));
+        for imp in &node.imports {
+            let mut bases: Vec<PathBuf> = Vec::new();
+            if imp.level > 0 {
+                let mut b = Some(here);
+                for _ in 1..imp.level {
+                    b = b.and_then(Path::parent);
+                }
+                bases.extend(b.map(Path::to_path_buf));
+            } else {
+                let mut top = here;
+                while is_package(top) {
+                    match top.parent() {
+                        Some(p) => top = p,
+                        None => break,
+                    }
+                }
+                bases.extend([top.to_path_buf(), here.to_path_buf(), root.to_path_buf()]);
+            }
+            let module: PathBuf = imp.module.split('.').filter(|p| !p.is_empty()).collect();
+            let mut candidates = Vec::new();
+            for base in &bases {
+                if imp.level == 0 && imp.module.is_empty() {
+                    // `import a.b`: a/b.py
+                    for n in &imp.names {
+                        let p: PathBuf = n.split('.').collect();
+                        candidates.push(base.join(p));
+                    }
+                } else {
+                    if !module.as_os_str().is_empty() {
+                        candidates.push(base.join(&module));
+                    }
+                    for n in imp.names.iter().filter(|n| *n != "*") {
+                        candidates.push(base.join(&module).join(n));
+                    }
+                }
+            }
+            for c in candidates {
+                let mut c = c.into_os_string();
+                c.push(".py");
+                let c = check::clean(Path::new(&c));
+                if !py_paths.contains(c.as_path()) || self::role(&c) != Role::Module {
+                    continue;
+                }
+                let stronger = match reached.get(&c) {
+                    None => true,
+                    Some(r) => *r != Role::Setup && role == Role::Setup,
+                };
+                if stronger {
+                    reached.insert(c.clone(), role);
+                    queue.push((c, role));
+                }
+            }
+        }
+    }
+    let mut out: Vec<(PathBuf, Role)> = reached
+        .into_iter()
+        .filter(|(p, _)| by_path.get(p.as_path()).is_some_and(|i| i.acts))
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
 }
 
 fn scan_file(
@@ -422,7 +559,7 @@ fn scan_source_at(
     let sf = SourceFile::new(path, decoded.text);
     let facts = python::read(&sf.text, role);
     let mut out = signals::judge(&sf, &facts);
-    installs.add(&sf, &facts, role);
+    installs.add(&sf, &facts, role, depth == 0);
     if depth < MAX_CODE_FILE_DEPTH {
         out.extend(code_files(&sf, &facts, role, depth + 1, installs));
     }

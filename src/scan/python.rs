@@ -352,7 +352,12 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
             ..ctx
         };
         match node.kind() {
-            "import_statement" | "import_from_statement" => r.import(node),
+            "import_statement" | "import_from_statement" => {
+                r.import(node);
+                if !ctx.in_function && !ctx.main_guard {
+                    facts.imports.push(r.import_fact(node));
+                }
+            }
             "call" => calls.push((node, ctx)),
             "exec_statement" => calls.push((node, ctx)),
             "function_definition" => {
@@ -691,6 +696,32 @@ impl<'s> Reader<'s> {
             if !local.is_empty() {
                 self.aliases.insert(local, full);
             }
+        }
+    }
+
+    /// The statement `node` as a [`super::facts::Import`].
+    fn import_fact(&self, node: Node) -> super::facts::Import {
+        let written = node
+            .child_by_field_name("module_name")
+            .map(|m| self.text(m))
+            .unwrap_or("");
+        let module = written.trim_start_matches('.');
+        let mut cursor = node.walk();
+        let names = node
+            .children_by_field_name("name", &mut cursor)
+            .map(|n| {
+                let n = if n.kind() == "aliased_import" {
+                    n.child_by_field_name("name").unwrap_or(n)
+                } else {
+                    n
+                };
+                self.text(n).to_owned()
+            })
+            .collect();
+        super::facts::Import {
+            level: written.len() - module.len(),
+            module: module.split_whitespace().collect(),
+            names,
         }
     }
 
