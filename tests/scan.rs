@@ -990,6 +990,21 @@ fn each_lure_alone_fails_the_scan() {
             ("decode-exec", "shell/__init__.py", 2, "error"),
         ),
         (
+            "a module imported by a decoded name",
+            vec![(
+                "loader/__init__.py",
+                format!(
+                    "import base64, importlib
+m = importlib.import_module(base64.b64decode(\"{}\").decode())
+m.system(\"{echo}\")
+",
+                    base64(b"os")
+                )
+                .into_bytes(),
+            )],
+            ("decode-exec", "loader/__init__.py", 2, "error"),
+        ),
+        (
             "a decoded payload run by a thread at import",
             vec![(
                 "threaded/__init__.py",

@@ -53,6 +53,8 @@ const EXEC_NAMES: &[&str] = &[
     "cloudpickle.loads",
     "runpy.run_path",
     "runpy.run_module",
+    // as `__import__`: only a decoded or downloaded module name counts
+    "importlib.import_module",
 ];
 
 /// Calls that run a callable they are given: (callee, the keyword naming it, its position).
@@ -1528,7 +1530,7 @@ impl<'s> Reader<'s> {
             call.kinds |= kind::DECODE | kind::EXEC;
         } else if call.fetched_by.is_some() {
             call.kinds |= kind::NETWORK | kind::EXEC;
-        } else if !call.callee.ends_with("__import__") {
+        } else if !call.callee.ends_with("__import__") && call.callee != "importlib.import_module" {
             // a dynamic `__import__(name)` imports installed code, as plugin loaders do
             call.kinds |= kind::EXEC;
         }
