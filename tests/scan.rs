@@ -575,7 +575,20 @@ fn python_is_read_as_python_reads_it() {
         "latin.py",
         b"# -*- coding: latin-1 -*-\nNAME = 'caf\xe9'\n".as_slice(),
     );
+    // a cookie this scan cannot decode as Python does: the file is not checked, so the run fails
+    write(
+        root,
+        "cyrillic.py",
+        b"# -*- coding: iso-8859-5 -*-\nNAME = '\xd0\xd1'\n".as_slice(),
+    );
     let all = scan_failing(root);
+    assert_fires(&all, "obfuscation", "cyrillic.py", 1, "error");
+    let cyr = all.iter().find(|f| f["file"] == "cyrillic.py").unwrap();
+    let msg = cyr["message"].as_str().unwrap();
+    assert!(
+        msg.contains("`iso-8859-5`") && msg.contains("what runs was not checked"),
+        "{msg}"
+    );
     assert_fires(&all, "decode-exec", "cr/__init__.py", 3, "error");
     assert_fires(&all, "obfuscation", "seven.py", 2, "error");
     assert_fires(&all, "decode-exec", "bold/__init__.py", 2, "error");

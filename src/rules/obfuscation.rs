@@ -129,7 +129,7 @@ pub fn foreign_encoding(
         l,
         c,
         format!(
-            "the coding cookie makes Python decode this file as `{encoding}`: what runs is not the text an editor shows (read as UTF-8 here; only UTF-8, ASCII and Latin-1 are read as Python reads them)"
+            "the coding cookie makes Python decode this file as `{encoding}`, which this scan does not decode as Python does (only UTF-8, ASCII and Latin-1): what runs was not checked (the bytes were read as UTF-8 here), and a cookie can make Python run text that an editor shows otherwise (`utf-7` turns `+AGU-xec` into `exec`); re-save the file as UTF-8 before trusting it"
         ),
     )
     .with_severity(Severity::Error)
