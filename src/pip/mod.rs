@@ -310,6 +310,7 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
             excluded: 0,
             skipped: Vec::new(),
             python_code: false,
+            code_scanned: false,
         };
         return blocked(ctx, &report, "before asking pip to resolve anything");
     }
@@ -432,6 +433,7 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
         excluded: 0,
         skipped: Vec::new(),
         python_code: false,
+        code_scanned: false,
     };
     if report.has_errors() {
         return blocked(ctx, &report, "after pip's resolution");

@@ -46,11 +46,18 @@ pub fn write(report: &CheckReport, out: &mut dyn Write, color: bool) -> io::Resu
     }
     let n =
         |count: usize, what: &str| format!("{count} {what}{}", if count == 1 { "" } else { "s" });
+    let warnings = report.count(Severity::Warning);
+    // a scan's warnings are code that can do harm, not proven to: the user must read it
+    let advice = if report.code_scanned && warnings > 0 {
+        ": read the code flagged by each warning before you install, import, test or run this repository"
+    } else {
+        ""
+    };
     writeln!(
         out,
-        "{}, {}, {} in {} ({} checked)",
+        "{}, {}, {} in {} ({} checked){advice}",
         n(report.count(Severity::Error), "error"),
-        n(report.count(Severity::Warning), "warning"),
+        n(warnings, "warning"),
         n(report.count(Severity::Note), "note"),
         n(report.files, "file"),
         n(report.dependencies, "dependency").replace("dependencys", "dependencies"),

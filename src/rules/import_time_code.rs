@@ -98,3 +98,59 @@ pub fn folder_open(sf: &crate::source::SourceFile, offset: usize, command: &str)
     .with_severity(Severity::Error)
     .with_snippet(sf.line_text(line).chars().take(300).collect::<String>())
 }
+
+/// A command that an editor or tool configuration in `sf` runs by itself (`key`, at byte
+/// `offset`), `when` it runs: a warning, as a launch at import is, and an error when the
+/// command carries a threat sign (a download piped to a shell, a reverse shell, an
+/// exfiltration endpoint that is not local, a credential path) or decodes what it runs
+/// (`base64 -d`).
+pub fn autorun(
+    sf: &crate::source::SourceFile,
+    offset: usize,
+    command: &str,
+    key: &str,
+    when: &str,
+) -> Finding {
+    use crate::scan::indicators::{self, Indicator};
+    let (line, column) = sf.line_col(offset);
+    let threat = indicators::find(command).into_iter().find_map(|i| match i {
+        Indicator::Endpoint { what, strong } => strong.then_some(what),
+        Indicator::Credential { what } | Indicator::Shell { what } => Some(what),
+    });
+    let decodes = command.contains("base64 -d")
+        || command.contains("base64 --decode")
+        || command.contains("b64decode");
+    let threat = threat.or_else(|| decodes.then(|| "decoding what it runs".to_owned()));
+    let (severity, why) = match &threat {
+        Some(what) => (Severity::Error, format!(" ({what})")),
+        None => (Severity::Warning, String::new()),
+    };
+    Finding::new(
+        Rule::ImportTimeCode,
+        sf.display_path(),
+        line,
+        column,
+        format!("`{key}` runs `{command}`{why} {when}, without being asked; read it before opening this folder in a dev container"),
+    )
+    .with_severity(severity)
+    .with_snippet(sf.line_text(line).chars().take(300).collect::<String>())
+}
+
+/// An editor or tool configuration in `sf` that runs commands by itself (`what`) and that does
+/// not read here: what it runs is unknown, so it is reported rather than passed; an error when
+/// its text names one of the `keys` that make it run a command unasked (the editor's own
+/// reader is more lenient than this one), a warning otherwise.
+pub fn unread_autorun(sf: &crate::source::SourceFile, what: &str, keys: &[&str]) -> Finding {
+    let runs = keys.iter().any(|k| sf.text.contains(k));
+    Finding::new(
+        Rule::OpaqueCode,
+        sf.display_path(),
+        1,
+        1,
+        format!(
+            "not read: {what} that is not valid JSON with comments{}; the commands it may run on its own could not be checked",
+            if runs { ", and that names a command run without being asked" } else { "" }
+        ),
+    )
+    .with_severity(if runs { Severity::Error } else { Severity::Warning })
+}

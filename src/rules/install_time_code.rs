@@ -48,7 +48,7 @@ pub fn check(file: &CodeFile) -> Vec<Finding> {
                 call.start,
                 call.end,
                 severity(threats != 0, Severity::Warning),
-                format!("{via} {what} at module level of setup.py: it runs on `pip install`"),
+                format!("{via} {what} at module level of install-time code (`setup.py`, a build backend or a module they import): it runs on `pip install`"),
             ));
         }
     }

@@ -4,7 +4,9 @@
 //! to read. From the facts: the builtins lookups, the text-level hiding and where the tree was
 //! too deep; placed over the lookup, the run of spaces, the character or the deep node.
 //!
-//! Severity: looking up an `exec`-like builtin by a computed name is an error; an `exec`-like
+//! Severity: looking up an `exec`-like builtin by a computed name is an error, and so is a name
+//! scrambled by code this reader does not evaluate (a Caesar shift of a literal, a reversal, a
+//! decoding: `''.join(chr(ord(c) - 3) for c in 'hafh')`), which honest code never writes; an `exec`-like
 //! name, or any name computed from literals, is a warning alone and an error when the file
 //! decodes or carries a payload blob; a name from a variable (how generic code picks a
 //! function) is a note; a literal, readable name is not reported. Off-screen code is an error
@@ -38,7 +40,8 @@ pub fn check(file: &CodeFile) -> Vec<Finding> {
             .as_deref()
             .map(|n| format!("`{n}`"))
             .unwrap_or_else(|| "a name held in a variable".into());
-        let (alone, with) = if lookup.exec_like && lookup.computed {
+        let scrambled = lookup.name.is_none() && !lookup.dynamic;
+        let (alone, with) = if (lookup.exec_like && lookup.computed) || scrambled {
             (Severity::Error, 0)
         } else if lookup.hides_exec() {
             (Severity::Warning, kind::DECODE | kind::BLOB)
@@ -54,7 +57,13 @@ pub fn check(file: &CodeFile) -> Vec<Finding> {
             with,
             format!(
                 "looks up {name} in the builtins dynamically{}: a way to call `exec` and friends without writing their names",
-                if lookup.computed && !lookup.dynamic { " from a computed string" } else { "" }
+                if scrambled {
+                    " from a string scrambled by code (a Caesar shift, a reversal, a decoding)"
+                } else if lookup.computed && !lookup.dynamic {
+                    " from a computed string"
+                } else {
+                    ""
+                }
             ),
         );
     }
@@ -120,7 +129,7 @@ pub fn foreign_encoding(
         l,
         c,
         format!(
-            "the coding cookie makes Python decode this file as `{encoding}`: what runs is not the text an editor shows (read as UTF-8 here; only UTF-8, ASCII and Latin-1 are read as Python reads them)"
+            "the coding cookie makes Python decode this file as `{encoding}`, which this scan does not decode as Python does (only UTF-8, ASCII and Latin-1): what runs was not checked (the bytes were read as UTF-8 here), and a cookie can make Python run text that an editor shows otherwise (`utf-7` turns `+AGU-xec` into `exec`); re-save the file as UTF-8 before trusting it"
         ),
     )
     .with_severity(Severity::Error)

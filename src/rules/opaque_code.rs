@@ -6,9 +6,13 @@
 //!
 //! Severity: an error where the file runs without anyone calling it: inside a package (a
 //! folder holding `__init__.py`, which any import of the package may load) or beside `setup.py`
-//! or `pyproject.toml` (the install runs there), unless it is listed in the `RECORD` of an
-//! installed distribution beside the package (pip's record of what a wheel installed, as in a
-//! site-packages being scanned), which is a warning; a warning elsewhere.
+//! or `pyproject.toml` (the install runs there), unless, in a tree the user trusts (`scan
+//! --trusted`), it is listed in the `RECORD` of an installed distribution beside the package
+//! (pip's record of what a wheel installed, as in the user's own site-packages), which is a
+//! warning; a warning elsewhere. A repository under inspection writes its `RECORD` as easily
+//! as its modules, so there a `RECORD` relaxes nothing. A compiled `.pyc` without its source
+//! outside `__pycache__` (which Python imports by its name) is reported here too where it runs
+//! unasked, besides its `disguised-binary` finding.
 
 use crate::finding::{Finding, Rule, Severity};
 

@@ -5,7 +5,7 @@
 //! read (compiled, native, too large, encrypted, an unknown compression) is an `opaque-code`
 //! finding, as is an archive that cannot be opened, since Python might.
 
-use super::{role, scan_source, MAX_SCAN_SIZE};
+use super::{role, scan_source, Installs, MAX_SCAN_SIZE};
 use crate::finding::Finding;
 use crate::rules::opaque_code::{self, Reach};
 use std::collections::HashSet;
@@ -18,7 +18,12 @@ const MAX_MEMBERS: usize = 100_000;
 const MAX_TOTAL: u64 = 16 * MAX_SCAN_SIZE;
 
 /// Judges the archive at `path` (`shown` in findings); `reach` places what cannot be read.
-pub fn scan(path: &Path, shown: &str, reach: impl Fn() -> Reach) -> Vec<Finding> {
+pub(super) fn scan(
+    path: &Path,
+    shown: &str,
+    reach: impl Fn() -> Reach,
+    installs: &Installs,
+) -> Vec<Finding> {
     let opaque = |what: String| opaque_code::finding(shown, &what, reach());
     let archive = std::fs::File::open(path)
         .map_err(|e| e.to_string())
@@ -85,7 +90,12 @@ pub fn scan(path: &Path, shown: &str, reach: impl Fn() -> Reach) -> Vec<Finding>
         }
         total += bytes.len() as u64;
         let member_path = Path::new(&member_shown);
-        out.extend(scan_source(member_path, &bytes, role(member_path)));
+        out.extend(scan_source(
+            member_path,
+            &bytes,
+            role(member_path),
+            installs,
+        ));
     }
     out
 }

@@ -166,6 +166,32 @@ pub struct Facts {
     /// Files that are not Python source run as code (`exec(open('x.dat').read())`,
     /// `runpy.run_path('LICENSE.txt')`): the call's range and the path as written.
     pub code_files: Vec<(Range<usize>, String)>,
+    /// Names a process launch asks pip to install (`subprocess.check_call([sys.executable,
+    /// "-m", "pip", "install", "name"])`, `os.system("pip install name")`): where the name
+    /// stands and the name as written, for the dependency rules.
+    pub pip_installs: Vec<(usize, String)>,
+    /// The modules imported when the file runs (imports outside functions and main guards):
+    /// how many leading dots (0: absolute), the module as written after them (`a.b`, or empty
+    /// for `from . import x`), and the names imported from it (`x`), which may be submodules.
+    pub imports: Vec<Import>,
+}
+
+/// One module-level `import` or `from ... import` statement ([`Facts::imports`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    pub level: usize,
+    pub module: String,
+    pub names: Vec<String>,
+}
+
+impl Facts {
+    /// Whether a call that runs on import spawns, connects or executes: what a module imported
+    /// by code that runs unasked is judged for ([`crate::scan`]).
+    pub fn acts_on_import(&self) -> bool {
+        self.calls
+            .iter()
+            .any(|c| c.module_level && (c.kinds | c.local_kinds) & kind::CAPABILITIES != 0)
+    }
 }
 
 impl Call {

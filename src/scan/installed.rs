@@ -2,7 +2,8 @@
 //! folder in a `sys.path` directory (PEP 376, and the wheel spec's `RECORD`: CSV rows
 //! `path,hash,size`, paths relative to that directory with `/`), as pip writes it on install.
 //! Read once per directory, on demand, for the files `scan` cannot read
-//! ([`crate::rules::opaque_code`]).
+//! ([`crate::rules::opaque_code`]), and only in a tree the user trusts: a repository under
+//! inspection could write a `RECORD` that lists its own native modules.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -15,12 +16,27 @@ const MAX_RECORD: u64 = 16 * 1024 * 1024;
 #[derive(Default)]
 pub struct Records {
     by_dir: Mutex<HashMap<PathBuf, Arc<HashSet<String>>>>,
+    /// Whether the `RECORD` files may be believed: only in a tree the user trusts (`scan
+    /// --trusted`, such as their own site-packages). A repository under inspection writes its
+    /// own `RECORD` as easily as its native modules, so there nothing is believed listed.
+    trusted: bool,
 }
 
 impl Records {
+    /// Records read only when `trusted` (see the field).
+    pub fn new(trusted: bool) -> Self {
+        Records {
+            by_dir: Mutex::default(),
+            trusted,
+        }
+    }
+
     /// Whether `path`, inside a package, is listed in the `RECORD` of a distribution installed
-    /// in the directory above its outermost package.
+    /// in the directory above its outermost package (never, unless trusted).
     pub fn lists(&self, path: &Path) -> bool {
+        if !self.trusted {
+            return false;
+        }
         let mut top = path.parent();
         while let Some(dir) = top {
             if !dir.join("__init__.py").is_file() {

@@ -11,8 +11,8 @@
 //! Nothing passes unread: the members of `.zip`/`.egg` archives ([`archive`]), notebook code
 //! cells ([`notebook`]), scripts without an extension whose shebang names Python, and files a
 //! module runs as code (`exec(open('x.dat').read())`, `runpy.run_path('LICENSE.txt')`) are read
-//! as Python; `.vscode/tasks.json` tasks that run on opening the folder are reported
-//! ([`autorun`]); what Python can run but cannot be read here (native modules, files over
+//! as Python; `.vscode/tasks.json` tasks that run on opening the folder and dev container
+//! lifecycle commands are reported ([`autorun`]); what Python can run but cannot be read here (native modules, files over
 //! [`MAX_SCAN_SIZE`], unreadable archives) is an `opaque-code` finding
 //! ([`crate::rules::opaque_code`], placed with [`installed`]).
 //!
@@ -119,8 +119,9 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
     // what the scan did not read (the manifest discovery's own skips do not apply to it)
     report.skipped = skipped;
     let py_paths: HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
-    let records = installed::Records::default();
+    let records = installed::Records::new(matches!(opts.policy.origin, crate::config::Origin::Own));
     let backends = in_tree_backends(&root);
+    let installs = Installs::default();
     // in file order, whichever worker read the file
     let mut findings: Vec<Finding> = files
         .par_iter()
@@ -131,22 +132,45 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
             } else {
                 role(path)
             };
-            scan_file(path, role, &py_paths, &records)
+            scan_file(path, role, &py_paths, &records, &installs)
         })
         .collect();
+    // modules that code running unasked imports run unasked too: read again in that role
+    let gathered = std::mem::take(&mut *installs.imports.lock().unwrap_or_else(|e| e.into_inner()));
+    let again = imported_unasked(&root, gathered, &py_paths);
+    if !again.is_empty() {
+        let shown: HashSet<String> = again.iter().map(|(p, _)| display_path(p)).collect();
+        findings.retain(|f| !shown.contains(&f.file));
+        let more: Vec<Finding> = again
+            .par_iter()
+            .flat_map_iter(|(path, role)| scan_file(path, *role, &py_paths, &records, &installs))
+            .collect();
+        findings.extend(more);
+    }
+    // what code that runs unasked installs with pip is judged as a manifest's dependencies are
+    let mut asked = installs
+        .deps
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    asked.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    report.dependencies += asked.len();
+    findings.extend(engine.check_all(&asked)?);
     findings.extend(vendored(&root, &files, &findings));
     findings.extend(refused_links);
     report.files += files.len();
     report.findings.extend(findings);
     // one finish for the manifests' findings and the code's
-    Ok(report.finish(&opts.policy))
+    Ok(CheckReport {
+        code_scanned: true,
+        ..report.finish(&opts.policy)
+    })
 }
 
 /// Files the walk collects: Python source and `.pth` files, and what Python runs without it
 /// being source (compiled, native, archives on `sys.path`, notebooks), and files without an
 /// extension, kept when they start with a Python shebang ([`has_python_shebang`]).
 fn is_scanned(path: &Path) -> bool {
-    if autorun::is_vscode_tasks(path) {
+    if autorun::is_vscode_tasks(path) || autorun::is_devcontainer(path) {
         return true;
     }
     match path.extension().and_then(|e| e.to_str()) {
@@ -213,11 +237,156 @@ pub(crate) fn role(path: &Path) -> Role {
     }
 }
 
+/// What the workers gather besides findings: the packages that code running unasked installs
+/// with pip ([`facts::Facts::pip_installs`]), and each file's module-level imports, to find
+/// the modules that code running unasked imports ([`imported_unasked`]).
+#[derive(Default)]
+struct Installs {
+    deps: std::sync::Mutex<Vec<crate::manifest::Dependency>>,
+    imports: std::sync::Mutex<Vec<Imports>>,
+}
+
+/// A file's module-level imports, its role, and whether it acts on import.
+struct Imports {
+    path: PathBuf,
+    role: Role,
+    imports: Vec<facts::Import>,
+    acts: bool,
+}
+
+impl Installs {
+    /// Records what `facts` of `sf` install, when the file runs without being called (on
+    /// install, import, start-up or test), and, for a file read for itself (not through
+    /// another), what it imports.
+    fn add(&self, sf: &SourceFile, facts: &facts::Facts, role: Role, own: bool) {
+        if own {
+            let acts = role == Role::Module && facts.acts_on_import();
+            if !facts.imports.is_empty() || acts {
+                self.imports
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(Imports {
+                        path: sf.path.clone(),
+                        role,
+                        imports: facts.imports.clone(),
+                        acts,
+                    });
+            }
+        }
+        if facts.pip_installs.is_empty() || matches!(role, Role::Module) {
+            return;
+        }
+        let deps = facts.pip_installs.iter().map(|(at, name)| {
+            crate::manifest::Dependency::new(sf, name, *at, "pip install run by the code")
+        });
+        self.deps
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(deps);
+    }
+}
+
+/// The modules of the repository that code running unasked imports, directly or through one
+/// another (Python runs a module's top level when it is first imported), with the role they
+/// take: install-time when `setup.py` or a build backend imports them, import-time otherwise.
+/// Only those that act on import (spawn, connect or execute at their top level) are returned,
+/// since only their findings change. An import is resolved as Python's path finder would find
+/// it in the tree: relative ones from the importing file's package, absolute ones from the
+/// folder above its outermost package, its own folder (a script's `sys.path[0]`) and the
+/// scanned root; a name imported from a package may be a submodule.
+fn imported_unasked(
+    root: &Path,
+    gathered: Vec<Imports>,
+    py_paths: &HashSet<&Path>,
+) -> Vec<(PathBuf, Role)> {
+    use std::collections::HashMap;
+    let by_path: HashMap<&Path, &Imports> =
+        gathered.iter().map(|i| (i.path.as_path(), i)).collect();
+    let is_package = |dir: &Path| py_paths.contains(dir.join("__init__.py").as_path());
+    let mut reached: HashMap<PathBuf, Role> = HashMap::new();
+    let mut queue: Vec<(PathBuf, Role)> = gathered
+        .iter()
+        .filter_map(|i| match i.role {
+            Role::Setup => Some((i.path.clone(), Role::Setup)),
+            Role::PackageInit | Role::Conftest | Role::Startup => {
+                Some((i.path.clone(), Role::PackageInit))
+            }
+            Role::Module | Role::Pth => None,
+        })
+        .collect();
+    while let Some((file, role)) = queue.pop() {
+        let Some(node) = by_path.get(file.as_path()) else {
+            continue;
+        };
+        let here = file.parent().unwrap_or(Path::new(""));
+        for imp in &node.imports {
+            let mut bases: Vec<PathBuf> = Vec::new();
+            if imp.level > 0 {
+                let mut b = Some(here);
+                for _ in 1..imp.level {
+                    b = b.and_then(Path::parent);
+                }
+                bases.extend(b.map(Path::to_path_buf));
+            } else {
+                let mut top = here;
+                while is_package(top) {
+                    match top.parent() {
+                        Some(p) => top = p,
+                        None => break,
+                    }
+                }
+                bases.extend([top.to_path_buf(), here.to_path_buf(), root.to_path_buf()]);
+            }
+            let module: PathBuf = imp.module.split('.').filter(|p| !p.is_empty()).collect();
+            let mut candidates = Vec::new();
+            for base in &bases {
+                if imp.level == 0 && imp.module.is_empty() {
+                    // `import a.b`: a/b.py
+                    for n in &imp.names {
+                        let p: PathBuf = n.split('.').collect();
+                        candidates.push(base.join(p));
+                    }
+                } else {
+                    if !module.as_os_str().is_empty() {
+                        candidates.push(base.join(&module));
+                    }
+                    for n in imp.names.iter().filter(|n| *n != "*") {
+                        candidates.push(base.join(&module).join(n));
+                    }
+                }
+            }
+            for c in candidates {
+                let mut c = c.into_os_string();
+                c.push(".py");
+                let c = check::clean(Path::new(&c));
+                if !py_paths.contains(c.as_path()) || self::role(&c) != Role::Module {
+                    continue;
+                }
+                let stronger = match reached.get(&c) {
+                    None => true,
+                    Some(r) => *r != Role::Setup && role == Role::Setup,
+                };
+                if stronger {
+                    reached.insert(c.clone(), role);
+                    queue.push((c, role));
+                }
+            }
+        }
+    }
+    let mut out: Vec<(PathBuf, Role)> = reached
+        .into_iter()
+        .filter(|(p, _)| by_path.get(p.as_path()).is_some_and(|i| i.acts))
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
 fn scan_file(
     path: &Path,
     role: Role,
     py_paths: &HashSet<&Path>,
     records: &installed::Records,
+    installs: &Installs,
 ) -> Vec<Finding> {
     let shown = display_path(path);
     let at_start = |rule: Rule, severity: Severity, msg: String| {
@@ -227,14 +396,25 @@ fn scan_file(
     match path.extension().and_then(|e| e.to_str()) {
         Some("pyc") => {
             let has_source = |p: &Path| py_paths.contains(p) || p.exists();
-            return disguised_binary::compiled(&shown, path, has_source)
-                .into_iter()
-                .collect();
+            let compiled = disguised_binary::compiled(&shown, path, has_source);
+            // a sourceless module outside `__pycache__` is imported by its name: where that
+            // happens unasked, it is code that runs and cannot be read
+            let importable = compiled
+                .as_ref()
+                .is_some_and(|f| f.severity == Severity::Warning);
+            let mut out: Vec<Finding> = compiled.into_iter().collect();
+            let reach = reach(path, records);
+            if importable && reach == opaque_code::Reach::RunsUnasked {
+                out.extend(opaque("a compiled module without its source (`.pyc`)"));
+            }
+            return out;
         }
         Some("so" | "pyd") => {
             return opaque("a native extension module (compiled code Python imports by name)")
         }
-        Some("zip" | "egg") => return archive::scan(path, &shown, || reach(path, records)),
+        Some("zip" | "egg") => {
+            return archive::scan(path, &shown, || reach(path, records), installs)
+        }
         _ => {}
     }
     let bytes = match crate::source::read_regular(path, MAX_SCAN_SIZE) {
@@ -257,6 +437,10 @@ fn scan_file(
         let sf = SourceFile::new(path, String::from_utf8_lossy(&bytes).into_owned());
         return autorun::vscode_tasks(&sf);
     }
+    if autorun::is_devcontainer(path) {
+        let sf = SourceFile::new(path, String::from_utf8_lossy(&bytes).into_owned());
+        return autorun::devcontainer(&sf);
+    }
     if path.extension().is_some_and(|e| e == "ipynb") {
         return match notebook::code(&bytes) {
             Some(text) => scan_text(path, text, Role::Module),
@@ -266,7 +450,7 @@ fn scan_file(
     if let Some(f) = disguised_binary::source(&shown, &bytes) {
         return vec![f];
     }
-    scan_source(path, &bytes, role)
+    scan_source(path, &bytes, role, installs)
 }
 
 /// The modules of an in-tree build backend (PEP 517 `backend-path`, e.g. `["."]`, with
@@ -309,7 +493,13 @@ fn in_tree_backends(root: &Path) -> HashSet<PathBuf> {
 /// The path is looked up beside the module and in the folders above it (relative paths are
 /// relative to wherever Python is started, most often the project's root). One not found is
 /// not read: the call is reported (`opaque-code`) at the module.
-fn code_files(module: &SourceFile, facts: &facts::Facts, role: Role, depth: usize) -> Vec<Finding> {
+fn code_files(
+    module: &SourceFile,
+    facts: &facts::Facts,
+    role: Role,
+    depth: usize,
+    installs: &Installs,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     for (range, written) in &facts.code_files {
         let rel = Path::new(written);
@@ -323,7 +513,13 @@ fn code_files(module: &SourceFile, facts: &facts::Facts, role: Role, depth: usiz
         match found.map(|p| (crate::source::read_regular(&p, MAX_SCAN_SIZE), p)) {
             Some((Ok(bytes), p)) => match disguised_binary::source(&display_path(&p), &bytes) {
                 Some(f) => out.push(f),
-                None => out.extend(scan_source_at(&check::clean(&p), &bytes, role, depth)),
+                None => out.extend(scan_source_at(
+                    &check::clean(&p),
+                    &bytes,
+                    role,
+                    depth,
+                    installs,
+                )),
             },
             _ => {
                 let (line, column) = module.line_col(range.start);
@@ -344,21 +540,28 @@ fn code_files(module: &SourceFile, facts: &facts::Facts, role: Role, depth: usiz
 }
 
 /// Scans Python source `bytes` shown as `path`.
-fn scan_source(path: &Path, bytes: &[u8], role: Role) -> Vec<Finding> {
-    scan_source_at(path, bytes, role, 0)
+fn scan_source(path: &Path, bytes: &[u8], role: Role, installs: &Installs) -> Vec<Finding> {
+    scan_source_at(path, bytes, role, 0, installs)
 }
 
 /// How many files run as code ([`code_files`]) are followed, one from another.
 const MAX_CODE_FILE_DEPTH: usize = 3;
 
 /// [`scan_source`] for a file reached through `depth` files run as code.
-fn scan_source_at(path: &Path, bytes: &[u8], role: Role, depth: usize) -> Vec<Finding> {
+fn scan_source_at(
+    path: &Path,
+    bytes: &[u8],
+    role: Role,
+    depth: usize,
+    installs: &Installs,
+) -> Vec<Finding> {
     let decoded = source::decode(bytes);
     let sf = SourceFile::new(path, decoded.text);
     let facts = python::read(&sf.text, role);
     let mut out = signals::judge(&sf, &facts);
+    installs.add(&sf, &facts, role, depth == 0);
     if depth < MAX_CODE_FILE_DEPTH {
-        out.extend(code_files(&sf, &facts, role, depth + 1));
+        out.extend(code_files(&sf, &facts, role, depth + 1, installs));
     }
     if let Some((line, encoding)) = decoded.foreign_cookie {
         out.push(obfuscation::foreign_encoding(&sf, line, &encoding));

@@ -53,6 +53,8 @@ const EXEC_NAMES: &[&str] = &[
     "cloudpickle.loads",
     "runpy.run_path",
     "runpy.run_module",
+    // as `__import__`: only a decoded or downloaded module name counts
+    "importlib.import_module",
 ];
 
 /// Calls that run a callable they are given: (callee, the keyword naming it, its position).
@@ -352,7 +354,12 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
             ..ctx
         };
         match node.kind() {
-            "import_statement" | "import_from_statement" => r.import(node),
+            "import_statement" | "import_from_statement" => {
+                r.import(node);
+                if !ctx.in_function && !ctx.main_guard {
+                    facts.imports.push(r.import_fact(node));
+                }
+            }
             "call" => calls.push((node, ctx)),
             "exec_statement" => calls.push((node, ctx)),
             "function_definition" => {
@@ -694,6 +701,32 @@ impl<'s> Reader<'s> {
         }
     }
 
+    /// The statement `node` as a [`super::facts::Import`].
+    fn import_fact(&self, node: Node) -> super::facts::Import {
+        let written = node
+            .child_by_field_name("module_name")
+            .map(|m| self.text(m))
+            .unwrap_or("");
+        let module = written.trim_start_matches('.');
+        let mut cursor = node.walk();
+        let names = node
+            .children_by_field_name("name", &mut cursor)
+            .map(|n| {
+                let n = if n.kind() == "aliased_import" {
+                    n.child_by_field_name("name").unwrap_or(n)
+                } else {
+                    n
+                };
+                self.text(n).to_owned()
+            })
+            .collect();
+        super::facts::Import {
+            level: written.len() - module.len(),
+            module: module.split_whitespace().collect(),
+            names,
+        }
+    }
+
     /// `a.b.c` for a name or attribute chain, with the first part resolved through imports.
     fn dotted(&self, node: Node) -> Option<String> {
         self.dotted_at(node, 0)
@@ -823,10 +856,221 @@ impl<'s> Reader<'s> {
             start: self.base + node.start_byte(),
             end: self.base + node.end_byte(),
             exec_like: name.as_deref().is_some_and(|n| EXEC_NAMES.contains(&n)),
-            dynamic: name.is_none(),
+            dynamic: name.is_none() && !key.is_some_and(|k| self.scrambled(k)),
             name,
             computed: key.is_none_or(|k| k.kind() != "string"),
         }
+    }
+
+    /// Whether `key` computes a name from string literals by code this reader does not
+    /// evaluate (`''.join(chr(ord(c) - 3) for c in 'hafh')`, `codecs.decode('rkrp', 'rot13')`,
+    /// `'cexe'[::-1]`): it holds a string literal, and every name it uses is bound inside it (a
+    /// comprehension's variable), a builtin that transforms text, or a decoding module. A name
+    /// from the caller's variables (`getattr(builtins, op_name)`) is how generic code picks a
+    /// function, and is not scrambled.
+    fn scrambled(&self, key: Node) -> bool {
+        const TRANSFORMS: &[&str] = &[
+            "chr",
+            "ord",
+            "str",
+            "bytes",
+            "bytearray",
+            "reversed",
+            "map",
+            "list",
+            "tuple",
+            "sorted",
+            "int",
+            "codecs",
+            "base64",
+            "binascii",
+            "zlib",
+            "bz2",
+            "lzma",
+        ];
+        if matches!(key.kind(), "string" | "concatenated_string" | "identifier") {
+            return false;
+        }
+        let mut bound: Vec<&str> = Vec::new();
+        let mut names: Vec<&str> = Vec::new();
+        let mut has_literal = false;
+        let mut stack = vec![key];
+        while let Some(n) = stack.pop() {
+            match n.kind() {
+                "string" => has_literal = true,
+                "for_in_clause" => {
+                    if let Some(left) = n.child_by_field_name("left") {
+                        let mut c = left.walk();
+                        if left.kind() == "identifier" {
+                            bound.push(self.text(left));
+                        }
+                        for id in left.named_children(&mut c) {
+                            if id.kind() == "identifier" {
+                                bound.push(self.text(id));
+                            }
+                        }
+                    }
+                }
+                "identifier" => names.push(self.text(n)),
+                "keyword_argument" => {
+                    // `name=` is not a use of `name`
+                    if let Some(v) = n.child_by_field_name("value") {
+                        stack.push(v);
+                    }
+                    continue;
+                }
+                "attribute" => {
+                    // `x.join`: only the object is a use of a name
+                    if let Some(o) = n.child_by_field_name("object") {
+                        stack.push(o);
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            let mut c = n.walk();
+            stack.extend(n.named_children(&mut c));
+        }
+        has_literal
+            && names
+                .iter()
+                .all(|n| bound.contains(n) || TRANSFORMS.contains(n))
+    }
+
+    /// The names a launched command asks pip to install: a command line in one string (split
+    /// on whitespace, as the shell does for plain words) or a list of arguments (an element
+    /// that is not a literal, such as `sys.executable`, is a word this reader does not know).
+    /// After a word naming pip (`pip`, `pip3`, `-m pip`) and `install`, each word up to a
+    /// shell separator that is not an option (nor an option's value) is a requirement, whose
+    /// name is read up to its first character that cannot be in a name; URLs, paths and
+    /// archives are left to the rules that judge them elsewhere.
+    fn pip_installs(&self, cmd: Node, facts: &mut Facts) {
+        let mut words: Vec<Option<(usize, String)>> = Vec::new();
+        match cmd.kind() {
+            "list" | "tuple" => {
+                let mut c = cmd.walk();
+                for e in cmd.named_children(&mut c) {
+                    words.push(self.string_value(e).map(|t| (self.content_start(e), t)));
+                }
+            }
+            _ => {
+                let Some(text) = self.string_value(cmd) else {
+                    return;
+                };
+                if !text.contains("install") {
+                    return;
+                }
+                let base = self.content_start(cmd);
+                let mut at = 0;
+                for w in text.split_whitespace() {
+                    let i = text[at..].find(w).map_or(at, |i| at + i);
+                    at = i + w.len();
+                    words.push(Some((base + i, w.to_owned())));
+                }
+            }
+        }
+        const VALUED: &[&str] = &[
+            "-r",
+            "--requirement",
+            "-c",
+            "--constraint",
+            "-e",
+            "--editable",
+            "-i",
+            "--index-url",
+            "--extra-index-url",
+            "-f",
+            "--find-links",
+            "-t",
+            "--target",
+            "--prefix",
+            "--root",
+            "--src",
+            "--trusted-host",
+            "--platform",
+            "--python-version",
+            "--implementation",
+            "--abi",
+            "--progress-bar",
+            "--cache-dir",
+            "--log",
+            "--proxy",
+            "--retries",
+            "--timeout",
+            "--exists-action",
+            "--cert",
+            "--client-cert",
+            "--upgrade-strategy",
+            "--only-binary",
+            "--no-binary",
+            "--global-option",
+            "--config-settings",
+            "-C",
+        ];
+        let is_pip = |w: &str| {
+            let base = w.rsplit(['/', '\\']).next().unwrap_or(w);
+            let base = base.strip_suffix(".exe").unwrap_or(base);
+            base == "pip" || base.starts_with("pip3") || base == "pip2"
+        };
+        let mut i = 0;
+        while i < words.len() {
+            let here = words[i].as_ref().map(|(_, w)| w.as_str());
+            let next = words
+                .get(i + 1)
+                .and_then(|w| w.as_ref())
+                .map(|(_, w)| w.as_str());
+            if !(here.is_some_and(is_pip) && next == Some("install")) {
+                i += 1;
+                continue;
+            }
+            i += 2;
+            while let Some(word) = words.get(i) {
+                i += 1;
+                let Some((at, w)) = word else { continue };
+                if matches!(w.as_str(), ";" | "&&" | "||" | "|" | "&") {
+                    break;
+                }
+                if w.starts_with('-') {
+                    if VALUED.contains(&w.as_str()) {
+                        i += 1;
+                    }
+                    continue;
+                }
+                if w.contains("://") || w.contains('/') || w.contains('\\') || w.starts_with('.') {
+                    continue;
+                }
+                let name: String = w
+                    .trim_matches(['"', '\''])
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+                    .collect();
+                let lead = w.len() - w.trim_start_matches(['"', '\'']).len();
+                if !name.is_empty()
+                    && name
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_alphanumeric())
+                {
+                    facts.pip_installs.push((at + lead, name));
+                }
+            }
+        }
+    }
+
+    /// Where the text of a string literal starts (after its prefix and quotes).
+    fn content_start(&self, node: Node) -> usize {
+        let mut cursor = node.walk();
+        let first = if node.kind() == "concatenated_string" {
+            node.named_children(&mut cursor).next().unwrap_or(node)
+        } else {
+            node
+        };
+        self.base
+            + first
+                .child(0)
+                .filter(|c| c.kind() == "string_start")
+                .map(|c| c.end_byte())
+                .unwrap_or(first.start_byte())
     }
 
     fn positional<'t>(&self, args: Option<Node<'t>>, i: usize) -> Option<Node<'t>> {
@@ -1054,6 +1298,7 @@ impl<'s> Reader<'s> {
                 // a command that is itself a download's text (`os.system(urlopen(u).read())`);
                 // a URL passed as an argument is not
                 call.fetched_by = self.fetched_directly(cmd);
+                self.pip_installs(cmd, facts);
                 if call.decoded_by.is_some() {
                     call.kinds |= kind::DECODE;
                 }
@@ -1285,7 +1530,7 @@ impl<'s> Reader<'s> {
             call.kinds |= kind::DECODE | kind::EXEC;
         } else if call.fetched_by.is_some() {
             call.kinds |= kind::NETWORK | kind::EXEC;
-        } else if !call.callee.ends_with("__import__") {
+        } else if !call.callee.ends_with("__import__") && call.callee != "importlib.import_module" {
             // a dynamic `__import__(name)` imports installed code, as plugin loaders do
             call.kinds |= kind::EXEC;
         }
