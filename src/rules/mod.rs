@@ -29,7 +29,7 @@ pub mod vendored_package;
 
 use crate::data::Data;
 use crate::finding::{Finding, Rule, Severity};
-use crate::manifest::Dependency;
+use crate::manifest::{Dependency, DependencySource};
 use crate::name_risk::{self, Verdict};
 use crate::store::{NameBatch, StoreError};
 
@@ -175,7 +175,11 @@ impl<'a> Engine<'a> {
             }
         }
         if self.judges(Rule::DirectUrl) {
-            out.extend(direct_url::check(dep));
+            let popular = !matches!(dep.source, DependencySource::Registry)
+                && crate::popular::Popular::embedded()
+                    .rank(&dep.name)
+                    .is_some_and(|r| r <= self.popular_top_n);
+            out.extend(direct_url::check(dep, popular));
         }
         Ok(out)
     }
