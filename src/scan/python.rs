@@ -405,7 +405,8 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
                     .child_by_field_name("condition")
                     .map(|c| r.text(c))
                     .unwrap_or("");
-                if is_main_guard(cond) {
+                // a script run by name is `__main__`: its main guard guards nothing
+                if is_main_guard(cond) && role != Role::Script {
                     child_ctx.guard_if = true;
                 }
             }
@@ -1145,11 +1146,36 @@ impl<'s> Reader<'s> {
             .then(|| format!("{name}(…, {codec:?})"))
     }
 
+    /// A character shift, `chr(ord(c) - 3)` (a Caesar cipher): `chr` of arithmetic on `ord`.
+    /// Counted only where it feeds a sink ([`Self::decoded_by`]): generic code computes
+    /// letters this way too.
+    fn char_shift(&self, node: Node) -> Option<String> {
+        let func = node.child_by_field_name("function")?;
+        if self.resolve(func).as_deref() != Some("chr") {
+            return None;
+        }
+        let arg = self.positional(node.child_by_field_name("arguments"), 0)?;
+        if arg.kind() != "binary_operator" {
+            return None;
+        }
+        let shifts_ord = self
+            .find_in(arg, |n| {
+                (n.kind() == "call"
+                    && n.child_by_field_name("function")
+                        .and_then(|f| self.resolve(f))
+                        .as_deref()
+                        == Some("ord"))
+                .then(String::new)
+            })
+            .is_some();
+        shifts_ord.then(|| format!("a character shift (`{}`)", self.text(node)))
+    }
+
     /// Whether anything in `node` is decoded: a decoder call, a variable holding decoded data,
-    /// or XOR arithmetic.
+    /// a character shift ([`Self::char_shift`]) or XOR arithmetic.
     fn decoded_by(&self, node: Node) -> Option<String> {
         self.find_in(node, |n| match n.kind() {
-            "call" => self.decoder(n),
+            "call" => self.decoder(n).or_else(|| self.char_shift(n)),
             "identifier" => self
                 .tainted
                 .get(self.text(n))
@@ -1252,6 +1278,14 @@ impl<'s> Reader<'s> {
         }
         call.callee = callee.clone();
         let last = callee.rsplit('.').next().unwrap_or("");
+        // os.dup2(s.fileno(), 0): a socket made the standard streams, a reverse shell's set-up
+        if callee == "os.dup2"
+            && self
+                .positional(args, 0)
+                .is_some_and(|a| self.text(a).contains(".fileno()"))
+        {
+            call.kinds |= kind::SHELL;
+        }
         if EXEC_NAMES.contains(&callee.as_str()) {
             let first = self.positional(args, 0);
             self.judge_exec(&mut call, first, facts);
