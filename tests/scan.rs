@@ -1409,3 +1409,31 @@ fn instructions_the_project_gives_are_followed() {
         "warning",
     );
 }
+
+/// A large data literal is read a piece at a time (its memory does not grow with it), and
+/// what it holds is still found where it is: a payload among 100,000 strings, and a webhook
+/// in a dict of numbers.
+#[test]
+fn large_data_literals_are_read_in_pieces() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let payload = base64("print(\"hello\")\n".repeat(20).as_bytes());
+    let mut items: Vec<String> = (0..100_000).map(|i| format!("\"k{i}\"")).collect();
+    items.insert(70_000, format!("\n    \"{payload}\""));
+    let numbers: Vec<String> = (0..30_000).map(|i| format!("{i}: {i}.5e-3")).collect();
+    write(
+        root,
+        "pkg/__init__.py",
+        format!(
+            "import base64\nTABLE = [{}]\nexec(base64.b64decode(TABLE[70000]))\nHOOKS = {{{}, -1: \"https://discord.com/api/webhooks/1/x\"}}\n",
+            items.join(", "),
+            numbers.join(", ")
+        ),
+    );
+    let all = scan_failing(root);
+    assert_fires(&all, "encoded-blob", "pkg/__init__.py", 3, "error");
+    assert_fires(&all, "decode-exec", "pkg/__init__.py", 4, "error");
+    assert_fires(&all, "exfil-endpoint", "pkg/__init__.py", 5, "error");
+    let blob = all.iter().find(|f| f["rule"] == "encoded-blob").unwrap();
+    assert_eq!(blob["column"], 6, "{blob}");
+}

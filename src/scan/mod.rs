@@ -32,6 +32,7 @@
 mod archive;
 mod autorun;
 pub mod blobs;
+mod data_literals;
 pub mod facts;
 pub mod indicators;
 mod installed;

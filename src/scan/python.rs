@@ -235,8 +235,43 @@ pub fn analyse(text: &str, base: usize) -> Facts {
     analyse_as(text, base, Role::Module)
 }
 
-/// [`analyse`] for a file of `role`.
+/// [`analyse`] for a file of `role`. Large data literals are blanked out and their elements
+/// read a piece at a time ([`super::data_literals`]), so memory does not grow with them.
 fn analyse_as(text: &str, base: usize, role: Role) -> Facts {
+    analyse_in_pieces(text, base, role, false)
+}
+
+/// [`analyse_as`]; `piece` for a data span's elements wrapped in its brackets.
+fn analyse_in_pieces(text: &str, base: usize, role: Role, piece: bool) -> Facts {
+    let Some((blanked, spans)) = super::data_literals::elide(text, piece) else {
+        return analyse_whole(text, base, role);
+    };
+    let mut facts = analyse_whole(&blanked, base, role);
+    drop(blanked);
+    for span in &spans {
+        let (open, close) = (&text[span.open..=span.open], &text[span.close..=span.close]);
+        for piece in span.pieces() {
+            // `[piece\n]` as an expression statement: offsets one byte before the piece's
+            let wrapped = format!("{open}{}\n{close}", &text[piece.clone()]);
+            let found = analyse_in_pieces(&wrapped, base + piece.start - 1, Role::Module, true);
+            // data holds no calls; of its literals only those the rules look at are kept
+            facts.literals.extend(
+                found
+                    .literals
+                    .into_iter()
+                    .filter(|l| l.blob.is_some() || !l.indicators.is_empty() || l.is_temp_path()),
+            );
+            if facts.too_deep.is_none() {
+                facts.too_deep = found.too_deep;
+            }
+        }
+    }
+    facts.literals.sort_by_key(|l| l.start);
+    facts
+}
+
+/// [`analyse_as`] of the whole text in one tree.
+fn analyse_whole(text: &str, base: usize, role: Role) -> Facts {
     let Some(tree) = parse(text) else {
         return Facts::default();
     };
