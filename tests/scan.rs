@@ -1437,3 +1437,47 @@ fn large_data_literals_are_read_in_pieces() {
     let blob = all.iter().find(|f| f["rule"] == "encoded-blob").unwrap();
     assert_eq!(blob["column"], 6, "{blob}");
 }
+
+/// What honest installed code does that looks like a lure stays below errors: a cache that
+/// unpickles what it decompressed, a token encoded to hex passed to a process, a native module
+/// of a namespace package listed in its distribution's `RECORD` (trusted site-packages); a
+/// pickle the file carries, decoded, is still an error.
+#[test]
+fn honest_deserializing_and_encoding_stay_below_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "cache/__init__.py",
+        "import base64, codecs, os, pickle, subprocess, zlib\n\n\ndef get(path):\n    with open(path, 'rb') as f:\n        return pickle.loads(zlib.decompress(f.read()))\n\n\ndef get_db(value):\n    return pickle.loads(base64.b64decode(value.encode()))\n\n\ndef spawn(args):\n    token = codecs.encode(os.urandom(16), 'hex').decode()\n    return subprocess.Popen(args + ['--token', token])\n",
+    );
+    let mut elf = b"\x7fELF\x02\x01\x01\x00".to_vec();
+    elf.extend([0u8; 56]);
+    write(root, "zope/interface/__init__.py", "");
+    write(root, "zope/interface/_speedups.so", &elf);
+    write(
+        root,
+        "zope.interface-7.0.dist-info/RECORD",
+        "zope/interface/__init__.py,,\nzope/interface/_speedups.so,,\n",
+    );
+    let out = squatguard(root, &["scan", "--trusted", "--format", "json"]);
+    let all = findings(&out);
+    assert!(!all.iter().any(|f| f["severity"] == "error"), "{all:#?}");
+    assert_eq!(out.status.code(), Some(0));
+    assert_fires(
+        &all,
+        "opaque-code",
+        "zope/interface/_speedups.so",
+        1,
+        "warning",
+    );
+
+    let hello = base64(b"cos\nsystem\n(S'echo hello'\ntR.");
+    write(
+        root,
+        "cache/__init__.py",
+        format!("import base64, pickle\nBLOB = \"{hello}\"\n\n\ndef load():\n    return pickle.loads(base64.b64decode(BLOB))\n"),
+    );
+    let all = scan_failing(root);
+    assert_fires(&all, "decode-exec", "cache/__init__.py", 6, "error");
+}

@@ -57,6 +57,21 @@ const EXEC_NAMES: &[&str] = &[
     "importlib.import_module",
 ];
 
+/// The `exec`-like calls that deserialize: decoded data runs through them only when the file
+/// carries it ([`Reader::carries_payload`]).
+/// (`marshal.loads` is not among them: what it loads is code objects.)
+const DESERIALIZERS: &[&str] = &[
+    "pickle.loads",
+    "_pickle.loads",
+    "cPickle.loads",
+    "dill.loads",
+    "cloudpickle.loads",
+];
+
+/// The shortest string literal a deserializer's decoded input must come from to count as a
+/// payload the file carries (a pickle of anything is longer).
+const MIN_PAYLOAD: usize = 16;
+
 /// Calls that run a callable they are given: (callee, the keyword naming it, its position).
 const RUNNERS: &[(&str, &str, usize)] = &[
     ("map", "", 0),
@@ -356,6 +371,7 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
         aliases: HashMap::new(),
         bound: HashMap::new(),
         tainted: HashMap::new(),
+        payload_names: std::collections::HashSet::new(),
         fetched: HashMap::new(),
         decoder_fns: HashMap::new(),
     };
@@ -534,6 +550,10 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
                     changed = true;
                 }
             }
+            if !r.payload_names.contains(name) && r.carries_payload(*value) {
+                r.payload_names.insert(name.clone());
+                changed = true;
+            }
             if r.tainted.contains_key(name) {
                 continue;
             }
@@ -692,6 +712,9 @@ struct Reader<'s> {
     fetched: HashMap<String, String>,
     /// Variables assigned a decoded value, with the decoder.
     tainted: HashMap<String, String>,
+    /// Variables holding a string literal of [`MIN_PAYLOAD`] or more characters, or what was
+    /// computed from one ([`Reader::carries_payload`]).
+    payload_names: std::collections::HashSet<String>,
     /// Functions of this file whose body decodes, with the decoder.
     decoder_fns: HashMap<String, String>,
 }
@@ -1163,6 +1186,10 @@ impl<'s> Reader<'s> {
         };
         let codec = codec_arg.and_then(|a| self.string_value(a))?;
         let codec = codec.to_ascii_lowercase().replace(['-', '_'], "");
+        // encoding to hex or base64 hides nothing; ROT13 is its own inverse
+        if (name == "codecs.encode" || last == "encode") && codec != "rot13" {
+            return None;
+        }
         const CODECS: &[&str] = &[
             "rot13",
             "base64",
@@ -1179,6 +1206,20 @@ impl<'s> Reader<'s> {
         CODECS
             .contains(&codec.as_str())
             .then(|| format!("{name}(…, {codec:?})"))
+    }
+
+    /// Whether `node` holds a string literal of [`MIN_PAYLOAD`] or more characters, or a
+    /// variable assigned one or what was computed from one.
+    fn carries_payload(&self, node: Node) -> bool {
+        self.find_in(node, |n| match n.kind() {
+            "string" => self
+                .string_value(n)
+                .filter(|v| v.chars().count() >= MIN_PAYLOAD)
+                .map(|_| String::new()),
+            "identifier" => self.payload_names.contains(self.text(n)).then(String::new),
+            _ => None,
+        })
+        .is_some()
     }
 
     /// A character shift, `chr(ord(c) - 3)` (a Caesar cipher): `chr` of arithmetic on `ord`.
@@ -1594,6 +1635,11 @@ impl<'s> Reader<'s> {
             return;
         }
         call.decoded_by = self.decoded_by(first);
+        // a deserializer fed decoded data is how caches and sessions are stored (Django's
+        // `pickle.loads(zlib.decompress(f.read()))`); only a payload the file carries counts
+        if DESERIALIZERS.contains(&call.callee.as_str()) && !self.carries_payload(first) {
+            call.decoded_by = None;
+        }
         call.fetched_by = self.fetched_by(first);
         if call.decoded_by.is_some() {
             call.kinds |= kind::DECODE | kind::EXEC;
