@@ -1210,16 +1210,35 @@ impl<'s> Reader<'s> {
 
     /// Whether `node` holds a string literal of [`MIN_PAYLOAD`] or more characters, or a
     /// variable assigned one or what was computed from one.
+    /// The arguments of other calls are not looked into: `os.environ.get("PYDEV_PYTEST_SKIP")`
+    /// and `open(CACHE_PATH)` name where data comes from, they are not the data.
     fn carries_payload(&self, node: Node) -> bool {
-        self.find_in(node, |n| match n.kind() {
-            "string" => self
-                .string_value(n)
-                .filter(|v| v.chars().count() >= MIN_PAYLOAD)
-                .map(|_| String::new()),
-            "identifier" => self.payload_names.contains(self.text(n)).then(String::new),
-            _ => None,
-        })
-        .is_some()
+        let mut stack = vec![node];
+        let mut seen = 0;
+        while let Some(n) = stack.pop() {
+            seen += 1;
+            if seen > MAX_SUBTREE_NODES {
+                return false;
+            }
+            match n.kind() {
+                "string" => {
+                    if self
+                        .string_value(n)
+                        .is_some_and(|v| v.chars().count() >= MIN_PAYLOAD)
+                    {
+                        return true;
+                    }
+                    continue;
+                }
+                "identifier" if self.payload_names.contains(self.text(n)) => return true,
+                "call" if self.decoder(n).is_none() && self.char_shift(n).is_none() => continue,
+                "function_definition" | "lambda" | "class_definition" if n != node => continue,
+                _ => {}
+            }
+            let mut cursor = n.walk();
+            stack.extend(n.children(&mut cursor));
+        }
+        false
     }
 
     /// A character shift, `chr(ord(c) - 3)` (a Caesar cipher): `chr` of arithmetic on `ord`.
