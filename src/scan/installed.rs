@@ -32,19 +32,22 @@ impl Records {
     }
 
     /// Whether `path`, inside a package, is listed in the `RECORD` of a distribution installed
-    /// in the directory above its outermost package (never, unless trusted).
+    /// in a directory above it (never, unless trusted). Every directory up to the outermost
+    /// package's parent and beyond is tried (namespace packages such as `zope` and vendored
+    /// trees such as `debugpy/_vendored/pydevd` have folders without `__init__.py`), at most
+    /// [`MAX_LEVELS`] of them.
     pub fn lists(&self, path: &Path) -> bool {
         if !self.trusted {
             return false;
         }
-        let mut top = path.parent();
-        while let Some(dir) = top {
-            if !dir.join("__init__.py").is_file() {
-                break;
-            }
-            top = dir.parent();
-        }
-        let Some(top) = top else { return false };
+        path.ancestors()
+            .skip(1)
+            .take(MAX_LEVELS)
+            .any(|top| self.listed_in(top, path))
+    }
+
+    /// Whether the `RECORD` files of `top`'s `*.dist-info` folders list `path`.
+    fn listed_in(&self, top: &Path, path: &Path) -> bool {
         let Ok(rel) = path.strip_prefix(top) else {
             return false;
         };
@@ -72,6 +75,9 @@ impl Records {
         recorded.contains(&rel)
     }
 }
+
+/// How many directories above a file [`Records::lists`] looks for `RECORD` files.
+const MAX_LEVELS: usize = 8;
 
 /// Every path the `RECORD` files of `dir`'s `*.dist-info` folders list.
 fn read_records(dir: &Path) -> HashSet<String> {

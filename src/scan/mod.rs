@@ -12,7 +12,8 @@
 //! cells ([`notebook`]), scripts without an extension whose shebang names Python, and files a
 //! module runs as code (`exec(open('x.dat').read())`, `runpy.run_path('LICENSE.txt')`) are read
 //! as Python; `.vscode/tasks.json` tasks that run on opening the folder and dev container
-//! lifecycle commands are reported ([`autorun`]); what Python can run but cannot be read here (native modules, files over
+//! lifecycle commands are reported ([`autorun`]); the scripts, `Makefile` recipes and pre-commit
+//! hooks the project's own instructions run are read as code that runs ([`instructions`]); what Python can run but cannot be read here (native modules, files over
 //! [`MAX_SCAN_SIZE`], unreadable archives) is an `opaque-code` finding
 //! ([`crate::rules::opaque_code`], placed with [`installed`]).
 //!
@@ -31,9 +32,11 @@
 mod archive;
 mod autorun;
 pub mod blobs;
+mod data_literals;
 pub mod facts;
 pub mod indicators;
 mod installed;
+mod instructions;
 mod notebook;
 pub mod python;
 pub mod signals;
@@ -118,19 +121,35 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
     let (files, refused_links, skipped) = walk(&root, skip_dirs, opts.exclude.as_ref())?;
     // what the scan did not read (the manifest discovery's own skips do not apply to it)
     report.skipped = skipped;
-    let py_paths: HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
     let records = installed::Records::new(matches!(opts.policy.origin, crate::config::Origin::Own));
     let backends = in_tree_backends(&root);
+    // what the project's README, Makefile, pre-commit hooks and shell scripts run
+    let instructed = if whole_tree {
+        instructions::read(&root)
+    } else {
+        instructions::Instructed::default()
+    };
+    // a script they run that the walk did not collect is read as Python too
+    let mut files = files;
+    let mut unlisted: Vec<PathBuf> = instructed
+        .scripts
+        .iter()
+        .filter(|p| !files.contains(p))
+        .cloned()
+        .collect();
+    unlisted.sort();
+    files.extend(unlisted);
+    let py_paths: HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
     let installs = Installs::default();
     // in file order, whichever worker read the file
     let mut findings: Vec<Finding> = files
         .par_iter()
         .flat_map_iter(|path| {
             // an in-tree build backend runs on install, as setup.py does
-            let role = if backends.contains(path) {
-                Role::Setup
-            } else {
-                role(path)
+            let role = match role(path) {
+                _ if backends.contains(path) => Role::Setup,
+                Role::Module if instructed.scripts.contains(path) => Role::Script,
+                named => named,
             };
             scan_file(path, role, &py_paths, &records, &installs)
         })
@@ -157,6 +176,7 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
     findings.extend(engine.check_all(&asked)?);
     findings.extend(vendored(&root, &files, &findings));
     findings.extend(refused_links);
+    findings.extend(instructed.findings);
     report.files += files.len();
     report.findings.extend(findings);
     // one finish for the manifests' findings and the code's
@@ -308,7 +328,7 @@ fn imported_unasked(
         .iter()
         .filter_map(|i| match i.role {
             Role::Setup => Some((i.path.clone(), Role::Setup)),
-            Role::PackageInit | Role::Conftest | Role::Startup => {
+            Role::PackageInit | Role::Conftest | Role::Startup | Role::Script => {
                 Some((i.path.clone(), Role::PackageInit))
             }
             Role::Module | Role::Pth => None,

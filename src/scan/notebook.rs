@@ -47,6 +47,7 @@ pub fn code(bytes: &[u8]) -> Option<String> {
         .map(|(i, _)| i);
     let mut lines: Vec<String> = vec![String::new(); json_lines.len()];
     let mut extra = String::new();
+    let mut cursor = 0;
     for cell in &nb.cells {
         let key = keys.next();
         if cell.cell_type != "code" {
@@ -65,9 +66,25 @@ pub fn code(bytes: &[u8]) -> Option<String> {
             ),
         };
         for (i, line) in code.into_iter().enumerate() {
-            match lines.get_mut(first.saturating_add(i)) {
-                Some(slot) if slot.is_empty() => *slot = line,
-                // not where nbformat puts it: kept, after the notebook's lines
+            let at = first.saturating_add(i);
+            let at = if json_lines
+                .get(at)
+                .is_some_and(|l| l.contains(escaped(&line).as_str()))
+            {
+                Some(at)
+            } else {
+                // not where nbformat puts it: on the first free line, from the cursor on,
+                // that holds it as JSON writes it
+                let want = escaped(&line);
+                (cursor..json_lines.len())
+                    .find(|&k| lines[k].is_empty() && json_lines[k].contains(want.as_str()))
+            };
+            match at.and_then(|k| lines.get_mut(k).map(|slot| (k, slot))) {
+                Some((k, slot)) if slot.is_empty() => {
+                    *slot = line;
+                    cursor = k;
+                }
+                // nowhere to place it: kept, after the notebook's lines
                 _ => {
                     extra.push_str(&line);
                     extra.push('\n');
@@ -79,4 +96,14 @@ pub fn code(bytes: &[u8]) -> Option<String> {
     text.push('\n');
     text.push_str(&extra);
     Some(text)
+}
+
+/// `line` as JSON writes it inside a string (quotes and backslashes escaped).
+fn escaped(line: &str) -> String {
+    let quoted = serde_json::to_string(line).unwrap_or_default();
+    quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or("")
+        .to_owned()
 }

@@ -57,6 +57,21 @@ const EXEC_NAMES: &[&str] = &[
     "importlib.import_module",
 ];
 
+/// The `exec`-like calls that deserialize: decoded data runs through them only when the file
+/// carries it ([`Reader::carries_payload`]).
+/// (`marshal.loads` is not among them: what it loads is code objects.)
+const DESERIALIZERS: &[&str] = &[
+    "pickle.loads",
+    "_pickle.loads",
+    "cPickle.loads",
+    "dill.loads",
+    "cloudpickle.loads",
+];
+
+/// The shortest string literal a deserializer's decoded input must come from to count as a
+/// payload the file carries (a pickle of anything is longer).
+const MIN_PAYLOAD: usize = 16;
+
 /// Calls that run a callable they are given: (callee, the keyword naming it, its position).
 const RUNNERS: &[(&str, &str, usize)] = &[
     ("map", "", 0),
@@ -235,8 +250,43 @@ pub fn analyse(text: &str, base: usize) -> Facts {
     analyse_as(text, base, Role::Module)
 }
 
-/// [`analyse`] for a file of `role`.
+/// [`analyse`] for a file of `role`. Large data literals are blanked out and their elements
+/// read a piece at a time ([`super::data_literals`]), so memory does not grow with them.
 fn analyse_as(text: &str, base: usize, role: Role) -> Facts {
+    analyse_in_pieces(text, base, role, false)
+}
+
+/// [`analyse_as`]; `piece` for a data span's elements wrapped in its brackets.
+fn analyse_in_pieces(text: &str, base: usize, role: Role, piece: bool) -> Facts {
+    let Some((blanked, spans)) = super::data_literals::elide(text, piece) else {
+        return analyse_whole(text, base, role);
+    };
+    let mut facts = analyse_whole(&blanked, base, role);
+    drop(blanked);
+    for span in &spans {
+        let (open, close) = (&text[span.open..=span.open], &text[span.close..=span.close]);
+        for piece in span.pieces() {
+            // `[piece\n]` as an expression statement: offsets one byte before the piece's
+            let wrapped = format!("{open}{}\n{close}", &text[piece.clone()]);
+            let found = analyse_in_pieces(&wrapped, base + piece.start - 1, Role::Module, true);
+            // data holds no calls; of its literals only those the rules look at are kept
+            facts.literals.extend(
+                found
+                    .literals
+                    .into_iter()
+                    .filter(|l| l.blob.is_some() || !l.indicators.is_empty() || l.is_temp_path()),
+            );
+            if facts.too_deep.is_none() {
+                facts.too_deep = found.too_deep;
+            }
+        }
+    }
+    facts.literals.sort_by_key(|l| l.start);
+    facts
+}
+
+/// [`analyse_as`] of the whole text in one tree.
+fn analyse_whole(text: &str, base: usize, role: Role) -> Facts {
     let Some(tree) = parse(text) else {
         return Facts::default();
     };
@@ -321,6 +371,7 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
         aliases: HashMap::new(),
         bound: HashMap::new(),
         tainted: HashMap::new(),
+        payload_names: std::collections::HashSet::new(),
         fetched: HashMap::new(),
         decoder_fns: HashMap::new(),
     };
@@ -405,7 +456,8 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
                     .child_by_field_name("condition")
                     .map(|c| r.text(c))
                     .unwrap_or("");
-                if is_main_guard(cond) {
+                // a script run by name is `__main__`: its main guard guards nothing
+                if is_main_guard(cond) && role != Role::Script {
                     child_ctx.guard_if = true;
                 }
             }
@@ -497,6 +549,10 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
                     r.fetched.insert(name.clone(), by);
                     changed = true;
                 }
+            }
+            if !r.payload_names.contains(name) && r.carries_payload(*value) {
+                r.payload_names.insert(name.clone());
+                changed = true;
             }
             if r.tainted.contains_key(name) {
                 continue;
@@ -656,6 +712,9 @@ struct Reader<'s> {
     fetched: HashMap<String, String>,
     /// Variables assigned a decoded value, with the decoder.
     tainted: HashMap<String, String>,
+    /// Variables holding a string literal of [`MIN_PAYLOAD`] or more characters, or what was
+    /// computed from one ([`Reader::carries_payload`]).
+    payload_names: std::collections::HashSet<String>,
     /// Functions of this file whose body decodes, with the decoder.
     decoder_fns: HashMap<String, String>,
 }
@@ -1127,6 +1186,10 @@ impl<'s> Reader<'s> {
         };
         let codec = codec_arg.and_then(|a| self.string_value(a))?;
         let codec = codec.to_ascii_lowercase().replace(['-', '_'], "");
+        // encoding to hex or base64 hides nothing; ROT13 is its own inverse
+        if (name == "codecs.encode" || last == "encode") && codec != "rot13" {
+            return None;
+        }
         const CODECS: &[&str] = &[
             "rot13",
             "base64",
@@ -1145,11 +1208,69 @@ impl<'s> Reader<'s> {
             .then(|| format!("{name}(…, {codec:?})"))
     }
 
+    /// Whether `node` holds a string literal of [`MIN_PAYLOAD`] or more characters, or a
+    /// variable assigned one or what was computed from one.
+    /// The arguments of other calls are not looked into: `os.environ.get("PYDEV_PYTEST_SKIP")`
+    /// and `open(CACHE_PATH)` name where data comes from, they are not the data.
+    fn carries_payload(&self, node: Node) -> bool {
+        let mut stack = vec![node];
+        let mut seen = 0;
+        while let Some(n) = stack.pop() {
+            seen += 1;
+            if seen > MAX_SUBTREE_NODES {
+                return false;
+            }
+            match n.kind() {
+                "string" => {
+                    if self
+                        .string_value(n)
+                        .is_some_and(|v| v.chars().count() >= MIN_PAYLOAD)
+                    {
+                        return true;
+                    }
+                    continue;
+                }
+                "identifier" if self.payload_names.contains(self.text(n)) => return true,
+                "call" if self.decoder(n).is_none() && self.char_shift(n).is_none() => continue,
+                "function_definition" | "lambda" | "class_definition" if n != node => continue,
+                _ => {}
+            }
+            let mut cursor = n.walk();
+            stack.extend(n.children(&mut cursor));
+        }
+        false
+    }
+
+    /// A character shift, `chr(ord(c) - 3)` (a Caesar cipher): `chr` of arithmetic on `ord`.
+    /// Counted only where it feeds a sink ([`Self::decoded_by`]): generic code computes
+    /// letters this way too.
+    fn char_shift(&self, node: Node) -> Option<String> {
+        let func = node.child_by_field_name("function")?;
+        if self.resolve(func).as_deref() != Some("chr") {
+            return None;
+        }
+        let arg = self.positional(node.child_by_field_name("arguments"), 0)?;
+        if arg.kind() != "binary_operator" {
+            return None;
+        }
+        let shifts_ord = self
+            .find_in(arg, |n| {
+                (n.kind() == "call"
+                    && n.child_by_field_name("function")
+                        .and_then(|f| self.resolve(f))
+                        .as_deref()
+                        == Some("ord"))
+                .then(String::new)
+            })
+            .is_some();
+        shifts_ord.then(|| format!("a character shift (`{}`)", self.text(node)))
+    }
+
     /// Whether anything in `node` is decoded: a decoder call, a variable holding decoded data,
-    /// or XOR arithmetic.
+    /// a character shift ([`Self::char_shift`]) or XOR arithmetic.
     fn decoded_by(&self, node: Node) -> Option<String> {
         self.find_in(node, |n| match n.kind() {
-            "call" => self.decoder(n),
+            "call" => self.decoder(n).or_else(|| self.char_shift(n)),
             "identifier" => self
                 .tainted
                 .get(self.text(n))
@@ -1252,6 +1373,14 @@ impl<'s> Reader<'s> {
         }
         call.callee = callee.clone();
         let last = callee.rsplit('.').next().unwrap_or("");
+        // os.dup2(s.fileno(), 0): a socket made the standard streams, a reverse shell's set-up
+        if callee == "os.dup2"
+            && self
+                .positional(args, 0)
+                .is_some_and(|a| self.text(a).contains(".fileno()"))
+        {
+            call.kinds |= kind::SHELL;
+        }
         if EXEC_NAMES.contains(&callee.as_str()) {
             let first = self.positional(args, 0);
             self.judge_exec(&mut call, first, facts);
@@ -1525,6 +1654,11 @@ impl<'s> Reader<'s> {
             return;
         }
         call.decoded_by = self.decoded_by(first);
+        // a deserializer fed decoded data is how caches and sessions are stored (Django's
+        // `pickle.loads(zlib.decompress(f.read()))`); only a payload the file carries counts
+        if DESERIALIZERS.contains(&call.callee.as_str()) && !self.carries_payload(first) {
+            call.decoded_by = None;
+        }
         call.fetched_by = self.fetched_by(first);
         if call.decoded_by.is_some() {
             call.kinds |= kind::DECODE | kind::EXEC;
