@@ -684,9 +684,23 @@ fn attacks_never_reach_pip(env: &Env) {
     )
     .unwrap();
     std::fs::create_dir(env.path("wheels")).unwrap();
+    // the issue's `--group dev`: a vendored project whose setup.py is the payload
+    std::fs::create_dir_all(env.path("vendor")).unwrap();
+    std::fs::create_dir(env.path("vendor/helperlib")).unwrap();
+    std::fs::copy(
+        env.path("helperlib/setup.py"),
+        env.path("vendor/helperlib/setup.py"),
+    )
+    .unwrap();
     std::fs::write(
         env.path("pyproject.toml"),
-        "[dependency-groups]\ndev = [\"helperlib @ file:./helperlib\"]\n",
+        "[dependency-groups]\ndev = [\"sgtest-alpha\", \"helperlib @ file:./vendor/helperlib\"]\nall = [{include-group = \"Dev\"}]\nsquat = [\"reqeusts\"]\nloop = [{include-group = \"loop\"}]\n",
+    )
+    .unwrap();
+    std::fs::create_dir(env.path("sub")).unwrap();
+    std::fs::write(
+        env.path("sub/pyproject.toml"),
+        "[dependency-groups]\nlocal = [\"./helperlib\"]\n",
     )
     .unwrap();
     std::fs::write(env.path("extra.txt"), "./helperlib\n").unwrap();
@@ -756,7 +770,28 @@ fn attacks_never_reach_pip(env: &Env) {
             65,
             "helperlib @ file:./helperlib",
         ),
-        (&[], &["--group", "dev"], 65, "--group"),
+        (
+            &[],
+            &["--group", "dev"],
+            65,
+            "pyproject.toml:2:25: error[direct-url]: `helperlib @ file:./vendor/helperlib` in dependency group `dev`",
+        ),
+        (&[], &["--group=all"], 65, "helperlib @ file:./vendor/helperlib"),
+        (&[], &["--group", "squat"], 65, "pyproject.toml:4:11"),
+        (&[], &["--group", "loop"], 65, "include cycle: loop -> loop"),
+        (&[], &["--group", "nope"], 65, "no dependency group `nope`"),
+        (
+            &[],
+            &["--group", "sub/pyproject.toml:local"],
+            65,
+            "sub/pyproject.toml:2:11",
+        ),
+        (
+            &[],
+            &["--group", "sub/setup.cfg:local"],
+            66,
+            "group paths use 'pyproject.toml' filenames",
+        ),
         (
             &[("r.txt", "--no-binary sgtest-alpha\nsgtest-alpha\n")],
             &["-r", "r.txt"],
@@ -824,6 +859,18 @@ fn attacks_never_reach_pip(env: &Env) {
     let o = env.install(&["-r", "r.txt"]);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     assert!(env.imports("sgtest_alpha"));
+    // a clean dependency group installs, includes followed (whatever the pip: it never
+    // reads the group)
+    env.wheel("sgtest-beta", "1.0", &[]);
+    std::fs::write(
+        env.path("pyproject.toml"),
+        "[dependency-groups]\nTest = [\"SGTest_Beta >= 1.0\", {include-group = \"base\"}]\nbase = [\"sgtest-alpha\"]\n",
+    )
+    .unwrap();
+    let o = env.install(&["--group", "test"]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(env.imports("sgtest_beta"));
+    assert!(!marker.exists());
 }
 
 #[test]
