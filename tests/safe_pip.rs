@@ -3,7 +3,12 @@
 //!
 //! Each test makes its own virtualenv (`python3 -m venv --without-pip
 //! --system-site-packages`: the base interpreter's pip drives it, and installs land in the
-//! virtualenv). When `python3 -m venv` does not work the tests say why and pass.
+//! virtualenv), with the machine's `PIP_*` variables removed and pip's configuration files
+//! switched off. The attack, build and failure tests also run with the oldest pip safe-pip
+//! supports (22.2) and with the newest, each installed from its wheel (fetched once into the
+//! test target directory) into a virtualenv of its own, and run as from a user's shell: no
+//! `PIP_*` variable at all, a fresh home. When `python3 -m venv` does not work the tests say
+//! why and pass, except under CI (`CI` set), where that fails.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,7 +20,13 @@ const SQUATGUARD: &str = env!("CARGO_BIN_EXE_squatguard");
 struct Env {
     root: tempfile::TempDir,
     python: PathBuf,
+    /// Run as from a user's shell: no `PIP_*` variable at all (not even `PIP_CONFIG_FILE`), a
+    /// fresh home and XDG directories (the machine's global pip configuration still applies).
+    bare: bool,
 }
+
+/// The newest pip's wheel, fetched by the first test that asks (the others wait for it).
+static NEWEST_PIP: std::sync::Mutex<Option<(PathBuf, String)>> = std::sync::Mutex::new(None);
 
 impl Env {
     /// A fresh virtualenv and an empty package directory, or `None` (with the reason printed)
@@ -49,6 +60,44 @@ impl Env {
             }
         }
         Env::made(|_| {}, Some((wheel, version)))
+    }
+
+    /// As [`Env::with_pip`], with the newest pip: its wheel is fetched once into the test
+    /// target directory (`pip-wheels/newest/`; remove it to fetch a newer one).
+    fn with_newest_pip() -> Option<Env> {
+        let mut newest = NEWEST_PIP.lock().unwrap_or_else(|e| e.into_inner());
+        if newest.is_none() {
+            let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pip-wheels/newest");
+            let found = |dir: &Path| {
+                std::fs::read_dir(dir).ok()?.flatten().find_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    let version = name
+                        .strip_prefix("pip-")?
+                        .strip_suffix("-py3-none-any.whl")?;
+                    Some((e.path(), version.to_owned()))
+                })
+            };
+            if found(&dir).is_none() {
+                let o = Command::new("python3")
+                    .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
+                    .args(["--disable-pip-version-check", "--quiet", "--dest"])
+                    .arg(&dir)
+                    .arg("pip")
+                    .output();
+                match o {
+                    Ok(o) if o.status.success() => {}
+                    Ok(o) => return skip(&format!("cannot fetch the newest pip: {}", show(&o))),
+                    Err(e) => return skip(&format!("no python3: {e}")),
+                }
+            }
+            match found(&dir) {
+                Some(f) => *newest = Some(f),
+                None => return skip("`pip download pip` gave no pip wheel"),
+            }
+        }
+        let (wheel, version) = newest.clone().expect("fetched above");
+        drop(newest);
+        Env::made(|_| {}, Some((wheel, &version)))
     }
 
     fn made(prepare: impl FnOnce(&Path), pip: Option<(PathBuf, &str)>) -> Option<Env> {
@@ -104,7 +153,11 @@ impl Env {
         }
         std::fs::create_dir(root.path().join("pkgs")).unwrap();
         std::fs::create_dir(root.path().join("data")).unwrap();
-        Some(Env { root, python })
+        Some(Env {
+            root,
+            python,
+            bare: pip.is_some(),
+        })
     }
 
     fn path(&self, rel: &str) -> PathBuf {
@@ -198,9 +251,16 @@ with tarfile.open(out, "w:gz") as t:
                 cmd.env_remove(&k);
             }
         }
-        cmd.env("PIP_CONFIG_FILE", "/dev/null")
-            .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-            .env("SAFE_PIP_PYTHON", &self.python)
+        if self.bare {
+            cmd.env("HOME", self.path("home"))
+                .env("XDG_CONFIG_HOME", self.path("home/.config"))
+                .env("XDG_CONFIG_DIRS", self.path("etc-xdg"))
+                .env("XDG_CACHE_HOME", self.path("home/.cache"));
+        } else {
+            cmd.env("PIP_CONFIG_FILE", "/dev/null")
+                .env("PIP_DISABLE_PIP_VERSION_CHECK", "1");
+        }
+        cmd.env("SAFE_PIP_PYTHON", &self.python)
             .env("SQUATGUARD_DATA_DIR", self.path("data"))
             .env("NO_COLOR", "1");
         cmd
@@ -478,6 +538,15 @@ fn builds_use_checked_build_requirements_only_with_the_oldest_pip() {
     builds_from_checked_inputs(&env);
 }
 
+/// The same with the newest pip.
+#[test]
+fn builds_use_checked_build_requirements_only_with_the_newest_pip() {
+    let Some(env) = Env::with_newest_pip() else {
+        return;
+    };
+    builds_from_checked_inputs(&env);
+}
+
 fn builds_from_checked_inputs(env: &Env) {
     let marker = env.path("MARKER");
     let pkgs = env.pkgs();
@@ -671,6 +740,16 @@ fn what_the_repositorys_files_ask_for_never_reaches_the_oldest_pip_unread() {
     attacks_never_reach_pip(&env);
 }
 
+/// The same attacks, with the newest pip (which reads `--group` itself, if it is given the
+/// option: it is not).
+#[test]
+fn what_the_repositorys_files_ask_for_never_reaches_the_newest_pip_unread() {
+    let Some(env) = Env::with_newest_pip() else {
+        return;
+    };
+    attacks_never_reach_pip(&env);
+}
+
 fn attacks_never_reach_pip(env: &Env) {
     env.wheel("sgtest-alpha", "1.0", &[]);
     let marker = env.path("MARKER");
@@ -684,9 +763,23 @@ fn attacks_never_reach_pip(env: &Env) {
     )
     .unwrap();
     std::fs::create_dir(env.path("wheels")).unwrap();
+    // the issue's `--group dev`: a vendored project whose setup.py is the payload
+    std::fs::create_dir_all(env.path("vendor")).unwrap();
+    std::fs::create_dir(env.path("vendor/helperlib")).unwrap();
+    std::fs::copy(
+        env.path("helperlib/setup.py"),
+        env.path("vendor/helperlib/setup.py"),
+    )
+    .unwrap();
     std::fs::write(
         env.path("pyproject.toml"),
-        "[dependency-groups]\ndev = [\"helperlib @ file:./helperlib\"]\n",
+        "[dependency-groups]\ndev = [\"sgtest-alpha\", \"helperlib @ file:./vendor/helperlib\"]\nall = [{include-group = \"Dev\"}]\nsquat = [\"reqeusts\"]\nloop = [{include-group = \"loop\"}]\n",
+    )
+    .unwrap();
+    std::fs::create_dir(env.path("sub")).unwrap();
+    std::fs::write(
+        env.path("sub/pyproject.toml"),
+        "[dependency-groups]\nlocal = [\"./helperlib\"]\n",
     )
     .unwrap();
     std::fs::write(env.path("extra.txt"), "./helperlib\n").unwrap();
@@ -756,7 +849,28 @@ fn attacks_never_reach_pip(env: &Env) {
             65,
             "helperlib @ file:./helperlib",
         ),
-        (&[], &["--group", "dev"], 65, "--group"),
+        (
+            &[],
+            &["--group", "dev"],
+            65,
+            "pyproject.toml:2:25: error[direct-url]: `helperlib @ file:./vendor/helperlib` in dependency group `dev`",
+        ),
+        (&[], &["--group=all"], 65, "helperlib @ file:./vendor/helperlib"),
+        (&[], &["--group", "squat"], 65, "pyproject.toml:4:11"),
+        (&[], &["--group", "loop"], 65, "include cycle: loop -> loop"),
+        (&[], &["--group", "nope"], 65, "no dependency group `nope`"),
+        (
+            &[],
+            &["--group", "sub/pyproject.toml:local"],
+            65,
+            "sub/pyproject.toml:2:11",
+        ),
+        (
+            &[],
+            &["--group", "sub/setup.cfg:local"],
+            66,
+            "group paths use 'pyproject.toml' filenames",
+        ),
         (
             &[("r.txt", "--no-binary sgtest-alpha\nsgtest-alpha\n")],
             &["-r", "r.txt"],
@@ -824,6 +938,18 @@ fn attacks_never_reach_pip(env: &Env) {
     let o = env.install(&["-r", "r.txt"]);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     assert!(env.imports("sgtest_alpha"));
+    // a clean dependency group installs, includes followed (whatever the pip: it never
+    // reads the group)
+    env.wheel("sgtest-beta", "1.0", &[]);
+    std::fs::write(
+        env.path("pyproject.toml"),
+        "[dependency-groups]\nTest = [\"SGTest_Beta >= 1.0\", {include-group = \"base\"}]\nbase = [\"sgtest-alpha\"]\n",
+    )
+    .unwrap();
+    let o = env.install(&["--group", "test"]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(env.imports("sgtest_beta"));
+    assert!(!marker.exists());
 }
 
 #[test]
@@ -876,42 +1002,90 @@ fn requirements_file_with_include_and_constraints_and_global_options_first() {
     assert!(!env.imports("reqeusts"));
 }
 
+/// pip's own failures pass through with pip's status and pip's message, safe-pip's warnings
+/// first, and no advice to allow builds.
 #[test]
 fn pip_failure_status_passes_through() {
     let Some(env) = Env::new() else { return };
-    // (an extra index, which pip never asks under --no-index, is worth a warning)
+    honest_failures(&env);
+}
+
+#[test]
+fn pip_failure_status_passes_through_the_oldest_pip() {
+    let Some(env) = Env::with_pip("22.2") else {
+        return;
+    };
+    honest_failures(&env);
+}
+
+#[test]
+fn pip_failure_status_passes_through_the_newest_pip() {
+    let Some(env) = Env::with_newest_pip() else {
+        return;
+    };
+    honest_failures(&env);
+}
+
+fn honest_failures(env: &Env) {
+    let passed_through = |o: &Output, says: &str| {
+        assert_eq!(o.status.code(), Some(1), "{}", show(o));
+        let err = stderr(o);
+        assert!(err.contains(says), "{}", show(o));
+        assert!(
+            err.contains(
+                "safe-pip: pip could not resolve the requirements (status 1); nothing was installed"
+            ),
+            "{}",
+            show(o)
+        );
+        assert!(!err.contains("--allow-build"), "{}", show(o));
+        assert!(!err.contains("source distribution"), "{}", show(o));
+    };
+    // a name that does not exist (an extra index, which pip never asks under --no-index, is
+    // worth a warning, and safe-pip's warnings are printed when pip fails too)
     let o = env.install(&[
         "--extra-index-url",
         "https://mirror.example/simple",
         "sgtest-does-not-exist",
     ]);
-    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
-    let err = stderr(&o);
-    assert!(err.contains("No matching distribution"), "{}", show(&o));
-    // safe-pip's own warnings are printed when pip fails, too
-    assert!(err.contains("warning[index-url]"), "{}", show(&o));
-    // a version that does not exist of a package that has wheels: pip's status and message,
-    // not safe-pip's "needs a build"
+    passed_through(
+        &o,
+        "No matching distribution found for sgtest-does-not-exist",
+    );
+    assert!(stderr(&o).contains("warning[index-url]"), "{}", show(&o));
+    // the same name from a requirements file
+    std::fs::write(env.path("r.txt"), "sgtest-does-not-exist\n").unwrap();
+    let o = env.install(&["-r", "r.txt"]);
+    passed_through(
+        &o,
+        "No matching distribution found for sgtest-does-not-exist",
+    );
+    // a version that does not exist of a package that has wheels
     env.wheel("requests", "2.32.3", &[]);
     let o = env.install(&["requests==99.0"]);
-    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
-    let err = stderr(&o);
-    assert!(
-        err.contains("Could not find a version that satisfies the requirement requests==99.0"),
-        "{}",
-        show(&o)
+    passed_through(
+        &o,
+        "Could not find a version that satisfies the requirement requests==99.0",
     );
-    assert!(!err.contains("--allow-build"), "{}", show(&o));
-    // packages with wheels whose requirements conflict: pip's status and its explanation
+    // packages with wheels whose requirements conflict: pip's explanation
     env.wheel("sgtest-needs-old", "1.0", &["sgtest-dep<1"]);
     env.wheel("sgtest-dep", "0.5", &[]);
     env.wheel("sgtest-dep", "2.0", &[]);
     let o = env.install(&["sgtest-needs-old", "sgtest-dep>=2"]);
-    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
-    let err = stderr(&o);
-    assert!(err.contains("conflicting dependencies"), "{}", show(&o));
-    assert!(!err.contains("--allow-build"), "{}", show(&o));
+    passed_through(&o, "conflicting dependencies");
     assert!(!env.imports("sgtest_dep"));
+    // a release that only has a source distribution, beside one with a wheel: pip, resolving
+    // from wheels only, finds none; nothing is built, and nothing advises building
+    let marker = env.path("MARKER");
+    env.wheel("sgtest-mixed", "1.0", &[]);
+    env.sdist_with_marker("sgtest-mixed", "2.0", &marker);
+    let o = env.install(&["sgtest-mixed==2.0"]);
+    passed_through(
+        &o,
+        "Could not find a version that satisfies the requirement sgtest-mixed==2.0",
+    );
+    assert!(!marker.exists(), "sgtest-mixed 2.0's setup.py ran");
+    assert!(!env.imports("sgtest_mixed"));
 }
 
 #[test]

@@ -26,8 +26,8 @@
 //! The command line is the user's own: its registry positionals join the set the same way;
 //! its other positionals (a local wheel, a path, an archive, a URL) and `-e` values are passed
 //! on as given, and those that pip would build are listed in [`CanonicalSet::needs_build`].
-//! `--group` (dependency groups, which pip would read from `pyproject.toml`) is refused: safe-pip
-//! does not read them yet.
+//! `--group` (PEP 735 dependency groups, which pip would read from `pyproject.toml`) is read by
+//! [`super::groups`]; their registry requirements join the set, the rest blocks.
 
 use super::args::{Opt, PipArgs};
 use crate::finding::{Finding, Rule, Severity};
@@ -100,19 +100,6 @@ impl CanonicalSet {
                     set.direct.push(p.clone());
                 }
             }
-        }
-        if a.has("--group") {
-            set.findings.push(
-                Finding::new(
-                    Rule::InvalidRequirement,
-                    "<command line>",
-                    1,
-                    1,
-                    "`--group`: pip would read the dependency group from pyproject.toml, which came with the code; safe-pip does not read dependency groups yet, so it cannot check them",
-                )
-                .with_severity(Severity::Error)
-                .with_help("give the group's requirements on the command line (`squatguard check` lists them)"),
-            );
         }
         // the command line is the first file the reader reads; its own lines were taken from
         // `a` above. Told apart by identity, not by name: a file may be named `<command line>`
@@ -282,11 +269,17 @@ impl CanonicalSet {
     }
 
     fn refuse(&mut self, src: &SourceFile, rule: Rule, at: usize, message: String) {
-        let mut f = finding_at(src, rule, at, message).with_severity(Severity::Error);
-        if rule == Rule::DirectUrl {
-            f = f.with_help("if you have reviewed it and mean it, give it on the command line yourself (a local project or source archive is built with --allow-build, from checked build requirements)");
-        }
-        self.findings.push(f);
+        self.findings.push(refusal(src, rule, at, message));
+    }
+}
+
+/// An error-level finding at byte `at` of `src`: what safe-pip does not pass on to pip.
+pub fn refusal(src: &SourceFile, rule: Rule, at: usize, message: String) -> Finding {
+    let f = finding_at(src, rule, at, message).with_severity(Severity::Error);
+    if rule == Rule::DirectUrl {
+        f.with_help("if you have reviewed it and mean it, give it on the command line yourself (a local project or source archive is built with --allow-build, from checked build requirements)")
+    } else {
+        f
     }
 }
 

@@ -3,8 +3,9 @@
 //!
 //! 1. Static phase (no network, no package code): the command line is read with pip's own
 //!    grammar ([`args`]); the requirements it names, and the requirements and constraint files
-//!    it gives (`-r`, `-c`, followed recursively), are checked with the rules of
-//!    `squatguard check`. An error here stops the run before pip is asked anything.
+//!    it gives (`-r`, `-c`, followed recursively), and the dependency groups `--group` names
+//!    ([`groups`]), are checked with the rules of `squatguard check`. An error here stops the
+//!    run before pip is asked anything.
 //! 2. Builds ([`build`]), only with `--allow-build`, only of the local projects and source
 //!    archives the user typed: each one's build requirements are read statically, checked,
 //!    resolved from wheels only, checked again at their exact versions, fetched by hash into
@@ -36,6 +37,7 @@ pub mod args;
 pub mod build;
 pub mod canonical;
 pub mod config;
+pub mod groups;
 pub mod inspect;
 pub mod report;
 pub mod wheelhouse;
@@ -291,13 +293,23 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     let private = replaces_pypi(&effective);
 
     // 1. static phase
-    let (mut findings, files, static_deps) = static_phase(&parsed, &engine, private)?;
+    let (mut findings, mut files, mut static_deps) = static_phase(&parsed, &engine, private)?;
+    // dependency groups, read here as pip would read them (pip never sees the file)
+    let groups = groups::read(effective.values("--group"))?;
+    files += groups.files;
+    static_deps += groups.dependencies.len();
+    for mut dep in groups.dependencies {
+        dep.private_index |= private;
+        findings.extend(engine.check(&dep)?);
+    }
     // what pip is given: only what safe-pip read and understood; the rest blocks
-    let set = CanonicalSet::build(
+    let mut set = CanonicalSet::build(
         &effective,
         &command_line_source(&effective)?,
         &mut command_line_reader(&effective),
     );
+    set.requirements.extend(groups.requirements);
+    set.findings.extend(groups.findings);
     findings.extend(set.findings.iter().cloned());
     findings.extend(config_findings(&pip_config));
     let first = crate::finish::finish(findings.clone(), &policy);
@@ -337,7 +349,6 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     }
 
     let tmp = TempFiles::new()?;
-    let mut set = set;
     if !set.needs_build.is_empty() {
         // what the user asked to build, built from checked build requirements only; then a
         // local wheel like any other

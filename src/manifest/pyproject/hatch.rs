@@ -44,7 +44,7 @@ const OVERRIDE_KEYS: &[&str] = &[
 
 /// Reads `src` as a `hatch.toml`.
 pub fn parse_hatch_toml(src: &SourceFile) -> Manifest {
-    parse_with(src, |reader, root| reader.hatch(root, ""))
+    parse_with(src, |reader, root| reader.hatch(root, "")).0
 }
 
 impl Reader<'_> {

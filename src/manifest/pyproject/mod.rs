@@ -110,14 +110,47 @@ use toml_edit::{Document, Formatted, Item, Key, TableLike, Value};
 
 /// Reads `src` as a `pyproject.toml`.
 pub fn parse(src: &SourceFile) -> Manifest {
+    parse_with(src, |reader, root| reader.document(root)).0
+}
+
+/// One entry of a PEP 735 dependency group, in file order, where it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupEntry {
+    /// A requirement string (decoded from TOML), and the byte where its content starts.
+    Requirement { text: String, offset: usize },
+    /// `{include-group = "<group>"}`: the group named (as written), where the name is.
+    Include { target: String, offset: usize },
+    /// An entry PEP 735 does not allow (a number, another table): why, and where it is.
+    Invalid { message: String, offset: usize },
+}
+
+/// One group of `[dependency-groups]`: its name as written, where the name is, its entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DependencyGroup {
+    pub name: String,
+    pub offset: usize,
+    /// `None` when the group is not an array (nor `[[dependency-groups.<name>]]` tables).
+    pub entries: Option<Vec<GroupEntry>>,
+}
+
+/// Reads `src` as a `pyproject.toml` for its PEP 735 `[dependency-groups]`: the manifest (as
+/// [`parse`] gives it: the groups' requirements as dependencies, in sections
+/// `dependency-groups.<name>`) and the groups with their entries in file order, or `None`
+/// when the file has no `[dependency-groups]` table (or it is not a table, or the file is not
+/// TOML: the manifest's findings say so).
+pub fn parse_dependency_groups(src: &SourceFile) -> (Manifest, Option<Vec<DependencyGroup>>) {
     parse_with(src, |reader, root| reader.document(root))
 }
 
 /// Reads `src` as TOML with `read` (a `pyproject.toml`, a tool's own file).
-fn parse_with(src: &SourceFile, read: impl FnOnce(&mut Reader<'_>, &toml_edit::Table)) -> Manifest {
+fn parse_with(
+    src: &SourceFile,
+    read: impl FnOnce(&mut Reader<'_>, &toml_edit::Table),
+) -> (Manifest, Option<Vec<DependencyGroup>>) {
     let mut reader = Reader {
         src,
         m: Manifest::default(),
+        groups: None,
     };
     match Document::parse(src.text.as_str()) {
         Ok(doc) => read(&mut reader, doc.as_table()),
@@ -135,12 +168,14 @@ fn parse_with(src: &SourceFile, read: impl FnOnce(&mut Reader<'_>, &toml_edit::T
     // File order, whatever order the tables were read in (both sorts are stable).
     reader.m.dependencies.sort_by_key(|d| d.name_span.start);
     reader.m.sort_by_position();
-    reader.m
+    (reader.m, reader.groups)
 }
 
 struct Reader<'a> {
     src: &'a SourceFile,
     m: Manifest,
+    /// `[dependency-groups]`, once read.
+    groups: Option<Vec<DependencyGroup>>,
 }
 
 /// How the entries of a requirement array are read.
@@ -403,6 +438,7 @@ impl Reader<'_> {
 
     fn dependency_groups(&mut self, table: &dyn TableLike) {
         let mut groups: Vec<Group> = Vec::new();
+        let mut defs: Vec<DependencyGroup> = Vec::new();
         let mut by_name: HashMap<String, usize> = HashMap::new();
         for (key, item) in entries(table) {
             let name = key.get().to_owned();
@@ -423,6 +459,12 @@ impl Reader<'_> {
                 name,
                 includes: Vec::new(),
             };
+            let mut def = DependencyGroup {
+                name: group.name.clone(),
+                offset: self.key_offset(key),
+                entries: Some(Vec::new()),
+            };
+            let mut push = |entry: GroupEntry| def.entries.get_or_insert_with(Vec::new).push(entry);
             // `[[dependency-groups.name]]` headers: an array of tables, each an include
             if let Item::ArrayOfTables(tables) = item {
                 for t in tables.iter() {
@@ -433,6 +475,10 @@ impl Reader<'_> {
                                 target: target.value().clone(),
                                 offset,
                             });
+                            push(GroupEntry::Include {
+                                target: target.value().clone(),
+                                offset,
+                            });
                         }
                         _ => {
                             let offset = t.span().map_or_else(|| self.key_offset(key), |s| s.start);
@@ -440,6 +486,10 @@ impl Reader<'_> {
                                 "unsupported table in `{section}`: only \
                                  {{include-group = \"<group>\"}} is allowed"
                             );
+                            push(GroupEntry::Invalid {
+                                message: message.clone(),
+                                offset,
+                            });
                             self.m.push_finding(
                                 self.src,
                                 Rule::InvalidRequirement,
@@ -450,6 +500,7 @@ impl Reader<'_> {
                     }
                 }
                 groups.push(group);
+                defs.push(def);
                 continue;
             }
             let Some(array) = item.as_array() else {
@@ -465,12 +516,18 @@ impl Reader<'_> {
                     ),
                 );
                 groups.push(group);
+                def.entries = None;
+                defs.push(def);
                 continue;
             };
             for value in array.iter() {
                 match value {
                     Value::String(s) => {
                         let loc = self.locate(s, self.key_offset(key));
+                        push(GroupEntry::Requirement {
+                            text: loc.text.clone(),
+                            offset: loc.offset(0),
+                        });
                         self.pep508(&loc, &section);
                     }
                     Value::InlineTable(t) => match (t.len(), t.get("include-group")) {
@@ -481,16 +538,21 @@ impl Reader<'_> {
                                 target: target.value().clone(),
                                 offset,
                             });
+                            push(GroupEntry::Include {
+                                target: target.value().clone(),
+                                offset,
+                            });
                         }
                         _ => {
-                            self.invalid_entry(
-                                value,
-                                key,
-                                format!(
-                                    "unsupported table in `{section}`: only \
-                                     {{include-group = \"<group>\"}} is allowed"
-                                ),
+                            let message = format!(
+                                "unsupported table in `{section}`: only \
+                                 {{include-group = \"<group>\"}} is allowed"
                             );
+                            push(GroupEntry::Invalid {
+                                message: message.clone(),
+                                offset: self.value_offset(value, key),
+                            });
+                            self.invalid_entry(value, key, message);
                         }
                     },
                     other => {
@@ -499,13 +561,19 @@ impl Reader<'_> {
                              {{include-group = \"...\"}} tables, found {}",
                             with_article(other.type_name())
                         );
+                        push(GroupEntry::Invalid {
+                            message: message.clone(),
+                            offset: self.value_offset(other, key),
+                        });
                         self.invalid_entry(other, key, message);
                     }
                 }
             }
             groups.push(group);
+            defs.push(def);
         }
         self.group_includes(&groups, &by_name);
+        self.groups = Some(defs);
     }
 
     /// Reports includes of missing groups, then include cycles (each back edge once).

@@ -32,7 +32,7 @@ use toml_edit::{Item, Key, TableLike, Value};
 
 /// Reads `src` as a `pixi.toml`.
 pub fn parse_pixi_toml(src: &SourceFile) -> Manifest {
-    parse_with(src, |reader, root| reader.pixi(root, ""))
+    parse_with(src, |reader, root| reader.pixi(root, "")).0
 }
 
 impl Reader<'_> {

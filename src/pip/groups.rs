@@ -1,0 +1,388 @@
+//! `--group [path:]name`: PEP 735 dependency groups, read by safe-pip as pip (25.1 and newer)
+//! reads them, so that pip is never given the `pyproject.toml` that came with the code.
+//!
+//! What pip does (`pip/_internal/cli/cmdoptions.py`, `req/req_dependency_group.py` and the
+//! vendored `dependency_groups`), and what is done here:
+//!
+//! ```text
+//! value        split at its last `:`: `path:name`, else `pyproject.toml` (in the working
+//!              directory) and `name`; a path whose last part is not `pyproject.toml` is refused
+//! file         read as TOML (the same reader as `squatguard check`); no `[dependency-groups]`
+//!              table, or one that is not a table: an error
+//! group names  normalised (PEP 503: runs of `-_.` are `-`, lower case) before they are
+//!              compared; two groups with one normalised name: an error, as in pip
+//! entries      requirement strings, and `{include-group = "<name>"}` tables, which are
+//!              expanded in place, depth first; an include of a missing group, an include
+//!              cycle and any other entry: errors
+//! ```
+//!
+//! Each requirement of the requested group (and of what it includes) joins the canonical set
+//! as a registry requirement, written back from its parsed parts
+//! ([`super::canonical::registry_requirement`]); a URL, path, `file:` or archive requirement
+//! (`helperlib @ file:./vendor/helperlib`) is an error that blocks, on its line. A group
+//! included twice is expanded once (pip lists its requirements twice; the set is the same).
+
+use super::canonical::{refusal, registry_requirement};
+use super::PipError;
+use crate::finding::{Finding, Rule, Severity};
+use crate::manifest::pyproject::{parse_dependency_groups, DependencyGroup, GroupEntry};
+use crate::manifest::{finding_at, Dependency};
+use crate::name::normalize;
+use crate::source::{read_source, SourceFile};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+/// What the `--group` options of a command line ask for.
+#[derive(Debug, Default)]
+pub struct Groups {
+    /// Registry requirements as safe-pip writes them, in pip's order.
+    pub requirements: Vec<String>,
+    /// What blocks: entries that are not registry requirements, and errors pip would stop on.
+    pub findings: Vec<Finding>,
+    /// The requirements of the groups reached, as `squatguard check` reads them, for the
+    /// static checks (findings name `pyproject.toml:LINE`).
+    pub dependencies: Vec<Dependency>,
+    /// How many files were read.
+    pub files: usize,
+}
+
+/// `--group` values as pip splits them: the file and the group name.
+pub fn split(value: &str) -> Result<(&str, &str), PipError> {
+    match value.rsplit_once(':') {
+        None => Ok(("pyproject.toml", value)),
+        Some((path, name)) => {
+            if Path::new(path).file_name().and_then(|n| n.to_str()) != Some("pyproject.toml") {
+                return Err(PipError::Refused(format!(
+                    "`--group {value}`: group paths use 'pyproject.toml' filenames (as pip says)"
+                )));
+            }
+            Ok((path, name))
+        }
+    }
+}
+
+/// Reads the groups `values` (each `[path:]name`) name, relative to the working directory.
+pub fn read<'v>(values: impl Iterator<Item = &'v str>) -> Result<Groups, PipError> {
+    let mut out = Groups::default();
+    let mut files: Vec<File> = Vec::new();
+    for value in values {
+        let (path, name) = split(value)?;
+        let at = match files.iter().position(|f| f.path == path) {
+            Some(at) => at,
+            None => {
+                let src = read_source(Path::new(path)).map_err(|e| {
+                    PipError::Refused(format!(
+                        "`--group {value}`: cannot read `{path}`: {e}; pip would read the group from it"
+                    ))
+                })?;
+                let (mut manifest, groups) = parse_dependency_groups(&src);
+                if groups.is_none() {
+                    // not TOML, or no `[dependency-groups]` table: pip stops too
+                    let mut why: Vec<Finding> = manifest
+                        .findings
+                        .drain(..)
+                        .filter(|f| f.rule == Rule::InvalidManifest)
+                        .collect();
+                    if why.is_empty() {
+                        why.push(finding_at(
+                            &src,
+                            Rule::InvalidManifest,
+                            0,
+                            format!("`--group {value}`: `{path}` has no [dependency-groups] table"),
+                        ));
+                    }
+                    out.findings
+                        .extend(why.into_iter().map(|f| f.with_severity(Severity::Error)));
+                } else {
+                    out.findings
+                        .extend(duplicates(&src, groups.as_deref().unwrap_or(&[])));
+                }
+                out.files += 1;
+                files.push(File {
+                    path: path.to_owned(),
+                    src,
+                    dependencies: manifest.dependencies,
+                    groups,
+                    sections: HashSet::new(),
+                });
+                files.len() - 1
+            }
+        };
+        let file = &mut files[at];
+        let Some(groups) = &file.groups else { continue };
+        for g in walk(&file.src, groups, name, value, &mut out) {
+            file.sections
+                .insert(format!("dependency-groups.{}", groups[g].name));
+        }
+    }
+    for file in files {
+        out.dependencies.extend(
+            file.dependencies
+                .into_iter()
+                .filter(|d| file.sections.contains(&d.section)),
+        );
+    }
+    Ok(out)
+}
+
+/// One `pyproject.toml` the command line names, read once.
+struct File {
+    path: String,
+    src: SourceFile,
+    dependencies: Vec<Dependency>,
+    groups: Option<Vec<DependencyGroup>>,
+    /// The sections (`dependency-groups.<name>`) of the groups reached.
+    sections: HashSet<String>,
+}
+
+/// Two groups with one normalised name: pip refuses the whole table.
+fn duplicates(src: &SourceFile, groups: &[DependencyGroup]) -> Vec<Finding> {
+    let mut seen: HashMap<String, &str> = HashMap::new();
+    let mut out = Vec::new();
+    for g in groups {
+        let norm = normalize(&g.name).to_string();
+        match seen.get(norm.as_str()) {
+            Some(first) => out.push(
+                finding_at(
+                    src,
+                    Rule::InvalidManifest,
+                    g.offset,
+                    format!(
+                        "dependency group `{}` has the same normalised name as `{first}`: pip refuses the table",
+                        g.name
+                    ),
+                )
+                .with_severity(Severity::Error),
+            ),
+            None => {
+                seen.insert(norm, &g.name);
+            }
+        }
+    }
+    out
+}
+
+/// Where a group stands in the walk.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    Unvisited,
+    OnPath,
+    Done,
+}
+
+/// Expands group `name` of `groups` (depth first, includes in place) into `out`; returns the
+/// groups reached. Iterative: a chain of includes as long as the file allows is no deeper.
+fn walk(
+    src: &SourceFile,
+    groups: &[DependencyGroup],
+    name: &str,
+    value: &str,
+    out: &mut Groups,
+) -> Vec<usize> {
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        index.entry(normalize(&g.name).to_string()).or_insert(i);
+    }
+    let error = |rule: Rule, at: usize, message: String| {
+        finding_at(src, rule, at, message).with_severity(Severity::Error)
+    };
+    let Some(&start) = index.get(normalize(name).as_str()) else {
+        let mut names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+        names.truncate(20);
+        out.findings.push(error(
+            Rule::InvalidManifest,
+            0,
+            format!(
+                "`--group {value}`: `{}` has no dependency group `{name}` (its groups: {})",
+                src.display_path(),
+                if names.is_empty() {
+                    "none".to_owned()
+                } else {
+                    names.join(", ")
+                }
+            ),
+        ));
+        return Vec::new();
+    };
+    let mut state = vec![State::Unvisited; groups.len()];
+    let mut reached = vec![start];
+    let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+    state[start] = State::OnPath;
+    while let Some(top) = stack.last_mut() {
+        let (g, i) = *top;
+        let group = &groups[g];
+        let Some(entries) = &group.entries else {
+            out.findings.push(error(
+                Rule::InvalidManifest,
+                group.offset,
+                format!(
+                    "dependency group `{}` is not an array of requirement strings and {{include-group = \"...\"}} tables",
+                    group.name
+                ),
+            ));
+            state[g] = State::Done;
+            stack.pop();
+            continue;
+        };
+        let Some(entry) = entries.get(i) else {
+            state[g] = State::Done;
+            stack.pop();
+            continue;
+        };
+        top.1 += 1;
+        match entry {
+            GroupEntry::Requirement { text, offset } => match registry_requirement(text) {
+                Ok(req) => out.requirements.push(req),
+                Err(why) => out.findings.push(refusal(
+                    src,
+                    Rule::DirectUrl,
+                    *offset,
+                    format!(
+                        "`{}` in dependency group `{}`: {why}; safe-pip passes pip only the registry requirements it read from a file that came with the code",
+                        text.trim(),
+                        group.name
+                    ),
+                )),
+            },
+            GroupEntry::Include { target, offset } => {
+                match index.get(normalize(target).as_str()) {
+                    None => out.findings.push(error(
+                        Rule::InvalidManifest,
+                        *offset,
+                        format!(
+                            "dependency group `{}` includes `{target}`, which is not a group in [dependency-groups]",
+                            group.name
+                        ),
+                    )),
+                    Some(&next) => match state[next] {
+                        State::Unvisited => {
+                            state[next] = State::OnPath;
+                            reached.push(next);
+                            stack.push((next, 0));
+                        }
+                        State::OnPath => {
+                            let from = stack.iter().position(|&(n, _)| n == next).unwrap_or(0);
+                            let mut chain: Vec<&str> = stack[from..]
+                                .iter()
+                                .map(|&(n, _)| groups[n].name.as_str())
+                                .collect();
+                            chain.push(groups[next].name.as_str());
+                            out.findings.push(error(
+                                Rule::InvalidManifest,
+                                *offset,
+                                format!(
+                                    "dependency group include cycle: {}",
+                                    chain.join(" -> ")
+                                ),
+                            ));
+                        }
+                        State::Done => {}
+                    },
+                }
+            }
+            GroupEntry::Invalid { message, offset } => {
+                out.findings
+                    .push(error(Rule::InvalidRequirement, *offset, message.clone()));
+            }
+        }
+    }
+    reached
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn walked(toml: &str, name: &str) -> Groups {
+        let src = SourceFile::new("pyproject.toml", toml);
+        let (_, groups) = parse_dependency_groups(&src);
+        let groups = groups.expect("a [dependency-groups] table");
+        let mut out = Groups::default();
+        out.findings.extend(duplicates(&src, &groups));
+        walk(&src, &groups, name, name, &mut out);
+        out
+    }
+
+    fn messages(g: &Groups) -> Vec<String> {
+        g.findings
+            .iter()
+            .map(|f| format!("{}:{}: {}", f.file, f.line, f.message))
+            .collect()
+    }
+
+    #[test]
+    fn values_split_as_pip_splits_them() {
+        assert_eq!(split("dev").unwrap(), ("pyproject.toml", "dev"));
+        assert_eq!(
+            split("sub/pyproject.toml:dev").unwrap(),
+            ("sub/pyproject.toml", "dev")
+        );
+        assert_eq!(split("c:/x/pyproject.toml:dev").unwrap().1, "dev");
+        assert!(split("sub/other.toml:dev").is_err());
+        assert!(split(":dev").is_err());
+    }
+
+    #[test]
+    fn includes_expand_in_place_with_normalised_names() {
+        let g = walked(
+            "[dependency-groups]\nDev = ['a', {include-group = 'Lint_Tools'}, 'b']\nlint-tools = ['Ruff>=0.1']\ntest = [{include-group = 'lint.tools'}, {include-group = 'dev'}]\n",
+            "TEST",
+        );
+        assert_eq!(messages(&g), Vec::<String>::new());
+        assert_eq!(g.requirements, ["ruff>=0.1", "a", "b"]);
+    }
+
+    #[test]
+    fn urls_paths_missing_groups_cycles_and_other_entries_are_errors_on_their_line() {
+        let g = walked(
+            "[dependency-groups]\ndev = [\n  'ok',\n  'helperlib @ file:./vendor/helperlib',\n  './local',\n  {include-group = 'nope'},\n  {include-group = 'loop'},\n  3,\n]\nloop = [{include-group = 'dev'}]\n",
+            "dev",
+        );
+        assert_eq!(g.requirements, ["ok"]);
+        let m = messages(&g);
+        assert_eq!(m.len(), 5, "{m:#?}");
+        assert!(
+            m[0].starts_with(
+                "pyproject.toml:4: `helperlib @ file:./vendor/helperlib` in dependency group `dev`"
+            ),
+            "{m:#?}"
+        );
+        assert!(m[1].starts_with("pyproject.toml:5: `./local`"), "{m:#?}");
+        assert!(
+            m[2].contains(":6: dependency group `dev` includes `nope`"),
+            "{m:#?}"
+        );
+        assert!(
+            m[3].contains(":10: dependency group include cycle: dev -> loop -> dev"),
+            "{m:#?}"
+        );
+        assert!(m[4].starts_with("pyproject.toml:8:"), "{m:#?}");
+        assert!(g.findings.iter().all(|f| f.severity == Severity::Error));
+    }
+
+    #[test]
+    fn a_missing_group_and_duplicate_names_are_errors() {
+        let g = walked("[dependency-groups]\na = ['x']\n", "b");
+        assert!(messages(&g)[0].contains("has no dependency group `b` (its groups: a)"));
+        let g = walked("[dependency-groups]\nA_b = ['x']\na-b = ['y']\n", "a-b");
+        assert!(
+            messages(&g)[0].starts_with(
+                "pyproject.toml:3: dependency group `a-b` has the same normalised name as `A_b`"
+            ),
+            "{:?}",
+            messages(&g)
+        );
+    }
+
+    #[test]
+    fn a_long_include_chain_is_walked_without_recursion() {
+        let mut toml = String::from("[dependency-groups]\n");
+        for i in 0..20_000 {
+            toml.push_str(&format!("g{i} = [{{include-group = 'g{}'}}]\n", i + 1));
+        }
+        toml.push_str("g20000 = ['leaf']\n");
+        let g = walked(&toml, "g0");
+        assert_eq!(g.requirements, ["leaf"]);
+        assert!(g.findings.is_empty());
+    }
+}
