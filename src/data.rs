@@ -215,12 +215,19 @@ pub fn today_days() -> Option<i64> {
     Some((secs / 86_400) as i64)
 }
 
-/// Now as an RFC 3339 UTC timestamp, for data files' `created`.
+/// Now as an RFC 3339 UTC timestamp, for data files' `created` and the day `db update` first
+/// sees a name: `SOURCE_DATE_EPOCH` (seconds since 1970, the reproducible-builds convention)
+/// when it is set to a number, so that an evaluation builds the same data whatever the day.
 pub fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0) as i64;
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0)
+        }) as i64;
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     format!(
