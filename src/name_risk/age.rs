@@ -19,13 +19,16 @@ pub enum AgeClass {
     /// First seen within [`NEW_DAYS`] of the data's day, or released within [`RECENT_MONTHS`]
     /// with a first version or the version of the name it imitates.
     New,
-    /// Released within the last year (with a version past a first release).
+    /// Last released within the last year, but not within [`RECENT_MONTHS`]: the name was there
+    /// months before the data was made.
     Active,
     /// Last released one to three years before the data's day.
     Quiet,
     /// No release for over [`DORMANT_MONTHS`] months.
     Dormant,
-    /// Nothing known: a name the data does not have, or has without facts.
+    /// Nothing known: a name the data does not have, or has without facts; or one released
+    /// within [`RECENT_MONTHS`] under another version, which may as well be a new name (its
+    /// author chose the version) as an established project: the listing does not say which.
     Unknown,
 }
 
@@ -97,10 +100,13 @@ pub fn classify(age: Option<&NameAge>, data_day: i64, target_version: Option<&st
     let data_month = crate::store::month_code(&crate::data::date_from_days(data_day)).unwrap_or(0);
     let months = data_month as i64 - month as i64;
     let version = age.latest_version.as_deref();
-    if months <= RECENT_MONTHS
-        && version.is_some_and(|v| first_release(v) || target_version == Some(v))
-    {
-        AgeClass::New
+    if months <= RECENT_MONTHS {
+        // a version the author picks never spares a recent name
+        if version.is_some_and(|v| first_release(v) || target_version == Some(v)) {
+            AgeClass::New
+        } else {
+            AgeClass::Unknown
+        }
     } else if months <= ACTIVE_MONTHS {
         AgeClass::Active
     } else if months <= DORMANT_MONTHS {
@@ -155,8 +161,11 @@ mod tests {
         assert_eq!(c("1.0.0", "2026-09", None), AgeClass::New);
         // the version of the name it imitates, copied
         assert_eq!(c("2.32.3", "2026-10", Some("2.32.3")), AgeClass::New);
-        // an established project released last month
-        assert_eq!(c("4.2.1", "2026-10", Some("2.32.3")), AgeClass::Active);
+        // released last month under another version: a new squat may pick any version, so
+        // nothing is known (judged on the name alone)
+        assert_eq!(c("4.2.1", "2026-10", Some("2.32.3")), AgeClass::Unknown);
+        assert_eq!(c("", "2026-11", None), AgeClass::Unknown);
+        assert_eq!(c("4.2.1", "2026-08", Some("2.32.3")), AgeClass::Active);
         assert_eq!(c("0.0.1", "2026-01", None), AgeClass::Active);
         assert_eq!(c("3.1", "2024-06", None), AgeClass::Quiet);
         assert_eq!(c("0.1.0", "2019-03", None), AgeClass::Dormant);
