@@ -209,6 +209,11 @@ fn audit_chunk(
     let mut out = Audited::default();
     for (line, mut known) in lines.iter().zip(engine.known_all(&names)) {
         let before = out.findings.len();
+        // the line's facts where it gives a month or a day, else the name set's
+        known.age = line
+            .age
+            .clone()
+            .filter(|a| a.latest_month.is_some() || a.first_seen.is_some());
         if !crate::name::is_valid(line.raw) {
             let dep = line.dependency(file);
             out.findings.push(crate::rules::at_dependency(

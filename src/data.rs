@@ -215,12 +215,25 @@ pub fn today_days() -> Option<i64> {
     Some((secs / 86_400) as i64)
 }
 
-/// Now as an RFC 3339 UTC timestamp, for data files' `created`.
+/// The variable that sets the clock of [`now_rfc3339`] (evaluations).
+pub const NOW_ENV: &str = "SQUATGUARD_NOW";
+
+/// Now as an RFC 3339 UTC timestamp, for data files' `created` and the day `db update` first
+/// sees a name: `SQUATGUARD_NOW` (seconds since 1970, between 2000 and 2100) when it is set to
+/// such a number, so that an evaluation builds the same data whatever the day. Not the
+/// reproducible-builds `SOURCE_DATE_EPOCH`: build shells (Nix) set that to 1980, which would date
+/// a real update decades back.
 pub fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0) as i64;
+    let secs = std::env::var(NOW_ENV)
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .filter(|s| (946_684_800..4_102_444_800).contains(s))
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0) as i64
+        });
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     format!(

@@ -14,6 +14,7 @@
 //! (`requests-rs`), do not count. Letters that sound alike (`y`/`i`, `c`/`s`) are scored as
 //! neighbouring keys.
 
+pub mod age;
 pub mod edits;
 pub mod index;
 pub mod model;
@@ -68,6 +69,12 @@ pub struct Assessment {
     /// Other popular names the name is also one typo from: when there are any, the intended
     /// package is ambiguous and autofix leaves the name alone.
     pub alternatives: usize,
+    /// The best score of another popular name one typo away kept only for [`assess_aged`] (under
+    /// the warning threshold; `NEG_INFINITY` when none): an alternative when the name's age
+    /// lifts it to a warning.
+    pub weak_alternative: f32,
+    /// The name's age class, when it was weighed ([`assess_aged`]); else `Unknown`.
+    pub age: age::AgeClass,
 }
 
 impl Assessment {
@@ -85,6 +92,8 @@ impl Assessment {
             score,
             severity,
             alternatives: 0,
+            weak_alternative: f32::NEG_INFINITY,
+            age: age::AgeClass::Unknown,
         }
     }
 }
@@ -105,13 +114,49 @@ fn embedded() -> &'static TypoIndex<'static> {
     INDEX.get_or_init(TypoIndex::embedded)
 }
 
-/// Judges a normalised name against the embedded popular list.
+/// Judges a normalised name against the embedded popular list, on its name alone.
 pub fn assess(name: &str) -> Verdict {
     assess_with(embedded(), name)
 }
 
-/// Judges a normalised name against `index`.
+/// Judges a normalised name against `index`, on its name alone.
 pub fn assess_with(index: &TypoIndex<'static>, name: &str) -> Verdict {
+    assess_at(index, name, model::WARNING_AT)
+}
+
+/// Judges a normalised name against the embedded popular list with what is known of its age:
+/// `age_of` is asked for the class of the name, given the best near-miss (whose target's
+/// version it may compare), only when there is one ([`model::aged_severity`]).
+pub fn assess_aged(name: &str, age_of: impl FnOnce(&Assessment) -> age::AgeClass) -> Verdict {
+    let floor = model::WARNING_AT - model::max_age_shift();
+    match assess_at(embedded(), name, floor) {
+        Verdict::Squat(mut a) => {
+            let class = age_of(&a);
+            match model::aged_severity(a.score, class) {
+                Some(severity) => {
+                    if a.weak_alternative + model::age_shift(class) >= model::WARNING_AT {
+                        a.alternatives += 1;
+                    }
+                    a.severity = severity;
+                    a.age = class;
+                    Verdict::Squat(a)
+                }
+                None => Verdict::Clear,
+            }
+        }
+        v => v,
+    }
+}
+
+/// The embedded popular list.
+pub fn embedded_index() -> &'static TypoIndex<'static> {
+    embedded()
+}
+
+/// Judges a normalised name against `index`, keeping near-misses the model scores at `floor`
+/// or above (severity by the name alone; one under [`model::WARNING_AT`] is a note here, for a
+/// caller that weighs more than the name to decide).
+pub fn assess_at(index: &TypoIndex<'static>, name: &str, floor: f32) -> Verdict {
     let sq = squash(name);
     // every popular name shares its own squashed form as a key: exact matches come first
     let mut popular_rank = None;
@@ -153,6 +198,7 @@ pub fn assess_with(index: &TypoIndex<'static>, name: &str) -> Verdict {
     let name_log_prob = std::cell::OnceCell::new();
     let mut best: Option<Assessment> = None;
     let mut others = 0usize;
+    let mut weak_other = f32::NEG_INFINITY;
     let mut consider = |a: Assessment| match &best {
         Some(b) if b.target == a.target => {
             if a.score > b.score {
@@ -160,7 +206,13 @@ pub fn assess_with(index: &TypoIndex<'static>, name: &str) -> Verdict {
             }
         }
         Some(b) => {
-            others += 1;
+            // the other target: counted when the name alone would flag it
+            let other = a.score.min(b.score);
+            if other >= model::WARNING_AT {
+                others += 1;
+            } else {
+                weak_other = weak_other.max(other);
+            }
             if a.score > b.score {
                 best = Some(a);
             }
@@ -198,7 +250,8 @@ pub fn assess_with(index: &TypoIndex<'static>, name: &str) -> Verdict {
         let Some(score) = model::score(edit, tsq.len(), rank, log_prob_delta()) else {
             continue;
         };
-        if let Some(severity) = model::severity(score) {
+        if score >= floor {
+            let severity = model::severity(score).unwrap_or(Severity::Note);
             consider(Assessment {
                 target,
                 rank,
@@ -206,6 +259,8 @@ pub fn assess_with(index: &TypoIndex<'static>, name: &str) -> Verdict {
                 score,
                 severity,
                 alternatives: 0,
+                weak_alternative: f32::NEG_INFINITY,
+                age: age::AgeClass::Unknown,
             });
         }
     }
@@ -240,8 +295,12 @@ pub fn assess_with(index: &TypoIndex<'static>, name: &str) -> Verdict {
             }
         });
     }
-    // the most popular target comes first (ids are in rank order within a prefix)
-    if best.is_none() && sq.len() >= TWO_TYPOS_MIN_TARGET_LEN - 2 {
+    // the most popular target comes first (ids are in rank order within a prefix); a near-miss
+    // kept only under the floor for a caller that weighs the name's age does not stand in the
+    // way: the name-only verdict is the same at every floor
+    let below_warning =
+        |b: &Option<Assessment>| b.as_ref().is_some_and(|b| b.score < model::WARNING_AT);
+    if (best.is_none() || below_warning(&best)) && sq.len() >= TWO_TYPOS_MIN_TARGET_LEN - 2 {
         for id in index.two_typo_targets(sq.as_bytes()) {
             let (rank, target) = index.target(id);
             let tsq = squash(target);
@@ -256,9 +315,12 @@ pub fn assess_with(index: &TypoIndex<'static>, name: &str) -> Verdict {
                 && *name_log_prob.get_or_init(|| index.log_prob(&sq)) - index.log_prob(&tsq)
                     <= TWO_TYPOS_MAX_LOG_PROB_GAIN
             {
-                if best.is_some() {
+                if best.is_some() && !below_warning(&best) {
                     others += 1;
                     continue;
+                }
+                if let Some(b) = &best {
+                    weak_other = weak_other.max(b.score);
                 }
                 best = Some(Assessment::fixed(
                     target,
@@ -272,6 +334,7 @@ pub fn assess_with(index: &TypoIndex<'static>, name: &str) -> Verdict {
     match best {
         Some(mut a) => {
             a.alternatives = others;
+            a.weak_alternative = weak_other;
             Verdict::Squat(a)
         }
         None => Verdict::Clear,
@@ -287,6 +350,69 @@ mod tests {
             Verdict::Squat(a) => Some(a),
             _ => None,
         }
+    }
+
+    /// The age-aware verdict keeps near-misses under the warning threshold for the model to weigh;
+    /// for a name whose age is not known it is the name-only verdict, and at every floor the
+    /// name-only severity is unchanged (a weak near-miss never hides a two-typo finding). Over
+    /// every one-letter deletion, doubling and swap of the 400 most popular names.
+    #[test]
+    fn unknown_age_is_the_name_only_verdict() {
+        let index = embedded();
+        let mut names = Vec::new();
+        for id in 0..index.len() as u32 {
+            let (rank, target) = index.target(id);
+            if rank > 400 {
+                continue;
+            }
+            let b = target.as_bytes();
+            for i in 0..b.len() {
+                let mut del = b.to_vec();
+                del.remove(i);
+                let mut dup = b.to_vec();
+                dup.insert(i, b[i]);
+                names.extend([del, dup]);
+                if i + 1 < b.len() {
+                    let mut swap = b.to_vec();
+                    swap.swap(i, i + 1);
+                    names.push(swap);
+                }
+            }
+        }
+        let low = model::WARNING_AT - model::max_age_shift();
+        let (mut flagged, mut weak) = (0, 0);
+        for name in names {
+            let name = String::from_utf8(name).unwrap();
+            let name_only = assess(&name);
+            let aged = assess_aged(&name, |_| age::AgeClass::Unknown);
+            let facts = |v: &Verdict| match v {
+                Verdict::Squat(a) => Some((a.target, a.edit, a.score, a.severity, a.alternatives)),
+                _ => None,
+            };
+            assert_eq!(facts(&name_only), facts(&aged), "{name}");
+            assert_eq!(
+                matches!(name_only, Verdict::Popular(_)),
+                matches!(aged, Verdict::Popular(_))
+            );
+            let floored = match assess_at(index, &name, low) {
+                Verdict::Squat(a) if a.score < model::WARNING_AT => {
+                    weak += 1;
+                    Verdict::Clear
+                }
+                v => v,
+            };
+            let severity = |v: &Verdict| match v {
+                Verdict::Squat(a) => Some((a.target, a.severity)),
+                _ => None,
+            };
+            assert_eq!(severity(&name_only), severity(&floored), "{name}");
+            flagged += usize::from(matches!(name_only, Verdict::Squat(_)));
+        }
+        // the set exercises both paths
+        assert!(
+            flagged > 1000 && weak > 10,
+            "{flagged} flagged, {weak} weak"
+        );
     }
 
     // Real typosquats from public reports (PyPI blog, Checkmarx, Phylum, ReversingLabs).

@@ -9,7 +9,17 @@
 //! flagged at any severity and 0.08% at error (-2.33 adds no squat of the development split).
 //! With the sound-alike letters and the slips on short names, 0.48% and 0.08%: -2.35 would add
 //! one squat for 144 alarms and leave no margin (0.497%).
+//!
+//! What the name cannot tell, its age can ([`super::age`]): [`aged_severity`] adds to the score
+//! a shift for the name's age class (a new name is judged at a lower score) and caps what an
+//! established name earns (at most a warning; a dormant one a note) unless the score is
+//! overwhelming. Those terms are refitted by `scripts/refit-model` on the development split
+//! under the attack-time protocol (each squat the newest name; the long tail with its real
+//! months), with the name weights and the two thresholds above as its inputs; `tests/eval.rs`
+//! checks that the committed terms are its output. The name weights themselves are not refitted
+//! by a script (their original fit was not kept).
 
+use super::age::AgeClass;
 use super::edits::Edit;
 use crate::finding::Severity;
 
@@ -75,6 +85,51 @@ pub fn severity(score: f32) -> Option<Severity> {
     }
 }
 
+/// What a name's age class adds to its score ([`aged_severity`]).
+pub fn age_shift(age: AgeClass) -> f32 {
+    match age {
+        AgeClass::New => NEW_SHIFT,
+        AgeClass::Active => ACTIVE_SHIFT,
+        AgeClass::Quiet => QUIET_SHIFT,
+        AgeClass::Dormant => DORMANT_SHIFT,
+        AgeClass::Unknown => 0.0,
+    }
+}
+
+// The age terms, refitted by `scripts/refit-model` (see it for how; `tests/eval.rs` checks that
+// these are its output).
+// BEGIN AGE MODEL
+const NEW_SHIFT: f32 = 5.00;
+const ACTIVE_SHIFT: f32 = 0.00;
+const QUIET_SHIFT: f32 = 0.00;
+const DORMANT_SHIFT: f32 = -0.25;
+/// A name score at or above which the name evidence is overwhelming: an established or dormant
+/// name is judged on its name alone.
+pub const OVERWHELMING: f32 = 4.50;
+// END AGE MODEL
+
+/// The largest amount any age class adds to a score: candidates scoring this much under
+/// [`WARNING_AT`] may still earn a warning.
+pub fn max_age_shift() -> f32 {
+    NEW_SHIFT.max(0.0)
+}
+
+/// The severity a name `score` earns for a name of age class `age`: the score plus the class's
+/// shift, against the same thresholds; then, unless the name evidence is overwhelming, a name
+/// released within the last three years (and not new) is at most a warning and a dormant one a
+/// note.
+pub fn aged_severity(score: f32, age: AgeClass) -> Option<Severity> {
+    let severity = severity(score + age_shift(age))?;
+    if score >= OVERWHELMING {
+        return Some(severity);
+    }
+    Some(match age {
+        AgeClass::Active | AgeClass::Quiet => severity.min(Severity::Warning),
+        AgeClass::Dormant => Severity::Note,
+        AgeClass::New | AgeClass::Unknown => severity,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +142,47 @@ mod tests {
         let s = score(Edit::SubstitutedFar, 5, 9000, 0.0).unwrap();
         assert_eq!(severity(s), None);
         assert_eq!(score(Edit::Digits, 8, 1, 0.0), None);
+    }
+
+    /// A new name is judged at a lower score; a name with releases in the last three years is
+    /// at most a warning and a dormant one a note, unless the name evidence is overwhelming.
+    #[test]
+    fn age_weighs_beside_the_name() {
+        let weak = WARNING_AT - 0.5;
+        assert_eq!(severity(weak), None);
+        const { assert!(NEW_SHIFT > 0.5, "a weak near-miss of a new name is flagged") };
+        assert!(aged_severity(weak, AgeClass::New).is_some());
+        assert_eq!(aged_severity(weak, AgeClass::Unknown), None);
+        let strong = ERROR_AT + 0.1;
+        const { assert!(ERROR_AT + 0.1 < OVERWHELMING) };
+        assert_eq!(
+            aged_severity(strong, AgeClass::Unknown),
+            Some(Severity::Error)
+        );
+        assert_eq!(aged_severity(strong, AgeClass::New), Some(Severity::Error));
+        assert_eq!(
+            aged_severity(strong, AgeClass::Active),
+            Some(Severity::Warning)
+        );
+        assert_eq!(
+            aged_severity(strong, AgeClass::Quiet),
+            Some(Severity::Warning)
+        );
+        assert_eq!(
+            aged_severity(strong, AgeClass::Dormant),
+            Some(Severity::Note)
+        );
+        for old in [AgeClass::Active, AgeClass::Quiet, AgeClass::Dormant] {
+            assert_eq!(aged_severity(OVERWHELMING, old), Some(Severity::Error));
+        }
+        // an older name never weighs more than a newer one
+        let order = [
+            AgeClass::New,
+            AgeClass::Active,
+            AgeClass::Quiet,
+            AgeClass::Dormant,
+        ];
+        assert!(order.windows(2).all(|w| age_shift(w[0]) >= age_shift(w[1])));
     }
 
     #[test]

@@ -30,8 +30,8 @@ pub mod vendored_package;
 use crate::data::Data;
 use crate::finding::{Finding, Rule, Severity};
 use crate::manifest::{Dependency, DependencySource};
-use crate::name_risk::{self, Verdict};
-use crate::store::{NameBatch, StoreError};
+use crate::name_risk::{self, Assessment, Verdict};
+use crate::store::{NameAge, NameBatch, StoreError};
 
 /// Everything the rules need to know, built once per run.
 pub struct Engine<'a> {
@@ -41,6 +41,8 @@ pub struct Engine<'a> {
     /// Only these rules are judged (empty: all). A run that reports only some rules (`audit
     /// --select`) saves their lookups; [`crate::finish`] still applies the rule choice.
     pub only: Vec<Rule>,
+    /// The day the name set was made (days since 1970-01-01), from which names' ages count.
+    data_day: i64,
 }
 
 /// Facts about a name that a caller already looked up for a whole batch (`audit`), so that
@@ -53,6 +55,9 @@ pub struct Known {
     pub in_feed: Option<bool>,
     /// The name engine's verdict, as [`Engine::may_flag`] found it.
     pub verdict: Option<Verdict>,
+    /// The name's age facts, when the caller has them (an `audit` TSV line); else the name
+    /// set's are used.
+    pub age: Option<NameAge>,
 }
 
 impl<'a> Engine<'a> {
@@ -62,6 +67,7 @@ impl<'a> Engine<'a> {
             data,
             popular_top_n,
             only: Vec::new(),
+            data_day: crate::data::days_from_date(&data.names.meta.created).unwrap_or(0),
         }
     }
 
@@ -113,6 +119,7 @@ impl<'a> Engine<'a> {
                 on_pypi: on_pypi.as_ref().map(|m| m[i]),
                 in_feed: in_feed.as_ref().map(|m| m[i]),
                 verdict: None,
+                age: None,
             })
             .collect()
     }
@@ -216,7 +223,13 @@ impl<'a> Engine<'a> {
         if !needed {
             return Verdict::Clear;
         }
-        match name_risk::assess(name) {
+        // the age is looked up only for a name near a popular one
+        let age_of = |a: &Assessment| {
+            let age = known.age.clone().or_else(|| self.data.age(name));
+            let target_version = self.data.age(a.target).and_then(|t| t.latest_version);
+            name_risk::age::classify(age.as_ref(), self.data_day, target_version.as_deref())
+        };
+        match name_risk::assess_aged(name, age_of) {
             Verdict::Squat(a) if a.rank > self.popular_top_n => Verdict::Clear,
             v => v,
         }
@@ -273,9 +286,8 @@ mod tests {
         let mut flagged = 0;
         for only in choices {
             let engine = Engine {
-                data: &data,
-                popular_top_n: 15_000,
                 only: only.to_vec(),
+                ..Engine::new(&data, 15_000)
             };
             for name in &names {
                 let name = crate::name::normalize(name);

@@ -15,8 +15,16 @@ pub fn message(raw_name: &str, a: &Assessment) -> String {
     } else {
         format!("rank {}", a.rank)
     };
+    use crate::name_risk::age::AgeClass;
+    let age = match a.age {
+        AgeClass::New => "; the name is new on PyPI",
+        AgeClass::Active => "; the project had a release within the last year",
+        AgeClass::Quiet => "; the project's last release is one to three years old",
+        AgeClass::Dormant => "; the project has had no release for over three years",
+        AgeClass::Unknown => "",
+    };
     format!(
-        "`{raw_name}` looks like a typo of `{}` ({what}): {}",
+        "`{raw_name}` looks like a typo of `{}` ({what}): {}{age}",
         a.target,
         a.edit.describe()
     )
