@@ -36,6 +36,7 @@ pub mod args;
 pub mod build;
 pub mod canonical;
 pub mod config;
+pub mod facts;
 pub mod inspect;
 pub mod report;
 pub mod wheelhouse;
@@ -290,8 +291,24 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     let effective = with_config(&parsed, &pip_config)?;
     let private = replaces_pypi(&effective);
 
+    // the index pip is given, asked about the packages a name rule flags
+    let mut asker = if effective.has("--no-index") {
+        facts::IndexFacts::none("`--no-index`")
+    } else {
+        facts::IndexFacts::new(
+            effective
+                .values("--index-url")
+                .last()
+                .unwrap_or(facts::PYPI_SIMPLE),
+        )
+    };
+    let pip_config_findings = config_findings(&pip_config);
+    if stops_asking(&pip_config_findings) {
+        asker.stop("the index is judged an error");
+    }
+
     // 1. static phase
-    let (mut findings, files, static_deps) = static_phase(&parsed, &engine, private)?;
+    let (mut findings, files, static_deps) = static_phase(&parsed, &engine, private, &mut asker)?;
     // what pip is given: only what safe-pip read and understood; the rest blocks
     let set = CanonicalSet::build(
         &effective,
@@ -299,7 +316,8 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
         &mut command_line_reader(&effective),
     );
     findings.extend(set.findings.iter().cloned());
-    findings.extend(config_findings(&pip_config));
+    findings.extend(pip_config_findings);
+    write_notes(ctx, &mut asker)?;
     let first = crate::finish::finish(findings.clone(), &policy);
     if first.findings.iter().any(|f| f.severity == Severity::Error) {
         let report = CheckReport {
@@ -349,7 +367,8 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
             policy: &policy,
             tmp: &tmp,
         };
-        if let Some(outcome) = build_checked(ctx, &cx, &mut set, &mut findings, files)? {
+        if let Some(outcome) = build_checked(ctx, &cx, &mut set, &mut findings, files, &mut asker)?
+        {
             return Ok(outcome);
         }
     }
@@ -380,7 +399,8 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
         }
     };
     let (report_findings, transitive) =
-        check_resolved(&resolved, &engine, private, "<resolved by pip>")?;
+        check_resolved(&resolved, &engine, private, "<resolved by pip>", &mut asker)?;
+    write_notes(ctx, &mut asker)?;
     let total = resolved.install.len();
     // a range that admits a malicious release was resolved to an exact one, judged above
     let resolved_names: std::collections::HashSet<_> = resolved
@@ -683,6 +703,7 @@ fn build_checked(
     set: &mut CanonicalSet,
     findings: &mut Vec<Finding>,
     files: usize,
+    asker: &mut facts::IndexFacts,
 ) -> Result<Option<Outcome>, PipError> {
     let givens = match build::targets(&set.needs_build) {
         Ok(g) => g,
@@ -770,7 +791,8 @@ fn build_checked(
                 }
             };
             let label = format!("<build requirements of {shown}, resolved by pip>");
-            findings.extend(check_resolved(&report, cx.engine, cx.private, &label)?.0);
+            findings.extend(check_resolved(&report, cx.engine, cx.private, &label, asker)?.0);
+            write_notes(ctx, asker)?;
             let artifacts = match fetch(cx.python, cx.effective, &report, cx.tmp)? {
                 Fetched::Files(a) => a,
                 Fetched::Failed { status, output } => {
@@ -1241,19 +1263,39 @@ fn command_line_reader(a: &args::PipArgs) -> requirements_txt::Reader<'static> {
     requirements_txt::Reader::default().within(&within)
 }
 
+/// Whether `findings` judge an index an error: then it is not asked about any name.
+fn stops_asking(findings: &[Finding]) -> bool {
+    findings
+        .iter()
+        .any(|f| f.rule == crate::finding::Rule::IndexUrl && f.severity == Severity::Error)
+}
+
+/// The index asker's notes, on stderr.
+fn write_notes(ctx: &mut Context, asker: &mut facts::IndexFacts) -> Result<(), PipError> {
+    for note in std::mem::take(&mut asker.notes) {
+        writeln!(ctx.stderr, "safe-pip: note: {note}")?;
+    }
+    Ok(())
+}
+
 fn static_phase(
     a: &args::PipArgs,
     engine: &Engine,
     private: bool,
+    asker: &mut facts::IndexFacts,
 ) -> Result<(Vec<Finding>, usize, usize), PipError> {
     let src = command_line_source(a)?;
     let mut manifest =
         index_url::judged(requirements_txt::build_with(&src, command_line_reader(a)));
     let mut findings = std::mem::take(&mut manifest.findings);
+    if stops_asking(&findings) {
+        asker.stop("the index is judged an error");
+    }
     let files = 1 + a.values("--requirement").count() + a.values("--constraint").count();
     for dep in &mut manifest.dependencies {
         dep.private_index |= private;
-        findings.extend(engine.check(dep)?);
+        let found = engine.check(dep)?;
+        findings.extend(asker.judge(engine, dep, found)?);
     }
     Ok((findings, files, manifest.dependencies.len()))
 }
@@ -1265,6 +1307,7 @@ fn check_resolved(
     engine: &Engine,
     private: bool,
     label: &str,
+    asker: &mut facts::IndexFacts,
 ) -> Result<(Vec<Finding>, usize), PipError> {
     let mut text = String::new();
     let mut spans = Vec::new();
@@ -1301,7 +1344,8 @@ fn check_resolved(
         match parse_pep508(&src, &src.text[start..start + len], start, section) {
             Ok(mut dep) => {
                 dep.private_index |= private;
-                findings.extend(engine.check(&dep)?);
+                let found = engine.check(&dep)?;
+                findings.extend(asker.judge(engine, &dep, found)?);
             }
             Err(f) => findings.push(*f),
         }
