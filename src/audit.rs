@@ -5,7 +5,12 @@
 //! findings and their messages are the same; what is particular to a list of a million names is
 //! only how the lookups are batched. The name set and the feed are asked about a whole chunk of
 //! names at once ([`NameBatch`]), and a [`Dependency`] is built only for a name that some judged
-//! rule could flag ([`Engine::may_flag`]), which is a few thousand in the whole registry.
+//! rule could flag ([`Engine::may_flag`]), which is a few thousand in the whole registry. The
+//! lines are put in byte order before they are cut into chunks, so that a chunk's names lie
+//! close together in the name set whatever the input's order: a chunk of a shuffled list would
+//! otherwise span the whole set and walk it from the root for nearly every name, far from the
+//! previous one in memory (1.6-1.75x the time of the same names in order, all rules). Findings
+//! are put back in input order when they are finished.
 //!
 //! Input grammar: `line = ws* (name (ws* '==' ws* version)?)? ws*`, or, for a line with a tab,
 //! `line = name TAB version (TAB when)?` (a registry's new uploads with their age facts:
@@ -158,20 +163,45 @@ pub fn audit(
     // chunks big enough for batched lookups, several per core so that no core idles at the end
     const CHUNK: usize = 65_536;
     let file: Arc<str> = Arc::from(file);
-    let lines: Vec<(u32, &str)> = text
+    let mut lines: Vec<(u32, &str)> = text
         .lines()
         .enumerate()
         .map(|(i, l)| (u32::try_from(i + 1).unwrap_or(u32::MAX), l))
         .collect();
+    // byte order, so that each chunk covers a narrow range of the name set (a stable merge
+    // sort: a listing already in order is one run, sorted in linear time)
+    lines.par_sort_by(|a, b| a.1.cmp(b.1));
     let parts: Vec<Result<Audited, AuditError>> = lines
         .par_chunks(CHUNK)
         .map(|part| audit_chunk(part, &file, engine))
         .collect();
     let mut all = Audited::default();
+    // of the lines whose facts do not read, the first in the input is named
+    let mut bad: Option<AuditError> = None;
     for part in parts {
-        let part = part?;
-        all.findings.extend(part.findings);
-        all.ages.extend(part.ages);
+        match part {
+            Ok(part) => {
+                all.findings.extend(part.findings);
+                all.ages.extend(part.ages);
+            }
+            Err(AuditError::Input {
+                file,
+                line,
+                message,
+            }) => {
+                if !matches!(&bad, Some(AuditError::Input { line: l, .. }) if *l < line) {
+                    bad = Some(AuditError::Input {
+                        file,
+                        line,
+                        message,
+                    });
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if let Some(e) = bad {
+        return Err(e);
     }
     // a list being screened is not the user's own file: a `squatguard: ignore` in it hides
     // nothing
@@ -192,18 +222,24 @@ fn audit_chunk(
     engine: &Engine,
 ) -> Result<Audited, AuditError> {
     let mut lines: Vec<Line<'_>> = Vec::with_capacity(part.len());
+    // the part is in byte order: of its bad lines, the first in the input is named
+    let mut bad: Option<(u32, String)> = None;
     for &(n, l) in part {
         match parse_line(n, l) {
             None => {}
             Some(Ok(line)) => lines.push(line),
-            Some(Err(message)) => {
-                return Err(AuditError::Input {
-                    file: file.to_string(),
-                    line: n,
-                    message,
-                })
+            Some(Err(message)) if bad.as_ref().is_none_or(|(b, _)| n < *b) => {
+                bad = Some((n, message));
             }
+            Some(Err(_)) => {}
         }
+    }
+    if let Some((line, message)) = bad {
+        return Err(AuditError::Input {
+            file: file.to_string(),
+            line,
+            message,
+        });
     }
     let names: Vec<&str> = lines.iter().map(|l| l.name.as_str()).collect();
     let mut out = Audited::default();
@@ -267,6 +303,60 @@ mod tests {
         assert_eq!(l.version, Some("2.0"));
         for bad in ["x\t1.0\tJune", "x\t1 0\t2026-01", "x\t1.0\t2026-01\textra"] {
             assert!(parse_line(1, bad).unwrap().is_err(), "{bad}");
+        }
+    }
+
+    /// The input's order changes nothing: the same findings, in input order, whatever order the
+    /// names come in (they are screened in byte order); of several bad lines, the first is
+    /// named.
+    #[test]
+    fn any_order_gives_the_same_findings_in_input_order() {
+        let data = crate::data::Data::load(None, u64::MAX);
+        let engine = Engine::new(&data, 15_000);
+        let mut names: Vec<String> = Vec::new();
+        for (_, n) in crate::popular::Popular::embedded().top(300) {
+            names.push(n.to_owned());
+            names.push(format!("{n}s"));
+            names.push(format!("{}{}", &n[..1], &n[2..]));
+        }
+        names.extend(["reqeusts==2.0", "Not A Name", "zzqq-surely-missing", ""].map(String::from));
+        let run = |names: &[String]| {
+            let text = names.join("\n");
+            audit("names.txt", &text, &engine, &[]).unwrap().findings
+        };
+        let sorted: Vec<String> = {
+            let mut s = names.clone();
+            s.sort();
+            s
+        };
+        let shuffled: Vec<String> = {
+            // a fixed permutation: every 7th, from each start
+            (0..7)
+                .flat_map(|k| names.iter().skip(k).step_by(7).cloned())
+                .collect()
+        };
+        for order in [&names, &sorted, &shuffled] {
+            let found = run(order);
+            assert!(found.len() > 50, "{}", found.len());
+            let lines: Vec<u32> = found.iter().map(|f| f.line).collect();
+            assert!(lines.windows(2).all(|w| w[0] <= w[1]), "input order");
+            // the same findings as the input in its own order, line for line
+            let mut by_name: Vec<(String, String)> = found
+                .iter()
+                .map(|f| (order[f.line as usize - 1].clone(), f.message.clone()))
+                .collect();
+            by_name.sort();
+            let mut first: Vec<(String, String)> = run(&names)
+                .iter()
+                .map(|f| (names[f.line as usize - 1].clone(), f.message.clone()))
+                .collect();
+            first.sort();
+            assert_eq!(by_name, first);
+        }
+        let text = "zeta\tbad version\t2020-01\nalpha\t1.0\tlast week\nbeta\n";
+        match audit("names.tsv", text, &engine, &[]) {
+            Err(AuditError::Input { line, .. }) => assert_eq!(line, 1),
+            other => panic!("{other:?}"),
         }
     }
 }

@@ -48,6 +48,8 @@ pub struct Limits {
     pub connect: Duration,
     /// For the whole request, body included (`None`: only the connect and a 600 s body limit).
     pub total: Option<Duration>,
+    /// Redirects followed (each to a URL that passes the same HTTPS rule).
+    pub redirects: u32,
 }
 
 /// `db update` and the wheelhouse: large files, patient.
@@ -55,6 +57,7 @@ pub const BULK: Limits = Limits {
     max_bytes: MAX_BYTES,
     connect: Duration::from_secs(30),
     total: None,
+    redirects: 10,
 };
 
 /// Downloads `url` with `accept` as the Accept header, reporting progress.
@@ -86,6 +89,7 @@ pub fn fetch_with(
         .timeout_connect(Some(limits.connect))
         .timeout_recv_body(Some(Duration::from_secs(600)))
         .timeout_global(limits.total)
+        .max_redirects(limits.redirects)
         .user_agent(concat!("squatguard/", env!("CARGO_PKG_VERSION")))
         .tls_config(
             ureq::tls::TlsConfig::builder()

@@ -25,6 +25,8 @@ pub const LIMITS: crate::download::Limits = crate::download::Limits {
     max_bytes: 4 * 1024 * 1024,
     connect: Duration::from_secs(3),
     total: Some(Duration::from_secs(5)),
+    // a project page is asked for at its normalised name, which needs no redirect
+    redirects: 0,
 };
 
 #[derive(Debug, thiserror::Error)]
