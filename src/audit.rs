@@ -6,7 +6,7 @@
 //! only how the lookups are batched. The name set and the feed are asked about a whole chunk of
 //! names at once ([`NameBatch`]), and a [`Dependency`] is built only for a name that some judged
 //! rule could flag ([`Engine::may_flag`]), which is a few thousand in the whole registry. The
-//! lines are put in byte order before they are cut into chunks, so that a chunk's names lie
+//! lines are put in the order of their names' first bytes before they are cut into chunks, so that a chunk's names lie
 //! close together in the name set whatever the input's order: a chunk of a shuffled list would
 //! otherwise span the whole set and walk it from the root for nearly every name, far from the
 //! previous one in memory (1.6-1.75x the time of the same names in order, all rules). Findings
@@ -163,14 +163,14 @@ pub fn audit(
     // chunks big enough for batched lookups, several per core so that no core idles at the end
     const CHUNK: usize = 65_536;
     let file: Arc<str> = Arc::from(file);
-    let mut lines: Vec<(u32, &str)> = text
+    let mut lines: Vec<(u64, u32, &str)> = text
         .lines()
         .enumerate()
-        .map(|(i, l)| (u32::try_from(i + 1).unwrap_or(u32::MAX), l))
+        .map(|(i, l)| (order_key(l), u32::try_from(i + 1).unwrap_or(u32::MAX), l))
         .collect();
-    // byte order, so that each chunk covers a narrow range of the name set (a stable merge
-    // sort: a listing already in order is one run, sorted in linear time)
-    lines.par_sort_by(|a, b| a.1.cmp(b.1));
+    // in the order of the names' first bytes, so that each chunk covers a narrow range of the
+    // name set; sorted on a number, not on the text, which would chase a pointer per comparison
+    lines.par_sort_unstable_by_key(|&(key, number, _)| (key, number));
     let parts: Vec<Result<Audited, AuditError>> = lines
         .par_chunks(CHUNK)
         .map(|part| audit_chunk(part, &file, engine))
@@ -216,15 +216,28 @@ pub fn audit(
     Ok(all)
 }
 
+/// A line's place in the screening order: the first 8 bytes of its name as it normalises
+/// (ASCII lower case, `_` and `.` as `-`), big-endian.
+fn order_key(line: &str) -> u64 {
+    let mut key = [0u8; 8];
+    for (k, b) in key.iter_mut().zip(line.trim_start().bytes()) {
+        *k = match b.to_ascii_lowercase() {
+            b'_' | b'.' => b'-',
+            b => b,
+        };
+    }
+    u64::from_be_bytes(key)
+}
+
 fn audit_chunk(
-    part: &[(u32, &str)],
+    part: &[(u64, u32, &str)],
     file: &Arc<str>,
     engine: &Engine,
 ) -> Result<Audited, AuditError> {
     let mut lines: Vec<Line<'_>> = Vec::with_capacity(part.len());
-    // the part is in byte order: of its bad lines, the first in the input is named
+    // the part is in screening order: of its bad lines, the first in the input is named
     let mut bad: Option<(u32, String)> = None;
-    for &(n, l) in part {
+    for &(_, n, l) in part {
         match parse_line(n, l) {
             None => {}
             Some(Ok(line)) => lines.push(line),
