@@ -5,12 +5,7 @@
 //! findings and their messages are the same; what is particular to a list of a million names is
 //! only how the lookups are batched. The name set and the feed are asked about a whole chunk of
 //! names at once ([`NameBatch`]), and a [`Dependency`] is built only for a name that some judged
-//! rule could flag ([`Engine::may_flag`]), which is a few thousand in the whole registry. The
-//! lines are put in the order of their names' first bytes before they are cut into chunks, so that a chunk's names lie
-//! close together in the name set whatever the input's order: a chunk of a shuffled list would
-//! otherwise span the whole set and walk it from the root for nearly every name, far from the
-//! previous one in memory (1.6-1.75x the time of the same names in order, all rules). Findings
-//! are put back in input order when they are finished.
+//! rule could flag ([`Engine::may_flag`]), which is a few thousand in the whole registry.
 //!
 //! Input grammar: `line = ws* (name (ws* '==' ws* version)?)? ws*`, or, for a line with a tab,
 //! `line = name TAB version (TAB when)?` (a registry's new uploads with their age facts:
@@ -163,45 +158,20 @@ pub fn audit(
     // chunks big enough for batched lookups, several per core so that no core idles at the end
     const CHUNK: usize = 65_536;
     let file: Arc<str> = Arc::from(file);
-    let mut lines: Vec<(u64, u32, &str)> = text
+    let lines: Vec<(u32, &str)> = text
         .lines()
         .enumerate()
-        .map(|(i, l)| (order_key(l), u32::try_from(i + 1).unwrap_or(u32::MAX), l))
+        .map(|(i, l)| (u32::try_from(i + 1).unwrap_or(u32::MAX), l))
         .collect();
-    // in the order of the names' first bytes, so that each chunk covers a narrow range of the
-    // name set; sorted on a number, not on the text, which would chase a pointer per comparison
-    lines.par_sort_unstable_by_key(|&(key, number, _)| (key, number));
     let parts: Vec<Result<Audited, AuditError>> = lines
         .par_chunks(CHUNK)
         .map(|part| audit_chunk(part, &file, engine))
         .collect();
     let mut all = Audited::default();
-    // of the lines whose facts do not read, the first in the input is named
-    let mut bad: Option<AuditError> = None;
     for part in parts {
-        match part {
-            Ok(part) => {
-                all.findings.extend(part.findings);
-                all.ages.extend(part.ages);
-            }
-            Err(AuditError::Input {
-                file,
-                line,
-                message,
-            }) => {
-                if !matches!(&bad, Some(AuditError::Input { line: l, .. }) if *l < line) {
-                    bad = Some(AuditError::Input {
-                        file,
-                        line,
-                        message,
-                    });
-                }
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    if let Some(e) = bad {
-        return Err(e);
+        let part = part?;
+        all.findings.extend(part.findings);
+        all.ages.extend(part.ages);
     }
     // a list being screened is not the user's own file: a `squatguard: ignore` in it hides
     // nothing
@@ -216,43 +186,24 @@ pub fn audit(
     Ok(all)
 }
 
-/// A line's place in the screening order: the first 8 bytes of its name as it normalises
-/// (ASCII lower case, `_` and `.` as `-`), big-endian.
-fn order_key(line: &str) -> u64 {
-    let mut key = [0u8; 8];
-    for (k, b) in key.iter_mut().zip(line.trim_start().bytes()) {
-        *k = match b.to_ascii_lowercase() {
-            b'_' | b'.' => b'-',
-            b => b,
-        };
-    }
-    u64::from_be_bytes(key)
-}
-
 fn audit_chunk(
-    part: &[(u64, u32, &str)],
+    part: &[(u32, &str)],
     file: &Arc<str>,
     engine: &Engine,
 ) -> Result<Audited, AuditError> {
     let mut lines: Vec<Line<'_>> = Vec::with_capacity(part.len());
-    // the part is in screening order: of its bad lines, the first in the input is named
-    let mut bad: Option<(u32, String)> = None;
-    for &(_, n, l) in part {
+    for &(n, l) in part {
         match parse_line(n, l) {
             None => {}
             Some(Ok(line)) => lines.push(line),
-            Some(Err(message)) if bad.as_ref().is_none_or(|(b, _)| n < *b) => {
-                bad = Some((n, message));
+            Some(Err(message)) => {
+                return Err(AuditError::Input {
+                    file: file.to_string(),
+                    line: n,
+                    message,
+                })
             }
-            Some(Err(_)) => {}
         }
-    }
-    if let Some((line, message)) = bad {
-        return Err(AuditError::Input {
-            file: file.to_string(),
-            line,
-            message,
-        });
     }
     let names: Vec<&str> = lines.iter().map(|l| l.name.as_str()).collect();
     let mut out = Audited::default();
@@ -320,8 +271,7 @@ mod tests {
     }
 
     /// The input's order changes nothing: the same findings, in input order, whatever order the
-    /// names come in (they are screened in byte order); of several bad lines, the first is
-    /// named.
+    /// names come in; of several bad lines, the first is named.
     #[test]
     fn any_order_gives_the_same_findings_in_input_order() {
         let data = crate::data::Data::load(None, u64::MAX);
