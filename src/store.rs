@@ -172,33 +172,16 @@ fn join(meta: &Meta, fst: &[u8], blob: &[u8]) -> Vec<u8> {
 /// set, so a shuffled whole-registry audit streamed the set once per chunk, 3.2x slower.)
 pub struct NameBatch<'a> {
     names: &'a [&'a str],
-    /// Indices of `names` in byte order of the names' first 16 bytes.
+    /// Indices of `names` in byte order of the names.
     order: Vec<usize>,
 }
 
 impl<'a> NameBatch<'a> {
     pub fn new(names: &'a [&'a str]) -> NameBatch<'a> {
-        // sorted on the names' first 16 bytes as a number, not on the text: comparing the text
-        // follows a pointer into it per comparison, which for shuffled input (names scattered
-        // through a million-line list) cost more than the walk it orders. Names that share
-        // their first 16 bytes keep their input order; the walk is correct in any order, the
-        // order only decides how much of each path is shared.
-        let mut order: Vec<(u128, usize)> = names
-            .iter()
-            .enumerate()
-            .map(|(i, n)| {
-                let mut key = [0u8; 16];
-                for (k, b) in key.iter_mut().zip(n.bytes()) {
-                    *k = b;
-                }
-                (u128::from_be_bytes(key), i)
-            })
-            .collect();
-        order.sort_unstable();
-        NameBatch {
-            names,
-            order: order.into_iter().map(|(_, i)| i).collect(),
-        }
+        let mut order: Vec<usize> = (0..names.len()).collect();
+        // stable sort: a sorted input (a registry listing) is one run, sorted in linear time
+        order.sort_by(|&a, &b| names[a].cmp(names[b]));
+        NameBatch { names, order }
     }
 
     /// For each name, whether `fst` holds it as a key.
