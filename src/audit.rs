@@ -274,4 +274,57 @@ mod tests {
             assert!(parse_line(1, bad).unwrap().is_err(), "{bad}");
         }
     }
+
+    /// The input's order changes nothing: the same findings, in input order, whatever order the
+    /// names come in; of several bad lines, the first is named.
+    #[test]
+    fn any_order_gives_the_same_findings_in_input_order() {
+        let data = crate::data::Data::load(None, u64::MAX);
+        let engine = Engine::new(&data, 15_000);
+        let mut names: Vec<String> = Vec::new();
+        for (_, n) in crate::popular::Popular::embedded().top(300) {
+            names.push(n.to_owned());
+            names.push(format!("{n}s"));
+            names.push(format!("{}{}", &n[..1], &n[2..]));
+        }
+        names.extend(["reqeusts==2.0", "Not A Name", "zzqq-surely-missing", ""].map(String::from));
+        let run = |names: &[String]| {
+            let text = names.join("\n");
+            audit("names.txt", &text, &engine, &[]).unwrap().findings
+        };
+        let sorted: Vec<String> = {
+            let mut s = names.clone();
+            s.sort();
+            s
+        };
+        let shuffled: Vec<String> = {
+            // a fixed permutation: every 7th, from each start
+            (0..7)
+                .flat_map(|k| names.iter().skip(k).step_by(7).cloned())
+                .collect()
+        };
+        for order in [&names, &sorted, &shuffled] {
+            let found = run(order);
+            assert!(found.len() > 50, "{}", found.len());
+            let lines: Vec<u32> = found.iter().map(|f| f.line).collect();
+            assert!(lines.windows(2).all(|w| w[0] <= w[1]), "input order");
+            // the same findings as the input in its own order, line for line
+            let mut by_name: Vec<(String, String)> = found
+                .iter()
+                .map(|f| (order[f.line as usize - 1].clone(), f.message.clone()))
+                .collect();
+            by_name.sort();
+            let mut first: Vec<(String, String)> = run(&names)
+                .iter()
+                .map(|f| (names[f.line as usize - 1].clone(), f.message.clone()))
+                .collect();
+            first.sort();
+            assert_eq!(by_name, first);
+        }
+        let text = "zeta\tbad version\t2020-01\nalpha\t1.0\tlast week\nbeta\n";
+        match audit("names.tsv", text, &engine, &[]) {
+            Err(AuditError::Input { line, .. }) => assert_eq!(line, 1),
+            other => panic!("{other:?}"),
+        }
+    }
 }

@@ -39,12 +39,44 @@ pub enum DownloadError {
 /// The most a download may be (the OSV PyPI export is about 100 MiB; PyPI's index about 60 MiB).
 pub const MAX_BYTES: u64 = 1024 * 1024 * 1024;
 
+/// How long a download may take and how large it may be.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The most the body may be; a larger one is [`DownloadError::TooLarge`], read no further.
+    pub max_bytes: u64,
+    /// To connect.
+    pub connect: Duration,
+    /// For the whole request, body included (`None`: only the connect and a 600 s body limit).
+    pub total: Option<Duration>,
+    /// Redirects followed (each to a URL that passes the same HTTPS rule).
+    pub redirects: u32,
+}
+
+/// `db update` and the wheelhouse: large files, patient.
+pub const BULK: Limits = Limits {
+    max_bytes: MAX_BYTES,
+    connect: Duration::from_secs(30),
+    total: None,
+    redirects: 10,
+};
+
 /// Downloads `url` with `accept` as the Accept header, reporting progress.
 pub fn fetch(
     url: &str,
     accept: &str,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Vec<u8>, DownloadError> {
+    fetch_with(url, accept, BULK, progress)
+}
+
+/// [`fetch`] within `limits`.
+pub fn fetch_with(
+    url: &str,
+    accept: &str,
+    limits: Limits,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Vec<u8>, DownloadError> {
+    let max_bytes = limits.max_bytes;
     let lower = url.to_ascii_lowercase();
     if lower.starts_with("http://") && !is_loopback_http(url) {
         return Err(DownloadError::InsecureUrl(url.into()));
@@ -54,8 +86,10 @@ pub fn fetch(
         message,
     };
     let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_connect(Some(Duration::from_secs(30)))
+        .timeout_connect(Some(limits.connect))
         .timeout_recv_body(Some(Duration::from_secs(600)))
+        .timeout_global(limits.total)
+        .max_redirects(limits.redirects)
         .user_agent(concat!("squatguard/", env!("CARGO_PKG_VERSION")))
         .tls_config(
             ureq::tls::TlsConfig::builder()
@@ -74,18 +108,18 @@ pub fn fetch(
         .get("content-length")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if total.is_some_and(|t| t > MAX_BYTES) {
+    if total.is_some_and(|t| t > max_bytes) {
         return Err(DownloadError::TooLarge {
             url: url.into(),
-            limit: MAX_BYTES / (1024 * 1024),
+            limit: max_bytes.div_ceil(1024 * 1024),
         });
     }
     let mut reader = response
         .into_body()
         .into_with_config()
-        .limit(MAX_BYTES)
+        .limit(max_bytes)
         .reader();
-    let mut body = Vec::with_capacity(total.unwrap_or(0).min(MAX_BYTES) as usize);
+    let mut body = Vec::with_capacity(total.unwrap_or(0).min(max_bytes) as usize);
     let mut buf = vec![0u8; 256 * 1024];
     loop {
         let n = reader.read(&mut buf).map_err(|e| {
@@ -95,10 +129,10 @@ pub fn fetch(
                     got: body.len() as u64,
                     expected,
                 }
-            } else if body.len() as u64 >= MAX_BYTES {
+            } else if body.len() as u64 >= max_bytes {
                 DownloadError::TooLarge {
                     url: url.into(),
-                    limit: MAX_BYTES / (1024 * 1024),
+                    limit: max_bytes.div_ceil(1024 * 1024),
                 }
             } else {
                 http_err(format!("reading the response: {e}"))

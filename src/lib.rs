@@ -17,6 +17,7 @@ pub mod finish;
 pub mod fix;
 pub mod git;
 pub mod hash;
+pub mod index_facts;
 pub mod index_url;
 pub mod manifest;
 pub mod name;

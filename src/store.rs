@@ -221,8 +221,12 @@ pub struct NameAge {
     /// The month of that release, `YYYY-MM`.
     pub latest_month: Option<String>,
     /// The day the name first appeared, `YYYY-MM-DD`: the day of the `db update` that added it
-    /// to the listing it had, or its first upload where a caller knows it (`audit` input).
+    /// to the listing it had, or its first upload where a caller knows it (`audit` input, the
+    /// index safe-pip asks).
     pub first_seen: Option<String>,
+    /// How many releases the project has, where a caller knows it (the index safe-pip asks,
+    /// PEP 700 `versions`); never stored in a name set.
+    pub releases: Option<u32>,
 }
 
 const FIRST_SEEN: u64 = 1 << 40;
@@ -321,6 +325,7 @@ impl NameAge {
             latest_version,
             latest_month: (month > 0).then(|| month_text(month)),
             first_seen: None,
+            releases: None,
         })
     }
 }

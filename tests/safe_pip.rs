@@ -1787,3 +1787,230 @@ with zipfile.ZipFile(out, "w") as z:
         assert!(!env.imports("sgtest_legacy"));
     }
 }
+
+/// A loopback HTTP server whose answer to a request for `path` is `answer(path)`: status line,
+/// body, content type, and how long to wait before answering. Returns its base URL.
+fn serve_answers(
+    answer: impl Fn(&str) -> (&'static str, Vec<u8>, &'static str, u64) + Send + 'static,
+) -> String {
+    use std::io::{BufRead, BufReader};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            if reader.read_line(&mut request).is_err() {
+                continue;
+            }
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).map_or(true, |n| n == 0) || header == "\r\n" {
+                    break;
+                }
+            }
+            let path = request.split_whitespace().nth(1).unwrap_or("/").to_owned();
+            let (status, body, kind, delay) = answer(&path);
+            std::thread::sleep(std::time::Duration::from_secs(delay));
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    base
+}
+
+fn sha256(path: &Path) -> String {
+    let o = Command::new("python3")
+        .args([
+            "-c",
+            "import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],'rb').read()).hexdigest())",
+        ])
+        .arg(path)
+        .output()
+        .unwrap();
+    String::from_utf8(o.stdout).unwrap().trim().to_owned()
+}
+
+/// A PEP 691 JSON project page (PEP 700: upload times and versions) for one wheel served at
+/// `base/files/FILE`.
+fn project_page(
+    base: &str,
+    name: &str,
+    wheel: &Path,
+    uploaded: &str,
+    versions: &[&str],
+) -> Vec<u8> {
+    let file = wheel.file_name().unwrap().to_str().unwrap();
+    serde_json::json!({
+        "meta": {"api-version": "1.1"},
+        "name": name,
+        "files": [{
+            "filename": file,
+            "url": format!("{base}/files/{file}"),
+            "hashes": {"sha256": sha256(wheel)},
+            "upload-time": uploaded,
+        }],
+        "versions": versions,
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// Issue 19, item 3: a package a name rule flags is looked up on the index pip uses (PEP 691
+/// JSON on loopback), and judged with what the index says; when the index does not answer, the
+/// snapshot's verdict stands and stderr says so.
+#[test]
+fn flagged_names_are_judged_with_the_index_facts() {
+    let Some(env) = Env::new() else { return };
+    let files = env.path("served");
+    std::fs::create_dir(&files).unwrap();
+    let fresh = env.wheel_with(&files, "scypy", "1.0", &[], &[]);
+    let squat = env.wheel_with(&files, "reqeusts", "2.0", &[], &[]);
+    let base = std::sync::Arc::new(std::sync::OnceLock::<String>::new());
+    let served = base.clone();
+    // whether the index says `scypy` was first uploaded this week or ten years ago
+    let scypy_new = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let scypy_when = scypy_new.clone();
+    let dir = files.clone();
+    let url = serve_answers(move |path| {
+        let base = served.get().unwrap();
+        let json = "application/vnd.pypi.simple.v1+json";
+        match path {
+            "/simple/scypy/" => (
+                "200 OK",
+                if scypy_when.load(std::sync::atomic::Ordering::SeqCst) {
+                    project_page(
+                        base,
+                        "scypy",
+                        &fresh,
+                        "2026-12-01T09:30:00.000000Z",
+                        &["1.0"],
+                    )
+                } else {
+                    project_page(
+                        base,
+                        "scypy",
+                        &fresh,
+                        "2016-05-10T09:30:00.000000Z",
+                        &["0.3", "0.9", "1.0"],
+                    )
+                },
+                json,
+                0,
+            ),
+            "/simple/reqeusts/" => (
+                "200 OK",
+                project_page(
+                    base,
+                    "reqeusts",
+                    &squat,
+                    "2015-03-02T10:00:00Z",
+                    &["0.1", "1.0", "2.0"],
+                ),
+                json,
+                0,
+            ),
+            _ => match path
+                .strip_prefix("/files/")
+                .map(|f| std::fs::read(dir.join(f)))
+            {
+                Some(Ok(b)) => ("200 OK", b, "application/octet-stream", 0),
+                _ => ("404 Not Found", Vec::new(), "text/plain", 0),
+            },
+        }
+    });
+    base.set(url.clone()).unwrap();
+    let index = format!("{url}/simple/");
+
+    // `scypy` (letters that sound alike, a warning on the name alone), which the index says
+    // was first uploaded this week: a new name near a popular one, an error; nothing installed
+    // (an index that replaces PyPI is not judged by `not-on-pypi`;
+    // `rules::tests::index_facts_reach_the_verdict` covers that)
+    let o = env.safe_pip(&["install", "--no-cache-dir", "--index-url", &index, "scypy"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+    assert!(
+        err.contains("error[typosquat]: `scypy` looks like a typo of `scipy`")
+            && err.contains("the name is new on PyPI")
+            && err.contains(
+                "; the index (127.0.0.1) says: first uploaded 2026-12-01, 1 release, the newest 1.0, last upload in 2026-12"
+            ),
+        "{}",
+        show(&o)
+    );
+    assert!(!err.contains("judged by the name snapshot"), "{}", show(&o));
+    assert!(!env.imports("scypy"), "{}", show(&o));
+
+    // the same name, which the index says has had no upload for ten years: a dormant project
+    // with a near name, a note; pip resolves it from that index and it installs
+    scypy_new.store(false, std::sync::atomic::Ordering::SeqCst);
+    let o = env.safe_pip(&["install", "--no-cache-dir", "--index-url", &index, "scypy"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(
+        err.contains("note[typosquat]: `scypy` looks like a typo of `scipy`")
+            && err.contains("no release for over three years")
+            && err.contains("; the index (127.0.0.1) says: first uploaded 2016-05-10, 3 releases"),
+        "{}",
+        show(&o)
+    );
+    assert!(env.imports("scypy"), "{}", show(&o));
+
+    // a typosquat the index says is years old: the facts are in the verdict; overwhelming name
+    // evidence (two letters of a top-10 name swapped) still blocks it
+    let o = env.safe_pip(&["install", "--index-url", &index, "reqeusts"]);
+    assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+    assert!(
+        stderr(&o).contains(
+            "the index (127.0.0.1) says: first uploaded 2015-03-02, 3 releases, the newest 2.0"
+        ),
+        "{}",
+        show(&o)
+    );
+    assert!(!env.imports("reqeusts"));
+
+    // an index that does not answer usably, or not in time: the snapshot's verdict, said so
+    let big = serve_answers(|_| {
+        (
+            "200 OK",
+            vec![b' '; 5 << 20],
+            "application/vnd.pypi.simple.v1+json",
+            0,
+        )
+    });
+    let html = serve_answers(|_| ("200 OK", b"<html></html>".to_vec(), "text/html", 0));
+    let gone = serve_answers(|_| ("404 Not Found", Vec::new(), "text/plain", 0));
+    let slow = serve_answers(|_| ("200 OK", b"{}".to_vec(), "application/json", 30));
+    for (server, why) in [
+        (big, "larger than the 4 MiB limit"),
+        (html, "not a PEP 691 JSON project page"),
+        (gone, "404"),
+        (slow, "timeout"),
+    ] {
+        let started = std::time::Instant::now();
+        let o = env.safe_pip(&[
+            "install",
+            "--index-url",
+            &format!("{server}/simple/"),
+            "reqeusts",
+        ]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(65), "{why}: {}", show(&o));
+        assert!(
+            err.contains("safe-pip: note: `reqeusts` judged by the name snapshot's facts: the index did not answer usably")
+                && err.to_lowercase().contains(&why.to_lowercase()),
+            "{why}: {}",
+            show(&o)
+        );
+        assert!(!err.contains("the index (127.0.0.1) says"), "{}", show(&o));
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{why}: bounded time"
+        );
+    }
+}

@@ -83,12 +83,11 @@ pub fn classify(age: Option<&NameAge>, data_day: i64, target_version: Option<&st
         .as_deref()
         .and_then(crate::data::days_from_date)
     {
-        return if data_day - day <= NEW_DAYS {
-            AgeClass::New
-        } else {
-            // seen long ago by an update that had no facts on it: not new, nothing more known
-            AgeClass::Unknown
-        };
+        if data_day - day <= NEW_DAYS {
+            return AgeClass::New;
+        }
+        // seen long ago: not new; its releases (an index's page gives them with the first
+        // upload) say the rest, and an update that added the name without them says nothing
     }
     let Some(month) = age
         .latest_month
@@ -156,6 +155,29 @@ mod tests {
             classify(Some(&seen("2025-01-01")), day, None),
             AgeClass::Unknown
         );
+        // first uploaded long ago: its releases decide (the facts an index's page gives)
+        let long_ago = |v: &str, w: &str| NameAge {
+            first_seen: Some("2015-03-02".to_owned()),
+            ..at(v, w)
+        };
+        assert_eq!(
+            classify(Some(&long_ago("3.1", "2024-06")), day, None),
+            AgeClass::Quiet
+        );
+        assert_eq!(
+            classify(Some(&long_ago("0.1.0", "2019-03")), day, None),
+            AgeClass::Dormant
+        );
+        assert_eq!(
+            classify(Some(&long_ago("4.2.1", "2026-10")), day, None),
+            AgeClass::Unknown
+        );
+        // first uploaded last week: new, whatever its version
+        let this_week = NameAge {
+            first_seen: Some("2026-11-24".to_owned()),
+            ..at("7.3.0", "2026-11")
+        };
+        assert_eq!(classify(Some(&this_week), day, None), AgeClass::New);
         let c = |v, w, t| classify(Some(&at(v, w)), day, t);
         assert_eq!(c("0.0.1", "2026-11", None), AgeClass::New);
         assert_eq!(c("1.0.0", "2026-09", None), AgeClass::New);

@@ -37,6 +37,7 @@ pub mod args;
 pub mod build;
 pub mod canonical;
 pub mod config;
+pub mod facts;
 pub mod groups;
 pub mod inspect;
 pub mod report;
@@ -292,15 +293,33 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     let effective = with_config(&parsed, &pip_config)?;
     let private = replaces_pypi(&effective);
 
+    // the index pip is given, asked about the packages a name rule flags
+    let mut asker = if effective.has("--no-index") {
+        facts::IndexFacts::none("`--no-index`")
+    } else {
+        facts::IndexFacts::new(
+            effective
+                .values("--index-url")
+                .last()
+                .unwrap_or(facts::PYPI_SIMPLE),
+        )
+    };
+    let pip_config_findings = config_findings(&pip_config);
+    if stops_asking(&pip_config_findings) {
+        asker.stop("the index is judged an error");
+    }
+
     // 1. static phase
-    let (mut findings, mut files, mut static_deps) = static_phase(&parsed, &engine, private)?;
+    let (mut findings, mut files, mut static_deps) =
+        static_phase(&parsed, &engine, private, &mut asker)?;
     // dependency groups, read here as pip would read them (pip never sees the file)
     let groups = groups::read(effective.values("--group"))?;
     files += groups.files;
     static_deps += groups.dependencies.len();
     for mut dep in groups.dependencies {
         dep.private_index |= private;
-        findings.extend(engine.check(&dep)?);
+        let found = engine.check(&dep)?;
+        findings.extend(asker.judge(&engine, &dep, found)?);
     }
     // what pip is given: only what safe-pip read and understood; the rest blocks
     let mut set = CanonicalSet::build(
@@ -311,7 +330,8 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
     set.requirements.extend(groups.requirements);
     set.findings.extend(groups.findings);
     findings.extend(set.findings.iter().cloned());
-    findings.extend(config_findings(&pip_config));
+    findings.extend(pip_config_findings);
+    write_notes(ctx, &mut asker)?;
     let first = crate::finish::finish(findings.clone(), &policy);
     if first.findings.iter().any(|f| f.severity == Severity::Error) {
         let report = CheckReport {
@@ -360,7 +380,8 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
             policy: &policy,
             tmp: &tmp,
         };
-        if let Some(outcome) = build_checked(ctx, &cx, &mut set, &mut findings, files)? {
+        if let Some(outcome) = build_checked(ctx, &cx, &mut set, &mut findings, files, &mut asker)?
+        {
             return Ok(outcome);
         }
     }
@@ -391,7 +412,8 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
         }
     };
     let (report_findings, transitive) =
-        check_resolved(&resolved, &engine, private, "<resolved by pip>")?;
+        check_resolved(&resolved, &engine, private, "<resolved by pip>", &mut asker)?;
+    write_notes(ctx, &mut asker)?;
     let total = resolved.install.len();
     // a range that admits a malicious release was resolved to an exact one, judged above
     let resolved_names: std::collections::HashSet<_> = resolved
@@ -694,6 +716,7 @@ fn build_checked(
     set: &mut CanonicalSet,
     findings: &mut Vec<Finding>,
     files: usize,
+    asker: &mut facts::IndexFacts,
 ) -> Result<Option<Outcome>, PipError> {
     let givens = match build::targets(&set.needs_build) {
         Ok(g) => g,
@@ -781,7 +804,8 @@ fn build_checked(
                 }
             };
             let label = format!("<build requirements of {shown}, resolved by pip>");
-            findings.extend(check_resolved(&report, cx.engine, cx.private, &label)?.0);
+            findings.extend(check_resolved(&report, cx.engine, cx.private, &label, asker)?.0);
+            write_notes(ctx, asker)?;
             let artifacts = match fetch(cx.python, cx.effective, &report, cx.tmp)? {
                 Fetched::Files(a) => a,
                 Fetched::Failed { status, output } => {
@@ -1064,14 +1088,19 @@ fn run_hook(
         .map_err(|e| PipError::Report(format!("the build backend's answer: {e}")))
 }
 
-/// Writes the warnings of `report`, what the user allowed, and what was hidden; returns how
-/// many findings it showed.
+/// Writes the warnings of `report`, what the user allowed, the notes of a name near a popular
+/// one (a project the index says is dormant is installed, and the user is told of the near
+/// name), and what was hidden; returns how many findings it showed.
 fn write_warnings(ctx: &mut Context, report: CheckReport) -> Result<usize, PipError> {
     let shown = CheckReport {
         findings: report
             .findings
             .into_iter()
-            .filter(|f| f.severity == Severity::Warning || f.allowed.is_some())
+            .filter(|f| {
+                f.severity == Severity::Warning
+                    || f.allowed.is_some()
+                    || f.rule == crate::finding::Rule::Typosquat
+            })
             .collect(),
         ..report
     };
@@ -1252,19 +1281,39 @@ fn command_line_reader(a: &args::PipArgs) -> requirements_txt::Reader<'static> {
     requirements_txt::Reader::default().within(&within)
 }
 
+/// Whether `findings` judge an index an error: then it is not asked about any name.
+fn stops_asking(findings: &[Finding]) -> bool {
+    findings
+        .iter()
+        .any(|f| f.rule == crate::finding::Rule::IndexUrl && f.severity == Severity::Error)
+}
+
+/// The index asker's notes, on stderr.
+fn write_notes(ctx: &mut Context, asker: &mut facts::IndexFacts) -> Result<(), PipError> {
+    for note in std::mem::take(&mut asker.notes) {
+        writeln!(ctx.stderr, "safe-pip: note: {note}")?;
+    }
+    Ok(())
+}
+
 fn static_phase(
     a: &args::PipArgs,
     engine: &Engine,
     private: bool,
+    asker: &mut facts::IndexFacts,
 ) -> Result<(Vec<Finding>, usize, usize), PipError> {
     let src = command_line_source(a)?;
     let mut manifest =
         index_url::judged(requirements_txt::build_with(&src, command_line_reader(a)));
     let mut findings = std::mem::take(&mut manifest.findings);
+    if stops_asking(&findings) {
+        asker.stop("the index is judged an error");
+    }
     let files = 1 + a.values("--requirement").count() + a.values("--constraint").count();
     for dep in &mut manifest.dependencies {
         dep.private_index |= private;
-        findings.extend(engine.check(dep)?);
+        let found = engine.check(dep)?;
+        findings.extend(asker.judge(engine, dep, found)?);
     }
     Ok((findings, files, manifest.dependencies.len()))
 }
@@ -1276,6 +1325,7 @@ fn check_resolved(
     engine: &Engine,
     private: bool,
     label: &str,
+    asker: &mut facts::IndexFacts,
 ) -> Result<(Vec<Finding>, usize), PipError> {
     let mut text = String::new();
     let mut spans = Vec::new();
@@ -1312,7 +1362,8 @@ fn check_resolved(
         match parse_pep508(&src, &src.text[start..start + len], start, section) {
             Ok(mut dep) => {
                 dep.private_index |= private;
-                findings.extend(engine.check(&dep)?);
+                let found = engine.check(&dep)?;
+                findings.extend(asker.judge(engine, &dep, found)?);
             }
             Err(f) => findings.push(*f),
         }

@@ -55,9 +55,14 @@ pub struct Known {
     pub in_feed: Option<bool>,
     /// The name engine's verdict, as [`Engine::may_flag`] found it.
     pub verdict: Option<Verdict>,
-    /// The name's age facts, when the caller has them (an `audit` TSV line); else the name
-    /// set's are used.
+    /// The name's age facts, when the caller has them (an `audit` TSV line, the page of the
+    /// index safe-pip asks, [`crate::index_facts`]); judged instead of the name set's. A name
+    /// the set lacks but whose facts show uploads is judged as new on the index, not as missing
+    /// from it.
     pub age: Option<NameAge>,
+    /// Whether `age` is what the index pip installs from says of the name (so the name is on
+    /// that index), rather than facts given with the name (an `audit` TSV line).
+    pub age_from_index: bool,
 }
 
 impl<'a> Engine<'a> {
@@ -120,6 +125,7 @@ impl<'a> Engine<'a> {
                 in_feed: in_feed.as_ref().map(|m| m[i]),
                 verdict: None,
                 age: None,
+                age_from_index: false,
             })
             .collect()
     }
@@ -175,7 +181,17 @@ impl<'a> Engine<'a> {
             out.extend(squat);
             if self.judges(Rule::NotOnPypi) {
                 let date = self.data.names_date();
-                out.extend(not_on_pypi::check(dep, on_pypi(), date, target));
+                let on_pypi = on_pypi();
+                out.extend(not_on_pypi::check(
+                    dep,
+                    on_pypi,
+                    date,
+                    target,
+                    known
+                        .age
+                        .as_ref()
+                        .filter(|_| known.age_from_index && !on_pypi),
+                ));
             }
             if self.judges(Rule::ImportName) && import_name::lookup(&dep.name).is_some() {
                 out.extend(import_name::check(dep, on_pypi()));
@@ -316,5 +332,66 @@ mod tests {
             }
         }
         assert!(flagged > 100, "the names exercise the rules: {flagged}");
+    }
+
+    /// The seam for an index's age facts (safe-pip): a name the snapshot lacks is judged with
+    /// what the index says of it, instead of as missing, at the same severity.
+    #[test]
+    fn index_facts_reach_the_verdict() {
+        let data = Data::load(None, u64::MAX);
+        let engine = Engine::new(&data, 15_000);
+        let name = "reqeusts";
+        assert!(!data.names.contains(name), "the snapshot lacks it");
+        let src = SourceFile::new("requirements.txt", name.to_owned());
+        let dep = Dependency::new(&src, name, 0, "requirements");
+        let missing = engine.check(&dep).unwrap();
+        let years_old = NameAge {
+            first_seen: Some("2015-03-02".into()),
+            latest_version: Some("2.3.1".into()),
+            latest_month: Some("2026-10".into()),
+            releases: Some(40),
+        };
+        let aged = engine
+            .judge(
+                &dep,
+                Known {
+                    age: Some(years_old),
+                    age_from_index: true,
+                    ..Known::default()
+                },
+            )
+            .unwrap();
+        let of = |found: &[Finding], rule| {
+            found
+                .iter()
+                .find(|f| f.rule == rule)
+                .cloned()
+                .unwrap_or_else(|| panic!("{rule:?} in {found:?}"))
+        };
+        let (before, after) = (of(&missing, Rule::NotOnPypi), of(&aged, Rule::NotOnPypi));
+        assert!(
+            before.message.contains("is not on PyPI"),
+            "{}",
+            before.message
+        );
+        assert!(
+            after.message.contains("but the index has it (first uploaded 2015-03-02, 40 releases, the newest 2.3.1, last upload in 2026-10)"),
+            "{}",
+            after.message
+        );
+        // nothing an index says lowers a verdict on its own
+        assert_eq!(before.severity, after.severity);
+        assert_eq!(
+            of(&missing, Rule::Typosquat).severity,
+            of(&aged, Rule::Typosquat).severity
+        );
+        // a name the snapshot has is not touched by facts about it
+        let src = SourceFile::new("requirements.txt", "requests".to_owned());
+        let popular = Dependency::new(&src, "requests", 0, "requirements");
+        let known = Known {
+            age: Some(NameAge::default()),
+            ..Known::default()
+        };
+        assert!(engine.judge(&popular, known).unwrap().is_empty());
     }
 }
