@@ -168,13 +168,21 @@ fn with_first_seen(
     today: &str,
 ) -> Vec<(String, Option<NameAge>)> {
     let before = Data::load(Some(dir), u64::MAX).names;
+    let keys: Vec<String> = rows
+        .iter()
+        .map(|(name, _)| crate::name::normalize(name).to_string())
+        .collect();
+    // the facts the data in use has, asked for every name at once (one pass over the set)
+    let asked: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let mut had = before.ages_all(&asked).into_iter();
     rows.into_iter()
-        .map(|(name, age)| {
-            let key = crate::name::normalize(&name);
+        .zip(keys)
+        .map(|((name, age), key)| {
+            let had = had.next().flatten();
             let known = age.filter(|a| a.latest_month.is_some() || a.first_seen.is_some());
             let age = match known {
                 Some(a) => Some(a),
-                None if before.contains(key.as_str()) => before.age(key.as_str()),
+                None if before.contains(key.as_str()) => had,
                 None => Some(NameAge {
                     first_seen: Some(today.to_owned()),
                     ..NameAge::default()
