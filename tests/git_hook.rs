@@ -94,14 +94,53 @@ fn hook_refuses_a_staged_typosquat_and_passes_a_clean_commit() {
         String::from_utf8_lossy(&fixed.stderr)
     );
 
-    // Commits that touch no manifest are not checked.
+    // A commit that touches no manifest passes while the staged manifests are clean.
     std::fs::write(repo.join("notes.md"), "reqeusts\n").unwrap();
     git(repo, &["add", "notes.md"]);
     assert!(git(repo, &["commit", "-q", "-m", "docs"]).status.success());
 }
 
+/// A file that a manifest includes can have any name: a commit that changes only `deps.txt`
+/// (`-r deps.txt` in requirements.txt) is checked, and a typosquat added there is refused.
+#[test]
+fn hook_checks_a_commit_that_changes_only_an_included_file() {
+    let dir = repo_with_hook();
+    let repo = dir.path();
+    std::fs::write(repo.join("requirements.txt"), "-r deps.txt\n").unwrap();
+    std::fs::write(repo.join("deps.txt"), "requests==2.31.0\n").unwrap();
+    git(repo, &["add", "requirements.txt", "deps.txt"]);
+    let ok = git(repo, &["commit", "-q", "-m", "clean"]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+
+    std::fs::write(
+        repo.join("deps.txt"),
+        "requests==2.31.0\nreqeusts==2.31.0\n",
+    )
+    .unwrap();
+    git(repo, &["add", "deps.txt"]);
+    let refused = git(repo, &["commit", "-q", "-m", "squat in an included file"]);
+    assert!(!refused.status.success());
+    let out = String::from_utf8_lossy(&refused.stderr);
+    assert!(out.contains("deps.txt:2:1: error[typosquat]"), "{out}");
+
+    // and a file no manifest includes is not read as one
+    std::fs::write(repo.join("deps.txt"), "requests==2.31.0\n").unwrap();
+    std::fs::write(repo.join("words.txt"), "reqeusts\n").unwrap();
+    git(repo, &["add", "deps.txt", "words.txt"]);
+    let ok = git(repo, &["commit", "-q", "-m", "unrelated text"]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}
+
 /// Fixtures of known-bad manifests (a test suite's) are excluded in the configuration: the hook
-/// passes file names, and `--force-exclude` applies `exclude` to them, staged or walked.
+/// walks the staged tree, and `--force-exclude` applies `exclude` to named files too.
 #[test]
 fn hook_skips_what_the_configuration_excludes() {
     let dir = repo_with_hook();
@@ -134,8 +173,11 @@ fn hook_skips_what_the_configuration_excludes() {
     let refused = git(repo, &["commit", "-q", "-m", "squat"]);
     assert!(!refused.status.success());
     let out = String::from_utf8_lossy(&refused.stderr);
+    // the excluded fixture is named as skipped, not judged
     assert!(
-        out.contains("requirements.txt:1:1: error[typosquat]") && !out.contains("tests/fixtures"),
+        out.contains("requirements.txt:1:1: error[typosquat]")
+            && !out.contains("tests/fixtures/requirements.txt:")
+            && out.contains("tests/fixtures/: excluded by `exclude` in `squatguard.toml`"),
         "{out}"
     );
 

@@ -9,6 +9,7 @@
 //! `[[source]]`, `--trusted-host`, ...) are facts, recorded as [`IndexStatement`]s; the
 //! `index-url` rule ([`crate::rules::index_url`]) judges them.
 
+pub mod local_project;
 pub mod lockfile;
 pub mod pipfile;
 pub mod pyproject;

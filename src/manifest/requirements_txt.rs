@@ -31,6 +31,10 @@
 //!                 `-r`, else the first `-c`), relative to the including file
 //! ```
 //!
+//! A requirement that is a directory of the project (`-e ./vendor/x`, `./libs/y`) is named as
+//! pip's build backend would name it, from the directory's own metadata read without building
+//! ([`super::local_project`]); a name that cannot be read so is a note.
+//!
 //! pip's options in a file (`SUPPORTED_OPTIONS`, `SUPPORTED_OPTIONS_REQ`):
 //! `-i/--index-url/--pypi-url`, `--extra-index-url`, `--no-index`, `-c/--constraint`,
 //! `-r/--requirement`, `-e/--editable`, `-f/--find-links`, `--no-binary`, `--only-binary`,
@@ -702,7 +706,11 @@ impl Builder {
                 dep.source = source;
                 self.manifest.dependencies.push(dep);
             }
-            None if source.is_project_local() => {}
+            // a directory of the project: named by its own metadata, which pip asks its build
+            // backend for; read without building ([`super::local_project`])
+            None if source.is_project_local() => {
+                self.local_directory(src, offset, written, section, source)
+            }
             None => {
                 let what = match source {
                     DependencySource::Vcs(_) => "version control URL",
@@ -720,6 +728,73 @@ impl Builder {
                     f = f.with_severity(Severity::Note);
                 }
                 self.manifest.findings.push(f);
+            }
+        }
+    }
+}
+
+impl Builder {
+    /// A requirement naming a directory of the project (`-e ./vendor/x`, `./libs/y`): a
+    /// dependency named as the directory's metadata names it, placed at the path; a note when
+    /// that name cannot be read without building the project. pip resolves such a path from
+    /// its working directory; squatguard from the requirements file's directory, where the
+    /// file is meant to be used from.
+    fn local_directory(
+        &mut self,
+        src: &SourceFile,
+        offset: usize,
+        written: &str,
+        section: &str,
+        source: DependencySource,
+    ) {
+        let DependencySource::Path(path) = &source else {
+            return;
+        };
+        let rel = path.split(['[', '#', ';']).next().unwrap_or(path).trim();
+        let base = match src.path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let dir = base.join(rel);
+        // a link may lead out of the project: only what stays inside it is read
+        let name = match (std::fs::canonicalize(&dir), std::fs::canonicalize(base)) {
+            (Ok(d), Ok(b)) if d.starts_with(&b) => super::local_project::read(&dir),
+            (Ok(_), Ok(_)) => super::local_project::LocalName::Unknown(
+                "a link leads it out of the project".into(),
+            ),
+            _ => super::local_project::LocalName::Unknown("there is no such directory".into()),
+        };
+        match name {
+            super::local_project::LocalName::Known { name, .. } if crate::name::is_valid(&name) => {
+                let mut dep = Dependency::new(src, &name, offset, section);
+                // the name is not written here: the span is the path's, which no fix rewrites
+                dep.raw_name = name;
+                dep.name_span = offset..offset + written.len().min(src.text.len() - offset);
+                dep.source = source;
+                self.manifest.dependencies.push(dep);
+            }
+            super::local_project::LocalName::Known { name, file } => {
+                self.manifest.findings.push(
+                    finding_at(
+                        src,
+                        Rule::DirectUrl,
+                        offset,
+                        format!("`{written}` installs the project in `{rel}`, whose `{file}` declares the name `{name}`, which is not a valid package name"),
+                    )
+                    .with_severity(Severity::Note),
+                );
+            }
+            super::local_project::LocalName::Unknown(why) => {
+                self.manifest.findings.push(
+                    finding_at(
+                        src,
+                        Rule::DirectUrl,
+                        offset,
+                        format!("`{written}` installs the project in `{rel}`, whose package name squatguard cannot read: {why}"),
+                    )
+                    .with_severity(Severity::Note)
+                    .with_help("if it takes the name of a popular package, it replaces that package with the repository's own copy: read its metadata before installing"),
+                );
             }
         }
     }

@@ -149,6 +149,27 @@ struct Pending {
     message: String,
 }
 
+/// The project name `[metadata] name` gives, as configparser hands it to setuptools; `None`
+/// when the file does not read, has no such key, or the value needs interpolation. What a
+/// local directory requirement (`-e ./vendor/x`) installs as.
+pub fn project_name(src: &SourceFile) -> Option<String> {
+    let lines = text_mode(src);
+    let src = lines.as_ref().unwrap_or(src);
+    let mut findings = Vec::new();
+    let ini = read_ini(src, &mut findings);
+    if !findings.is_empty() {
+        return None;
+    }
+    let index = ini
+        .sections
+        .iter()
+        .position(|s| s.name.trim() == "metadata")?;
+    let entry = ini.lookup(SectionRef::Named(index), "name")?;
+    let value = raw_value(src, entry).text;
+    let value = value.trim_matches(is_space);
+    (!value.is_empty() && !value.contains('%')).then(|| value.to_owned())
+}
+
 fn pending(rule: Rule, offset: usize, message: impl Into<String>) -> Pending {
     Pending {
         rule,

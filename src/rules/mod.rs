@@ -168,7 +168,11 @@ impl<'a> Engine<'a> {
             known_malicious::check(dep, &advisories, on_pypi())
         };
         let proven_bad = out.iter().any(|f| f.severity == Severity::Error);
-        if !proven_bad {
+        // a directory of the project (`-e ./libs/x`) is named by its own metadata and never
+        // fetched from an index: no name is mistyped there, and `direct-url` judges a popular one
+        let local_dir =
+            matches!(dep.source, DependencySource::Path(_)) && dep.source.is_project_local();
+        if !proven_bad && !local_dir {
             let squat = if self.judges(Rule::Typosquat) {
                 typosquat::check(dep, &verdict)
             } else {

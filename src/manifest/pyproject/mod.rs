@@ -171,6 +171,22 @@ fn parse_with(
     (reader.m, reader.groups)
 }
 
+/// The project's own name: `[project] name` (PEP 621), else `[tool.poetry] name`.
+fn own_name(root: &toml_edit::Table) -> Option<&str> {
+    root.get("project")
+        .and_then(|p| p.get("name"))
+        .or_else(|| root.get("tool")?.get("poetry")?.get("name"))
+        .and_then(Item::as_str)
+}
+
+/// The name the project installs as, as its `pyproject.toml` declares it (see `own_name`);
+/// `None` when the file does not read as TOML or declares none. What a local directory
+/// requirement (`-e ./vendor/x`) installs as.
+pub fn project_name(src: &SourceFile) -> Option<String> {
+    let doc = Document::parse(src.text.as_str()).ok()?;
+    own_name(doc.as_table()).map(str::to_owned)
+}
+
 struct Reader<'a> {
     src: &'a SourceFile,
     m: Manifest,
@@ -220,12 +236,7 @@ impl Reader<'_> {
         self.setuptools_dynamic(root);
         // `name[extra]` in the project's own lists (`all = ["ultralytics[export]"]`) is the
         // project being built, not a package from an index
-        let own = root
-            .get("project")
-            .and_then(|p| p.get("name"))
-            .or_else(|| root.get("tool")?.get("poetry")?.get("name"))
-            .and_then(Item::as_str)
-            .map(normalize);
+        let own = own_name(root).map(normalize);
         if let Some(own) = own {
             for dep in &mut self.m.dependencies {
                 if dep.name == own && dep.source.is_registry() {

@@ -220,6 +220,58 @@ pub fn parse(original: &SourceFile) -> Manifest {
     out.manifest
 }
 
+/// The project name the first `setup()` call passes, for what a local directory requirement
+/// (`-e ./vendor/x`) installs as: `Some(Some(name))` when `name=` is a string known without
+/// running anything (a literal, or a name bound to one, as the dependency lists are read);
+/// `Some(None)` when setup() may pass one squatguard cannot read (an expression, `**kwargs`,
+/// a file that does not read); `None` when it passes none (setup.cfg's then stands).
+pub fn project_name(original: &SourceFile) -> Option<Option<String>> {
+    let prepared = source::prepare(original);
+    let Some(tree) = prepared
+        .tree
+        .as_ref()
+        .filter(|_| prepared.errors.is_empty())
+    else {
+        return Some(None);
+    };
+    let src = prepared.src(original);
+    let text = prepared.code.as_str();
+    let root = tree.root_node();
+    let (calls, _) = scan(root, text);
+    let mut reader = Reader {
+        text,
+        root,
+        sites: binding_sites(root, text),
+        call_at: 0,
+        depth_limit_at: None,
+        dir: match src.path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        },
+        files: RefCell::default(),
+        handles: RefCell::default(),
+    };
+    let Some(call) = calls.first() else {
+        return Some(None);
+    };
+    let value = call.args.iter().find_map(|arg| {
+        (arg.kind() == "keyword_argument"
+            && arg.child_by_field_name("name").map(|n| reader.src(n)) == Some("name"))
+        .then(|| arg.child_by_field_name("value"))
+        .flatten()
+    });
+    let Some(value) = value else {
+        let splat = call.args.iter().any(|a| a.kind() == "dictionary_splat");
+        return splat.then_some(None);
+    };
+    reader.call_at = call.node.start_byte();
+    let envs = reader.environment(call.node);
+    match reader.eval(value, &envs, 0) {
+        Val::Str(s) => Some(Some(s.text.clone())),
+        _ => Some(None),
+    }
+}
+
 /// One `setup(...)` call: where it starts and its arguments.
 struct SetupCall<'t> {
     /// The call, or the `setup` name of a call tree-sitter could only recover in pieces.

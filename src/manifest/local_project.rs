@@ -1,0 +1,162 @@
+//! The name a local project directory installs as (`-e ./vendor/requests`, `./libs/x` in a
+//! requirements file), read from its metadata without building it.
+//!
+//! pip learns the name by asking the project's build backend for its metadata (PEP 517
+//! `prepare_metadata_for_build_wheel`, or `setup.py egg_info`), which runs the project's code:
+//! squatguard never does. It reads what the backends read the name from, in their order:
+//!
+//! 1. `pyproject.toml`: `[project] name` (PEP 621: never dynamic), else `[tool.poetry] name`
+//!    (poetry-core), read with the TOML reader of [`super::pyproject`];
+//! 2. `setup.py`: the `name=` keyword of its first `setup()` call, when it is a string known
+//!    without running anything ([`super::setup_py::project_name`]); setuptools lets it
+//!    override `setup.cfg`, so a `name=` squatguard cannot read (an expression, `**kwargs`)
+//!    leaves the name unknown whatever `setup.cfg` says;
+//! 3. `setup.cfg`: `[metadata] name`, as configparser hands it to setuptools
+//!    ([`super::setup_cfg::project_name`]).
+//!
+//! What the name is matters when it is a popular one: the repository then installs its own
+//! copy in place of the released package (`direct-url`, a warning). A name that cannot be read
+//! this way is said, as a note at the requirement.
+
+use crate::source::{read_source, SourceFile};
+use std::path::Path;
+
+/// What a local directory's metadata says of its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocalName {
+    /// The name, and the file (relative to the directory) that declares it.
+    Known { name: String, file: &'static str },
+    /// Not known without building the project, because of what this says.
+    Unknown(String),
+}
+
+/// The name the project in `dir` installs as.
+pub fn read(dir: &Path) -> LocalName {
+    let load = |file: &str| -> Option<Result<SourceFile, String>> {
+        let path = dir.join(file);
+        std::fs::symlink_metadata(&path).ok()?;
+        Some(read_source(&path).map_err(|e| format!("`{file}` does not read: {e}")))
+    };
+    let known = |name: String, file| LocalName::Known { name, file };
+    match load("pyproject.toml") {
+        Some(Ok(src)) => {
+            if let Some(name) = super::pyproject::project_name(&src) {
+                return known(name, "pyproject.toml");
+            }
+        }
+        Some(Err(why)) => return LocalName::Unknown(why),
+        None => {}
+    }
+    match load("setup.py") {
+        Some(Ok(src)) => match super::setup_py::project_name(&src) {
+            Some(Some(name)) => return known(name, "setup.py"),
+            Some(None) => {
+                return LocalName::Unknown(
+                    "its `setup.py` passes a name to setup() that squatguard cannot read without running it"
+                        .into(),
+                )
+            }
+            None => {}
+        },
+        Some(Err(why)) => return LocalName::Unknown(why),
+        None => {}
+    }
+    match load("setup.cfg") {
+        Some(Ok(src)) => {
+            if let Some(name) = super::setup_cfg::project_name(&src) {
+                return known(name, "setup.cfg");
+            }
+        }
+        Some(Err(why)) => return LocalName::Unknown(why),
+        None => {}
+    }
+    LocalName::Unknown(
+        "no `pyproject.toml`, `setup.py` or `setup.cfg` in it declares a name squatguard can read"
+            .into(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        dir
+    }
+
+    fn name_of(files: &[(&str, &str)]) -> LocalName {
+        read(project(files).path())
+    }
+
+    #[test]
+    fn names_as_the_backends_read_them() {
+        let known = |name: &str, file| LocalName::Known {
+            name: name.into(),
+            file,
+        };
+        assert_eq!(
+            name_of(&[("pyproject.toml", "[project]\nname = \"requests\"\n")]),
+            known("requests", "pyproject.toml")
+        );
+        assert_eq!(
+            name_of(&[("pyproject.toml", "[tool.poetry]\nname = \"Flask\"\n")]),
+            known("Flask", "pyproject.toml")
+        );
+        // a pyproject.toml without a name (only build-system): setup.py decides
+        assert_eq!(
+            name_of(&[
+                (
+                    "pyproject.toml",
+                    "[build-system]\nrequires = [\"setuptools\"]\n"
+                ),
+                (
+                    "setup.py",
+                    "from setuptools import setup\nNAME = 'numpy'\nsetup(name=NAME, version='1')\n"
+                ),
+                ("setup.cfg", "[metadata]\nname = harmless\n"),
+            ]),
+            known("numpy", "setup.py")
+        );
+        assert_eq!(
+            name_of(&[
+                ("setup.py", "from setuptools import setup\nsetup()\n"),
+                ("setup.cfg", "[metadata]\nname = urllib3\nversion = 1\n"),
+            ]),
+            known("urllib3", "setup.cfg")
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_read_is_unknown() {
+        for files in [
+            // setuptools lets setup.py override setup.cfg: an unreadable name= wins
+            &[
+                (
+                    "setup.py",
+                    "import os\nfrom setuptools import setup\nsetup(name=os.environ['N'])\n",
+                ),
+                ("setup.cfg", "[metadata]\nname = harmless\n"),
+            ][..],
+            &[(
+                "setup.py",
+                "from setuptools import setup\nkw = make()\nsetup(**kw)\n",
+            )],
+            &[(
+                "setup.cfg",
+                "[metadata]\nname = %(other)s\nother = requests\n",
+            )],
+            &[("pyproject.toml", "[project\nname = 'x'\n")],
+            &[("README.md", "requests\n")],
+        ] {
+            assert!(
+                matches!(name_of(files), LocalName::Unknown(_)),
+                "{files:?}: {:?}",
+                name_of(files)
+            );
+        }
+    }
+}

@@ -1,0 +1,4 @@
+import os
+from setuptools import setup
+
+setup(name=os.environ["PKG"])
