@@ -950,6 +950,22 @@ fn each_lure_alone_fails_the_scan() {
             ("typosquat", "setup.py", 3, "error"),
         ),
         (
+            "setup.py runs pip in its own process",
+            vec![(
+                "setup.py",
+                "from setuptools import setup\nfrom pip._internal.cli.main import main as _pip\n_pip([\"install\", \"-q\", \"reqeusts\"])\nsetup(name=\"app\")\n".into(),
+            )],
+            ("typosquat", "setup.py", 3, "error"),
+        ),
+        (
+            "setup.py runs old pip's main in its own process",
+            vec![(
+                "setup.py",
+                "import pip\nfrom setuptools import setup\npip.main(args=[\"install\", \"colourama\"])\nsetup(name=\"app\")\n".into(),
+            )],
+            ("typosquat", "setup.py", 3, "error"),
+        ),
+        (
             "a builtin looked up by a Caesar-shifted name",
             vec![(
                 "shifted/__init__.py",

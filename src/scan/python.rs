@@ -1003,8 +1003,14 @@ impl<'s> Reader<'s> {
     /// shell separator that is not an option (nor an option's value) is a requirement, whose
     /// name is read up to its first character that cannot be in a name; URLs, paths and
     /// archives are left to the rules that judge them elsewhere.
-    fn pip_installs(&self, cmd: Node, facts: &mut Facts) {
+    ///
+    /// `in_process`: `cmd` is the argument list of pip's own entry point called in the process
+    /// (`pip.main([...])`, `pip._internal.cli.main.main([...])`), which holds no word naming pip.
+    fn pip_installs(&self, cmd: Node, facts: &mut Facts, in_process: bool) {
         let mut words: Vec<Option<(usize, String)>> = Vec::new();
+        if in_process {
+            words.push(Some((cmd.start_byte(), "pip".to_owned())));
+        }
         match cmd.kind() {
             "list" | "tuple" => {
                 let mut c = cmd.walk();
@@ -1427,7 +1433,7 @@ impl<'s> Reader<'s> {
                 // a command that is itself a download's text (`os.system(urlopen(u).read())`);
                 // a URL passed as an argument is not
                 call.fetched_by = self.fetched_directly(cmd);
-                self.pip_installs(cmd, facts);
+                self.pip_installs(cmd, facts, false);
                 if call.decoded_by.is_some() {
                     call.kinds |= kind::DECODE;
                 }
@@ -1435,6 +1441,15 @@ impl<'s> Reader<'s> {
             call.hidden = self.hidden_option(args);
             if call.hidden.is_some() {
                 call.kinds |= kind::HIDE;
+            }
+        }
+        // pip run in the process: `pip.main([...])`, `pip._internal.cli.main.main([...])`
+        if is_pip_main(&callee) {
+            if let Some(argv) = self
+                .positional(args, 0)
+                .or_else(|| self.keyword(args, "args"))
+            {
+                self.pip_installs(argv, facts, true);
             }
         }
         if is_network(&callee, last) {
@@ -1702,6 +1717,19 @@ impl<'s> Reader<'s> {
         }
         None
     }
+}
+
+/// Whether `callee` (resolved through the imports) is one of pip's entry points, which run pip
+/// in the calling process with an argument list: `pip.main` (pip < 10), `pip._internal.main`,
+/// `pip._internal.main.main`, `pip._internal.cli.main.main`.
+fn is_pip_main(callee: &str) -> bool {
+    matches!(
+        callee,
+        "pip.main"
+            | "pip._internal.main"
+            | "pip._internal.main.main"
+            | "pip._internal.cli.main.main"
+    )
 }
 
 fn is_spawn(callee: &str, last: &str) -> bool {
