@@ -374,6 +374,8 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
         payload_names: std::collections::HashSet::new(),
         fetched: HashMap::new(),
         decoder_fns: HashMap::new(),
+        paths: HashMap::new(),
+        opened: HashMap::new(),
     };
     let mut facts = Facts::default();
     let mut calls: Vec<(Node, Ctx)> = Vec::new();
@@ -468,6 +470,17 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
                 ) {
                     if left.kind() == "identifier" {
                         assignments.push((r.text(left).to_owned(), right));
+                        r.note_path(r.text(left), right);
+                    }
+                }
+            }
+            // `with open(p) as f`
+            "as_pattern" => {
+                if let (Some(value), Some(alias)) =
+                    (node.named_child(0), node.child_by_field_name("alias"))
+                {
+                    if let Some(path) = r.opened_path(value) {
+                        r.opened.insert(r.text(alias).trim().to_owned(), path);
                     }
                 }
             }
@@ -717,6 +730,10 @@ struct Reader<'s> {
     payload_names: std::collections::HashSet<String>,
     /// Functions of this file whose body decodes, with the decoder.
     decoder_fns: HashMap<String, String>,
+    /// Variables assigned a path (its last string literal: `p = join(here, "x.dat")`).
+    paths: HashMap<String, String>,
+    /// Variables bound to an opened file (`with open(p) as f`, `f = open(p)`), with its path.
+    opened: HashMap<String, String>,
 }
 
 impl<'s> Reader<'s> {
@@ -1625,6 +1642,60 @@ impl<'s> Reader<'s> {
         })
     }
 
+    /// Records what an assignment `name = value` binds: a path (`value`'s last string
+    /// literal, for a short call or string), or a file opened from one (`open(...)`).
+    fn note_path(&mut self, name: &str, value: Node) {
+        if !matches!(
+            value.kind(),
+            "call" | "string" | "concatenated_string" | "binary_operator"
+        ) || value.byte_range().len() > 4096
+        {
+            return;
+        }
+        if let Some(path) = self.opened_path(value) {
+            self.opened.insert(name.to_owned(), path);
+        } else if let Some(path) = self.last_string(value) {
+            self.paths.insert(name.to_owned(), path);
+        }
+    }
+
+    /// The path `node` opens, when it is `open(...)` (or `io.open`, `codecs.open`) of a path
+    /// known here: a literal in its first argument, or a variable assigned one.
+    fn opened_path(&self, node: Node) -> Option<String> {
+        if node.kind() != "call" {
+            return None;
+        }
+        let f = self.text(node.child_by_field_name("function")?);
+        if !matches!(f, "open" | "io.open" | "codecs.open") {
+            return None;
+        }
+        let arg = self.positional(node.child_by_field_name("arguments"), 0)?;
+        if arg.kind() == "identifier" {
+            return self.paths.get(self.text(arg)).cloned();
+        }
+        self.last_string(arg)
+    }
+
+    /// The file whose text `node` reads: `open(p).read()`, `f.read()` with `f` opened here.
+    fn read_file(&self, node: Node) -> Option<String> {
+        if node.kind() != "call" {
+            return None;
+        }
+        let func = node.child_by_field_name("function")?;
+        if func.kind() != "attribute"
+            || func
+                .child_by_field_name("attribute")
+                .is_none_or(|a| self.text(a) != "read")
+        {
+            return None;
+        }
+        let object = func.child_by_field_name("object")?;
+        match object.kind() {
+            "identifier" => self.opened.get(self.text(object)).cloned(),
+            _ => self.opened_path(object),
+        }
+    }
+
     /// The last string literal in `node`, in source order (`open(join(here, "x.dat"))`).
     fn last_string(&self, node: Node) -> Option<String> {
         let mut found: Option<(usize, String)> = None;
@@ -1660,12 +1731,17 @@ impl<'s> Reader<'s> {
             }
             return;
         }
-        let t = self.text(first);
-        if t.starts_with("open(") && t.ends_with(".read()") {
-            // how setup.py files read a version; a file that is not Python is read as code
-            if let Some(path) = self.last_string(first).filter(|p| !p.ends_with(".py")) {
+        // how setup.py files read a version; a file that is not Python is read as code,
+        // whether opened in place or through a variable (`with open(p) as f: exec(f.read())`)
+        if let Some(path) = self.read_file(first) {
+            if !path.ends_with(".py") {
                 facts.code_files.push((call.start..call.end, path));
             }
+            return;
+        }
+        let t = self.text(first);
+        if t.starts_with("open(") && t.ends_with(".read()") {
+            // a path squatguard cannot name: ordinary for a .py file, so not flagged
             return;
         }
         call.decoded_by = self.decoded_by(first);
