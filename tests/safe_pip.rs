@@ -619,6 +619,25 @@ fn builds_from_checked_inputs(env: &Env) {
     assert!(!marker.exists(), "the build backend ran");
     assert!(!env.imports("sgtest_deep") && !env.imports("reqeusts"));
 
+    // a build requirement the index does not have: pip's failure passes through, with what
+    // safe-pip could not do and pip's status
+    env.project(
+        "missing",
+        "[\"sgtest-no-such-backend\"]",
+        "sgtest_no_such_backend.api",
+        &[("name.txt", "sgtest-missing 1.0")],
+    );
+    let o = env.install(&["--allow-build", "./missing"]);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("No matching distribution found for sgtest-no-such-backend")
+            && err.contains("safe-pip: could not resolve the build requirements of `./missing` (status 1); nothing was installed"),
+        "{}",
+        show(&o)
+    );
+    assert!(!env.imports("sgtest_missing"));
+
     // a clean project: built from the checked backend wheel, then checked and installed as a
     // local wheel with its dependency from the index
     env.project(
