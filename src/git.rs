@@ -90,6 +90,21 @@ pub struct StagedTree {
 }
 
 impl StagedTree {
+    /// The scratch tree `dir` as written, seen from `prefix` (made when nothing was written
+    /// there).
+    fn new(
+        dir: tempfile::TempDir,
+        prefix: PathBuf,
+        refused_links: Vec<PathBuf>,
+    ) -> Result<StagedTree, GitError> {
+        std::fs::create_dir_all(dir.path().join(&prefix))?;
+        Ok(StagedTree {
+            dir,
+            prefix,
+            refused_links,
+        })
+    }
+
     /// Where a path relative to `cwd` lives in the scratch tree.
     pub fn path_of(&self, rel_to_cwd: &Path) -> PathBuf {
         self.dir.path().join(&self.prefix).join(rel_to_cwd)
@@ -181,19 +196,9 @@ pub fn staged_tree(cwd: &Path) -> Result<StagedTree, GitError> {
         } else {
             entry.id
         };
-        let blob = repo.find_blob(id)?;
-        let dest = dir.path().join(rel);
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(&dest, blob.content())?;
+        write_under(dir.path(), rel, repo.find_blob(id)?.content())?;
     }
-    std::fs::create_dir_all(dir.path().join(&prefix))?;
-    Ok(StagedTree {
-        dir,
-        prefix,
-        refused_links,
-    })
+    StagedTree::new(dir, prefix, refused_links)
 }
 
 /// The manifests (and the `.txt`/`.in` files they may include) as they are at `rev`, written
@@ -243,18 +248,18 @@ pub fn tree_at(cwd: &Path, rev: &str) -> Result<StagedTree, GitError> {
         let Ok(blob) = repo.find_blob(id) else {
             continue;
         };
-        let dest = dir.path().join(&rel);
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(&dest, blob.content())?;
+        write_under(dir.path(), &rel, blob.content())?;
     }
-    std::fs::create_dir_all(dir.path().join(&prefix))?;
-    Ok(StagedTree {
-        dir,
-        prefix,
-        refused_links: Vec::new(),
-    })
+    StagedTree::new(dir, prefix, Vec::new())
+}
+
+/// Writes `content` at `rel` under the scratch directory `dir`, making its folders.
+fn write_under(dir: &Path, rel: &Path, content: &[u8]) -> std::io::Result<()> {
+    let dest = dir.join(rel);
+    if let Some(parent) = dest.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&dest, content)
 }
 
 /// Lines and dependencies of one file as it was at a revision.

@@ -318,6 +318,13 @@ fn skip(why: &str) -> Option<Env> {
     None
 }
 
+/// Runs `scenario` in `env`, when it could be made (else the test is skipped, saying why).
+fn run_in(env: Option<Env>, scenario: fn(&Env)) {
+    if let Some(env) = env {
+        scenario(&env);
+    }
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -532,19 +539,13 @@ fn builds_use_checked_build_requirements_only() {
 /// environment.
 #[test]
 fn builds_use_checked_build_requirements_only_with_the_oldest_pip() {
-    let Some(env) = Env::with_pip("22.2") else {
-        return;
-    };
-    builds_from_checked_inputs(&env);
+    run_in(Env::with_pip("22.2"), builds_from_checked_inputs);
 }
 
 /// The same with the newest pip.
 #[test]
 fn builds_use_checked_build_requirements_only_with_the_newest_pip() {
-    let Some(env) = Env::with_newest_pip() else {
-        return;
-    };
-    builds_from_checked_inputs(&env);
+    run_in(Env::with_newest_pip(), builds_from_checked_inputs);
 }
 
 fn builds_from_checked_inputs(env: &Env) {
@@ -618,6 +619,25 @@ fn builds_from_checked_inputs(env: &Env) {
     );
     assert!(!marker.exists(), "the build backend ran");
     assert!(!env.imports("sgtest_deep") && !env.imports("reqeusts"));
+
+    // a build requirement the index does not have: pip's failure passes through, with what
+    // safe-pip could not do and pip's status
+    env.project(
+        "missing",
+        "[\"sgtest-no-such-backend\"]",
+        "sgtest_no_such_backend.api",
+        &[("name.txt", "sgtest-missing 1.0")],
+    );
+    let o = env.install(&["--allow-build", "./missing"]);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("No matching distribution found for sgtest-no-such-backend")
+            && err.contains("safe-pip: could not resolve the build requirements of `./missing` (status 1); nothing was installed"),
+        "{}",
+        show(&o)
+    );
+    assert!(!env.imports("sgtest_missing"));
 
     // a clean project: built from the checked backend wheel, then checked and installed as a
     // local wheel with its dependency from the index
@@ -726,28 +746,21 @@ type Attack<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str], i32, &'a str);
 /// pass on, and the payload's marker is never written.
 #[test]
 fn what_the_repositorys_files_ask_for_never_reaches_pip_unread() {
-    let Some(env) = Env::new() else { return };
-    attacks_never_reach_pip(&env);
+    run_in(Env::new(), attacks_never_reach_pip);
 }
 
 /// The same attacks, with the oldest pip safe-pip supports (22.2, the first with
 /// `install --dry-run --report`), in a virtualenv of its own.
 #[test]
 fn what_the_repositorys_files_ask_for_never_reaches_the_oldest_pip_unread() {
-    let Some(env) = Env::with_pip("22.2") else {
-        return;
-    };
-    attacks_never_reach_pip(&env);
+    run_in(Env::with_pip("22.2"), attacks_never_reach_pip);
 }
 
 /// The same attacks, with the newest pip (which reads `--group` itself, if it is given the
 /// option: it is not).
 #[test]
 fn what_the_repositorys_files_ask_for_never_reaches_the_newest_pip_unread() {
-    let Some(env) = Env::with_newest_pip() else {
-        return;
-    };
-    attacks_never_reach_pip(&env);
+    run_in(Env::with_newest_pip(), attacks_never_reach_pip);
 }
 
 fn attacks_never_reach_pip(env: &Env) {
@@ -1006,24 +1019,17 @@ fn requirements_file_with_include_and_constraints_and_global_options_first() {
 /// first, and no advice to allow builds.
 #[test]
 fn pip_failure_status_passes_through() {
-    let Some(env) = Env::new() else { return };
-    honest_failures(&env);
+    run_in(Env::new(), honest_failures);
 }
 
 #[test]
 fn pip_failure_status_passes_through_the_oldest_pip() {
-    let Some(env) = Env::with_pip("22.2") else {
-        return;
-    };
-    honest_failures(&env);
+    run_in(Env::with_pip("22.2"), honest_failures);
 }
 
 #[test]
 fn pip_failure_status_passes_through_the_newest_pip() {
-    let Some(env) = Env::with_newest_pip() else {
-        return;
-    };
-    honest_failures(&env);
+    run_in(Env::with_newest_pip(), honest_failures);
 }
 
 fn honest_failures(env: &Env) {

@@ -25,7 +25,9 @@
 use super::canonical::{refusal, registry_requirement};
 use super::PipError;
 use crate::finding::{Finding, Rule, Severity};
-use crate::manifest::pyproject::{parse_dependency_groups, DependencyGroup, GroupEntry};
+use crate::manifest::pyproject::{
+    include_cycle, parse_dependency_groups, DependencyGroup, GroupEntry,
+};
 use crate::manifest::{finding_at, Dependency};
 use crate::name::normalize;
 use crate::source::{read_source, SourceFile};
@@ -261,20 +263,9 @@ fn walk(
                             stack.push((next, 0));
                         }
                         State::OnPath => {
-                            let from = stack.iter().position(|&(n, _)| n == next).unwrap_or(0);
-                            let mut chain: Vec<&str> = stack[from..]
-                                .iter()
-                                .map(|&(n, _)| groups[n].name.as_str())
-                                .collect();
-                            chain.push(groups[next].name.as_str());
-                            out.findings.push(error(
-                                Rule::InvalidManifest,
-                                *offset,
-                                format!(
-                                    "dependency group include cycle: {}",
-                                    chain.join(" -> ")
-                                ),
-                            ));
+                            let message = include_cycle(&stack, next, |n| groups[n].name.as_str());
+                            out.findings
+                                .push(error(Rule::InvalidManifest, *offset, message));
                         }
                         State::Done => {}
                     },

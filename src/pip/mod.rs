@@ -385,29 +385,15 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
             return Ok(outcome);
         }
     }
-    let first = crate::finish::finish(findings.clone(), &policy);
 
     // 2. resolution phase
     let sub_name = effective.subcommand.as_deref().unwrap_or("install");
     let resolved = match resolve(&python, &set, sub_name, &tmp)? {
         Resolution::Report(r) => r,
         Resolution::Failed { status, output } => {
-            // safe-pip's own warnings first, then pip's failure as pip gave it
-            write_warnings(
-                ctx,
-                CheckReport {
-                    findings: first.findings,
-                    files,
-                    dependencies: static_deps,
-                    hidden: first.hidden,
-                    ..CheckReport::default()
-                },
-            )?;
-            ctx.stderr.write_all(output.as_bytes())?;
-            writeln!(
-                ctx.stderr,
-                "safe-pip: pip could not resolve the requirements (status {status}); nothing was installed"
-            )?;
+            let so_far = crate::finish::finish(findings, &policy);
+            let failed = "pip could not resolve the requirements";
+            pip_failed(ctx, so_far, files, static_deps, &output, failed, status)?;
             return Ok(Outcome::Pip(status));
         }
     };
@@ -434,21 +420,9 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
         Fetched::Files(artifacts) => artifacts,
         Fetched::Failed { status, output } => {
             let so_far = crate::finish::finish(findings, &policy);
-            write_warnings(
-                ctx,
-                CheckReport {
-                    findings: so_far.findings,
-                    files: files + 1,
-                    dependencies: static_deps + total,
-                    hidden: so_far.hidden,
-                    ..CheckReport::default()
-                },
-            )?;
-            ctx.stderr.write_all(output.as_bytes())?;
-            writeln!(
-                ctx.stderr,
-                "safe-pip: pip could not fetch the checked files (status {status}); nothing was installed"
-            )?;
+            let failed = "pip could not fetch the checked files";
+            let deps = static_deps + total;
+            pip_failed(ctx, so_far, files + 1, deps, &output, failed, status)?;
             return Ok(Outcome::Pip(status));
         }
     };
@@ -900,20 +874,8 @@ fn build_checked(
             continue 'targets;
         };
         let so_far = crate::finish::finish(findings.clone(), cx.policy);
-        write_warnings(
-            ctx,
-            CheckReport {
-                findings: so_far.findings,
-                files,
-                hidden: so_far.hidden,
-                ..CheckReport::default()
-            },
-        )?;
-        ctx.stderr.write_all(output.as_bytes())?;
-        writeln!(
-            ctx.stderr,
-            "safe-pip: could not {what} `{written}` (status {status}); nothing was installed"
-        )?;
+        let failed = format!("could not {what} `{written}`");
+        pip_failed(ctx, so_far, files, 0, &output, &failed, status)?;
         return Ok(Some(Outcome::Pip(if status == 0 { 1 } else { status })));
     }
     set.needs_build.clear();
@@ -1108,6 +1070,36 @@ fn write_warnings(ctx: &mut Context, report: CheckReport) -> Result<usize, PipEr
         crate::report::human::write(&shown, ctx.stderr, ctx.color)?;
     }
     Ok(shown.findings.len())
+}
+
+/// Says that a step failed before anything was installed: safe-pip's own warnings so far
+/// (`so_far`, over `files` and `dependencies`) first, then pip's messages (`output`) as pip gave
+/// them, then what `failed` and pip's `status`.
+fn pip_failed(
+    ctx: &mut Context,
+    so_far: crate::finish::Finished,
+    files: usize,
+    dependencies: usize,
+    output: &str,
+    failed: &str,
+    status: i32,
+) -> Result<(), PipError> {
+    write_warnings(
+        ctx,
+        CheckReport {
+            findings: so_far.findings,
+            files,
+            dependencies,
+            hidden: so_far.hidden,
+            ..CheckReport::default()
+        },
+    )?;
+    ctx.stderr.write_all(output.as_bytes())?;
+    writeln!(
+        ctx.stderr,
+        "safe-pip: {failed} (status {status}); nothing was installed"
+    )?;
+    Ok(())
 }
 
 /// What in `cfg` would weaken safe-pip's checks. safe-pip has no rule choice, so `select` and

@@ -243,6 +243,16 @@ fn quote_at(b: &[u8], i: usize) -> (u8, bool) {
     (q, triple)
 }
 
+/// At `j`, a `q` inside a string literal opened by `q` (three of them when `triple`): the
+/// offset after the literal when it closes there, else `None` (a lone quote in a
+/// triple-quoted string).
+fn closes(b: &[u8], j: usize, q: u8, triple: bool) -> Option<usize> {
+    if !triple {
+        return Some(j + 1);
+    }
+    (b.get(j + 1) == Some(&q) && b.get(j + 2) == Some(&q)).then_some(j + 3)
+}
+
 /// The offset after the string literal whose quote is at `i`.
 fn skip_string(b: &[u8], i: usize) -> Option<usize> {
     let (q, triple) = quote_at(b, i);
@@ -259,15 +269,10 @@ fn skip_string(b: &[u8], i: usize) -> Option<usize> {
                 }
             }
             b'\n' | b'\r' if !triple => return None,
-            _ if c == q => {
-                if !triple {
-                    return Some(j + 1);
-                }
-                if b.get(j + 1) == Some(&q) && b.get(j + 2) == Some(&q) {
-                    return Some(j + 3);
-                }
-                j += 1;
-            }
+            _ if c == q => match closes(b, j, q, triple) {
+                Some(end) => return Some(end),
+                None => j += 1,
+            },
             0 => return None,
             _ => j += 1,
         }
@@ -292,15 +297,10 @@ fn skip_fstring(b: &[u8], i: usize, raw: bool, depth: usize) -> Option<usize> {
             b'{' => j = skip_field(b, j + 1, depth)?,
             b'\n' | b'\r' if !triple => return None,
             0 => return None,
-            _ if c == q => {
-                if !triple {
-                    return Some(j + 1);
-                }
-                if b.get(j + 1) == Some(&q) && b.get(j + 2) == Some(&q) {
-                    return Some(j + 3);
-                }
-                j += 1;
-            }
+            _ if c == q => match closes(b, j, q, triple) {
+                Some(end) => return Some(end),
+                None => j += 1,
+            },
             _ => j += 1,
         }
     }
@@ -401,5 +401,11 @@ mod tests {
         let (_, spans) = elide(&text, false).unwrap();
         assert_eq!(spans.len(), 1);
         assert_eq!(&text[spans[0].open..spans[0].open + 2], "[\"");
+        // triple-quoted strings and f-strings: a lone quote or two inside do not end them
+        let text =
+            format!("d = \"\"\"a \" ] \"\" [\"\"\"\ne = f'''x ' ] {{y}} '' ['''\nX = {list}\n");
+        let (_, spans) = elide(&text, false).unwrap();
+        assert_eq!(spans.len(), 1);
+        assert_eq!(spans[0].open, text.find("X = [").unwrap() + 4);
     }
 }

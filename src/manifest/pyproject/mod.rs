@@ -133,6 +133,20 @@ pub struct DependencyGroup {
     pub entries: Option<Vec<GroupEntry>>,
 }
 
+/// The message of a dependency-group include cycle found by a depth-first search: the groups
+/// on its `path` (group index, next edge) from `back`, the group an include leads back to,
+/// then `back` again, each named by `name`.
+pub(crate) fn include_cycle<'g>(
+    path: &[(usize, usize)],
+    back: usize,
+    name: impl Fn(usize) -> &'g str,
+) -> String {
+    let from = path.iter().position(|&(n, _)| n == back).unwrap_or(0);
+    let mut chain: Vec<&str> = path[from..].iter().map(|&(n, _)| name(n)).collect();
+    chain.push(name(back));
+    format!("dependency group include cycle: {}", chain.join(" -> "))
+}
+
 /// Reads `src` as a `pyproject.toml` for its PEP 735 `[dependency-groups]`: the manifest (as
 /// [`parse`] gives it: the groups' requirements as dependencies, in sections
 /// `dependency-groups.<name>`) and the groups with their entries in file order, or `None`
@@ -626,14 +640,7 @@ impl Reader<'_> {
                         stack.push((next, 0));
                     }
                     1 => {
-                        let from = stack.iter().position(|&(n, _)| n == next).unwrap_or(0);
-                        let mut chain: Vec<&str> = stack[from..]
-                            .iter()
-                            .map(|&(n, _)| groups[n].name.as_str())
-                            .collect();
-                        chain.push(groups[next].name.as_str());
-                        let message =
-                            format!("dependency group include cycle: {}", chain.join(" -> "));
+                        let message = include_cycle(&stack, next, |n| groups[n].name.as_str());
                         self.m
                             .push_finding(self.src, Rule::InvalidManifest, inc.offset, message);
                     }

@@ -768,8 +768,11 @@ mod tests {
     /// directory of setup.py; its requirements are reported where they are written.
     #[test]
     fn requirement_files_setup_py_reads() {
+        // setup.py one level down, so that what lies above it is the test's own too
         let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
+        let root = &dir.path().join("project");
+        std::fs::create_dir(root).unwrap();
+        std::fs::write(dir.path().join("above.txt"), "requests\n").unwrap();
         std::fs::write(
             root.join("requirements.txt"),
             "# deps\nrequests>=2\n\ncolourama  # x\n",
@@ -817,7 +820,14 @@ mod tests {
                 "not there",
             ),
             (
-                "setup(install_requires=open('/etc/hostname').read().splitlines())\n",
+                "setup(install_requires=open('../above.txt').read().splitlines())\n",
+                "outside",
+            ),
+            (
+                &format!(
+                    "setup(install_requires=open({:?}).read().splitlines())\n",
+                    dir.path().join("above.txt")
+                ),
                 "outside",
             ),
         ] {
