@@ -2,18 +2,24 @@
 //! reads them, so that pip is never given the `pyproject.toml` that came with the code.
 //!
 //! What pip does (`pip/_internal/cli/cmdoptions.py`, `req/req_dependency_group.py` and the
-//! vendored `dependency_groups`), and what is done here:
+//! vendored `packaging.dependency_groups`, formerly `dependency_groups`), and what is done here
+//! (held to pip's reader by `tests/group_differential.rs`):
 //!
 //! ```text
 //! value        split at its last `:`: `path:name`, else `pyproject.toml` (in the working
 //!              directory) and `name`; a path whose last part is not `pyproject.toml` is refused
-//! file         read as TOML (the same reader as `squatguard check`); no `[dependency-groups]`
-//!              table, or one that is not a table: an error
-//! group names  normalised (PEP 503: runs of `-_.` are `-`, lower case) before they are
-//!              compared; two groups with one normalised name: an error, as in pip
+//!              (pip 26 also reads groups from `pylock.toml` files)
+//! file         read as TOML (the same reader as `squatguard check`), and refused where
+//!              Python's `tomllib` (TOML 1.0) refuses what that reader takes: a byte order
+//!              mark, TOML 1.1 syntax; no `[dependency-groups]` table, or one that is not a
+//!              table: an error
+//! group names  compared as pip compares them ([`group_name`]: runs of `-_.` are `-`, then
+//!              Python's lower case; nothing trimmed); two groups with one such name: an
+//!              error, as in pip
 //! entries      requirement strings, and `{include-group = "<name>"}` tables, which are
 //!              expanded in place, depth first; an include of a missing group, an include
-//!              cycle and any other entry: errors
+//!              cycle and any other entry: errors; a requirement holding a character pip's
+//!              parser (`packaging`) does not take (outside printable ASCII, `#`): an error
 //! ```
 //!
 //! Each requirement of the requested group (and of what it includes) joins the canonical set
