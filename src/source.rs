@@ -286,7 +286,12 @@ pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
 
 /// Reads a manifest as UTF-8 text, refusing directories, devices, binary and oversized files.
 pub fn read_source(path: &Path) -> Result<SourceFile, ReadError> {
-    let bytes = read_regular(path, MAX_FILE_SIZE)?;
+    source_from_bytes(path, read_regular(path, MAX_FILE_SIZE)?)
+}
+
+/// `bytes` (the content of `path`) as [`read_source`] takes them: refused when they hold a NUL
+/// byte or are not UTF-8.
+pub fn source_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, ReadError> {
     if bytes.contains(&0) {
         return Err(ReadError::Content(
             "it is a binary file (it contains NUL bytes)".into(),

@@ -2,18 +2,24 @@
 //! reads them, so that pip is never given the `pyproject.toml` that came with the code.
 //!
 //! What pip does (`pip/_internal/cli/cmdoptions.py`, `req/req_dependency_group.py` and the
-//! vendored `dependency_groups`), and what is done here:
+//! vendored `packaging.dependency_groups`, formerly `dependency_groups`), and what is done here
+//! (held to pip's reader by `tests/group_differential.rs`):
 //!
 //! ```text
 //! value        split at its last `:`: `path:name`, else `pyproject.toml` (in the working
 //!              directory) and `name`; a path whose last part is not `pyproject.toml` is refused
-//! file         read as TOML (the same reader as `squatguard check`); no `[dependency-groups]`
-//!              table, or one that is not a table: an error
-//! group names  normalised (PEP 503: runs of `-_.` are `-`, lower case) before they are
-//!              compared; two groups with one normalised name: an error, as in pip
+//!              (pip 26 also reads groups from `pylock.toml` files)
+//! file         read as TOML (the same reader as `squatguard check`), and refused where
+//!              Python's `tomllib` (TOML 1.0) refuses what that reader takes: a byte order
+//!              mark, TOML 1.1 syntax; no `[dependency-groups]` table, or one that is not a
+//!              table: an error
+//! group names  compared as pip compares them ([`group_name`]: runs of `-_.` are `-`, then
+//!              Python's lower case; nothing trimmed); two groups with one such name: an
+//!              error, as in pip
 //! entries      requirement strings, and `{include-group = "<name>"}` tables, which are
 //!              expanded in place, depth first; an include of a missing group, an include
-//!              cycle and any other entry: errors
+//!              cycle and any other entry: errors; a requirement holding a character pip's
+//!              parser (`packaging`) does not take (outside printable ASCII, `#`): an error
 //! ```
 //!
 //! Each requirement of the requested group (and of what it includes) joins the canonical set
@@ -26,11 +32,10 @@ use super::canonical::{refusal, registry_requirement};
 use super::PipError;
 use crate::finding::{Finding, Rule, Severity};
 use crate::manifest::pyproject::{
-    include_cycle, parse_dependency_groups, DependencyGroup, GroupEntry,
+    group_name, include_cycle, parse_dependency_groups, DependencyGroup, GroupEntry,
 };
 use crate::manifest::{finding_at, Dependency};
-use crate::name::normalize;
-use crate::source::{read_source, SourceFile};
+use crate::source::{read_regular, source_from_bytes, ReadError, SourceFile, MAX_FILE_SIZE};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -72,12 +77,30 @@ pub fn read<'v>(values: impl Iterator<Item = &'v str>) -> Result<Groups, PipErro
         let at = match files.iter().position(|f| f.path == path) {
             Some(at) => at,
             None => {
-                let src = read_source(Path::new(path)).map_err(|e| {
+                let cannot = |e: ReadError| {
                     PipError::Refused(format!(
                         "`--group {value}`: cannot read `{path}`: {e}; pip would read the group from it"
                     ))
-                })?;
-                let (mut manifest, groups) = parse_dependency_groups(&src);
+                };
+                let bytes = read_regular(Path::new(path), MAX_FILE_SIZE).map_err(cannot)?;
+                let bom = bytes.starts_with(b"\xef\xbb\xbf");
+                let src = source_from_bytes(Path::new(path), bytes).map_err(cannot)?;
+                let (mut manifest, mut groups) = parse_dependency_groups(&src);
+                let refused = if bom {
+                    Some((0, "a byte order mark"))
+                } else {
+                    toml_1_1_only(&src.text)
+                };
+                if let (Some(_), Some((at, what))) = (&groups, refused) {
+                    // pip's TOML reader (Python's tomllib, tomli) reads TOML 1.0
+                    groups = None;
+                    manifest.findings.push(finding_at(
+                        &src,
+                        Rule::InvalidManifest,
+                        at,
+                        format!("`--group {value}`: invalid TOML for pip: {what}, which pip's TOML reader (Python's tomllib, TOML 1.0) refuses"),
+                    ));
+                }
                 if groups.is_none() {
                     // not TOML, or no `[dependency-groups]` table: pip stops too
                     let mut why: Vec<Finding> = manifest
@@ -127,6 +150,99 @@ pub fn read<'v>(values: impl Iterator<Item = &'v str>) -> Result<Groups, PipErro
     Ok(out)
 }
 
+/// Why pip's requirement parser (the vendored `packaging`, whose only white space is ` ` and
+/// tab) refuses `text` where safe-pip's would read it, as far as its characters tell: any
+/// other character outside printable ASCII, and `#`.
+fn packaging_refuses(text: &str) -> Option<String> {
+    let odd = text
+        .chars()
+        .find(|&c| !(c == ' ' || c == '\t' || c.is_ascii_graphic()) || c == '#')?;
+    Some(format!(
+        "pip's requirement parser refuses it (it holds {})",
+        match odd {
+            '#' => "`#`".to_owned(),
+            c => format!("U+{:04X}", c as u32),
+        }
+    ))
+}
+
+/// Where `text` (which parsed as TOML 1.1) uses what TOML 1.0 does not have, and what: a
+/// `\x` or `\e` escape, a line break or a trailing comma inside an inline table, a time
+/// without seconds. Python's `tomllib` (which pip reads `pyproject.toml` with) reads TOML 1.0.
+fn toml_1_1_only(text: &str) -> Option<(usize, &'static str)> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    // open `[` and `{`, outside strings and comments
+    let mut open: Vec<u8> = Vec::new();
+    // the last byte outside strings, comments and white space
+    let mut last = 0u8;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'"' | b'\'' => {
+                let delim: &[u8] = if c == b'"' { b"\"\"\"" } else { b"'''" };
+                let multi = b[i..].starts_with(delim);
+                i += if multi { 3 } else { 1 };
+                while i < b.len() {
+                    if c == b'"' && b[i] == b'\\' {
+                        match b.get(i + 1) {
+                            Some(b'x') => return Some((i, "a `\\x` escape")),
+                            Some(b'e') => return Some((i, "a `\\e` escape")),
+                            _ => i += 2,
+                        }
+                    } else if multi && b[i..].starts_with(delim) {
+                        i += 3;
+                        // up to two more quotes belong to the string
+                        for _ in 0..2 {
+                            if b.get(i) == Some(&c) {
+                                i += 1;
+                            }
+                        }
+                        break;
+                    } else if !multi && b[i] == c {
+                        i += 1;
+                        break;
+                    } else {
+                        i += 1;
+                    }
+                }
+                last = c;
+                continue;
+            }
+            b'[' | b'{' => open.push(c),
+            b']' | b'}' => {
+                if c == b'}' && last == b',' {
+                    return Some((i, "a trailing comma in an inline table"));
+                }
+                open.pop();
+            }
+            b'\n' if open.last() == Some(&b'{') => {
+                return Some((i, "a line break inside an inline table"));
+            }
+            // outside strings, `:` stands only in a time (`07:32:00`)
+            b':' if !(i >= 3 && b[i - 3] == b':')
+                && b.get(i + 1).is_some_and(u8::is_ascii_digit)
+                && b.get(i + 2).is_some_and(u8::is_ascii_digit)
+                && b.get(i + 3) != Some(&b':') =>
+            {
+                return Some((i, "a time without seconds"));
+            }
+            _ => {}
+        }
+        if !c.is_ascii_whitespace() {
+            last = c;
+        }
+        i += 1;
+    }
+    None
+}
+
 /// One `pyproject.toml` the command line names, read once.
 struct File {
     path: String,
@@ -142,7 +258,7 @@ fn duplicates(src: &SourceFile, groups: &[DependencyGroup]) -> Vec<Finding> {
     let mut seen: HashMap<String, &str> = HashMap::new();
     let mut out = Vec::new();
     for g in groups {
-        let norm = normalize(&g.name).to_string();
+        let norm = group_name(&g.name);
         match seen.get(norm.as_str()) {
             Some(first) => out.push(
                 finding_at(
@@ -183,12 +299,12 @@ fn walk(
 ) -> Vec<usize> {
     let mut index: HashMap<String, usize> = HashMap::new();
     for (i, g) in groups.iter().enumerate() {
-        index.entry(normalize(&g.name).to_string()).or_insert(i);
+        index.entry(group_name(&g.name)).or_insert(i);
     }
     let error = |rule: Rule, at: usize, message: String| {
         finding_at(src, rule, at, message).with_severity(Severity::Error)
     };
-    let Some(&start) = index.get(normalize(name).as_str()) else {
+    let Some(&start) = index.get(group_name(name).as_str()) else {
         let mut names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
         names.truncate(20);
         out.findings.push(error(
@@ -233,7 +349,9 @@ fn walk(
         };
         top.1 += 1;
         match entry {
-            GroupEntry::Requirement { text, offset } => match registry_requirement(text) {
+            GroupEntry::Requirement { text, offset } => match packaging_refuses(text)
+                .map_or_else(|| registry_requirement(text), Err)
+            {
                 Ok(req) => out.requirements.push(req),
                 Err(why) => out.findings.push(refusal(
                     src,
@@ -247,7 +365,7 @@ fn walk(
                 )),
             },
             GroupEntry::Include { target, offset } => {
-                match index.get(normalize(target).as_str()) {
+                match index.get(group_name(target).as_str()) {
                     None => out.findings.push(error(
                         Rule::InvalidManifest,
                         *offset,
@@ -363,6 +481,49 @@ mod tests {
             "{:?}",
             messages(&g)
         );
+    }
+
+    #[test]
+    fn group_names_compare_as_pip_compares_them() {
+        // nothing trimmed: ` dev` is not `dev`
+        let g = walked("[dependency-groups]\n' dev' = ['x']\ndev = ['y']\n", "DEV");
+        assert_eq!(messages(&g), Vec::<String>::new());
+        assert_eq!(g.requirements, ["y"]);
+        let g = walked("[dependency-groups]\ndev = ['y']\n", "-dev");
+        assert!(messages(&g)[0].contains("has no dependency group `-dev`"));
+        // Python's `str.lower()`: a final sigma is `ς`
+        let g = walked("[dependency-groups]\n'ΑΣ' = ['x']\n'ας' = ['y']\n", "ας");
+        assert!(
+            messages(&g)[0].contains("`ας` has the same normalised name as `ΑΣ`"),
+            "{:?}",
+            messages(&g)
+        );
+    }
+
+    #[test]
+    fn what_pips_readers_refuse_is_refused() {
+        let g = walked(
+            "[dependency-groups]\ndev = [\"a\\u00a0==1.0\", \"b==1.0\\n\", 'c']\n",
+            "dev",
+        );
+        assert_eq!(g.requirements, ["c"]);
+        let m = messages(&g);
+        assert!(m[0].contains("it holds U+00A0"), "{m:?}");
+        assert!(m[1].contains("it holds U+000A"), "{m:?}");
+        for toml in [
+            "[dependency-groups]\ndev = ['x']\n[tool.x]\ny = \"\\x41\"\n",
+            "[dependency-groups]\ndev = ['x']\n[tool.x]\ny = { a = 1, }\n",
+            "[dependency-groups]\ndev = ['x']\n[tool.x]\ny = {\n a = 1 }\n",
+            "[dependency-groups]\ndev = ['x']\n[tool.x]\ny = 07:32\n",
+        ] {
+            assert!(toml_1_1_only(toml).is_some(), "{toml}");
+        }
+        for toml in [
+            "[dependency-groups]\ndev = ['x\\x41', \"\"\"a\\\\x\"\"\"\"]\n",
+            "[tool.x]\ny = { a = [\n1,\n] }\nz = 07:32:00\nw = 1979-05-27T07:32:00Z # a, }\n",
+        ] {
+            assert_eq!(toml_1_1_only(toml), None, "{toml}");
+        }
     }
 
     #[test]

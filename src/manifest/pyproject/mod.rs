@@ -147,6 +147,27 @@ pub(crate) fn include_cycle<'g>(
     format!("dependency group include cycle: {}", chain.join(" -> "))
 }
 
+/// A dependency group's name as pip compares it (the `dependency_groups` reader vendored in
+/// pip): each run of `-`, `_` and `.` becomes one `-`, then the whole name is lower-cased as
+/// Python's `str.lower()` does it (Unicode, with the final sigma). Unlike a project name
+/// (PEP 503, [`normalize`]), nothing is trimmed: ` dev` and `-dev` are groups of their own.
+pub fn group_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut in_run = false;
+    for ch in name.chars() {
+        if matches!(ch, '-' | '_' | '.') {
+            if !in_run {
+                out.push('-');
+            }
+            in_run = true;
+        } else {
+            out.push(ch);
+            in_run = false;
+        }
+    }
+    out.to_lowercase()
+}
+
 /// Reads `src` as a `pyproject.toml` for its PEP 735 `[dependency-groups]`: the manifest (as
 /// [`parse`] gives it: the groups' requirements as dependencies, in sections
 /// `dependency-groups.<name>`) and the groups with their entries in file order, or `None`
@@ -468,7 +489,7 @@ impl Reader<'_> {
         for (key, item) in entries(table) {
             let name = key.get().to_owned();
             let section = format!("dependency-groups.{name}");
-            let norm = normalize(&name);
+            let norm = group_name(&name);
             if let Some(&first) = by_name.get(norm.as_str()) {
                 let offset = self.key_offset(key);
                 let message = format!(
@@ -478,7 +499,7 @@ impl Reader<'_> {
                 self.m
                     .push_finding(self.src, Rule::InvalidManifest, offset, message);
             } else {
-                by_name.insert(norm.into(), groups.len());
+                by_name.insert(norm, groups.len());
             }
             let mut group = Group {
                 name,
@@ -603,7 +624,7 @@ impl Reader<'_> {
 
     /// Reports includes of missing groups, then include cycles (each back edge once).
     fn group_includes(&mut self, groups: &[Group], by_name: &HashMap<String, usize>) {
-        let target = |inc: &Include| by_name.get(normalize(&inc.target).as_str()).copied();
+        let target = |inc: &Include| by_name.get(group_name(&inc.target).as_str()).copied();
         for group in groups {
             for inc in &group.includes {
                 if target(inc).is_none() {
