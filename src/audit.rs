@@ -141,6 +141,7 @@ impl Line<'_> {
             private_index: false,
             locked: false,
             listed: true,
+            named_by_metadata: false,
         }
     }
 }

@@ -1258,6 +1258,7 @@ fn each_evasion_of_issue_18_alone_exits_1() {
         ("a .dat file opened through a variable and a with-block", vec![("data/__init__.py", s("import os\n_p = os.path.join(os.path.dirname(__file__), \"blob.dat\")\nwith open(_p) as _f:\n    exec(_f.read())\n")), ("data/blob.dat", s(&launch))], ("import-time-code", "data/blob.dat", "subprocess.run(", "error")),
         ("a .dat file opened into a variable", vec![("data/__init__.py", s("_f = open(\"blob.dat\")\nexec(compile(_f.read(), \"x\", \"exec\"))\n")), ("data/blob.dat", s(&launch))], ("import-time-code", "data/blob.dat", "subprocess.run(", "error")),
         ("setup.py runs pip in its own process", vec![("setup.py", s("import pip\nfrom setuptools import setup\npip.main([\"install\", \"reqeusts\"])\nsetup(name=\"app\")\n"))], ("typosquat", "setup.py", "pip.main", "error")),
+        ("pip's own options before install", vec![("setup.py", s("from setuptools import setup\nfrom pip import main as _m\n_pm = _m\n_pm([\"--isolated\", \"-q\", \"install\", \"reqeusts\"])\nsetup(name=\"app\")\n"))], ("typosquat", "setup.py", "_pm([", "error")),
         ("if __name__ != '__main__':", vec![("notmain/__init__.py", s(&format!("import subprocess\nif __name__ != \"__main__\":\n    subprocess.run(\"{piped}\", shell=True)\n")))], ("import-time-code", "notmain/__init__.py", "subprocess.run(", "error")),
         ("pytest_configure in conftest.py", vec![("conftest.py", s(&format!("import subprocess\n\n\ndef pytest_configure(config):\n    subprocess.run(\"{piped}\", shell=True)\n")))], ("import-time-code", "conftest.py", "def pytest_configure", "error")),
         ("@atexit.register", vec![("exiting/__init__.py", s(&format!("import atexit, subprocess\n\n\n@atexit.register\ndef _bye():\n    subprocess.run(\"{piped}\", shell=True)\n")))], ("import-time-code", "exiting/__init__.py", "def _bye", "error")),
@@ -1490,4 +1491,50 @@ fn honest_deserializing_and_encoding_stay_below_errors() {
     );
     let all = scan_failing(root);
     assert_fires(&all, "decode-exec", "cache/__init__.py", 6, "error");
+}
+
+/// A file run as code is followed through a variable only where the variable is bound once: a
+/// name rebound, bound in another scope, or a path chosen among several strings never lets a
+/// harmless file stand for the one that runs; such an `exec` is judged as it always was (a
+/// warning at install time), or the file it really runs is read.
+#[test]
+fn a_rebound_name_never_stands_for_the_file_that_runs() {
+    let payload = "import os\nos.system(\"echo hello\")\n";
+    let cases: [(&str, &str); 5] = [
+        (
+            "rebound",
+            "from setuptools import setup\np = \"version.py\"\nq = \"payload\" + \".txt\"\np = q\nwith open(p) as f:\n    exec(f.read())\nsetup(name=\"x\")\n",
+        ),
+        (
+            "bound twice",
+            "from setuptools import setup\nf = open(\"payload.txt\")\nexec(f.read())\nwith open(\"version.py\") as f:\n    pass\nsetup(name=\"x\")\n",
+        ),
+        (
+            "chosen from a list",
+            "from setuptools import setup\nwith open([\"payload.txt\", \"version.py\"][0]) as f:\n    exec(f.read())\nsetup(name=\"x\")\n",
+        ),
+        (
+            "another scope",
+            "from setuptools import setup\nwith open(\"version.py\") as f:\n    pass\n\n\ndef run(f):\n    exec(f.read())\n\n\nrun(open(\"payload.txt\"))\nsetup(name=\"x\")\n",
+        ),
+        (
+            "a stale binding",
+            "import os\nfrom setuptools import setup\nwith open(\"notes.txt\") as f:\n    pass\nf = open(sorted(os.listdir())[1])\nexec(f.read())\nsetup(name=\"x\")\n",
+        ),
+    ];
+    for (what, setup_py) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "setup.py", setup_py);
+        write(dir.path(), "payload.txt", payload);
+        write(dir.path(), "version.py", "__version__ = \"1.0\"\n");
+        write(dir.path(), "notes.txt", "nothing here\n");
+        let out = squatguard(dir.path(), &["scan", "--format", "json"]);
+        let all = findings(&out);
+        // the exec, or the call that reaches it, or the payload read as what runs
+        let flagged = all.iter().any(|f| {
+            f["rule"] == "install-time-code"
+                && (f["file"] == "payload.txt" || f["file"] == "setup.py")
+        });
+        assert!(flagged, "{what}: {all:?}");
+    }
 }

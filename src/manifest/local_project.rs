@@ -6,11 +6,12 @@
 //! squatguard never does. It reads what the backends read the name from, in their order:
 //!
 //! 1. `pyproject.toml`: `[project] name` (PEP 621: never dynamic), else `[tool.poetry] name`
-//!    (poetry-core), read with the TOML reader of [`super::pyproject`];
-//! 2. `setup.py`: the `name=` keyword of its first `setup()` call, when it is a string known
-//!    without running anything ([`super::setup_py::project_name`]); setuptools lets it
-//!    override `setup.cfg`, so a `name=` squatguard cannot read (an expression, `**kwargs`)
-//!    leaves the name unknown whatever `setup.cfg` says;
+//!    when the backend is poetry-core ([`super::pyproject::project_name`]); an in-tree backend
+//!    (`backend-path`) leaves the name unknown, since its code decides;
+//! 2. `setup.py`: the `name=` keyword of its one `setup()` call, when it is a string literal
+//!    ([`super::setup_py::project_name`]); setuptools lets it override `setup.cfg`, so a
+//!    `name=` squatguard does not read (an expression, a variable, `**kwargs`, several
+//!    `setup()` calls) leaves the name unknown whatever `setup.cfg` says;
 //! 3. `setup.cfg`: `[metadata] name`, as configparser hands it to setuptools
 //!    ([`super::setup_cfg::project_name`]).
 //!
@@ -18,6 +19,7 @@
 //! copy in place of the released package (`direct-url`, a warning). A name that cannot be read
 //! this way is said, as a note at the requirement.
 
+use super::pyproject::DeclaredName;
 use crate::source::{read_source, SourceFile};
 use std::path::Path;
 
@@ -39,11 +41,11 @@ pub fn read(dir: &Path) -> LocalName {
     };
     let known = |name: String, file| LocalName::Known { name, file };
     match load("pyproject.toml") {
-        Some(Ok(src)) => {
-            if let Some(name) = super::pyproject::project_name(&src) {
-                return known(name, "pyproject.toml");
-            }
-        }
+        Some(Ok(src)) => match super::pyproject::project_name(&src) {
+            DeclaredName::Name(name) => return known(name, "pyproject.toml"),
+            DeclaredName::Unknown(why) => return LocalName::Unknown(why),
+            DeclaredName::Silent => {}
+        },
         Some(Err(why)) => return LocalName::Unknown(why),
         None => {}
     }
@@ -103,7 +105,10 @@ mod tests {
             known("requests", "pyproject.toml")
         );
         assert_eq!(
-            name_of(&[("pyproject.toml", "[tool.poetry]\nname = \"Flask\"\n")]),
+            name_of(&[(
+                "pyproject.toml",
+                "[build-system]\nbuild-backend = \"poetry.core.masonry.api\"\n[tool.poetry]\nname = \"Flask\"\n"
+            )]),
             known("Flask", "pyproject.toml")
         );
         // a pyproject.toml without a name (only build-system): setup.py decides
@@ -115,11 +120,30 @@ mod tests {
                 ),
                 (
                     "setup.py",
-                    "from setuptools import setup\nNAME = 'numpy'\nsetup(name=NAME, version='1')\n"
+                    "from setuptools import setup\nsetup(name='numpy', version='1')\n"
                 ),
                 ("setup.cfg", "[metadata]\nname = harmless\n"),
             ]),
             known("numpy", "setup.py")
+        );
+        // `[tool.poetry]` counts only under poetry-core: setuptools reads setup.py
+        assert_eq!(
+            name_of(&[
+                (
+                    "pyproject.toml",
+                    "[build-system]\nbuild-backend = 'setuptools.build_meta'\n[tool.poetry]\nname = 'harmless'\n"
+                ),
+                ("setup.py", "from setuptools import setup\nsetup(name='requests')\n"),
+            ]),
+            known("requests", "setup.py")
+        );
+        // configparser keeps a header's inner spaces: `[ metadata ]` is another section
+        assert_eq!(
+            name_of(&[(
+                "setup.cfg",
+                "[ metadata ]\nname = harmless\n[metadata]\nname = requests\n"
+            )]),
+            known("requests", "setup.cfg")
         );
         assert_eq!(
             name_of(&[
@@ -151,6 +175,21 @@ mod tests {
             )],
             &[("pyproject.toml", "[project\nname = 'x'\n")],
             &[("README.md", "requests\n")],
+            // a variable may be rebound where a static reader does not look
+            &[(
+                "setup.py",
+                "from setuptools import setup\nNAME = 'harmless'\nglobals()['NAME'] = 'requests'\nsetup(name=NAME)\n",
+            )],
+            // of two setup() calls, either may be the one that runs
+            &[(
+                "setup.py",
+                "import setuptools\nfrom setuptools import setup\nif __name__ != '__main__':\n    setup(name='harmless')\nsetuptools.setup(name='requests')\n",
+            )],
+            // an in-tree backend's code decides
+            &[(
+                "pyproject.toml",
+                "[build-system]\nrequires = []\nbuild-backend = 'backend'\nbackend-path = ['.']\n[project]\nname = 'harmless'\n",
+            )],
         ] {
             assert!(
                 matches!(name_of(files), LocalName::Unknown(_)),

@@ -117,6 +117,10 @@ pub struct Dependency {
     /// stands for the project, and a project with some malicious releases is not a finding
     /// until a version says which release is meant.
     pub listed: bool,
+    /// A directory of the project named by its own metadata (`-e ./vendor/x`), not a name
+    /// written in the manifest: no name there is mistyped or fetched from an index, so only
+    /// `direct-url` judges it ([`crate::manifest::local_project`]).
+    pub named_by_metadata: bool,
 }
 
 impl Dependency {
@@ -144,6 +148,7 @@ impl Dependency {
             private_index: false,
             locked: false,
             listed: false,
+            named_by_metadata: false,
         }
     }
 

@@ -495,6 +495,9 @@ fn build(src: &SourceFile, mut reader: Reader<'_>) -> Manifest {
     let mut builder = Builder {
         manifest: Manifest::default(),
         replaces_pypi: false,
+        top: None,
+        root: std::cell::OnceCell::new(),
+        within: reader.within.clone(),
     };
     reader.read(src, &mut |event| builder.event(event));
     if builder.replaces_pypi {
@@ -510,12 +513,24 @@ struct Builder {
     manifest: Manifest,
     /// An `--index-url` replaced PyPI for the whole set.
     replaces_pypi: bool,
+    /// The directory of the first file read (the one given to pip).
+    top: Option<PathBuf>,
+    /// The project's root: the repository's work tree, else `top`, canonical.
+    root: std::cell::OnceCell<Option<PathBuf>>,
+    /// The directory being checked, when the reader is bounded by one.
+    within: Option<PathBuf>,
 }
 
 impl Builder {
     fn event(&mut self, event: Event<'_, '_>) {
         match event {
             Event::File { src, .. } => {
+                if self.top.is_none() {
+                    self.top = Some(match src.path.parent() {
+                        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+                        _ => PathBuf::from("."),
+                    });
+                }
                 // at most a dependency a line: one allocation, instead of a vector grown by copying
                 self.manifest.dependencies.reserve(src.line_count());
             }
@@ -700,6 +715,15 @@ impl Builder {
         }
         // A bare URL or path: pip names the package by `#egg=` or the archive's file name.
         let source = DependencySource::classify(expanded);
+        // pip takes a path that is a directory as a project before it reads a name from an
+        // archive suffix or `#egg=` (`./vendor/x-1.0.tar.gz/` is a directory)
+        if let DependencySource::Path(path) = &source {
+            let dirs = self.local_dirs(src, path);
+            if !dirs.is_empty() {
+                self.local_directory(src, offset, written, section, &source, dirs);
+                return;
+            }
+        }
         match name_from_location(written) {
             Some((name_start, name)) => {
                 let mut dep = Dependency::new(src, name, offset + name_start, section);
@@ -709,7 +733,7 @@ impl Builder {
             // a directory of the project: named by its own metadata, which pip asks its build
             // backend for; read without building ([`super::local_project`])
             None if source.is_project_local() => {
-                self.local_directory(src, offset, written, section, source)
+                self.local_directory(src, offset, written, section, &source, Vec::new())
             }
             None => {
                 let what = match source {
@@ -734,47 +758,107 @@ impl Builder {
 }
 
 impl Builder {
+    /// The directories a path requirement can name, as `(directory as written, directory)`:
+    /// pip resolves the path from its working directory, which squatguard does not know, so
+    /// from the directory of the file given to pip (the first file read) and from the checked
+    /// directory (`check`'s, where a nested `requirements/dev.txt` is run from); only
+    /// directories that exist and stay inside the repository (else the checked directory; a
+    /// link may lead out) count. The path is tried whole (a
+    /// directory may be named `x#egg=y`) and without its extras, fragment and marker.
+    fn local_dirs(&mut self, src: &SourceFile, path: &str) -> Vec<(String, PathBuf)> {
+        if path
+            .get(..5)
+            .is_some_and(|p| p.eq_ignore_ascii_case("file:"))
+        {
+            return Vec::new();
+        }
+        let top = self.top.get_or_insert_with(|| match src.path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        });
+        let within = self.within.clone();
+        // what a directory must stay inside: the repository, else the checked directory
+        let root = self
+            .root
+            .get_or_init(|| {
+                crate::source::work_tree(top)
+                    .or_else(|| within.as_ref().and_then(|w| std::fs::canonicalize(w).ok()))
+                    .or_else(|| std::fs::canonicalize(&*top).ok())
+            })
+            .clone();
+        let mut bases = vec![top.clone()];
+        bases.extend(within);
+        let whole = path.split(';').next().unwrap_or(path).trim();
+        let bare = path.split(['[', '#', ';']).next().unwrap_or(path).trim();
+        let mut out: Vec<(String, PathBuf)> = Vec::new();
+        let mut seen = Vec::new();
+        for rel in [whole, bare] {
+            for base in &bases {
+                let Ok(real) = std::fs::canonicalize(base.join(rel)) else {
+                    continue;
+                };
+                let inside = match &root {
+                    Some(root) => real.starts_with(root),
+                    None => std::fs::canonicalize(base).is_ok_and(|b| real.starts_with(b)),
+                };
+                if real.is_dir() && inside && !seen.contains(&real) {
+                    seen.push(real.clone());
+                    out.push((rel.to_owned(), real));
+                }
+            }
+        }
+        out
+    }
+
     /// A requirement naming a directory of the project (`-e ./vendor/x`, `./libs/y`): a
-    /// dependency named as the directory's metadata names it, placed at the path; a note when
-    /// that name cannot be read without building the project. pip resolves such a path from
-    /// its working directory; squatguard from the requirements file's directory, where the
-    /// file is meant to be used from.
+    /// dependency named as the directory's metadata names it, placed at the path, for each
+    /// directory it can name ([`Builder::local_dirs`]); a note when a name cannot be read
+    /// without building the project, or no such directory exists.
     fn local_directory(
         &mut self,
         src: &SourceFile,
         offset: usize,
         written: &str,
         section: &str,
-        source: DependencySource,
+        source: &DependencySource,
+        dirs: Vec<(String, PathBuf)>,
     ) {
-        let DependencySource::Path(path) = &source else {
+        let DependencySource::Path(path) = source else {
             return;
         };
-        let rel = path.split(['[', '#', ';']).next().unwrap_or(path).trim();
-        let base = match src.path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
+        let names: Vec<(String, super::local_project::LocalName)> = if dirs.is_empty() {
+            let rel = path.split(['[', '#', ';']).next().unwrap_or(path).trim();
+            vec![(
+                rel.to_owned(),
+                super::local_project::LocalName::Unknown(
+                    "there is no such directory inside the project".into(),
+                ),
+            )]
+        } else {
+            dirs.into_iter()
+                .map(|(rel, dir)| (rel, super::local_project::read(&dir)))
+                .collect()
         };
-        let dir = base.join(rel);
-        // a link may lead out of the project: only what stays inside it is read
-        let name = match (std::fs::canonicalize(&dir), std::fs::canonicalize(base)) {
-            (Ok(d), Ok(b)) if d.starts_with(&b) => super::local_project::read(&dir),
-            (Ok(_), Ok(_)) => super::local_project::LocalName::Unknown(
-                "a link leads it out of the project".into(),
-            ),
-            _ => super::local_project::LocalName::Unknown("there is no such directory".into()),
-        };
-        match name {
-            super::local_project::LocalName::Known { name, .. } if crate::name::is_valid(&name) => {
-                let mut dep = Dependency::new(src, &name, offset, section);
-                // the name is not written here: the span is the path's, which no fix rewrites
-                dep.raw_name = name;
-                dep.name_span = offset..offset + written.len().min(src.text.len() - offset);
-                dep.source = source;
-                self.manifest.dependencies.push(dep);
-            }
-            super::local_project::LocalName::Known { name, file } => {
-                self.manifest.findings.push(
+        let mut named = Vec::new();
+        for (rel, name) in names {
+            match name {
+                super::local_project::LocalName::Known { name, .. }
+                    if crate::name::is_valid(&name) =>
+                {
+                    if named.contains(&name) {
+                        continue;
+                    }
+                    let mut dep = Dependency::new(src, &name, offset, section);
+                    // the name is not written here: the span is the path's, which no fix rewrites
+                    dep.raw_name = name.clone();
+                    dep.name_span = offset..offset + written.len().min(src.text.len() - offset);
+                    dep.source = source.clone();
+                    dep.named_by_metadata = true;
+                    self.manifest.dependencies.push(dep);
+                    named.push(name);
+                }
+                super::local_project::LocalName::Known { name, file } => {
+                    self.manifest.findings.push(
                     finding_at(
                         src,
                         Rule::DirectUrl,
@@ -783,9 +867,9 @@ impl Builder {
                     )
                     .with_severity(Severity::Note),
                 );
-            }
-            super::local_project::LocalName::Unknown(why) => {
-                self.manifest.findings.push(
+                }
+                super::local_project::LocalName::Unknown(why) => {
+                    self.manifest.findings.push(
                     finding_at(
                         src,
                         Rule::DirectUrl,
@@ -795,6 +879,7 @@ impl Builder {
                     .with_severity(Severity::Note)
                     .with_help("if it takes the name of a popular package, it replaces that package with the repository's own copy: read its metadata before installing"),
                 );
+                }
             }
         }
     }

@@ -160,10 +160,7 @@ pub fn project_name(src: &SourceFile) -> Option<String> {
     if !findings.is_empty() {
         return None;
     }
-    let index = ini
-        .sections
-        .iter()
-        .position(|s| s.name.trim() == "metadata")?;
+    let index = ini.sections.iter().position(|s| s.name == "metadata")?;
     let entry = ini.lookup(SectionRef::Named(index), "name")?;
     let value = raw_value(src, entry).text;
     let value = value.trim_matches(is_space);

@@ -170,9 +170,7 @@ impl<'a> Engine<'a> {
         let proven_bad = out.iter().any(|f| f.severity == Severity::Error);
         // a directory of the project (`-e ./libs/x`) is named by its own metadata and never
         // fetched from an index: no name is mistyped there, and `direct-url` judges a popular one
-        let local_dir =
-            matches!(dep.source, DependencySource::Path(_)) && dep.source.is_project_local();
-        if !proven_bad && !local_dir {
+        if !proven_bad && !dep.named_by_metadata {
             let squat = if self.judges(Rule::Typosquat) {
                 typosquat::check(dep, &verdict)
             } else {

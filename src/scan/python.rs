@@ -376,6 +376,7 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
         decoder_fns: HashMap::new(),
         paths: HashMap::new(),
         opened: HashMap::new(),
+        bindings: HashMap::new(),
     };
     let mut facts = Facts::default();
     let mut calls: Vec<(Node, Ctx)> = Vec::new();
@@ -468,6 +469,7 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
                     node.child_by_field_name("left"),
                     node.child_by_field_name("right"),
                 ) {
+                    r.bind_all(left);
                     if left.kind() == "identifier" {
                         assignments.push((r.text(left).to_owned(), right));
                         r.note_path(r.text(left), right);
@@ -479,9 +481,23 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
                 if let (Some(value), Some(alias)) =
                     (node.named_child(0), node.child_by_field_name("alias"))
                 {
+                    r.bind_all(alias);
                     if let Some(path) = r.opened_path(value) {
                         r.opened.insert(r.text(alias).trim().to_owned(), path);
                     }
+                }
+            }
+            "parameters" | "lambda_parameters" | "global_statement" | "nonlocal_statement" => {
+                r.bind_all(node)
+            }
+            "for_statement" | "for_in_clause" => {
+                if let Some(left) = node.child_by_field_name("left") {
+                    r.bind_all(left);
+                }
+            }
+            "named_expression" => {
+                if let Some(name) = node.child_by_field_name("name") {
+                    r.bind_all(name);
                 }
             }
             "keyword_argument"
@@ -734,6 +750,11 @@ struct Reader<'s> {
     paths: HashMap<String, String>,
     /// Variables bound to an opened file (`with open(p) as f`, `f = open(p)`), with its path.
     opened: HashMap<String, String>,
+    /// How many times each name is bound anywhere in the file (assigned, a `with` or `for`
+    /// target, a parameter, `:=`, declared `global`): `paths` and `opened` are followed only
+    /// for a name bound once, so no rebinding, scope or order can make a stale entry stand
+    /// for the file that runs.
+    bindings: HashMap<String, u32>,
 }
 
 impl<'s> Reader<'s> {
@@ -1101,11 +1122,25 @@ impl<'s> Reader<'s> {
                 .get(i + 1)
                 .and_then(|w| w.as_ref())
                 .map(|(_, w)| w.as_str());
-            if !(here.is_some_and(is_pip) && next == Some("install")) {
+            if !here.is_some_and(is_pip) {
                 i += 1;
                 continue;
             }
-            i += 2;
+            // pip's general options may stand before the command (`pip -q install x`)
+            let mut j = i + 1;
+            let mut next = next;
+            while let Some(opt) = next.filter(|w| w.starts_with('-')) {
+                j += if VALUED.contains(&opt) { 2 } else { 1 };
+                next = words
+                    .get(j)
+                    .and_then(|w| w.as_ref())
+                    .map(|(_, w)| w.as_str());
+            }
+            if next != Some("install") {
+                i += 1;
+                continue;
+            }
+            i = j + 1;
             while let Some(word) = words.get(i) {
                 i += 1;
                 let Some((at, w)) = word else { continue };
@@ -1450,7 +1485,8 @@ impl<'s> Reader<'s> {
                 // a command that is itself a download's text (`os.system(urlopen(u).read())`);
                 // a URL passed as an argument is not
                 call.fetched_by = self.fetched_directly(cmd);
-                self.pip_installs(cmd, facts, false);
+                // pip run in the process (`pip.main([...])`) takes pip's arguments alone
+                self.pip_installs(cmd, facts, is_pip_main(&callee));
                 if call.decoded_by.is_some() {
                     call.kinds |= kind::DECODE;
                 }
@@ -1458,15 +1494,6 @@ impl<'s> Reader<'s> {
             call.hidden = self.hidden_option(args);
             if call.hidden.is_some() {
                 call.kinds |= kind::HIDE;
-            }
-        }
-        // pip run in the process: `pip.main([...])`, `pip._internal.cli.main.main([...])`
-        if is_pip_main(&callee) {
-            if let Some(argv) = self
-                .positional(args, 0)
-                .or_else(|| self.keyword(args, "args"))
-            {
-                self.pip_installs(argv, facts, true);
             }
         }
         if is_network(&callee, last) {
@@ -1659,8 +1686,34 @@ impl<'s> Reader<'s> {
         }
     }
 
+    /// Counts a binding of every identifier in `node` (a target, parameters): over-counting
+    /// only makes a name ambiguous, which is safe.
+    fn bind_all(&mut self, node: Node) {
+        let mut stack = vec![node];
+        let mut seen = 0;
+        while let Some(n) = stack.pop() {
+            seen += 1;
+            if seen > MAX_SUBTREE_NODES {
+                break;
+            }
+            if n.kind() == "identifier" {
+                *self.bindings.entry(self.text(n).to_owned()).or_default() += 1;
+                continue;
+            }
+            let mut cursor = n.walk();
+            stack.extend(n.named_children(&mut cursor));
+        }
+    }
+
+    /// Whether `name` is bound once in the whole file.
+    fn bound_once(&self, name: &str) -> bool {
+        self.bindings.get(name) == Some(&1)
+    }
+
     /// The path `node` opens, when it is `open(...)` (or `io.open`, `codecs.open`) of a path
-    /// known here: a literal in its first argument, or a variable assigned one.
+    /// known here: a path expression whose last string literal names the file (`join(here,
+    /// "x.dat")`; no list, subscript, condition or f-string, which could pick another), or a
+    /// variable bound once to one.
     fn opened_path(&self, node: Node) -> Option<String> {
         if node.kind() != "call" {
             return None;
@@ -1671,9 +1724,53 @@ impl<'s> Reader<'s> {
         }
         let arg = self.positional(node.child_by_field_name("arguments"), 0)?;
         if arg.kind() == "identifier" {
-            return self.paths.get(self.text(arg)).cloned();
+            let name = self.text(arg);
+            return self
+                .paths
+                .get(name)
+                .filter(|_| self.bound_once(name))
+                .cloned();
         }
-        self.last_string(arg)
+        self.plain_path(arg)
+            .then(|| self.last_string(arg))
+            .flatten()
+    }
+
+    /// Whether `node` is a path built plainly (literals, names, attribute calls, `/` and `+`):
+    /// nothing in it chooses between strings.
+    fn plain_path(&self, node: Node) -> bool {
+        let mut stack = vec![node];
+        let mut seen = 0;
+        while let Some(n) = stack.pop() {
+            seen += 1;
+            if seen > MAX_SUBTREE_NODES
+                || matches!(
+                    n.kind(),
+                    "list"
+                        | "tuple"
+                        | "set"
+                        | "dictionary"
+                        | "subscript"
+                        | "slice"
+                        | "conditional_expression"
+                        | "boolean_operator"
+                        | "lambda"
+                        | "interpolation"
+                        | "list_comprehension"
+                        | "set_comprehension"
+                        | "dictionary_comprehension"
+                        | "generator_expression"
+                        | "named_expression"
+                        | "list_splat"
+                        | "dictionary_splat"
+                )
+            {
+                return false;
+            }
+            let mut cursor = n.walk();
+            stack.extend(n.named_children(&mut cursor));
+        }
+        true
     }
 
     /// The file whose text `node` reads: `open(p).read()`, `f.read()` with `f` opened here.
@@ -1691,7 +1788,13 @@ impl<'s> Reader<'s> {
         }
         let object = func.child_by_field_name("object")?;
         match object.kind() {
-            "identifier" => self.opened.get(self.text(object)).cloned(),
+            "identifier" => {
+                let name = self.text(object);
+                self.opened
+                    .get(name)
+                    .filter(|_| self.bound_once(name))
+                    .cloned()
+            }
             _ => self.opened_path(object),
         }
     }
@@ -1739,11 +1842,8 @@ impl<'s> Reader<'s> {
             }
             return;
         }
-        let t = self.text(first);
-        if t.starts_with("open(") && t.ends_with(".read()") {
-            // a path squatguard cannot name: ordinary for a .py file, so not flagged
-            return;
-        }
+        // a file squatguard cannot name (a path chosen at run time, a name bound twice): it can
+        // run anything, as any other argument can
         call.decoded_by = self.decoded_by(first);
         // a deserializer fed decoded data is how caches and sessions are stored (Django's
         // `pickle.loads(zlib.decompress(f.read()))`); only a payload the file carries counts
@@ -1795,9 +1895,10 @@ impl<'s> Reader<'s> {
     }
 }
 
-/// Whether `callee` (resolved through the imports) is one of pip's entry points, which run pip
-/// in the calling process with an argument list: `pip.main` (pip < 10), `pip._internal.main`,
-/// `pip._internal.main.main`, `pip._internal.cli.main.main`.
+/// Whether `callee` (resolved through the imports) runs pip in the calling process: its entry
+/// points, which take an argument list (`pip.main` before pip 10, `pip._internal.main`,
+/// `pip._internal.main.main`, `pip._internal.cli.main.main`), and its command classes
+/// (`pip._internal.commands.create_command`, `...install.InstallCommand`).
 fn is_pip_main(callee: &str) -> bool {
     matches!(
         callee,
@@ -1805,7 +1906,7 @@ fn is_pip_main(callee: &str) -> bool {
             | "pip._internal.main"
             | "pip._internal.main.main"
             | "pip._internal.cli.main.main"
-    )
+    ) || callee.starts_with("pip._internal.commands")
 }
 
 fn is_spawn(callee: &str, last: &str) -> bool {
@@ -1831,6 +1932,8 @@ fn is_spawn(callee: &str, last: &str) -> bool {
                 | "asyncio.create_subprocess_shell"
                 | "commands.getoutput"
         )
+        // pip run in the process installs and runs packages as a launched pip does
+        || is_pip_main(callee)
 }
 
 /// The modules whose calls [`is_network`] knows.

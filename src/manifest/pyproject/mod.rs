@@ -214,12 +214,50 @@ fn own_name(root: &toml_edit::Table) -> Option<&str> {
         .and_then(Item::as_str)
 }
 
-/// The name the project installs as, as its `pyproject.toml` declares it (see `own_name`);
-/// `None` when the file does not read as TOML or declares none. What a local directory
-/// requirement (`-e ./vendor/x`) installs as.
-pub fn project_name(src: &SourceFile) -> Option<String> {
-    let doc = Document::parse(src.text.as_str()).ok()?;
-    own_name(doc.as_table()).map(str::to_owned)
+/// What a project's `pyproject.toml` says of the name it installs as, for a local directory
+/// requirement (`-e ./vendor/x`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeclaredName {
+    /// `[project] name` (PEP 621, which every backend honours and none lets code change), or
+    /// `[tool.poetry] name` under poetry-core.
+    Name(String),
+    /// The backend decides in a way not read here: an in-tree backend (`backend-path`), or a
+    /// file that is not TOML.
+    Unknown(String),
+    /// Nothing: setuptools' setup.py and setup.cfg decide.
+    Silent,
+}
+
+/// What `src`, a project's `pyproject.toml`, declares of its name ([`DeclaredName`]).
+pub fn project_name(src: &SourceFile) -> DeclaredName {
+    let Ok(doc) = Document::parse(src.text.as_str()) else {
+        return DeclaredName::Unknown("its `pyproject.toml` is not valid TOML".into());
+    };
+    let root = doc.as_table();
+    let build = root.get("build-system");
+    if build.and_then(|b| b.get("backend-path")).is_some() {
+        return DeclaredName::Unknown(
+            "its `pyproject.toml` names a build backend inside the project (`backend-path`), whose code decides"
+                .into(),
+        );
+    }
+    let backend = build
+        .and_then(|b| b.get("build-backend"))
+        .and_then(Item::as_str)
+        .unwrap_or("");
+    let declared = root.get("project").and_then(|p| p.get("name")).or_else(|| {
+        backend
+            .starts_with("poetry.core")
+            .then(|| root.get("tool")?.get("poetry")?.get("name"))
+            .flatten()
+    });
+    match declared.map(|n| n.as_str()) {
+        Some(Some(name)) => DeclaredName::Name(name.to_owned()),
+        Some(None) => DeclaredName::Unknown(
+            "its `pyproject.toml` declares a name that is not a string".into(),
+        ),
+        None => DeclaredName::Silent,
+    }
 }
 
 struct Reader<'a> {

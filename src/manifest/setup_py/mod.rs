@@ -220,11 +220,12 @@ pub fn parse(original: &SourceFile) -> Manifest {
     out.manifest
 }
 
-/// The project name the first `setup()` call passes, for what a local directory requirement
-/// (`-e ./vendor/x`) installs as: `Some(Some(name))` when `name=` is a string known without
-/// running anything (a literal, or a name bound to one, as the dependency lists are read);
-/// `Some(None)` when setup() may pass one squatguard cannot read (an expression, `**kwargs`,
-/// a file that does not read); `None` when it passes none (setup.cfg's then stands).
+/// The project name setup.py passes to setup(), for what a local directory requirement
+/// (`-e ./vendor/x`) installs as: `Some(Some(name))` when its one `setup()` call passes
+/// `name=` as a string literal; `Some(None)` when it may pass one squatguard does not read
+/// (an expression or a variable, which code may rebind in ways a static reader misses;
+/// `**kwargs`; more than one `setup()` call, of which any may be the one that runs; a file
+/// that does not read); `None` when it passes none (setup.cfg's then stands).
 pub fn project_name(original: &SourceFile) -> Option<Option<String>> {
     let prepared = source::prepare(original);
     let Some(tree) = prepared
@@ -234,29 +235,19 @@ pub fn project_name(original: &SourceFile) -> Option<Option<String>> {
     else {
         return Some(None);
     };
-    let src = prepared.src(original);
     let text = prepared.code.as_str();
     let root = tree.root_node();
-    let (calls, _) = scan(root, text);
-    let mut reader = Reader {
-        text,
-        root,
-        sites: binding_sites(root, text),
-        call_at: 0,
-        depth_limit_at: None,
-        dir: match src.path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        },
-        files: RefCell::default(),
-        handles: RefCell::default(),
-    };
-    let Some(call) = calls.first() else {
+    let (calls, first_error) = scan(root, text);
+    let [call] = calls.as_slice() else {
         return Some(None);
     };
+    if first_error.is_some() {
+        return Some(None);
+    }
+    let src = |n: Node<'_>| text.get(n.byte_range()).unwrap_or("");
     let value = call.args.iter().find_map(|arg| {
         (arg.kind() == "keyword_argument"
-            && arg.child_by_field_name("name").map(|n| reader.src(n)) == Some("name"))
+            && arg.child_by_field_name("name").map(src) == Some("name"))
         .then(|| arg.child_by_field_name("value"))
         .flatten()
     });
@@ -264,12 +255,22 @@ pub fn project_name(original: &SourceFile) -> Option<Option<String>> {
         let splat = call.args.iter().any(|a| a.kind() == "dictionary_splat");
         return splat.then_some(None);
     };
-    reader.call_at = call.node.start_byte();
-    let envs = reader.environment(call.node);
-    match reader.eval(value, &envs, 0) {
-        Val::Str(s) => Some(Some(s.text.clone())),
-        _ => Some(None),
+    Some(string_literal(value, text))
+}
+
+/// The value of a plain string literal node (no prefix but `r`/`u`, no escape sequence, no
+/// implicit concatenation), else `None`.
+fn string_literal(node: Node<'_>, text: &str) -> Option<String> {
+    if node.kind() != "string" {
+        return None;
     }
+    let raw = text.get(node.byte_range())?;
+    let body = raw.trim_start_matches(['r', 'R', 'u', 'U']);
+    let quote = ["\"\"\"", "'''", "\"", "'"]
+        .into_iter()
+        .find(|q| body.starts_with(q) && body.ends_with(q) && body.len() >= 2 * q.len())?;
+    let inner = &body[quote.len()..body.len() - quote.len()];
+    (!inner.contains('\\') && !inner.contains(['\n', '\r'])).then(|| inner.to_owned())
 }
 
 /// One `setup(...)` call: where it starts and its arguments.

@@ -1,4 +1,3 @@
 from setuptools import setup
 
-NAME = "requests"
-setup(name=NAME, version="99.0")
+setup(name="requests", version="99.0")
