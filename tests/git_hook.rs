@@ -34,6 +34,26 @@ fn repo_with_hook() -> tempfile::TempDir {
     dir
 }
 
+/// Commits what is staged, through the hook, and asserts that the hook let it through.
+#[track_caller]
+fn commit_passes(repo: &Path, message: &str) {
+    let ok = git(repo, &["commit", "-q", "-m", message]);
+    assert!(
+        ok.status.success(),
+        "{message}: {}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}
+
+/// Commits what is staged, through the hook, and asserts that the hook refused it: git's
+/// stderr, where a hook's output goes.
+#[track_caller]
+fn commit_refused(repo: &Path, message: &str) -> String {
+    let refused = git(repo, &["commit", "-q", "-m", message]);
+    assert!(!refused.status.success(), "{message}: accepted");
+    String::from_utf8_lossy(&refused.stderr).into_owned()
+}
+
 /// `squatguard check --staged` over the whole index; its stdout.
 fn check_staged(repo: &Path, data_dir: &Path) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_squatguard"))
@@ -55,12 +75,7 @@ fn hook_refuses_a_staged_typosquat_and_passes_a_clean_commit() {
     // A clean manifest commits.
     std::fs::write(repo.join("requirements.txt"), "requests==2.31.0\n").unwrap();
     git(repo, &["add", "requirements.txt"]);
-    let ok = git(repo, &["commit", "-q", "-m", "clean"]);
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    commit_passes(repo, "clean");
 
     // A staged typosquat is refused, and the message names file, line and column.
     std::fs::write(
@@ -69,10 +84,7 @@ fn hook_refuses_a_staged_typosquat_and_passes_a_clean_commit() {
     )
     .unwrap();
     git(repo, &["add", "requirements.txt"]);
-    let refused = git(repo, &["commit", "-q", "-m", "squat"]);
-    assert!(!refused.status.success());
-    // git sends a hook's output to stderr
-    let out = String::from_utf8_lossy(&refused.stderr);
+    let out = commit_refused(repo, "squat");
     assert!(
         out.contains("requirements.txt:2:1: error[typosquat]"),
         "{out}"
@@ -87,12 +99,7 @@ fn hook_refuses_a_staged_typosquat_and_passes_a_clean_commit() {
     );
     std::fs::write(repo.join("requirements.txt"), "requests==2.31.0\nflask\n").unwrap();
     git(repo, &["add", "requirements.txt"]);
-    let fixed = git(repo, &["commit", "-q", "-m", "fixed"]);
-    assert!(
-        fixed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&fixed.stderr)
-    );
+    commit_passes(repo, "fixed");
 
     // A commit that touches no manifest passes while the staged manifests are clean.
     std::fs::write(repo.join("notes.md"), "reqeusts\n").unwrap();
@@ -109,12 +116,7 @@ fn hook_checks_a_commit_that_changes_only_an_included_file() {
     std::fs::write(repo.join("requirements.txt"), "-r deps.txt\n").unwrap();
     std::fs::write(repo.join("deps.txt"), "requests==2.31.0\n").unwrap();
     git(repo, &["add", "requirements.txt", "deps.txt"]);
-    let ok = git(repo, &["commit", "-q", "-m", "clean"]);
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    commit_passes(repo, "clean");
 
     std::fs::write(
         repo.join("deps.txt"),
@@ -122,21 +124,14 @@ fn hook_checks_a_commit_that_changes_only_an_included_file() {
     )
     .unwrap();
     git(repo, &["add", "deps.txt"]);
-    let refused = git(repo, &["commit", "-q", "-m", "squat in an included file"]);
-    assert!(!refused.status.success());
-    let out = String::from_utf8_lossy(&refused.stderr);
+    let out = commit_refused(repo, "squat in an included file");
     assert!(out.contains("deps.txt:2:1: error[typosquat]"), "{out}");
 
     // and a file no manifest includes is not read as one
     std::fs::write(repo.join("deps.txt"), "requests==2.31.0\n").unwrap();
     std::fs::write(repo.join("words.txt"), "reqeusts\n").unwrap();
     git(repo, &["add", "deps.txt", "words.txt"]);
-    let ok = git(repo, &["commit", "-q", "-m", "unrelated text"]);
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    commit_passes(repo, "unrelated text");
 }
 
 /// Fixtures of known-bad manifests (a test suite's) are excluded in the configuration: the hook
@@ -160,19 +155,12 @@ fn hook_skips_what_the_configuration_excludes() {
         repo,
         &["add", "squatguard.toml", "tests/fixtures/requirements.txt"],
     );
-    let ok = git(repo, &["commit", "-q", "-m", "fixtures"]);
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    commit_passes(repo, "fixtures");
 
     // the same content outside the excluded directory is refused
     std::fs::write(repo.join("requirements.txt"), "reqeusts==2.31.0\n").unwrap();
     git(repo, &["add", "requirements.txt"]);
-    let refused = git(repo, &["commit", "-q", "-m", "squat"]);
-    assert!(!refused.status.success());
-    let out = String::from_utf8_lossy(&refused.stderr);
+    let out = commit_refused(repo, "squat");
     // the excluded fixture is named as skipped, not judged
     assert!(
         out.contains("requirements.txt:1:1: error[typosquat]")

@@ -34,33 +34,27 @@ use serde_json::Value;
 use squatguard::finding::Severity;
 use squatguard::pip::groups;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 /// A small deterministic generator (xorshift64*), so a failure can be replayed by its seed.
 /// `clean` is set while a file is generated that pip should read: registry requirements only,
 /// includes without cycles, nothing damaged (so that both outcomes are well represented).
 struct Rng {
-    state: u64,
+    state: common::XorShift,
     clean: bool,
 }
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.state ^= self.state >> 12;
-        self.state ^= self.state << 25;
-        self.state ^= self.state >> 27;
-        self.state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+impl std::ops::Deref for Rng {
+    type Target = common::XorShift;
+    fn deref(&self) -> &common::XorShift {
+        &self.state
     }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len())]
+}
+
+impl std::ops::DerefMut for Rng {
+    fn deref_mut(&mut self) -> &mut common::XorShift {
+        &mut self.state
     }
 }
 
@@ -767,7 +761,7 @@ fn group_reading_agrees_with_pip_or_refuses() {
         tempfile::tempdir().unwrap()
     };
     let mut rng = Rng {
-        state: seed | 1,
+        state: common::XorShift(seed | 1),
         clean: false,
     };
     let mut requests: Vec<(PathBuf, Vec<String>)> = Vec::new();
@@ -802,20 +796,14 @@ fn group_reading_agrees_with_pip_or_refuses() {
     }
     let ours_time = started.elapsed();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/group_differential.py");
-    let mut child = Command::new(&python)
-        .arg(&script)
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .env("PIP_CONFIG_FILE", "/dev/null")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("python runs");
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(out.status.success(), "pip's reader failed");
+    let out = common::run_fed(
+        Command::new(&python)
+            .arg(&script)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .env("PIP_CONFIG_FILE", "/dev/null"),
+        input,
+        "pip's reader",
+    );
     let pip_time = started.elapsed() - ours_time;
 
     let mut compared = 0;

@@ -22,30 +22,10 @@ mod common;
 use serde::Deserialize;
 use squatguard::manifest::requirements_txt::{Event, Reader, Statement};
 use squatguard::source::read_source;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-/// A small deterministic generator (xorshift64*), so a failure can be replayed by its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len())]
-    }
-}
+use common::XorShift as Rng;
 
 const SEPARATORS: &[&str] = &[
     "\n", "\n", "\n", "\r\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\u{85}", "\u{2028}",
@@ -572,22 +552,16 @@ fn the_reader_agrees_with_pip_or_refuses() {
     let generated = started.elapsed();
 
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pip_differential.py");
-    let mut child = Command::new(python())
-        .arg(&script)
-        .arg(&dir)
-        .env("PYTHONUTF8", "1")
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .envs(ENV.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("python runs");
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(names.as_bytes()));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(out.status.success(), "pip's reader failed");
+    let out = common::run_fed(
+        Command::new(python())
+            .arg(&script)
+            .arg(&dir)
+            .env("PYTHONUTF8", "1")
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .envs(ENV.iter().copied()),
+        names,
+        "pip's reader",
+    );
     let pip_time = started.elapsed() - generated;
 
     let mut refused = 0;

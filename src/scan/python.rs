@@ -1689,19 +1689,12 @@ impl<'s> Reader<'s> {
     /// Counts a binding of every identifier in `node` (a target, parameters): over-counting
     /// only makes a name ambiguous, which is safe.
     fn bind_all(&mut self, node: Node) {
-        let mut stack = vec![node];
-        let mut seen = 0;
-        while let Some(n) = stack.pop() {
-            seen += 1;
-            if seen > MAX_SUBTREE_NODES {
-                break;
-            }
-            if n.kind() == "identifier" {
-                *self.bindings.entry(self.text(n).to_owned()).or_default() += 1;
-                continue;
-            }
-            let mut cursor = n.walk();
-            stack.extend(n.named_children(&mut cursor));
+        let names: Vec<String> = subtree(node)
+            .filter(|n| n.kind() == "identifier")
+            .map(|n| self.text(n).to_owned())
+            .collect();
+        for name in names {
+            *self.bindings.entry(name).or_default() += 1;
         }
     }
 
@@ -1739,38 +1732,32 @@ impl<'s> Reader<'s> {
     /// Whether `node` is a path built plainly (literals, names, attribute calls, `/` and `+`):
     /// nothing in it chooses between strings.
     fn plain_path(&self, node: Node) -> bool {
-        let mut stack = vec![node];
-        let mut seen = 0;
-        while let Some(n) = stack.pop() {
-            seen += 1;
-            if seen > MAX_SUBTREE_NODES
-                || matches!(
-                    n.kind(),
-                    "list"
-                        | "tuple"
-                        | "set"
-                        | "dictionary"
-                        | "subscript"
-                        | "slice"
-                        | "conditional_expression"
-                        | "boolean_operator"
-                        | "lambda"
-                        | "interpolation"
-                        | "list_comprehension"
-                        | "set_comprehension"
-                        | "dictionary_comprehension"
-                        | "generator_expression"
-                        | "named_expression"
-                        | "list_splat"
-                        | "dictionary_splat"
-                )
-            {
-                return false;
-            }
-            let mut cursor = n.walk();
-            stack.extend(n.named_children(&mut cursor));
-        }
-        true
+        let mut nodes = 0;
+        let choosing = subtree(node).any(|n| {
+            nodes += 1;
+            matches!(
+                n.kind(),
+                "list"
+                    | "tuple"
+                    | "set"
+                    | "dictionary"
+                    | "subscript"
+                    | "slice"
+                    | "conditional_expression"
+                    | "boolean_operator"
+                    | "lambda"
+                    | "interpolation"
+                    | "list_comprehension"
+                    | "set_comprehension"
+                    | "dictionary_comprehension"
+                    | "generator_expression"
+                    | "named_expression"
+                    | "list_splat"
+                    | "dictionary_splat"
+            )
+        });
+        // a path too large to walk whole is not plain
+        !choosing && nodes < MAX_SUBTREE_NODES
     }
 
     /// The file whose text `node` reads: `open(p).read()`, `f.read()` with `f` opened here.
@@ -1893,6 +1880,22 @@ impl<'s> Reader<'s> {
         }
         None
     }
+}
+
+/// The named nodes of `node`'s subtree, `node` first, at most [`MAX_SUBTREE_NODES`] of them.
+fn subtree(node: Node<'_>) -> impl Iterator<Item = Node<'_>> {
+    let mut stack = vec![node];
+    let mut seen = 0;
+    std::iter::from_fn(move || {
+        if seen >= MAX_SUBTREE_NODES {
+            return None;
+        }
+        let n = stack.pop()?;
+        seen += 1;
+        let mut cursor = n.walk();
+        stack.extend(n.named_children(&mut cursor));
+        Some(n)
+    })
 }
 
 /// Whether `callee` (resolved through the imports) runs pip in the calling process: its entry

@@ -69,3 +69,48 @@ pub fn python3() -> Option<&'static str> {
     eprintln!("skipping: python3 is not on PATH");
     None
 }
+
+/// Runs `cmd` with `input` on its standard input (written from another thread, so a child that
+/// answers while it reads cannot block on a full pipe) and its standard error shown: its
+/// output. Panics when it cannot start or does not succeed, naming `what`.
+#[allow(dead_code)] // why: only the differential tests feed a process; the other tests share this module
+pub fn run_fed(cmd: &mut std::process::Command, input: String, what: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what} does not start: {e}"));
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(out.status.success(), "{what} failed");
+    out
+}
+
+/// A small deterministic generator (xorshift64*) for the differential tests, so a failure can be
+/// replayed by its seed (which must not be 0).
+#[allow(dead_code)] // why: only the differential tests generate inputs
+pub struct XorShift(pub u64);
+
+#[allow(dead_code)] // why: only the differential tests generate inputs
+impl XorShift {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    pub fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+    pub fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[self.below(xs.len())]
+    }
+}
