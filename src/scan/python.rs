@@ -1416,6 +1416,16 @@ impl<'s> Reader<'s> {
                     .and_then(|k| self.string_value(k))
             };
             via_lookup = inner.map(|k| self.bound.get(&k).cloned().unwrap_or(k));
+            // getattr(os, "system")(...), getattr(pip, "main")(...): the attribute of a module
+            let of_module = func.kind() == "call"
+                && self
+                    .positional(func.child_by_field_name("arguments"), 0)
+                    .is_some_and(|o| !is_builtins(self.text(o), &self.aliases));
+            if of_module {
+                if let Some(name) = self.resolve(func) {
+                    via_lookup = Some(name);
+                }
+            }
         }
         let callee = match via_lookup {
             Some(name) => name,
