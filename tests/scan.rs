@@ -1502,7 +1502,7 @@ fn honest_deserializing_and_encoding_stay_below_errors() {
 #[test]
 fn a_rebound_name_never_stands_for_the_file_that_runs() {
     let payload = "import os\nos.system(\"echo hello\")\n";
-    let cases: [(&str, &str); 5] = [
+    let cases: [(&str, &str); 7] = [
         (
             "rebound",
             "from setuptools import setup\np = \"version.py\"\nq = \"payload\" + \".txt\"\np = q\nwith open(p) as f:\n    exec(f.read())\nsetup(name=\"x\")\n",
@@ -1518,6 +1518,14 @@ fn a_rebound_name_never_stands_for_the_file_that_runs() {
         (
             "another scope",
             "from setuptools import setup\nwith open(\"version.py\") as f:\n    pass\n\n\ndef run(f):\n    exec(f.read())\n\n\nrun(open(\"payload.txt\"))\nsetup(name=\"x\")\n",
+        ),
+        (
+            "a path variable rebound after the function that opens it",
+            "from setuptools import setup\np = \"version.py\"\n\n\ndef g():\n    f = open(p)\n    exec(f.read())\n\n\np = \"payload.txt\"\ng()\nsetup(name=\"x\")\n",
+        ),
+        (
+            "a path variable chosen from a list",
+            "import os\nfrom setuptools import setup\np = os.path.join(\".\", [\"payload.txt\", \"version.py\"][0])\nexec(open(p).read())\nsetup(name=\"x\")\n",
         ),
         (
             "a stale binding",

@@ -482,8 +482,8 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
                     (node.named_child(0), node.child_by_field_name("alias"))
                 {
                     r.bind_all(alias);
-                    if let Some(path) = r.opened_path(value) {
-                        r.opened.insert(r.text(alias).trim().to_owned(), path);
+                    if let Some(from) = r.opened_from(value) {
+                        r.opened.insert(r.text(alias).trim().to_owned(), from);
                     }
                 }
             }
@@ -748,8 +748,9 @@ struct Reader<'s> {
     decoder_fns: HashMap<String, String>,
     /// Variables assigned a path (its last string literal: `p = join(here, "x.dat")`).
     paths: HashMap<String, String>,
-    /// Variables bound to an opened file (`with open(p) as f`, `f = open(p)`), with its path.
-    opened: HashMap<String, String>,
+    /// Variables bound to an opened file (`with open(p) as f`, `f = open(p)`), with what names
+    /// its path.
+    opened: HashMap<String, Opened>,
     /// How many times each name is bound anywhere in the file (assigned, a `with` or `for`
     /// target, a parameter, `:=`, declared `global`): `paths` and `opened` are followed only
     /// for a name bound once, so no rebinding, scope or order can make a stale entry stand
@@ -1680,7 +1681,8 @@ impl<'s> Reader<'s> {
     }
 
     /// Records what an assignment `name = value` binds: a path (`value`'s last string
-    /// literal, for a short call or string), or a file opened from one (`open(...)`).
+    /// literal, for a short call or string built plainly), or a file opened from one
+    /// (`open(...)`).
     fn note_path(&mut self, name: &str, value: Node) {
         if !matches!(
             value.kind(),
@@ -1689,9 +1691,13 @@ impl<'s> Reader<'s> {
         {
             return;
         }
-        if let Some(path) = self.opened_path(value) {
-            self.opened.insert(name.to_owned(), path);
-        } else if let Some(path) = self.last_string(value) {
+        if let Some(from) = self.opened_from(value) {
+            self.opened.insert(name.to_owned(), from);
+        } else if let Some(path) = self
+            .plain_path(value)
+            .then(|| self.last_string(value))
+            .flatten()
+        {
             self.paths.insert(name.to_owned(), path);
         }
     }
@@ -1713,11 +1719,12 @@ impl<'s> Reader<'s> {
         self.bindings.get(name) == Some(&1)
     }
 
-    /// The path `node` opens, when it is `open(...)` (or `io.open`, `codecs.open`) of a path
-    /// known here: a path expression whose last string literal names the file (`join(here,
-    /// "x.dat")`; no list, subscript, condition or f-string, which could pick another), or a
-    /// variable bound once to one.
-    fn opened_path(&self, node: Node) -> Option<String> {
+    /// What names the path `node` opens, when it is `open(...)` (or `io.open`, `codecs.open`):
+    /// a path expression whose last string literal names the file (`join(here, "x.dat")`; no
+    /// list, subscript, condition or f-string, which could pick another), or a variable. A
+    /// variable is looked up only when the file is read ([`Reader::opened_path`]), once the
+    /// whole file has been walked: a later rebinding then makes it unknown.
+    fn opened_from(&self, node: Node) -> Option<Opened> {
         if node.kind() != "call" {
             return None;
         }
@@ -1727,16 +1734,24 @@ impl<'s> Reader<'s> {
         }
         let arg = self.positional(node.child_by_field_name("arguments"), 0)?;
         if arg.kind() == "identifier" {
-            let name = self.text(arg);
-            return self
-                .paths
-                .get(name)
-                .filter(|_| self.bound_once(name))
-                .cloned();
+            return Some(Opened::Var(self.text(arg).to_owned()));
         }
         self.plain_path(arg)
             .then(|| self.last_string(arg))
             .flatten()
+            .map(Opened::Path)
+    }
+
+    /// The path `from` names: a variable's only when it is bound once, to a path.
+    fn opened_path(&self, from: &Opened) -> Option<String> {
+        match from {
+            Opened::Path(path) => Some(path.clone()),
+            Opened::Var(name) => self
+                .paths
+                .get(name)
+                .filter(|_| self.bound_once(name))
+                .cloned(),
+        }
     }
 
     /// Whether `node` is a path built plainly (literals, names, attribute calls, `/` and `+`):
@@ -1787,12 +1802,10 @@ impl<'s> Reader<'s> {
         match object.kind() {
             "identifier" => {
                 let name = self.text(object);
-                self.opened
-                    .get(name)
-                    .filter(|_| self.bound_once(name))
-                    .cloned()
+                let from = self.opened.get(name).filter(|_| self.bound_once(name))?;
+                self.opened_path(from)
             }
-            _ => self.opened_path(object),
+            _ => self.opened_path(&self.opened_from(object)?),
         }
     }
 
@@ -1890,6 +1903,14 @@ impl<'s> Reader<'s> {
         }
         None
     }
+}
+
+/// What names the path of an opened file ([`Reader::opened_from`]).
+enum Opened {
+    /// The path, read from a literal.
+    Path(String),
+    /// A variable holding it.
+    Var(String),
 }
 
 /// The named nodes of `node`'s subtree, `node` first, at most [`MAX_SUBTREE_NODES`] of them.
