@@ -312,14 +312,22 @@ pub fn display_path(path: &Path) -> String {
     s.strip_prefix("./").map(str::to_owned).unwrap_or(s)
 }
 
+/// The directory the file `path` lies in: `.` for a bare file name.
+pub fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
 /// The work tree of the repository `path` lies in, canonical. Manifests may point anywhere
 /// (`-r ../../x`, a symbolic link); what lies outside the repository is not read, since its
 /// lines would be shown in the report, which CI logs publish, and it could be a secret file.
 pub fn work_tree(path: &Path) -> Option<PathBuf> {
-    let dir = match path.parent() {
-        _ if path.is_dir() => path,
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
+    let dir = if path.is_dir() {
+        path
+    } else {
+        parent_dir(path)
     };
     let repo = git2::Repository::discover(dir).ok()?;
     std::fs::canonicalize(unsteered_workdir(&repo)?).ok()

@@ -526,10 +526,7 @@ impl Builder {
         match event {
             Event::File { src, .. } => {
                 if self.top.is_none() {
-                    self.top = Some(match src.path.parent() {
-                        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-                        _ => PathBuf::from("."),
-                    });
+                    self.top = Some(crate::source::parent_dir(&src.path).to_path_buf());
                 }
                 // at most a dependency a line: one allocation, instead of a vector grown by copying
                 self.manifest.dependencies.reserve(src.line_count());
@@ -772,21 +769,22 @@ impl Builder {
         {
             return Vec::new();
         }
-        let top = self.top.get_or_insert_with(|| match src.path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        });
+        // the first file's directory, set when it was read
+        let top = self
+            .top
+            .clone()
+            .unwrap_or_else(|| crate::source::parent_dir(&src.path).to_path_buf());
         let within = self.within.clone();
         // what a directory must stay inside: the repository, else the checked directory
         let root = self
             .root
             .get_or_init(|| {
-                crate::source::work_tree(top)
+                crate::source::work_tree(&top)
                     .or_else(|| within.as_ref().and_then(|w| std::fs::canonicalize(w).ok()))
-                    .or_else(|| std::fs::canonicalize(&*top).ok())
+                    .or_else(|| std::fs::canonicalize(&top).ok())
             })
             .clone();
-        let mut bases = vec![top.clone()];
+        let mut bases = vec![top];
         bases.extend(within);
         let whole = path.split(';').next().unwrap_or(path).trim();
         let bare = path.split(['[', '#', ';']).next().unwrap_or(path).trim();

@@ -717,10 +717,7 @@ pub(crate) fn push_requirement_files(
     multiline: Option<bool>,
     out: &mut Manifest,
 ) {
-    let root = match src.path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
+    let root = crate::source::parent_dir(&src.path);
     let mut read = Vec::new();
     for (name, at) in files {
         let at = *at;

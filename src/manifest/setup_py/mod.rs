@@ -171,10 +171,7 @@ pub fn parse(original: &SourceFile) -> Manifest {
         sites: binding_sites(root, text),
         call_at: 0,
         depth_limit_at: None,
-        dir: match src.path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        },
+        dir: crate::source::parent_dir(&src.path).to_path_buf(),
         files: RefCell::default(),
         handles: RefCell::default(),
     };
