@@ -21,7 +21,7 @@
 use crate::finding::{Finding, Rule};
 use crate::finish::{finish, Policy};
 use crate::manifest::Dependency;
-use crate::name::normalize;
+use crate::name::normalized;
 use crate::rules::Engine;
 use crate::store::{NameAge, StoreError};
 use std::collections::BTreeMap;
@@ -67,7 +67,7 @@ struct Line<'a> {
     raw: &'a str,
     /// Byte offset of `raw` in `text`.
     at: usize,
-    name: crate::name::PackageName,
+    name: std::borrow::Cow<'a, str>,
     version: Option<&'a str>,
     /// The age facts of a TSV line.
     age: Option<NameAge>,
@@ -99,7 +99,7 @@ fn parse_line(number: u32, text: &str) -> Option<Result<Line<'_>, String>> {
             text,
             raw,
             at,
-            name: normalize(raw),
+            name: normalized(raw),
             version: age.latest_version.as_deref().map(|_| version.trim()),
             age: Some(age),
         }));
@@ -113,7 +113,7 @@ fn parse_line(number: u32, text: &str) -> Option<Result<Line<'_>, String>> {
         text,
         raw,
         at,
-        name: normalize(raw),
+        name: normalized(raw),
         version,
         age: None,
     }))
@@ -124,7 +124,7 @@ impl Line<'_> {
     fn dependency(&self, file: &Arc<str>) -> Dependency {
         let column = self.text[..self.at].chars().count() as u32 + 1;
         Dependency {
-            name: self.name.clone(),
+            name: crate::name::PackageName::new(&self.name),
             raw_name: self.raw.to_owned(),
             specifiers: self
                 .version
@@ -206,15 +206,16 @@ fn audit_chunk(
             }
         }
     }
-    let names: Vec<&str> = lines.iter().map(|l| l.name.as_str()).collect();
+    let names: Vec<&str> = lines.iter().map(|l| l.name.as_ref()).collect();
     let mut out = Audited::default();
     for (line, mut known) in lines.iter().zip(engine.known_all(&names)) {
         let before = out.findings.len();
         // the line's facts where it gives a month or a day, else the name set's
         known.age = line
             .age
-            .clone()
-            .filter(|a| a.latest_month.is_some() || a.first_seen.is_some());
+            .as_ref()
+            .filter(|a| a.latest_month.is_some() || a.first_seen.is_some())
+            .cloned();
         if !crate::name::is_valid(line.raw) {
             let dep = line.dependency(file);
             out.findings.push(crate::rules::at_dependency(
@@ -241,7 +242,7 @@ mod tests {
     fn lines_keep_their_place() {
         let l = parse_line(3, "  Reqeusts == 2.31.0 ").unwrap().unwrap();
         assert_eq!((l.number, l.raw, l.at), (3, "Reqeusts", 2));
-        assert_eq!((l.name.as_str(), l.version), ("reqeusts", Some("2.31.0")));
+        assert_eq!((l.name.as_ref(), l.version), ("reqeusts", Some("2.31.0")));
         let dep = l.dependency(&Arc::from("names.txt"));
         assert_eq!((dep.line, dep.column), (3, 3));
         assert_eq!(dep.pinned_version().unwrap().to_string(), "2.31.0");
@@ -253,7 +254,7 @@ mod tests {
     fn tsv_lines_carry_age_facts() {
         let l = parse_line(2, "Reqeusts\t0.0.1\t2026-11").unwrap().unwrap();
         assert_eq!(
-            (l.name.as_str(), l.version, l.raw),
+            (l.name.as_ref(), l.version, l.raw),
             ("reqeusts", Some("0.0.1"), "Reqeusts")
         );
         let age = l.age.unwrap();

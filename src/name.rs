@@ -67,10 +67,12 @@ impl From<PackageName> for String {
 
 /// Normalises a project name as PEP 503 says. Idempotent.
 pub fn normalize(name: &str) -> PackageName {
-    PackageName(normalize_str(name))
+    PackageName(normalized(name).into_owned())
 }
 
-fn normalize_str(name: &str) -> String {
+/// [`normalize`], borrowing `name` (trimmed) when it is normalised already, as a registry
+/// listing's names are: `audit` reads a million of them.
+pub fn normalized(name: &str) -> std::borrow::Cow<'_, str> {
     let name = name.trim();
     let b = name.as_bytes();
     // fast path: already normalised (lower-case ASCII, single `-` between parts)
@@ -81,8 +83,12 @@ fn normalize_str(name: &str) -> String {
         && b[b.len() - 1] != b'-'
         && !name.contains("--")
     {
-        return name.to_owned();
+        return std::borrow::Cow::Borrowed(name);
     }
+    std::borrow::Cow::Owned(normalize_slow(name))
+}
+
+fn normalize_slow(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut pending_sep = false;
     for ch in name.trim().chars() {

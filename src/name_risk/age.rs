@@ -75,6 +75,16 @@ pub fn first_release(version: &str) -> bool {
 /// The class of a name with facts `age`, given the data's day (days since 1970-01-01) and the
 /// version of the popular name it imitates, when known.
 pub fn classify(age: Option<&NameAge>, data_day: i64, target_version: Option<&str>) -> AgeClass {
+    classify_with(age, data_day, || target_version.map(str::to_owned))
+}
+
+/// [`classify`], asking for the popular name's version only when the class depends on it (a
+/// recent release): looking it up costs a walk of the name set.
+pub fn classify_with(
+    age: Option<&NameAge>,
+    data_day: i64,
+    target_version: impl FnOnce() -> Option<String>,
+) -> AgeClass {
     let Some(age) = age else {
         return AgeClass::Unknown;
     };
@@ -101,7 +111,7 @@ pub fn classify(age: Option<&NameAge>, data_day: i64, target_version: Option<&st
     let version = age.latest_version.as_deref();
     if months <= RECENT_MONTHS {
         // a version the author picks never spares a recent name
-        if version.is_some_and(|v| first_release(v) || target_version == Some(v)) {
+        if version.is_some_and(|v| first_release(v) || target_version().as_deref() == Some(v)) {
             AgeClass::New
         } else {
             AgeClass::Unknown
