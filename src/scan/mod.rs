@@ -266,7 +266,8 @@ struct Installs {
     imports: std::sync::Mutex<Vec<Imports>>,
 }
 
-/// A file's module-level imports, its role, and whether it acts on import.
+/// A file's module-level imports, its role, and whether it acts on import (or has a coding
+/// cookie the scan does not decode: its severity depends on what imports it).
 struct Imports {
     path: PathBuf,
     role: Role,
@@ -278,9 +279,9 @@ impl Installs {
     /// Records what `facts` of `sf` install, when the file runs without being called (on
     /// install, import, start-up or test), and, for a file read for itself (not through
     /// another), what it imports.
-    fn add(&self, sf: &SourceFile, facts: &facts::Facts, role: Role, own: bool) {
+    fn add(&self, sf: &SourceFile, facts: &facts::Facts, role: Role, own: bool, foreign: bool) {
         if own {
-            let acts = role == Role::Module && facts.acts_on_import();
+            let acts = role == Role::Module && (facts.acts_on_import() || foreign);
             if !facts.imports.is_empty() || acts {
                 self.imports
                     .lock()
@@ -470,7 +471,18 @@ fn scan_file(
     if let Some(f) = disguised_binary::source(&shown, &bytes) {
         return vec![f];
     }
-    scan_source(path, &bytes, role, installs)
+    let found = scan_source(path, &bytes, role, installs);
+    // a module that nothing running unasked imports (those are read again in their role)
+    if role == Role::Module
+        && found.iter().any(|f| f.rule == Rule::Obfuscation)
+        && records.lists(path)
+    {
+        return found
+            .into_iter()
+            .map(obfuscation::not_run_unasked)
+            .collect();
+    }
+    found
 }
 
 /// The modules of an in-tree build backend (PEP 517 `backend-path`, e.g. `["."]`, with
@@ -579,7 +591,9 @@ fn scan_source_at(
     let sf = SourceFile::new(path, decoded.text);
     let facts = python::read(&sf.text, role);
     let mut out = signals::judge(&sf, &facts);
-    installs.add(&sf, &facts, role, depth == 0);
+    // a file Python decodes otherwise is judged again wherever code running unasked imports it
+    let foreign = decoded.foreign_cookie.is_some();
+    installs.add(&sf, &facts, role, depth == 0, foreign);
     if depth < MAX_CODE_FILE_DEPTH {
         out.extend(code_files(&sf, &facts, role, depth + 1, installs));
     }
