@@ -1258,6 +1258,8 @@ fn each_evasion_of_issue_18_alone_exits_1() {
         ("a .dat file opened through a variable and a with-block", vec![("data/__init__.py", s("import os\n_p = os.path.join(os.path.dirname(__file__), \"blob.dat\")\nwith open(_p) as _f:\n    exec(_f.read())\n")), ("data/blob.dat", s(&launch))], ("import-time-code", "data/blob.dat", "subprocess.run(", "error")),
         ("a .dat file opened into a variable", vec![("data/__init__.py", s("_f = open(\"blob.dat\")\nexec(compile(_f.read(), \"x\", \"exec\"))\n")), ("data/blob.dat", s(&launch))], ("import-time-code", "data/blob.dat", "subprocess.run(", "error")),
         ("setup.py runs pip in its own process", vec![("setup.py", s("import pip\nfrom setuptools import setup\npip.main([\"install\", \"reqeusts\"])\nsetup(name=\"app\")\n"))], ("typosquat", "setup.py", "pip.main", "error")),
+        ("runpy.run_module(\"pip\") on a sys.argv the file sets", vec![("setup.py", s("import runpy, sys\nfrom setuptools import setup\nsys.argv = [\"pip\", \"install\", \"reqeusts\"]\nrunpy.run_module(\"pip\", run_name=\"__main__\")\nsetup(name=\"app\")\n"))], ("typosquat", "setup.py", "sys.argv = ", "error")),
+        ("runpy.run_module(\"pip\") after sys.argv[1:] is set", vec![("setup.py", s("import sys\nimport runpy as _r\nfrom setuptools import setup\nsys.argv[1:] = [\"install\", \"-q\", \"colourama\"]\n_r.run_module(\"pip\", run_name=\"__main__\", alter_sys=True)\nsetup(name=\"app\")\n"))], ("typosquat", "setup.py", "sys.argv[1:]", "error")),
         ("pip's main looked up by getattr", vec![("setup.py", s("import pip\nfrom setuptools import setup\ngetattr(pip, \"main\")([\"install\", \"reqeusts\"])\nsetup(name=\"app\")\n"))], ("typosquat", "setup.py", "getattr(pip", "error")),
         ("os.system looked up by getattr", vec![("shell/__init__.py", s(&format!("import os\ngetattr(os, \"system\")(\"{piped}\")\n")))], ("import-time-code", "shell/__init__.py", "getattr(os", "error")),
         ("pip's own options before install", vec![("setup.py", s("from setuptools import setup\nfrom pip import main as _m\n_pm = _m\n_pm([\"--isolated\", \"-q\", \"install\", \"reqeusts\"])\nsetup(name=\"app\")\n"))], ("typosquat", "setup.py", "_pm([", "error")),
@@ -1546,6 +1548,37 @@ fn a_rebound_name_never_stands_for_the_file_that_runs() {
                 && (f["file"] == "payload.txt" || f["file"] == "setup.py")
         });
         assert!(flagged, "{what}: {all:?}");
+    }
+}
+
+/// `runpy.run_module("pip")` reads `sys.argv` as it is when pip runs: a list the file sets and
+/// then changes (appends to, sets again), or sets from an expression, is not read as pip's
+/// arguments, and the launch is still named (a warning at install time), whatever a harmless
+/// list beside it says.
+#[test]
+fn pip_run_as_a_module_reads_only_an_argv_set_once() {
+    let cases: [(&str, &str); 3] = [
+        (
+            "appended to",
+            "import runpy, sys\nfrom setuptools import setup\nsys.argv = [\"pip\", \"install\", \"requests\"]\nsys.argv.append(\"reqeusts\")\nrunpy.run_module(\"pip\", run_name=\"__main__\")\nsetup(name=\"x\")\n",
+        ),
+        (
+            "set twice",
+            "import runpy, sys\nfrom setuptools import setup\nsys.argv = [\"pip\", \"install\", \"requests\"]\nsys.argv = [\"pip\", \"install\", \"x\" + \"y\"]\nrunpy.run_module(\"pip\", run_name=\"__main__\")\nsetup(name=\"x\")\n",
+        ),
+        (
+            "set from an expression",
+            "import runpy, sys\nfrom setuptools import setup\nsys.argv = \"pip install requests\".split()\nrunpy.run_module(mod_name=\"pip\")\nsetup(name=\"x\")\n",
+        ),
+    ];
+    for (what, setup_py) in cases {
+        let (_, all) = scan_files(&[("setup.py", setup_py)]);
+        assert!(
+            all.iter().any(|f| f["rule"] == "install-time-code"
+                && f["file"] == "setup.py"
+                && f["message"].as_str().unwrap().contains("runpy.run_module")),
+            "{what}: {all:?}"
+        );
     }
 }
 

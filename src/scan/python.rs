@@ -1165,7 +1165,10 @@ impl<'s> Reader<'s> {
     ///
     /// `in_process`: `cmd` is the argument list of pip's own entry point called in the process
     /// (`pip.main([...])`, `pip._internal.cli.main.main([...])`), which holds no word naming pip.
-    fn pip_installs(&self, cmd: Node, facts: &mut Facts, in_process: bool) {
+    ///
+    /// `argv`: `cmd` is a `sys.argv` that pip, run as a module in the process, reads from
+    /// its second item (`runpy.run_module("pip")`).
+    fn pip_installs(&self, cmd: Node, facts: &mut Facts, in_process: bool, argv: bool) {
         let mut words: Vec<Option<(usize, String)>> = Vec::new();
         if in_process {
             words.push(Some((cmd.start_byte(), "pip".to_owned())));
@@ -1173,7 +1176,7 @@ impl<'s> Reader<'s> {
         match cmd.kind() {
             "list" | "tuple" => {
                 let mut c = cmd.walk();
-                for e in cmd.named_children(&mut c) {
+                for e in cmd.named_children(&mut c).skip(usize::from(argv)) {
                     words.push(self.string_value(e).map(|t| (self.content_start(e), t)));
                 }
             }
@@ -1577,6 +1580,20 @@ impl<'s> Reader<'s> {
             let first = self.positional(args, 0);
             self.judge_exec(&mut call, first, facts);
         }
+        // runpy.run_module("pip", run_name="__main__") runs pip in the process on `sys.argv`:
+        // a pip launch, whose arguments are read where the file sets `sys.argv` once to a list
+        if callee == "runpy.run_module"
+            && self
+                .positional(args, 0)
+                .or_else(|| self.keyword(args, "mod_name"))
+                .and_then(|m| self.string_value(m))
+                .is_some_and(|m| m == "pip" || m.starts_with("pip."))
+        {
+            call.kinds |= kind::SPAWN;
+            if let Some((argv, whole)) = self.sys_argv(node) {
+                self.pip_installs(argv, facts, true, whole);
+            }
+        }
         // map(exec, codes), threading.Thread(target=f), atexit.register(f)
         if let Some((_, kw, pos)) = RUNNERS.iter().find(|(r, _, _)| *r == callee) {
             let given = (!kw.is_empty())
@@ -1623,7 +1640,7 @@ impl<'s> Reader<'s> {
                 // a URL passed as an argument is not
                 call.fetched_by = self.fetched_directly(cmd);
                 // pip run in the process (`pip.main([...])`) takes pip's arguments alone
-                self.pip_installs(cmd, facts, is_pip_main(&callee));
+                self.pip_installs(cmd, facts, is_pip_main(&callee), false);
                 if call.decoded_by.is_some() {
                     call.kinds |= kind::DECODE;
                 }
@@ -1838,6 +1855,57 @@ impl<'s> Reader<'s> {
         for name in names {
             *self.bindings.entry(name).or_default() += 1;
         }
+    }
+
+    /// The list or tuple this file sets `sys.argv` to, when it sets it once and changes it
+    /// nowhere else (no other assignment, no `sys.argv.append(...)` or other method call), and
+    /// whether it is the whole `sys.argv` (`sys.argv = [...]`, whose first item is the program's
+    /// name) or what follows its first item (`sys.argv[1:] = [...]`).
+    fn sys_argv<'t>(&self, from: Node<'t>) -> Option<(Node<'t>, bool)> {
+        let mut root = from;
+        while let Some(p) = root.parent() {
+            root = p;
+        }
+        let mut changes = 0;
+        let mut found = None;
+        for n in subtree(root) {
+            match n.kind() {
+                "assignment" | "augmented_assignment" => {
+                    let Some(left) = n.child_by_field_name("left") else {
+                        continue;
+                    };
+                    let sliced = left.kind() == "subscript";
+                    let target = if sliced {
+                        left.child_by_field_name("value")
+                    } else {
+                        Some(left)
+                    };
+                    if target.and_then(|t| self.dotted(t)).as_deref() == Some("sys.argv") {
+                        changes += 1;
+                        let whole = !sliced;
+                        found = n
+                            .child_by_field_name("right")
+                            .filter(|r| {
+                                n.kind() == "assignment"
+                                    && matches!(r.kind(), "list" | "tuple")
+                                    && (whole || self.text(left).replace(' ', "").ends_with("[1:]"))
+                            })
+                            .map(|r| (r, whole));
+                    }
+                }
+                "call" => {
+                    let method = n
+                        .child_by_field_name("function")
+                        .and_then(|f| self.dotted(f))
+                        .is_some_and(|f| f.starts_with("sys.argv."));
+                    if method {
+                        changes += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        (changes == 1).then_some(found).flatten()
     }
 
     /// Whether `name` is bound once in the whole file.
