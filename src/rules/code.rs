@@ -35,33 +35,54 @@ pub struct CodeFile<'a> {
     /// Bits that count everywhere in the file: text that hides code (off-screen code, bidi
     /// controls) is not placed in a function.
     everywhere: u16,
+    /// Signals are combined where they meet (see the module doc): only for a module that an
+    /// installed distribution lists, with `--trusted`. Everywhere else the file is one place:
+    /// a threat and a capability anywhere in it meet, since which function runs which cannot be
+    /// followed through every indirection a hostile author can write (a dict of callbacks, a
+    /// lambda, `getattr`), while a file-wide rule cannot be evaded that way.
+    pub fine: bool,
     path: String,
 }
 
 impl<'a> CodeFile<'a> {
-    pub fn new(sf: &'a SourceFile, facts: &'a Facts) -> Self {
-        let (reached, scopes, everywhere) = placed(facts);
+    /// `fine`: combine signals where they meet (an installed distribution's module, with
+    /// `--trusted`); otherwise anywhere in the file.
+    pub fn new(sf: &'a SourceFile, facts: &'a Facts, fine: bool) -> Self {
+        let kinds = shown(facts);
+        let (reached, scopes, everywhere) = if fine {
+            placed(facts)
+        } else {
+            (kinds, HashMap::new(), kinds)
+        };
         CodeFile {
             sf,
             facts,
-            kinds: shown(facts),
+            kinds,
             reached,
             scopes,
             everywhere,
+            fine,
             path: sf.display_path(),
         }
     }
 
-    /// The [`kind`] bits shown by the function `scope` (0: the module body).
+    /// The [`kind`] bits shown by the function `scope` (0: the module body); the whole file's
+    /// unless signals are combined where they meet.
     pub fn in_scope(&self, scope: usize) -> u16 {
         self.scopes.get(&scope).copied().unwrap_or(0) | self.everywhere
+    }
+
+    /// Whether a site that runs without being called (`reached`) counts as such: every site
+    /// does unless signals are combined where they meet.
+    pub fn runs(&self, reached: bool) -> bool {
+        reached || !self.fine
     }
 
     /// Whether a signal at a site in function `scope` (reached or not) meets any of the `with`
     /// bits: in the same function, or, when the site runs without being called, anywhere in
     /// the code that does too.
     pub fn meets(&self, scope: usize, reached: bool, with: u16) -> bool {
-        self.in_scope(scope) & with != 0 || (reached && self.reached & with != 0)
+        self.in_scope(scope) & with != 0 || (self.runs(reached) && self.reached & with != 0)
     }
 
     /// [`Self::meets`] for a literal, which also meets what the functions that use the name it

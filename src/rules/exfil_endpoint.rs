@@ -27,7 +27,7 @@ pub fn check(file: &CodeFile) -> Vec<Finding> {
             };
             let combined = *strong
                 && (file.literal_meets(lit, kind::EXEC | kind::SPAWN)
-                    || (lit.reached && file.reached & kind::NETWORK != 0)
+                    || (file.runs(lit.reached) && file.reached & kind::NETWORK != 0)
                     || file.literal_scopes(lit).any(|s| {
                         let here = file.in_scope(s);
                         here & kind::NETWORK != 0 && here & kind::THREATS & !kind::ENDPOINT != 0

@@ -57,7 +57,7 @@ pub fn check(file: &CodeFile) -> Vec<Finding> {
                 call.end,
                 severity(
                     file.in_scope(call.scope) & kind::THREATS & !kind::HIDE != 0
-                        || (call.reached
+                        || (file.runs(call.reached)
                             && file.reached & (kind::THREATS | kind::TEMP) & !kind::HIDE != 0),
                     Severity::Warning,
                 ),
@@ -76,7 +76,7 @@ pub fn check(file: &CodeFile) -> Vec<Finding> {
                 severity(
                     file.in_scope(call.scope) & (kind::CARRIED | kind::BLOB | kind::OBFUSCATE)
                         != 0
-                        || (call.reached
+                        || (file.runs(call.reached)
                             && file.reached & (kind::DECODE | kind::BLOB | kind::OBFUSCATE) != 0),
                     Severity::Note,
                 ),

@@ -37,9 +37,11 @@ pub fn check(file: &CodeFile) -> Vec<Finding> {
             if does & kind::CAPABILITIES == 0 {
                 continue;
             }
-            let runs = does & (kind::EXEC | kind::SPAWN) != 0;
+            // the temporary directory counts for a launch or exec, and, unless signals are
+            // combined where they meet, for any call
+            let temp = does & (kind::EXEC | kind::SPAWN) != 0 || !file.fine;
             let with = file.reached
-                & (kind::THREATS | kind::ENDPOINT_LOCAL | if runs { kind::TEMP } else { 0 });
+                & (kind::THREATS | kind::ENDPOINT_LOCAL | if temp { kind::TEMP } else { 0 });
             out.push(file.finding(
                 Rule::ImportTimeCode,
                 call.start,

@@ -176,7 +176,9 @@ pub enum Hiding {
 /// a conftest's `pytest_*` hooks), to any depth; and anywhere in a file that a tool runs as a
 /// whole (`setup.py` and build backends, `conftest.py`, start-up files, `.pth` lines, scripts
 /// the project's instructions run). Functions are followed by name, as for
-/// [`Call::local_kinds`]; a method called through `self` is not followed.
+/// [`Call::local_kinds`]; `C()` runs the class's `__init__` (`__new__`, `__post_init__`) and
+/// `self.f()` any function `f` of the file. Calls from another file's code that runs unasked
+/// (`utils.collect()` in a script) are followed too ([`crate::scan::python::reach_from`]).
 #[derive(Debug, Default)]
 pub struct Facts {
     /// Why the file runs ([`Role::Module`] unless its name says otherwise).
@@ -203,6 +205,10 @@ pub struct Facts {
     /// how many leading dots (0: absolute), the module as written after them (`a.b`, or empty
     /// for `from . import x`), and the names imported from it (`x`), which may be submodules.
     pub imports: Vec<Import>,
+    /// The file's functions, by name, with the id their calls', literals' and look-ups' `scope`
+    /// holds: to follow, after the file is read, calls other files make into it
+    /// ([`crate::scan::python::reach_from`]).
+    pub functions: Vec<(String, usize)>,
 }
 
 /// One module-level `import` or `from ... import` statement ([`Facts::imports`]).

@@ -670,7 +670,30 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
             call.local_kinds = *k;
         }
     }
-    mark_reached(&mut facts, &functions, &r, role);
+    facts.functions = functions
+        .iter()
+        .filter_map(|f| Some((r.text(f.child_by_field_name("name")?).to_owned(), f.id())))
+        .collect();
+    // `C()` runs `C.__init__` (`__new__`, a dataclass's `__post_init__`): those methods are
+    // found by the class's name too
+    for f in &functions {
+        let Some(name) = f.child_by_field_name("name").map(|n| r.text(n)) else {
+            continue;
+        };
+        if !matches!(name, "__init__" | "__new__" | "__post_init__") {
+            continue;
+        }
+        let class = f
+            .parent()
+            .filter(|b| b.kind() == "block")
+            .and_then(|b| b.parent())
+            .filter(|c| c.kind() == "class_definition")
+            .and_then(|c| c.child_by_field_name("name"));
+        if let Some(class) = class {
+            facts.functions.push((r.text(class).to_owned(), f.id()));
+        }
+    }
+    mark_reached(&mut facts, role);
     mark_uses(&mut facts, &functions, &module_names, text, base);
     facts
 }
@@ -722,41 +745,83 @@ fn mark_uses(
 
 /// Sets `reached` on the calls, literals and look-ups that run without being called (see
 /// [`Facts`]): the module level, and the functions that reached calls run, by name, to a fixed
-/// point (a worklist: each function is visited once); everything, in a file a tool runs as a
-/// whole.
-fn mark_reached(facts: &mut Facts, functions: &[Node], r: &Reader, role: Role) {
+/// point; everything, in a file a tool runs as a whole.
+fn mark_reached(facts: &mut Facts, role: Role) {
     let whole = matches!(
         role,
         Role::Setup | Role::Conftest | Role::Startup | Role::Pth | Role::Script
     );
-    let mut reached: std::collections::HashSet<usize> = std::collections::HashSet::new();
-    if !whole {
-        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
-        for f in functions {
-            if let Some(n) = f.child_by_field_name("name") {
-                by_name.entry(r.text(n)).or_default().push(f.id());
-            }
+    if whole {
+        for c in &mut facts.calls {
+            c.reached = true;
         }
-        let mut targets: HashMap<usize, Vec<&str>> = HashMap::new();
-        for c in &facts.calls {
-            // a call in a main guard or a lambda at module level runs only when asked
-            if by_name.contains_key(c.target()) && (c.reached || c.scope != 0) {
-                let scope = if c.reached { 0 } else { c.scope };
-                targets.entry(scope).or_default().push(c.target());
-            }
+        for l in &mut facts.literals {
+            l.reached = true;
         }
-        let mut queue = vec![0usize];
-        while let Some(scope) = queue.pop() {
-            for name in targets.get(&scope).into_iter().flatten() {
-                for &id in by_name.get(name).into_iter().flatten() {
-                    if reached.insert(id) {
-                        queue.push(id);
-                    }
+        for l in &mut facts.lookups {
+            l.reached = true;
+        }
+    } else {
+        reach_scopes(facts, vec![0]);
+    }
+}
+
+/// Marks reached the functions named `names` (called from another file's code that runs
+/// unasked: `utils.collect()` in a script the instructions run) and what they call, by name,
+/// to a fixed point.
+pub fn reach_from(facts: &mut Facts, names: &[String]) {
+    let roots: Vec<usize> = facts
+        .functions
+        .iter()
+        .filter(|(n, _)| names.contains(n))
+        .map(|&(_, id)| id)
+        .collect();
+    if !roots.is_empty() {
+        reach_scopes(facts, roots);
+    }
+}
+
+/// Marks reached the scopes `roots` (0: the module level, already marked where it runs) and the
+/// file's functions that their calls run, by name, to a fixed point (a worklist: each function
+/// is visited once), and everything in them. A call `C()` of a class of the file runs its
+/// `__init__`, `__new__` and `__post_init__`; `self.f()` and `cls.f()` run any function `f` of
+/// the file.
+fn reach_scopes(facts: &mut Facts, roots: Vec<usize>) {
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (n, id) in &facts.functions {
+        by_name.entry(n.as_str()).or_default().push(*id);
+    }
+    let mut targets: HashMap<usize, Vec<&str>> = HashMap::new();
+    for c in &facts.calls {
+        // a method called on the object or class (`self.send()`): any function of that name
+        let target = c.target();
+        let target = target
+            .strip_prefix("self.")
+            .or_else(|| target.strip_prefix("cls."))
+            .unwrap_or(target);
+        // a call in a main guard or a lambda at module level runs only when asked
+        if by_name.contains_key(target) && (c.reached || c.scope != 0) {
+            let scope = if c.reached && c.scope == 0 {
+                0
+            } else {
+                c.scope
+            };
+            targets.entry(scope).or_default().push(target);
+        }
+    }
+    let mut reached: std::collections::HashSet<usize> = roots.iter().copied().collect();
+    let mut queue = roots;
+    while let Some(scope) = queue.pop() {
+        for name in targets.get(&scope).into_iter().flatten() {
+            for &id in by_name.get(name).into_iter().flatten() {
+                if reached.insert(id) {
+                    queue.push(id);
                 }
             }
         }
     }
-    let runs = |scope: usize, here: bool| whole || here || (scope != 0 && reached.contains(&scope));
+    reached.remove(&0);
+    let runs = |scope: usize, here: bool| here || (scope != 0 && reached.contains(&scope));
     for c in &mut facts.calls {
         c.reached = runs(c.scope, c.reached);
     }
