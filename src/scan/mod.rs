@@ -161,10 +161,25 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
             scan_file(path, role, &py_paths, &records, &installs, &[])
         })
         .collect();
-    // modules that code running unasked imports run unasked too: read again in that role
-    let gathered = std::mem::take(&mut *installs.imports.lock().unwrap_or_else(|e| e.into_inner()));
-    let again = imported_unasked(&root, gathered, &py_paths);
-    if !again.is_empty() {
+    // modules that code running unasked imports run unasked too: read again in that role,
+    // with the functions that code calls through the import reached; what those functions call
+    // in other modules is then followed in the next round, as far as MAX_REACH_ROUNDS
+    let take = || std::mem::take(&mut *installs.imports.lock().unwrap_or_else(|e| e.into_inner()));
+    let mut gathered: std::collections::HashMap<PathBuf, Imports> =
+        take().into_iter().map(|i| (i.path.clone(), i)).collect();
+    let mut judged: std::collections::HashMap<PathBuf, (Role, Vec<String>)> =
+        std::collections::HashMap::new();
+    for _ in 0..MAX_REACH_ROUNDS {
+        let all: Vec<&Imports> = gathered.values().collect();
+        let again: Vec<(PathBuf, Role, Vec<String>)> = imported_unasked(&root, &all, &py_paths)
+            .into_iter()
+            .filter(|(p, role, called)| {
+                judged.get(p).is_none_or(|(r, c)| r != role || c != called)
+            })
+            .collect();
+        if again.is_empty() {
+            break;
+        }
         let shown: HashSet<String> = again.iter().map(|(p, _, _)| display_path(p)).collect();
         findings.retain(|f| !shown.contains(&f.file));
         let more: Vec<Finding> = again
@@ -174,6 +189,14 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
             })
             .collect();
         findings.extend(more);
+        for (path, role, called) in again {
+            judged.insert(path, (role, called));
+        }
+        // what the files read again import and call, with what now runs, replaces their first
+        // reading's
+        for i in take() {
+            gathered.insert(i.path.clone(), i);
+        }
     }
     // what code that runs unasked installs with pip is judged as a manifest's dependencies are
     let mut asked = installs
@@ -310,9 +333,12 @@ impl Installs {
                     module.into_iter().chain(names)
                 })
                 .collect();
+            // only calls that run unasked themselves: a module whose functions run is read
+            // again with them reached, and what they call then counts in turn
             let mut calls: Vec<(String, String)> = facts
                 .calls
                 .iter()
+                .filter(|c| c.reached)
                 .filter_map(|c| {
                     let mut parts = c.target().rsplit('.');
                     let function = parts.next()?;
@@ -363,12 +389,12 @@ impl Installs {
 /// scanned root; a name imported from a package may be a submodule.
 fn imported_unasked(
     root: &Path,
-    gathered: Vec<Imports>,
+    gathered: &[&Imports],
     py_paths: &HashSet<&Path>,
 ) -> Vec<(PathBuf, Role, Vec<String>)> {
     use std::collections::HashMap;
     let by_path: HashMap<&Path, &Imports> =
-        gathered.iter().map(|i| (i.path.as_path(), i)).collect();
+        gathered.iter().map(|i| (i.path.as_path(), *i)).collect();
     let is_package = |dir: &Path| py_paths.contains(dir.join("__init__.py").as_path());
     let mut reached: HashMap<PathBuf, Role> = HashMap::new();
     // for each module, the functions that the files importing it call through that import
@@ -637,6 +663,10 @@ fn code_files(
 fn scan_source(path: &Path, bytes: &[u8], role: Role, installs: &Installs) -> Vec<Finding> {
     scan_source_at(path, bytes, role, 0, installs, &[], false)
 }
+
+/// How many rounds of modules read again with the functions other modules' code running unasked
+/// calls ([`imported_unasked`]): a chain of calls through this many modules is followed.
+const MAX_REACH_ROUNDS: usize = 4;
 
 /// How many files run as code ([`code_files`]) are followed, one from another.
 const MAX_CODE_FILE_DEPTH: usize = 3;
