@@ -126,6 +126,7 @@ proptest! {
         let roles = [Role::Module, Role::PackageInit, Role::Conftest, Role::Startup, Role::Setup, Role::Pth];
         let sf = SourceFile::new("x.py", text.clone());
         let facts = python::read(&sf.text, roles[role]);
-        let _ = judge(&sf, &facts);
+        let _ = judge(&sf, &facts, false);
+        let _ = judge(&sf, &facts, true);
     }
 }

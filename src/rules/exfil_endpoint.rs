@@ -3,9 +3,15 @@
 //! with ROT13. From the facts: each literal's endpoint indicators ([`crate::scan::indicators`];
 //! docstrings have none), placed over the literal.
 //!
-//! Severity: a public endpoint is a warning alone and an error when the file also executes
-//! code, launches a process or reaches the network; a loopback or private address (how tests
-//! reach local services) stays a note.
+//! Severity: a public endpoint is a warning alone. It is an error when it runs without being
+//! called beside code, also run unasked, that executes, launches or connects
+//! ([`super::code::CodeFile::meets`]), and when the function holding or using it also executes code or
+//! launches a process (a second stage fetched and run) or connects and shows another threat (a
+//! credential path, decoding, a payload, hiding). A function that only talks to the service it
+//! names, when called (tqdm's Telegram writer, IPython's `%pastebin`), stays a warning: that is
+//! what any client of the service does, and what makes it a stealer is what it sends or runs,
+//! or that it runs unasked. A loopback or private address (how tests reach local services)
+//! stays a note.
 
 use super::code::{severity, CodeFile};
 use crate::finding::{Finding, Rule, Severity};
@@ -19,16 +25,23 @@ pub fn check(file: &CodeFile) -> Vec<Finding> {
             let Indicator::Endpoint { what, strong } = ind else {
                 continue;
             };
-            let (alone, with) = if *strong {
-                (Severity::Warning, kind::CAPABILITIES)
+            let combined = *strong
+                && (file.literal_meets(lit, kind::EXEC | kind::SPAWN)
+                    || (file.runs(lit.reached) && file.reached & kind::NETWORK != 0)
+                    || file.literal_scopes(lit).any(|s| {
+                        let here = file.in_scope(s);
+                        here & kind::NETWORK != 0 && here & kind::THREATS & !kind::ENDPOINT != 0
+                    }));
+            let alone = if *strong {
+                Severity::Warning
             } else {
-                (Severity::Note, 0)
+                Severity::Note
             };
             out.push(file.finding(
                 Rule::ExfilEndpoint,
                 lit.start,
                 lit.start + lit.text.chars().count(),
-                severity(with & file.kinds != 0, alone),
+                severity(combined, alone),
                 format!("{what}: where stolen data and second-stage payloads are sent and fetched"),
             ));
         }

@@ -8,10 +8,16 @@
 //! bit in a file that reaches the network; placed over the `chmod`.
 //!
 //! Severity: a download made executable and launched from the same function (or module body)
-//! is an error, made executable alone a warning. A detached launch is a warning alone and an error when the file shows another
-//! threat (decoding, a payload blob, an endpoint, a credential path, obfuscation, the temporary
-//! directory); a staged launch is a note alone and an error when the file decodes, carries a
-//! payload blob or is obfuscated.
+//! is an error, made executable alone a warning. A detached launch is a warning alone and an
+//! error when it meets another threat (decoding, a payload blob, an endpoint, a credential path,
+//! obfuscation); a staged launch is a note alone and an error when it meets a payload blob,
+//! obfuscation or the decoding of a payload the file carries or downloads. They meet in the
+//! same function, or when both run without being called ([`super::code::CodeFile::meets`]),
+//! where any decoding and, for a detached launch, the temporary directory count too. A threat
+//! only in another function that nothing calls unasked leaves the launch a warning (a note); so
+//! do the temporary directory beside a detached launch in one function (ansible's `kinit` with
+//! its credential cache) and decoding what the function is given beside a staged launch
+//! (jupyter_console decoding an image from the kernel to show it in a viewer).
 
 use super::code::{severity, CodeFile};
 use crate::finding::{Finding, Rule, Severity};
@@ -20,7 +26,6 @@ use std::collections::HashMap;
 
 pub fn check(file: &CodeFile) -> Vec<Finding> {
     let calls = &file.facts.calls;
-    let threats = file.threats();
     // what each function (and the module body) does, for launches staged in the same place
     let mut scope_kinds: HashMap<usize, u16> = HashMap::new();
     for c in calls {
@@ -50,7 +55,12 @@ pub fn check(file: &CodeFile) -> Vec<Finding> {
                 Rule::HiddenProcess,
                 call.start,
                 call.end,
-                severity(threats & !kind::HIDE != 0, Severity::Warning),
+                severity(
+                    file.in_scope(call.scope) & kind::THREATS & !kind::HIDE != 0
+                        || (file.runs(call.reached)
+                            && file.reached & (kind::THREATS | kind::TEMP) & !kind::HIDE != 0),
+                    Severity::Warning,
+                ),
                 format!(
                     "`{name}` launches a process with {option}: it keeps running, detached, after this program exits"
                 ),
@@ -64,7 +74,10 @@ pub fn check(file: &CodeFile) -> Vec<Finding> {
                 call.start,
                 call.end,
                 severity(
-                    file.kinds & (kind::DECODE | kind::BLOB | kind::OBFUSCATE) != 0,
+                    file.in_scope(call.scope) & (kind::CARRIED | kind::BLOB | kind::OBFUSCATE)
+                        != 0
+                        || (file.runs(call.reached)
+                            && file.reached & (kind::DECODE | kind::BLOB | kind::OBFUSCATE) != 0),
                     Severity::Note,
                 ),
                 format!(

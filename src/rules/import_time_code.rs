@@ -12,8 +12,13 @@
 //! ([`folder_open`]; `.vscode/tasks.json`, `"runOn": "folderOpen"`): an error, naming the
 //! command, since opening the repository in the editor runs it.
 //!
-//! Severity: a module-level call is a warning alone and an error when the file shows a threat,
-//! the temporary directory or a local raw IP URL; a `.pth` line is an error when it executes
+//! Severity: a module-level call is a warning alone (a bare capability: matplotlib's rc loader
+//! can fetch a URL at import) and an error when the code that runs without being called (the
+//! module level and the functions it calls: see [`crate::scan::facts::Facts`]) shows a threat
+//! or a local raw IP URL (an import-time post to a raw IP), or, for a call that launches or
+//! executes, the temporary directory (a dropper staging its payload); a threat only in a
+//! function nothing calls on import does not raise it, nor does a cache folder in the temporary
+//! directory beside a network call; a `.pth` line is an error when it executes
 //! code, launches a process, connects or decodes, and a warning otherwise.
 
 use super::code::{describe, severity, via, CodeFile};
@@ -27,12 +32,16 @@ pub fn check(file: &CodeFile) -> Vec<Finding> {
         facts.role,
         Role::PackageInit | Role::Conftest | Role::Startup | Role::Script
     ) {
-        let with = file.threats() | (file.kinds & kind::ENDPOINT_LOCAL);
         for call in facts.calls.iter().filter(|c| c.module_level) {
             let does = call.kinds | call.local_kinds;
             if does & kind::CAPABILITIES == 0 {
                 continue;
             }
+            // the temporary directory counts for a launch or exec, and, unless signals are
+            // combined where they meet, for any call
+            let temp = does & (kind::EXEC | kind::SPAWN) != 0 || !file.fine;
+            let with = file.reached
+                & (kind::THREATS | kind::ENDPOINT_LOCAL | if temp { kind::TEMP } else { 0 });
             out.push(file.finding(
                 Rule::ImportTimeCode,
                 call.start,

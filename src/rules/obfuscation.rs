@@ -14,7 +14,10 @@
 //! when the file decodes or carries a payload blob; a bidi control is a warning; a too-deep
 //! expression is a note.
 //! A coding cookie naming an encoding other than UTF-8, ASCII or Latin-1 is an error
-//! ([`foreign_encoding`]).
+//! ([`foreign_encoding`]), except, with `--trusted`, in a module that an installed
+//! distribution's `RECORD` lists and that nothing the scan sees runs unasked (no package's
+//! `__init__.py`, `setup.py`, `conftest.py`, start-up file or instructed script imports it):
+//! a warning there ([`not_run_unasked`]; joblib's Big5 test fixture).
 //! (`scan` also reports here the files it could not read, and symbolic links it refused.)
 
 use super::code::{severity, CodeFile};
@@ -114,6 +117,20 @@ pub fn check(file: &CodeFile) -> Vec<Finding> {
     out
 }
 
+/// How [`foreign_encoding`]'s message starts.
+const COOKIE: &str = "the coding cookie makes Python decode this file as";
+
+/// A [`foreign_encoding`] finding in a module of an installed distribution (its `RECORD` lists
+/// it, `--trusted` only) that nothing the scan sees runs unasked: a warning, saying so; other
+/// findings are returned unchanged.
+pub fn not_run_unasked(mut f: Finding) -> Finding {
+    if f.rule == Rule::Obfuscation && f.message.starts_with(COOKIE) {
+        f.severity = Severity::Warning;
+        f.message.push_str(" (a warning: an installed distribution lists this module and nothing that runs unasked imports it)");
+    }
+    f
+}
+
 /// A PEP 263 cookie naming an encoding other than UTF-8, ASCII or Latin-1
 /// ([`crate::scan::source`]): an error, since Python then runs text that no editor shows (a
 /// `utf-7` file hides `exec` as `+AGU-xec`). `line` is the cookie's byte range.
@@ -129,7 +146,7 @@ pub fn foreign_encoding(
         l,
         c,
         format!(
-            "the coding cookie makes Python decode this file as `{encoding}`, which this scan does not decode as Python does (only UTF-8, ASCII and Latin-1): what runs was not checked (the bytes were read as UTF-8 here), and a cookie can make Python run text that an editor shows otherwise (`utf-7` turns `+AGU-xec` into `exec`); re-save the file as UTF-8 before trusting it"
+            "{COOKIE} `{encoding}`, which this scan does not decode as Python does (only UTF-8, ASCII and Latin-1): what runs was not checked (the bytes were read as UTF-8 here), and a cookie can make Python run text that an editor shows otherwise (`utf-7` turns `+AGU-xec` into `exec`); re-save the file as UTF-8 before trusting it"
         ),
     )
     .with_severity(Severity::Error)

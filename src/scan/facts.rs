@@ -36,6 +36,9 @@ pub mod kind {
     pub const MAKE_EXEC: u16 = 1 << 12;
     /// Threat: a shell command that runs a download or hands a shell to a socket.
     pub const SHELL: u16 = 1 << 13;
+    /// Decodes what the file carries (a literal of 16+ characters, a name bound to one) or a
+    /// download, not only data it is given: set with [`DECODE`].
+    pub const CARRIED: u16 = 1 << 14;
 
     pub const CAPABILITIES: u16 = EXEC | SPAWN | NETWORK;
     pub const THREATS: u16 = DECODE | BLOB | HIDE | ENDPOINT | SECRET | OBFUSCATE | SHELL;
@@ -90,6 +93,8 @@ pub struct Call {
     /// The innermost function holding the call (0: module level), to tell which calls run
     /// together.
     pub scope: usize,
+    /// Runs without being called (see [`Facts`]: reach).
+    pub reached: bool,
 }
 
 /// A string literal's text (escapes left as written), implicit concatenations joined.
@@ -103,6 +108,13 @@ pub struct Literal {
     pub blob: Option<Blob>,
     /// Endpoints and credential paths in the text ([`super::indicators`]); none for docstrings.
     pub indicators: Vec<Indicator>,
+    /// The innermost function holding the literal (0: module level), as for [`Call::scope`].
+    pub scope: usize,
+    /// Evaluated without being called (see [`Facts`]: reach).
+    pub reached: bool,
+    /// For a literal bound to a name at module level (`CREDS = expanduser("~/.ssh/id_rsa")`):
+    /// the functions of the file that use that name, where its signal counts too.
+    pub used_in: Vec<usize>,
 }
 
 impl Literal {
@@ -126,6 +138,10 @@ pub struct Lookup {
     /// True when the name comes from a variable or call rather than literals: how generic code
     /// (`getattr(builtins, op_name)`) picks a function.
     pub dynamic: bool,
+    /// The innermost function holding the look-up (0: module level), as for [`Call::scope`].
+    pub scope: usize,
+    /// Runs without being called (see [`Facts`]: reach).
+    pub reached: bool,
 }
 
 impl Lookup {
@@ -152,6 +168,17 @@ pub enum Hiding {
 }
 
 /// What one file holds.
+///
+/// **Reach.** A call, literal or look-up is *reached* when it runs as soon as the file runs,
+/// without anyone calling it: at module level (class bodies, decorators, default arguments,
+/// conditions on `__name__` other than `== "__main__"`), or inside a function of the file that
+/// reached code calls or hands to a runner (`threading.Thread(target=f)`, `@atexit.register`,
+/// a conftest's `pytest_*` hooks), to any depth; and anywhere in a file that a tool runs as a
+/// whole (`setup.py` and build backends, `conftest.py`, start-up files, `.pth` lines, scripts
+/// the project's instructions run). Functions are followed by name, as for
+/// [`Call::local_kinds`]; `C()` runs the class's `__init__` (`__new__`, `__post_init__`) and
+/// `self.f()` any function `f` of the file. Calls from another file's code that runs unasked
+/// (`utils.collect()` in a script) are followed too ([`crate::scan::python::reach_from`]).
 #[derive(Debug, Default)]
 pub struct Facts {
     /// Why the file runs ([`Role::Module`] unless its name says otherwise).
@@ -178,6 +205,10 @@ pub struct Facts {
     /// how many leading dots (0: absolute), the module as written after them (`a.b`, or empty
     /// for `from . import x`), and the names imported from it (`x`), which may be submodules.
     pub imports: Vec<Import>,
+    /// The file's functions, by name, with the id their calls', literals' and look-ups' `scope`
+    /// holds: to follow, after the file is read, calls other files make into it
+    /// ([`crate::scan::python::reach_from`]).
+    pub functions: Vec<(String, usize)>,
 }
 
 /// One module-level `import` or `from ... import` statement ([`Facts::imports`]).

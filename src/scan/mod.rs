@@ -140,7 +140,14 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
     unlisted.sort();
     files.extend(unlisted);
     let py_paths: HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
-    let installs = Installs::default();
+    let installs = Installs {
+        stems: files
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "py"))
+            .filter_map(|p| Some(p.file_stem()?.to_str()?.to_owned()))
+            .collect(),
+        ..Installs::default()
+    };
     // in file order, whichever worker read the file
     let mut findings: Vec<Finding> = files
         .par_iter()
@@ -151,20 +158,45 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
                 Role::Module if instructed.scripts.contains(path) => Role::Script,
                 named => named,
             };
-            scan_file(path, role, &py_paths, &records, &installs)
+            scan_file(path, role, &py_paths, &records, &installs, &[])
         })
         .collect();
-    // modules that code running unasked imports run unasked too: read again in that role
-    let gathered = std::mem::take(&mut *installs.imports.lock().unwrap_or_else(|e| e.into_inner()));
-    let again = imported_unasked(&root, gathered, &py_paths);
-    if !again.is_empty() {
-        let shown: HashSet<String> = again.iter().map(|(p, _)| display_path(p)).collect();
+    // modules that code running unasked imports run unasked too: read again in that role,
+    // with the functions that code calls through the import reached; what those functions call
+    // in other modules is then followed in the next round, as far as MAX_REACH_ROUNDS
+    let take = || std::mem::take(&mut *installs.imports.lock().unwrap_or_else(|e| e.into_inner()));
+    let mut gathered: std::collections::HashMap<PathBuf, Imports> =
+        take().into_iter().map(|i| (i.path.clone(), i)).collect();
+    let mut judged: std::collections::HashMap<PathBuf, (Role, Vec<String>)> =
+        std::collections::HashMap::new();
+    for _ in 0..MAX_REACH_ROUNDS {
+        let all: Vec<&Imports> = gathered.values().collect();
+        let again: Vec<(PathBuf, Role, Vec<String>)> = imported_unasked(&root, &all, &py_paths)
+            .into_iter()
+            .filter(|(p, role, called)| {
+                judged.get(p).is_none_or(|(r, c)| r != role || c != called)
+            })
+            .collect();
+        if again.is_empty() {
+            break;
+        }
+        let shown: HashSet<String> = again.iter().map(|(p, _, _)| display_path(p)).collect();
         findings.retain(|f| !shown.contains(&f.file));
         let more: Vec<Finding> = again
             .par_iter()
-            .flat_map_iter(|(path, role)| scan_file(path, *role, &py_paths, &records, &installs))
+            .flat_map_iter(|(path, role, called)| {
+                scan_file(path, *role, &py_paths, &records, &installs, called)
+            })
             .collect();
         findings.extend(more);
+        for (path, role, called) in again {
+            judged.insert(path, (role, called));
+        }
+        // what the files read again import and call, with what now runs, replaces their first
+        // reading's
+        for i in take() {
+            gathered.insert(i.path.clone(), i);
+        }
     }
     // what code that runs unasked installs with pip is judged as a manifest's dependencies are
     let mut asked = installs
@@ -264,24 +296,60 @@ pub(crate) fn role(path: &Path) -> Role {
 struct Installs {
     deps: std::sync::Mutex<Vec<crate::manifest::Dependency>>,
     imports: std::sync::Mutex<Vec<Imports>>,
+    /// The names of the scanned Python files without `.py`: the modules a call such as
+    /// `utils.collect()` may name.
+    stems: HashSet<String>,
 }
 
-/// A file's module-level imports, its role, and whether it acts on import.
+/// A file's module-level imports, its role, and whether it acts on import (or has a coding
+/// cookie the scan does not decode: its severity depends on what imports it).
 struct Imports {
     path: PathBuf,
     role: Role,
     imports: Vec<facts::Import>,
     acts: bool,
+    /// The calls anywhere in the file to a function of a module it imports that is named like a
+    /// scanned file (`utils.collect()`, `collect()` imported from `utils`): the module's name
+    /// and the function's.
+    calls: Vec<(String, String)>,
 }
 
 impl Installs {
     /// Records what `facts` of `sf` install, when the file runs without being called (on
     /// install, import, start-up or test), and, for a file read for itself (not through
     /// another), what it imports.
-    fn add(&self, sf: &SourceFile, facts: &facts::Facts, role: Role, own: bool) {
+    fn add(&self, sf: &SourceFile, facts: &facts::Facts, role: Role, own: bool, foreign: bool) {
         if own {
-            let acts = role == Role::Module && facts.acts_on_import();
-            if !facts.imports.is_empty() || acts {
+            let acts = role == Role::Module && (facts.acts_on_import() || foreign);
+            // the modules the file imports by name (`import utils`, `import helpers.net as n`,
+            // `from helpers import net`, `from utils import collect`): a call through any other
+            // name (`client.connect()` on a variable) is not a module's function
+            let imported: HashSet<&str> = facts
+                .imports
+                .iter()
+                .flat_map(|i| {
+                    let module = i.module.rsplit('.').next().filter(|m| !m.is_empty());
+                    let names = i.names.iter().filter_map(|n| n.rsplit('.').next());
+                    module.into_iter().chain(names)
+                })
+                .collect();
+            // only calls that run unasked themselves: a module whose functions run is read
+            // again with them reached, and what they call then counts in turn
+            let mut calls: Vec<(String, String)> = facts
+                .calls
+                .iter()
+                .filter(|c| c.reached)
+                .filter_map(|c| {
+                    let mut parts = c.target().rsplit('.');
+                    let function = parts.next()?;
+                    let module = parts.next()?;
+                    (imported.contains(module) && self.stems.contains(module))
+                        .then(|| (module.to_owned(), function.to_owned()))
+                })
+                .collect();
+            calls.sort_unstable();
+            calls.dedup();
+            if !facts.imports.is_empty() || acts || !calls.is_empty() {
                 self.imports
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -290,6 +358,7 @@ impl Installs {
                         role,
                         imports: facts.imports.clone(),
                         acts,
+                        calls,
                     });
             }
         }
@@ -309,21 +378,27 @@ impl Installs {
 /// The modules of the repository that code running unasked imports, directly or through one
 /// another (Python runs a module's top level when it is first imported), with the role they
 /// take: install-time when `setup.py` or a build backend imports them, import-time otherwise.
-/// Only those that act on import (spawn, connect or execute at their top level) are returned,
-/// since only their findings change. An import is resolved as Python's path finder would find
+/// Only those whose findings change are returned: those that act on import (spawn, connect or
+/// execute at their top level), and those with functions that the code running unasked, or any
+/// module it imports, calls through the import that finds the module (`utils.collect()` in a
+/// script the instructions run after `import utils`, or `collect()` imported from `utils`), each
+/// with those functions' names, which run unasked too ([`python::reach_from`]). A call counts
+/// wherever it is in the importing file, called or not: more is reached, never less. An import is resolved as Python's path finder would find
 /// it in the tree: relative ones from the importing file's package, absolute ones from the
 /// folder above its outermost package, its own folder (a script's `sys.path[0]`) and the
 /// scanned root; a name imported from a package may be a submodule.
 fn imported_unasked(
     root: &Path,
-    gathered: Vec<Imports>,
+    gathered: &[&Imports],
     py_paths: &HashSet<&Path>,
-) -> Vec<(PathBuf, Role)> {
+) -> Vec<(PathBuf, Role, Vec<String>)> {
     use std::collections::HashMap;
     let by_path: HashMap<&Path, &Imports> =
-        gathered.iter().map(|i| (i.path.as_path(), i)).collect();
+        gathered.iter().map(|i| (i.path.as_path(), *i)).collect();
     let is_package = |dir: &Path| py_paths.contains(dir.join("__init__.py").as_path());
     let mut reached: HashMap<PathBuf, Role> = HashMap::new();
+    // for each module, the functions that the files importing it call through that import
+    let mut called: HashMap<PathBuf, Vec<String>> = HashMap::new();
     let mut queue: Vec<(PathBuf, Role)> = gathered
         .iter()
         .filter_map(|i| match i.role {
@@ -382,6 +457,12 @@ fn imported_unasked(
                 if !py_paths.contains(c.as_path()) || self::role(&c) != Role::Module {
                     continue;
                 }
+                let stem = c.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+                let through = node.calls.iter().filter(|(m, _)| m == stem);
+                called
+                    .entry(c.clone())
+                    .or_default()
+                    .extend(through.map(|(_, f)| f.clone()));
                 let stronger = match reached.get(&c) {
                     None => true,
                     Some(r) => *r != Role::Setup && role == Role::Setup,
@@ -393,9 +474,15 @@ fn imported_unasked(
             }
         }
     }
-    let mut out: Vec<(PathBuf, Role)> = reached
+    let mut out: Vec<(PathBuf, Role, Vec<String>)> = reached
         .into_iter()
-        .filter(|(p, _)| by_path.get(p.as_path()).is_some_and(|i| i.acts))
+        .filter_map(|(p, role)| {
+            let node = by_path.get(p.as_path())?;
+            let mut functions = called.remove(&p).unwrap_or_default();
+            functions.sort_unstable();
+            functions.dedup();
+            (node.acts || !functions.is_empty()).then_some((p, role, functions))
+        })
         .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
@@ -407,6 +494,7 @@ fn scan_file(
     py_paths: &HashSet<&Path>,
     records: &installed::Records,
     installs: &Installs,
+    called: &[String],
 ) -> Vec<Finding> {
     let shown = display_path(path);
     let at_start = |rule: Rule, severity: Severity, msg: String| {
@@ -470,7 +558,17 @@ fn scan_file(
     if let Some(f) = disguised_binary::source(&shown, &bytes) {
         return vec![f];
     }
-    scan_source(path, &bytes, role, installs)
+    // an installed distribution's module (`--trusted` only) is judged where its signals meet
+    let installed = records.lists(path);
+    let found = scan_source_at(path, &bytes, role, 0, installs, called, installed);
+    // a module that nothing running unasked imports (those are read again in their role)
+    if role == Role::Module && installed && found.iter().any(|f| f.rule == Rule::Obfuscation) {
+        return found
+            .into_iter()
+            .map(obfuscation::not_run_unasked)
+            .collect();
+    }
+    found
 }
 
 /// The modules of an in-tree build backend (PEP 517 `backend-path`, e.g. `["."]`, with
@@ -539,6 +637,8 @@ fn code_files(
                     role,
                     depth,
                     installs,
+                    &[],
+                    false,
                 )),
             },
             _ => {
@@ -561,25 +661,37 @@ fn code_files(
 
 /// Scans Python source `bytes` shown as `path`.
 fn scan_source(path: &Path, bytes: &[u8], role: Role, installs: &Installs) -> Vec<Finding> {
-    scan_source_at(path, bytes, role, 0, installs)
+    scan_source_at(path, bytes, role, 0, installs, &[], false)
 }
+
+/// How many rounds of modules read again with the functions other modules' code running unasked
+/// calls ([`imported_unasked`]): a chain of calls through this many modules is followed.
+const MAX_REACH_ROUNDS: usize = 4;
 
 /// How many files run as code ([`code_files`]) are followed, one from another.
 const MAX_CODE_FILE_DEPTH: usize = 3;
 
-/// [`scan_source`] for a file reached through `depth` files run as code.
+/// [`scan_source`] for a file reached through `depth` files run as code, whose functions
+/// `called` code running unasked elsewhere calls ([`imported_unasked`]); `installed`: an
+/// installed distribution's module, judged where its signals meet ([`signals::judge`]).
+#[allow(clippy::too_many_arguments)]
 fn scan_source_at(
     path: &Path,
     bytes: &[u8],
     role: Role,
     depth: usize,
     installs: &Installs,
+    called: &[String],
+    installed: bool,
 ) -> Vec<Finding> {
     let decoded = source::decode(bytes);
     let sf = SourceFile::new(path, decoded.text);
-    let facts = python::read(&sf.text, role);
-    let mut out = signals::judge(&sf, &facts);
-    installs.add(&sf, &facts, role, depth == 0);
+    let mut facts = python::read(&sf.text, role);
+    python::reach_from(&mut facts, called);
+    let mut out = signals::judge(&sf, &facts, installed);
+    // a file Python decodes otherwise is judged again wherever code running unasked imports it
+    let foreign = decoded.foreign_cookie.is_some();
+    installs.add(&sf, &facts, role, depth == 0, foreign);
     if depth < MAX_CODE_FILE_DEPTH {
         out.extend(code_files(&sf, &facts, role, depth + 1, installs));
     }
@@ -593,7 +705,7 @@ fn scan_source_at(
 fn scan_text(path: &Path, text: String, role: Role) -> Vec<Finding> {
     let sf = SourceFile::new(path, text);
     let facts = python::read(&sf.text, role);
-    signals::judge(&sf, &facts)
+    signals::judge(&sf, &facts, false)
 }
 
 /// How far a file at `path` that cannot be read reaches ([`opaque_code::Reach`]).

@@ -123,6 +123,17 @@ struct Ctx<'t> {
     function: Option<Node<'t>>,
 }
 
+impl Ctx<'_> {
+    /// The innermost function (0: module level) and whether the code here runs as the module
+    /// does: not inside a function, lambda or `if __name__ == "__main__":`.
+    fn place(&self) -> (usize, bool) {
+        (
+            self.function.map_or(0, |f| f.id()),
+            !self.in_function && !self.main_guard,
+        )
+    }
+}
+
 /// Lines with this many spaces or tabs before code hide it past the edge of an editor.
 const HIDING_SPACES: usize = 150;
 
@@ -382,6 +393,8 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
     let mut calls: Vec<(Node, Ctx)> = Vec::new();
     let mut assignments: Vec<(String, Node)> = Vec::new();
     let mut functions: Vec<Node> = Vec::new();
+    // module-level `name = value`: the value's range and the name
+    let mut module_names: Vec<(std::ops::Range<usize>, String)> = Vec::new();
     // functions run without a call in this file: registered with `atexit`, autouse fixtures,
     // pytest hooks (the range of the name that runs, and the name)
     let mut auto_runs: Vec<(std::ops::Range<usize>, String)> = Vec::new();
@@ -471,6 +484,9 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
                 ) {
                     r.bind_all(left);
                     if left.kind() == "identifier" {
+                        if ctx.place() == (0, true) {
+                            module_names.push((right.byte_range(), r.text(left).to_owned()));
+                        }
                         assignments.push((r.text(left).to_owned(), right));
                         r.note_path(r.text(left), right);
                     }
@@ -509,7 +525,8 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
             }
             // pieces of an implicit concatenation are read once, joined, at their parent
             "string" | "concatenated_string" if parent != "concatenated_string" => {
-                if let Some(lit) = r.literal(node, parent) {
+                if let Some(mut lit) = r.literal(node, parent) {
+                    (lit.scope, lit.reached) = ctx.place();
                     facts.literals.push(lit);
                 }
             }
@@ -517,7 +534,9 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
                 if let Some(value) = node.child_by_field_name("value") {
                     if is_builtins(r.text(value), &r.aliases) {
                         let key = node.child_by_field_name("subscript");
-                        facts.lookups.push(r.lookup(node, key));
+                        let mut lookup = r.lookup(node, key);
+                        (lookup.scope, lookup.reached) = ctx.place();
+                        facts.lookups.push(lookup);
                     }
                 }
             }
@@ -643,6 +662,7 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
             fetched_by: None,
             runs: None,
             scope: 0,
+            reached: true,
         });
     }
     for call in &mut facts.calls {
@@ -650,7 +670,167 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
             call.local_kinds = *k;
         }
     }
+    facts.functions = functions
+        .iter()
+        .filter_map(|f| Some((r.text(f.child_by_field_name("name")?).to_owned(), f.id())))
+        .collect();
+    // `C()` runs `C.__init__` (`__new__`, a dataclass's `__post_init__`): those methods are
+    // found by the class's name too
+    for f in &functions {
+        let Some(name) = f.child_by_field_name("name").map(|n| r.text(n)) else {
+            continue;
+        };
+        if !matches!(name, "__init__" | "__new__" | "__post_init__") {
+            continue;
+        }
+        let class = f
+            .parent()
+            .filter(|b| b.kind() == "block")
+            .and_then(|b| b.parent())
+            .filter(|c| c.kind() == "class_definition")
+            .and_then(|c| c.child_by_field_name("name"));
+        if let Some(class) = class {
+            facts.functions.push((r.text(class).to_owned(), f.id()));
+        }
+    }
+    mark_reached(&mut facts, role);
+    mark_uses(&mut facts, &functions, &module_names, text, base);
     facts
+}
+
+/// Sets [`Literal::used_in`]: for each literal that shows a signal and is bound to a name at
+/// module level, the functions whose body uses that name (as a word of their text, so an
+/// attribute `self.NAME` counts too). Each function body is read once, for all such names.
+fn mark_uses(
+    facts: &mut Facts,
+    functions: &[Node],
+    names: &[(std::ops::Range<usize>, String)],
+    text: &str,
+    base: usize,
+) {
+    let mut wanted: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, lit) in facts.literals.iter().enumerate() {
+        let signals = lit.blob.is_some() || !lit.indicators.is_empty() || lit.is_temp_path();
+        if !signals || lit.scope != 0 || lit.start < base {
+            continue;
+        }
+        let at = lit.start - base;
+        if let Some((_, name)) = names.iter().find(|(range, _)| range.contains(&at)) {
+            wanted.entry(name.as_str()).or_default().push(i);
+        }
+    }
+    if wanted.is_empty() {
+        return;
+    }
+    for f in functions {
+        let Some(body) = f.child_by_field_name("body") else {
+            continue;
+        };
+        let Some(body_text) = text.get(body.byte_range()) else {
+            continue;
+        };
+        let mut used: Vec<usize> = Vec::new();
+        for word in body_text.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+            if let Some(lits) = wanted.get(word) {
+                used.extend(lits);
+            }
+        }
+        used.sort_unstable();
+        used.dedup();
+        for i in used {
+            facts.literals[i].used_in.push(f.id());
+        }
+    }
+}
+
+/// Sets `reached` on the calls, literals and look-ups that run without being called (see
+/// [`Facts`]): the module level, and the functions that reached calls run, by name, to a fixed
+/// point; everything, in a file a tool runs as a whole.
+fn mark_reached(facts: &mut Facts, role: Role) {
+    let whole = matches!(
+        role,
+        Role::Setup | Role::Conftest | Role::Startup | Role::Pth | Role::Script
+    );
+    if whole {
+        for c in &mut facts.calls {
+            c.reached = true;
+        }
+        for l in &mut facts.literals {
+            l.reached = true;
+        }
+        for l in &mut facts.lookups {
+            l.reached = true;
+        }
+    } else {
+        reach_scopes(facts, vec![0]);
+    }
+}
+
+/// Marks reached the functions named `names` (called from another file's code that runs
+/// unasked: `utils.collect()` in a script the instructions run) and what they call, by name,
+/// to a fixed point.
+pub fn reach_from(facts: &mut Facts, names: &[String]) {
+    let roots: Vec<usize> = facts
+        .functions
+        .iter()
+        .filter(|(n, _)| names.contains(n))
+        .map(|&(_, id)| id)
+        .collect();
+    if !roots.is_empty() {
+        reach_scopes(facts, roots);
+    }
+}
+
+/// Marks reached the scopes `roots` (0: the module level, already marked where it runs) and the
+/// file's functions that their calls run, by name, to a fixed point (a worklist: each function
+/// is visited once), and everything in them. A call `C()` of a class of the file runs its
+/// `__init__`, `__new__` and `__post_init__`; `self.f()` and `cls.f()` run any function `f` of
+/// the file.
+fn reach_scopes(facts: &mut Facts, roots: Vec<usize>) {
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (n, id) in &facts.functions {
+        by_name.entry(n.as_str()).or_default().push(*id);
+    }
+    let mut targets: HashMap<usize, Vec<&str>> = HashMap::new();
+    for c in &facts.calls {
+        // a method called on the object or class (`self.send()`): any function of that name
+        let target = c.target();
+        let target = target
+            .strip_prefix("self.")
+            .or_else(|| target.strip_prefix("cls."))
+            .unwrap_or(target);
+        // a call in a main guard or a lambda at module level runs only when asked
+        if by_name.contains_key(target) && (c.reached || c.scope != 0) {
+            let scope = if c.reached && c.scope == 0 {
+                0
+            } else {
+                c.scope
+            };
+            targets.entry(scope).or_default().push(target);
+        }
+    }
+    let mut reached: std::collections::HashSet<usize> = roots.iter().copied().collect();
+    let mut queue = roots;
+    while let Some(scope) = queue.pop() {
+        for name in targets.get(&scope).into_iter().flatten() {
+            for &id in by_name.get(name).into_iter().flatten() {
+                if reached.insert(id) {
+                    queue.push(id);
+                }
+            }
+        }
+    }
+    reached.remove(&0);
+    let runs = |scope: usize, here: bool| here || (scope != 0 && reached.contains(&scope));
+    for c in &mut facts.calls {
+        c.reached = runs(c.scope, c.reached);
+    }
+    for l in &mut facts.literals {
+        l.reached = runs(l.scope, l.reached);
+    }
+    for l in &mut facts.lookups {
+        l.reached = runs(l.scope, l.reached);
+    }
 }
 
 /// `__name__ == "__main__"` (either way round, either quotes): only that guards a block; a
@@ -945,6 +1125,9 @@ impl<'s> Reader<'s> {
             },
             text,
             docstring,
+            scope: 0,
+            reached: true,
+            used_in: Vec::new(),
         })
     }
 
@@ -957,6 +1140,8 @@ impl<'s> Reader<'s> {
             dynamic: name.is_none() && !key.is_some_and(|k| self.scrambled(k)),
             name,
             computed: key.is_none_or(|k| k.kind() != "string"),
+            scope: 0,
+            reached: true,
         }
     }
 
@@ -1045,7 +1230,10 @@ impl<'s> Reader<'s> {
     ///
     /// `in_process`: `cmd` is the argument list of pip's own entry point called in the process
     /// (`pip.main([...])`, `pip._internal.cli.main.main([...])`), which holds no word naming pip.
-    fn pip_installs(&self, cmd: Node, facts: &mut Facts, in_process: bool) {
+    ///
+    /// `argv`: `cmd` is a `sys.argv` that pip, run as a module in the process, reads from
+    /// its second item (`runpy.run_module("pip")`).
+    fn pip_installs(&self, cmd: Node, facts: &mut Facts, in_process: bool, argv: bool) {
         let mut words: Vec<Option<(usize, String)>> = Vec::new();
         if in_process {
             words.push(Some((cmd.start_byte(), "pip".to_owned())));
@@ -1053,7 +1241,7 @@ impl<'s> Reader<'s> {
         match cmd.kind() {
             "list" | "tuple" => {
                 let mut c = cmd.walk();
-                for e in cmd.named_children(&mut c) {
+                for e in cmd.named_children(&mut c).skip(usize::from(argv)) {
                     words.push(self.string_value(e).map(|t| (self.content_start(e), t)));
                 }
             }
@@ -1373,7 +1561,7 @@ impl<'s> Reader<'s> {
     }
 
     fn call(&self, node: Node, ctx: &Ctx, facts: &mut Facts) -> Call {
-        let module_level = !ctx.in_function && !ctx.main_guard;
+        let (scope, module_level) = ctx.place();
         let command_class = ctx
             .command_class
             .and_then(|c| c.child_by_field_name("name"))
@@ -1390,7 +1578,8 @@ impl<'s> Reader<'s> {
             decoded_by: None,
             fetched_by: None,
             runs: None,
-            scope: ctx.function.map_or(0, |f| f.id()),
+            scope,
+            reached: module_level,
         };
         if node.kind() == "exec_statement" {
             call.callee = "exec".into();
@@ -1436,7 +1625,9 @@ impl<'s> Reader<'s> {
             if let Some(obj) = self.positional(args, 0) {
                 if is_builtins(self.text(obj), &self.aliases) {
                     let key = self.positional(args, 1);
-                    facts.lookups.push(self.lookup(node, key));
+                    let mut lookup = self.lookup(node, key);
+                    (lookup.scope, lookup.reached) = ctx.place();
+                    facts.lookups.push(lookup);
                 }
             }
         }
@@ -1453,6 +1644,20 @@ impl<'s> Reader<'s> {
         if EXEC_NAMES.contains(&callee.as_str()) {
             let first = self.positional(args, 0);
             self.judge_exec(&mut call, first, facts);
+        }
+        // runpy.run_module("pip", run_name="__main__") runs pip in the process on `sys.argv`:
+        // a pip launch, whose arguments are read where the file sets `sys.argv` once to a list
+        if callee == "runpy.run_module"
+            && self
+                .positional(args, 0)
+                .or_else(|| self.keyword(args, "mod_name"))
+                .and_then(|m| self.string_value(m))
+                .is_some_and(|m| m == "pip" || m.starts_with("pip."))
+        {
+            call.kinds |= kind::SPAWN;
+            if let Some((argv, whole)) = self.sys_argv(node) {
+                self.pip_installs(argv, facts, true, whole);
+            }
         }
         // map(exec, codes), threading.Thread(target=f), atexit.register(f)
         if let Some((_, kw, pos)) = RUNNERS.iter().find(|(r, _, _)| *r == callee) {
@@ -1484,6 +1689,9 @@ impl<'s> Reader<'s> {
         }
         if self.decoder(node).is_some() {
             call.kinds |= kind::DECODE;
+            if args.is_some_and(|a| self.carries_payload(a) || self.fetched_by(a).is_some()) {
+                call.kinds |= kind::CARRIED;
+            }
         }
         if is_spawn(&callee, last) {
             call.kinds |= kind::SPAWN;
@@ -1497,7 +1705,7 @@ impl<'s> Reader<'s> {
                 // a URL passed as an argument is not
                 call.fetched_by = self.fetched_directly(cmd);
                 // pip run in the process (`pip.main([...])`) takes pip's arguments alone
-                self.pip_installs(cmd, facts, is_pip_main(&callee));
+                self.pip_installs(cmd, facts, is_pip_main(&callee), false);
                 if call.decoded_by.is_some() {
                     call.kinds |= kind::DECODE;
                 }
@@ -1712,6 +1920,57 @@ impl<'s> Reader<'s> {
         for name in names {
             *self.bindings.entry(name).or_default() += 1;
         }
+    }
+
+    /// The list or tuple this file sets `sys.argv` to, when it sets it once and changes it
+    /// nowhere else (no other assignment, no `sys.argv.append(...)` or other method call), and
+    /// whether it is the whole `sys.argv` (`sys.argv = [...]`, whose first item is the program's
+    /// name) or what follows its first item (`sys.argv[1:] = [...]`).
+    fn sys_argv<'t>(&self, from: Node<'t>) -> Option<(Node<'t>, bool)> {
+        let mut root = from;
+        while let Some(p) = root.parent() {
+            root = p;
+        }
+        let mut changes = 0;
+        let mut found = None;
+        for n in subtree(root) {
+            match n.kind() {
+                "assignment" | "augmented_assignment" => {
+                    let Some(left) = n.child_by_field_name("left") else {
+                        continue;
+                    };
+                    let sliced = left.kind() == "subscript";
+                    let target = if sliced {
+                        left.child_by_field_name("value")
+                    } else {
+                        Some(left)
+                    };
+                    if target.and_then(|t| self.dotted(t)).as_deref() == Some("sys.argv") {
+                        changes += 1;
+                        let whole = !sliced;
+                        found = n
+                            .child_by_field_name("right")
+                            .filter(|r| {
+                                n.kind() == "assignment"
+                                    && matches!(r.kind(), "list" | "tuple")
+                                    && (whole || self.text(left).replace(' ', "").ends_with("[1:]"))
+                            })
+                            .map(|r| (r, whole));
+                    }
+                }
+                "call" => {
+                    let method = n
+                        .child_by_field_name("function")
+                        .and_then(|f| self.dotted(f))
+                        .is_some_and(|f| f.starts_with("sys.argv."));
+                    if method {
+                        changes += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        (changes == 1).then_some(found).flatten()
     }
 
     /// Whether `name` is bound once in the whole file.

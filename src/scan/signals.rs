@@ -12,9 +12,10 @@ use crate::rules::{
 };
 use crate::source::SourceFile;
 
-/// Judges one Python (or `.pth`) file: `facts` are those [`super::python::read`] read from `sf`.
-pub fn judge(sf: &SourceFile, facts: &Facts) -> Vec<Finding> {
-    let file = CodeFile::new(sf, facts);
+/// Judges one Python (or `.pth`) file: `facts` are those [`super::python::read`] read from `sf`;
+/// `fine`: signals combine where they meet ([`CodeFile::new`]).
+pub fn judge(sf: &SourceFile, facts: &Facts, fine: bool) -> Vec<Finding> {
+    let file = CodeFile::new(sf, facts, fine);
     let mut out = decode_exec::check(&file);
     out.extend(encoded_blob::check(&file));
     out.extend(install_time_code::check(&file));
@@ -36,7 +37,7 @@ mod tests {
     fn judged(role: Role, src: &str) -> Vec<(Rule, u32, Severity)> {
         let sf = SourceFile::new("x.py", src.to_owned());
         let facts = python::read(&sf.text, role);
-        judge(&sf, &facts)
+        judge(&sf, &facts, false)
             .into_iter()
             .map(|f| (f.rule, f.line, f.severity))
             .collect()
