@@ -165,18 +165,22 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
     // with the functions that code calls through the import reached; what those functions call
     // in other modules is then followed in the next round, as far as MAX_REACH_ROUNDS
     let take = || std::mem::take(&mut *installs.imports.lock().unwrap_or_else(|e| e.into_inner()));
+    // which functions run matters only where signals combine where they meet: installed
+    // modules, with `--trusted` ([`signals::judge`]); elsewhere a file is one place
+    let trusted = matches!(opts.policy.origin, crate::config::Origin::Own);
     let mut gathered: std::collections::HashMap<PathBuf, Imports> =
         take().into_iter().map(|i| (i.path.clone(), i)).collect();
     let mut judged: std::collections::HashMap<PathBuf, (Role, Vec<String>)> =
         std::collections::HashMap::new();
     for _ in 0..MAX_REACH_ROUNDS {
         let all: Vec<&Imports> = gathered.values().collect();
-        let again: Vec<(PathBuf, Role, Vec<String>)> = imported_unasked(&root, &all, &py_paths)
-            .into_iter()
-            .filter(|(p, role, called)| {
-                judged.get(p).is_none_or(|(r, c)| r != role || c != called)
-            })
-            .collect();
+        let again: Vec<(PathBuf, Role, Vec<String>)> =
+            imported_unasked(&root, &all, &py_paths, trusted)
+                .into_iter()
+                .filter(|(p, role, called)| {
+                    judged.get(p).is_none_or(|(r, c)| r != role || c != called)
+                })
+                .collect();
         if again.is_empty() {
             break;
         }
@@ -379,18 +383,20 @@ impl Installs {
 /// another (Python runs a module's top level when it is first imported), with the role they
 /// take: install-time when `setup.py` or a build backend imports them, import-time otherwise.
 /// Only those whose findings change are returned: those that act on import (spawn, connect or
-/// execute at their top level), and those with functions that the code running unasked, or any
-/// module it imports, calls through the import that finds the module (`utils.collect()` in a
-/// script the instructions run after `import utils`, or `collect()` imported from `utils`), each
-/// with those functions' names, which run unasked too ([`python::reach_from`]). A call counts
-/// wherever it is in the importing file, called or not: more is reached, never less. An import is resolved as Python's path finder would find
-/// it in the tree: relative ones from the importing file's package, absolute ones from the
+/// execute at their top level), and, when `follow_calls` (with `--trusted`, where installed
+/// modules are judged where signals meet), those with functions that code running unasked calls
+/// through the import that finds the module (`utils.collect()` in a script the instructions run
+/// after `import utils`, or `collect()` imported from `utils`), each with those functions'
+/// names, which run unasked too ([`python::reach_from`]); a module read again so brings the
+/// calls its reached functions make into the next round ([`MAX_REACH_ROUNDS`]). An import is
+/// resolved as Python's path finder would find it in the tree: relative ones from the importing file's package, absolute ones from the
 /// folder above its outermost package, its own folder (a script's `sys.path[0]`) and the
 /// scanned root; a name imported from a package may be a submodule.
 fn imported_unasked(
     root: &Path,
     gathered: &[&Imports],
     py_paths: &HashSet<&Path>,
+    follow_calls: bool,
 ) -> Vec<(PathBuf, Role, Vec<String>)> {
     use std::collections::HashMap;
     let by_path: HashMap<&Path, &Imports> =
@@ -478,7 +484,10 @@ fn imported_unasked(
         .into_iter()
         .filter_map(|(p, role)| {
             let node = by_path.get(p.as_path())?;
-            let mut functions = called.remove(&p).unwrap_or_default();
+            let mut functions = called
+                .remove(&p)
+                .filter(|_| follow_calls)
+                .unwrap_or_default();
             functions.sort_unstable();
             functions.dedup();
             (node.acts || !functions.is_empty()).then_some((p, role, functions))
