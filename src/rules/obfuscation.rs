@@ -17,7 +17,7 @@
 //! ([`foreign_encoding`]), except, with `--trusted`, in a module that an installed
 //! distribution's `RECORD` lists and that nothing the scan sees runs unasked (no package's
 //! `__init__.py`, `setup.py`, `conftest.py`, start-up file or instructed script imports it):
-//! a warning there ([`not_run_unasked`]; joblib's Big5 test fixture).
+//! a warning there ([`foreign_encoding`]'s `unasked_only`; joblib's Big5 test fixture).
 //! (`scan` also reports here the files it could not read, and symbolic links it refused.)
 
 use super::code::{severity, CodeFile};
@@ -117,38 +117,32 @@ pub fn check(file: &CodeFile) -> Vec<Finding> {
     out
 }
 
-/// How [`foreign_encoding`]'s message starts.
-const COOKIE: &str = "the coding cookie makes Python decode this file as";
-
-/// A [`foreign_encoding`] finding in a module of an installed distribution (its `RECORD` lists
-/// it, `--trusted` only) that nothing the scan sees runs unasked: a warning, saying so; other
-/// findings are returned unchanged.
-pub fn not_run_unasked(mut f: Finding) -> Finding {
-    if f.rule == Rule::Obfuscation && f.message.starts_with(COOKIE) {
-        f.severity = Severity::Warning;
-        f.message.push_str(" (a warning: an installed distribution lists this module and nothing that runs unasked imports it)");
-    }
-    f
-}
-
 /// A PEP 263 cookie naming an encoding other than UTF-8, ASCII or Latin-1
 /// ([`crate::scan::source`]): an error, since Python then runs text that no editor shows (a
-/// `utf-7` file hides `exec` as `+AGU-xec`). `line` is the cookie's byte range.
+/// `utf-7` file hides `exec` as `+AGU-xec`). `line` is the cookie's byte range. `unasked_only`:
+/// the file is a module of an installed distribution (its `RECORD` lists it, `--trusted` only)
+/// that nothing the scan sees runs unasked: a warning, saying so.
 pub fn foreign_encoding(
     sf: &crate::source::SourceFile,
     line: std::ops::Range<usize>,
     encoding: &str,
+    unasked_only: bool,
 ) -> Finding {
     let (l, c) = sf.line_col(line.start);
+    let (severity, why) = if unasked_only {
+        (Severity::Warning, " (a warning: an installed distribution lists this module and nothing that runs unasked imports it)")
+    } else {
+        (Severity::Error, "")
+    };
     Finding::new(
         Rule::Obfuscation,
         sf.display_path(),
         l,
         c,
         format!(
-            "{COOKIE} `{encoding}`, which this scan does not decode as Python does (only UTF-8, ASCII and Latin-1): what runs was not checked (the bytes were read as UTF-8 here), and a cookie can make Python run text that an editor shows otherwise (`utf-7` turns `+AGU-xec` into `exec`); re-save the file as UTF-8 before trusting it"
+            "the coding cookie makes Python decode this file as `{encoding}`, which this scan does not decode as Python does (only UTF-8, ASCII and Latin-1): what runs was not checked (the bytes were read as UTF-8 here), and a cookie can make Python run text that an editor shows otherwise (`utf-7` turns `+AGU-xec` into `exec`); re-save the file as UTF-8 before trusting it{why}"
         ),
     )
-    .with_severity(Severity::Error)
+    .with_severity(severity)
     .with_snippet(sf.line_text(l).chars().take(300).collect::<String>())
 }

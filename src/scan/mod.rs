@@ -569,15 +569,7 @@ fn scan_file(
     }
     // an installed distribution's module (`--trusted` only) is judged where its signals meet
     let installed = records.lists(path);
-    let found = scan_source_at(path, &bytes, role, 0, installs, called, installed);
-    // a module that nothing running unasked imports (those are read again in their role)
-    if role == Role::Module && installed && found.iter().any(|f| f.rule == Rule::Obfuscation) {
-        return found
-            .into_iter()
-            .map(obfuscation::not_run_unasked)
-            .collect();
-    }
-    found
+    scan_source_at(path, &bytes, role, 0, installs, called, installed)
 }
 
 /// The modules of an in-tree build backend (PEP 517 `backend-path`, e.g. `["."]`, with
@@ -705,7 +697,15 @@ fn scan_source_at(
         out.extend(code_files(&sf, &facts, role, depth + 1, installs));
     }
     if let Some((line, encoding)) = decoded.foreign_cookie {
-        out.push(obfuscation::foreign_encoding(&sf, line, &encoding));
+        // an installed module read for itself: nothing running unasked imports it (those are
+        // read again in their role)
+        let unasked_only = installed && role == Role::Module && depth == 0;
+        out.push(obfuscation::foreign_encoding(
+            &sf,
+            line,
+            &encoding,
+            unasked_only,
+        ));
     }
     out
 }
