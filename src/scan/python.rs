@@ -388,6 +388,7 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
         paths: HashMap::new(),
         opened: HashMap::new(),
         bindings: HashMap::new(),
+        argv: std::cell::OnceCell::new(),
     };
     let mut facts = Facts::default();
     let mut calls: Vec<(Node, Ctx)> = Vec::new();
@@ -936,6 +937,8 @@ struct Reader<'s> {
     /// for a name bound once, so no rebinding, scope or order can make a stale entry stand
     /// for the file that runs.
     bindings: HashMap<String, u32>,
+    /// What [`Reader::sys_argv`] found, once per file.
+    argv: std::cell::OnceCell<Option<(usize, usize, bool)>>,
 }
 
 impl<'s> Reader<'s> {
@@ -1926,14 +1929,25 @@ impl<'s> Reader<'s> {
     /// nowhere else (no other assignment, no `sys.argv.append(...)` or other method call), and
     /// whether it is the whole `sys.argv` (`sys.argv = [...]`, whose first item is the program's
     /// name) or what follows its first item (`sys.argv[1:] = [...]`).
+    /// Found once per file (a file may call `run_module` many times); a file too large to walk
+    /// whole has no `sys.argv` read.
     fn sys_argv<'t>(&self, from: Node<'t>) -> Option<(Node<'t>, bool)> {
         let mut root = from;
         while let Some(p) = root.parent() {
             root = p;
         }
+        let (start, end, whole) = (*self.argv.get_or_init(|| self.find_sys_argv(root)))?;
+        let list = root.descendant_for_byte_range(start, end)?;
+        matches!(list.kind(), "list" | "tuple").then_some((list, whole))
+    }
+
+    /// [`Self::sys_argv`]'s search of the whole file from `root`: the list's byte range.
+    fn find_sys_argv(&self, root: Node) -> Option<(usize, usize, bool)> {
         let mut changes = 0;
         let mut found = None;
+        let mut walked = 0;
         for n in subtree(root) {
+            walked += 1;
             match n.kind() {
                 "assignment" | "augmented_assignment" => {
                     let Some(left) = n.child_by_field_name("left") else {
@@ -1955,7 +1969,7 @@ impl<'s> Reader<'s> {
                                     && matches!(r.kind(), "list" | "tuple")
                                     && (whole || self.text(left).replace(' ', "").ends_with("[1:]"))
                             })
-                            .map(|r| (r, whole));
+                            .map(|r| (r.start_byte(), r.end_byte(), whole));
                     }
                 }
                 "call" => {
@@ -1970,7 +1984,9 @@ impl<'s> Reader<'s> {
                 _ => {}
             }
         }
-        (changes == 1).then_some(found).flatten()
+        (changes == 1 && walked < MAX_SUBTREE_NODES)
+            .then_some(found)
+            .flatten()
     }
 
     /// Whether `name` is bound once in the whole file.
