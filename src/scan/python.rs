@@ -695,9 +695,15 @@ fn gather(text: &str, tree: &tree_sitter::Tree, base: usize, role: Role) -> Fact
         }
     }
     mark_reached(&mut facts, role);
+    // module-level values do not overlap: in order of their start, each literal's is found by
+    // a binary search
+    module_names.sort_unstable_by_key(|(range, _)| range.start);
     mark_uses(&mut facts, &functions, &module_names, text, base);
     facts
 }
+
+/// How many names of one chained assignment (`A = B = "..."`) a literal is bound to, at most.
+const MAX_CHAINED_NAMES: usize = 64;
 
 /// Sets [`Literal::used_in`]: for each literal that shows a signal and is bound to a name at
 /// module level, the functions whose body uses that name (as a word of their text, so an
@@ -716,7 +722,15 @@ fn mark_uses(
             continue;
         }
         let at = lit.start - base;
-        if let Some((_, name)) = names.iter().find(|(range, _)| range.contains(&at)) {
+        // the values holding the literal: only a chained assignment (`A = B = "..."`) nests
+        // them, so they are the last ones starting at or before it, one inside the next
+        let after = names.partition_point(|(range, _)| range.start <= at);
+        let holding = names[..after]
+            .iter()
+            .rev()
+            .take(MAX_CHAINED_NAMES)
+            .take_while(|(range, _)| range.contains(&at));
+        for (_, name) in holding {
             wanted.entry(name.as_str()).or_default().push(i);
         }
     }
@@ -731,7 +745,10 @@ fn mark_uses(
             continue;
         };
         let mut used: Vec<usize> = Vec::new();
-        for word in body_text.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+        let words = body_text
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty());
+        for word in words {
             if let Some(lits) = wanted.get(word) {
                 used.extend(lits);
             }
@@ -802,12 +819,7 @@ fn reach_scopes(facts: &mut Facts, roots: Vec<usize>) {
             .unwrap_or(target);
         // a call in a main guard or a lambda at module level runs only when asked
         if by_name.contains_key(target) && (c.reached || c.scope != 0) {
-            let scope = if c.reached && c.scope == 0 {
-                0
-            } else {
-                c.scope
-            };
-            targets.entry(scope).or_default().push(target);
+            targets.entry(c.scope).or_default().push(target);
         }
     }
     let mut reached: std::collections::HashSet<usize> = roots.iter().copied().collect();
