@@ -32,8 +32,8 @@ fn main() {
             continue;
         }
         let class = |target: &str| {
-            let tv = data.age(target).and_then(|t| t.latest_version);
-            age::classify(data.age(name).as_ref(), day, tv.as_deref())
+            let tv = || data.age(target).and_then(|t| t.latest_version);
+            age::classify(data.age(name).as_ref(), day, tv)
         };
         let row = match name_risk::assess_at(index, name, floor) {
             Verdict::Squat(a) => {

@@ -73,14 +73,9 @@ pub fn first_release(version: &str) -> bool {
 }
 
 /// The class of a name with facts `age`, given the data's day (days since 1970-01-01) and the
-/// version of the popular name it imitates, when known.
-pub fn classify(age: Option<&NameAge>, data_day: i64, target_version: Option<&str>) -> AgeClass {
-    classify_with(age, data_day, || target_version.map(str::to_owned))
-}
-
-/// [`classify`], asking for the popular name's version only when the class depends on it (a
-/// recent release): looking it up costs a walk of the name set.
-pub fn classify_with(
+/// version of the popular name it imitates, when known: asked for only when the class depends
+/// on it (a recent release), since looking it up costs a walk of the name set.
+pub fn classify(
     age: Option<&NameAge>,
     data_day: i64,
     target_version: impl FnOnce() -> Option<String>,
@@ -148,21 +143,21 @@ mod tests {
     #[test]
     fn classes() {
         let day = crate::data::days_from_date("2026-11-26").unwrap();
-        assert_eq!(classify(None, day, None), AgeClass::Unknown);
+        assert_eq!(classify(None, day, || None), AgeClass::Unknown);
         let seen = |d: &str| NameAge {
             first_seen: Some(d.to_owned()),
             ..NameAge::default()
         };
         assert_eq!(
-            classify(Some(&seen("2026-11-20")), day, None),
+            classify(Some(&seen("2026-11-20")), day, || None),
             AgeClass::New
         );
         assert_eq!(
-            classify(Some(&seen("2026-12-03")), day, None),
+            classify(Some(&seen("2026-12-03")), day, || None),
             AgeClass::New
         );
         assert_eq!(
-            classify(Some(&seen("2025-01-01")), day, None),
+            classify(Some(&seen("2025-01-01")), day, || None),
             AgeClass::Unknown
         );
         // first uploaded long ago: its releases decide (the facts an index's page gives)
@@ -171,15 +166,15 @@ mod tests {
             ..at(v, w)
         };
         assert_eq!(
-            classify(Some(&long_ago("3.1", "2024-06")), day, None),
+            classify(Some(&long_ago("3.1", "2024-06")), day, || None),
             AgeClass::Quiet
         );
         assert_eq!(
-            classify(Some(&long_ago("0.1.0", "2019-03")), day, None),
+            classify(Some(&long_ago("0.1.0", "2019-03")), day, || None),
             AgeClass::Dormant
         );
         assert_eq!(
-            classify(Some(&long_ago("4.2.1", "2026-10")), day, None),
+            classify(Some(&long_ago("4.2.1", "2026-10")), day, || None),
             AgeClass::Unknown
         );
         // first uploaded last week: new, whatever its version
@@ -187,8 +182,8 @@ mod tests {
             first_seen: Some("2026-11-24".to_owned()),
             ..at("7.3.0", "2026-11")
         };
-        assert_eq!(classify(Some(&this_week), day, None), AgeClass::New);
-        let c = |v, w, t| classify(Some(&at(v, w)), day, t);
+        assert_eq!(classify(Some(&this_week), day, || None), AgeClass::New);
+        let c = |v, w, t: Option<&str>| classify(Some(&at(v, w)), day, || t.map(str::to_owned));
         assert_eq!(c("0.0.1", "2026-11", None), AgeClass::New);
         assert_eq!(c("1.0.0", "2026-09", None), AgeClass::New);
         // the version of the name it imitates, copied

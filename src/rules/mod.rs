@@ -245,7 +245,7 @@ impl<'a> Engine<'a> {
         let age_of = |a: &Assessment| {
             let age = known.age.clone().or_else(|| self.data.age(name));
             let target_version = || self.data.age(a.target).and_then(|t| t.latest_version);
-            name_risk::age::classify_with(age.as_ref(), self.data_day, target_version)
+            name_risk::age::classify(age.as_ref(), self.data_day, target_version)
         };
         match name_risk::assess_aged(name, age_of) {
             Verdict::Squat(a) if a.rank > self.popular_top_n => Verdict::Clear,

@@ -140,10 +140,14 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
     unlisted.sort();
     files.extend(unlisted);
     let py_paths: HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
+    // which functions run matters only where signals combine where they meet: installed
+    // modules, with `--trusted` ([`signals::judge`]); elsewhere a file is one place, and calls
+    // into other modules are not gathered
+    let trusted = matches!(opts.policy.origin, crate::config::Origin::Own);
     let installs = Installs {
         stems: files
             .iter()
-            .filter(|p| p.extension().is_some_and(|e| e == "py"))
+            .filter(|p| trusted && p.extension().is_some_and(|e| e == "py"))
             .filter_map(|p| Some(p.file_stem()?.to_str()?.to_owned()))
             .collect(),
         ..Installs::default()
@@ -165,22 +169,16 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
     // with the functions that code calls through the import reached; what those functions call
     // in other modules is then followed in the next round, as far as MAX_REACH_ROUNDS
     let take = || std::mem::take(&mut *installs.imports.lock().unwrap_or_else(|e| e.into_inner()));
-    // which functions run matters only where signals combine where they meet: installed
-    // modules, with `--trusted` ([`signals::judge`]); elsewhere a file is one place
-    let trusted = matches!(opts.policy.origin, crate::config::Origin::Own);
     let mut gathered: std::collections::HashMap<PathBuf, Imports> =
         take().into_iter().map(|i| (i.path.clone(), i)).collect();
     let mut judged: std::collections::HashMap<PathBuf, (Role, Vec<String>)> =
         std::collections::HashMap::new();
     for _ in 0..MAX_REACH_ROUNDS {
         let all: Vec<&Imports> = gathered.values().collect();
-        let again: Vec<(PathBuf, Role, Vec<String>)> =
-            imported_unasked(&root, &all, &py_paths, trusted)
-                .into_iter()
-                .filter(|(p, role, called)| {
-                    judged.get(p).is_none_or(|(r, c)| r != role || c != called)
-                })
-                .collect();
+        let again: Vec<(PathBuf, Role, Vec<String>)> = imported_unasked(&root, &all, &py_paths)
+            .into_iter()
+            .filter(|(p, role, called)| judged.get(p).is_none_or(|(r, c)| r != role || c != called))
+            .collect();
         if again.is_empty() {
             break;
         }
@@ -301,7 +299,7 @@ struct Installs {
     deps: std::sync::Mutex<Vec<crate::manifest::Dependency>>,
     imports: std::sync::Mutex<Vec<Imports>>,
     /// The names of the scanned Python files without `.py`: the modules a call such as
-    /// `utils.collect()` may name.
+    /// `utils.collect()` may name (empty unless calls into other modules are followed).
     stems: HashSet<String>,
 }
 
@@ -325,34 +323,7 @@ impl Installs {
     fn add(&self, sf: &SourceFile, facts: &facts::Facts, role: Role, own: bool, foreign: bool) {
         if own {
             let acts = role == Role::Module && (facts.acts_on_import() || foreign);
-            // the modules the file imports by name (`import utils`, `import helpers.net as n`,
-            // `from helpers import net`, `from utils import collect`): a call through any other
-            // name (`client.connect()` on a variable) is not a module's function
-            let imported: HashSet<&str> = facts
-                .imports
-                .iter()
-                .flat_map(|i| {
-                    let module = i.module.rsplit('.').next().filter(|m| !m.is_empty());
-                    let names = i.names.iter().filter_map(|n| n.rsplit('.').next());
-                    module.into_iter().chain(names)
-                })
-                .collect();
-            // only calls that run unasked themselves: a module whose functions run is read
-            // again with them reached, and what they call then counts in turn
-            let mut calls: Vec<(String, String)> = facts
-                .calls
-                .iter()
-                .filter(|c| c.reached)
-                .filter_map(|c| {
-                    let mut parts = c.target().rsplit('.');
-                    let function = parts.next()?;
-                    let module = parts.next()?;
-                    (imported.contains(module) && self.stems.contains(module))
-                        .then(|| (module.to_owned(), function.to_owned()))
-                })
-                .collect();
-            calls.sort_unstable();
-            calls.dedup();
+            let calls = self.module_calls(facts);
             if !facts.imports.is_empty() || acts || !calls.is_empty() {
                 self.imports
                     .lock()
@@ -377,14 +348,53 @@ impl Installs {
             .unwrap_or_else(|e| e.into_inner())
             .extend(deps);
     }
+
+    /// The calls of `facts` that run unasked to a function of a module the file imports by
+    /// name and that is named like a scanned file ([`Imports::calls`]); none unless calls into
+    /// other modules are followed (`stems` is empty then). Only calls that run unasked count:
+    /// a module whose functions run is read again with them reached, and what they call then
+    /// counts in turn.
+    fn module_calls(&self, facts: &facts::Facts) -> Vec<(String, String)> {
+        if self.stems.is_empty() {
+            return Vec::new();
+        }
+        // the modules the file imports by name (`import utils`, `import helpers.net as n`,
+        // `from helpers import net`, `from utils import collect`): a call through any other
+        // name (`client.connect()` on a variable) is not a module's function
+        let imported: HashSet<&str> = facts
+            .imports
+            .iter()
+            .flat_map(|i| {
+                let module = i.module.rsplit('.').next().filter(|m| !m.is_empty());
+                let names = i.names.iter().filter_map(|n| n.rsplit('.').next());
+                module.into_iter().chain(names)
+            })
+            .collect();
+        let mut calls: Vec<(String, String)> = facts
+            .calls
+            .iter()
+            .filter(|c| c.reached)
+            .filter_map(|c| {
+                let mut parts = c.target().rsplit('.');
+                let function = parts.next()?;
+                let module = parts.next()?;
+                (imported.contains(module) && self.stems.contains(module))
+                    .then(|| (module.to_owned(), function.to_owned()))
+            })
+            .collect();
+        calls.sort_unstable();
+        calls.dedup();
+        calls
+    }
 }
 
 /// The modules of the repository that code running unasked imports, directly or through one
 /// another (Python runs a module's top level when it is first imported), with the role they
 /// take: install-time when `setup.py` or a build backend imports them, import-time otherwise.
 /// Only those whose findings change are returned: those that act on import (spawn, connect or
-/// execute at their top level), and, when `follow_calls` (with `--trusted`, where installed
-/// modules are judged where signals meet), those with functions that code running unasked calls
+/// execute at their top level), and, where calls into other modules are gathered
+/// ([`Installs::module_calls`]: with `--trusted`, where installed modules are judged where
+/// signals meet), those with functions that code running unasked calls
 /// through the import that finds the module (`utils.collect()` in a script the instructions run
 /// after `import utils`, or `collect()` imported from `utils`), each with those functions'
 /// names, which run unasked too ([`python::reach_from`]); a module read again so brings the
@@ -396,7 +406,6 @@ fn imported_unasked(
     root: &Path,
     gathered: &[&Imports],
     py_paths: &HashSet<&Path>,
-    follow_calls: bool,
 ) -> Vec<(PathBuf, Role, Vec<String>)> {
     use std::collections::HashMap;
     let by_path: HashMap<&Path, &Imports> =
@@ -464,11 +473,13 @@ fn imported_unasked(
                     continue;
                 }
                 let stem = c.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-                let through = node.calls.iter().filter(|(m, _)| m == stem);
-                called
-                    .entry(c.clone())
-                    .or_default()
-                    .extend(through.map(|(_, f)| f.clone()));
+                let mut through = node.calls.iter().filter(|(m, _)| m == stem).peekable();
+                if through.peek().is_some() {
+                    called
+                        .entry(c.clone())
+                        .or_default()
+                        .extend(through.map(|(_, f)| f.clone()));
+                }
                 let stronger = match reached.get(&c) {
                     None => true,
                     Some(r) => *r != Role::Setup && role == Role::Setup,
@@ -484,10 +495,7 @@ fn imported_unasked(
         .into_iter()
         .filter_map(|(p, role)| {
             let node = by_path.get(p.as_path())?;
-            let mut functions = called
-                .remove(&p)
-                .filter(|_| follow_calls)
-                .unwrap_or_default();
+            let mut functions = called.remove(&p).unwrap_or_default();
             functions.sort_unstable();
             functions.dedup();
             (node.acts || !functions.is_empty()).then_some((p, role, functions))
