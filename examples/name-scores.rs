@@ -1,9 +1,11 @@
 //! Prints, for each normalised name on stdin, what the name engine and the name's age say of it,
 //! for `scripts/refit-model` and the curves of `scripts/eval`:
-//! `name<TAB>score<TAB>edit<TAB>target<TAB>age class<TAB>severity`, the best near-miss the model
-//! scores at `FLOOR` or above (a line with an empty score when there is none), and the severity
-//! the committed model gives it with its age class (empty: none), which `scripts/refit-model`
-//! compares with its own reckoning. Ages come from the data in
+//! `name<TAB>score<TAB>edit<TAB>target<TAB>age class<TAB>severity<TAB>new-name two typos`, the best
+//! near-miss the model scores at `FLOOR` or above (a line with an empty score when there is
+//! none), the severity the committed model gives it with its age class (empty: none), which
+//! `scripts/refit-model` compares with its own reckoning, and the target of a two-typo
+//! near-miss that counts because the name is new (`name_risk::new_name_two_typos`, a warning
+//! where the model flags nothing; empty: none). Ages come from the data in
 //! use (`SQUATGUARD_DATA_DIR`, else the embedded snapshot), counted from the day it was made.
 //!
 //! Usage: `cargo run --release --example name-scores -- FLOOR < names.txt`
@@ -35,20 +37,28 @@ fn main() {
             let tv = || data.age(target).and_then(|t| t.latest_version);
             age::classify(data.age(name).as_ref(), day, tv)
         };
+        // what `assess_aged` falls back on when the model flags nothing
+        let new_name = || {
+            name_risk::new_name_two_typos(index, name)
+                .filter(|a| class(a.target) == age::AgeClass::New)
+                .map_or("", |a| a.target)
+        };
         let row = match name_risk::assess_at(index, name, floor) {
             Verdict::Squat(a) => {
                 let class = class(a.target);
                 let severity = model::aged_severity(a.score, class);
                 format!(
-                    "{name}\t{}\t{:?}\t{}\t{}\t{}",
+                    "{name}\t{}\t{:?}\t{}\t{}\t{}\t{}",
                     a.score,
                     a.edit,
                     a.target,
                     class.as_str(),
-                    severity.map_or("", |s| s.as_str())
+                    severity.map_or("", |s| s.as_str()),
+                    if severity.is_none() { new_name() } else { "" }
                 )
             }
-            _ => format!("{name}\t\t\t\t{}\t", class("").as_str()),
+            Verdict::Clear => format!("{name}\t\t\t\t{}\t\t{}", class("").as_str(), new_name()),
+            Verdict::Popular(_) => format!("{name}\t\t\t\t{}\t\t", class("").as_str()),
         };
         writeln!(out, "{row}").expect("stdout writes");
     }

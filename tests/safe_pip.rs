@@ -1877,6 +1877,7 @@ fn flagged_names_are_judged_with_the_index_facts() {
     std::fs::create_dir(&files).unwrap();
     let fresh = env.wheel_with(&files, "scypy", "1.0", &[], &[]);
     let squat = env.wheel_with(&files, "reqeusts", "2.0", &[], &[]);
+    let two_typos = env.wheel_with(&files, "selenumm", "0.1.0", &[], &[]);
     let base = std::sync::Arc::new(std::sync::OnceLock::<String>::new());
     let served = base.clone();
     // whether the index says `scypy` was first uploaded this week or ten years ago
@@ -1917,6 +1918,18 @@ fn flagged_names_are_judged_with_the_index_facts() {
                     &squat,
                     "2015-03-02T10:00:00Z",
                     &["0.1", "1.0", "2.0"],
+                ),
+                json,
+                0,
+            ),
+            "/simple/selenumm/" => (
+                "200 OK",
+                project_page(
+                    base,
+                    "selenumm",
+                    &two_typos,
+                    "2026-12-02T08:00:00Z",
+                    &["0.1.0"],
                 ),
                 json,
                 0,
@@ -1979,6 +1992,25 @@ fn flagged_names_are_judged_with_the_index_facts() {
         show(&o)
     );
     assert!(!env.imports("reqeusts"));
+
+    // `selenumm`, two typos from rank-489 `selenium`: nothing on the snapshot's facts (the
+    // name is not in it), so the index is asked; first uploaded this week, a new name, whose two
+    // typos count: a warning, and it installs
+    let o = env.safe_pip(&[
+        "install",
+        "--no-cache-dir",
+        "--index-url",
+        &index,
+        "selenumm",
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(
+        err.contains("warning[typosquat]: `selenumm` looks like a typo of `selenium` (rank 489): two typos; the name is new on PyPI; the index (127.0.0.1) says: first uploaded 2026-12-02"),
+        "{}",
+        show(&o)
+    );
+    assert!(env.imports("selenumm"), "{}", show(&o));
 
     // an index that does not answer usably, or not in time: the snapshot's verdict, said so
     let big = serve_answers(|_| {

@@ -163,12 +163,24 @@ pub fn symbol(c: u8) -> Option<usize> {
 /// How many leading letters a two-typo squat shares with its target (see [`super::TWO_TYPOS_TOP`]).
 pub const TWO_TYPOS_SHARED_PREFIX: usize = 3;
 
+/// Which popular names a name is judged against for two typos ([`TypoIndex::two_typo_targets`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TwoTyposReach {
+    /// The top [`super::TWO_TYPOS_TOP`] of [`super::TWO_TYPOS_MIN_TARGET_LEN`]+ letters: any name.
+    Top = 0,
+    /// Every popular name of [`super::NEW_TWO_TYPOS_MIN_TARGET_LEN`]+ letters: a new name only.
+    NewName = 1,
+}
+
+/// Target ids by their first [`TWO_TYPOS_SHARED_PREFIX`] letters, sorted.
+type TwoTyposTable = Vec<([u8; TWO_TYPOS_SHARED_PREFIX], u32)>;
+
 /// A read-only view of an index file.
 pub struct TypoIndex<'a> {
     bytes: &'a [u8],
-    /// Targets judged for two typos, by their first letters; found on first use (a scan of
-    /// the top of the rank-ordered targets table, microseconds).
-    two_typos: std::sync::OnceLock<Vec<([u8; TWO_TYPOS_SHARED_PREFIX], u32)>>,
+    /// Targets judged for two typos, by their first letters, for each [`TwoTyposReach`];
+    /// found on first use (a scan of the targets table, a fraction of a millisecond).
+    two_typos: [std::sync::OnceLock<TwoTyposTable>; 2],
     n_targets: usize,
     n_slots: usize,
     bigram_at: usize,
@@ -219,7 +231,7 @@ impl<'a> TypoIndex<'a> {
             .map_err(|_| "typo index names are not UTF-8".to_owned())?;
         Ok(TypoIndex {
             bytes,
-            two_typos: std::sync::OnceLock::new(),
+            two_typos: [std::sync::OnceLock::new(), std::sync::OnceLock::new()],
             n_targets,
             n_slots,
             bigram_at,
@@ -250,19 +262,27 @@ impl<'a> TypoIndex<'a> {
         (rank, self.names.get(off..off + len).unwrap_or(""))
     }
 
-    /// Targets to judge `squashed` against for two typos: popular long names that start with
-    /// the same letters.
-    pub fn two_typo_targets(&self, squashed: &[u8]) -> impl Iterator<Item = u32> + '_ {
-        let table = self.two_typos.get_or_init(|| {
-            let mut t: Vec<([u8; TWO_TYPOS_SHARED_PREFIX], u32)> = (0..self.n_targets as u32)
+    /// Targets to judge `squashed` against for two typos: popular names of the `reach` that
+    /// start with the same letters.
+    pub fn two_typo_targets(
+        &self,
+        squashed: &[u8],
+        reach: TwoTyposReach,
+    ) -> impl Iterator<Item = u32> + '_ {
+        let (top, min_len) = match reach {
+            TwoTyposReach::Top => (super::TWO_TYPOS_TOP, super::TWO_TYPOS_MIN_TARGET_LEN),
+            TwoTyposReach::NewName => (u32::MAX, super::NEW_TWO_TYPOS_MIN_TARGET_LEN),
+        };
+        let table = self.two_typos[reach as usize].get_or_init(|| {
+            let mut t: TwoTyposTable = (0..self.n_targets as u32)
                 .filter_map(|id| {
                     let (rank, name) = self.target(id);
-                    // the rank first: only the top few names are worth squashing
-                    if !(1..=super::TWO_TYPOS_TOP).contains(&rank) {
+                    // the rank first: cheaper than squashing the name
+                    if !(1..=top).contains(&rank) {
                         return None;
                     }
                     let sq = squash(name);
-                    if sq.len() < super::TWO_TYPOS_MIN_TARGET_LEN {
+                    if sq.len() < min_len {
                         return None;
                     }
                     let key = sq

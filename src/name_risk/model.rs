@@ -102,7 +102,7 @@ pub fn age_shift(age: AgeClass) -> f32 {
 const NEW_SHIFT: f32 = 5.00;
 const ACTIVE_SHIFT: f32 = 0.00;
 const QUIET_SHIFT: f32 = 0.00;
-const DORMANT_SHIFT: f32 = -0.25;
+const DORMANT_SHIFT: f32 = -0.50;
 /// A name score at or above which the name evidence is overwhelming: an established or dormant
 /// name is judged on its name alone.
 pub const OVERWHELMING: f32 = 4.50;

@@ -233,6 +233,17 @@ impl<'a> Engine<'a> {
         Ok(flag)
     }
 
+    /// Whether `typosquat` would flag `name` (normalised) were the name new, where its facts
+    /// say otherwise or nothing: two typos from a popular name
+    /// ([`name_risk::new_name_two_typos`]). For safe-pip, which asks the index about such names
+    /// as it does about flagged ones.
+    pub fn flags_if_new(&self, name: &str) -> bool {
+        self.judges(Rule::Typosquat)
+            && !matches!(name_risk::assess(name), Verdict::Popular(_))
+            && name_risk::new_name_two_typos(name_risk::embedded_index(), name)
+                .is_some_and(|a| a.rank <= self.popular_top_n)
+    }
+
     /// The name engine's verdict, when a rule that needs it is judged: `typosquat`, and
     /// `not-on-pypi`, which grades a missing name close to a popular one as an error.
     fn verdict(&self, name: &str, known: &Known) -> Verdict {
