@@ -72,6 +72,12 @@ pub fn first_release(version: &str) -> bool {
     )
 }
 
+/// Whether a name with facts `age` could be new, whatever popular name it imitates: its class
+/// were the target's version its own. Cheaper than finding the target, so asked first.
+pub fn may_be_new(age: Option<&NameAge>, data_day: i64) -> bool {
+    classify(age, data_day, || age.and_then(|a| a.latest_version.clone())) == AgeClass::New
+}
+
 /// The class of a name with facts `age`, given the data's day (days since 1970-01-01) and the
 /// version of the popular name it imitates, when known: asked for only when the class depends
 /// on it (a recent release), since looking it up costs a walk of the name set.

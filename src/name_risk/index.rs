@@ -16,8 +16,8 @@
 //! meet): callers verify every candidate.
 //!
 //! ```text
-//! file     = magic header bigram filter targets slots values postings names words
-//! magic    = "SGTX" 0x03     (0x03: common words)
+//! file     = magic header bigram filter targets slots values postings names words twotypos
+//! magic    = "SGTX" 0x04     (0x03: common words; 0x04: the two-typo tables)
 //! header   = n_targets n_slots n_postings names_len words_len (u32 LE each)
 //! bigram   = 38 x 38 f32 LE: log P(next | prev) over all PyPI names, `^`/`$` for the ends
 //! filter   = 2^22 bits (u64 LE words): a bit per key hash, checked before the table so that
@@ -29,12 +29,20 @@
 //! postings = u32s: count, then that many target ids (keys shared by several targets)
 //! names    = the targets' names, concatenated
 //! words    = the common words, sorted, joined by `\n`
+//! twotypos = n_top n_new (u32 LE each), then that many entries of each [`TwoTyposReach`]
+//!            (top, then new), each sorted by prefix, length, id:
+//!            key (u32 BE: prefix (3 bytes) and length) family 0 0 0 symbols (u32 LE) id (u32 LE)
 //! ```
+//!
+//! The two-typo tables are the targets judged for two typos, by the first
+//! [`TWO_TYPOS_SHARED_PREFIX`] letters, for each reach; kept in the file because every name
+//! that nothing else flags is screened against them, and sorting them at start-up cost more
+//! than a `check` of a short file.
 
 use super::edits::{skeleton, sorted_words, squash};
 use std::collections::HashMap;
 
-const MAGIC: &[u8; 5] = b"SGTX\x03";
+const MAGIC: &[u8; 5] = b"SGTX\x04";
 /// A word in at least this many PyPI names is a common word.
 pub const COMMON_WORD_MIN_NAMES: usize = 200;
 /// Symbols of the bigram model: `^`, `$`, a-z, 0-9.
@@ -172,15 +180,45 @@ pub enum TwoTyposReach {
     NewName = 1,
 }
 
-/// Target ids by their first [`TWO_TYPOS_SHARED_PREFIX`] letters, sorted.
-type TwoTyposTable = Vec<([u8; TWO_TYPOS_SHARED_PREFIX], u32)>;
+impl TwoTyposReach {
+    /// The lowest rank and the fewest letters (without separators) of its targets.
+    fn bounds(self) -> (u32, usize) {
+        match self {
+            TwoTyposReach::Top => (super::TWO_TYPOS_TOP, super::TWO_TYPOS_MIN_TARGET_LEN),
+            TwoTyposReach::NewName => (u32::MAX, super::NEW_TWO_TYPOS_MIN_TARGET_LEN),
+        }
+    }
+}
+
+/// Bytes per entry of the two-typo tables.
+const TWO_TYPOS_ENTRY: usize = 16;
+
+/// A bit for each letter `s` uses, one for any digit, one for anything else: two strings
+/// two edits apart differ in at most four bits (an edit changes at most two).
+fn symbol_mask(s: &[u8]) -> u32 {
+    s.iter().fold(0, |m, &c| {
+        m | 1
+            << match c {
+                b'a'..=b'z' => u32::from(c - b'a'),
+                b'0'..=b'9' => 26,
+                _ => 27,
+            }
+    })
+}
+
+/// The sort key of a two-typo table entry: its first [`TWO_TYPOS_SHARED_PREFIX`] bytes, then its
+/// length (capped at 255), as one big-endian number.
+fn two_typos_key(sq: &[u8]) -> Option<u32> {
+    let &[a, b, c, ..] = sq else { return None };
+    let len = u8::try_from(sq.len()).unwrap_or(u8::MAX);
+    Some(u32::from_be_bytes([a, b, c, len]))
+}
 
 /// A read-only view of an index file.
 pub struct TypoIndex<'a> {
     bytes: &'a [u8],
-    /// Targets judged for two typos, by their first letters, for each [`TwoTyposReach`];
-    /// found on first use (a scan of the targets table, a fraction of a millisecond).
-    two_typos: [std::sync::OnceLock<TwoTyposTable>; 2],
+    /// Where each [`TwoTyposReach`]'s table starts, and its entries.
+    two_typos: [(usize, usize); 2],
     n_targets: usize,
     n_slots: usize,
     bigram_at: usize,
@@ -224,14 +262,30 @@ impl<'a> TypoIndex<'a> {
         let postings_at = offsets_at + n_slots * 4;
         let names_at = postings_at + n_postings * 4;
         let words_at = names_at + names_len;
-        if words_at + words_len != bytes.len() || n_slots == 0 {
+        let two_typos_at = words_at + words_len;
+        let (Some(n_top), Some(n_new)) = (
+            bytes
+                .get(two_typos_at..two_typos_at + 4)
+                .map(|_| u32_at(bytes, two_typos_at) as usize),
+            bytes
+                .get(two_typos_at + 4..two_typos_at + 8)
+                .map(|_| u32_at(bytes, two_typos_at + 4) as usize),
+        ) else {
+            return Err("typo index has a bad layout".into());
+        };
+        let top_at = two_typos_at + 8;
+        let new_at = top_at + n_top * TWO_TYPOS_ENTRY;
+        if new_at + n_new * TWO_TYPOS_ENTRY != bytes.len()
+            || n_slots == 0
+            || bytes.len() < two_typos_at
+        {
             return Err("typo index has a bad layout".into());
         }
         let names = std::str::from_utf8(&bytes[names_at..words_at])
             .map_err(|_| "typo index names are not UTF-8".to_owned())?;
         Ok(TypoIndex {
             bytes,
-            two_typos: [std::sync::OnceLock::new(), std::sync::OnceLock::new()],
+            two_typos: [(top_at, n_top), (new_at, n_new)],
             n_targets,
             n_slots,
             bigram_at,
@@ -241,7 +295,7 @@ impl<'a> TypoIndex<'a> {
             offsets_at,
             postings_at,
             names,
-            words: &bytes[words_at..],
+            words: &bytes[words_at..two_typos_at],
         })
     }
 
@@ -262,48 +316,60 @@ impl<'a> TypoIndex<'a> {
         (rank, self.names.get(off..off + len).unwrap_or(""))
     }
 
-    /// Targets to judge `squashed` against for two typos: popular names of the `reach` that
-    /// start with the same letters.
-    pub fn two_typo_targets(
-        &self,
-        squashed: &[u8],
-        reach: TwoTyposReach,
-    ) -> impl Iterator<Item = u32> + '_ {
-        let (top, min_len) = match reach {
-            TwoTyposReach::Top => (super::TWO_TYPOS_TOP, super::TWO_TYPOS_MIN_TARGET_LEN),
-            TwoTyposReach::NewName => (u32::MAX, super::NEW_TWO_TYPOS_MIN_TARGET_LEN),
+    /// Targets to judge `squashed` (of namespace family `family`, [`super::edits::family_id`])
+    /// against for two typos: popular names of the `reach` that start with the same letters,
+    /// are at most two letters longer or shorter, differ in at most four of the letters they
+    /// use ([`symbol_mask`]), and are not of the same family (which is legitimate); in target
+    /// order, so the most popular first. Every name that nothing else flags is asked
+    /// ([`super::assess_aged`]), so the screen must be cheap: two binary searches in the file's
+    /// table and a mask per candidate.
+    pub fn two_typo_targets(&self, squashed: &[u8], family: u8, reach: TwoTyposReach) -> Vec<u32> {
+        let (at, n) = self.two_typos[reach as usize];
+        let Some(key) = two_typos_key(squashed) else {
+            return Vec::new();
         };
-        let table = self.two_typos[reach as usize].get_or_init(|| {
-            let mut t: TwoTyposTable = (0..self.n_targets as u32)
-                .filter_map(|id| {
-                    let (rank, name) = self.target(id);
-                    // the rank first: cheaper than squashing the name
-                    if !(1..=top).contains(&rank) {
-                        return None;
-                    }
-                    let sq = squash(name);
-                    if sq.len() < min_len {
-                        return None;
-                    }
-                    let key = sq
-                        .as_bytes()
-                        .get(..TWO_TYPOS_SHARED_PREFIX)?
-                        .try_into()
-                        .ok()?;
-                    Some((key, id))
-                })
-                .collect();
-            t.sort_unstable();
-            t
-        });
-        let range = match squashed.get(..TWO_TYPOS_SHARED_PREFIX) {
-            Some(prefix) => {
-                table.partition_point(|(k, _)| k.as_slice() < prefix)
-                    ..table.partition_point(|(k, _)| k.as_slice() <= prefix)
+        let entry =
+            |i: usize| &self.bytes[at + i * TWO_TYPOS_ENTRY..at + (i + 1) * TWO_TYPOS_ENTRY];
+        let key_at = |i: usize| {
+            let e = at + i * TWO_TYPOS_ENTRY;
+            u32::from_be_bytes([
+                self.bytes[e],
+                self.bytes[e + 1],
+                self.bytes[e + 2],
+                self.bytes[e + 3],
+            ])
+        };
+        // the first entry whose key is not below `k`
+        let lower_bound = |k: u32| {
+            let (mut lo, mut hi) = (0, n);
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                if key_at(mid) < k {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
             }
-            None => 0..0,
+            lo
         };
-        table[range].iter().map(|&(_, id)| id)
+        // the same prefix, two letters shorter to two longer
+        let len = key & 0xff;
+        let from = lower_bound(key - len.min(2));
+        let to = if len + 2 >= 0xff {
+            (key | 0xff).checked_add(1).map_or(n, lower_bound)
+        } else {
+            lower_bound(key + 3)
+        };
+        let symbols = symbol_mask(squashed);
+        let mut ids: Vec<u32> = (from..to.max(from))
+            .map(entry)
+            .filter(|e| {
+                (u32_at(e, 8) ^ symbols).count_ones() <= 4 && (family == 0 || e[4] != family)
+            })
+            .map(|e| u32_at(e, 12))
+            .collect();
+        ids.sort_unstable();
+        ids
     }
 
     /// Target ids stored under a key (possibly with others that share its hash).
@@ -506,6 +572,34 @@ pub fn build<'n>(popular: &[(u32, String)], all_names: impl Iterator<Item = &'n 
     }
     out.extend_from_slice(&names);
     out.extend_from_slice(words.as_bytes());
+    let tables = [TwoTyposReach::Top, TwoTyposReach::NewName].map(|reach| {
+        let (top, min_len) = reach.bounds();
+        let mut t: Vec<(u32, u32, [u8; TWO_TYPOS_ENTRY])> = popular
+            .iter()
+            .enumerate()
+            .filter(|(_, (rank, _))| (1..=top).contains(rank))
+            .filter_map(|(id, (_, name))| {
+                let sq = squash(name);
+                let key = two_typos_key(sq.as_bytes()).filter(|_| sq.len() >= min_len)?;
+                let mut e = [0u8; TWO_TYPOS_ENTRY];
+                e[..4].copy_from_slice(&key.to_be_bytes());
+                e[4] = super::edits::family_id(name);
+                e[8..12].copy_from_slice(&symbol_mask(sq.as_bytes()).to_le_bytes());
+                e[12..].copy_from_slice(&(id as u32).to_le_bytes());
+                Some((key, id as u32, e))
+            })
+            .collect();
+        t.sort_unstable_by_key(|&(key, id, _)| (key, id));
+        t
+    });
+    for t in &tables {
+        out.extend_from_slice(&(t.len() as u32).to_le_bytes());
+    }
+    for t in &tables {
+        for (_, _, e) in t {
+            out.extend_from_slice(e);
+        }
+    }
     out
 }
 
@@ -533,7 +627,13 @@ mod tests {
         let popular = vec![(1, "requests".to_owned())];
         let mut bytes = build(&popular, ["requests"].into_iter());
         assert!(TypoIndex::new(&bytes).is_ok());
-        *bytes.last_mut().unwrap() = 0xff;
+        // a two-typo table cut short, or longer than its count
+        assert!(TypoIndex::new(&bytes[..bytes.len() - 1]).is_err());
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(TypoIndex::new(&longer).is_err());
+        let at = bytes.windows(8).rposition(|w| w == b"requests").unwrap();
+        bytes[at + 7] = 0xff;
         assert!(TypoIndex::new(&bytes).is_err());
     }
 

@@ -138,9 +138,14 @@ pub fn assess_with(index: &TypoIndex<'static>, name: &str) -> Verdict {
 /// Judges a normalised name against the embedded popular list with what is known of its age:
 /// `age_of` is asked for the class of the name, given the best near-miss (whose target's
 /// version it may compare), only when there is one ([`model::aged_severity`]); and, when that
-/// flags nothing, given a two-typo near-miss that counts for a new name only
-/// ([`new_name_two_typos`]).
-pub fn assess_aged(name: &str, mut age_of: impl FnMut(&Assessment) -> age::AgeClass) -> Verdict {
+/// flags nothing and `may_be_new` does not rule out that the name is new ([`age::may_be_new`],
+/// for a caller that has the name's facts at hand: most names are not new), given a two-typo
+/// near-miss that counts for a new name only ([`new_name_two_typos`]).
+pub fn assess_aged(
+    name: &str,
+    may_be_new: impl FnOnce() -> bool,
+    mut age_of: impl FnMut(&Assessment) -> age::AgeClass,
+) -> Verdict {
     let floor = model::WARNING_AT - model::max_age_shift();
     match assess_at(embedded(), name, floor) {
         Verdict::Squat(mut a) => {
@@ -154,10 +159,11 @@ pub fn assess_aged(name: &str, mut age_of: impl FnMut(&Assessment) -> age::AgeCl
                     a.age = class;
                     Verdict::Squat(a)
                 }
-                None => new_name_verdict(name, age_of),
+                None if may_be_new() => new_name_verdict(name, age_of),
+                None => Verdict::Clear,
             }
         }
-        Verdict::Clear => new_name_verdict(name, age_of),
+        Verdict::Clear if may_be_new() => new_name_verdict(name, age_of),
         v => v,
     }
 }
@@ -387,7 +393,8 @@ impl<'n> Near<'n> {
     /// name-like than the target do not count either ([`TWO_TYPOS_MAX_LOG_PROB_GAIN`]).
     fn two_typos(&self, reach: TwoTyposReach) -> impl Iterator<Item = (u32, &'static str)> + '_ {
         self.index
-            .two_typo_targets(self.sq.as_bytes(), reach)
+            .two_typo_targets(self.sq.as_bytes(), edits::family_id(self.name), reach)
+            .into_iter()
             .map(|id| self.index.target(id))
             .filter(move |&(_, target)| {
                 let tsq = squash(target);
@@ -463,7 +470,7 @@ mod tests {
         for name in names {
             let name = String::from_utf8(name).unwrap();
             let name_only = assess(&name);
-            let aged = assess_aged(&name, |_| age::AgeClass::Unknown);
+            let aged = assess_aged(&name, || false, |_| age::AgeClass::Unknown);
             let facts = |v: &Verdict| match v {
                 Verdict::Squat(a) => Some((a.target, a.edit, a.score, a.severity, a.alternatives)),
                 _ => None,
@@ -549,7 +556,7 @@ mod tests {
     #[test]
     fn two_typos_count_against_more_names_for_a_new_name() {
         use age::AgeClass::*;
-        let aged = |name: &str, class: age::AgeClass| assess_aged(name, |_| class);
+        let aged = |name: &str, class: age::AgeClass| assess_aged(name, || class == New, |_| class);
         // `selenium` is rank 489: past the top 100 that any name is judged against for two typos
         assert_eq!(assess("selenumm"), Verdict::Clear);
         let Verdict::Squat(a) = aged("selenumm", New) else {
@@ -568,10 +575,14 @@ mod tests {
         }
         // the age is asked with the two-typo target when the model flags nothing
         let mut asked = Vec::new();
-        let _ = assess_aged("selenumm", |a| {
-            asked.push(a.target);
-            New
-        });
+        let _ = assess_aged(
+            "selenumm",
+            || true,
+            |a| {
+                asked.push(a.target);
+                New
+            },
+        );
         assert_eq!(asked, ["selenium"]);
     }
 

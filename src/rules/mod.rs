@@ -252,13 +252,18 @@ impl<'a> Engine<'a> {
         if !needed {
             return Verdict::Clear;
         }
-        // the age is looked up only for a name near a popular one
+        // the age is looked up only for a name near a popular one, once
+        let age = std::cell::OnceCell::new();
+        let age = || age.get_or_init(|| known.age.clone().or_else(|| self.data.age(name)));
+        // with facts at hand (an `audit` TSV line, the index's page) the class is asked first;
+        // else after the search, which costs less than finding a name's facts in the set
+        let may_be_new =
+            || known.age.is_none() || name_risk::age::may_be_new(known.age.as_ref(), self.data_day);
         let age_of = |a: &Assessment| {
-            let age = known.age.clone().or_else(|| self.data.age(name));
             let target_version = || self.data.age(a.target).and_then(|t| t.latest_version);
-            name_risk::age::classify(age.as_ref(), self.data_day, target_version)
+            name_risk::age::classify(age().as_ref(), self.data_day, target_version)
         };
-        match name_risk::assess_aged(name, age_of) {
+        match name_risk::assess_aged(name, may_be_new, age_of) {
             Verdict::Squat(a) if a.rank > self.popular_top_n => Verdict::Clear,
             v => v,
         }
