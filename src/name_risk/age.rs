@@ -73,7 +73,7 @@ pub fn first_release(version: &str) -> bool {
 }
 
 /// Whether a name with facts `age` could be new, whatever popular name it imitates: its class
-/// were the target's version its own. Cheaper than finding the target, so asked first.
+/// were the target's version its own. With the facts at hand, cheaper than finding the target.
 pub fn may_be_new(age: Option<&NameAge>, data_day: i64) -> bool {
     classify(age, data_day, || age.and_then(|a| a.latest_version.clone())) == AgeClass::New
 }

@@ -281,8 +281,9 @@ const FAMILIES: &[&str] = &[
     "nvidia-",
 ];
 
-/// The namespace family a normalised name belongs to.
-/// [`family`] as a number: 0 for none, else one more than its place in the list.
+/// The namespace family a normalised name belongs to, as a number: 0 for none, else one more
+/// than its place in the list (the first that matches), so that it fits the typo index's
+/// two-typo tables.
 pub fn family_id(name: &str) -> u8 {
     FAMILIES
         .iter()
@@ -290,11 +291,11 @@ pub fn family_id(name: &str) -> u8 {
         .map_or(0, |i| i as u8 + 1)
 }
 
+/// The namespace family a normalised name belongs to ([`family_id`]'s prefix).
 pub fn family(name: &str) -> Option<&'static str> {
     FAMILIES
-        .iter()
+        .get(usize::from(family_id(name)).checked_sub(1)?)
         .copied()
-        .find(|f| name.starts_with(f) && name.len() > f.len())
 }
 
 /// True when `name` is `target` with two neighbouring letters swapped or one letter doubled;
@@ -344,8 +345,7 @@ fn ascii_osa_within(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
     // any distance over `max` is kept as `far` (a byte: `max` is small)
     let far = max as u8 + 1;
     let mut rows = [[far; OSA_ROW]; 3];
-    let [two_back, prev, cur] = &mut rows;
-    let (mut two_back, mut prev, mut cur) = (two_back, prev, cur);
+    let [mut two_back, mut prev, mut cur] = rows.each_mut();
     for (j, p) in prev.iter_mut().enumerate().take(n.min(max) + 1) {
         *p = j as u8;
     }
@@ -370,7 +370,7 @@ fn ascii_osa_within(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
             cur[j] = d.min(far);
             row_min = row_min.min(cur[j]);
         }
-        if row_min > far - 1 {
+        if row_min >= far {
             return None;
         }
         // the rows move up one: the oldest is written over next

@@ -263,22 +263,14 @@ impl<'a> TypoIndex<'a> {
         let names_at = postings_at + n_postings * 4;
         let words_at = names_at + names_len;
         let two_typos_at = words_at + words_len;
-        let (Some(n_top), Some(n_new)) = (
-            bytes
-                .get(two_typos_at..two_typos_at + 4)
-                .map(|_| u32_at(bytes, two_typos_at) as usize),
-            bytes
-                .get(two_typos_at + 4..two_typos_at + 8)
-                .map(|_| u32_at(bytes, two_typos_at + 4) as usize),
-        ) else {
+        if two_typos_at + 8 > bytes.len() {
             return Err("typo index has a bad layout".into());
-        };
+        }
+        let n_top = u32_at(bytes, two_typos_at) as usize;
+        let n_new = u32_at(bytes, two_typos_at + 4) as usize;
         let top_at = two_typos_at + 8;
         let new_at = top_at + n_top * TWO_TYPOS_ENTRY;
-        if new_at + n_new * TWO_TYPOS_ENTRY != bytes.len()
-            || n_slots == 0
-            || bytes.len() < two_typos_at
-        {
+        if new_at + n_new * TWO_TYPOS_ENTRY != bytes.len() || n_slots == 0 {
             return Err("typo index has a bad layout".into());
         }
         let names = std::str::from_utf8(&bytes[names_at..words_at])
@@ -330,15 +322,7 @@ impl<'a> TypoIndex<'a> {
         };
         let entry =
             |i: usize| &self.bytes[at + i * TWO_TYPOS_ENTRY..at + (i + 1) * TWO_TYPOS_ENTRY];
-        let key_at = |i: usize| {
-            let e = at + i * TWO_TYPOS_ENTRY;
-            u32::from_be_bytes([
-                self.bytes[e],
-                self.bytes[e + 1],
-                self.bytes[e + 2],
-                self.bytes[e + 3],
-            ])
-        };
+        let key_at = |i: usize| u32::from_be_bytes(entry(i)[..4].try_into().expect("4 bytes"));
         // the first entry whose key is not below `k`
         let lower_bound = |k: u32| {
             let (mut lo, mut hi) = (0, n);
@@ -361,7 +345,7 @@ impl<'a> TypoIndex<'a> {
             lower_bound(key + 3)
         };
         let symbols = symbol_mask(squashed);
-        let mut ids: Vec<u32> = (from..to.max(from))
+        let mut ids: Vec<u32> = (from..to)
             .map(entry)
             .filter(|e| {
                 (u32_at(e, 8) ^ symbols).count_ones() <= 4 && (family == 0 || e[4] != family)

@@ -22,7 +22,7 @@ pub mod model;
 
 use crate::finding::Severity;
 use edits::{
-    affix_pair, classify, digits_only_difference, family, one_word_apart, osa_within, skeleton,
+    affix_pair, classify, digits_only_difference, one_word_apart, osa_within, skeleton,
     sorted_words, squash, swapped_or_doubled, version_family, Edit,
 };
 use index::{TwoTyposReach, TypoIndex, TAG_DELETE, TAG_HOMOGLYPH, TAG_WORDS};
@@ -350,9 +350,9 @@ struct Near<'n> {
     name: &'n str,
     /// The name without separators.
     sq: &'n str,
-    /// The name's namespace family; most names have no candidate, so it is found only when
-    /// one does.
-    family: std::cell::OnceCell<Option<&'static str>>,
+    /// The name's namespace family ([`edits::family_id`]); most names have no candidate, so
+    /// it is found only when one does.
+    family: std::cell::OnceCell<u8>,
     /// The name's bigram log-probability, likewise.
     log_prob: std::cell::OnceCell<f32>,
 }
@@ -374,11 +374,17 @@ impl<'n> Near<'n> {
     fn legitimately(&self, tsq: &str, target: &str) -> bool {
         digits_only_difference(self.sq, tsq)
             || version_family(self.sq, tsq)
-            || family(target)
-                .is_some_and(|f| *self.family.get_or_init(|| family(self.name)) == Some(f))
+            || match edits::family_id(target) {
+                0 => false,
+                f => f == self.family(),
+            }
             || one_word_apart(self.name, target).is_some_and(|(w, t)| {
                 !affix_pair(w, t) && self.index.is_common_word(w) && self.index.is_common_word(t)
             })
+    }
+
+    fn family(&self) -> u8 {
+        *self.family.get_or_init(|| edits::family_id(self.name))
     }
 
     /// How much more name-like (bigram log-probability) the name is than `tsq`.
@@ -393,7 +399,7 @@ impl<'n> Near<'n> {
     /// name-like than the target do not count either ([`TWO_TYPOS_MAX_LOG_PROB_GAIN`]).
     fn two_typos(&self, reach: TwoTyposReach) -> impl Iterator<Item = (u32, &'static str)> + '_ {
         self.index
-            .two_typo_targets(self.sq.as_bytes(), edits::family_id(self.name), reach)
+            .two_typo_targets(self.sq.as_bytes(), self.family(), reach)
             .into_iter()
             .map(|id| self.index.target(id))
             .filter(move |&(_, target)| {
