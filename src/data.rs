@@ -192,8 +192,8 @@ pub fn days_from_date(s: &str) -> Option<i64> {
     Some(era * 146_097 + doe - 719_468)
 }
 
-/// `YYYY-MM-DD` of a day counted since 1970-01-01.
-pub fn date_from_days(days: i64) -> String {
+/// Year, month and day of a day counted since 1970-01-01 (Howard Hinnant's civil from days).
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -203,6 +203,12 @@ pub fn date_from_days(days: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// `YYYY-MM-DD` of a day counted since 1970-01-01.
+pub fn date_from_days(days: i64) -> String {
+    let (y, m, d) = civil_from_days(days);
     format!("{y:04}-{m:02}-{d:02}")
 }
 

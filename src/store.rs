@@ -22,11 +22,19 @@
 //! Where those values are kept depends on the file's age:
 //! - Files written before the age column (the first with ages) keep each name's value as its
 //!   fst value, and the blob is the version table; files without ages have every value 0.
-//! - Files written since keep the names as a plain fst set (values 0, which those older
-//!   binaries read as "no facts"), and the blob is the age column ([`AgeColumn`]): the values
-//!   varint-coded in key order, with a sampled index from name to rank. Per-name values spread
-//!   over the fst made it half as large again (11.2 MB instead of 7.3 MB for 886,323 names) and
-//!   slowed every membership walk, which touches more of it; the column costs 2.3 MB.
+//! - Files written since keep the blob as the age column ([`AgeColumn`]): the values
+//!   varint-coded in key order. Per-name values spread over the fst made it half as large again
+//!   (11.2 MB instead of 7.3 MB for 886,323 names) and slowed every membership walk, which
+//!   touches more of it; the column costs 2.3 MB.
+//!   - The first of them kept the names as a plain fst set (values 0, which those older
+//!     binaries read as "no facts") and found a name's rank in the column by a sampled index
+//!     of every 32nd name and a walk of the set from there (some 30,000 instructions a name).
+//!   - Files written since (`ranked` in the metadata) give each name its rank as its fst value
+//!     (8.6 MB instead of 7.3 MB for the fst), which the walk that finds a name sums on the way
+//!     (a few hundred instructions), and leave the sampled index empty: every sample key is one
+//!     `0xff` byte, after every name, so a binary from before ranks finds no block and reads no
+//!     facts, never another name's. Its values are not the packed facts either: such a binary
+//!     reads the blob as a column (its magic), so it never reads the ranks as facts.
 //!
 //! A lookup walks the fst in place; for reports, only the matched package's line is parsed.
 
@@ -54,6 +62,10 @@ pub struct Meta {
     /// Reports (OSV records) behind the data; 0 for name sets.
     #[serde(default)]
     pub records: u64,
+    /// Name sets: each name's fst value is its rank (its place in byte order), which finds its
+    /// entry in the age column without a walk. False in files from before ranks.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ranked: bool,
 }
 
 /// Why a data file could not be used.
@@ -232,15 +244,15 @@ impl<'a> NameBatch<'a> {
         }
     }
 
-    /// For each name, whether `fst` holds it as a key.
-    fn lookup<D: AsRef<[u8]> + Sync>(&self, fst: &fst::raw::Fst<D>) -> Vec<bool> {
+    /// For each name, whether `fst` holds it as a key, and if so its value.
+    fn lookup<D: AsRef<[u8]> + Sync>(&self, fst: &fst::raw::Fst<D>) -> Vec<Option<u64>> {
         use rayon::prelude::*;
-        let found: Vec<Vec<bool>> = if self.parts.len() == 1 {
+        let found: Vec<Vec<Option<u64>>> = if self.parts.len() == 1 {
             vec![walk(fst, &self.parts[0])]
         } else {
             self.parts.par_iter().map(|p| walk(fst, p)).collect()
         };
-        let mut out = vec![false; self.names.len()];
+        let mut out = vec![None; self.names.len()];
         for (&i, found) in self.order.iter().zip(found.into_iter().flatten()) {
             out[i as usize] = found;
         }
@@ -248,11 +260,11 @@ impl<'a> NameBatch<'a> {
     }
 }
 
-/// Whether `fst` holds each name of `part`.
-fn walk<D: AsRef<[u8]>>(fst: &fst::raw::Fst<D>, part: &Part) -> Vec<bool> {
+/// Whether `fst` holds each name of `part`, and if so its value (the outputs on its path).
+fn walk<D: AsRef<[u8]>>(fst: &fst::raw::Fst<D>, part: &Part) -> Vec<Option<u64>> {
     let mut out = Vec::with_capacity(part.ends.len());
-    // path[k]: the node reached after the first k bytes of `prev`
-    let mut path = vec![fst.root()];
+    // path[k]: the node reached after the first k bytes of `prev`, and the output summed to it
+    let mut path = vec![(fst.root(), 0u64)];
     let mut prev: &[u8] = &[];
     for name in part.names() {
         let shared = prev
@@ -263,13 +275,21 @@ fn walk<D: AsRef<[u8]>>(fst: &fst::raw::Fst<D>, part: &Part) -> Vec<bool> {
             .min(path.len() - 1);
         path.truncate(shared + 1);
         for &b in &name[shared..] {
-            let node = path[path.len() - 1];
+            let (node, sum) = path[path.len() - 1];
             match node.find_input(b) {
-                Some(t) => path.push(fst.node(node.transition_addr(t))),
+                Some(i) => {
+                    let t = node.transition(i);
+                    path.push((fst.node(t.addr), sum.wrapping_add(t.out.value())));
+                }
                 None => break,
             }
         }
-        out.push(path.len() == name.len() + 1 && path[name.len()].is_final());
+        out.push(match path.get(name.len()) {
+            Some(&(node, sum)) if path.len() == name.len() + 1 && node.is_final() => {
+                Some(sum.wrapping_add(node.final_output().value()))
+            }
+            _ => None,
+        });
         prev = name;
     }
     out
@@ -343,11 +363,73 @@ pub fn month_code(s: &str) -> Option<u64> {
     valid.then(|| (y - 2000) * 12 + m)
 }
 
+/// [`month_code`] of the month a day (counted since 1970-01-01) falls in, without writing the
+/// date out.
+pub fn month_code_of_day(days: i64) -> Option<u64> {
+    let (y, m, _) = crate::data::civil_from_days(days);
+    (2000..2085)
+        .contains(&y)
+        .then(|| (y as u64 - 2000) * 12 + m as u64)
+}
+
 fn month_text(code: u64) -> String {
     format!("{:04}-{:02}", 2000 + (code - 1) / 12, (code - 1) % 12 + 1)
 }
 
+/// A name's age facts as [`crate::name_risk::age`] weighs them, read in place: what a
+/// [`NameAge`] says, or what a name set keeps of a name, without its strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AgeFacts<'a> {
+    /// The day the name was first seen, in days since 1970-01-01.
+    pub first_seen: Option<i64>,
+    /// The month of its latest release ([`month_code`]).
+    pub month: Option<u64>,
+    /// Its latest version.
+    pub version: Option<&'a str>,
+}
+
+/// Where a ranked name set keeps a name's age facts (its rank, None for a name it does not
+/// have), as the walk that finds the name learns it ([`NameSet::listing_all`]); read with
+/// [`NameSet::listed_facts`] and [`NameSet::listed_age`] when they are wanted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListedAge(Option<u64>);
+
+/// The month codes [`month_code`] gives (2000-01 to 2084-12).
+const MONTH_CODES: std::ops::RangeInclusive<u64> = 1..=85 * 12;
+
 impl NameAge {
+    /// The facts as [`AgeFacts`]; those that do not read are not known.
+    pub fn facts(&self) -> AgeFacts<'_> {
+        AgeFacts {
+            first_seen: self
+                .first_seen
+                .as_deref()
+                .and_then(crate::data::days_from_date),
+            month: self.latest_month.as_deref().and_then(month_code),
+            version: self.latest_version.as_deref(),
+        }
+    }
+
+    /// The facts of a packed value read in place, as [`NameAge::unpack`] and
+    /// [`NameAge::facts`] of its result give them.
+    fn packed_facts(value: u64, versions: &[u8]) -> Option<AgeFacts<'_>> {
+        if value == 0 {
+            return None;
+        }
+        if value & FIRST_SEEN != 0 {
+            return Some(AgeFacts {
+                first_seen: Some((value & (FIRST_SEEN - 1)) as i64),
+                ..AgeFacts::default()
+            });
+        }
+        let month = value & ((1 << MONTH_BITS) - 1);
+        Some(AgeFacts {
+            first_seen: None,
+            month: Some(month).filter(|m| MONTH_CODES.contains(m)),
+            version: packed_version(value >> MONTH_BITS, versions),
+        })
+    }
+
     /// Whether the first fields of a TSV's first row are its header (`name<TAB>latest_version`,
     /// `name<TAB>version`), not a name.
     pub fn is_header(name: &str, version: &str) -> bool {
@@ -413,16 +495,8 @@ impl NameAge {
             });
         }
         let month = value & ((1 << MONTH_BITS) - 1);
-        let at = value >> MONTH_BITS;
-        let latest_version = (at > 0)
-            .then(|| {
-                let rest = versions.get(usize::try_from(at - 1).ok()?..)?;
-                let end = rest.iter().position(|&b| b == b'\n')?;
-                std::str::from_utf8(&rest[..end]).ok().map(str::to_owned)
-            })
-            .flatten();
         Some(NameAge {
-            latest_version,
+            latest_version: packed_version(value >> MONTH_BITS, versions).map(str::to_owned),
             latest_month: (month > 0).then(|| month_text(month)),
             first_seen: None,
             releases: None,
@@ -430,11 +504,28 @@ impl NameAge {
     }
 }
 
+/// The version at byte offset `at - 1` of the version table (`at` 0: none).
+fn packed_version(at: u64, versions: &[u8]) -> Option<&str> {
+    let rest = versions.get(usize::try_from(at.checked_sub(1)?).ok()?..)?;
+    let end = rest.iter().position(|&b| b == b'\n')?;
+    std::str::from_utf8(&rest[..end]).ok()
+}
+
 /// Every PyPI project name, normalised, with what the listing says of its age.
 pub struct NameSet {
     set: Set<Bytes>,
     ages: Ages,
     pub meta: Meta,
+}
+
+/// What the walk that finds a name in a name set learns of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing {
+    /// Whether the set has the name.
+    pub listed: bool,
+    /// The name's age facts, when the walk found them too (a ranked file; else
+    /// [`NameSet::age`] finds them).
+    pub age: Option<ListedAge>,
 }
 
 /// Where a name set keeps its names' age facts (see the module doc).
@@ -450,7 +541,8 @@ enum Ages {
 /// column   = magic every samples max-month versions      (magic "\0ages\x01", then u32s)
 ///            key-offsets block-offsets version-offsets   (u32s: samples + 1, samples, versions)
 ///            keys-len keys col-len col version-table     (u32 lengths)
-/// keys     = the name of rank `i * every`, for each sample i, concatenated (key-offsets)
+/// keys     = the name of rank `i * every`, for each sample i, concatenated (key-offsets);
+///            in a ranked file, `0xff` for each (see the module doc)
 /// col      = one entry per name in byte order; block i (ranks from `i * every`) starts at
 ///            block-offsets[i]
 /// entry    = varint 0                                     no facts
@@ -460,8 +552,9 @@ enum Ages {
 ///                                                         version, else version-offsets[v - 1]
 /// ```
 ///
-/// A name's rank is its sample's rank plus the count of names from the sample up to it (an
-/// fst range, at most `every` names); its entry is decoded from its block's start.
+/// A name's rank is its fst value in a ranked file; in one from before ranks, its sample's rank
+/// plus the count of names from the sample up to it (an fst range, at most `every` names). Its
+/// entry is decoded from its block's start, the entries before it skipped.
 struct AgeColumn {
     bytes: Bytes,
     every: usize,
@@ -583,7 +676,31 @@ impl AgeColumn {
         }
     }
 
-    /// The value of `name`, a name of `set`.
+    /// The value of the name of rank `rank` (a ranked file's fst value).
+    fn value_at(&self, rank: u64) -> Option<u64> {
+        let rank = usize::try_from(rank).ok()?;
+        let block = rank / self.every;
+        if block >= self.samples {
+            return None;
+        }
+        self.entry_in_block(block, rank % self.every)
+    }
+
+    /// The value of the entry `skip` entries into block `block`.
+    fn entry_in_block(&self, block: usize, skip: usize) -> Option<u64> {
+        let mut at = u32_at(self.bytes.as_ref(), self.block_offsets + 4 * block)?;
+        let col = &self.bytes.as_ref()[self.col.clone()];
+        for _ in 0..skip {
+            // an entry is its tag, then one varint more unless the tag is 0
+            if varint(col, &mut at)? != 0 {
+                varint(col, &mut at)?;
+            }
+        }
+        self.entry(&mut at)
+    }
+
+    /// The value of `name`, a name of `set`, found by the sampled index (files from before
+    /// ranks).
     fn value(&self, set: &Set<Bytes>, name: &str) -> Option<u64> {
         use fst::{IntoStreamer, Streamer};
         let key = name.as_bytes();
@@ -610,16 +727,14 @@ impl AgeColumn {
                 return None;
             }
         }
-        let mut at = u32_at(self.bytes.as_ref(), self.block_offsets + 4 * block)?;
-        for _ in 0..skip {
-            self.entry(&mut at)?;
-        }
-        self.entry(&mut at)
+        self.entry_in_block(block, skip)
     }
 
     /// Builds the column for `values` (one per name, in the names' byte order) and the version
-    /// table `table` (versions ended by '\n'; a value's version is its byte offset plus one).
-    fn build(keys: &[&str], values: &[u64], table: &[u8]) -> Vec<u8> {
+    /// table `table` (versions ended by '\n'; a value's version is its byte offset plus one),
+    /// with the sampled index of `keys` (the names), or empty (each sample key `0xff`) for a
+    /// ranked file.
+    fn build(keys: Option<&[&str]>, values: &[u64], table: &[u8]) -> Vec<u8> {
         // the version table's offsets (plus one), by index
         let mut version_offsets = Vec::new();
         let mut index_of = std::collections::HashMap::new();
@@ -638,9 +753,12 @@ impl AgeColumn {
         let (mut sample_keys, mut key_offsets, mut block_offsets) =
             (Vec::new(), vec![0u32], Vec::new());
         let mut col = Vec::new();
-        for (rank, (key, &value)) in keys.iter().zip(values).enumerate() {
+        for (rank, &value) in values.iter().enumerate() {
             if rank % AGES_EVERY == 0 {
-                sample_keys.extend_from_slice(key.as_bytes());
+                match keys {
+                    Some(keys) => sample_keys.extend_from_slice(keys[rank].as_bytes()),
+                    None => sample_keys.push(0xff),
+                }
                 key_offsets.push(sample_keys.len() as u32);
                 block_offsets.push(col.len() as u32);
             }
@@ -825,24 +943,26 @@ impl NameSet {
             blob.extend_from_slice(v.as_bytes());
             blob.push(b'\n');
         }
-        let mut builder = fst::SetBuilder::memory();
+        let mut builder = MapBuilder::memory();
         let mut values = Vec::with_capacity(all.len());
-        for (n, age) in &all {
+        for (rank, (n, age)) in all.iter().enumerate() {
             values.push(age.as_ref().map_or(0, |a| {
                 let version = a.latest_version.as_deref().and_then(|v| at.get(v));
                 a.pack(version.copied().unwrap_or(0))
             }));
-            builder.insert(n).expect("sorted, unique input");
+            builder
+                .insert(n, rank as u64)
+                .expect("sorted, unique input");
         }
         let fst = builder.into_inner().expect("in-memory fst");
-        let keys: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
-        let blob = AgeColumn::build(&keys, &values, &blob);
+        let blob = AgeColumn::build(None, &values, &blob);
         let meta = Meta {
             kind: Self::KIND.into(),
             source: source.into(),
             created: created.into(),
             names: all.len() as u64,
             records: 0,
+            ranked: true,
         };
         join(&meta, &fst, &blob)
     }
@@ -854,6 +974,10 @@ impl NameSet {
             Ages::Values(versions) => {
                 let value = self.set.as_fst().get(normalised)?.value();
                 NameAge::unpack(value, versions.as_ref())
+            }
+            Ages::Column(column) if self.meta.ranked => {
+                let rank = self.set.as_fst().get(normalised)?.value();
+                NameAge::unpack(column.value_at(rank)?, column.versions())
             }
             Ages::Column(column) => {
                 if !self.set.contains(normalised) {
@@ -907,7 +1031,49 @@ impl NameSet {
 
     /// Membership of many names at once (see [`NameBatch`]).
     pub fn contains_all(&self, batch: &NameBatch<'_>) -> Vec<bool> {
-        batch.lookup(self.set.as_fst())
+        batch
+            .lookup(self.set.as_fst())
+            .iter()
+            .map(Option::is_some)
+            .collect()
+    }
+
+    /// Membership of many names at once, with their age facts where the walk finds them (a
+    /// ranked file: the rank it sums on the way is their place in the age column).
+    pub fn listing_all(&self, batch: &NameBatch<'_>) -> Vec<Listing> {
+        let ranked = self.is_ranked();
+        batch
+            .lookup(self.set.as_fst())
+            .into_iter()
+            .map(|rank| Listing {
+                listed: rank.is_some(),
+                age: ranked.then_some(ListedAge(rank)),
+            })
+            .collect()
+    }
+
+    /// The facts of a name's [`ListedAge`], read in place.
+    pub fn listed_facts(&self, age: ListedAge) -> Option<AgeFacts<'_>> {
+        let (column, value) = self.listed_value(age)?;
+        NameAge::packed_facts(value, column.versions())
+    }
+
+    /// A name's [`ListedAge`] as [`NameSet::age`] gives it.
+    pub fn listed_age(&self, age: ListedAge) -> Option<NameAge> {
+        let (column, value) = self.listed_value(age)?;
+        NameAge::unpack(value, column.versions())
+    }
+
+    fn listed_value(&self, age: ListedAge) -> Option<(&AgeColumn, u64)> {
+        match &self.ages {
+            Ages::Column(column) if self.meta.ranked => Some((column, column.value_at(age.0?)?)),
+            _ => None,
+        }
+    }
+
+    /// Whether [`NameSet::listing_all`] finds age facts with membership.
+    pub fn is_ranked(&self) -> bool {
+        self.meta.ranked && matches!(self.ages, Ages::Column(_))
     }
 
     pub fn len(&self) -> usize {
@@ -1078,6 +1244,7 @@ impl ReportStore {
             created: created.into(),
             names: names.len() as u64,
             records,
+            ranked: false,
         };
         join(&meta, &fst, &blob)
     }
@@ -1158,7 +1325,11 @@ impl ReportStore {
 
     /// Whether each name has reports (see [`NameBatch`]).
     pub fn has_reports_all(&self, batch: &NameBatch<'_>) -> Vec<bool> {
-        batch.lookup(self.map.as_fst())
+        batch
+            .lookup(self.map.as_fst())
+            .iter()
+            .map(Option::is_some)
+            .collect()
     }
 
     /// The reports on one normalised name.
@@ -1229,7 +1400,15 @@ impl ReportStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fst::SetBuilder;
+
+    #[test]
+    fn month_of_a_day_is_the_month_of_its_date() {
+        // from 1990 (before the codes start) to 2090 (after they end), every day
+        for day in 7_305..43_830 {
+            let date = crate::data::date_from_days(day);
+            assert_eq!(month_code_of_day(day), month_code(&date), "{date}");
+        }
+    }
 
     #[test]
     fn names_round_trip() {
@@ -1361,16 +1540,17 @@ mod tests {
             .filter(|&i| keep(i))
             .map(|i| words[i].as_str())
             .collect();
-        let mut set = SetBuilder::memory();
+        // each with a value, as a ranked name set or the feed's offsets have
+        let mut set = MapBuilder::memory();
         let mut sorted = members.clone();
         sorted.sort_unstable();
-        for m in &sorted {
-            set.insert(m).unwrap();
+        for (i, m) in sorted.iter().enumerate() {
+            set.insert(m, (i as u64 * 7) % 23).unwrap();
         }
-        let set = Set::new(set.into_inner().unwrap()).unwrap();
+        let set = Map::new(set.into_inner().unwrap()).unwrap();
         let mut query: Vec<&str> = words.iter().map(String::as_str).collect();
         let check = |query: &[&str]| {
-            let single: Vec<bool> = query.iter().map(|n| set.contains(n)).collect();
+            let single: Vec<Option<u64>> = query.iter().map(|n| set.get(n)).collect();
             let batch = NameBatch::new(query);
             assert_eq!(batch.lookup(set.as_fst()), single);
             let sorted: Vec<&str> = batch.order.iter().map(|&i| query[i as usize]).collect();
@@ -1509,9 +1689,10 @@ mod tests {
         }
     }
 
-    /// Files written before the age column keep each name's facts as its fst value: still read.
-    /// Names past the column's samples, at their edges and between them are found; `ages_all`
-    /// answers as `age` does.
+    /// Files written before the age column keep each name's facts as its fst value, and files
+    /// written before ranks find a name's place in the column by the sampled index: both still
+    /// read. Names past the column's samples, at their edges and between them are found;
+    /// `ages_all` and `listing_all` answer as `age` does.
     #[test]
     fn ages_in_fst_values_and_in_the_column_agree() {
         let names: Vec<String> = (0..1000).map(|i| format!("n{i:04}")).collect();
@@ -1531,6 +1712,7 @@ mod tests {
         // the older layout: values in the fst, the version table as the blob
         let mut table = Vec::new();
         let mut builder = MapBuilder::memory();
+        let mut packed = Vec::new();
         for (n, a) in &rows {
             let value = a.as_ref().map_or(0, |a| {
                 let at = a.latest_version.as_ref().map_or(0, |v| {
@@ -1542,6 +1724,7 @@ mod tests {
                 a.pack(at)
             });
             builder.insert(n, value).unwrap();
+            packed.push(value);
         }
         let meta = Meta {
             kind: NameSet::KIND.into(),
@@ -1549,24 +1732,59 @@ mod tests {
             created: "d".into(),
             names: rows.len() as u64,
             records: 0,
+            ranked: false,
         };
         let fst = builder.into_inner().unwrap();
         let values = NameSet::from_vec(join(&meta, &fst, &table)).unwrap();
+        // the column before ranks: a plain set, the sampled index of every 32nd name
+        let keys: Vec<&str> = names.iter().map(String::as_str).collect();
+        let set = Set::from_iter(&keys).unwrap().into_fst().into_inner();
+        let sampled_column = AgeColumn::build(Some(&keys), &packed, &table);
+        let sampled = NameSet::from_vec(join(&meta, &set, &sampled_column)).unwrap();
         assert!(matches!(values.ages, Ages::Values(_)));
         assert!(matches!(column.ages, Ages::Column(_)));
+        assert!(matches!(sampled.ages, Ages::Column(_)));
+        assert!(column.is_ranked() && !sampled.is_ranked() && !values.is_ranked());
         let mut asked: Vec<&str> = names.iter().map(String::as_str).collect();
         asked.extend(["absent", "n0000x", "", "n9999", "a"]);
         asked.reverse();
         for (i, n) in names.iter().enumerate() {
             assert_eq!(column.age(n), age(i), "{n}");
             assert_eq!(values.age(n), age(i), "{n}");
+            assert_eq!(sampled.age(n), age(i), "{n}");
         }
         let all = column.ages_all(&asked);
         assert_eq!(all, values.ages_all(&asked));
+        assert_eq!(all, sampled.ages_all(&asked));
         for (n, a) in asked.iter().zip(&all) {
             assert_eq!(column.age(n), *a, "{n}");
         }
         assert_eq!(column.age("absent"), None);
+        let batch = NameBatch::new(&asked);
+        let listed = column.listing_all(&batch);
+        for ((n, l), a) in asked.iter().zip(&listed).zip(&all) {
+            assert_eq!(l.listed, column.contains(n), "{n}");
+            let listed = l.age.expect("a ranked set's walk finds ages");
+            assert_eq!(column.listed_age(listed).as_ref(), a.as_ref(), "{n}");
+            assert_eq!(
+                column.listed_facts(listed),
+                a.as_ref().map(NameAge::facts),
+                "{n}"
+            );
+        }
+        for set in [&values, &sampled] {
+            let plain = set.listing_all(&batch);
+            assert!(plain.iter().all(|l| l.age.is_none()));
+            let listed: Vec<bool> = listed.iter().map(|l| l.listed).collect();
+            assert_eq!(plain.iter().map(|l| l.listed).collect::<Vec<_>>(), listed);
+        }
+        // a binary from before ranks reads a ranked file by its sampled index, which finds no
+        // block: no facts, never another name's
+        let mut before_ranks = NameSet::from_vec(NameSet::build_with_ages(rows, "t", "d")).unwrap();
+        before_ranks.meta.ranked = false;
+        for n in &names {
+            assert_eq!(before_ranks.age(n), None, "{n}");
+        }
     }
 
     /// The embedded snapshot carries `shared/data/pypi-latest.tsv`'s facts.

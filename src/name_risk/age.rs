@@ -11,7 +11,7 @@
 //! listing says nothing of what happened after it, and a verdict should not change with the
 //! day it is asked.
 
-use crate::store::NameAge;
+use crate::store::{AgeFacts, NameAge};
 
 /// A name's age class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -75,7 +75,13 @@ pub fn first_release(version: &str) -> bool {
 /// Whether a name with facts `age` could be new, whatever popular name it imitates: its class
 /// were the target's version its own. With the facts at hand, cheaper than finding the target.
 pub fn may_be_new(age: Option<&NameAge>, data_day: i64) -> bool {
-    classify(age, data_day, || age.and_then(|a| a.latest_version.clone())) == AgeClass::New
+    may_be_new_facts(age.map(NameAge::facts), data_day)
+}
+
+/// [`may_be_new`] of facts read in place (a name set's, [`AgeFacts`]).
+pub fn may_be_new_facts(facts: Option<AgeFacts<'_>>, data_day: i64) -> bool {
+    let own_version = || facts.and_then(|f| f.version).map(str::to_owned);
+    classify_facts(facts, data_day, own_version) == AgeClass::New
 }
 
 /// The class of a name with facts `age`, given the data's day (days since 1970-01-01) and the
@@ -86,30 +92,31 @@ pub fn classify(
     data_day: i64,
     target_version: impl FnOnce() -> Option<String>,
 ) -> AgeClass {
-    let Some(age) = age else {
+    classify_facts(age.map(NameAge::facts), data_day, target_version)
+}
+
+/// [`classify`] of facts read in place.
+pub fn classify_facts(
+    facts: Option<AgeFacts<'_>>,
+    data_day: i64,
+    target_version: impl FnOnce() -> Option<String>,
+) -> AgeClass {
+    let Some(age) = facts else {
         return AgeClass::Unknown;
     };
-    if let Some(day) = age
-        .first_seen
-        .as_deref()
-        .and_then(crate::data::days_from_date)
-    {
+    if let Some(day) = age.first_seen {
         if data_day - day <= NEW_DAYS {
             return AgeClass::New;
         }
         // seen long ago: not new; its releases (an index's page gives them with the first
         // upload) say the rest, and an update that added the name without them says nothing
     }
-    let Some(month) = age
-        .latest_month
-        .as_deref()
-        .and_then(crate::store::month_code)
-    else {
+    let Some(month) = age.month else {
         return AgeClass::Unknown;
     };
-    let data_month = crate::store::month_code(&crate::data::date_from_days(data_day)).unwrap_or(0);
+    let data_month = crate::store::month_code_of_day(data_day).unwrap_or(0);
     let months = data_month as i64 - month as i64;
-    let version = age.latest_version.as_deref();
+    let version = age.version;
     if months <= RECENT_MONTHS {
         // a version the author picks never spares a recent name
         if version.is_some_and(|v| first_release(v) || target_version().as_deref() == Some(v)) {

@@ -31,7 +31,7 @@ use crate::data::Data;
 use crate::finding::{Finding, Rule, Severity};
 use crate::manifest::{Dependency, DependencySource};
 use crate::name_risk::{self, Assessment, Verdict};
-use crate::store::{NameAge, NameBatch, StoreError};
+use crate::store::{ListedAge, NameAge, NameBatch, StoreError};
 
 /// Everything the rules need to know, built once per run.
 pub struct Engine<'a> {
@@ -63,6 +63,9 @@ pub struct Known {
     /// Whether `age` is what the index pip installs from says of the name (so the name is on
     /// that index), rather than facts given with the name (an `audit` TSV line).
     pub age_from_index: bool,
+    /// What the name set says of the name's age, when the batch walk found it with the name
+    /// ([`crate::store::NameSet::listing_all`]); `age` comes first.
+    pub listed_age: Option<ListedAge>,
 }
 
 impl<'a> Engine<'a> {
@@ -105,27 +108,34 @@ impl<'a> Engine<'a> {
 
     /// What the name set and the feed say of each of `names`, asked for all at once
     /// ([`NameBatch`]): the lookups that a judged rule makes of every name (`not-on-pypi` of the
-    /// name set, `known-malicious` of the feed). The batch, which costs a sort, is built only
-    /// when one of them is judged; other rules look up the few names they match themselves.
+    /// name set, `known-malicious` of the feed, and `typosquat` of the names' ages where the
+    /// walk finds them with the names). The batch, which costs a sort, is built only when one of
+    /// them is judged; other rules look up the few names they match themselves.
     pub fn known_all(&self, names: &[&str]) -> Vec<Known> {
-        let names_asked = self.judges(Rule::NotOnPypi);
+        let ages_asked = self.judges(Rule::Typosquat) && self.data.names.is_ranked();
+        let names_asked = self.judges(Rule::NotOnPypi) || ages_asked;
         let feed_asked = self.judges(Rule::KnownMalicious);
         let batch = (names_asked || feed_asked).then(|| NameBatch::new(names));
-        let on_pypi = batch
+        let listings = batch
             .as_ref()
             .filter(|_| names_asked)
-            .map(|b| self.data.names.contains_all(b));
+            .map(|b| self.data.names.listing_all(b));
+        let mut listings = listings.map(Vec::into_iter);
         let in_feed = batch
             .as_ref()
             .filter(|_| feed_asked)
             .and_then(|b| self.data.feed_has_all(b));
         (0..names.len())
-            .map(|i| Known {
-                on_pypi: on_pypi.as_ref().map(|m| m[i]),
-                in_feed: in_feed.as_ref().map(|m| m[i]),
-                verdict: None,
-                age: None,
-                age_from_index: false,
+            .map(|i| {
+                let listing = listings.as_mut().and_then(Iterator::next);
+                Known {
+                    on_pypi: listing.as_ref().map(|l| l.listed),
+                    in_feed: in_feed.as_ref().map(|m| m[i]),
+                    verdict: None,
+                    age: None,
+                    age_from_index: false,
+                    listed_age: listing.and_then(|l| l.age),
+                }
             })
             .collect()
     }
@@ -254,11 +264,24 @@ impl<'a> Engine<'a> {
         }
         // the age is looked up only for a name near a popular one, once
         let age = std::cell::OnceCell::new();
-        let age = || age.get_or_init(|| known.age.clone().or_else(|| self.data.age(name)));
-        // with facts at hand (an `audit` TSV line, the index's page) the class is asked first;
-        // else after the search, which costs less than finding a name's facts in the set
-        let may_be_new =
-            || known.age.is_none() || name_risk::age::may_be_new(known.age.as_ref(), self.data_day);
+        let age = || {
+            age.get_or_init(|| match (&known.age, known.listed_age) {
+                (Some(a), _) => Some(a.clone()),
+                (None, Some(listed)) => self.data.names.listed_age(listed),
+                (None, None) => self.data.age(name),
+            })
+        };
+        // with facts at hand (an `audit` TSV line, the index's page, the batch walk of a ranked
+        // name set) the class is asked first; else after the search, which costs less than
+        // finding a name's facts in a name set from before ranks
+        let may_be_new = || match (&known.age, known.listed_age) {
+            (Some(a), _) => name_risk::age::may_be_new(Some(a), self.data_day),
+            (None, Some(listed)) => {
+                let facts = self.data.names.listed_facts(listed);
+                name_risk::age::may_be_new_facts(facts, self.data_day)
+            }
+            (None, None) => true,
+        };
         let age_of = |a: &Assessment| {
             let target_version = || self.data.age(a.target).and_then(|t| t.latest_version);
             name_risk::age::classify(age().as_ref(), self.data_day, target_version)
@@ -284,6 +307,43 @@ pub(crate) fn at_dependency(dep: &Dependency, rule: Rule, message: impl Into<Str
 mod tests {
     use super::*;
     use crate::source::SourceFile;
+
+    /// The age facts the batch walk of a ranked name set finds with a name, asked first, give
+    /// the verdict that looking the facts up after the search gives: on every name of the
+    /// embedded set that could be new (the only ones the order changes) and a sample of the rest.
+    #[test]
+    fn ages_found_by_the_walk_judge_as_ages_looked_up() {
+        let data = Data::load(None, u64::MAX);
+        assert!(data.names.is_ranked());
+        let engine = Engine::new(&data, 15_000);
+        let mut names: Vec<String> = Vec::new();
+        data.names.for_each(|n| names.push(n.to_owned()));
+        let all: Vec<&str> = names.iter().map(String::as_str).collect();
+        let listings = data.names.listing_all(&NameBatch::new(&all));
+        let (mut new, mut squats) = (0, 0);
+        for (k, (name, listing)) in all.iter().zip(&listings).enumerate() {
+            let listed = listing.age.expect("a ranked set");
+            let facts = data.names.listed_facts(listed);
+            let could_be_new = name_risk::age::may_be_new_facts(facts, engine.data_day);
+            if !could_be_new && k % 211 != 0 {
+                continue;
+            }
+            new += usize::from(could_be_new);
+            assert_eq!(data.names.listed_age(listed), data.age(name), "{name}");
+            let walked = Known {
+                listed_age: Some(listed),
+                ..Known::default()
+            };
+            let verdict = engine.verdict(name, &walked);
+            assert_eq!(verdict, engine.verdict(name, &Known::default()), "{name}");
+            squats += usize::from(matches!(verdict, Verdict::Squat(_)));
+        }
+        // the check reached the names it is about
+        assert!(
+            new > 10_000 && squats > 50,
+            "{new} could be new, {squats} flagged"
+        );
+    }
 
     /// `may_flag` is the screen `audit` trusts to skip a name: it must never say no where
     /// `judge` finds something, whatever the rule choice and whatever is known already, and
