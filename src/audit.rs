@@ -22,7 +22,7 @@ use crate::finding::{Finding, Rule};
 use crate::finish::{finish, Policy};
 use crate::manifest::Dependency;
 use crate::name::normalized;
-use crate::rules::Engine;
+use crate::rules::{Engine, KnownAge};
 use crate::store::{NameAge, StoreError};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -211,11 +211,13 @@ fn audit_chunk(
     for (line, mut known) in lines.iter().zip(engine.known_all(&names)) {
         let before = out.findings.len();
         // the line's facts where it gives a month or a day, else the name set's
-        known.age = line
+        if let Some(age) = line
             .age
             .as_ref()
             .filter(|a| a.latest_month.is_some() || a.first_seen.is_some())
-            .cloned();
+        {
+            known.age = Some(KnownAge::Given(age.clone()));
+        }
         if !crate::name::is_valid(line.raw) {
             let dep = line.dependency(file);
             out.findings.push(crate::rules::at_dependency(

@@ -23,7 +23,7 @@
 //! `SQUATGUARD_GROUP_DIFF_CASES` sets the number of generated files (10,000 by default),
 //! `SQUATGUARD_GROUP_DIFF_SEED` the seed, `SQUATGUARD_GROUP_DIFF_PYTHON` a Python whose pip
 //! reads groups (25.1 or newer) instead of the newest pip, fetched once into the test target
-//! directory (`pip-wheels/newest/`, as `tests/safe_pip.rs` does). Under CI a missing Python or
+//! directory (`pip-wheels/newest/`, `tests/common`). Under CI a missing Python or
 //! pip fails the test.
 
 #[allow(dead_code)] // why: the helpers for the shared data are not needed here
@@ -665,28 +665,7 @@ fn pip_python() -> Result<(PathBuf, Option<tempfile::TempDir>), String> {
     if let Some(python) = std::env::var_os("SQUATGUARD_GROUP_DIFF_PYTHON") {
         return Ok((PathBuf::from(python), None));
     }
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pip-wheels/newest");
-    let found = |dir: &Path| {
-        std::fs::read_dir(dir).ok()?.flatten().find_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            name.strip_prefix("pip-")?
-                .strip_suffix("-py3-none-any.whl")?;
-            Some(e.path())
-        })
-    };
-    if found(&dir).is_none() {
-        let o = Command::new("python3")
-            .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
-            .args(["--disable-pip-version-check", "--quiet", "--dest"])
-            .arg(&dir)
-            .arg("pip")
-            .output()
-            .map_err(|e| format!("no python3: {e}"))?;
-        if !o.status.success() {
-            return Err(format!("cannot fetch the newest pip: {}", show(&o)));
-        }
-    }
-    let wheel = found(&dir).ok_or("`pip download pip` gave no pip wheel")?;
+    let (wheel, _) = common::newest_pip_wheel()?;
     let root = tempfile::tempdir().map_err(|e| e.to_string())?;
     let venv = root.path().join("venv");
     let o = Command::new("python3")

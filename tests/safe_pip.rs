@@ -10,6 +10,8 @@
 //! `PIP_*` variable at all, a fresh home. When `python3 -m venv` does not work the tests say
 //! why and pass, except under CI (`CI` set), where that fails.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -62,37 +64,13 @@ impl Env {
         Env::made(|_| {}, Some((wheel, version)))
     }
 
-    /// As [`Env::with_pip`], with the newest pip: its wheel is fetched once into the test
-    /// target directory (`pip-wheels/newest/`; remove it to fetch a newer one).
+    /// As [`Env::with_pip`], with the newest pip ([`common::newest_pip_wheel`]).
     fn with_newest_pip() -> Option<Env> {
         let mut newest = NEWEST_PIP.lock().unwrap_or_else(|e| e.into_inner());
         if newest.is_none() {
-            let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pip-wheels/newest");
-            let found = |dir: &Path| {
-                std::fs::read_dir(dir).ok()?.flatten().find_map(|e| {
-                    let name = e.file_name().to_string_lossy().into_owned();
-                    let version = name
-                        .strip_prefix("pip-")?
-                        .strip_suffix("-py3-none-any.whl")?;
-                    Some((e.path(), version.to_owned()))
-                })
-            };
-            if found(&dir).is_none() {
-                let o = Command::new("python3")
-                    .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
-                    .args(["--disable-pip-version-check", "--quiet", "--dest"])
-                    .arg(&dir)
-                    .arg("pip")
-                    .output();
-                match o {
-                    Ok(o) if o.status.success() => {}
-                    Ok(o) => return skip(&format!("cannot fetch the newest pip: {}", show(&o))),
-                    Err(e) => return skip(&format!("no python3: {e}")),
-                }
-            }
-            match found(&dir) {
-                Some(f) => *newest = Some(f),
-                None => return skip("`pip download pip` gave no pip wheel"),
+            match common::newest_pip_wheel() {
+                Ok(f) => *newest = Some(f),
+                Err(why) => return skip(&why),
             }
         }
         let (wheel, version) = newest.clone().expect("fetched above");

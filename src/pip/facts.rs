@@ -11,7 +11,7 @@
 use crate::finding::{Finding, Rule};
 use crate::manifest::Dependency;
 use crate::name::PackageName;
-use crate::rules::{Engine, Known};
+use crate::rules::{Engine, Known, KnownAge};
 use crate::store::{NameAge, StoreError};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -95,8 +95,7 @@ impl IndexFacts {
         let mut again = engine.judge(
             dep,
             Known {
-                age: Some(age.clone()),
-                age_from_index: true,
+                age: Some(KnownAge::Index(age.clone())),
                 ..Known::default()
             },
         )?;

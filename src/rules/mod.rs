@@ -55,17 +55,23 @@ pub struct Known {
     pub in_feed: Option<bool>,
     /// The name engine's verdict, as [`Engine::may_flag`] found it.
     pub verdict: Option<Verdict>,
-    /// The name's age facts, when the caller has them (an `audit` TSV line, the page of the
-    /// index safe-pip asks, [`crate::index_facts`]); judged instead of the name set's. A name
-    /// the set lacks but whose facts show uploads is judged as new on the index, not as missing
-    /// from it.
-    pub age: Option<NameAge>,
-    /// Whether `age` is what the index pip installs from says of the name (so the name is on
-    /// that index), rather than facts given with the name (an `audit` TSV line).
-    pub age_from_index: bool,
-    /// What the name set says of the name's age, when the batch walk found it with the name
-    /// ([`crate::store::NameSet::listing_all`]); `age` comes first.
-    pub listed_age: Option<ListedAge>,
+    /// The name's age facts, when they are at hand (None: looked up in the name set, after
+    /// the search).
+    pub age: Option<KnownAge>,
+}
+
+/// A name's age facts at hand, by where they come from.
+#[derive(Debug, Clone)]
+pub enum KnownAge {
+    /// Given with the name (an `audit` TSV line); judged instead of the name set's.
+    Given(NameAge),
+    /// What the index pip installs from says of the name ([`crate::index_facts`], safe-pip),
+    /// so the name is on that index; judged instead of the name set's. A name the set lacks
+    /// whose facts show uploads is judged as new on the index, not as missing from it.
+    Index(NameAge),
+    /// The name set's, found by the batch walk with the name
+    /// ([`crate::store::NameSet::listing_all`]).
+    Listed(ListedAge),
 }
 
 impl<'a> Engine<'a> {
@@ -132,9 +138,7 @@ impl<'a> Engine<'a> {
                     on_pypi: listing.as_ref().map(|l| l.listed),
                     in_feed: in_feed.as_ref().map(|m| m[i]),
                     verdict: None,
-                    age: None,
-                    age_from_index: false,
-                    listed_age: listing.and_then(|l| l.age),
+                    age: listing.and_then(|l| l.age).map(KnownAge::Listed),
                 }
             })
             .collect()
@@ -199,10 +203,10 @@ impl<'a> Engine<'a> {
                     on_pypi,
                     date,
                     target,
-                    known
-                        .age
-                        .as_ref()
-                        .filter(|_| known.age_from_index && !on_pypi),
+                    match &known.age {
+                        Some(KnownAge::Index(age)) if !on_pypi => Some(age),
+                        _ => None,
+                    },
                 ));
             }
             if self.judges(Rule::ImportName) && import_name::lookup(&dep.name).is_some() {
@@ -265,22 +269,24 @@ impl<'a> Engine<'a> {
         // the age is looked up only for a name near a popular one, once
         let age = std::cell::OnceCell::new();
         let age = || {
-            age.get_or_init(|| match (&known.age, known.listed_age) {
-                (Some(a), _) => Some(a.clone()),
-                (None, Some(listed)) => self.data.names.listed_age(listed),
-                (None, None) => self.data.age(name),
+            age.get_or_init(|| match &known.age {
+                Some(KnownAge::Given(a) | KnownAge::Index(a)) => Some(a.clone()),
+                Some(KnownAge::Listed(listed)) => self.data.names.listed_age(*listed),
+                None => self.data.age(name),
             })
         };
         // with facts at hand (an `audit` TSV line, the index's page, the batch walk of a ranked
         // name set) the class is asked first; else after the search, which costs less than
         // finding a name's facts in a name set from before ranks
-        let may_be_new = || match (&known.age, known.listed_age) {
-            (Some(a), _) => name_risk::age::may_be_new(Some(a), self.data_day),
-            (None, Some(listed)) => {
-                let facts = self.data.names.listed_facts(listed);
+        let may_be_new = || match &known.age {
+            Some(KnownAge::Given(a) | KnownAge::Index(a)) => {
+                name_risk::age::may_be_new(Some(a), self.data_day)
+            }
+            Some(KnownAge::Listed(listed)) => {
+                let facts = self.data.names.listed_facts(*listed);
                 name_risk::age::may_be_new_facts(facts, self.data_day)
             }
-            (None, None) => true,
+            None => true,
         };
         let age_of = |a: &Assessment| {
             let target_version = || self.data.age(a.target).and_then(|t| t.latest_version);
@@ -331,7 +337,7 @@ mod tests {
             new += usize::from(could_be_new);
             assert_eq!(data.names.listed_age(listed), data.age(name), "{name}");
             let walked = Known {
-                listed_age: Some(listed),
+                age: Some(KnownAge::Listed(listed)),
                 ..Known::default()
             };
             let verdict = engine.verdict(name, &walked);
@@ -433,8 +439,7 @@ mod tests {
             .judge(
                 &dep,
                 Known {
-                    age: Some(years_old),
-                    age_from_index: true,
+                    age: Some(KnownAge::Index(years_old)),
                     ..Known::default()
                 },
             )
@@ -467,7 +472,7 @@ mod tests {
         let src = SourceFile::new("requirements.txt", "requests".to_owned());
         let popular = Dependency::new(&src, "requests", 0, "requirements");
         let known = Known {
-            age: Some(NameAge::default()),
+            age: Some(KnownAge::Given(NameAge::default())),
             ..Known::default()
         };
         assert!(engine.judge(&popular, known).unwrap().is_empty());

@@ -576,8 +576,12 @@ fn scan_file(
         return vec![f];
     }
     // an installed distribution's module (`--trusted` only) is judged where its signals meet
-    let installed = records.lists(path);
-    scan_source_at(path, &bytes, role, 0, installs, called, installed)
+    let reached = Reached {
+        called,
+        installed: records.lists(path),
+        ..Reached::top(role)
+    };
+    scan_source_at(path, &bytes, reached, installs)
 }
 
 /// The modules of an in-tree build backend (PEP 517 `backend-path`, e.g. `["."]`, with
@@ -623,8 +627,7 @@ fn in_tree_backends(root: &Path) -> HashSet<PathBuf> {
 fn code_files(
     module: &SourceFile,
     facts: &facts::Facts,
-    role: Role,
-    depth: usize,
+    reached: Reached<'_>,
     installs: &Installs,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -640,15 +643,7 @@ fn code_files(
         match found.map(|p| (crate::source::read_regular(&p, MAX_SCAN_SIZE), p)) {
             Some((Ok(bytes), p)) => match disguised_binary::source(&display_path(&p), &bytes) {
                 Some(f) => out.push(f),
-                None => out.extend(scan_source_at(
-                    &check::clean(&p),
-                    &bytes,
-                    role,
-                    depth,
-                    installs,
-                    &[],
-                    false,
-                )),
+                None => out.extend(scan_source_at(&check::clean(&p), &bytes, reached, installs)),
             },
             _ => {
                 let (line, column) = module.line_col(range.start);
@@ -670,7 +665,32 @@ fn code_files(
 
 /// Scans Python source `bytes` shown as `path`.
 fn scan_source(path: &Path, bytes: &[u8], role: Role, installs: &Installs) -> Vec<Finding> {
-    scan_source_at(path, bytes, role, 0, installs, &[], false)
+    scan_source_at(path, bytes, Reached::top(role), installs)
+}
+
+/// How a Python file is reached, which decides how it is judged.
+#[derive(Debug, Clone, Copy)]
+struct Reached<'a> {
+    /// What runs it.
+    role: Role,
+    /// Through how many files run as code ([`code_files`]) it was reached.
+    depth: usize,
+    /// Its functions that code running unasked elsewhere calls ([`imported_unasked`]).
+    called: &'a [String],
+    /// An installed distribution's module, judged where its signals meet ([`signals::judge`]).
+    installed: bool,
+}
+
+impl Reached<'_> {
+    /// A file read for itself, in `role`.
+    fn top(role: Role) -> Reached<'static> {
+        Reached {
+            role,
+            depth: 0,
+            called: &[],
+            installed: false,
+        }
+    }
 }
 
 /// How many rounds of modules read again with the functions other modules' code running unasked
@@ -680,19 +700,19 @@ const MAX_REACH_ROUNDS: usize = 4;
 /// How many files run as code ([`code_files`]) are followed, one from another.
 const MAX_CODE_FILE_DEPTH: usize = 3;
 
-/// [`scan_source`] for a file reached through `depth` files run as code, whose functions
-/// `called` code running unasked elsewhere calls ([`imported_unasked`]); `installed`: an
-/// installed distribution's module, judged where its signals meet ([`signals::judge`]).
-#[allow(clippy::too_many_arguments)]
+/// [`scan_source`] for a file reached as `reached` says.
 fn scan_source_at(
     path: &Path,
     bytes: &[u8],
-    role: Role,
-    depth: usize,
+    reached: Reached<'_>,
     installs: &Installs,
-    called: &[String],
-    installed: bool,
 ) -> Vec<Finding> {
+    let Reached {
+        role,
+        depth,
+        called,
+        installed,
+    } = reached;
     let decoded = source::decode(bytes);
     let sf = SourceFile::new(path, decoded.text);
     let mut facts = python::read(&sf.text, role);
@@ -702,7 +722,12 @@ fn scan_source_at(
     let foreign = decoded.foreign_cookie.is_some();
     installs.add(&sf, &facts, role, depth == 0, foreign);
     if depth < MAX_CODE_FILE_DEPTH {
-        out.extend(code_files(&sf, &facts, role, depth + 1, installs));
+        // a file run as code is read for itself: nothing of it is called, nor installed
+        let next = Reached {
+            depth: depth + 1,
+            ..Reached::top(role)
+        };
+        out.extend(code_files(&sf, &facts, next, installs));
     }
     if let Some((line, encoding)) = decoded.foreign_cookie {
         // an installed module read for itself: nothing running unasked imports it (those are

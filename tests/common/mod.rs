@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 /// Environment variable that points the tests at another `shared` directory.
+#[allow(dead_code)] // why: not every test file reads `../shared`
 pub const SHARED_DIR_ENV: &str = "SQUATGUARD_SHARED_DIR";
 
 /// Whether the tests run under CI: `CI` set to anything but empty, `0` or `false`, as GitHub
@@ -22,7 +23,7 @@ pub fn in_ci() -> bool {
 /// The shared directory when every file of `needs` (paths relative to it) is there. Otherwise:
 /// under CI, panics naming the missing file; outside CI, prints why the test is skipped and
 /// returns None, for the test to return.
-#[allow(clippy::print_stderr)] // why: a skipped test says why
+#[allow(clippy::print_stderr, dead_code)] // why: a skipped test says why; not every test file reads `../shared`
 pub fn shared_dir(needs: &[&str]) -> Option<PathBuf> {
     let dir = std::env::var_os(SHARED_DIR_ENV)
         .filter(|v| !v.is_empty())
@@ -113,4 +114,40 @@ impl XorShift {
     pub fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
         xs[self.below(xs.len())]
     }
+}
+
+/// The newest pip's wheel and its version, fetched once into the test target directory
+/// (`pip-wheels/newest/`; remove it to fetch a newer one) by the machine's pip (PyPI, or the
+/// index the machine's pip configuration names); or why there is none.
+#[allow(dead_code)] // why: only the tests that run the newest pip use it
+pub fn newest_pip_wheel() -> Result<(PathBuf, String), String> {
+    use std::path::Path;
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pip-wheels/newest");
+    let found = |dir: &Path| {
+        std::fs::read_dir(dir).ok()?.flatten().find_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let version = name
+                .strip_prefix("pip-")?
+                .strip_suffix("-py3-none-any.whl")?;
+            Some((e.path(), version.to_owned()))
+        })
+    };
+    if found(&dir).is_none() {
+        let o = std::process::Command::new("python3")
+            .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
+            .args(["--disable-pip-version-check", "--quiet", "--dest"])
+            .arg(&dir)
+            .arg("pip")
+            .output()
+            .map_err(|e| format!("no python3: {e}"))?;
+        if !o.status.success() {
+            return Err(format!(
+                "cannot fetch the newest pip: status {:?}\n{}{}",
+                o.status.code(),
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            ));
+        }
+    }
+    found(&dir).ok_or_else(|| "`pip download pip` gave no pip wheel".to_owned())
 }
