@@ -7,10 +7,11 @@
 //! ```text
 //! file   = magic meta-len meta fst-len fst blob
 //! magic  = "SGDB" 0x01
-//! meta   = JSON (u32 little-endian length first): kind, source, created, counts
-//! fst    = names: an fst map (name -> age facts, 0 when none); reports: an fst map
-//!          (name -> byte offset into blob); u64 length first
-//! blob   = names: the version table, each version ended by '\n' (may be empty);
+//! meta   = JSON (u32 little-endian length first): kind, source, created, counts, and for
+//!          names `ranked` (see below)
+//! fst    = names: an fst map (name -> its rank, or its age facts in older files, below);
+//!          reports: an fst map (name -> byte offset into blob); u64 length first
+//! blob   = names: the age column, or the version table in older files (below);
 //!          reports: one JSON line per package name, a list of reports
 //! ```
 //!
