@@ -245,6 +245,11 @@ impl<'a> NameBatch<'a> {
         }
     }
 
+    /// For each name, whether `fst` holds it as a key.
+    fn contains<D: AsRef<[u8]> + Sync>(&self, fst: &fst::raw::Fst<D>) -> Vec<bool> {
+        self.lookup(fst).iter().map(Option::is_some).collect()
+    }
+
     /// For each name, whether `fst` holds it as a key, and if so its value.
     fn lookup<D: AsRef<[u8]> + Sync>(&self, fst: &fst::raw::Fst<D>) -> Vec<Option<u64>> {
         use rayon::prelude::*;
@@ -353,24 +358,31 @@ pub struct NameAge {
 const FIRST_SEEN: u64 = 1 << 40;
 const MONTH_BITS: u32 = 10;
 
+/// The years month codes cover.
+const MONTH_YEARS: std::ops::Range<u64> = 2000..2085;
+
+/// The month codes [`month_code`] gives (2000-01 to 2084-12).
+const MONTH_CODES: std::ops::RangeInclusive<u64> = 1..=(MONTH_YEARS.end - MONTH_YEARS.start) * 12;
+
+/// Month `m` of year `y` as months since 2000-01 plus one, if a code covers it.
+fn code_of_month(y: u64, m: u64) -> Option<u64> {
+    ((1..=12).contains(&m) && MONTH_YEARS.contains(&y)).then(|| (y - MONTH_YEARS.start) * 12 + m)
+}
+
 /// `YYYY-MM` (or the month of a longer date) as months since 2000-01 plus one.
 pub fn month_code(s: &str) -> Option<u64> {
     let y: u64 = s.get(0..4)?.parse().ok()?;
     let m: u64 = s.get(5..7)?.parse().ok()?;
     let valid = s.as_bytes().get(4) == Some(&b'-')
-        && (1..=12).contains(&m)
-        && (2000..2085).contains(&y)
         && (s.len() == 7 || crate::data::days_from_date(s).is_some());
-    valid.then(|| (y - 2000) * 12 + m)
+    code_of_month(y, m).filter(|_| valid)
 }
 
 /// [`month_code`] of the month a day (counted since 1970-01-01) falls in, without writing the
 /// date out.
 pub fn month_code_of_day(days: i64) -> Option<u64> {
     let (y, m, _) = crate::data::civil_from_days(days);
-    (2000..2085)
-        .contains(&y)
-        .then(|| (y as u64 - 2000) * 12 + m as u64)
+    code_of_month(u64::try_from(y).ok()?, u64::try_from(m).ok()?)
 }
 
 fn month_text(code: u64) -> String {
@@ -394,9 +406,6 @@ pub struct AgeFacts<'a> {
 /// [`NameSet::listed_facts`] and [`NameSet::listed_age`] when they are wanted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListedAge(Option<u64>);
-
-/// The month codes [`month_code`] gives (2000-01 to 2084-12).
-const MONTH_CODES: std::ops::RangeInclusive<u64> = 1..=85 * 12;
 
 impl NameAge {
     /// The facts as [`AgeFacts`]; those that do not read are not known.
@@ -976,9 +985,9 @@ impl NameSet {
                 let value = self.set.as_fst().get(normalised)?.value();
                 NameAge::unpack(value, versions.as_ref())
             }
-            Ages::Column(column) if self.meta.ranked => {
+            Ages::Column(_) if self.meta.ranked => {
                 let rank = self.set.as_fst().get(normalised)?.value();
-                NameAge::unpack(column.value_at(rank)?, column.versions())
+                self.listed_age(ListedAge(Some(rank)))
             }
             Ages::Column(column) => {
                 if !self.set.contains(normalised) {
@@ -1032,11 +1041,7 @@ impl NameSet {
 
     /// Membership of many names at once (see [`NameBatch`]).
     pub fn contains_all(&self, batch: &NameBatch<'_>) -> Vec<bool> {
-        batch
-            .lookup(self.set.as_fst())
-            .iter()
-            .map(Option::is_some)
-            .collect()
+        batch.contains(self.set.as_fst())
     }
 
     /// Membership of many names at once, with their age facts where the walk finds them (a
@@ -1326,11 +1331,7 @@ impl ReportStore {
 
     /// Whether each name has reports (see [`NameBatch`]).
     pub fn has_reports_all(&self, batch: &NameBatch<'_>) -> Vec<bool> {
-        batch
-            .lookup(self.map.as_fst())
-            .iter()
-            .map(Option::is_some)
-            .collect()
+        batch.contains(self.map.as_fst())
     }
 
     /// The reports on one normalised name.
