@@ -22,8 +22,14 @@ pub struct FileChange {
 pub fn plan(findings: &[Finding], remove_malicious: bool) -> std::io::Result<Vec<FileChange>> {
     let mut by_file: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in findings {
+        // a rename is the fix of `typosquat` or `import-name`, which the finding may carry for
+        // a rule merged into it (`cv2`: a module name, and so not on PyPI either)
+        let renames = f.rule != Rule::KnownMalicious
+            && std::iter::once(f.rule)
+                .chain(f.also.iter().map(|a| a.rule))
+                .any(|r| matches!(r, Rule::Typosquat | Rule::ImportName));
         let wanted = match (&f.fix, f.rule) {
-            (Some(Fix::Replace { .. }), Rule::Typosquat | Rule::ImportName) => true,
+            (Some(Fix::Replace { .. }), _) => renames,
             (Some(Fix::RemoveLine { .. }), Rule::KnownMalicious) => remove_malicious,
             _ => false,
         };

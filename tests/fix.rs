@@ -133,6 +133,30 @@ attr
     assert_eq!(out.status.code(), Some(0), "warnings only");
 }
 
+/// With every rule judged, a module name is also not on PyPI: the two findings are one, which
+/// keeps the rename; a typosquat that is not on PyPI either keeps its own.
+#[test]
+fn renames_survive_the_merge_of_findings_about_one_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("requirements.txt");
+    std::fs::write(&path, "cv2==4.0\nPIL[avif]\nreqeusts==2.31.0\nflask\n").unwrap();
+    let diff = run(dir.path(), &["--diff"]);
+    let diff = String::from_utf8_lossy(&diff.stdout);
+    assert!(
+        diff.contains("-cv2==4.0\n-PIL[avif]\n")
+            && diff.contains("+opencv-python==4.0\n+pillow[avif]\n"),
+        "{diff}"
+    );
+    let out = run(dir.path(), &["--fix"]);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "opencv-python==4.0\npillow[avif]\nrequests==2.31.0\nflask\n",
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(out.status.code(), Some(0));
+}
+
 #[test]
 fn malicious_names_are_never_renamed_and_removed_only_when_asked() {
     let dir = tempfile::tempdir().unwrap();
