@@ -231,8 +231,13 @@ pub enum Fix {
         expected: String,
         with: String,
     },
-    /// Remove the requirement on this 1-based line, with its `\` continuation lines.
-    RemoveLine { line: u32 },
+    /// Remove the requirement on this 1-based line, with its `\` continuation lines; the line
+    /// must hold the requirement's name at `span` (which must still read `expected`).
+    RemoveLine {
+        line: u32,
+        span: std::ops::Range<usize>,
+        expected: String,
+    },
 }
 
 impl Finding {

@@ -6,6 +6,7 @@
 
 use crate::finding::{Finding, Fix, Rule};
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 /// One file's planned change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,9 +18,30 @@ pub struct FileChange {
     pub summary: Vec<String>,
 }
 
-/// Plans the fixes the findings carry. Files that changed since they were read (the text at a
-/// span is no longer the name) are left alone.
-pub fn plan(findings: &[Finding], remove_malicious: bool) -> std::io::Result<Vec<FileChange>> {
+/// What `--fix` will change, and the files it leaves alone with the reason (for stderr).
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub changes: Vec<FileChange>,
+    pub refused: Vec<String>,
+}
+
+/// Plans the fixes the findings carry, in files inside `roots` (canonical directories: the
+/// work trees, or directories, being checked). The repository chose every file name and every
+/// byte, so a file is changed only when
+/// - it is a regular file inside a root, reached without a symbolic link at its end and with no
+///   other hard link (a link would carry the edit to a file the check did not mean);
+/// - each edit's bytes still read what was judged there;
+/// - a removed line is the requirement's own whole line, in a requirements file whose lines
+///   break only where pip's `splitlines` and this plan agree;
+/// - a TOML file still parses after its edits (a rename can make a key that is already there).
+///
+/// A file that changed since it was read (the text at a span is no longer the name) is left
+/// alone silently, as before; the others are said in [`Plan::refused`].
+pub fn plan(
+    findings: &[Finding],
+    remove_malicious: bool,
+    roots: &[PathBuf],
+) -> std::io::Result<Plan> {
     let mut by_file: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in findings {
         // a rename is the fix of `typosquat` or `import-name`, which the finding may carry for
@@ -37,9 +59,14 @@ pub fn plan(findings: &[Finding], remove_malicious: bool) -> std::io::Result<Vec
             by_file.entry(f.file.as_str()).or_default().push(f);
         }
     }
-    let mut out = Vec::new();
+    let mut out = Plan::default();
     for (file, fixes) in by_file {
-        let before = std::fs::read_to_string(file)?;
+        let path = Path::new(file);
+        if let Err(why) = writable(path, roots) {
+            out.refused.push(format!("`{file}` not fixed: {why}"));
+            continue;
+        }
+        let before = std::fs::read_to_string(path)?;
         let mut edits: Vec<(std::ops::Range<usize>, String, String)> = Vec::new();
         for f in fixes {
             match f.fix.as_ref() {
@@ -54,19 +81,29 @@ pub fn plan(findings: &[Finding], remove_malicious: bool) -> std::io::Result<Vec
                         format!("{file}:{}: `{expected}` -> `{with}`", f.line),
                     ));
                 }
-                Some(Fix::RemoveLine { line }) => {
-                    let range = logical_line(&before, *line);
-                    let shown = before[range.clone()]
-                        .lines()
-                        .next()
-                        .unwrap_or("")
-                        .trim()
-                        .to_owned();
-                    edits.push((
-                        range,
-                        String::new(),
-                        format!("{file}:{line}: removed `{shown}`"),
-                    ));
+                Some(Fix::RemoveLine {
+                    line,
+                    span,
+                    expected,
+                }) if before.get(span.clone()) == Some(expected.as_str()) => {
+                    match removable_line(path, &before, *line, span) {
+                        Ok(range) => {
+                            let shown = before[range.clone()]
+                                .lines()
+                                .next()
+                                .unwrap_or("")
+                                .trim()
+                                .to_owned();
+                            edits.push((
+                                range,
+                                String::new(),
+                                format!("{file}:{line}: removed `{shown}`"),
+                            ));
+                        }
+                        Err(why) => out.refused.push(format!(
+                            "`{file}:{line}` not removed: {why}; remove it by hand"
+                        )),
+                    }
                 }
                 _ => {}
             }
@@ -85,16 +122,112 @@ pub fn plan(findings: &[Finding], remove_malicious: bool) -> std::io::Result<Vec
             summary.push(line);
         }
         summary.reverse();
-        if after != before {
-            out.push(FileChange {
-                file: file.to_owned(),
-                before,
-                after,
-                summary,
-            });
+        if after == before {
+            continue;
         }
+        if is_toml(path) && after.parse::<toml_edit::DocumentMut>().is_err() {
+            out.refused.push(format!(
+                "`{file}` not fixed: the renamed file would not be valid TOML (is the name it should have already there?)"
+            ));
+            continue;
+        }
+        out.changes.push(FileChange {
+            file: file.to_owned(),
+            before,
+            after,
+            summary,
+        });
     }
     Ok(out)
+}
+
+/// Why `path` may not be rewritten, if it may not.
+fn writable(path: &Path, roots: &[PathBuf]) -> Result<(), String> {
+    let meta =
+        std::fs::symlink_metadata(path).map_err(|e| format!("it cannot be read again ({e})"))?;
+    if meta.file_type().is_symlink() {
+        return Err(
+            "it is a symbolic link, and the edit would land in the file it leads to".into(),
+        );
+    }
+    if !meta.is_file() {
+        return Err("it is not a regular file".into());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.nlink() > 1 {
+            return Err("it has other hard links, which the edit would change too".into());
+        }
+    }
+    let real = std::fs::canonicalize(path).map_err(|e| format!("it cannot be resolved ({e})"))?;
+    if !roots.iter().any(|r| real.starts_with(r)) {
+        return Err("it lies outside the directory being checked".into());
+    }
+    Ok(())
+}
+
+/// Files whose fixes must leave them valid TOML.
+fn is_toml(path: &Path) -> bool {
+    matches!(
+        crate::manifest::ManifestKind::from_file_name(path),
+        Some(
+            crate::manifest::ManifestKind::Pyproject
+                | crate::manifest::ManifestKind::Pipfile
+                | crate::manifest::ManifestKind::HatchToml
+                | crate::manifest::ManifestKind::PixiToml
+        )
+    ) || path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+}
+
+/// The bytes to remove for the requirement on `line` whose name is at `span`: its whole
+/// logical line, when that is certain.
+fn removable_line(
+    path: &Path,
+    text: &str,
+    line: u32,
+    span: &std::ops::Range<usize>,
+) -> Result<std::ops::Range<usize>, &'static str> {
+    if !matches!(
+        crate::manifest::ManifestKind::from_file_name(path),
+        None | Some(crate::manifest::ManifestKind::Requirements)
+    ) {
+        return Err("only a requirements file's lines are removed");
+    }
+    // pip splits lines as Python's `str.splitlines` does; this plan counts `\n` (and `\r\n`)
+    if python_only_line_breaks(text) {
+        return Err("the file breaks lines where pip does and a plain line count does not");
+    }
+    let range = logical_line(text, line);
+    let first_end = text[range.clone()]
+        .find('\n')
+        .map_or(range.end, |i| range.start + i);
+    if !(range.start <= span.start && span.end <= first_end) {
+        return Err("the requirement does not start on that line");
+    }
+    // the line before must not join this one to it (`-e \` above the name)
+    let before = text[..range.start].strip_suffix('\n').unwrap_or("");
+    let before = before.strip_suffix('\r').unwrap_or(before);
+    if before
+        .rsplit('\n')
+        .next()
+        .is_some_and(|l| l.ends_with('\\'))
+    {
+        return Err("the requirement continues a line above it");
+    }
+    Ok(range)
+}
+
+/// Whether `text` holds a line break of Python's `str.splitlines` other than `\n` and `\r\n`.
+fn python_only_line_breaks(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| match c {
+        b'\r' => b.get(i + 1) != Some(&b'\n'),
+        0x0b | 0x0c | 0x1c..=0x1e => true,
+        _ => false,
+    }) || text.contains(['\u{85}', '\u{2028}', '\u{2029}'])
 }
 
 /// Byte range of a 1-based line and the lines its trailing `\` joins to it, with line ends.
@@ -123,8 +256,43 @@ pub fn unified_diff(change: &FileChange) -> String {
     similar::TextDiff::from_lines(&change.before, &change.after)
         .unified_diff()
         .context_radius(1)
-        .header(&format!("a/{}", change.file), &format!("b/{}", change.file))
+        .header(
+            &header_name("a/", &change.file),
+            &header_name("b/", &change.file),
+        )
         .to_string()
+}
+
+/// A file name for a diff header: as git writes one, in double quotes with C escapes when it
+/// holds a control character, a quote or a backslash, so that a repository's file name cannot
+/// end the header and start a hunk of its own (`x\n@@ -1 +1 @@`) that `patch` would apply.
+fn header_name(prefix: &str, file: &str) -> String {
+    if !file
+        .chars()
+        .any(|c| c.is_control() || c == '"' || c == '\\')
+    {
+        return format!("{prefix}{file}");
+    }
+    let mut out = String::from("\"");
+    out.push_str(prefix);
+    for c in file.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("\\{b:03o}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]
@@ -140,6 +308,26 @@ mod tests {
         );
         assert_eq!(&t[logical_line(t, 5)], "c\n");
         assert_eq!(&t[logical_line(t, 9)], "");
+    }
+
+    /// A file name cannot end a diff's header and start a hunk that `patch` would apply.
+    #[test]
+    fn file_names_cannot_forge_hunks() {
+        let change = FileChange {
+            file: "x\n@@ -1 +1 @@\n-keep\n+PWNED\nrequirements.txt".into(),
+            before: "reqeusts\n".into(),
+            after: "requests\n".into(),
+            summary: vec![],
+        };
+        assert_eq!(
+            unified_diff(&change),
+            "--- \"a/x\\n@@ -1 +1 @@\\n-keep\\n+PWNED\\nrequirements.txt\"\n+++ \"b/x\\n@@ -1 +1 @@\\n-keep\\n+PWNED\\nrequirements.txt\"\n@@ -1 +1 @@\n-reqeusts\n+requests\n"
+        );
+        assert_eq!(
+            header_name("a/", "r\\\"s\x1b.txt"),
+            "\"a/r\\\\\\\"s\\033.txt\""
+        );
+        assert_eq!(header_name("a/", "plain/r.txt"), "a/plain/r.txt");
     }
 
     #[test]

@@ -306,9 +306,16 @@ pub fn source_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, Read
     Ok(SourceFile::new(path, text))
 }
 
-/// Shows a path with `/` separators and without a leading `./`.
+/// Shows a path with `/` separators and without a leading `./`. On Windows `\\` is a separator;
+/// elsewhere it is a character of a file name and stays one, or a file named `..\\..\\x` would
+/// show, and be rewritten by `--fix`, as the file `../../x`.
 pub fn display_path(path: &Path) -> String {
-    let s = path.to_string_lossy().replace('\\', "/");
+    let s = path.to_string_lossy();
+    let s = if cfg!(windows) {
+        s.replace('\\', "/")
+    } else {
+        s.into_owned()
+    };
     s.strip_prefix("./").map(str::to_owned).unwrap_or(s)
 }
 

@@ -7,14 +7,15 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_squatguard"))
-        .arg("check")
-        .args(args)
-        .current_dir(dir)
-        .env("SQUATGUARD_MAX_DATA_AGE", "100000")
-        .env("SQUATGUARD_DATA_DIR", dir.join(".no-cache"))
-        .output()
-        .unwrap()
+    run_env(dir, args, &[])
+}
+
+/// A scratch directory holding `text` as the file `name`, and that file's path.
+fn written(name: &str, text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
 }
 
 /// Writes `text` as `name`, runs `--fix`, and checks the file became `text` with each
@@ -137,9 +138,10 @@ attr
 /// keeps the rename; a typosquat that is not on PyPI either keeps its own.
 #[test]
 fn renames_survive_the_merge_of_findings_about_one_name() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("requirements.txt");
-    std::fs::write(&path, "cv2==4.0\nPIL[avif]\nreqeusts==2.31.0\nflask\n").unwrap();
+    let (dir, path) = written(
+        "requirements.txt",
+        "cv2==4.0\nPIL[avif]\nreqeusts==2.31.0\nflask\n",
+    );
     let diff = run(dir.path(), &["--diff"]);
     let diff = String::from_utf8_lossy(&diff.stdout);
     assert!(
@@ -178,4 +180,183 @@ fn malicious_names_are_never_renamed_and_removed_only_when_asked() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+}
+
+/// Runs `check ARGS` in `dir` with extra environment variables.
+fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_squatguard"))
+        .arg("check")
+        .args(args)
+        .current_dir(dir)
+        .env("SQUATGUARD_MAX_DATA_AGE", "100000")
+        .env("SQUATGUARD_DATA_DIR", dir.join(".no-cache"))
+        .envs(env.iter().copied())
+        .output()
+        .unwrap()
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A file named `..\..\..\outside\marker.txt` is a file of the repository on this system: the
+/// fix is written to it, never to the file `../../../outside/marker.txt` its name looks like.
+#[cfg(unix)]
+#[test]
+fn a_backslash_in_a_file_name_never_leads_a_fix_out_of_the_repository() {
+    let root = tempfile::tempdir().unwrap();
+    let outside = root.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    let marker = outside.join("marker.txt");
+    let marker_text = "# x\nkeep2\ncv2==4.0\n";
+    std::fs::write(&marker, marker_text).unwrap();
+    let repo = root.path().join("w1/w2/repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q"]);
+    std::fs::write(
+        repo.join("requirements.txt"),
+        "-r '..\\..\\..\\outside\\marker.txt'\n",
+    )
+    .unwrap();
+    let inside = repo.join("..\\..\\..\\outside\\marker.txt");
+    std::fs::write(&inside, "# x\nrequest-plus==2.31.0\ncv2==4.0\n").unwrap();
+    git(&repo, &["add", "-A"]);
+    let diff = run(&repo, &["--diff", "--fix-remove-malicious"]);
+    let diff = String::from_utf8_lossy(&diff.stdout);
+    assert!(
+        diff.contains("--- \"a/..\\\\..\\\\..\\\\outside\\\\marker.txt\""),
+        "{diff}"
+    );
+    let out = run(&repo, &["--fix-remove-malicious"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("fixed ..\\..\\..\\outside\\marker.txt:2: removed"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), marker_text);
+    // the repository's own file got the fixes
+    assert_eq!(
+        std::fs::read_to_string(&inside).unwrap(),
+        "# x\nopencv-python==4.0\n"
+    );
+}
+
+/// Removal takes the requirement's own line, where pip's lines and a plain line count agree,
+/// and only in a requirements file; elsewhere it is refused, said, and the file stays.
+#[test]
+fn malicious_lines_are_removed_only_where_the_line_is_certain() {
+    for (name, text, why) in [
+        // a form feed ends a line for pip (`splitlines`), not for a count of `\n`
+        (
+            "requirements.txt",
+            "flask\x0cclick\nrequest-plus==2.31.0\nurllib3>=2.2.2  # security pin\n",
+            "breaks lines where pip does",
+        ),
+        (
+            "requirements.txt",
+            "flask\rclick\nrequest-plus==2.31.0\nurllib3>=2.2.2\n",
+            "breaks lines where pip does",
+        ),
+        // the name is on a line that a `\` above joins to `-e`
+        (
+            "requirements.txt",
+            "flask\n-e \\\ngit+https://example.invalid/x.git#egg=request-plus\nurllib3>=2.2.2\n",
+            "continues a line above it",
+        ),
+        // a Pipfile category named like a requirements file is still TOML
+        (
+            "Pipfile",
+            "[requirements]\nrequest-plus = \"*\"  # see C:\\\nurllib3 = \">=2.2.2\"\n",
+            "only a requirements file's lines",
+        ),
+    ] {
+        let (dir, path) = written(name, text);
+        let out = run(dir.path(), &["--fix-remove-malicious"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "{stderr}");
+        assert!(
+            stderr.contains("not removed") && stderr.contains(why),
+            "{text:?}: {stderr}"
+        );
+        assert_eq!(out.status.code(), Some(1), "the malware is still reported");
+    }
+}
+
+/// `--staged` reads the index's copy, whose lines are not the working tree's: no fix with it.
+#[test]
+fn no_fix_of_the_working_tree_from_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    let path = dir.path().join("requirements.txt");
+    std::fs::write(&path, "flask\nrequest-plus==2.31.0\nclick\n").unwrap();
+    git(dir.path(), &["add", "-A"]);
+    let worktree = "precious-first\nflask\nrequest-plus==2.31.0\nclick\n";
+    std::fs::write(&path, worktree).unwrap();
+    for flag in ["--fix-remove-malicious", "--fix", "--diff"] {
+        let out = run(dir.path(), &["--staged", flag]);
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), worktree);
+    }
+}
+
+/// A name made by `${VAR}` expansion is judged expanded, but the bytes at its place are not
+/// the name: renaming them would write another name (`requests${SG_T}`).
+#[test]
+fn no_rename_where_expansion_made_the_name() {
+    let (dir, path) = written("requirements.txt", "req${SG_T}==2.31\n");
+    let out = run_env(dir.path(), &["--fix"], &[("SG_T", "eusts")]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("typosquat"), "judged: {stdout}");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "req${SG_T}==2.31\n"
+    );
+}
+
+/// A name in a URL, a path or `name @ URL` is not renamed: the rename would fetch another file,
+/// or name other code `requests`.
+#[test]
+fn no_rename_of_what_comes_from_a_url_or_a_path() {
+    let text = "https://example.invalid/colourama-0.4.6-py3-none-any.whl\n./vendor/reqeusts-1.0.tar.gz\nreqeusts @ https://example.invalid/x.whl\ngit+https://example.invalid/x.git#egg=reqeusts\n";
+    let (dir, path) = written("requirements.txt", text);
+    let diff = run(dir.path(), &["--diff"]);
+    assert_eq!(String::from_utf8_lossy(&diff.stdout), "");
+    run(dir.path(), &["--fix"]);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}
+
+/// A rename that would make a key the table already has leaves the file as it was, and says so.
+#[test]
+fn no_rename_into_a_duplicate_toml_key() {
+    let text = "[tool.poetry]\nname = \"x\"\n\n[tool.poetry.dependencies]\npython = \"^3.9\"\ncolorama = \"^0.4\"\ncolourama = \"^0.3\"\n";
+    let (dir, path) = written("pyproject.toml", text);
+    let out = run(dir.path(), &["--fix"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "{stderr}");
+    assert!(stderr.contains("would not be valid TOML"), "{stderr}");
+}
+
+/// A manifest that is a symbolic link is read (as pip would), but a fix is not written through
+/// it into the file it leads to.
+#[cfg(unix)]
+#[test]
+fn no_fix_through_a_symbolic_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("deploy.sh");
+    std::fs::write(&target, "cv2==4.0\n").unwrap();
+    std::os::unix::fs::symlink("deploy.sh", dir.path().join("requirements.txt")).unwrap();
+    let out = run(dir.path(), &["--fix", "requirements.txt"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "cv2==4.0\n");
+    assert!(stderr.contains("symbolic link"), "{stderr}");
 }

@@ -112,6 +112,11 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
         report.findings = git::only_since(&cwd, rev, staged.is_some(), findings, &read_then)?;
     }
     if req.fix || req.diff || req.fix_remove_malicious {
+        // the staged copy's lines are not the working tree's, which is what would be written
+        anyhow::ensure!(
+            staged.is_none(),
+            "--fix, --diff and --fix-remove-malicious change the working tree: not with --staged"
+        );
         match fix(&req, &report, io.stdout, io.stderr)? {
             Fixed::Diffed(status) => return Ok(status),
             Fixed::Written(0) => {}
@@ -347,6 +352,26 @@ fn staged_paths(tree: &git::StagedTree, named: &[PathBuf]) -> anyhow::Result<Vec
         .collect()
 }
 
+/// Where `--fix` may write: the work tree of each path checked, or the directory itself (a
+/// file's directory) outside git, canonical; the readers do not leave them either.
+fn fix_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let dot = [PathBuf::from(".")];
+    let paths = if paths.is_empty() { &dot[..] } else { paths };
+    paths
+        .iter()
+        .filter_map(|p| {
+            crate::source::work_tree(p).or_else(|| {
+                let dir = if p.is_dir() {
+                    p.as_path()
+                } else {
+                    crate::source::parent_dir(p)
+                };
+                std::fs::canonicalize(dir).ok()
+            })
+        })
+        .collect()
+}
+
 enum Fixed {
     /// `--diff`: printed, with the status it earns.
     Diffed(Status),
@@ -361,7 +386,12 @@ fn fix(
     stdout: &mut dyn std::io::Write,
     stderr: &mut dyn std::io::Write,
 ) -> anyhow::Result<Fixed> {
-    let changes = crate::fix::plan(&report.findings, req.fix_remove_malicious)?;
+    let roots = fix_roots(&req.paths);
+    let crate::fix::Plan { changes, refused } =
+        crate::fix::plan(&report.findings, req.fix_remove_malicious, &roots)?;
+    for why in &refused {
+        writeln!(stderr, "squatguard: {why}")?;
+    }
     if req.diff {
         for c in &changes {
             write!(stdout, "{}", crate::fix::unified_diff(c))?;

@@ -88,7 +88,7 @@ pub fn check(dep: &Dependency, on_pypi: bool) -> Option<Finding> {
     .with_help(format!("did you mean `{provider}`?"));
     f.similar_to = Some(provider.to_owned());
     // never into a lock file, whose hashes belong to the name it records
-    if !on_pypi && !dep.locked {
+    if !on_pypi && !dep.locked && super::fixable(dep) && dep.source.is_registry() {
         f.fix = Some(Fix::Replace {
             span: dep.name_span.clone(),
             expected: dep.raw_name.clone(),

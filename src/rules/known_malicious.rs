@@ -88,8 +88,13 @@ fn judge(dep: &Dependency, adv: &Advisory, on_pypi: bool) -> Option<Finding> {
     // removal is offered (behind --fix-remove-malicious) where a line is the whole requirement
     if severity == Severity::Error
         && (dep.section.starts_with("requirements") || dep.section.starts_with("constraints"))
+        && super::fixable(dep)
     {
-        f.fix = Some(Fix::RemoveLine { line: dep.line });
+        f.fix = Some(Fix::RemoveLine {
+            line: dep.line,
+            span: dep.name_span.clone(),
+            expected: dep.raw_name.clone(),
+        });
     }
     f.advisory = adv.id.clone();
     f.source = Some(adv.source.clone());

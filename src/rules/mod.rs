@@ -305,6 +305,13 @@ impl<'a> Engine<'a> {
     }
 }
 
+/// Whether a fix may be written at `dep`'s name: the bytes there are the name that was judged.
+/// Not so where `${VAR}` expansion made the name (`req${X}` judged as `reqeusts` with
+/// `X=eusts`: the bytes are `req`, and renaming them would write `requests${X}`).
+pub(crate) fn fixable(dep: &Dependency) -> bool {
+    crate::name::normalized(&dep.raw_name) == dep.name.as_str()
+}
+
 /// A finding about `dep`, placed at its name.
 pub(crate) fn at_dependency(dep: &Dependency, rule: Rule, message: impl Into<String>) -> Finding {
     let mut f = Finding::new(rule, &*dep.file, dep.line, dep.column, message)

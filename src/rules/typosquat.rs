@@ -54,7 +54,12 @@ pub fn check(dep: &Dependency, verdict: &Verdict) -> Option<Finding> {
     f.similar_to = Some(a.target.to_owned());
     // only an unambiguous package is written into the file, and never into a lock file,
     // whose hashes belong to the name it records
-    if a.alternatives == 0 && !brand && !dep.locked {
+    if a.alternatives == 0
+        && !brand
+        && !dep.locked
+        && super::fixable(dep)
+        && dep.source.is_registry()
+    {
         f.fix = Some(Fix::Replace {
             span: dep.name_span.clone(),
             expected: dep.raw_name.clone(),

@@ -101,7 +101,7 @@ pub struct CheckArgs {
     #[arg(long, conflicts_with = "staged")]
     pub diff: bool,
     /// With --fix or --diff: also remove known-malicious requirements (requirements files).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "staged")]
     pub fix_remove_malicious: bool,
     /// Apply the configuration's `exclude` to files named on the command line too (for hooks,
     /// which pass file names).
