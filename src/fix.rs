@@ -60,13 +60,29 @@ pub fn plan(
         }
     }
     let mut out = Plan::default();
+    // one file reached under two names (`sub/../requirements.txt`) is planned once, with the
+    // fixes of both: two plans from one text would each overwrite the other
+    let mut by_real: BTreeMap<PathBuf, (&str, Vec<&Finding>)> = BTreeMap::new();
     for (file, fixes) in by_file {
-        let path = Path::new(file);
-        if let Err(why) = writable(path, roots) {
-            out.refused.push(format!("`{file}` not fixed: {why}"));
-            continue;
+        match writable(Path::new(file), roots) {
+            Ok(real) => by_real
+                .entry(real)
+                .or_insert((file, Vec::new()))
+                .1
+                .extend(fixes),
+            Err(why) => out
+                .refused
+                .push(format!("`{}` not fixed: {why}", shown(file))),
         }
+    }
+    for (file, fixes) in by_real.into_values() {
+        let path = Path::new(file);
         let before = std::fs::read_to_string(path)?;
+        // spans count from the text after a byte order mark, which the readers drop
+        let bom = if before.starts_with('\u{feff}') { 3 } else { 0 };
+        let at = |span: &std::ops::Range<usize>| span.start + bom..span.end + bom;
+        let shown_file = shown(file);
+        let routed = routes_elsewhere(path, &before);
         let mut edits: Vec<(std::ops::Range<usize>, String, String)> = Vec::new();
         for f in fixes {
             match f.fix.as_ref() {
@@ -74,19 +90,34 @@ pub fn plan(
                     span,
                     expected,
                     with,
-                }) if before.get(span.clone()) == Some(expected.as_str()) => {
-                    edits.push((
-                        span.clone(),
-                        with.clone(),
-                        format!("{file}:{}: `{expected}` -> `{with}`", f.line),
-                    ));
+                }) if before.get(at(span)) == Some(expected.as_str()) => {
+                    // the new name must not be one the file sends elsewhere (a uv source, a
+                    // Pipfile or Poetry index, `--find-links`): the rename would install that
+                    let why = if routed {
+                        Some("the file takes packages from elsewhere than PyPI")
+                    } else if names_elsewhere(&before, at(span), with) {
+                        Some("the file names it elsewhere, perhaps with a source of its own")
+                    } else {
+                        None
+                    };
+                    match why {
+                        Some(why) => out.refused.push(format!(
+                            "`{shown_file}:{}` not renamed to `{with}`: {why}; rename it by hand",
+                            f.line
+                        )),
+                        None => edits.push((
+                            at(span),
+                            with.clone(),
+                            format!("{shown_file}:{}: `{}` -> `{with}`", f.line, shown(expected)),
+                        )),
+                    }
                 }
                 Some(Fix::RemoveLine {
                     line,
                     span,
                     expected,
-                }) if before.get(span.clone()) == Some(expected.as_str()) => {
-                    match removable_line(path, &before, *line, span) {
+                }) if before.get(at(span)) == Some(expected.as_str()) => {
+                    match removable_line(path, &before, *line, &at(span)) {
                         Ok(range) => {
                             let shown = before[range.clone()]
                                 .lines()
@@ -97,11 +128,14 @@ pub fn plan(
                             edits.push((
                                 range,
                                 String::new(),
-                                format!("{file}:{line}: removed `{shown}`"),
+                                format!(
+                                    "{shown_file}:{line}: removed `{}`",
+                                    crate::report::visible(&shown)
+                                ),
                             ));
                         }
                         Err(why) => out.refused.push(format!(
-                            "`{file}:{line}` not removed: {why}; remove it by hand"
+                            "`{shown_file}:{line}` not removed: {why}; remove it by hand"
                         )),
                     }
                 }
@@ -127,7 +161,7 @@ pub fn plan(
         }
         if is_toml(path) && after.parse::<toml_edit::DocumentMut>().is_err() {
             out.refused.push(format!(
-                "`{file}` not fixed: the renamed file would not be valid TOML (is the name it should have already there?)"
+                "`{shown_file}` not fixed: the renamed file would not be valid TOML (is the name it should have already there?)"
             ));
             continue;
         }
@@ -141,8 +175,64 @@ pub fn plan(
     Ok(out)
 }
 
-/// Why `path` may not be rewritten, if it may not.
-fn writable(path: &Path, roots: &[PathBuf]) -> Result<(), String> {
+/// A file name or text from the repository as it may go to stderr: control characters escaped,
+/// as the report shows them, so that a name cannot forge a line of its own.
+fn shown(text: &str) -> String {
+    crate::report::visible(text).into_owned()
+}
+
+/// Whether a requirements file takes packages from somewhere other than PyPI, where a renamed
+/// name could be served: `--index-url`, `--extra-index-url`, `--find-links`, `--no-index`
+/// (options stand at the start of a line; a requirement's own options cannot be these).
+fn routes_elsewhere(path: &Path, text: &str) -> bool {
+    if !matches!(
+        crate::manifest::ManifestKind::from_file_name(path),
+        None | Some(crate::manifest::ManifestKind::Requirements)
+    ) {
+        return false;
+    }
+    text.lines().any(|l| {
+        let l = l.trim_start();
+        [
+            "-i",
+            "--index-url",
+            "--extra-index-url",
+            "-f",
+            "--find-links",
+            "--no-index",
+        ]
+        .iter()
+        .any(|o| {
+            l.strip_prefix(o)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '=']))
+        })
+    })
+}
+
+/// Whether the text outside `span` names `name` (any case, `-`, `_` and `.` alike): a TOML
+/// key or table of its own (`[tool.uv.sources] requests = { git = ... }`).
+fn names_elsewhere(text: &str, span: std::ops::Range<usize>, name: &str) -> bool {
+    let fold = |s: &str| -> String {
+        s.chars()
+            .map(|c| match c {
+                '_' | '.' => '-',
+                c => c.to_ascii_lowercase(),
+            })
+            .collect()
+    };
+    let name = fold(name);
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '-';
+    [&text[..span.start], &text[span.end..]].iter().any(|part| {
+        let part = fold(part);
+        part.match_indices(&name).any(|(i, m)| {
+            !part[..i].chars().next_back().is_some_and(word)
+                && !part[i + m.len()..].chars().next().is_some_and(word)
+        })
+    })
+}
+
+/// Why `path` may not be rewritten, if it may not; else the file itself (canonical).
+fn writable(path: &Path, roots: &[PathBuf]) -> Result<PathBuf, String> {
     let meta =
         std::fs::symlink_metadata(path).map_err(|e| format!("it cannot be read again ({e})"))?;
     if meta.file_type().is_symlink() {
@@ -164,7 +254,7 @@ fn writable(path: &Path, roots: &[PathBuf]) -> Result<(), String> {
     if !roots.iter().any(|r| real.starts_with(r)) {
         return Err("it lies outside the directory being checked".into());
     }
-    Ok(())
+    Ok(real)
 }
 
 /// Files whose fixes must leave them valid TOML.
@@ -271,7 +361,9 @@ fn header_name(prefix: &str, file: &str) -> String {
         .chars()
         .any(|c| c.is_control() || c == '"' || c == '\\')
     {
-        return format!("{prefix}{file}");
+        // a space ends the name for `patch` unless a tab ends it first
+        let tab = if file.contains(' ') { "\t" } else { "" };
+        return format!("{prefix}{file}{tab}");
     }
     let mut out = String::from("\"");
     out.push_str(prefix);
@@ -328,6 +420,8 @@ mod tests {
             "\"a/r\\\\\\\"s\\033.txt\""
         );
         assert_eq!(header_name("a/", "plain/r.txt"), "a/plain/r.txt");
+        // a space would end the name for `patch`: a tab ends it first
+        assert_eq!(header_name("a/", "sub dir/r.txt"), "a/sub dir/r.txt\t");
     }
 
     #[test]

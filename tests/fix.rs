@@ -335,7 +335,8 @@ fn no_rename_of_what_comes_from_a_url_or_a_path() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
 }
 
-/// A rename that would make a key the table already has leaves the file as it was, and says so.
+/// A rename to a name the file already has (here a key of the same table, which would make the
+/// TOML invalid) leaves the file as it was, and says so.
 #[test]
 fn no_rename_into_a_duplicate_toml_key() {
     let text = "[tool.poetry]\nname = \"x\"\n\n[tool.poetry.dependencies]\npython = \"^3.9\"\ncolorama = \"^0.4\"\ncolourama = \"^0.3\"\n";
@@ -343,7 +344,10 @@ fn no_rename_into_a_duplicate_toml_key() {
     let out = run(dir.path(), &["--fix"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "{stderr}");
-    assert!(stderr.contains("would not be valid TOML"), "{stderr}");
+    assert!(
+        stderr.contains("not renamed to `colorama`: the file names it elsewhere"),
+        "{stderr}"
+    );
 }
 
 /// A manifest that is a symbolic link is read (as pip would), but a fix is not written through
@@ -359,4 +363,109 @@ fn no_fix_through_a_symbolic_link() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "cv2==4.0\n");
     assert!(stderr.contains("symbolic link"), "{stderr}");
+}
+
+/// A rename must not hand the new name to a source the file sets up for it: a uv source, a
+/// requirements file's `--find-links` or other index.
+#[test]
+fn no_rename_into_a_name_the_file_routes_elsewhere() {
+    let uv = "[project]\nname = \"x\"\nversion = \"1\"\ndependencies = [\"reqeusts>=2\"]\n\n[tool.uv.sources]\nrequests = { git = \"https://example.invalid/evil.git\" }\n";
+    let links = "--find-links ./wheels\ncv2==4.0\n";
+    for (name, text, why) in [
+        ("pyproject.toml", uv, "names it elsewhere"),
+        (
+            "requirements.txt",
+            links,
+            "takes packages from elsewhere than PyPI",
+        ),
+    ] {
+        let (dir, path) = written(name, text);
+        let out = run(dir.path(), &["--fix"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "{stderr}");
+        assert!(
+            stderr.contains("not renamed") && stderr.contains(why),
+            "{stderr}"
+        );
+    }
+}
+
+/// A file that starts with a byte order mark is fixed at the right bytes.
+#[test]
+fn a_byte_order_mark_does_not_move_the_fix() {
+    let (dir, path) = written(
+        "requirements.txt",
+        "\u{feff}flask\r\nrequest-plus==2.31.0\r\ncv2==4.0\r\nclick\r\n",
+    );
+    let out = run(dir.path(), &["--fix-remove-malicious"]);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "\u{feff}flask\r\nopencv-python==4.0\r\nclick\r\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0));
+}
+
+/// One file reached under two names (a setup.cfg `file:` through `sub/..`) gets the fixes of
+/// both, written once: two plans from one text would each overwrite the other.
+#[test]
+fn one_file_under_two_names_is_fixed_once() {
+    let (dir, path) = written("requirements.txt", "request-plus==2.31.0\nreqeusts\n");
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::fs::write(
+        dir.path().join("setup.cfg"),
+        "[options]\ninstall_requires = file: sub/../requirements.txt\n",
+    )
+    .unwrap();
+    let out = run(dir.path(), &["--fix-remove-malicious"]);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "requests\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// What `--fix` says on stderr shows a hostile file name's control characters escaped, as the
+/// report does: a name cannot forge a line of its own.
+#[cfg(unix)]
+#[test]
+fn fix_messages_escape_file_names() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("real.txt"), "reqeusts\n").unwrap();
+    let name = "requirements\nsquatguard: fixed requirements.txt:1: removed `evil`\x1b[8m.txt";
+    std::os::unix::fs::symlink("real.txt", dir.path().join(name)).unwrap();
+    let out = run(dir.path(), &["--fix"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.lines().any(|l| l.starts_with("squatguard: fixed")) && !stderr.contains('\x1b'),
+        "{stderr}"
+    );
+    assert!(stderr.contains("requirements\\u{a}squatguard"), "{stderr}");
+}
+
+/// A path named through a symbolic link to a directory outside the repository is not a way
+/// out: the repository that holds the link is where fixes may go.
+#[cfg(unix)]
+#[test]
+fn a_named_path_through_a_link_does_not_move_the_root() {
+    let root = tempfile::tempdir().unwrap();
+    let outside = root.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    let marker = outside.join("requirements.txt");
+    std::fs::write(&marker, "reqeusts\n").unwrap();
+    let repo = root.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    git(&repo, &["init", "-q"]);
+    std::os::unix::fs::symlink(&outside, repo.join("d")).unwrap();
+    for path in ["d", "d/requirements.txt"] {
+        let out = run(&repo, &["--fix", path]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            std::fs::read_to_string(&marker).unwrap(),
+            "reqeusts\n",
+            "{stderr}"
+        );
+    }
 }

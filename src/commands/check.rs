@@ -353,18 +353,33 @@ fn staged_paths(tree: &git::StagedTree, named: &[PathBuf]) -> anyhow::Result<Vec
 }
 
 /// Where `--fix` may write: the work tree of each path checked, or the directory itself (a
-/// file's directory) outside git, canonical; the readers do not leave them either.
+/// file's directory) outside git, canonical; the readers do not leave them either. A path is
+/// taken up to its first symbolic link (`d/requirements.txt` with `d` a link out of the
+/// repository gives the repository, not where `d` leads).
 fn fix_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
     let dot = [PathBuf::from(".")];
     let paths = if paths.is_empty() { &dot[..] } else { paths };
     paths
         .iter()
         .filter_map(|p| {
-            crate::source::work_tree(p).or_else(|| {
-                let dir = if p.is_dir() {
-                    p.as_path()
+            let mut base = PathBuf::new();
+            for c in p.components() {
+                let next = base.join(c);
+                let link =
+                    std::fs::symlink_metadata(&next).map_or(true, |m| m.file_type().is_symlink());
+                if link {
+                    break;
+                }
+                base = next;
+            }
+            if base.as_os_str().is_empty() {
+                base = PathBuf::from(".");
+            }
+            crate::source::work_tree(&base).or_else(|| {
+                let dir = if base.is_dir() {
+                    base.as_path()
                 } else {
-                    crate::source::parent_dir(p)
+                    crate::source::parent_dir(&base)
                 };
                 std::fs::canonicalize(dir).ok()
             })

@@ -29,15 +29,24 @@ fn repo_root(start: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-/// The artifact URI of a finding's file: relative to the repository root, `/`-separated.
+/// The artifact URI of a finding's file: relative to the repository root, `/`-separated. A
+/// `\\` is a separator on Windows only; elsewhere it is part of a file name and is written
+/// `%5C`, so that a file named `..\\..\\x` is not shown as `../../x`.
 fn artifact_uri(file: &str, root: Option<&Path>) -> String {
+    let slashes = |p: &str| {
+        if cfg!(windows) {
+            p.replace('\\', "/")
+        } else {
+            p.replace('%', "%25").replace('\\', "%5C")
+        }
+    };
     let rel = root.and_then(|root| {
         let abs = std::fs::canonicalize(file).ok()?;
         abs.strip_prefix(root)
             .ok()
-            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .map(|p| slashes(&p.to_string_lossy()))
     });
-    rel.unwrap_or_else(|| file.trim_start_matches("./").replace('\\', "/"))
+    rel.unwrap_or_else(|| slashes(file.trim_start_matches("./")))
 }
 
 /// FNV-1a ([`crate::hash`]) over the parts, each followed by a NUL byte, as 16 hex digits:
