@@ -82,7 +82,6 @@ pub fn plan(
         let bom = if before.starts_with('\u{feff}') { 3 } else { 0 };
         let at = |span: &std::ops::Range<usize>| span.start + bom..span.end + bom;
         let shown_file = shown(file);
-        let routed = routes_elsewhere(path, &before);
         let mut edits: Vec<(std::ops::Range<usize>, String, String)> = Vec::new();
         for f in fixes {
             match f.fix.as_ref() {
@@ -93,13 +92,14 @@ pub fn plan(
                 }) if before.get(at(span)) == Some(expected.as_str()) => {
                     // the new name must not be one the file sends elsewhere (a uv source, a
                     // Pipfile or Poetry index, `--find-links`): the rename would install that
-                    let why = if routed {
-                        Some("the file takes packages from elsewhere than PyPI")
-                    } else if names_elsewhere(&before, at(span), with) {
-                        Some("the file names it elsewhere, perhaps with a source of its own")
-                    } else {
-                        None
-                    };
+                    let why = routes_elsewhere(path, &before, with).or_else(|| {
+                        // a TOML key or table of its own for the new name (a uv source); a
+                        // requirements file's reader has said all there is (not its comments)
+                        (!is_requirements(path) && names_elsewhere(&before, at(span), with))
+                            .then_some(
+                                "the file names it elsewhere, perhaps with a source of its own",
+                            )
+                    });
                     match why {
                         Some(why) => out.refused.push(format!(
                             "`{shown_file}:{}` not renamed to `{with}`: {why}; rename it by hand",
@@ -181,32 +181,36 @@ fn shown(text: &str) -> String {
     crate::report::visible(text).into_owned()
 }
 
-/// Whether a requirements file takes packages from somewhere other than PyPI, where a renamed
-/// name could be served: `--index-url`, `--extra-index-url`, `--find-links`, `--no-index`
-/// (options stand at the start of a line; a requirement's own options cannot be these).
-fn routes_elsewhere(path: &Path, text: &str) -> bool {
-    if !matches!(
-        crate::manifest::ManifestKind::from_file_name(path),
-        None | Some(crate::manifest::ManifestKind::Requirements)
-    ) {
-        return false;
-    }
-    text.lines().any(|l| {
-        let l = l.trim_start();
-        [
-            "-i",
-            "--index-url",
-            "--extra-index-url",
-            "-f",
-            "--find-links",
-            "--no-index",
-        ]
+/// Whether the file takes packages from somewhere other than PyPI, where a renamed name could
+/// be served, as its own reader reads it (every spelling pip accepts, `-r`/`-c` files, TOML
+/// escapes, joined lines): an index or `--find-links` location other than PyPI in any role,
+/// `--no-index`, a dependency sent to an index of its own, or a dependency that already has the
+/// new name (from a URL, say). `None` when it does not; else why.
+fn routes_elsewhere(path: &Path, text: &str, with: &str) -> Option<&'static str> {
+    use crate::manifest::ManifestKind;
+    let text = text.trim_start_matches('\u{feff}');
+    let src = crate::source::SourceFile::new(path, text);
+    let read = match ManifestKind::from_file_name(path) {
+        Some(kind) if !is_requirements(path) => crate::manifest::parse(&src, kind),
+        _ => crate::manifest::requirements_txt::parse_within(&src, crate::source::parent_dir(path)),
+    };
+    let with = crate::name::normalized(with);
+    if read
+        .indexes
         .iter()
-        .any(|o| {
-            l.strip_prefix(o)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '=']))
-        })
-    })
+        .any(|s| !crate::index_url::is_pypi_index(&s.url))
+        || read.findings.iter().any(|f| f.rule == Rule::IndexUrl)
+        || read.dependencies.iter().any(|d| d.private_index)
+    {
+        Some("the file takes packages from elsewhere than PyPI")
+    } else if read.dependencies.iter().any(|d| d.name.as_str() == with) {
+        Some("the file already has a dependency of that name")
+    } else if is_toml(path) && (text.contains("\\u") || text.contains("\\U")) {
+        // a key spelled with escapes (`"\u0072equests"`) would escape the text match below
+        Some("the file spells text with escapes")
+    } else {
+        None
+    }
 }
 
 /// Whether the text outside `span` names `name` (any case, `-`, `_` and `.` alike): a TOML
@@ -255,6 +259,14 @@ fn writable(path: &Path, roots: &[PathBuf]) -> Result<PathBuf, String> {
         return Err("it lies outside the directory being checked".into());
     }
     Ok(real)
+}
+
+/// Requirements files: by name, or of no known kind (a `-r` include can have any name).
+fn is_requirements(path: &Path) -> bool {
+    matches!(
+        crate::manifest::ManifestKind::from_file_name(path),
+        None | Some(crate::manifest::ManifestKind::Requirements)
+    )
 }
 
 /// Files whose fixes must leave them valid TOML.

@@ -345,7 +345,8 @@ fn no_rename_into_a_duplicate_toml_key() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "{stderr}");
     assert!(
-        stderr.contains("not renamed to `colorama`: the file names it elsewhere"),
+        stderr
+            .contains("not renamed to `colorama`: the file already has a dependency of that name"),
         "{stderr}"
     );
 }
@@ -370,22 +371,50 @@ fn no_fix_through_a_symbolic_link() {
 #[test]
 fn no_rename_into_a_name_the_file_routes_elsewhere() {
     let uv = "[project]\nname = \"x\"\nversion = \"1\"\ndependencies = [\"reqeusts>=2\"]\n\n[tool.uv.sources]\nrequests = { git = \"https://example.invalid/evil.git\" }\n";
-    let links = "--find-links ./wheels\ncv2==4.0\n";
+    let elsewhere = "takes packages from elsewhere than PyPI";
     for (name, text, why) in [
         ("pyproject.toml", uv, "names it elsewhere"),
         (
             "requirements.txt",
-            links,
-            "takes packages from elsewhere than PyPI",
+            "--find-links ./wheels\ncv2==4.0\n",
+            elsewhere,
+        ),
+        // pip's spellings: a short option with its value attached, an abbreviated long option
+        ("requirements.txt", "-f./wheels\ncv2==4.0\n", elsewhere),
+        ("requirements.txt", "--find=./wheels\ncv2==4.0\n", elsewhere),
+        // an option of an included file applies to the whole run
+        ("requirements.txt", "-r base.txt\ncv2==4.0\n", elsewhere),
+        ("requirements.txt", "--extra https://example.invalid/simple\ncv2==4.0\n", elsewhere),
+        ("requirements.txt", "--ind\\\nex-url=https://example.invalid/simple\nreqeusts\n", ""),
+        // the new name joined across a continuation, from a URL
+        ("requirements.txt", "reqeusts\nreque\\\nsts @ git+https://example.invalid/r.git\n", "already has a dependency"),
+        // the entry's own source goes with its key
+        (
+            "pyproject.toml",
+            "[tool.poetry]\nname = \"x\"\n[tool.poetry.dependencies]\nreqeusts = { version = \"*\", source = \"evil\" }\n[[tool.poetry.source]]\nname = \"evil\"\nurl = \"https://example.invalid/simple\"\npriority = \"explicit\"\n",
+            "",
+        ),
+        (
+            "Pipfile",
+            "[[source]]\nname = \"evil\"\nurl = \"https://example.invalid/simple\"\nverify_ssl = true\n[packages]\nreqeusts = { version = \"*\", index = \"evil\" }\n",
+            "",
+        ),
+        // a key spelled with an escape
+        (
+            "pyproject.toml",
+            "[project]\nname = \"x\"\nversion = \"1\"\ndependencies = [\"reqeusts>=2\"]\n[tool.uv.sources]\n\"\\u0072equests\" = { git = \"https://example.invalid/r.git\" }\n",
+            "escapes",
         ),
     ] {
         let (dir, path) = written(name, text);
+        std::fs::write(dir.path().join("base.txt"), "--find-links ./w\n").unwrap();
         let out = run(dir.path(), &["--fix"]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "{stderr}");
+        // an entry sent to an index of its own is offered no rename at all (nothing to say)
         assert!(
-            stderr.contains("not renamed") && stderr.contains(why),
-            "{stderr}"
+            why.is_empty() || (stderr.contains("not renamed") && stderr.contains(why)),
+            "{text}: {stderr}"
         );
     }
 }

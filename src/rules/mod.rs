@@ -308,8 +308,11 @@ impl<'a> Engine<'a> {
 /// Whether a fix may be written at `dep`'s name: the bytes there are the name that was judged.
 /// Not so where `${VAR}` expansion made the name (`req${X}` judged as `reqeusts` with
 /// `X=eusts`: the bytes are `req`, and renaming them would write `requests${X}`).
+///
+/// Nor where the manifest sends the package to an index of its own (a Poetry `source`, a
+/// Pipfile `index`, a uv source): the new name would be fetched from there.
 pub(crate) fn fixable(dep: &Dependency) -> bool {
-    crate::name::normalized(&dep.raw_name) == dep.name.as_str()
+    crate::name::normalized(&dep.raw_name) == dep.name.as_str() && !dep.private_index
 }
 
 /// A finding about `dep`, placed at its name.
