@@ -440,3 +440,30 @@ fn since_reports_what_a_change_newly_includes() {
     );
     assert_eq!(squats(dir.path(), &["--since", "HEAD"]), (0, vec![]));
 }
+
+/// `--since REV --fix` fixes what is new, and the check after the fix still reports only what
+/// is new: the revision's own squats stay out of it.
+#[test]
+fn since_with_fix_reports_only_new_dependencies_after_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repository::init(dir.path()).unwrap();
+    let path = dir.path().join("requirements.txt");
+    std::fs::write(&path, "colourama\n").unwrap();
+    commit_all(&repo, "base");
+    std::fs::write(&path, "colourama\ndjnago\nreqeusts-oauthlib\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_squatguard"))
+        .args(["check", "--since", "HEAD", "--fix"])
+        .current_dir(dir.path())
+        .env("SQUATGUARD_MAX_DATA_AGE", "100000")
+        .env("SQUATGUARD_DATA_DIR", dir.path().join(".git/no-cache"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "colourama\ndjango\nrequests-oauthlib\n",
+        "the new squats are fixed, the old one left: {stdout}"
+    );
+    assert!(!stdout.contains("colourama"), "{stdout}");
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+}

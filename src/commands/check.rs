@@ -106,11 +106,19 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
         }
     }
     let mut report = collected.finish(&opts.policy);
-    if let Some(rev) = &req.since {
-        let read_then = read_at(&req, &opts, &cwd, rev)?;
-        let findings = std::mem::take(&mut report.findings);
-        report.findings = git::only_since(&cwd, rev, staged.is_some(), findings, &read_then)?;
-    }
+    // under --since, what the revision had is not reported: also in the check after --fix
+    let read_then = match &req.since {
+        Some(rev) => Some((rev, read_at(&req, &opts, &cwd, rev)?)),
+        None => None,
+    };
+    let only_since = |report: &mut CheckReport| -> anyhow::Result<()> {
+        if let Some((rev, read_then)) = &read_then {
+            let findings = std::mem::take(&mut report.findings);
+            report.findings = git::only_since(&cwd, rev, staged.is_some(), findings, read_then)?;
+        }
+        Ok(())
+    };
+    only_since(&mut report)?;
     if req.fix || req.diff || req.fix_remove_malicious {
         // the staged copy's lines are not the working tree's, which is what would be written
         anyhow::ensure!(
@@ -120,7 +128,10 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
         match fix(&req, &report, io.stdout, io.stderr)? {
             Fixed::Diffed(status) => return Ok(status),
             Fixed::Written(0) => {}
-            Fixed::Written(_) => report = check::check(&opts, &engine)?,
+            Fixed::Written(_) => {
+                report = check::check(&opts, &engine)?;
+                only_since(&mut report)?;
+            }
         }
     }
     note_hidden(&report, &opts.policy.config, &req.report, io.stderr)?;
