@@ -3,6 +3,10 @@
 //! keeping every other byte of the file (specifiers, extras, markers, comments, formatting);
 //! and, only when asked, remove known-malicious requirements. A known-malicious name is never
 //! "fixed" into another name.
+//!
+//! The repository being fixed chose every file name and byte: [`plan`] writes only where the
+//! edit is certain (its doc lists the conditions), and says on stderr what it left and why.
+//! `tests/fix.rs` holds an attack case for each condition.
 
 use crate::finding::{Finding, Fix, Rule};
 use std::collections::BTreeMap;
@@ -31,6 +35,9 @@ pub struct Plan {
 /// - it is a regular file inside a root, reached without a symbolic link at its end and with no
 ///   other hard link (a link would carry the edit to a file the check did not mean);
 /// - each edit's bytes still read what was judged there;
+/// - a rename's new name is not one the file routes elsewhere, as its reader reads it (an index,
+///   `--find-links` or `--no-index`; a dependency of that name already; outside requirements
+///   files, the name written anywhere else, as a uv source keys it);
 /// - a removed line is the requirement's own whole line, in a requirements file whose lines
 ///   break only where pip's `splitlines` and this plan agree;
 /// - a TOML file still parses after its edits (a rename can make a key that is already there).
