@@ -69,26 +69,27 @@ pub fn plan(
     let mut out = Plan::default();
     // one file reached under two names (`sub/../requirements.txt`) is planned once, with the
     // fixes of both: two plans from one text would each overwrite the other
-    let mut by_real: BTreeMap<PathBuf, (&str, Vec<&Finding>)> = BTreeMap::new();
+    let mut by_real: BTreeMap<PathBuf, (&str, &Path, Vec<&Finding>)> = BTreeMap::new();
     for (file, fixes) in by_file {
         match writable(Path::new(file), roots) {
-            Ok(real) => by_real
+            Ok((real, root)) => by_real
                 .entry(real)
-                .or_insert((file, Vec::new()))
-                .1
+                .or_insert((file, root, Vec::new()))
+                .2
                 .extend(fixes),
             Err(why) => out
                 .refused
                 .push(format!("`{}` not fixed: {why}", shown(file))),
         }
     }
-    for (file, fixes) in by_real.into_values() {
+    for (file, root, fixes) in by_real.into_values() {
         let path = Path::new(file);
         let before = std::fs::read_to_string(path)?;
         // spans count from the text after a byte order mark, which the readers drop
         let bom = if before.starts_with('\u{feff}') { 3 } else { 0 };
         let at = |span: &std::ops::Range<usize>| span.start + bom..span.end + bom;
         let shown_file = shown(file);
+        let routing = std::cell::OnceCell::new();
         let mut edits: Vec<(std::ops::Range<usize>, String, String)> = Vec::new();
         for f in fixes {
             match f.fix.as_ref() {
@@ -99,7 +100,8 @@ pub fn plan(
                 }) if before.get(at(span)) == Some(expected.as_str()) => {
                     // the new name must not be one the file sends elsewhere (a uv source, a
                     // Pipfile or Poetry index, `--find-links`): the rename would install that
-                    let why = routes_elsewhere(path, &before, with).or_else(|| {
+                    let routing = routing.get_or_init(|| Routing::read(path, &before, root));
+                    let why = routing.refuses(with).or_else(|| {
                         // a TOML key or table of its own for the new name (a uv source); a
                         // requirements file's reader has said all there is (not its comments)
                         (!is_requirements(path) && names_elsewhere(&before, at(span), with))
@@ -188,35 +190,63 @@ fn shown(text: &str) -> String {
     crate::report::visible(text).into_owned()
 }
 
-/// Whether the file takes packages from somewhere other than PyPI, where a renamed name could
-/// be served, as its own reader reads it (every spelling pip accepts, `-r`/`-c` files, TOML
-/// escapes, joined lines): an index or `--find-links` location other than PyPI in any role,
-/// `--no-index`, a dependency sent to an index of its own, or a dependency that already has the
-/// new name (from a URL, say). `None` when it does not; else why.
-fn routes_elsewhere(path: &Path, text: &str, with: &str) -> Option<&'static str> {
-    use crate::manifest::ManifestKind;
-    let text = text.trim_start_matches('\u{feff}');
-    let src = crate::source::SourceFile::new(path, text);
-    let read = match ManifestKind::from_file_name(path) {
-        Some(kind) if !is_requirements(path) => crate::manifest::parse(&src, kind),
-        _ => crate::manifest::requirements_txt::parse_within(&src, crate::source::parent_dir(path)),
-    };
-    let with = crate::name::normalized(with);
-    if read
-        .indexes
-        .iter()
-        .any(|s| !crate::index_url::is_pypi_index(&s.url))
-        || read.findings.iter().any(|f| f.rule == Rule::IndexUrl)
-        || read.dependencies.iter().any(|d| d.private_index)
-    {
-        Some("the file takes packages from elsewhere than PyPI")
-    } else if read.dependencies.iter().any(|d| d.name.as_str() == with) {
-        Some("the file already has a dependency of that name")
-    } else if is_toml(path) && (text.contains("\\u") || text.contains("\\U")) {
-        // a key spelled with escapes (`"\u0072equests"`) would escape the text match below
-        Some("the file spells text with escapes")
-    } else {
-        None
+/// What the file's own reader says of where the file takes packages from, read once per file
+/// and only when a rename is planned in it (every spelling pip accepts, `-r`/`-c` files read
+/// within `root` as `check` reads them, TOML escapes, joined lines).
+struct Routing {
+    /// Why no rename may be written in the file, if none may.
+    elsewhere: Option<&'static str>,
+    /// The normalised names of its dependencies.
+    names: std::collections::HashSet<String>,
+}
+
+impl Routing {
+    fn read(path: &Path, text: &str, root: &Path) -> Routing {
+        use crate::manifest::ManifestKind;
+        let text = text.trim_start_matches('\u{feff}');
+        let src = crate::source::SourceFile::new(path, text);
+        let read = match ManifestKind::from_file_name(path) {
+            Some(kind) if !is_requirements(path) => crate::manifest::parse(&src, kind),
+            _ => crate::manifest::requirements_txt::parse_within(&src, root),
+        };
+        let elsewhere = if read
+            .indexes
+            .iter()
+            .any(|s| !crate::index_url::is_pypi_index(&s.url))
+            || read.findings.iter().any(|f| f.rule == Rule::IndexUrl)
+            || read.dependencies.iter().any(|d| d.private_index)
+        {
+            Some("the file takes packages from elsewhere than PyPI")
+        } else if read
+            .findings
+            .iter()
+            .any(|f| matches!(f.rule, Rule::InvalidManifest | Rule::UnresolvedDependency))
+        {
+            // an include it could not follow may route packages: not known, so no rename
+            Some("the file includes what could not be read again")
+        } else if is_toml(path) && (text.contains("\\u") || text.contains("\\U")) {
+            // a key spelled with escapes (`"\u0072equests"`) would escape the text match
+            Some("the file spells text with escapes")
+        } else {
+            None
+        };
+        Routing {
+            elsewhere,
+            names: read
+                .dependencies
+                .iter()
+                .map(|d| d.name.as_str().to_owned())
+                .collect(),
+        }
+    }
+
+    /// Why the file may not have a dependency renamed to `with`, if it may not.
+    fn refuses(&self, with: &str) -> Option<&'static str> {
+        self.elsewhere.or_else(|| {
+            self.names
+                .contains(crate::name::normalized(with).as_ref())
+                .then_some("the file already has a dependency of that name")
+        })
     }
 }
 
@@ -242,8 +272,9 @@ fn names_elsewhere(text: &str, span: std::ops::Range<usize>, name: &str) -> bool
     })
 }
 
-/// Why `path` may not be rewritten, if it may not; else the file itself (canonical).
-fn writable(path: &Path, roots: &[PathBuf]) -> Result<PathBuf, String> {
+/// Why `path` may not be rewritten, if it may not; else the file itself (canonical) and the
+/// root it lies in.
+fn writable<'r>(path: &Path, roots: &'r [PathBuf]) -> Result<(PathBuf, &'r Path), String> {
     let meta =
         std::fs::symlink_metadata(path).map_err(|e| format!("it cannot be read again ({e})"))?;
     if meta.file_type().is_symlink() {
@@ -262,10 +293,10 @@ fn writable(path: &Path, roots: &[PathBuf]) -> Result<PathBuf, String> {
         }
     }
     let real = std::fs::canonicalize(path).map_err(|e| format!("it cannot be resolved ({e})"))?;
-    if !roots.iter().any(|r| real.starts_with(r)) {
-        return Err("it lies outside the directory being checked".into());
+    match roots.iter().find(|r| real.starts_with(r)) {
+        Some(root) => Ok((real, root.as_path())),
+        None => Err("it lies outside the directory being checked".into()),
     }
-    Ok(real)
 }
 
 /// Requirements files: by name, or of no known kind (a `-r` include can have any name).
@@ -299,10 +330,7 @@ fn removable_line(
     line: u32,
     span: &std::ops::Range<usize>,
 ) -> Result<std::ops::Range<usize>, &'static str> {
-    if !matches!(
-        crate::manifest::ManifestKind::from_file_name(path),
-        None | Some(crate::manifest::ManifestKind::Requirements)
-    ) {
+    if !is_requirements(path) {
         return Err("only a requirements file's lines are removed");
     }
     // pip splits lines as Python's `str.splitlines` does; this plan counts `\n` (and `\r\n`)

@@ -498,3 +498,19 @@ fn a_named_path_through_a_link_does_not_move_the_root() {
         );
     }
 }
+
+/// Outside git the re-read of a file for its routing follows its includes as far as the checked
+/// directory, as `check` does: an option in `../base.txt` counts.
+#[test]
+fn routing_in_an_include_above_the_file_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let path = dir.path().join("sub/requirements.txt");
+    let text = "-r ../base.txt\ncv2==4.0\n";
+    std::fs::write(&path, text).unwrap();
+    std::fs::write(dir.path().join("base.txt"), "--find-links ./w\n").unwrap();
+    let out = run(dir.path(), &["--fix"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "{stderr}");
+    assert!(stderr.contains("takes packages from elsewhere"), "{stderr}");
+}
