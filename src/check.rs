@@ -194,12 +194,16 @@ struct Tracked {
 const GITLINK_MODE: u32 = 0o160000;
 
 impl Tracked {
-    /// `None` outside a git work tree, or when its index cannot be read.
+    /// `None` outside a git work tree, when its index cannot be read, or when it tracks nothing
+    /// under `root`: a tree git knows nothing of (an archive unpacked inside another work tree,
+    /// or one that brings a `.git` of its own tracking none of its files) is walked as outside
+    /// git, since the ignore files that would hide its untracked files are not the user's.
     fn around(root: &Path) -> Option<Tracked> {
         let repo = git2::Repository::discover(root).ok()?;
         let below = std::fs::canonicalize(root).ok()?;
         let mut tracked = Tracked::default();
-        tracked.add(&repo, &below, 0).then_some(tracked)
+        let read = tracked.add(&repo, &below, 0);
+        (read && !tracked.files.is_empty()).then_some(tracked)
     }
 
     /// Adds what `repo`'s index holds under `below` (the walk's root, canonical); false when
@@ -278,7 +282,14 @@ struct Judge {
     held: Mutex<HashMap<PathBuf, SkipReason>>,
     /// Skipped paths, and whether each is a directory.
     skipped: Mutex<Vec<(PathBuf, bool, SkipReason)>>,
+    /// pip configuration files in folders skipped outside git ([`PIP_CONFIG_NAMES`]).
+    pip_configs: Mutex<Vec<PathBuf>>,
 }
+
+/// The names pip reads its site configuration under, in the folder of the environment it runs
+/// in (`sys.prefix`): any folder of a repository becomes one when it is made a virtualenv
+/// (`python -m venv .venv` keeps what the folder holds).
+const PIP_CONFIG_NAMES: &[&str] = &["pip.conf", "pip.ini"];
 
 impl Judge {
     fn keeps(&self, e: &ignore::DirEntry) -> bool {
@@ -293,6 +304,16 @@ impl Judge {
         match self.reason(e, is_dir, &name) {
             None => true,
             Some(reason) => {
+                // outside git a skipped folder's files came with the rest: a pip configuration
+                // in a `.venv` of an archive is read by the pip of the virtualenv made there
+                if is_dir && self.tracked.is_none() {
+                    for n in PIP_CONFIG_NAMES {
+                        let config = e.path().join(n);
+                        if config.is_file() {
+                            lock(&self.pip_configs).push(config);
+                        }
+                    }
+                }
                 lock(&self.skipped).push((e.path().to_path_buf(), is_dir, reason));
                 false
             }
@@ -412,6 +433,8 @@ pub(crate) struct Walked {
     pub refused_links: Vec<(PathBuf, String)>,
     /// Directories, and files the walk wanted, left unread (refused links among them).
     pub skipped: Vec<Skipped>,
+    /// pip configuration files the walk passed, or found in a folder it skipped outside git.
+    pub pip_configs: Vec<PathBuf>,
 }
 
 impl Walked {
@@ -497,6 +520,7 @@ pub(crate) fn walk_tree(
         excluded: Box::new(excluded_by(exclude, root)),
         held: Mutex::default(),
         skipped: Mutex::default(),
+        pip_configs: Mutex::default(),
     });
     let judging = std::sync::Arc::clone(&judge);
     let walker = ignore::WalkBuilder::new(root)
@@ -510,6 +534,32 @@ pub(crate) fn walk_tree(
         let Some(file_type) = entry.file_type() else {
             continue;
         };
+        let name = entry.file_name().to_str().unwrap_or_default();
+        if !file_type.is_dir() && PIP_CONFIG_NAMES.contains(&name) {
+            out.pip_configs.push(entry.path().to_path_buf());
+        }
+        if file_type.is_symlink() && entry.path().is_dir() {
+            // a link to a folder is not walked: said, and refused where its name makes its files
+            // manifests (`requirements/` linked to a folder of `.txt` files that `pip install
+            // -r requirements/base.txt` reads; the folder itself, walked under its own name,
+            // holds no manifest by that name)
+            lock(&judge.skipped).push((
+                entry.path().to_path_buf(),
+                true,
+                SkipReason::SymlinkNotFollowed,
+            ));
+            if wanted(&entry.path().join("x.txt")) {
+                let target = std::fs::read_link(entry.path()).unwrap_or_default();
+                out.refused_links.push((
+                    entry.into_path(),
+                    format!(
+                        "a symbolic link to the folder `{}`, which is not walked, so the manifests in it are not read",
+                        display_path(&target)
+                    ),
+                ));
+            }
+            continue;
+        }
         if !wanted(entry.path()) {
             continue;
         }
@@ -529,6 +579,9 @@ pub(crate) fn walk_tree(
             }
         }
     }
+    out.pip_configs
+        .extend(std::mem::take(&mut *lock(&judge.pip_configs)));
+    out.pip_configs.sort();
     let mut skipped = std::mem::take(&mut *lock(&judge.skipped));
     skipped.sort_by(|a, b| a.0.cmp(&b.0));
     out.skipped = skipped
@@ -550,7 +603,8 @@ pub(crate) fn walk_tree(
 pub struct Discovered {
     /// The manifests, sorted.
     pub files: Vec<PathBuf>,
-    /// `invalid-manifest` at each manifest that is a symbolic link not followed.
+    /// `invalid-manifest` at each manifest that is a symbolic link not followed (and at a link
+    /// to a folder of manifests), and `index-url` at each pip configuration file.
     pub refused: Vec<Finding>,
     /// What the walk left unread.
     pub skipped: Vec<Skipped>,
@@ -574,9 +628,21 @@ pub fn discover(
         ManifestKind::from_file_name(p.strip_prefix(root).unwrap_or(p)).is_some()
     })?;
     let skipped = std::mem::take(&mut walked.skipped);
-    let (files, refused) = walked.with_refused_findings(Rule::InvalidManifest, |why| {
+    let pip_configs = std::mem::take(&mut walked.pip_configs);
+    let (files, mut refused) = walked.with_refused_findings(Rule::InvalidManifest, |why| {
         format!("cannot check this file: it is {why}; pip would read it")
     });
+    refused.extend(pip_configs.iter().map(|path| {
+        Finding::new(
+            Rule::IndexUrl,
+            display_path(&clean(path)),
+            1,
+            1,
+            "a pip configuration file in the repository: pip reads it whenever this folder is the virtualenv it runs in (`python -m venv` keeps the file), and what it sets (`[install] requirement = ...`, an index, options) installs what no manifest shows; squatguard does not read it",
+        )
+        .with_severity(Severity::Error)
+        .with_help("delete it, and never make a virtualenv in a folder that came with the repository")
+    }));
     Ok(Discovered {
         files,
         refused,

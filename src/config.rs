@@ -24,7 +24,7 @@ use crate::name::normalize;
 use crate::source::{display_path, read_source, SourceFile};
 use serde::Deserialize;
 use serde_spanned::Spanned;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use toml_edit::Document;
 
@@ -96,6 +96,11 @@ pub struct Config {
     pub select: Vec<Rule>,
     pub ignore: Vec<Rule>,
     pub severity: BTreeMap<Rule, Severity>,
+    /// Rules whose override in `severity` may only raise a finding's severity: an untrusted
+    /// configuration's (see [`Config::without_relaxations`]). A rule reports some findings
+    /// above its default (`unresolved-dependency`'s remote include is an error, its default a
+    /// note), so an override to the default or above may still lower one of them.
+    pub severity_raises_only: BTreeSet<Rule>,
     pub popular_top_n: u32,
     pub private_packages: Vec<String>,
     pub allow: Vec<Allow>,
@@ -112,6 +117,7 @@ impl Default for Config {
             select: Vec::new(),
             ignore: Vec::new(),
             severity: BTreeMap::new(),
+            severity_raises_only: BTreeSet::new(),
             popular_top_n: 15_000,
             private_packages: Vec::new(),
             allow: Vec::new(),
@@ -436,15 +442,18 @@ impl Config {
     /// This configuration without what weakens the checks: what an untrusted file may still do.
     pub fn without_relaxations(&self) -> Config {
         let default = Config::default();
+        let severity: BTreeMap<Rule, Severity> = self
+            .severity
+            .iter()
+            .filter(|(r, s)| **s >= r.default_severity())
+            .map(|(r, s)| (*r, *s))
+            .collect();
         Config {
             allow: Vec::new(),
             private_packages: Vec::new(),
-            severity: self
-                .severity
-                .iter()
-                .filter(|(r, s)| **s >= r.default_severity())
-                .map(|(r, s)| (*r, *s))
-                .collect(),
+            // what is kept may still lower a finding the rule reports above its default
+            severity_raises_only: severity.keys().copied().collect(),
+            severity,
             select: Vec::new(),
             ignore: Vec::new(),
             popular_top_n: self.popular_top_n.max(default.popular_top_n),

@@ -9,7 +9,8 @@
 //! 2. inline `# squatguard: ignore[rule, ...]` comments on a finding's line: honoured only in
 //!    files whose [`Origin`] is the user's own; elsewhere the finding stays and says that a
 //!    comment tried to hide it;
-//! 3. the configuration's severity overrides;
+//! 3. the configuration's severity overrides (one the user has not trusted only raises a
+//!    finding's severity: [`Config::severity_raises_only`]);
 //! 4. allow entries, those given on safe-pip's command line first, then the configuration's:
 //!    the finding stays, as a note that records who allowed it ([`Allowance`]);
 //! 5. allow entries of the configuration that matched nothing, as `unused-allow` notes, when the
@@ -177,7 +178,11 @@ pub fn finish(mut findings: Vec<Finding>, policy: &Policy) -> Finished {
     let config_file = cfg.file.as_deref().map(display_path).unwrap_or_default();
     for f in findings.iter_mut() {
         if let Some(&sev) = cfg.severity.get(&f.rule) {
-            f.severity = sev;
+            f.severity = if cfg.severity_raises_only.contains(&f.rule) {
+                f.severity.max(sev)
+            } else {
+                sev
+            };
         }
         let Some(pkg) = f.package.as_deref() else {
             continue;

@@ -245,3 +245,85 @@ fn outside_git_ignore_files_and_pyvenv_cfg_hide_nothing() {
     assert_eq!(skipped, ["venv/ virtualenv"]);
     assert!(stderr.contains("skipped 1 path: 1 virtualenv"), "{stderr}");
 }
+
+/// A pip configuration file in the repository is an error wherever it lies, tracked or in an
+/// archive's skipped `.venv`: pip reads it as the site configuration of a virtualenv made in
+/// that folder, and its `[install] requirement` adds what no manifest shows.
+#[test]
+fn a_pip_configuration_in_the_repository_is_an_error() {
+    let files = [
+        ("requirements.txt", "flask\n"),
+        (
+            ".venv/pip.conf",
+            "[install]\nrequirement = .venv/extra.txt\n",
+        ),
+        (".venv/extra.txt", "reqeusts\n"),
+        (
+            "sub/pip.ini",
+            "[global]\nindex-url = https://h.example/simple\n",
+        ),
+    ];
+    let (repo_dir, _repo) = repo_with(&files);
+    let plain = tempfile::tempdir().unwrap();
+    for (rel, text) in files {
+        write(plain.path(), rel, text);
+    }
+    for dir in [repo_dir.path(), plain.path()] {
+        let out = squatguard(dir, &[]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{stdout}");
+        for config in [".venv/pip.conf", "sub/pip.ini"] {
+            assert!(
+                stdout.contains(&format!(
+                    "{config}:1:1: error[index-url]: a pip configuration file in the repository"
+                )),
+                "{config}: {stdout}"
+            );
+        }
+    }
+}
+
+/// A link to a folder is not walked: said on stderr, and an error where its name makes the files
+/// in it manifests (`requirements/` linked to a folder of `.txt` files).
+#[cfg(unix)]
+#[test]
+fn a_linked_requirements_folder_is_refused_not_passed() {
+    let (dir, repo) = repo_with(&[
+        ("requirements.txt", "flask\n"),
+        ("data/base.txt", "reqeusts\n"),
+    ]);
+    std::os::unix::fs::symlink("data", dir.path().join("requirements")).unwrap();
+    std::os::unix::fs::symlink("data", dir.path().join("other")).unwrap();
+    commit_all(&repo, "links");
+    let out = squatguard(dir.path(), &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("requirements:1:1: error[invalid-manifest]: cannot check this file: it is a symbolic link to the folder `data`"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("other:"), "{stdout}");
+    assert!(stderr.contains("2 symlink not followed"), "{stderr}");
+}
+
+/// A tree git tracks nothing of is walked as outside git: an archive unpacked inside another
+/// work tree, or one that brings its own `.git` excluding everything, hides nothing by the
+/// ignore files around it.
+#[test]
+fn a_tree_git_tracks_nothing_of_is_read_as_outside_git() {
+    let (outer, _repo) = repo_with(&[("README.md", "x\n")]);
+    write(outer.path(), "x/requirements.txt", "reqeusts\n");
+    write(outer.path(), "x/.gitignore", "requirements.txt\n");
+    let (status, flagged, _, stderr) = check_json(&outer.path().join("x"));
+    assert_eq!(status, 1, "{stderr}");
+    assert_eq!(flagged, ["requirements.txt:\"reqeusts\""], "{stderr}");
+
+    let shipped = tempfile::tempdir().unwrap();
+    Repository::init(shipped.path()).unwrap();
+    write(shipped.path(), ".git/info/exclude", "*\n");
+    write(shipped.path(), "requirements.txt", "reqeusts\n");
+    let (status, flagged, _, stderr) = check_json(shipped.path());
+    assert_eq!(status, 1, "{stderr}");
+    assert_eq!(flagged, ["requirements.txt:\"reqeusts\""], "{stderr}");
+}

@@ -166,3 +166,49 @@ fn a_utf16_include_is_refused() {
     );
     assert!(message.contains("UTF-16"), "{message}");
 }
+
+/// A line is a URL by pip's `is_url` (its scheme), not by a `://` anywhere in it: a PyPI
+/// requirement whose marker holds `://` is judged as the requirement pip installs.
+#[test]
+fn a_marker_holding_a_url_scheme_is_still_a_pypi_requirement() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        "reqeusts; \"://\" != \"x\"\nflask ; \"git+https://h\" != \"y\"\n",
+    )
+    .unwrap();
+    let out = squatguard(dir.path(), &["check"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("error[typosquat]: `reqeusts` looks like a typo of `requests`"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("direct-url"), "{stdout}");
+    assert!(stdout.contains("(2 dependencies checked)"), "{stdout}");
+}
+
+/// A URL's package is named as pip's `Link` names it: a wheel by its file name (decoded as pip
+/// decodes the path), else the first `#egg=` or `&egg=` (`?xegg=` is not one).
+#[test]
+fn urls_are_named_as_pip_names_them() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        "https://example.com/a?xegg=requests&egg=reqeusts\n\
+         https://example.com/reqeusts-1.0-py3-none-any.whl#egg=requests\n\
+         https://example.com/requests-1.0-py3-none-any.whl%2Freqeusts-1.0-py3-none-any.whl\n\
+         https://example.com/egg=requests/x.tar.gz#egg=reqeusts\n",
+    )
+    .unwrap();
+    let out = squatguard(dir.path(), &["check"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert_eq!(
+        stdout
+            .matches("error[typosquat]: `reqeusts` looks like a typo of `requests`")
+            .count(),
+        4,
+        "{stdout}"
+    );
+}

@@ -721,9 +721,12 @@ impl Builder {
                 return;
             }
         }
-        match name_from_location(written) {
+        // named as pip names the line it reads, after `${VAR}` expansion (placed at the line's
+        // start when expansion moved the name)
+        match name_from_location(expanded) {
             Some((name_start, name)) => {
-                let mut dep = Dependency::new(src, name, offset + name_start, section);
+                let at = if written == expanded { name_start } else { 0 };
+                let mut dep = Dependency::new(src, &name, offset + at, section);
                 dep.source = source;
                 self.manifest.dependencies.push(dep);
             }
@@ -886,9 +889,9 @@ impl Builder {
 /// True when the text reads as a PEP 508 requirement rather than a URL or path.
 fn is_pep508_form(text: &str) -> bool {
     let t = text.trim();
-    // pip reads `file:.` and `file:../pkg` as URLs too
-    let file_url = t.get(..5).is_some_and(|s| s.eq_ignore_ascii_case("file:"));
-    if t.contains("://") || file_url || t.starts_with(['.', '/', '~', '\\']) {
+    // a URL by pip's `is_url`, `file:.` and `file:../pkg` too; not a line with `://` elsewhere
+    // (`reqeusts; "://" != "x"` is a PyPI requirement with a marker)
+    if pip_is_url(t) || t.starts_with(['.', '/', '~', '\\']) {
         return false;
     }
     let head = t
@@ -906,36 +909,115 @@ fn is_pep508_form(text: &str) -> bool {
     .any(|ext| lower.ends_with(ext))
 }
 
-/// The package name a bare URL or path gives: `#egg=NAME`, else a wheel or sdist file name.
-/// Returns the name's byte offset in `text` and the name.
-fn name_from_location(text: &str) -> Option<(usize, &str)> {
-    if let Some(i) = text.find("egg=") {
-        let start = i + 4;
-        let rest = &text[start..];
-        let end = rest.find(['&', ' ', '[', '#']).unwrap_or(rest.len());
-        let name = &rest[..end];
-        return crate::name::is_valid(name).then_some((start, name));
-    }
-    let path = text
-        .split(['#', '?'])
-        .next()
-        .unwrap_or(text)
-        .trim_end_matches('/');
-    let file_start = path.rfind(['/', '\\']).map_or(0, |i| i + 1);
-    let file = &path[file_start..];
-    let lower = file.to_ascii_lowercase();
-    let stem_len = if lower.ends_with(".whl") {
-        // wheel: {name}-{version}-...; names use `_` for separators
-        file.find('-')?
-    } else {
-        let ext = [".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar"]
-            .iter()
-            .find(|ext| lower.ends_with(*ext))?;
-        // sdist: {name}-{version}{ext}; the version starts after the last `-`
-        file[..file.len() - ext.len()].rfind('-')?
+/// pip's `is_url`: the text up to its first `:`, lowercased, is a scheme pip fetches from
+/// (`http`, `https`, `file`, `ftp`, or a version control scheme such as `git+https`).
+pub(crate) fn pip_is_url(text: &str) -> bool {
+    const VCS: &[&str] = &[
+        "bzr+file",
+        "bzr+ftp",
+        "bzr+http",
+        "bzr+https",
+        "bzr+lp",
+        "bzr+sftp",
+        "bzr+ssh",
+        "git+file",
+        "git+git",
+        "git+http",
+        "git+https",
+        "git+ssh",
+        "hg+file",
+        "hg+http",
+        "hg+https",
+        "hg+ssh",
+        "hg+static-http",
+        "svn+file",
+        "svn+http",
+        "svn+https",
+        "svn+ssh",
+        "svn+svn",
+    ];
+    let Some((scheme, _)) = text.split_once(':') else {
+        return false;
     };
-    let name = &file[..stem_len];
-    crate::name::is_valid(name).then_some((file_start, name))
+    let scheme = scheme.to_lowercase();
+    matches!(scheme.as_str(), "http" | "https" | "file" | "ftp") || VCS.contains(&scheme.as_str())
+}
+
+/// The package name pip gives a bare URL or path, with the byte offset in `text` where it is
+/// written, as pip's `parse_req_from_line` names it:
+/// - a wheel by its file name (`{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl`; pip
+///   refuses another shape), the file name as pip's `Link.filename` reads it: the URL's path
+///   (before `?` and `#`) percent-decoded, its last segment decoded again, so
+///   `.../x.whl%2Freqeusts-1.0-py3-none-any.whl` is `reqeusts`;
+/// - else the value of the first `#egg=` or `&egg=` (pip's `[#&]egg=([^&]*)`: `?xegg=` is not one),
+///   up to the end of its name;
+/// - else, for a source archive, its file name up to the version: pip learns the real name only
+///   by building it, so this is the name the file claims.
+fn name_from_location(text: &str) -> Option<(usize, Cow<'_, str>)> {
+    use percent_encoding::percent_decode_str;
+    let decode = |s: &str| -> String { percent_decode_str(s).decode_utf8_lossy().into_owned() };
+    let (path_start, path) = if pip_is_url(text) {
+        // urlsplit: after the scheme, `//host` up to the path; the path up to `?` or `#`
+        let mut start = text.find(':').map_or(0, |i| i + 1);
+        if text[start..].starts_with("//") {
+            start += 2;
+            start += text[start..]
+                .find(['/', '?', '#'])
+                .unwrap_or(text.len() - start);
+        }
+        let end = start + text[start..].find(['?', '#']).unwrap_or(text.len() - start);
+        let decoded = decode(&text[start..end]);
+        let trimmed = decoded.trim_end_matches('/');
+        let file = decode(&trimmed[trimmed.rfind('/').map_or(0, |i| i + 1)..]);
+        let raw = text[start..end].trim_end_matches('/');
+        (start + raw.rfind('/').map_or(0, |i| i + 1), file)
+    } else {
+        let path = text
+            .split(['#', '?'])
+            .next()
+            .unwrap_or(text)
+            .trim_end_matches('/');
+        let file_start = path.rfind(['/', '\\']).map_or(0, |i| i + 1);
+        (file_start, path[file_start..].to_owned())
+    };
+    let name_at = |name: &str| -> Cow<'_, str> {
+        match text.get(path_start..path_start + name.len()) {
+            Some(written) if written == name => Cow::Borrowed(written),
+            _ => Cow::Owned(name.to_owned()),
+        }
+    };
+    if let Some(stem) = path.strip_suffix(".whl") {
+        let parts: Vec<&str> = stem.split('-').collect();
+        let shape = matches!(parts.len(), 5 | 6)
+            && parts.iter().all(|p| !p.chars().any(char::is_whitespace))
+            && parts
+                .iter()
+                .enumerate()
+                .all(|(i, p)| i == 1 || !p.is_empty())
+            && (parts.len() == 5 || parts[2].starts_with(|c: char| c.is_ascii_digit()));
+        if !shape {
+            return None;
+        }
+        return crate::name::is_valid(parts[0]).then(|| (path_start, name_at(parts[0])));
+    }
+    let egg = [text.find("#egg="), text.find("&egg=")]
+        .into_iter()
+        .flatten()
+        .min();
+    if let Some(i) = egg {
+        let start = i + 5;
+        let value = &text[start..];
+        let value = &value[..value.find('&').unwrap_or(value.len())];
+        return leading_name(value).map(|n| (start, Cow::Borrowed(n)));
+    }
+    let lower = path.to_ascii_lowercase();
+    let ext = [".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar"]
+        .iter()
+        .find(|ext| lower.ends_with(*ext))?;
+    // sdist: {name}-{version}{ext}; the version starts after the last `-`
+    let stem_len = path[..path.len() - ext.len()].rfind('-')?;
+    let name = &path[..stem_len];
+    crate::name::is_valid(name).then(|| (path_start, name_at(name)))
 }
 
 #[cfg(test)]
@@ -944,19 +1026,53 @@ mod tests {
 
     #[test]
     fn names_from_urls() {
+        let name = |t: &str| name_from_location(t).map(|(at, n)| (at, n.into_owned()));
         assert_eq!(
-            name_from_location("git+https://h/x.git#egg=Foo_Bar"),
-            Some((24, "Foo_Bar"))
+            name("git+https://h/x.git#egg=Foo_Bar"),
+            Some((24, "Foo_Bar".into()))
         );
         assert_eq!(
-            name_from_location("https://h/p/requests-2.31.0-py3-none-any.whl").map(|x| x.1),
-            Some("requests")
+            name("https://h/p/requests-2.31.0-py3-none-any.whl"),
+            Some((12, "requests".into()))
         );
         assert_eq!(
-            name_from_location("./dist/my-pkg-1.0.tar.gz").map(|x| x.1),
-            Some("my-pkg")
+            name("./dist/my-pkg-1.0.tar.gz").map(|x| x.1),
+            Some("my-pkg".into())
         );
-        assert_eq!(name_from_location("./src/pkg"), None);
+        assert_eq!(name("./src/pkg"), None);
+        // as pip's Link reads them: `[#&]egg=`, the wheel's file name before `#egg=`, the path
+        // percent-decoded twice
+        for (text, expected) in [
+            (
+                "https://example.com/a?xegg=requests&egg=reqeusts",
+                "reqeusts",
+            ),
+            (
+                "https://example.com/reqeusts-1.0-py3-none-any.whl#egg=requests",
+                "reqeusts",
+            ),
+            (
+                "https://example.com/requests-1.0-py3-none-any.whl%2Freqeusts-1.0-py3-none-any.whl",
+                "reqeusts",
+            ),
+            (
+                "https://example.com/re%71eusts-1.0-py3-none-any.whl",
+                "reqeusts",
+            ),
+            (
+                "https://example.com/egg=requests/x.tar.gz#egg=reqeusts",
+                "reqeusts",
+            ),
+            (
+                "git+https://example.com/r.git?xegg=requests&egg=reqeusts",
+                "reqeusts",
+            ),
+            ("https://h/x.tar.gz#egg=reqeusts==1.0", "reqeusts"),
+        ] {
+            assert_eq!(name(text).map(|x| x.1).as_deref(), Some(expected), "{text}");
+        }
+        // a wheel file name pip refuses names nothing
+        assert_eq!(name("https://h/reqeusts.whl#egg=requests"), None);
     }
 
     fn env(name: &str) -> Option<String> {

@@ -81,8 +81,13 @@ pub(super) struct Reader<'t> {
     pub(super) root: Node<'t>,
     /// Where each name is bound anywhere in the file.
     pub(super) sites: HashMap<String, Vec<usize>>,
+    /// Where the file changes names in ways this evaluator does not follow.
+    pub(super) escapes: super::escapes::Escapes,
     /// Where the `setup()` call being read starts.
     pub(super) call_at: usize,
+    /// Whether that call is inside a function: it reads the module's names when the function is
+    /// called, which may be after they are bound again.
+    pub(super) call_in_function: bool,
     /// Where blocks first nested deeper than [`MAX_DEPTH`].
     pub(super) depth_limit_at: Option<usize>,
     /// The directory of setup.py, which `open("requirements.txt")` reads from (pip runs
@@ -1468,6 +1473,40 @@ impl<'t> Reader<'t> {
 
     /// The value of `name` where it is used at `node`.
     pub(super) fn lookup(&self, name: &str, node: Node<'_>, envs: &[Env]) -> Val {
+        let rebound_later = self.call_in_function
+            && self
+                .sites
+                .get(name)
+                .is_some_and(|sites| sites.len() > 1 && sites.iter().any(|&at| at > self.call_at));
+        let escaped = self
+            .escapes
+            .of(name, self.call_at)
+            .or(rebound_later.then_some(self.call_at));
+        if let Some(at) = escaped {
+            let line = self.text[..at.min(self.text.len())].matches('\n').count() + 1;
+            let how = if rebound_later && self.escapes.of(name, self.call_at).is_none() {
+                "is bound more than once, once after the function holding the setup() call, which reads it whenever that function is called".to_owned()
+            } else {
+                format!(
+                    "is also changed where squatguard does not follow it (line {line}: `{}`)",
+                    self.snippet_range(
+                        at,
+                        self.text[at..]
+                            .find('\n')
+                            .map_or(self.text.len(), |e| at + e)
+                    )
+                )
+            };
+            return Val::unknown(Note {
+                offset: node.start_byte(),
+                predicate: format!(
+                    "uses a name (`{name}`) that {how}; declare the dependencies literally"
+                ),
+                name: Some(name.to_owned()),
+                via: None,
+                shape: false,
+            });
+        }
         if let Some(val) = envs.iter().rev().find_map(|env| env.get(name)) {
             let mut val = val.clone();
             val.set_via(name);

@@ -68,7 +68,10 @@
 //! computed path such as `os.path.join(here, "requirements.txt")`, a file that is missing or
 //! outside setup.py's directory), other comprehensions, attributes, subscripts it cannot resolve,
 //! f-strings with interpolation, strings joined with run-time values,
-//! names not bound before the call (or bound only after it), names bound by an import, a loop,
+//! names not bound before the call (or bound only after it), names the file also changes where
+//! this reader does not follow them ([`escapes`]: another name bound to the same list, a
+//! function that runs later, `global`, `:=`, a `case` capture, `globals()`/`exec`, a method
+//! or a function the list is handed to), names bound by an import, a loop,
 //! `with ... as`, `except ... as` or unpacking (the note points at the binding), function
 //! parameters (a parameter's literal default is resolved as well), dict keys that are not
 //! string literals (their requirements are still checked, under `extras_require`), and
@@ -99,6 +102,7 @@
 //! static evaluator that resolves what a keyword's expression evaluates to is [`eval`], over
 //! the values of [`value`] (decoded strings, requirement lists, dicts, notes).
 
+mod escapes;
 mod eval;
 pub(crate) mod source;
 pub(crate) mod strings;
@@ -169,7 +173,9 @@ pub fn parse(original: &SourceFile) -> Manifest {
         text,
         root,
         sites: binding_sites(root, text),
+        escapes: escapes::find(root, text),
         call_at: 0,
+        call_in_function: false,
         depth_limit_at: None,
         dir: crate::source::parent_dir(&src.path).to_path_buf(),
         files: RefCell::default(),
@@ -417,6 +423,13 @@ impl<'t> Reader<'t> {
             return;
         }
         self.call_at = call.node.start_byte();
+        self.call_in_function = {
+            let mut up = call.node.parent();
+            while up.is_some_and(|p| p.kind() != "function_definition") {
+                up = up.and_then(|p| p.parent());
+            }
+            up.is_some()
+        };
         let envs = self.environment(call.node);
         for arg in args {
             if arg.kind() == "dictionary_splat" {
@@ -932,6 +945,46 @@ mod tests {
     fn calls_in_functions_see_the_whole_module() {
         let text = "def main():\n    setup(install_requires=R)\nR = ['a']\nR.append('b')\nmain()\n";
         assert_eq!(names(text), ["a", "b"]);
+    }
+
+    /// What Python changes in ways the evaluator does not follow leaves the name unresolved (a
+    /// note), never the value the modelled statements alone give (`requests` here; Python
+    /// passes `reqeusts`): aliases, functions run later, `global`, `:=`, `case` captures,
+    /// `globals()`, unmodelled methods, a function handed the list.
+    #[test]
+    fn changes_the_evaluator_does_not_follow_leave_the_name_unresolved() {
+        for body in [
+            "A = ['requests']\nB = A\nB.append('reqeusts')\nsetup(install_requires=A)\n",
+            "def main():\n    setup(install_requires=DEPS)\nDEPS = ['reqeusts']\nmain()\nDEPS = ['requests']\n",
+            "A = ['requests']\ndef f():\n    global A\n    A = ['reqeusts']\nf()\nsetup(install_requires=A)\n",
+            "A = ['requests']\nif (A := ['reqeusts']): pass\nsetup(install_requires=A)\n",
+            "A = ['requests']\nmatch ['reqeusts']:\n    case A:\n        pass\nsetup(install_requires=A)\n",
+            "A = ['requests']\nglobals()['A'] = ['reqeusts']\nsetup(install_requires=A)\n",
+            "A = ['requests']\nA.__init__(['reqeusts'])\nsetup(install_requires=A)\n",
+            "A = ['requests']\nA.__iadd__(['reqeusts'])\nsetup(install_requires=A)\n",
+            "A = ['requests']\ndef f():\n    A.append('reqeusts')\nf()\nsetup(install_requires=A)\n",
+            "A = ['requests']\ndef f(x):\n    x.append('reqeusts')\nf(A)\nsetup(install_requires=A)\n",
+            "A = ['requests']\nB = A\nB += ['reqeusts']\nsetup(install_requires=A)\n",
+            "A = ['requests']\nB = A\nB[:] = ['reqeusts']\nsetup(install_requires=A)\n",
+        ] {
+            let m = read(body);
+            assert!(
+                !names(body).contains(&"requests".to_owned()),
+                "{body}: {:?}",
+                names(body)
+            );
+            assert!(
+                m.findings
+                    .iter()
+                    .any(|f| f.rule == Rule::UnresolvedDependency && f.message.contains("uses a name")),
+                "{body}: {:?}",
+                m.findings
+            );
+        }
+        // what it does follow still reads
+        let text = "A = ['requests', 'flask']\nB = ['x'] + A\nA.append('y')\nsetup(install_requires=B + sorted(A))\n";
+        assert_eq!(names(text), ["requests", "flask", "x", "y"]);
+        assert!(read(text).findings.is_empty());
     }
 
     /// tornado, setuptools, great-expectations and ipython build setup()'s arguments in a dict.
