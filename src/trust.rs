@@ -62,8 +62,13 @@ pub fn revoke(store: &Path, file: &Path) -> std::io::Result<bool> {
 }
 
 /// True when `file` was trusted and its content has not changed since. Anything unreadable
-/// counts as not trusted.
+/// counts as not trusted, and so does a symbolic link: a repository could ship
+/// `squatguard.toml` as a link to a configuration its victim trusts elsewhere, whose
+/// relaxations would then apply to it.
 pub fn is_trusted(store: &Path, file: &Path) -> bool {
+    if std::fs::symlink_metadata(file).map_or(true, |m| m.file_type().is_symlink()) {
+        return false;
+    }
     let Ok((canonical, entry)) = entry_path(store, file) else {
         return false;
     };
@@ -84,6 +89,22 @@ mod tests {
     fn entry_names_are_pinned() {
         let path = Path::new("/home/user/project/pyproject.toml");
         assert_eq!(entry_name(path), "a9924bfcd1397eee");
+    }
+
+    /// A link to a trusted file is not trusted: the relaxations were vouched for where the file
+    /// is, not wherever a link to it is put.
+    #[cfg(unix)]
+    #[test]
+    fn a_link_to_a_trusted_file_is_not_trusted() {
+        let store = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let own = dir.path().join("own.toml");
+        std::fs::write(&own, "private-packages = [\"acme-*\"]\n").unwrap();
+        trust(store.path(), &own).unwrap();
+        assert!(is_trusted(store.path(), &own));
+        let link = dir.path().join("squatguard.toml");
+        std::os::unix::fs::symlink(&own, &link).unwrap();
+        assert!(!is_trusted(store.path(), &link));
     }
 
     #[test]

@@ -212,3 +212,33 @@ fn urls_are_named_as_pip_names_them() {
         "{stdout}"
     );
 }
+
+/// A local project outside the checked directory is an error, not a note: pip builds it and
+/// installs what it depends on, which is not read.
+#[test]
+fn a_local_project_outside_the_checked_directory_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("lib")).unwrap();
+    std::fs::create_dir_all(dir.path().join("proj")).unwrap();
+    std::fs::write(
+        dir.path().join("lib/pyproject.toml"),
+        "[project]\nname = \"lib\"\nversion = \"0.1\"\ndependencies = [\"reqeusts\"]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("proj/requirements.txt"), "-e ../lib\n").unwrap();
+    let out = squatguard(&dir.path().join("proj"), &["check"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("error[unresolved-dependency]: `../lib` installs a project outside the checked directory"),
+        "{stdout}"
+    );
+    // checked from where both are, the project is read and its dependency judged
+    let out = squatguard(dir.path(), &["check"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("`reqeusts` looks like a typo"), "{stdout}");
+    assert!(
+        !stdout.contains("outside the checked directory"),
+        "{stdout}"
+    );
+}

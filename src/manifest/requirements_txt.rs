@@ -498,6 +498,7 @@ fn build(src: &SourceFile, mut reader: Reader<'_>) -> Manifest {
         top: None,
         root: std::cell::OnceCell::new(),
         within: reader.within.clone(),
+        outside: None,
     };
     reader.read(src, &mut |event| builder.event(event));
     if builder.replaces_pypi {
@@ -519,6 +520,8 @@ struct Builder {
     root: std::cell::OnceCell<Option<PathBuf>>,
     /// The directory being checked, when the reader is bounded by one.
     within: Option<PathBuf>,
+    /// A directory the last [`Builder::local_dirs`] found outside the project's root.
+    outside: Option<PathBuf>,
 }
 
 impl Builder {
@@ -720,6 +723,22 @@ impl Builder {
                 self.local_directory(src, offset, written, section, &source, dirs);
                 return;
             }
+            // a project outside what is checked: pip builds and installs it, with whatever it
+            // depends on, none of which is read here
+            if self.outside.take().is_some() {
+                let f = finding_at(
+                    src,
+                    Rule::UnresolvedDependency,
+                    offset,
+                    format!(
+                        "`{written}` installs a project outside the checked directory (and repository): its dependencies are not read, so they are not checked"
+                    ),
+                )
+                .with_severity(Severity::Error)
+                .with_help("check from a directory that holds both, or install that project from its own checked source");
+                self.manifest.findings.push(f);
+                return;
+            }
         }
         // named as pip names the line it reads, after `${VAR}` expansion (placed at the line's
         // start when expansion moved the name)
@@ -787,6 +806,7 @@ impl Builder {
                     .or_else(|| std::fs::canonicalize(&top).ok())
             })
             .clone();
+        self.outside = None;
         let mut bases = vec![top];
         bases.extend(within);
         let whole = path.split(';').next().unwrap_or(path).trim();
@@ -802,6 +822,9 @@ impl Builder {
                     Some(root) => real.starts_with(root),
                     None => std::fs::canonicalize(base).is_ok_and(|b| real.starts_with(b)),
                 };
+                if real.is_dir() && !inside {
+                    self.outside.get_or_insert(real.clone());
+                }
                 if real.is_dir() && inside && !seen.contains(&real) {
                     seen.push(real.clone());
                     out.push((rel.to_owned(), real));

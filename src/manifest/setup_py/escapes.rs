@@ -7,8 +7,9 @@
 //! later (`def f(): A.append(x)` then `f()`), by `global` in a function, by `:=`, by a `case`
 //! capture, by any method or any function the list is handed to (`A.__iadd__(x)`,
 //! `mutate(A)`), or through `globals()`, `exec` and the like. Each of those is found here, over
-//! the whole file, and makes the names it touches unresolved (a note naming the place), so
-//! that a value squatguard shows is never one Python would not compute.
+//! the whole file: a name it touches is still judged by what the modelled statements give, with
+//! a note naming the place, so that a value squatguard shows is never presented as the whole of
+//! what Python would compute.
 
 use super::eval::{identifiers_in, kids};
 use std::collections::HashMap;
@@ -188,7 +189,10 @@ pub(super) fn find(root: Node<'_>, text: &str) -> Escapes {
                 match func {
                     Some(f) if f.kind() == "identifier" => {
                         let name = src(f);
-                        if DYNAMIC.contains(&name) {
+                        // `exec(code, about)` runs in the dict it is given (handed over below)
+                        let own_globals =
+                            matches!(name, "exec" | "eval" | "execfile") && args.len() >= 2;
+                        if DYNAMIC.contains(&name) && !own_globals {
                             out.everything.get_or_insert(at);
                         }
                         hands_over = !PURE_FUNCTIONS.contains(&name);

@@ -1473,6 +1473,7 @@ impl<'t> Reader<'t> {
 
     /// The value of `name` where it is used at `node`.
     pub(super) fn lookup(&self, name: &str, node: Node<'_>, envs: &[Env]) -> Val {
+        let plain = self.lookup_bound(name, node, envs);
         let rebound_later = self.call_in_function
             && self
                 .sites
@@ -1482,31 +1483,49 @@ impl<'t> Reader<'t> {
             .escapes
             .of(name, self.call_at)
             .or(rebound_later.then_some(self.call_at));
-        if let Some(at) = escaped {
-            let line = self.text[..at.min(self.text.len())].matches('\n').count() + 1;
-            let how = if rebound_later && self.escapes.of(name, self.call_at).is_none() {
-                "is bound more than once, once after the function holding the setup() call, which reads it whenever that function is called".to_owned()
-            } else {
-                format!(
-                    "is also changed where squatguard does not follow it (line {line}: `{}`)",
-                    self.snippet_range(
-                        at,
-                        self.text[at..]
-                            .find('\n')
-                            .map_or(self.text.len(), |e| at + e)
-                    )
-                )
-            };
-            return Val::unknown(Note {
-                offset: node.start_byte(),
-                predicate: format!(
-                    "uses a name (`{name}`) that {how}; declare the dependencies literally"
-                ),
-                name: Some(name.to_owned()),
-                via: None,
-                shape: false,
-            });
+        let Some(at) = escaped else {
+            return plain;
+        };
+        let line = self.text[..at.min(self.text.len())].matches('\n').count() + 1;
+        let how = if rebound_later && self.escapes.of(name, self.call_at).is_none() {
+            "is bound more than once, once after the function holding the setup() call, which \
+             reads it whenever that function is called"
+                .to_owned()
+        } else {
+            let end = self.text[at..]
+                .find('\n')
+                .map_or(self.text.len(), |e| at + e);
+            format!(
+                "is also changed where squatguard does not follow it (line {line}: `{}`)",
+                self.snippet_range(at, end)
+            )
+        };
+        // what the modelled statements give is still judged; the note says it may not be all
+        let note = Note {
+            offset: node.start_byte(),
+            predicate: format!(
+                "uses a name (`{name}`) that {how}, so what is checked may not be what Python \
+                 passes; declare the dependencies literally"
+            ),
+            name: Some(name.to_owned()),
+            via: None,
+            shape: false,
+        };
+        match plain {
+            Val::Dict(entries, mut notes, offset) => {
+                notes.push(note);
+                Val::Dict(entries, notes, offset)
+            }
+            Val::Unknown(mut notes) => {
+                notes.push(note);
+                Val::Unknown(notes)
+            }
+            other => concat(other, Val::unknown(note)),
         }
+    }
+
+    /// The value `name` is bound to before the call, or a note saying it is not bound.
+    fn lookup_bound(&self, name: &str, node: Node<'_>, envs: &[Env]) -> Val {
         if let Some(val) = envs.iter().rev().find_map(|env| env.get(name)) {
             let mut val = val.clone();
             val.set_via(name);
