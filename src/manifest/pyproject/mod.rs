@@ -11,12 +11,18 @@
 //! - `[dependency-groups] <group> = [...]` (PEP 735, `dependency-groups.<group>`), whose entries
 //!   are requirement strings or `{include-group = "<group>"}` tables (also written as
 //!   `[[dependency-groups.<group>]]` headers, an array of such tables);
-//! - `[tool.pdm.dev-dependencies] <group> = [...]` (`tool.pdm.dev-dependencies.<group>`), where an
-//!   editable entry (`-e <url-or-path>`, `--editable <url-or-path>`) is a dependency only if
-//!   it names its package (`-e name @ url`, or a `#egg=name` fragment);
+//! - `[tool.pdm.dev-dependencies] <group> = [...]` (`tool.pdm.dev-dependencies.<group>`) and
+//!   `[tool.pdm] plugins` (`tool.pdm.plugins`), where an editable entry (`-e <url-or-path>`,
+//!   `--editable <url-or-path>`) is a dependency only if it names its package (`-e name @ url`,
+//!   or a `#egg=name` fragment);
 //! - `[tool.uv]` `dev-dependencies`, `constraint-dependencies`, `override-dependencies` and
 //!   `build-constraint-dependencies` (`tool.uv.<key>`), whose entries may also be tables
-//!   `{ requirement = "<pep 508>", hashes = [...] }`;
+//!   `{ requirement = "<pep 508>", hashes = [...] }` (and, in `override-dependencies`, scoped
+//!   overrides `{ package = {...}, dependencies = [...] }`); `[tool.uv]
+//!   extra-build-dependencies = { <package> = [...] }`
+//!   (`tool.uv.extra-build-dependencies.<package>`); the `requires-dist` of each
+//!   `[[tool.uv.dependency-metadata]]` entry (`tool.uv.dependency-metadata`); the same two
+//!   under `[tool.uv.pip]` (`tool.uv.pip.<key>`) ([`uv`]);
 //! - Flit's older `[tool.flit.metadata]` `requires`, `dev-requires` and `requires-extra`
 //!   ([`flit`]);
 //! - Hatch's environments `[tool.hatch.envs.<env>]` `dependencies`, `extra-dependencies` and
@@ -27,39 +33,50 @@
 //! of package name to a PEP 440 specifier string or a table ([`pixi`]; also a `pixi.toml` file).
 //!
 //! Poetry tables of package name to constraint: `[tool.poetry.dependencies]`,
-//! `[tool.poetry.dev-dependencies]` and `[tool.poetry.group.<name>.dependencies]` (sections named
-//! after the table). The key is the package name (the key `python` is the interpreter, not a
-//! package). The value is a Poetry constraint string (`^1.2`, `~1.2`, `1.2.*`, `>=1,<2`,
-//! `1 || 2`), a table (`version`, `extras`, `markers`, `optional`, `python`, `source`, or
-//! `git`/`path`/`url` for a non-index source), or an array of such tables (one dependency per
-//! element). Constraints are converted to PEP 440 ([`poetry_constraint`]); a constraint with
-//! `||` has no PEP 440 equivalent and is kept without specifiers.
+//! `[tool.poetry.dev-dependencies]`, `[tool.poetry.group.<name>.dependencies]` and
+//! `[tool.poetry.requires-plugins]` (sections named after the table). The key is the package
+//! name (the key `python` is the interpreter, not a package). The value is a Poetry
+//! constraint string (`^1.2`, `~1.2`, `1.2.*`, `>=1,<2`, `1 || 2`), a table (`version`,
+//! `extras`, `markers`, `optional`, `python`, `source`, or `git`/`path`/`url` for a non-index
+//! source), or an array of such tables (one dependency per element). Constraints are converted
+//! to PEP 440 ([`poetry_constraint`]); a constraint with `||` has no PEP 440 equivalent and is
+//! kept without specifiers.
+//!
+//! PDM's `[tool.pdm.resolution.overrides]` (`tool.pdm.resolution.overrides`) is a table of
+//! package name to a PEP 440 specifier set, a bare version or a URL (`git+https://...`, which
+//! sets the [`DependencySource`]) ([`pdm`]).
 //!
 //! `[tool.uv.sources]` is not a list of dependencies: it says where dependencies declared
 //! elsewhere come from. Its `git`/`url`/`path` entries set the [`DependencySource`] of the
-//! matching non-Poetry, non-PDM dependencies still read from the index, `workspace = true`
-//! makes them the project's own ([`DependencySource::Workspace`], as is a dependency on the
-//! project itself, `name[extra]`, anywhere in the file), and an `index` entry naming a
-//! non-PyPI index marks them `private_index` (as Poetry's `source = "<name>"` does).
+//! matching non-Poetry, non-PDM dependencies still read from the index (not those of
+//! `dependency-metadata`, which are not the project's), `workspace = true` makes them the
+//! project's own ([`DependencySource::Workspace`], as is a dependency on the project itself,
+//! `name[extra]`, anywhere in the file), and an `index` entry naming a non-PyPI index marks
+//! them `private_index` (as Poetry's `source = "<name>"` does).
 //!
 //! # What is not a dependency
 //!
 //! Everything else: `project.name` and other metadata, `project.scripts` and entry points,
 //! extra and group names, `include-group` entries (they refer to another group, whose
 //! dependencies are reported where they are written), `[tool.uv.sources]` and
-//! `[tool.uv.index]` keys, `[tool.poetry.extras]`, `[[tool.poetry.source]]`, tox command lists
-//! and the tables of every other tool.
+//! `[tool.uv.index]` keys, `[tool.uv] exclude-dependencies` (they remove packages), the
+//! `name` of a `dependency-metadata` entry and of a scoped override's `package` (a package
+//! whose metadata is replaced, not one more to install), `[tool.pdm.resolution] excludes`,
+//! `[tool.poetry.extras]`, `[[tool.poetry.source]]`, tox command lists and the tables of every
+//! other tool.
 //!
 //! # Findings
 //!
 //! - `invalid-manifest`: a TOML syntax error (one finding, at the error); a value of the wrong
-//!   type where a table or an array of requirements is expected; an `include-group` of a group
-//!   that does not exist; an include cycle (`a -> b -> a`); two groups with the same normalised
-//!   name.
+//!   type where a table, an array of requirements or (`dependency-metadata`) an array of
+//!   tables is expected; an `include-group` of a group that does not exist; an include cycle
+//!   (`a -> b -> a`); two groups with the same normalised name.
 //! - `invalid-requirement`: a requirement string that is not PEP 508; a non-string element in a
 //!   requirement array; any table in a dependency group other than `{include-group = "..."}`;
-//!   a Poetry constraint that cannot be read (the dependency is still recorded, so its name is
-//!   still checked); a Poetry key that is not a valid package name.
+//!   a Poetry constraint, or a PDM override that is neither a URL nor a version, that cannot be
+//!   read (the dependency is still recorded, so its name is still checked); a Poetry or PDM
+//!   override key that is not a valid package name; a `dependency-metadata` entry that is not
+//!   a table; a scoped override without `dependencies`.
 //! - `unresolved-dependency`: `dynamic = ["dependencies"]` (or `"optional-dependencies"`) unless
 //!   `[tool.setuptools.dynamic]` names their files ([`setuptools`] reads them), and PDM
 //!   editable entries that do not name their package.
@@ -276,6 +293,10 @@ enum Entries {
     PdmEditable,
     /// PEP 508 strings and uv's `{ requirement = "<pep 508>", hashes = [...] }` tables.
     UvTables,
+    /// As `UvTables`, and uv's scoped overrides: `{ package = {...}, dependencies = [...] }`,
+    /// whose `dependencies` are read as `UvTables` (a table with `package` but no
+    /// `dependencies` is reported).
+    UvOverrides,
 }
 
 /// One include-group entry: the group it names and where that name is written.
@@ -436,12 +457,28 @@ impl Reader<'_> {
                 Value::String(s) => {
                     let loc = self.locate(s, self.key_offset(key));
                     match how {
-                        Entries::Pep508 | Entries::UvTables => self.pep508(&loc, section),
+                        Entries::Pep508 | Entries::UvTables | Entries::UvOverrides => {
+                            self.pep508(&loc, section)
+                        }
                         Entries::PdmEditable => self.pdm_entry(&loc, section),
                     }
                 }
                 Value::InlineTable(t)
-                    if how == Entries::UvTables && t.get("requirement").is_some() =>
+                    if how == Entries::UvOverrides
+                        && (t.contains_key("package") || t.contains_key("dependencies")) =>
+                {
+                    match t.get_key_value("dependencies") {
+                        Some((k, deps)) => self.requirements(k, deps, section, Entries::UvTables),
+                        None => self.invalid_entry(
+                            value,
+                            key,
+                            format!("`{section}` table without `dependencies`"),
+                        ),
+                    }
+                }
+                Value::InlineTable(t)
+                    if matches!(how, Entries::UvTables | Entries::UvOverrides)
+                        && t.get("requirement").is_some() =>
                 {
                     match t.get_key_value("requirement") {
                         Some((k, Item::Value(Value::String(req)))) => {

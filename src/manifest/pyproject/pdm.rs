@@ -1,20 +1,33 @@
-//! PDM's tables in `pyproject.toml`: `[tool.pdm.dev-dependencies] <group> = [...]`, whose
-//! entries are PEP 508 strings or editable entries (`-e <url-or-path>`, `--editable ...`),
-//! and `[[tool.pdm.source]]` (`url`, `name`, `verify_ssl`).
+//! PDM's tables in `pyproject.toml`:
+//!
+//! - `[tool.pdm.dev-dependencies] <group> = [...]` and `[tool.pdm] plugins = [...]` (the
+//!   plugins `pdm install --plugins` installs into `.pdm-plugins` and PDM loads), whose entries
+//!   are PEP 508 strings or editable entries (`-e <url-or-path>`, `--editable ...`);
+//! - `[tool.pdm.resolution.overrides] <package> = "<value>"`
+//!   (`tool.pdm.resolution.overrides`): the requirement PDM installs `<package>` by whenever
+//!   the resolution asks for it. The key is the package; a value with a URL scheme
+//!   (`git+https://...`, `file:///...`) is where it is fetched from (`<package> @ <value>`),
+//!   any other value is a PEP 440 specifier set (`>=1.0`, or empty for any version) or a bare
+//!   version (`2.31.0`, read as `==2.31.0`);
+//! - `[[tool.pdm.source]]` (`url`, `name`, `verify_ssl`).
 //!
 //! Must agree with PDM's reader: `pdm.models.requirements.parse_requirement` for the entries
-//! (an editable entry names its package by `name @ url` or `#egg=name`) and PDM's source
-//! settings (a source named `pypi` replaces PyPI; the others are searched beside it).
+//! (an editable entry names its package by `name @ url` or `#egg=name`), the resolver
+//! provider's `overrides` for the overrides, and PDM's source settings (a source named `pypi`
+//! replaces PyPI; the others are searched beside it).
 
 use super::{entries, uv::uv_index_tables, Entries, Reader};
 use crate::finding::Rule;
-use crate::manifest::toml_span::Located;
-use crate::manifest::{names_itself, Dependency, DependencySource, IndexRole, IndexUse};
+use crate::manifest::toml_span::{with_article, Located};
+use crate::manifest::{
+    finding_at, names_itself, parse_specifiers, Dependency, DependencySource, IndexRole, IndexUse,
+};
 use crate::name::is_valid;
-use toml_edit::{Item, TableLike};
+use toml_edit::{Item, Key, TableLike, Value};
 
 impl Reader<'_> {
-    /// `[tool.pdm]`: the dev-dependency groups.
+    /// `[tool.pdm]`: the dev-dependency groups, the project's plugins and the resolution
+    /// overrides.
     pub(super) fn pdm(&mut self, pdm: &dyn TableLike) {
         if let Some((key, item)) = pdm.get_key_value("dev-dependencies") {
             let label = "tool.pdm.dev-dependencies";
@@ -25,6 +38,67 @@ impl Reader<'_> {
                 }
             }
         }
+        if let Some((key, item)) = pdm.get_key_value("plugins") {
+            self.requirements(key, item, "tool.pdm.plugins", Entries::PdmEditable);
+        }
+        if let Some(resolution) = self.subtable(pdm, "resolution", "tool.pdm.resolution") {
+            let label = "tool.pdm.resolution.overrides";
+            if let Some(overrides) = self.subtable(resolution, "overrides", label) {
+                for (key, value) in entries(overrides) {
+                    self.pdm_override(key, value, label);
+                }
+            }
+        }
+    }
+
+    /// One `[tool.pdm.resolution.overrides]` entry: the package named by `key`, fetched from
+    /// the URL or pinned to the specifiers `value` gives.
+    fn pdm_override(&mut self, key: &Key, value: &Item, section: &str) {
+        let name = self.locate_key(key);
+        let offset = name.offset(0);
+        if !is_valid(&name.text) {
+            let message = format!("invalid package name `{}` in `{section}`", name.text);
+            self.m
+                .push_finding(self.src, Rule::InvalidRequirement, offset, message);
+            return;
+        }
+        let mut dep = Dependency::new(self.src, &name.text, offset, section);
+        // the name's length as written (a quoted key may use escapes)
+        dep.name_span = offset..name.offset(name.text.len()).max(offset);
+        let Some(Value::String(s)) = value.as_value() else {
+            let at = self.item_offset(value, key);
+            let message = format!(
+                "`{}` in `{section}` must be a version specifier or URL string, found {}",
+                name.text,
+                with_article(value.type_name())
+            );
+            let finding =
+                finding_at(self.src, Rule::InvalidRequirement, at, message).with_package(&dep.name);
+            self.m.findings.push(finding);
+            self.m.dependencies.push(dep);
+            return;
+        };
+        let text = s.value().trim();
+        if has_url_scheme(text) {
+            dep.source = DependencySource::classify(text);
+        } else {
+            match parse_specifiers(text).or_else(|_| parse_specifiers(&format!("=={text}"))) {
+                Ok(specs) => dep.specifiers = specs,
+                Err(err) => {
+                    let at = self.locate(s, offset).offset(0);
+                    // the parser's first line (the others draw the input underlined)
+                    let why = err.lines().next().unwrap_or_default().trim_end_matches(':');
+                    let message = format!(
+                        "invalid version `{text}` for `{}` in `{section}`: {why}",
+                        name.text
+                    );
+                    let finding = finding_at(self.src, Rule::InvalidRequirement, at, message)
+                        .with_package(&dep.name);
+                    self.m.findings.push(finding);
+                }
+            }
+        }
+        self.m.dependencies.push(dep);
     }
 
     /// A PDM dev-dependency: PEP 508, or `-e <url-or-path>` that may or may not name a package.
@@ -94,5 +168,33 @@ impl Reader<'_> {
                 }
             }
         }
+    }
+}
+
+/// Whether `text` starts with a URL scheme as Python's `urllib.parse.urlparse` finds one (a
+/// letter, then letters, digits, `+`, `-` or `.`, then `:`), which is PDM's `is_url`.
+fn has_url_scheme(text: &str) -> bool {
+    let Some((scheme, _)) = text.split_once(':') else {
+        return false;
+    };
+    scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_url_scheme;
+
+    #[test]
+    fn url_schemes_as_pdm_finds_them() {
+        assert!(has_url_scheme("git+https://github.com/a/b"));
+        assert!(has_url_scheme("file:///${PROJECT_ROOT}/x"));
+        assert!(has_url_scheme("https://example.com/x.whl"));
+        assert!(!has_url_scheme(">=1.0"));
+        assert!(!has_url_scheme("2.31.0"));
+        assert!(!has_url_scheme(""));
+        assert!(!has_url_scheme("==1.0; python_version < '3'"));
     }
 }

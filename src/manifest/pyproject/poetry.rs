@@ -1,11 +1,13 @@
 //! Poetry's tables in `pyproject.toml`: `[tool.poetry.dependencies]`,
-//! `[tool.poetry.dev-dependencies]` and `[tool.poetry.group.<name>.dependencies]` (package name
-//! to a constraint string, a table or an array of tables), `[[tool.poetry.source]]` (`url`,
-//! `priority`), and Poetry's version constraints (`^1.2`, `~1.2`, `1.2.*`, `>=1,<2`, `1 || 2`)
-//! translated to PEP 440.
+//! `[tool.poetry.dev-dependencies]`, `[tool.poetry.group.<name>.dependencies]` and
+//! `[tool.poetry.requires-plugins]` (the plugins Poetry 2 installs into its own environment
+//! and loads, before it runs any command in the project) (package name to a constraint string,
+//! a table or an array of tables), `[[tool.poetry.source]]` (`url`, `priority`), and Poetry's
+//! version constraints (`^1.2`, `~1.2`, `1.2.*`, `>=1,<2`, `1 || 2`) translated to PEP 440.
 //!
 //! Must agree with Poetry's reader: poetry-core's `Factory.create_dependency` for the tables
-//! and `poetry.core.constraints.version.parse_constraint` for the constraints; the source
+//! (Poetry's `PluginManager` reads `requires-plugins` with it too) and
+//! `poetry.core.constraints.version.parse_constraint` for the constraints; the source
 //! priorities are Poetry's (`primary` by default, `supplemental`, `explicit`, the older
 //! `secondary`).
 
@@ -20,7 +22,7 @@ use toml_edit::{Formatted, Item, Key, TableLike, Value};
 
 impl Reader<'_> {
     pub(super) fn poetry(&mut self, poetry: &dyn TableLike) {
-        for name in ["dependencies", "dev-dependencies"] {
+        for name in ["dependencies", "dev-dependencies", "requires-plugins"] {
             if let Some((key, item)) = poetry.get_key_value(name) {
                 self.poetry_table(key, item, &format!("tool.poetry.{name}"));
             }

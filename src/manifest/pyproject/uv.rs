@@ -1,28 +1,51 @@
-//! uv's tables in `pyproject.toml`: the `[tool.uv]` requirement arrays (`dev-dependencies`,
-//! `constraint-dependencies`, `override-dependencies`, `build-constraint-dependencies`, whose
-//! entries may be `{ requirement = "...", hashes = [...] }` tables), `[tool.uv.sources]`
-//! (where a dependency declared elsewhere comes from: `git`, `url`, `path`, `workspace`,
-//! `index`), `[[tool.uv.index]]` (`name`, `url`, `default`, `explicit`) and `[tool.uv]`
-//! `index-url`, `extra-index-url` and `find-links`.
+//! uv's tables in `pyproject.toml`:
 //!
-//! Must agree with uv's reader (`uv-workspace`'s `ToolUv` and `Sources`, documented under
-//! "Settings" and "Dependency sources"): a source entry may be one table or an array of tables
-//! with markers; uv searches its indexes before PyPI, a `default` index replaces PyPI and an
-//! `explicit` one serves only the packages that name it.
+//! - the `[tool.uv]` requirement arrays (`dev-dependencies`, `constraint-dependencies`,
+//!   `override-dependencies`, `build-constraint-dependencies`, whose entries may be
+//!   `{ requirement = "...", hashes = [...] }` tables; an `override-dependencies` entry may
+//!   also be a scoped override, `{ package = { name = "...", version = "..." }, dependencies =
+//!   [...] }`, whose `dependencies` are read as the entries are, also when the scoped overrides
+//!   are written as `[[tool.uv.override-dependencies]]` headers);
+//! - `[tool.uv] extra-build-dependencies = { <package> = [...] }`
+//!   (`tool.uv.extra-build-dependencies.<package>`): installed into the build environment of
+//!   `<package>`; entries are requirement strings or `{ requirement = "...", match-runtime =
+//!   true }` tables;
+//! - `[[tool.uv.dependency-metadata]]` (`tool.uv.dependency-metadata`): static metadata uv
+//!   uses in place of the registry's for the package `name`, so every `requires-dist` entry
+//!   (PEP 508) is installed with it; `name`, `version`, `requires-python` and
+//!   `provides-extras` name no package to install. `[tool.uv.sources]` does not apply to these
+//!   (they are not the project's own dependencies);
+//! - the same `dependency-metadata` and `extra-build-dependencies` under `[tool.uv.pip]`
+//!   (sections `tool.uv.pip.<key>`), which `uv pip` commands apply;
+//! - `[tool.uv.sources]` (where a dependency declared elsewhere comes from: `git`, `url`,
+//!   `path`, `workspace`, `index`), `[[tool.uv.index]]` (`name`, `url`, `default`, `explicit`)
+//!   and `[tool.uv]` `index-url`, `extra-index-url` and `find-links`.
+//!
+//! Must agree with uv's reader (`uv-workspace`'s `ToolUv`, `ExtraBuildDependency` and
+//! `Sources`, `uv-settings`' `Options` and `uv-distribution-types`' `StaticMetadata`,
+//! documented under "Settings" and "Dependency sources"): a source entry may be one table or
+//! an array of tables with markers; uv searches its indexes before PyPI, a `default` index
+//! replaces PyPI and an `explicit` one serves only the packages that name it.
 
-use super::{Entries, Reader};
+use super::{entries, Entries, Reader};
+use crate::finding::Rule;
 use crate::index_url::{is_pypi_index, is_test_pypi_index};
+use crate::manifest::toml_span::with_article;
 use crate::manifest::{DependencySource, IndexRole, IndexUse};
 use crate::name::normalize;
-use toml_edit::{Item, TableLike, Value};
+use toml_edit::{Item, Key, TableLike, Value};
 
-/// The `[tool.uv]` keys that hold PEP 508 requirement arrays.
+/// The `[tool.uv]` keys that hold PEP 508 requirement arrays (`override-dependencies` is read
+/// apart, for its scoped overrides).
 const UV_KEYS: &[&str] = &[
     "dev-dependencies",
     "constraint-dependencies",
-    "override-dependencies",
     "build-constraint-dependencies",
 ];
+
+/// The section of `[[tool.uv.dependency-metadata]]` `requires-dist` entries (after
+/// `tool.uv.` or `tool.uv.pip.`): `[tool.uv.sources]` does not apply to them.
+const METADATA_KEY: &str = "dependency-metadata";
 
 /// The tables of a `[tool.uv.sources]` entry: one table, or an array of them (with markers).
 fn source_tables(item: &Item) -> Vec<&dyn TableLike> {
@@ -42,14 +65,101 @@ pub(super) fn uv_index_tables(item: Option<&Item>) -> Vec<&dyn TableLike> {
 }
 
 impl Reader<'_> {
-    /// `[tool.uv]`: its requirement arrays and `[tool.uv.sources]`.
+    /// `[tool.uv]`: its requirement arrays, extra build dependencies, dependency metadata
+    /// (also under `[tool.uv.pip]`) and `[tool.uv.sources]`.
     pub(super) fn uv(&mut self, uv: &dyn TableLike) {
         for name in UV_KEYS {
             if let Some((k, i)) = uv.get_key_value(name) {
                 self.requirements(k, i, &format!("tool.uv.{name}"), Entries::UvTables);
             }
         }
+        if let Some((k, i)) = uv.get_key_value("override-dependencies") {
+            self.uv_overrides(k, i, "tool.uv.override-dependencies");
+        }
+        self.uv_build_and_metadata(uv, "tool.uv");
+        if let Some(pip) = self.subtable(uv, "pip", "tool.uv.pip") {
+            self.uv_build_and_metadata(pip, "tool.uv.pip");
+        }
         self.uv_sources(uv);
+    }
+
+    /// `override-dependencies`: requirement strings, `{ requirement = ... }` tables and scoped
+    /// overrides (`{ package = {...}, dependencies = [...] }`, also as `[[...]]` headers).
+    fn uv_overrides(&mut self, key: &Key, item: &Item, section: &str) {
+        let Item::ArrayOfTables(tables) = item else {
+            self.requirements(key, item, section, Entries::UvOverrides);
+            return;
+        };
+        for t in tables.iter() {
+            match t.get_key_value("dependencies") {
+                Some((k, i)) => self.requirements(k, i, section, Entries::UvTables),
+                None => {
+                    let offset = t.span().map_or_else(|| self.key_offset(key), |s| s.start);
+                    self.m.push_finding(
+                        self.src,
+                        Rule::InvalidRequirement,
+                        offset,
+                        format!("`{section}` table without `dependencies`"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// `extra-build-dependencies` and `dependency-metadata` of `table` (`[tool.uv]` or
+    /// `[tool.uv.pip]`, named `label`).
+    fn uv_build_and_metadata(&mut self, table: &dyn TableLike, label: &str) {
+        let build = format!("{label}.extra-build-dependencies");
+        if let Some(packages) = self.subtable(table, "extra-build-dependencies", &build) {
+            for (package, deps) in entries(packages) {
+                let section = format!("{build}.{}", package.get());
+                self.requirements(package, deps, &section, Entries::UvTables);
+            }
+        }
+        if let Some((key, item)) = table.get_key_value(METADATA_KEY) {
+            self.uv_dependency_metadata(key, item, &format!("{label}.{METADATA_KEY}"));
+        }
+    }
+
+    /// `[[tool.uv.dependency-metadata]]`: each entry's `requires-dist`.
+    fn uv_dependency_metadata(&mut self, key: &Key, item: &Item, section: &str) {
+        let tables: Vec<&dyn TableLike> = match item {
+            Item::ArrayOfTables(tables) => tables.iter().map(|t| t as &dyn TableLike).collect(),
+            Item::Value(Value::Array(array)) => {
+                let mut tables = Vec::new();
+                for value in array.iter() {
+                    match value.as_inline_table() {
+                        Some(t) => tables.push(t as &dyn TableLike),
+                        None => {
+                            let message = format!(
+                                "`{section}` entries must be tables, found {}",
+                                with_article(value.type_name())
+                            );
+                            self.invalid_entry(value, key, message);
+                        }
+                    }
+                }
+                tables
+            }
+            other => {
+                let offset = self.item_offset(other, key);
+                self.m.push_finding(
+                    self.src,
+                    Rule::InvalidManifest,
+                    offset,
+                    format!(
+                        "`{section}` must be an array of tables, found {}",
+                        with_article(other.type_name())
+                    ),
+                );
+                return;
+            }
+        };
+        for t in tables {
+            if let Some((k, i)) = t.get_key_value("requires-dist") {
+                self.requirements(k, i, section, Entries::Pep508);
+            }
+        }
     }
 
     /// Applies `[tool.uv.sources]` to the dependencies uv installs (not Poetry's or PDM's).
@@ -115,7 +225,8 @@ impl Reader<'_> {
             }
             for dep in &mut self.m.dependencies {
                 let uv_reads = !dep.section.starts_with("tool.poetry.")
-                    && !dep.section.starts_with("tool.pdm.");
+                    && !dep.section.starts_with("tool.pdm.")
+                    && !dep.section.ends_with(METADATA_KEY);
                 if dep.name != norm || !uv_reads || !dep.source.is_registry() {
                     continue;
                 }
