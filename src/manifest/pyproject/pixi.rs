@@ -14,7 +14,9 @@
 //! - `[tool.pixi.pypi-options]` (also per feature): `index-url` replaces PyPI,
 //!   `extra-index-urls` are searched first (pixi resolves with uv's first-index strategy),
 //!   `find-links` entries (`{ url = ... }` or `{ path = ... }`) are link pages; recorded for the
-//!   `index-url` rule.
+//!   `index-url` rule. Its `dependency-overrides` table (package name to a specifier string or
+//!   a table, as in `pypi-dependencies`) names packages pixi installs at that version whatever
+//!   asks for them: read as dependencies.
 //!
 //! Must agree with pixi's reader: `pixi_manifest`'s `PyPiRequirement` (a version string or a
 //! table, `*` meaning any version, specifiers read as PEP 440) and `PypiOptions`.
@@ -79,6 +81,13 @@ impl Reader<'_> {
                 for link in links.iter().filter_map(Value::as_inline_table) {
                     let written = format!("{label} find-links url");
                     self.index_strings(link, "url", &written, IndexRole::Links);
+                }
+            }
+            // packages pixi installs at the version given, whatever asks for them
+            let section = format!("{prefix}pypi-options.dependency-overrides");
+            if let Some(table) = self.subtable(options, "dependency-overrides", &section) {
+                for (key, value) in entries(table) {
+                    self.pixi_dependency(key, value, &section);
                 }
             }
         }
