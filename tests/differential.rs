@@ -2,9 +2,9 @@
 //! the real ones, run by `python3` over generated files.
 //!
 //! Each test generates many files from a fixed seed (the generator is here, so a failure
-//! reproduces), writes them as JSON lines, and has one Python process read them all with the
-//! real reader (`tests/differential/*.py`: CPython executing `setup.py` as setuptools'
-//! `build_meta` does; `configparser` with setuptools' settings and list splitting; `tomllib`),
+//! reproduces), writes them as JSON lines, and has Python (one process per core, at most four,
+//! each over its share) read them with the real reader (`tests/differential/*.py`: CPython executing `setup.py` as setuptools'
+//! `build_meta` does; setuptools' `Distribution.parse_config_files`; `tomllib`),
 //! printing the requirement names it finds per section. For every file the real reader
 //! accepts, squatguard must read the same names in the same sections, or refuse the file with
 //! an error finding, or (for `setup.py`) read a part of them and say with a note that the rest
@@ -89,39 +89,58 @@ fn python3() -> Option<PathBuf> {
 type Names = Vec<(String, String)>;
 
 /// Runs `tests/differential/<script>` over `inputs`: per input, the names the real reader
-/// finds, or `None` where it refuses the input.
+/// finds, or `None` where it refuses the input. The inputs are shared out among one Python
+/// process per core (at most four), each reading its share in order.
 fn real(python: &Path, script: &str, inputs: &[String]) -> Vec<Option<Names>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/differential");
-    let mut file = tempfile::NamedTempFile::new().unwrap();
-    for input in inputs {
-        serde_json::to_writer(&mut file, input).unwrap();
-        file.write_all(b"\n").unwrap();
-    }
-    file.flush().unwrap();
-    if let Some(dir) = std::env::var_os("SQUATGUARD_DIFF_KEEP") {
+    if let Some(keep) = std::env::var_os("SQUATGUARD_DIFF_KEEP") {
         // to rerun the real reader by hand: python3 tests/differential/<script> < <file>
-        std::fs::copy(file.path(), Path::new(&dir).join(format!("{script}.jsonl"))).unwrap();
+        let mut all = Vec::new();
+        for input in inputs {
+            serde_json::to_writer(&mut all, input).unwrap();
+            all.push(b'\n');
+        }
+        std::fs::write(Path::new(&keep).join(format!("{script}.jsonl")), all).unwrap();
     }
-    let out = Command::new(python)
-        .arg(dir.join(script))
-        .current_dir(&dir)
-        .stdin(Stdio::from(file.reopen().unwrap()))
-        .stderr(Stdio::inherit())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{script} failed");
-    let results: Vec<Option<Names>> = out
-        .stdout
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            let v: Option<Vec<(String, String)>> = serde_json::from_slice(l).unwrap();
-            v.map(|mut names| {
-                names.sort();
-                names
-            })
+    let processes = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let share = inputs.len().div_ceil(processes).max(1);
+    let children: Vec<_> = inputs
+        .chunks(share)
+        .map(|chunk| {
+            let mut file = tempfile::NamedTempFile::new().unwrap();
+            for input in chunk {
+                serde_json::to_writer(&mut file, input).unwrap();
+                file.write_all(b"\n").unwrap();
+            }
+            file.flush().unwrap();
+            let child = Command::new(python)
+                .arg(dir.join(script))
+                .current_dir(&dir)
+                .stdin(Stdio::from(file.reopen().unwrap()))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .unwrap();
+            (file, child)
         })
         .collect();
+    let mut results: Vec<Option<Names>> = Vec::with_capacity(inputs.len());
+    for (_file, child) in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{script} failed");
+        results.extend(
+            out.stdout
+                .split(|&b| b == b'\n')
+                .filter(|l| !l.is_empty())
+                .map(|l| {
+                    let v: Option<Vec<(String, String)>> = serde_json::from_slice(l).unwrap();
+                    v.map(|mut names| {
+                        names.sort();
+                        names
+                    })
+                }),
+        );
+    }
     assert_eq!(results.len(), inputs.len(), "{script} answered every input");
     results
 }
@@ -540,6 +559,13 @@ fn requirement_line(rng: &mut Rng) -> String {
     line
 }
 
+/// A setup.cfg: `[options]` and perhaps `[options.extras_require]` with requirement lists
+/// written every way configparser and setuptools split them, and, less often, what setuptools
+/// versions read differently: section names some version takes for `[options]` or
+/// `[options.extras_require]` (`[options.]`, `[optionsoptions]`, a later `[options..]` that
+/// replaces `[options]`) or that look like them (`[Options]`), requirement keys that differ in
+/// case or `-`, the same list set twice (also from `[DEFAULT]`), and `%(deps)s` references
+/// among keys that differ only in case.
 fn setup_cfg_input(rng: &mut Rng) -> String {
     let nl = |rng: &mut Rng| rng.pick(&["\n", "\n", "\n", "\r\n", "\r"]);
     let indent = |rng: &mut Rng| rng.pick(&["    ", "  ", "\t", " \x0c", "\x1f", "\u{3000}", " "]);
@@ -556,6 +582,29 @@ fn setup_cfg_input(rng: &mut Rng) -> String {
         t.push_str(nl(rng));
         t.push_str(&format!("base = {}", requirement(rng)));
         t.push_str(nl(rng));
+        // a requirement list for every section, to be shadowed (or not) by `[options]`
+        if rng.chance(25) {
+            let key = rng.pick(&[
+                "install_requires",
+                "install-requires",
+                "Install_Requires",
+                "tests_require",
+            ]);
+            t.push_str(&format!("{key} = {}", requirement(rng)));
+            t.push_str(nl(rng));
+        }
+    }
+    // interpolated names that differ in case only (`optionxform = str`)
+    let folded = rng.chance(5);
+    if folded {
+        t.push_str(if defaults { "" } else { "[DEFAULT]" });
+        if !defaults {
+            t.push_str(nl(rng));
+        }
+        if rng.chance(50) {
+            t.push_str(&format!("deps = {}", requirement(rng)));
+            t.push_str(nl(rng));
+        }
     }
     let value = |rng: &mut Rng| -> String {
         let mut v = String::new();
@@ -568,7 +617,9 @@ fn setup_cfg_input(rng: &mut Rng) -> String {
         } else {
             for _ in 0..1 + rng.below(4) {
                 v.push_str(nl(rng));
-                let line = if rng.chance(10) {
+                let line = if folded && rng.chance(50) {
+                    rng.pick(&["%(deps)s", "%(DEPS)s", "%(Deps)s"]).to_owned()
+                } else if rng.chance(10) {
                     let base = if defaults { "%(base)s" } else { "x%%" };
                     rng.pick(&["# a comment", "; another", "", base]).to_owned()
                 } else {
@@ -582,14 +633,51 @@ fn setup_cfg_input(rng: &mut Rng) -> String {
         }
         v
     };
-    t.push_str("[options]");
+    // section names that some setuptools reads as `[options]` (`[options.]`), or that look
+    // like it
+    let options_section = |rng: &mut Rng| {
+        if rng.chance(97) {
+            "options"
+        } else {
+            rng.pick(&[
+                "options.",
+                "options..",
+                "optionsoptions",
+                "options.options",
+                "Options",
+                " options",
+                "options .",
+                "options.x",
+            ])
+        }
+    };
+    t.push_str(&format!("[{}]", options_section(rng)));
     t.push_str(nl(rng));
-    let key = rng.pick(&[
-        "install_requires",
-        "install-requires",
-        "setup_requires",
-        "tests_require",
-    ]);
+    if folded {
+        // keys that configparser keeps apart, `[DEFAULT]`'s `deps` among them
+        for key in ["deps", "DEPS", "Deps"] {
+            if rng.chance(40) {
+                t.push_str(&format!("{key} = {}", requirement(rng)));
+                t.push_str(nl(rng));
+            }
+        }
+    }
+    let key = if rng.chance(97) {
+        rng.pick(&[
+            "install_requires",
+            "install-requires",
+            "setup_requires",
+            "tests_require",
+        ])
+    } else {
+        rng.pick(&[
+            "Install_Requires",
+            "INSTALL_REQUIRES",
+            "install_Requires",
+            "Install-Requires",
+            "tests-require",
+        ])
+    };
     // a comment that hides a line from some readers
     if rng.chance(20) && key != "tests_require" {
         t.push_str("# pinned");
@@ -600,10 +688,42 @@ fn setup_cfg_input(rng: &mut Rng) -> String {
     let v = value(rng);
     t.push_str(&format!("{key} ={v}"));
     t.push_str(nl(rng));
-    if rng.chance(40) {
-        t.push_str("[options.extras_require]");
+    if rng.chance(2) {
+        // the same list again, spelled otherwise
+        let again = rng.pick(&["install_requires", "install-requires", "Install_Requires"]);
+        t.push_str(&format!("{again} = {}", requirement(rng)));
         t.push_str(nl(rng));
-        for extra in ["dev", "Test"].iter().take(1 + rng.below(2)) {
+    }
+    if rng.chance(2) {
+        // a later section read as `[options]` replaces the first
+        t.push_str(&format!(
+            "[{}]",
+            rng.pick(&["options.", "options..", "optionsoptions"])
+        ));
+        t.push_str(nl(rng));
+        t.push_str(&format!("install_requires = {}", requirement(rng)));
+        t.push_str(nl(rng));
+    }
+    if rng.chance(40) {
+        let section = if rng.chance(95) {
+            "options.extras_require"
+        } else {
+            rng.pick(&[
+                "options.extras_require.",
+                "options..extras_require",
+                "options.extras_requireoptions",
+                "Options.extras_require",
+                "options.extras-require",
+            ])
+        };
+        t.push_str(&format!("[{section}]"));
+        t.push_str(nl(rng));
+        let extras: &[&str] = if rng.chance(90) {
+            &["dev", "Test"]
+        } else {
+            &["d-ev", "Dev", "dev"]
+        };
+        for extra in extras.iter().take(1 + rng.below(extras.len())) {
             let sep = rng.pick(&[" = ", "=", ": ", " :"]);
             let v = value(rng);
             t.push_str(&format!("{extra}{sep}{}", v.trim_start_matches(' ')));

@@ -16,25 +16,55 @@
 //!   appear twice.
 //! - `key = value` or `key: value` sets an option; the key ends at the first `=` or `:`. The
 //!   same key twice in a section is reported (configparser rejects the file); keys that differ
-//!   only in case or in `-`/`_` are two options to configparser, and squatguard reads both,
-//!   as older setuptools lower-cased keys and newer ones turn `-` into `_`.
+//!   only in case or in `-`/`_` are two options to configparser. A section's keys shadow
+//!   `[DEFAULT]`'s only when written the same way (`Install_Requires` does not hide
+//!   `[DEFAULT]`'s `install_requires`).
 //! - A line indented deeper (each whitespace character counts as one column) than the line
 //!   of its key continues the value. Blank lines inside a value are kept (and skipped as
 //!   requirements).
 //! - A line whose first non-blank character is `#` or `;` is a comment, also between the lines
 //!   of a value. There are no inline comments at this level (`inline_comment_prefixes` is off).
-//! - `%(name)s` is replaced by the value of `name` from the same section, else from `[DEFAULT]`,
-//!   recursively up to 10 levels (configparser's `BasicInterpolation`); `%%` is a literal `%`.
+//! - `%(name)s` is replaced by the value of the key written exactly `name` (`optionxform =
+//!   str`) in the section being read, else in `[DEFAULT]`, recursively up to 10 levels (the
+//!   nested references too are looked up from the section being read: configparser's
+//!   `BasicInterpolation`); `%%` is a literal `%`. Where setuptools before 53.1 (which
+//!   lower-cased keys) would take another option, or one where configparser finds none
+//!   (`%(Deps)s` and only `deps`), the file is refused (`invalid-manifest`).
 //! - Any other line, and any line before the first section header, is an error
 //!   (`invalid-manifest`): configparser rejects the file.
 //!
 //! # What is read
 //!
 //! - `[options]`: `install_requires`, `setup_requires` and `tests_require`, labelled
-//!   `options.install_requires` and so on.
-//! - `[options.extras_require]`: every key, labelled `options.extras_require.<extra>`.
+//!   `options.install_requires` and so on; `-` counts as `_` (`install-requires`), as
+//!   setuptools' `warn_dash_deprecation` makes it (setuptools 78.0 rejected it instead).
+//! - `[options.extras_require]`: every key as written, labelled
+//!   `options.extras_require.<extra>`.
 //!
-//! Both sections also inherit `[DEFAULT]`'s keys, as configparser hands them to setuptools.
+//! Both sections also inherit `[DEFAULT]`'s keys, as configparser hands them to setuptools
+//! (every `[DEFAULT]` key is an extra of `[options.extras_require]`).
+//!
+//! Setuptools versions differ in what they take from these sections, so where they could
+//! differ squatguard reads every candidate (the union: whatever some version installs is
+//! checked) and refuses the file with an `invalid-manifest` error at the section header or
+//! key:
+//!
+//! - Which section a name denotes: `ConfigOptionsHandler` drops `options` from the name,
+//!   `name.replace('options', '').strip('.')` in setuptools 65 and older,
+//!   `name.partition('options')` then `lstrip('.')` in newer ones (names that do not start
+//!   with `options` are not its), and of several sections that come to the same name only
+//!   the last counts. So `[options.]`, `[options..]`, `[optionsoptions]` (65) are
+//!   `[options]`, `[options.extras_require.]` (65) and `[options..extras_require]` are
+//!   `[options.extras_require]`: read as those, and refused. Section names are
+//!   case-sensitive: `[Options]`, `[ options ]`, `[options.extras-require]` are no
+//!   setuptools' sections, but look like them: read, and refused too. Other `[options.*]`
+//!   sections (`[options.packages.find]`) are not read.
+//! - Keys of an options section: one that differs from a requirement key only in case
+//!   (`Install_Requires`) is ignored by setuptools 53.1 and newer and read by older ones;
+//!   two keys that set the same list (`install-requires` and `install_requires`, one of them
+//!   perhaps `[DEFAULT]`'s) leave one of them, which one depending on the version and the
+//!   order of the keys.
+//!
 //! A value is a list as `setuptools/config/setupcfg.py` reads it (`_parse_requirements_list`):
 //! a value of several lines is split with `str.splitlines()`, a value on one line at `;` (so
 //! `bar; python_version < "3.9"` on one line is two requirements, the second invalid, which is
@@ -48,8 +78,11 @@
 //! `python_implementation != "PyPy"`). A continuation with no line after it is reported:
 //! setuptools drops it.
 //!
-//! The real reader this must agree with is setuptools' (`read_configuration`, over
-//! `configparser`); `tests/differential.rs` compares the two over generated files.
+//! The real reader this must agree with is setuptools' (`Distribution.parse_config_files`,
+//! then `install_requires`, `setup_requires`, `tests_require` and `extras_require`, over
+//! `configparser`); `tests/differential.rs` (`setup_cfg_reads_as_setuptools_does`, with
+//! `tests/differential/setup_cfg.py`) compares the two over generated files: where squatguard
+//! does not refuse a file, it must read the same names in the same lists as setuptools 65.
 //!
 //! A `file:` value (`install_requires = file: deps/base.txt, deps/extra.txt`, also in
 //! `[options.extras_require]`) is read as setuptools' `_parse_file` and `expand.read_files` read
@@ -93,26 +126,33 @@ pub fn parse(src: &SourceFile) -> Manifest {
 
     for (index, section) in ini.sections.iter().enumerate() {
         let at = SectionRef::Named(index);
-        match normalize_key(section.name.trim()).as_str() {
-            "options" => {
+        let Some((kind, refusal)) = section_kind(&section.name) else {
+            continue;
+        };
+        if let Some(message) = refusal {
+            findings.push(pending(Rule::InvalidManifest, section.at, message));
+        }
+        match kind {
+            SectionKind::Options => {
+                // the keys setuptools takes, each with the entries that set it
+                let mut set: Vec<(&str, &Entry)> = Vec::new();
                 for entry in ini.effective_entries(at) {
-                    if REQUIREMENT_KEYS.contains(&entry.norm.as_str()) {
-                        let label = format!("options.{}", entry.norm);
-                        let shown = entry.norm.clone();
-                        read_requirements(
-                            src,
-                            &ini,
-                            at,
-                            entry,
-                            &label,
-                            &shown,
-                            &mut out,
-                            &mut findings,
-                        );
+                    let Some(known) = requirement_key(entry, &section.name, &mut findings) else {
+                        continue;
+                    };
+                    if let Some((_, first)) = set.iter().find(|(k, _)| *k == known) {
+                        findings.push(pending(
+                            Rule::InvalidManifest,
+                            first.at.max(entry.at),
+                            twice_message(&ini, first, entry, known, &section.name),
+                        ));
                     }
+                    set.push((known, entry));
+                    let label = format!("options.{known}");
+                    read_requirements(src, &ini, at, entry, &label, known, &mut out, &mut findings);
                 }
             }
-            "options.extras_require" => {
+            SectionKind::Extras => {
                 for entry in ini.effective_entries(at) {
                     let label = format!("options.extras_require.{}", entry.key);
                     let shown = format!("extras_require[{}]", entry.key);
@@ -128,7 +168,6 @@ pub fn parse(src: &SourceFile) -> Manifest {
                     );
                 }
             }
-            _ => {}
         }
     }
 
@@ -161,7 +200,10 @@ pub fn project_name(src: &SourceFile) -> Option<String> {
         return None;
     }
     let index = ini.sections.iter().position(|s| s.name == "metadata")?;
-    let entry = ini.lookup(SectionRef::Named(index), "name")?;
+    // setuptools lower-cases the keys of `[metadata]` and turns `-` into `_`
+    let entry = [&ini.sections[index], &ini.default]
+        .into_iter()
+        .find_map(|s| s.entries.iter().rev().find(|e| e.norm == "name"))?;
     let value = raw_value(src, entry).text;
     let value = value.trim_matches(is_space);
     (!value.is_empty() && !value.contains('%')).then(|| value.to_owned())
@@ -179,6 +221,8 @@ fn pending(rule: Rule, offset: usize, message: impl Into<String>) -> Pending {
 struct Entry {
     /// The key as written.
     key: String,
+    /// Where the key starts in the file.
+    at: usize,
     /// The key lower-cased, with `-` as `_`.
     norm: String,
     /// The value's lines, each trimmed, as byte ranges of the file: the rest of the key line
@@ -188,6 +232,8 @@ struct Entry {
 
 struct Section {
     name: String,
+    /// Where its (first) `[name]` header starts in the file.
+    at: usize,
     entries: Vec<Entry>,
 }
 
@@ -217,7 +263,9 @@ impl Ini {
         }
     }
 
-    /// A section's own options, then the `[DEFAULT]` options it does not override.
+    /// A section's own options, then the `[DEFAULT]` options it does not override (a key
+    /// overrides the same key written the same way: `optionxform = str`), as
+    /// `ConfigParser.options` lists them.
     fn effective_entries(&self, at: SectionRef) -> Vec<&Entry> {
         let own = &self.section(at).entries;
         let mut all: Vec<&Entry> = own.iter().collect();
@@ -226,18 +274,162 @@ impl Ini {
                 self.default
                     .entries
                     .iter()
-                    .filter(|d| !own.iter().any(|e| e.norm == d.norm)),
+                    .filter(|d| !own.iter().any(|e| e.key == d.key)),
             );
         }
         all
     }
 
-    /// The option `name` as `%(name)s` sees it from section `at`: the section's, else `[DEFAULT]`'s.
+    /// The option `name` as `%(name)s` sees it from section `at` (`optionxform = str`): the
+    /// section's key written exactly so, else `[DEFAULT]`'s.
     fn lookup<'a>(&'a self, at: SectionRef, name: &str) -> Option<&'a Entry> {
-        let norm = normalize_key(name);
-        let find = |s: &'a Section| s.entries.iter().rev().find(|e| e.norm == norm);
+        let find = |s: &'a Section| s.entries.iter().rev().find(|e| e.key == name);
         find(self.section(at)).or_else(|| find(&self.default))
     }
+
+    /// The options `%(name)s` could name from section `at` where keys are lower-cased (the
+    /// default `optionxform`, setuptools before 53.1): the section's, else `[DEFAULT]`'s.
+    fn lookup_folded<'a>(&'a self, at: SectionRef, name: &str) -> Vec<&'a Entry> {
+        let name = name.to_lowercase();
+        let find = |s: &'a Section| -> Vec<&'a Entry> {
+            s.entries
+                .iter()
+                .filter(|e| e.key.to_lowercase() == name)
+                .collect()
+        };
+        let own = find(self.section(at));
+        if own.is_empty() {
+            find(&self.default)
+        } else {
+            own
+        }
+    }
+}
+
+/// What setuptools makes of a section that holds requirements.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SectionKind {
+    /// `[options]`: `install_requires`, `setup_requires`, `tests_require`.
+    Options,
+    /// `[options.extras_require]`: every key an extra.
+    Extras,
+}
+
+/// The name of the section a handler name belongs to, written as setuptools documents it.
+fn plain_section(kind: SectionKind) -> &'static str {
+    match kind {
+        SectionKind::Options => "options",
+        SectionKind::Extras => "options.extras_require",
+    }
+}
+
+/// The kind of the `[options...]` section that `ConfigOptionsHandler` hands a section named
+/// `name` to, in setuptools 65 and older (`name.replace('options', '').strip('.')`) and in
+/// newer versions (`name.partition('options')`, the rest `lstrip('.')`).
+fn handler_kinds(name: &str) -> [Option<SectionKind>; 2] {
+    let Some(rest) = name.strip_prefix("options") else {
+        return [None, None];
+    };
+    let kind = |handler: &str| match handler {
+        "" => Some(SectionKind::Options),
+        "extras_require" => Some(SectionKind::Extras),
+        _ => None,
+    };
+    [
+        kind(name.replace("options", "").trim_matches('.')),
+        kind(rest.trim_start_matches('.')),
+    ]
+}
+
+/// How section `name` is read: its kind, and the refusal (an `invalid-manifest` message) when
+/// setuptools versions read it differently, or it is a lookalike of a section setuptools reads.
+fn section_kind(name: &str) -> Option<(SectionKind, Option<String>)> {
+    match name {
+        "options" => return Some((SectionKind::Options, None)),
+        "options.extras_require" => return Some((SectionKind::Extras, None)),
+        _ => {}
+    }
+    let [old, new] = handler_kinds(name);
+    if let Some(kind) = old.or(new) {
+        let plain = plain_section(kind);
+        let which = match (old, new) {
+            (Some(_), Some(_)) => format!("every setuptools version reads it as `[{plain}]`"),
+            (Some(_), None) => format!(
+                "setuptools 65 and older read it as `[{plain}]` (they drop every `options` from \
+                 a section name, then the dots around what is left), newer versions reject it"
+            ),
+            _ => format!(
+                "newer setuptools read it as `[{plain}]` (they drop the leading `options`, then \
+                 the dots after it), setuptools 65 and older reject it"
+            ),
+        };
+        return Some((
+            kind,
+            Some(format!(
+                "section `[{name}]`: {which}, and of several sections read as `[{plain}]` only \
+                 the last counts; squatguard reads each and refuses the file rather than guess \
+                 which version installs what: name it `[{plain}]`"
+            )),
+        ));
+    }
+    // `[Options]`, `[ options ]`, `[options.extras-require]`: no setuptools reads these
+    let folded = normalize_key(name.trim_matches(is_space));
+    let [old, new] = handler_kinds(&folded);
+    let kind = old.or(new)?;
+    let plain = plain_section(kind);
+    Some((
+        kind,
+        Some(format!(
+            "section `[{name}]` is not `[{plain}]`: setuptools reads section names as written \
+             and ignores it; squatguard reads it as `[{plain}]` and refuses the file, as it \
+             could be meant either way: name it `[{plain}]`, or another name"
+        )),
+    ))
+}
+
+/// The requirement key of `[options]` (`install_requires`, ...) that `entry` of an options
+/// section sets, as setuptools 65 reads it (`warn_dash_deprecation`: `-` is `_`). A key that
+/// differs from one only in case (`Install_Requires`) is ignored by setuptools 53.1 and newer
+/// but read by older versions (which lower-cased keys): it is read, and refused.
+fn requirement_key(
+    entry: &Entry,
+    section: &str,
+    findings: &mut Vec<Pending>,
+) -> Option<&'static str> {
+    let dashed = entry.key.replace('-', "_");
+    if let Some(known) = REQUIREMENT_KEYS.iter().find(|k| **k == dashed) {
+        return Some(known);
+    }
+    let known = REQUIREMENT_KEYS.iter().find(|k| **k == entry.norm)?;
+    findings.push(pending(
+        Rule::InvalidManifest,
+        entry.at,
+        format!(
+            "`{}` in `[{section}]` is not `{known}`: setuptools 53.1 and newer read keys as \
+             written and ignore it, older versions lower-cased them and read it; squatguard reads \
+             it and refuses the file: write `{known}`",
+            entry.key
+        ),
+    ));
+    Some(known)
+}
+
+/// Why two keys of an options section that both set `known` are refused.
+fn twice_message(ini: &Ini, first: &Entry, second: &Entry, known: &str, section: &str) -> String {
+    let inherited = [first, second]
+        .iter()
+        .any(|e| ini.default.entries.iter().any(|d| std::ptr::eq(d, *e)));
+    let note = if inherited {
+        " (one of them `[DEFAULT]`'s, whose keys are in every section)"
+    } else {
+        ""
+    };
+    format!(
+        "`{}` and `{}` both set `{known}` in `[{section}]`{note}: setuptools keeps one of them, \
+         which one depends on its version and on the order of the keys; squatguard reads both \
+         and refuses the file: set `{known}` once",
+        first.key, second.key
+    )
 }
 
 fn normalize_key(key: &str) -> String {
@@ -286,6 +478,7 @@ fn read_ini(src: &SourceFile, findings: &mut Vec<Pending>) -> Ini {
     let mut ini = Ini {
         default: Section {
             name: "DEFAULT".to_owned(),
+            at: 0,
             entries: Vec::new(),
         },
         sections: Vec::new(),
@@ -337,6 +530,7 @@ fn read_ini(src: &SourceFile, findings: &mut Vec<Pending>) -> Ini {
             } else {
                 ini.sections.push(Section {
                     name: name.to_owned(),
+                    at: first,
                     entries: Vec::new(),
                 });
                 SectionRef::Named(ini.sections.len() - 1)
@@ -383,7 +577,7 @@ fn read_ini(src: &SourceFile, findings: &mut Vec<Pending>) -> Ini {
         let norm = normalize_key(key);
         let section = ini.section_mut(at);
         // `optionxform = str`: keys that differ in case or in `-`/`_` are two options to
-        // configparser (setuptools reads either)
+        // configparser (what setuptools makes of them is decided in `parse`)
         if section.entries.iter().any(|e| e.key == key) {
             let name = section.name.clone();
             findings.push(pending(
@@ -396,6 +590,7 @@ fn read_ini(src: &SourceFile, findings: &mut Vec<Pending>) -> Ini {
         }
         section.entries.push(Entry {
             key: key.to_owned(),
+            at: first,
             norm,
             pieces: std::iter::once(value_start..span.end).collect(),
         });
@@ -512,7 +707,35 @@ impl Interpolator<'_> {
         out: &mut Mapped,
     ) {
         let at = raw.origin[range.start];
-        let resolved = match self.ini.lookup(self.at, name) {
+        let found = self.ini.lookup(self.at, name);
+        let folded = self.ini.lookup_folded(self.at, name);
+        if !folded
+            .iter()
+            .any(|e| found.is_some_and(|f| std::ptr::eq(*e, f)))
+        {
+            if let Some(other) = folded.first() {
+                let section = self.ini.section(self.at);
+                let taken = match found {
+                    Some(f) if section.entries.iter().any(|e| std::ptr::eq(e, f)) => {
+                        format!("`{}` of `[{}]`", f.key, section.name)
+                    }
+                    Some(f) => format!("`{}` of `[DEFAULT]`", f.key),
+                    None => "no option (configparser rejects the file)".to_owned(),
+                };
+                self.findings.push(pending(
+                    Rule::InvalidManifest,
+                    at,
+                    format!(
+                        "`%({name})s` names {taken} to setuptools 53.1 and newer, which look \
+                         names up as written, but `{}` to older versions, which lower-cased \
+                         keys; squatguard refuses the file: write the name as the option is \
+                         written",
+                        other.key
+                    ),
+                ));
+            }
+        }
+        let resolved = match found {
             None => {
                 let section = &self.ini.section(self.at).name;
                 self.findings.push(pending(
@@ -955,15 +1178,145 @@ mod tests {
 
     #[test]
     fn duplicates_as_configparser_has_them() {
-        // `optionxform = str`: two options, both read; the same key twice is an error
+        // `optionxform = str`: two options, both read (setuptools 53.1 and newer ignore the
+        // second, older ones lower-cased keys and read it): refused
         let m = parse_str("[options]\ninstall_requires = a\nInstall_Requires = b\n");
         assert_eq!(names(&m), ["a", "b"]);
-        assert!(m.findings.is_empty(), "{:?}", m.findings);
+        assert_eq!(refusals(&m), [3], "{:?}", m.findings);
         let m = parse_str("[options]\ninstall_requires = a\ninstall_requires = b\n");
         assert_eq!(m.findings.len(), 1);
         assert_eq!(m.findings[0].rule, Rule::InvalidManifest);
         let m = parse_str("[DEFAULT]\nx = 1\n[DEFAULT]\ny = 2\n");
         assert!(m.findings.is_empty(), "{:?}", m.findings);
+    }
+
+    /// The lines of the `invalid-manifest` findings: where squatguard refuses the file.
+    fn refusals(m: &Manifest) -> Vec<u32> {
+        m.findings
+            .iter()
+            .filter(|f| f.rule == Rule::InvalidManifest)
+            .map(|f| f.line)
+            .collect()
+    }
+
+    /// `ConfigOptionsHandler` hands a section to the handler its name gives once `options` is
+    /// dropped: `name.replace('options', '').strip('.')` in setuptools 65 and older, the rest
+    /// after the leading `options`, `lstrip('.')`, in newer ones. Only the plain names are read
+    /// without a refusal; every other name some version reads as options or extras is read
+    /// too (the union), and refused.
+    #[test]
+    fn section_names_as_setuptools_maps_them() {
+        for (text, refused) in [
+            ("[options.]\ninstall_requires = reqeusts\n", vec![1]),
+            ("[optionsoptions]\ninstall_requires = reqeusts\n", vec![1]),
+            ("[options.options]\ninstall_requires = reqeusts\n", vec![1]),
+            (
+                "[options]\ninstall_requires = requests\n[options..]\ninstall_requires = reqeusts\n",
+                vec![3],
+            ),
+            // no setuptools reads these, but they look like `[options]`
+            ("[Options]\ninstall_requires = reqeusts\n", vec![1]),
+            ("[ options ]\ninstall_requires = reqeusts\n", vec![1]),
+        ] {
+            let m = parse_str(text);
+            assert!(names(&m).contains(&"reqeusts"), "{text:?}");
+            assert_eq!(refusals(&m), refused, "{text:?}: {:?}", m.findings);
+            let dep = m.dependencies.iter().find(|d| d.name == "reqeusts").unwrap();
+            assert_eq!(dep.section, "options.install_requires");
+        }
+        for text in [
+            "[options.extras_require.]\nfoo = reqeusts\n",
+            "[options..extras_require]\nfoo = reqeusts\n",
+            "[options.extras_requireoptions]\nfoo = reqeusts\n",
+            "[options.extras-require]\nfoo = reqeusts\n",
+        ] {
+            let m = parse_str(text);
+            assert_eq!(names(&m), ["reqeusts"], "{text:?}");
+            assert_eq!(m.dependencies[0].section, "options.extras_require.foo");
+            assert_eq!(refusals(&m), [1], "{text:?}: {:?}", m.findings);
+        }
+        // other `[options.*]` sections are not read, and not refused
+        for text in [
+            "[options.packages.find]\ninstall_requires = reqeusts\n",
+            "[options.entry_points]\nfoo = reqeusts\n",
+            "[metadata]\ninstall_requires = reqeusts\n",
+            "[xoptions]\ninstall_requires = reqeusts\n",
+        ] {
+            let m = parse_str(text);
+            assert!(m.dependencies.is_empty(), "{text:?}");
+            assert!(m.findings.is_empty(), "{text:?}: {:?}", m.findings);
+        }
+    }
+
+    /// configparser keeps keys as written (`optionxform = str`), `[DEFAULT]`'s keys are in
+    /// every section unless the section has the same key written the same way, and setuptools
+    /// turns `-` into `_` in `[options]`: two keys that set the same requirement list, and a
+    /// key that differs from one only in case, are read and refused.
+    #[test]
+    fn keys_as_setuptools_reads_them() {
+        let m = parse_str(
+            "[DEFAULT]\ninstall_requires = reqeusts\n[options]\nInstall_Requires = requests\n",
+        );
+        assert_eq!(names(&m), ["requests", "reqeusts"]);
+        assert_eq!(refusals(&m), [4], "{:?}", m.findings);
+        let m = parse_str(
+            "[DEFAULT]\ninstall_requires = reqeusts\n[options]\ninstall-requires = requests\n",
+        );
+        assert_eq!(names(&m), ["requests", "reqeusts"]);
+        assert_eq!(refusals(&m), [4], "{:?}", m.findings);
+        let m = parse_str("[options]\ninstall-requires = a\ninstall_requires = b\n");
+        assert_eq!(names(&m), ["a", "b"]);
+        assert_eq!(refusals(&m), [3], "{:?}", m.findings);
+        let m = parse_str("[options]\nTESTS-REQUIRE = a\n");
+        assert_eq!(names(&m), ["a"]);
+        assert_eq!(m.dependencies[0].section, "options.tests_require");
+        assert_eq!(refusals(&m), [2], "{:?}", m.findings);
+        // what every version reads alike stays as it was: `-` alone, `[DEFAULT]` alone
+        let m = parse_str("[options]\ninstall-requires = a\n");
+        assert_eq!(names(&m), ["a"]);
+        assert_eq!(m.dependencies[0].section, "options.install_requires");
+        assert!(m.findings.is_empty(), "{:?}", m.findings);
+        let m = parse_str("[DEFAULT]\ninstall_requires = a\n[options]\nzip_safe = false\n");
+        assert_eq!(names(&m), ["a"]);
+        assert!(m.findings.is_empty(), "{:?}", m.findings);
+        // extras keep their keys, both read, as setuptools 65 does
+        let m = parse_str("[options.extras_require]\nDev = a\ndev = b\nd-ev = c\n");
+        let got: Vec<_> = m.dependencies.iter().map(|d| d.section.as_str()).collect();
+        assert_eq!(
+            got,
+            [
+                "options.extras_require.Dev",
+                "options.extras_require.dev",
+                "options.extras_require.d-ev"
+            ]
+        );
+        assert!(m.findings.is_empty(), "{:?}", m.findings);
+    }
+
+    /// `%(name)s` looks the name up as written (`optionxform = str`), in the section, then in
+    /// `[DEFAULT]`; where setuptools before 53.1 (keys lower-cased) would take another option,
+    /// the file is refused.
+    #[test]
+    fn interpolation_names_as_configparser_looks_them_up() {
+        let m =
+            parse_str("[options]\ndeps = reqeusts\nDEPS = requests\ninstall_requires = %(deps)s\n");
+        assert_eq!(names(&m), ["reqeusts"]);
+        assert!(m.findings.is_empty(), "{:?}", m.findings);
+        let m =
+            parse_str("[options]\nDEPS = requests\ndeps = reqeusts\ninstall_requires = %(deps)s\n");
+        assert_eq!(names(&m), ["reqeusts"]);
+        let m =
+            parse_str("[options]\ndeps = reqeusts\nDEPS = requests\ninstall_requires = %(DEPS)s\n");
+        assert_eq!(names(&m), ["requests"]);
+        // configparser finds no `Deps`; older setuptools took `deps`
+        let m = parse_str("[options]\ndeps = reqeusts\ninstall_requires = %(Deps)s\n");
+        assert_eq!(refusals(&m), [3], "{:?}", m.findings);
+        // configparser takes `[DEFAULT]`'s `deps`; older setuptools the section's `Deps`
+        let m = parse_str(
+            "[DEFAULT]\ndeps = reqeusts\n[options]\nDeps = requests\ninstall_requires = %(deps)s\n",
+        );
+        assert_eq!(names(&m), ["reqeusts"]);
+        assert_eq!(refusals(&m), [5], "{:?}", m.findings);
     }
 
     /// `file:` values are read as setuptools reads them, inside the directory of setup.cfg.
