@@ -211,7 +211,11 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
     findings.extend(vendored(&root, &files, &findings));
     findings.extend(refused_links);
     findings.extend(instructed.findings);
-    report.files += files.len();
+    // a script whose inline metadata `check` read is one file, not two
+    report.files += files
+        .iter()
+        .filter(|p| !report.read.contains(&display_path(p)))
+        .count();
     report.findings.extend(findings);
     // one finish for the manifests' findings and the code's
     Ok(CheckReport {
