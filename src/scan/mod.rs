@@ -211,11 +211,7 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
     findings.extend(vendored(&root, &files, &findings));
     findings.extend(refused_links);
     findings.extend(instructed.findings);
-    // a script whose inline metadata `check` read is one file, not two
-    report.files += files
-        .iter()
-        .filter(|p| !report.read.contains(&display_path(p)))
-        .count();
+    report.files += files.len();
     report.findings.extend(findings);
     // one finish for the manifests' findings and the code's
     Ok(CheckReport {
