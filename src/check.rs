@@ -603,8 +603,12 @@ pub(crate) fn walk_tree(
 pub struct Discovered {
     /// The manifests, sorted.
     pub files: Vec<PathBuf>,
-    /// `invalid-manifest` at each manifest that is a symbolic link not followed (and at a link
-    /// to a folder of manifests), and `index-url` at each pip configuration file.
+    /// The other Python files (`.py`, `.pyw`), sorted: each is read for a PEP 723 script block
+    /// ([`manifest::script`]), and is a manifest only when it holds one.
+    pub scripts: Vec<PathBuf>,
+    /// `invalid-manifest` at each manifest that is a symbolic link not followed (at a link to a
+    /// folder of manifests, and at each Python file so linked whose target holds a script
+    /// block), and `index-url` at each pip configuration file.
     pub refused: Vec<Finding>,
     /// What the walk left unread.
     pub skipped: Vec<Skipped>,
@@ -612,8 +616,9 @@ pub struct Discovered {
     pub python_code: bool,
 }
 
-/// Finds the manifests under `root` (see [`walk_tree`]); a manifest that is a symbolic link
-/// not followed is an `invalid-manifest` finding, since pip would read it.
+/// Finds the manifests under `root` (see [`walk_tree`]), and the Python files that may hold
+/// inline script metadata; a manifest that is a symbolic link not followed is an
+/// `invalid-manifest` finding, since pip would read it.
 pub fn discover(
     root: &Path,
     exclude: Option<&crate::exclude::Exclude>,
@@ -621,16 +626,31 @@ pub fn discover(
 ) -> Result<Discovered, CheckError> {
     let python_code = std::sync::atomic::AtomicBool::new(false);
     // by the path below the root: folders above it do not make a file a manifest
+    let is_manifest =
+        |p: &Path| ManifestKind::from_file_name(p.strip_prefix(root).unwrap_or(p)).is_some();
     let mut walked = walk_tree(root, SKIP_DIRS, all_files, exclude, |p| {
-        if p.extension().is_some_and(|e| e == "py") {
+        let script = manifest::script::is_script_name(p);
+        if script {
             python_code.store(true, std::sync::atomic::Ordering::Relaxed);
         }
-        ManifestKind::from_file_name(p.strip_prefix(root).unwrap_or(p)).is_some()
+        script || is_manifest(p)
     })?;
     let skipped = std::mem::take(&mut walked.skipped);
     let pip_configs = std::mem::take(&mut walked.pip_configs);
+    // a Python file linked from outside is a manifest only if its target holds a block; a link
+    // to a folder was kept only where its name makes its files manifests
+    walked.refused_links.retain(|(path, _)| {
+        is_manifest(path)
+            || path.is_dir()
+            || std::fs::canonicalize(path)
+                .ok()
+                .and_then(|t| crate::source::read_regular(&t, crate::source::MAX_FILE_SIZE).ok())
+                .is_some_and(|bytes| manifest::script::holds_block(&bytes))
+    });
     let (files, mut refused) = walked.with_refused_findings(Rule::InvalidManifest, |why| {
-        format!("cannot check this file: it is {why}; pip would read it")
+        format!(
+            "cannot check this file: it is {why}; pip (or `uv run`, for a script) would read it"
+        )
     });
     refused.extend(pip_configs.iter().map(|path| {
         Finding::new(
@@ -643,8 +663,10 @@ pub fn discover(
         .with_severity(Severity::Error)
         .with_help("delete it, and never make a virtualenv in a folder that came with the repository")
     }));
+    let (files, scripts) = files.into_iter().partition(|p| is_manifest(p));
     Ok(Discovered {
         files,
+        scripts,
         refused,
         skipped,
         python_code: python_code.into_inner(),
@@ -726,6 +748,8 @@ pub fn read(opts: &CheckOptions) -> Result<(Collected, Vec<Dependency>), CheckEr
     };
     let mut report = Collected::default();
     let mut refused_links = Vec::new();
+    // Python files met by the walks, read for inline script metadata
+    let mut scripts: Vec<PathBuf> = Vec::new();
     for root in roots {
         let meta = std::fs::metadata(&root).map_err(|e| CheckError::Read {
             path: display_path(&root),
@@ -739,6 +763,7 @@ pub fn read(opts: &CheckOptions) -> Result<(Collected, Vec<Dependency>), CheckEr
                     .into_iter()
                     .map(|p| (clean(&p), false, root.clone())),
             );
+            scripts.extend(found.scripts.into_iter().map(|p| clean(&p)));
             report.skipped.extend(found.skipped);
             report.python_code |= found.python_code;
             report.files += found.refused.len();
@@ -808,6 +833,33 @@ pub fn read(opts: &CheckOptions) -> Result<(Collected, Vec<Dependency>), CheckEr
             deps.extend(parsed.dependencies);
         }
         findings.extend(parsed.findings);
+    }
+    // most Python files hold no script block: they are searched in parallel, and only those
+    // that hold one (or cannot be searched) count as files read
+    scripts.retain(|p| !seen_files.contains(p));
+    scripts.dedup();
+    let read_scripts: Vec<(PathBuf, manifest::script::Read)> = {
+        use rayon::prelude::*;
+        scripts
+            .into_par_iter()
+            .map(|p| {
+                let read = manifest::script::read_file(&p);
+                (p, read)
+            })
+            .collect()
+    };
+    for (path, read) in read_scripts {
+        match read {
+            manifest::script::Read::NoBlock => continue,
+            manifest::script::Read::Refused(finding) => findings.push(*finding),
+            manifest::script::Read::Manifest(parsed) => {
+                let parsed = crate::rules::index_url::judged(parsed);
+                deps.extend(parsed.dependencies);
+                findings.extend(parsed.findings);
+            }
+        }
+        report.files += 1;
+        read_names.insert(display_path(&path));
     }
     // an include reached from two manifests yields its dependencies twice
     let mut seen_deps = HashSet::with_capacity(deps.len());

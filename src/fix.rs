@@ -206,6 +206,7 @@ impl Routing {
         let text = text.trim_start_matches('\u{feff}');
         let src = crate::source::SourceFile::new(path, text);
         let read = match ManifestKind::from_file_name(path) {
+            None if is_script(path) => crate::manifest::parse(&src, ManifestKind::Script),
             Some(kind) if !is_requirements(path) => crate::manifest::parse(&src, kind),
             _ => crate::manifest::requirements_txt::parse_within(&src, root),
         };
@@ -299,12 +300,20 @@ fn writable<'r>(path: &Path, roots: &'r [PathBuf]) -> Result<(PathBuf, &'r Path)
     }
 }
 
-/// Requirements files: by name, or of no known kind (a `-r` include can have any name).
+/// Requirements files: by name, or of no known kind (a `-r` include can have any name) but a
+/// Python script's.
 fn is_requirements(path: &Path) -> bool {
-    matches!(
-        crate::manifest::ManifestKind::from_file_name(path),
-        None | Some(crate::manifest::ManifestKind::Requirements)
-    )
+    match crate::manifest::ManifestKind::from_file_name(path) {
+        None => !is_script(path),
+        Some(kind) => kind == crate::manifest::ManifestKind::Requirements,
+    }
+}
+
+/// A Python file not named as a manifest (`setup.py` is one): its PEP 723 script block is
+/// what `check` read.
+fn is_script(path: &Path) -> bool {
+    crate::manifest::ManifestKind::from_file_name(path).is_none()
+        && crate::manifest::script::is_script_name(path)
 }
 
 /// Files whose fixes must leave them valid TOML.
@@ -316,6 +325,7 @@ fn is_toml(path: &Path) -> bool {
                 | crate::manifest::ManifestKind::Pipfile
                 | crate::manifest::ManifestKind::HatchToml
                 | crate::manifest::ManifestKind::PixiToml
+                | crate::manifest::ManifestKind::UvToml
         )
     ) || path
         .extension()

@@ -27,13 +27,23 @@ pub enum GitError {
     Io(#[from] std::io::Error),
 }
 
-/// Files worth copying out of the index: manifests and anything a requirements file may include.
+/// Files worth copying out of the index: manifests, anything a requirements file may include,
+/// and Python files, of which [`worth_writing`] keeps those that hold a script block.
 fn wanted(path: &Path) -> bool {
     ManifestKind::from_file_name(path).is_some()
+        || manifest::script::is_script_name(path)
         || path
             .extension()
             .and_then(|e| e.to_str())
             .is_some_and(|e| matches!(e, "txt" | "in"))
+}
+
+/// Whether the blob `content` of a [`wanted`] file is written to the scratch tree: a Python
+/// file only when it holds a PEP 723 script block (the only part of it `check` reads).
+fn worth_writing(path: &Path, content: &[u8]) -> bool {
+    ManifestKind::from_file_name(path).is_some()
+        || !manifest::script::is_script_name(path)
+        || manifest::script::holds_block(content)
 }
 
 /// Moved below the manifest readers, which need it; kept here for existing callers.
@@ -196,7 +206,10 @@ pub fn staged_tree(cwd: &Path) -> Result<StagedTree, GitError> {
         } else {
             entry.id
         };
-        write_under(dir.path(), rel, repo.find_blob(id)?.content())?;
+        let blob = repo.find_blob(id)?;
+        if worth_writing(rel, blob.content()) {
+            write_under(dir.path(), rel, blob.content())?;
+        }
     }
     StagedTree::new(dir, prefix, refused_links)
 }
@@ -248,7 +261,9 @@ pub fn tree_at(cwd: &Path, rev: &str) -> Result<StagedTree, GitError> {
         let Ok(blob) = repo.find_blob(id) else {
             continue;
         };
-        write_under(dir.path(), &rel, blob.content())?;
+        if worth_writing(&rel, blob.content()) {
+            write_under(dir.path(), &rel, blob.content())?;
+        }
     }
     StagedTree::new(dir, prefix, Vec::new())
 }

@@ -340,6 +340,38 @@ pub fn tokenizer_cookie(line: &[u8]) -> Option<(usize, &[u8])> {
     Some((start + at, name))
 }
 
+/// The PEP 263 coding cookie of `text`, a Python file read as UTF-8, when it makes Python
+/// decode the file otherwise: where its name is, and what it declares (`the encoding `utf-7`
+/// (a PEP 263 coding cookie), an encoding other than UTF-8`). Latin-1 and ASCII decode a file
+/// that is all ASCII as UTF-8 does.
+pub fn foreign_cookie(text: &str) -> Option<(usize, String)> {
+    let mut start = 0;
+    for line in text.split_inclusive('\n').take(2) {
+        if let Some((at, name)) = tokenizer_cookie(line.as_bytes()) {
+            // the name is ASCII
+            let name = line.get(at..at + name.len())?;
+            let what = match tokenizer_codec(name) {
+                Codec::Utf8 => return None,
+                Codec::Ascii | Codec::Latin1 if text.is_ascii() => return None,
+                Codec::Ascii | Codec::Latin1 => {
+                    "an encoding in which its non-ASCII characters read differently than in UTF-8"
+                }
+                Codec::Other => "an encoding other than UTF-8",
+            };
+            return Some((
+                start + at,
+                format!("the encoding `{name}` (a PEP 263 coding cookie), {what}"),
+            ));
+        }
+        // a line 1 holding code ends the search
+        if !tokenizer_reads_second_line(line.as_bytes()) {
+            return None;
+        }
+        start += line.len();
+    }
+    None
+}
+
 /// Whether CPython's tokenizer, finding no cookie on the first line, looks for one on the
 /// second: the first line is blank or only a comment (`blank_re`, `^[ \t\f]*(?:[#\r\n]|$)`).
 pub fn tokenizer_reads_second_line(first: &[u8]) -> bool {

@@ -327,3 +327,81 @@ fn a_tree_git_tracks_nothing_of_is_read_as_outside_git() {
     assert_eq!(status, 1, "{stderr}");
     assert_eq!(flagged, ["requirements.txt:\"reqeusts\""], "{stderr}");
 }
+
+/// PEP 723 inline script metadata: a Python file whose bytes hold `# /// script` is read as a
+/// manifest (also staged, and under `--since`), one without is not counted, and one that cannot
+/// be read as `uv run` reads it is an error, never silence.
+#[test]
+fn python_files_with_script_blocks_are_read() {
+    let script = "# /// script\n# dependencies = [\"colourama\"]\n# ///\nimport colorama\n";
+    let (dir, repo) = repo_with(&[
+        ("requirements.txt", "requests\n"),
+        ("tools/util.py", "x = 1\n"),
+    ]);
+    write(dir.path(), "tools/run.py", script);
+    let (code, flagged, _, stderr) = check_json(dir.path());
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(flagged, ["tools/run.py:\"colourama\""]);
+    let out = squatguard(dir.path(), &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("in 2 files"), "{stdout}");
+    // staged: the index's version is read
+    let mut index = repo.index().unwrap();
+    index.add_path(Path::new("tools/run.py")).unwrap();
+    index.write().unwrap();
+    let out = squatguard(dir.path(), &["--staged", "--format", "github"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("tools/run.py") && stdout.contains("colourama"),
+        "{stdout}"
+    );
+    // a branch that adds the block to a tracked script is caught by the CI run
+    let (dir, repo) = repo_with(&[("requirements.txt", "requests\n"), ("run.py", "x = 1\n")]);
+    {
+        let main = repo.head().unwrap().peel_to_commit().unwrap();
+        repo.branch("feature", &main, false).unwrap();
+    }
+    repo.set_head("refs/heads/feature").unwrap();
+    write(dir.path(), "run.py", script);
+    commit_all(&repo, "change");
+    assert_caught_since_main(dir.path());
+    // not UTF-8, or too large to read whole: refused, exit 1
+    let (dir, _repo) = repo_with(&[("requirements.txt", "requests\n")]);
+    std::fs::write(
+        dir.path().join("latin.py"),
+        b"# /// script\n# dependencies = [\"caf\xe9\"]\n# ///\n",
+    )
+    .unwrap();
+    let out = squatguard(dir.path(), &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("latin.py:1:1: error[invalid-manifest]")
+            && stdout.contains("not valid UTF-8"),
+        "{stdout}"
+    );
+    std::fs::remove_file(dir.path().join("latin.py")).unwrap();
+    let mut big = vec![b'#'; 65 * 1024 * 1024];
+    big[0] = b'\n';
+    let at = big.len() - 100;
+    big[at..at + 13].copy_from_slice(b"\n# /// script");
+    std::fs::write(dir.path().join("big.py"), &big).unwrap();
+    let out = squatguard(dir.path(), &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("big.py:1:1: error[invalid-manifest]"),
+        "{stdout}"
+    );
+    // the same size without the marker is not a manifest
+    big[at..at + 13].copy_from_slice(b"\n# ////script");
+    std::fs::write(dir.path().join("big.py"), &big).unwrap();
+    let out = squatguard(dir.path(), &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

@@ -76,6 +76,17 @@ fn hatch_fixtures() {
 }
 
 #[test]
+fn uv_toml_fixtures() {
+    check_dir("uv_toml", ManifestKind::UvToml);
+}
+
+/// Python files with PEP 723 inline script metadata (`# /// script`), as `uv run` reads them.
+#[test]
+fn script_fixtures() {
+    check_dir("script", ManifestKind::Script);
+}
+
+#[test]
 fn pipfile_fixtures() {
     check_dir("pipfile", ManifestKind::Pipfile);
 }

@@ -171,7 +171,7 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
     if report.python_code {
         writeln!(
             io.stderr,
-            "squatguard: note: this tree holds Python code, which `check` does not read; if someone sent you this repository, run `squatguard scan` before running anything in it"
+            "squatguard: note: this tree holds Python code, of which `check` reads only inline script metadata (`# /// script`); if someone sent you this repository, run `squatguard scan` before running anything in it"
         )?;
     }
     if report.files == 0 && report.excluded == 0 {

@@ -14,6 +14,7 @@ pub mod lockfile;
 pub mod pipfile;
 pub mod pyproject;
 pub mod requirements_txt;
+pub mod script;
 pub mod setup_cfg;
 pub mod setup_py;
 pub mod toml_span;
@@ -566,6 +567,8 @@ pub fn parse(src: &SourceFile, kind: ManifestKind) -> Manifest {
         ManifestKind::PipfileLock => lockfile::parse_pipfile_lock(src),
         ManifestKind::HatchToml => pyproject::parse_hatch_toml(src),
         ManifestKind::PixiToml => pyproject::parse_pixi_toml(src),
+        ManifestKind::UvToml => pyproject::parse_uv_toml(src),
+        ManifestKind::Script => script::parse(src),
     }
 }
 
@@ -625,6 +628,12 @@ pub enum ManifestKind {
     HatchToml,
     /// Pixi's manifest: its PyPI tables.
     PixiToml,
+    /// uv's configuration file: the `[tool.uv]` keys at the top level.
+    UvToml,
+    /// A Python file's PEP 723 inline script metadata (`# /// script`). Never chosen by name
+    /// alone: discovery reads a `.py` file only when its bytes hold a block
+    /// ([`script::read_file`]).
+    Script,
 }
 
 impl ManifestKind {
@@ -640,6 +649,7 @@ impl ManifestKind {
             "pipfile.lock" => return Some(ManifestKind::PipfileLock),
             "hatch.toml" => return Some(ManifestKind::HatchToml),
             "pixi.toml" => return Some(ManifestKind::PixiToml),
+            "uv.toml" => return Some(ManifestKind::UvToml),
             _ => {}
         }
         if let Some(lock) = lockfile::TomlLock::from_file_name(&name) {
@@ -657,6 +667,9 @@ impl ManifestKind {
             return kind;
         }
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if script::is_script_name(path) && script::holds_block(text.as_bytes()) {
+            return ManifestKind::Script;
+        }
         if ext.eq_ignore_ascii_case("py") {
             return ManifestKind::SetupPy;
         }
@@ -799,6 +812,8 @@ mod tests {
         assert_eq!(k("Pipfile"), Some(ManifestKind::Pipfile));
         assert_eq!(k("x/pixi.toml"), Some(ManifestKind::PixiToml));
         assert_eq!(k("hatch.toml"), Some(ManifestKind::HatchToml));
+        assert_eq!(k("a/uv.toml"), Some(ManifestKind::UvToml));
+        assert_eq!(k("main.py"), None);
         assert_eq!(k("notes.txt"), None);
         // nested requirement folders, at any depth, and the names real projects use
         for p in [
@@ -847,6 +862,10 @@ mod tests {
             ManifestKind::SetupCfg
         );
         assert_eq!(d("deps.list", "requests\n"), ManifestKind::Requirements);
+        let script = "# /// script\n# dependencies = [\"a\"]\n# ///\n";
+        assert_eq!(d("main.py", script), ManifestKind::Script);
+        assert_eq!(d("setup.py", script), ManifestKind::SetupPy);
+        assert_eq!(d("tool.py", "import os\n"), ManifestKind::SetupPy);
     }
 
     #[test]

@@ -113,6 +113,7 @@ mod uv;
 pub use hatch::parse_hatch_toml;
 pub use pixi::parse_pixi_toml;
 pub use poetry::poetry_constraint;
+pub use uv::parse_uv_toml;
 
 use super::toml_span::{locate, with_article, Located};
 use super::{
@@ -128,6 +129,23 @@ use toml_edit::{Document, Formatted, Item, Key, TableLike, Value};
 /// Reads `src` as a `pyproject.toml`.
 pub fn parse(src: &SourceFile) -> Manifest {
     parse_with(src, |reader, root| reader.document(root)).0
+}
+
+/// Reads `src`, the TOML of a PEP 723 `script` block laid at the place it stands in its file
+/// ([`crate::manifest::script`]): `dependencies` (`script.dependencies`) and `[tool.uv]`, which
+/// `uv run` reads there as it reads it in `pyproject.toml`.
+pub fn parse_script_metadata(src: &SourceFile) -> Manifest {
+    parse_with(src, |reader, root| {
+        if let Some((key, item)) = root.get_key_value("dependencies") {
+            reader.requirements(key, item, "script.dependencies", Entries::Pep508);
+        }
+        let tool = root.get("tool").and_then(Item::as_table_like);
+        if let Some(uv) = tool.and_then(|t| reader.subtable(t, "uv", "tool.uv")) {
+            reader.uv(uv, "tool.uv.");
+            reader.uv_indexes(uv, "tool.uv.");
+        }
+    })
+    .0
 }
 
 /// One entry of a PEP 735 dependency group, in file order, where it is written.
@@ -383,7 +401,7 @@ impl Reader<'_> {
             self.pdm(pdm);
         }
         if let Some(uv) = self.subtable(tool, "uv", "tool.uv") {
-            self.uv(uv);
+            self.uv(uv, "tool.uv.");
         }
         // after uv's: `[tool.uv.sources]` does not apply to these tools' tables
         if let Some(hatch) = self.subtable(tool, "hatch", "tool.hatch") {
@@ -405,7 +423,7 @@ impl Reader<'_> {
     fn indexes(&mut self, tool: &dyn TableLike) {
         let sub = |name: &str| tool.get(name).and_then(Item::as_table_like);
         if let Some(uv) = sub("uv") {
-            self.uv_indexes(uv);
+            self.uv_indexes(uv, "tool.uv.");
         }
         if let Some(poetry) = sub("poetry") {
             self.poetry_sources(poetry);

@@ -1,12 +1,14 @@
-//! uv's tables in `pyproject.toml`:
+//! uv's tables, in `pyproject.toml` under `[tool.uv]`, in a `uv.toml` file (the same keys at the
+//! top level; sections and statements then lack the `tool.uv.` prefix) and in a script's
+//! inline metadata (`[tool.uv]` of a PEP 723 block, [`crate::manifest::script`]):
 //!
-//! - the `[tool.uv]` requirement arrays (`dev-dependencies`, `constraint-dependencies`,
-//!   `override-dependencies`, `build-constraint-dependencies`, whose entries may be
+//! - the requirement arrays `dev-dependencies`, `constraint-dependencies`,
+//!   `override-dependencies` and `build-constraint-dependencies`, whose entries may be
 //!   `{ requirement = "...", hashes = [...] }` tables; an `override-dependencies` entry may
 //!   also be a scoped override, `{ package = { name = "...", version = "..." }, dependencies =
 //!   [...] }`, whose `dependencies` are read as the entries are, also when the scoped overrides
-//!   are written as `[[tool.uv.override-dependencies]]` headers);
-//! - `[tool.uv] extra-build-dependencies = { <package> = [...] }`
+//!   are written as `[[tool.uv.override-dependencies]]` headers;
+//! - `extra-build-dependencies = { <package> = [...] }`
 //!   (`tool.uv.extra-build-dependencies.<package>`): installed into the build environment of
 //!   `<package>`; entries are requirement strings or `{ requirement = "...", match-runtime =
 //!   true }` tables;
@@ -18,22 +20,41 @@
 //! - the same `dependency-metadata` and `extra-build-dependencies` under `[tool.uv.pip]`
 //!   (sections `tool.uv.pip.<key>`), which `uv pip` commands apply;
 //! - `[tool.uv.sources]` (where a dependency declared elsewhere comes from: `git`, `url`,
-//!   `path`, `workspace`, `index`), `[[tool.uv.index]]` (`name`, `url`, `default`, `explicit`)
-//!   and `[tool.uv]` `index-url`, `extra-index-url` and `find-links`.
+//!   `path`, `workspace`, `index`);
+//! - the indexes: `[[tool.uv.index]]` (`name`, `url`, `default`, `explicit`), `index-url`,
+//!   `extra-index-url`, `find-links` and `no-index`, and the same settings of the uv pip
+//!   interface, `[tool.uv.pip]` (`[[tool.uv.pip.index]]` too), which `uv pip install` uses;
+//!   `index-strategy = "unsafe-best-match"` in either table makes the indexes searched before
+//!   PyPI merged with it (each package from whichever has the highest version).
 //!
 //! Must agree with uv's reader (`uv-workspace`'s `ToolUv`, `ExtraBuildDependency` and
-//! `Sources`, `uv-settings`' `Options` and `uv-distribution-types`' `StaticMetadata`,
-//! documented under "Settings" and "Dependency sources"): a source entry may be one table or
-//! an array of tables with markers; uv searches its indexes before PyPI, a `default` index
-//! replaces PyPI and an `explicit` one serves only the packages that name it.
+//! `Sources`, `uv-settings`' `Options` and `PipOptions`, `uv-distribution-types`'
+//! `StaticMetadata`, documented under "Settings" and "Dependency sources"): a source entry may
+//! be one table or an array of tables with markers; uv searches its indexes before PyPI
+//! (`first-index`), a `default` index (or `index-url`) replaces PyPI, an `explicit` one serves
+//! only the packages that name it, and `no-index` leaves only the `find-links` locations. uv
+//! refuses `sources`, `dev-dependencies` and the other project-only keys in a `uv.toml`
+//! (`PyprojectOnlyField`); they are read there all the same, as they would be in `[tool.uv]`:
+//! a reading of more than uv takes, never less. A project's `uv.toml` takes precedence over its
+//! `[tool.uv]` settings; both files are read, each judged on its own.
 
-use super::{entries, Entries, Reader};
+use super::{entries, parse_with, Entries, Reader};
 use crate::finding::Rule;
 use crate::index_url::{is_pypi_index, is_test_pypi_index};
 use crate::manifest::toml_span::with_article;
-use crate::manifest::{DependencySource, IndexRole, IndexUse};
+use crate::manifest::{DependencySource, IndexRole, IndexUse, Manifest};
 use crate::name::normalize;
+use crate::source::SourceFile;
 use toml_edit::{Item, Key, TableLike, Value};
+
+/// Reads `src` as a `uv.toml`: uv's settings at the top level.
+pub fn parse_uv_toml(src: &SourceFile) -> Manifest {
+    parse_with(src, |reader, root| {
+        reader.uv(root, "");
+        reader.uv_indexes(root, "");
+    })
+    .0
+}
 
 /// The `[tool.uv]` keys that hold PEP 508 requirement arrays (`override-dependencies` is read
 /// apart, for its scoped overrides).
@@ -65,20 +86,22 @@ pub(super) fn uv_index_tables(item: Option<&Item>) -> Vec<&dyn TableLike> {
 }
 
 impl Reader<'_> {
-    /// `[tool.uv]`: its requirement arrays, extra build dependencies, dependency metadata
-    /// (also under `[tool.uv.pip]`) and `[tool.uv.sources]`.
-    pub(super) fn uv(&mut self, uv: &dyn TableLike) {
+    /// `[tool.uv]` (or a `uv.toml`'s top level): its requirement arrays, extra build
+    /// dependencies, dependency metadata (also under `pip`) and `[tool.uv.sources]`; `prefix`
+    /// starts every section (`tool.uv.` or nothing).
+    pub(super) fn uv(&mut self, uv: &dyn TableLike, prefix: &str) {
         for name in UV_KEYS {
             if let Some((k, i)) = uv.get_key_value(name) {
-                self.requirements(k, i, &format!("tool.uv.{name}"), Entries::UvTables);
+                self.requirements(k, i, &format!("{prefix}{name}"), Entries::UvTables);
             }
         }
         if let Some((k, i)) = uv.get_key_value("override-dependencies") {
-            self.uv_overrides(k, i, "tool.uv.override-dependencies");
+            self.uv_overrides(k, i, &format!("{prefix}override-dependencies"));
         }
-        self.uv_build_and_metadata(uv, "tool.uv");
-        if let Some(pip) = self.subtable(uv, "pip", "tool.uv.pip") {
-            self.uv_build_and_metadata(pip, "tool.uv.pip");
+        self.uv_build_and_metadata(uv, prefix);
+        let pip = format!("{prefix}pip");
+        if let Some(table) = self.subtable(uv, "pip", &pip) {
+            self.uv_build_and_metadata(table, &format!("{pip}."));
         }
         self.uv_sources(uv);
     }
@@ -107,9 +130,10 @@ impl Reader<'_> {
     }
 
     /// `extra-build-dependencies` and `dependency-metadata` of `table` (`[tool.uv]` or
-    /// `[tool.uv.pip]`, named `label`).
-    fn uv_build_and_metadata(&mut self, table: &dyn TableLike, label: &str) {
-        let build = format!("{label}.extra-build-dependencies");
+    /// `[tool.uv.pip]`, whose sections start with `prefix`: `tool.uv.`, `tool.uv.pip.`, or
+    /// nothing in a `uv.toml`).
+    fn uv_build_and_metadata(&mut self, table: &dyn TableLike, prefix: &str) {
+        let build = format!("{prefix}extra-build-dependencies");
         if let Some(packages) = self.subtable(table, "extra-build-dependencies", &build) {
             for (package, deps) in entries(packages) {
                 let section = format!("{build}.{}", package.get());
@@ -117,7 +141,7 @@ impl Reader<'_> {
             }
         }
         if let Some((key, item)) = table.get_key_value(METADATA_KEY) {
-            self.uv_dependency_metadata(key, item, &format!("{label}.{METADATA_KEY}"));
+            self.uv_dependency_metadata(key, item, &format!("{prefix}{METADATA_KEY}"));
         }
     }
 
@@ -239,26 +263,59 @@ impl Reader<'_> {
         }
     }
 
-    /// `[[tool.uv.index]]` and `[tool.uv]` `index-url`/`extra-index-url`/`find-links`: each
-    /// URL with what uv does with it.
-    pub(super) fn uv_indexes(&mut self, uv: &dyn TableLike) {
-        for t in uv_index_tables(uv.get("index")) {
+    /// `[[tool.uv.index]]`, `[tool.uv]` `index-url`/`extra-index-url`/`find-links`/`no-index`
+    /// and the same settings of `[tool.uv.pip]`: each URL with what uv does with it. `prefix`
+    /// starts every statement as written (`tool.uv.` or nothing, for a `uv.toml`).
+    pub(super) fn uv_indexes(&mut self, uv: &dyn TableLike, prefix: &str) {
+        let pip = uv.get("pip").and_then(Item::as_table_like);
+        // `unsafe-best-match`: every index searched, the highest version taken
+        let merged = std::iter::once(uv)
+            .chain(pip)
+            .any(|t| t.get("index-strategy").and_then(Item::as_str) == Some("unsafe-best-match"));
+        self.uv_index_settings(uv, prefix, merged);
+        if let Some(pip) = pip {
+            self.uv_index_settings(pip, &format!("{prefix}pip."), merged);
+        }
+    }
+
+    /// The index settings of one table (`[tool.uv]`, `[tool.uv.pip]`), written `prefix<key>`.
+    fn uv_index_settings(&mut self, table: &dyn TableLike, prefix: &str, merged: bool) {
+        let first = if merged {
+            IndexRole::Merged { tool: "uv" }
+        } else {
+            IndexRole::First
+        };
+        for t in uv_index_tables(table.get("index")) {
             let flag = |k: &str| t.get(k).and_then(Item::as_bool).unwrap_or(false);
             let role = if flag("explicit") {
                 IndexRole::Explicit
             } else if flag("default") {
                 IndexRole::Replaces
             } else {
-                IndexRole::First
+                first
             };
-            self.index_strings(t, "url", "[[tool.uv.index]] url", role);
+            self.index_strings(t, "url", &format!("[[{prefix}index]] url"), role);
         }
         for (key, role) in [
             ("index-url", IndexRole::Replaces),
-            ("extra-index-url", IndexRole::First),
+            ("extra-index-url", first),
             ("find-links", IndexRole::Links),
         ] {
-            self.index_strings(uv, key, &format!("tool.uv.{key}"), role);
+            self.index_strings(table, key, &format!("{prefix}{key}"), role);
+        }
+        if let Some((k, item)) = table.get_key_value("no-index") {
+            if item.as_bool() == Some(true) {
+                let offset = self.item_offset(item, k);
+                let message = format!(
+                    "`{prefix}no-index = true` makes uv take every package from the `find-links` locations only, never from PyPI"
+                );
+                let finding =
+                    crate::manifest::finding_at(self.src, Rule::IndexUrl, offset, message)
+                        .with_help(
+                            "remove `no-index`, or make sure the find-links locations are your own",
+                        );
+                self.m.findings.push(finding);
+            }
         }
     }
 }

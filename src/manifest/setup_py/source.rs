@@ -31,10 +31,7 @@
 //! The real reader this must agree with is CPython's (`ast.parse` of the text
 //! `tokenize.open` returns); `tests/differential.rs` compares the two.
 
-use crate::python_text::{
-    tokenizer_codec, tokenizer_cookie, tokenizer_reads_second_line, universal_newlines, Codec,
-    KEYWORDS,
-};
+use crate::python_text::{universal_newlines, KEYWORDS};
 use crate::source::SourceFile;
 use std::borrow::Cow;
 use tree_sitter::{Node, Parser, Tree};
@@ -109,44 +106,16 @@ pub(crate) fn text_mode(src: &SourceFile) -> Option<SourceFile> {
     universal_newlines(&src.text).map(|t| SourceFile::new(src.path.clone(), t))
 }
 
-/// The encoding a PEP 263 cookie on one line names, with the offset of the name.
-fn cookie(line: &str) -> Option<(usize, &str)> {
-    let (at, name) = tokenizer_cookie(line.as_bytes())?;
-    // the name is ASCII
-    Some((at, line.get(at..at + name.len())?))
-}
-
 /// An error for a cookie on the first two lines that makes Python read the file differently.
 fn cookie_error(text: &str) -> Option<SourceError> {
-    let mut start = 0;
-    for line in text.split_inclusive('\n').take(2) {
-        if let Some((at, name)) = cookie(line) {
-            let what = match tokenizer_codec(name) {
-                Codec::Utf8 => return None,
-                // the same text as UTF-8 when the file is all ASCII
-                Codec::Ascii | Codec::Latin1 if text.is_ascii() => return None,
-                Codec::Ascii | Codec::Latin1 => {
-                    "an encoding in which its non-ASCII characters read \
-                                              differently than in UTF-8"
-                }
-                Codec::Other => "an encoding other than UTF-8",
-            };
-            return Some(SourceError {
-                offset: start + at,
-                message: format!(
-                    "setup.py declares the encoding `{name}` (a PEP 263 coding cookie), \
-                     {what}: Python would read other code than squatguard does; save the file \
-                     as UTF-8 and remove the cookie"
-                ),
-            });
-        }
-        // a line 1 holding code ends the search
-        if !tokenizer_reads_second_line(line.as_bytes()) {
-            return None;
-        }
-        start += line.len();
-    }
-    None
+    let (offset, what) = crate::python_text::foreign_cookie(text)?;
+    Some(SourceError {
+        offset,
+        message: format!(
+            "setup.py declares {what}: Python would read other code than squatguard does; \
+             save the file as UTF-8 and remove the cookie"
+        ),
+    })
 }
 
 /// `text` with every non-ASCII identifier NFKC-normalised and padded to its length.
@@ -211,6 +180,12 @@ mod tests {
         assert_eq!(cookie("x = 1 # coding: utf-7\n"), None);
         assert_eq!(cookie("# coding utf-7\n"), None);
         assert_eq!(cookie("# codings: x coding=ascii\n"), Some((20, "ascii")));
+    }
+
+    /// The encoding a PEP 263 cookie on one line names, with the offset of the name.
+    fn cookie(line: &str) -> Option<(usize, &str)> {
+        let (at, name) = crate::python_text::tokenizer_cookie(line.as_bytes())?;
+        Some((at, line.get(at..at + name.len())?))
     }
 
     #[test]
