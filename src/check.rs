@@ -109,7 +109,7 @@ pub enum CheckError {
 }
 
 /// Directory names never searched for manifests.
-const SKIP_DIRS: &[&str] = &[
+pub(crate) const SKIP_DIRS: &[&str] = &[
     "node_modules",
     "site-packages",
     "__pycache__",
@@ -307,10 +307,11 @@ impl Judge {
                 // outside git a skipped folder's files came with the rest: a pip configuration
                 // in a `.venv` of an archive is read by the pip of the virtualenv made there
                 if is_dir && self.tracked.is_none() {
-                    for n in PIP_CONFIG_NAMES {
-                        let config = e.path().join(n);
-                        if config.is_file() {
-                            lock(&self.pip_configs).push(config);
+                    let inside = std::fs::read_dir(e.path()).into_iter().flatten().flatten();
+                    for child in inside {
+                        let name = child.file_name().to_string_lossy().to_ascii_lowercase();
+                        if PIP_CONFIG_NAMES.contains(&name.as_str()) && child.path().is_file() {
+                            lock(&self.pip_configs).push(child.path());
                         }
                     }
                 }
@@ -534,8 +535,13 @@ pub(crate) fn walk_tree(
         let Some(file_type) = entry.file_type() else {
             continue;
         };
-        let name = entry.file_name().to_str().unwrap_or_default();
-        if !file_type.is_dir() && PIP_CONFIG_NAMES.contains(&name) {
+        let name = entry
+            .file_name()
+            .to_str()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        // by any case: a case-insensitive file system (macOS, Windows) finds it
+        if !file_type.is_dir() && PIP_CONFIG_NAMES.contains(&name.as_str()) {
             out.pip_configs.push(entry.path().to_path_buf());
         }
         if file_type.is_symlink() && entry.path().is_dir() {
@@ -548,7 +554,20 @@ pub(crate) fn walk_tree(
                 true,
                 SkipReason::SymlinkNotFollowed,
             ));
-            if wanted(&entry.path().join("x.txt")) {
+            // its target is walked under its own name only inside the root and outside the
+            // folders skipped by name; otherwise nothing in it is read at all
+            let target_walked = std::fs::canonicalize(entry.path()).is_ok_and(|t| {
+                judge.canonical_root.as_ref().is_some_and(|r| {
+                    t.strip_prefix(r).is_ok_and(|rel| {
+                        !rel.components().any(|c| {
+                            c.as_os_str()
+                                .to_str()
+                                .is_some_and(|n| skip_dirs.contains(&n))
+                        })
+                    })
+                })
+            });
+            if !target_walked || wanted(&entry.path().join("x.txt")) {
                 let target = std::fs::read_link(entry.path()).unwrap_or_default();
                 out.refused_links.push((
                     entry.into_path(),

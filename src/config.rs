@@ -65,6 +65,8 @@ pub enum Relaxation {
     RulesOff,
     FewerTargets,
     Exclude,
+    /// A `max-data-age` above the default: older data passes without the warning.
+    OlderData,
 }
 
 impl Relaxation {
@@ -76,6 +78,7 @@ impl Relaxation {
             Relaxation::RulesOff => "rules turned off",
             Relaxation::FewerTargets => "fewer typosquat targets",
             Relaxation::Exclude => "excluded paths",
+            Relaxation::OlderData => "a longer max-data-age",
         }
     }
 
@@ -417,6 +420,9 @@ impl Config {
         if !self.exclude.is_empty() {
             out.push(Relaxation::Exclude);
         }
+        if self.max_data_age > Config::default().max_data_age {
+            out.push(Relaxation::OlderData);
+        }
         out
     }
 
@@ -435,6 +441,7 @@ impl Config {
         c.select = base.select.clone();
         c.ignore = base.ignore.clone();
         c.popular_top_n = c.popular_top_n.min(base.popular_top_n);
+        c.max_data_age = c.max_data_age.max(base.max_data_age);
         c.exclude = base.exclude.clone();
         c
     }
@@ -458,6 +465,7 @@ impl Config {
             ignore: Vec::new(),
             popular_top_n: self.popular_top_n.max(default.popular_top_n),
             exclude: Vec::new(),
+            max_data_age: self.max_data_age.min(default.max_data_age),
             ..self.clone()
         }
     }
@@ -613,6 +621,16 @@ mod tests {
     #[test]
     fn relaxations_are_named_and_tightening_is_not_one() {
         assert!(Config::default().relaxations().is_empty());
+        // a longer max-data-age silences the stale-data warning: a relaxation, dropped
+        let c = cfg("squatguard.toml", "max-data-age = 99999\n").unwrap();
+        assert_eq!(c.relaxations(), [Relaxation::OlderData]);
+        assert_eq!(
+            c.without_relaxations().max_data_age,
+            Config::default().max_data_age
+        );
+        let c = cfg("squatguard.toml", "max-data-age = 7\n").unwrap();
+        assert!(c.relaxations().is_empty());
+        assert_eq!(c.without_relaxations().max_data_age, 7);
         let c = cfg(
             "squatguard.toml",
             "popular-top-n = 15000\n[severity]\ndirect-url = \"error\"\n",

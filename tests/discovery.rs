@@ -127,21 +127,35 @@ fn pull_request(hostile: &[(&str, &str)], commit_hostile: bool) -> (tempfile::Te
     (dir, repo)
 }
 
+/// Ignore files hide no manifest, tracked or not: the `.git` around a tree may be the one that
+/// came with it (an archive with its own `.git` tracking one decoy file, its `.gitignore` or
+/// `info/exclude` listing the real manifests), so its ignore rules are not the user's.
 #[test]
-fn an_untracked_ignore_file_hiding_everything_hides_only_untracked_files() {
+fn an_ignore_file_hides_no_manifest_tracked_or_not() {
     let (dir, _repo) = repo_with(&[("svc/requirements.txt", "colourama\n")]);
     write(dir.path(), ".ignore", "*\n");
     write(dir.path(), "scratch/requirements.txt", "reqeusts\n");
     let (code, flagged, skipped, stderr) = check_json(dir.path());
     assert_eq!(code, 1, "{stderr}");
-    assert_eq!(flagged, ["svc/requirements.txt:\"colourama\""]);
-    assert_eq!(skipped, ["scratch/ ignored (untracked)"]);
-    assert!(
-        stderr.contains("skipped 1 path: 1 ignored (untracked)"),
-        "{stderr}"
+    assert_eq!(
+        flagged,
+        [
+            "scratch/requirements.txt:\"reqeusts\"",
+            "svc/requirements.txt:\"colourama\""
+        ]
     );
+    assert!(skipped.is_empty(), "{skipped:?}");
     let (dir, _repo) = pull_request(&[(".ignore", "*\n")], false);
     assert_caught_since_main(dir.path());
+    // a decoy: one tracked file, since deleted, and the real manifest ignored
+    let (dir, _repo) = repo_with(&[("decoy", "x\n")]);
+    std::fs::remove_file(dir.path().join("decoy")).unwrap();
+    write(dir.path(), ".gitignore", "requirements.txt\n.gitignore\n");
+    write(dir.path(), ".git/info/exclude", "*\n");
+    write(dir.path(), "requirements.txt", "reqeusts\n");
+    let (code, flagged, _, stderr) = check_json(dir.path());
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(flagged, ["requirements.txt:\"reqeusts\""]);
 }
 
 #[test]
@@ -161,17 +175,21 @@ fn a_gitignore_listing_tracked_manifests_hides_nothing() {
         ]
     );
     assert!(skipped.is_empty(), "{skipped:?}");
-    // an untracked file in the ignored folder is still skipped, and said
+    // an untracked file in the ignored folder is read too
     write(dir.path(), "svc/extra/requirements.txt", "reqeusts\n");
     let (_, flagged, skipped, _) = check_json(dir.path());
-    assert_eq!(flagged.len(), 2, "{flagged:?}");
-    assert_eq!(skipped, ["svc/extra/ ignored (untracked)"]);
-    // a walk of a folder below the root knows what is tracked there too
+    assert_eq!(flagged.len(), 3, "{flagged:?}");
+    assert!(skipped.is_empty(), "{skipped:?}");
     let (code, flagged, skipped, _) = check_json_of(dir.path(), &["svc"]);
     assert_eq!(code, 1);
-    assert_eq!(flagged, ["svc/requirements.txt:\"colourama\""]);
-    // from `svc`, its folders are not ignored, but the file's name is
-    assert_eq!(skipped, ["svc/extra/requirements.txt ignored (untracked)"]);
+    assert_eq!(
+        flagged,
+        [
+            "svc/extra/requirements.txt:\"reqeusts\"",
+            "svc/requirements.txt:\"colourama\""
+        ]
+    );
+    assert!(skipped.is_empty(), "{skipped:?}");
     let (dir, _repo) = pull_request(&[(".gitignore", "svc/\nrequirements.txt\n")], true);
     assert_caught_since_main(dir.path());
 }
@@ -210,8 +228,14 @@ fn hidden_tracked_folders_are_read_staged_or_not() {
     write(dir.path(), ".cache/requirements.txt", "reqeusts\n");
     let (code, flagged, skipped, _) = check_json(dir.path());
     assert_eq!(code, 1);
-    assert_eq!(flagged, [".ci/requirements.txt:\"colourama\""]);
-    assert_eq!(skipped, [".cache/ hidden (untracked)"]);
+    assert_eq!(
+        flagged,
+        [
+            ".cache/requirements.txt:\"reqeusts\"",
+            ".ci/requirements.txt:\"colourama\""
+        ]
+    );
+    assert!(skipped.is_empty(), "{skipped:?}");
     let out = squatguard(dir.path(), &["--staged", "--select", "typosquat"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
@@ -403,5 +427,31 @@ fn python_files_with_script_blocks_are_read() {
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// A link to a folder the walk does not reach (in `node_modules`, or outside the tree) is an
+/// error whatever its name: nothing in it is read, and `pip install -r deps/requirements.txt`
+/// reads through it. A pip configuration file is found in any case of its name.
+#[cfg(unix)]
+#[test]
+fn a_link_to_a_folder_not_walked_is_an_error_and_pip_config_names_fold_case() {
+    let (dir, repo) = repo_with(&[
+        ("requirements.txt", "flask\n"),
+        ("node_modules/x/requirements.txt", "reqeusts\n"),
+        ("sub/PIP.CONF", "[global]\n"),
+    ]);
+    std::os::unix::fs::symlink("node_modules/x", dir.path().join("deps")).unwrap();
+    commit_all(&repo, "link");
+    let out = squatguard(dir.path(), &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("deps:1:1: error[invalid-manifest]: cannot check this file: it is a symbolic link to the folder `node_modules/x`"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("sub/PIP.CONF:1:1: error[index-url]: a pip configuration file"),
+        "{stdout}"
     );
 }

@@ -198,7 +198,7 @@ fn urls_are_named_as_pip_names_them() {
         "https://example.com/a?xegg=requests&egg=reqeusts\n\
          https://example.com/reqeusts-1.0-py3-none-any.whl#egg=requests\n\
          https://example.com/requests-1.0-py3-none-any.whl%2Freqeusts-1.0-py3-none-any.whl\n\
-         https://example.com/egg=requests/x.tar.gz#egg=reqeusts\n",
+         https://example.com/egg=requests/x.tar.gz#egg=reqeusts\n         https://x.example/reqeusts-1.0-py3-none-any.whl; python_version>\"0\"\n         https://x.example/a.tar.gz#egg= reqeusts\n         https://x.example/reqeusts-1.0-py3-none-\tany.whl\n",
     )
     .unwrap();
     let out = squatguard(dir.path(), &["check"]);
@@ -208,7 +208,7 @@ fn urls_are_named_as_pip_names_them() {
         stdout
             .matches("error[typosquat]: `reqeusts` looks like a typo of `requests`")
             .count(),
-        4,
+        7,
         "{stdout}"
     );
 }
@@ -230,7 +230,7 @@ fn a_local_project_outside_the_checked_directory_is_an_error() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(
-        stdout.contains("error[unresolved-dependency]: `../lib` installs a project outside the checked directory"),
+        stdout.contains("error[unresolved-dependency]: `../lib` installs a project outside what is checked"),
         "{stdout}"
     );
     // checked from where both are, the project is read and its dependency judged
@@ -239,6 +239,27 @@ fn a_local_project_outside_the_checked_directory_is_an_error() {
     assert!(stdout.contains("`reqeusts` looks like a typo"), "{stdout}");
     assert!(
         !stdout.contains("outside the checked directory"),
+        "{stdout}"
+    );
+}
+
+/// A local project in a folder the walk skips by name (`node_modules`) is an error: its
+/// dependencies are read nowhere else.
+#[test]
+fn a_local_project_in_a_skipped_folder_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("node_modules/proj")).unwrap();
+    std::fs::write(
+        dir.path().join("node_modules/proj/pyproject.toml"),
+        "[project]\nname = \"proj\"\nversion = \"0.1\"\ndependencies = [\"reqeusts\"]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("requirements.txt"), "./node_modules/proj\n").unwrap();
+    let out = squatguard(dir.path(), &["check"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("error[unresolved-dependency]: `./node_modules/proj` installs a project outside what is checked"),
         "{stdout}"
     );
 }

@@ -81,7 +81,7 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
         exclude,
         force_exclude: req.force_exclude,
         // the index holds only tracked files: its scratch copy hides none
-        all_files: staged.is_some(),
+        all_files: true,
     };
     let mut collected = if only_refused {
         check::Collected::default()

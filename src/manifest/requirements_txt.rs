@@ -731,7 +731,7 @@ impl Builder {
                     Rule::UnresolvedDependency,
                     offset,
                     format!(
-                        "`{written}` installs a project outside the checked directory (and repository): its dependencies are not read, so they are not checked"
+                        "`{written}` installs a project outside what is checked (outside the checked directory and repository, or in a folder the walk skips, such as `node_modules`): its dependencies are not read, so they are not checked"
                     ),
                 )
                 .with_severity(Severity::Error)
@@ -742,7 +742,14 @@ impl Builder {
         }
         // named as pip names the line it reads, after `${VAR}` expansion (placed at the line's
         // start when expansion moved the name)
-        match name_from_location(expanded) {
+        // pip cuts the marker off first: at `; ` on a URL, at `;` on a path
+        let location = if pip_is_url(expanded) {
+            expanded.split_once("; ").map_or(expanded, |(l, _)| l)
+        } else {
+            expanded.split_once(';').map_or(expanded, |(l, _)| l)
+        }
+        .trim_end();
+        match name_from_location(location) {
             Some((name_start, name)) => {
                 let at = if written == expanded { name_start } else { 0 };
                 let mut dep = Dependency::new(src, &name, offset + at, section);
@@ -822,6 +829,17 @@ impl Builder {
                     Some(root) => real.starts_with(root),
                     None => std::fs::canonicalize(base).is_ok_and(|b| real.starts_with(b)),
                 };
+                // a folder the walk skips by name is not read either (`./node_modules/x`)
+                let skipped_folder = root.as_ref().is_some_and(|r| {
+                    real.strip_prefix(r).is_ok_and(|rel| {
+                        rel.components().any(|c| {
+                            c.as_os_str()
+                                .to_str()
+                                .is_some_and(|n| crate::check::SKIP_DIRS.contains(&n))
+                        })
+                    })
+                });
+                let inside = inside && !skipped_folder;
                 if real.is_dir() && !inside {
                     self.outside.get_or_insert(real.clone());
                 }
@@ -978,6 +996,14 @@ pub(crate) fn pip_is_url(text: &str) -> bool {
 ///   by building it, so this is the name the file claims.
 fn name_from_location(text: &str) -> Option<(usize, Cow<'_, str>)> {
     use percent_encoding::percent_decode_str;
+    // Python's urlsplit drops tabs and line breaks anywhere in a URL
+    if pip_is_url(text) && text.contains(['\t', '\r', '\n']) {
+        let clean: String = text
+            .chars()
+            .filter(|c| !matches!(c, '\t' | '\r' | '\n'))
+            .collect();
+        return name_from_location(&clean).map(|(_, n)| (0, Cow::Owned(n.into_owned())));
+    }
     let decode = |s: &str| -> String { percent_decode_str(s).decode_utf8_lossy().into_owned() };
     let (path_start, path) = if pip_is_url(text) {
         // urlsplit: after the scheme, `//host` up to the path; the path up to `?` or `#`
@@ -1031,7 +1057,9 @@ fn name_from_location(text: &str) -> Option<(usize, Cow<'_, str>)> {
         let start = i + 5;
         let value = &text[start..];
         let value = &value[..value.find('&').unwrap_or(value.len())];
-        return leading_name(value).map(|n| (start, Cow::Borrowed(n)));
+        // the value is read as a requirement, which may start with spaces
+        let skipped = value.len() - value.trim_start().len();
+        return leading_name(value.trim_start()).map(|n| (start + skipped, Cow::Borrowed(n)));
     }
     let lower = path.to_ascii_lowercase();
     let ext = [".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar"]
