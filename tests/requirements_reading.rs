@@ -230,7 +230,9 @@ fn a_local_project_outside_the_checked_directory_is_an_error() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(
-        stdout.contains("error[unresolved-dependency]: `../lib` installs a project outside what is checked"),
+        stdout.contains(
+            "error[unresolved-dependency]: `../lib` installs a project outside what is checked"
+        ),
         "{stdout}"
     );
     // checked from where both are, the project is read and its dependency judged

@@ -71,7 +71,8 @@ const PURE_METHODS: &[&str] = &[
     "basename",
 ];
 
-/// Builtins that do not change their arguments.
+/// Builtins that do not change their arguments and return nothing through which they could be
+/// changed later (`getattr(A, "append")`, `map(...)` and `iter(A)` hand `A` on).
 const PURE_FUNCTIONS: &[&str] = &[
     "list",
     "tuple",
@@ -83,25 +84,15 @@ const PURE_FUNCTIONS: &[&str] = &[
     "len",
     "print",
     "isinstance",
-    "enumerate",
-    "zip",
-    "reversed",
     "any",
     "all",
     "min",
     "max",
     "sum",
     "repr",
-    "open",
-    "iter",
     "bool",
     "int",
     "float",
-    "hasattr",
-    "getattr",
-    "type",
-    "map",
-    "filter",
     "range",
     "setup",
 ];
@@ -158,10 +149,24 @@ pub(super) fn find(root: Node<'_>, text: &str) -> Escapes {
     // names changed in place at module level (modelled there), and names bound to another name
     let mut mutated: HashMap<String, usize> = HashMap::new();
     let mut aliases: Vec<(String, String, usize)> = Vec::new();
+    let setup_args = setup_arguments(root, text);
+    // the functions, lambdas and classes around the node walked (pre-order: an enclosing one
+    // ends after it starts)
+    let mut scopes: Vec<Range<usize>> = Vec::new();
     let mut cursor = root.walk();
     'walk: loop {
         let node = cursor.node();
         let at = node.start_byte();
+        while scopes.last().is_some_and(|r| r.end <= at) {
+            scopes.pop();
+        }
+        let scope = scopes.last().cloned();
+        if matches!(
+            node.kind(),
+            "function_definition" | "lambda" | "class_definition"
+        ) {
+            scopes.push(node.byte_range());
+        }
         match node.kind() {
             "named_expression" => {
                 if let Some(name) = node.child_by_field_name("name") {
@@ -202,24 +207,35 @@ pub(super) fn find(root: Node<'_>, text: &str) -> Escapes {
                         if DYNAMIC.contains(&method) {
                             out.everything.get_or_insert(at);
                         }
-                        if let Some(object) = f
-                            .child_by_field_name("object")
-                            .filter(|o| o.kind() == "identifier")
-                        {
+                        let object = f.child_by_field_name("object");
+                        // `(A).append(x)`: the evaluator follows only a plain name
+                        let wrapped = object
+                            .filter(|o| o.kind() == "parenthesized_expression")
+                            .map(identifiers_in)
+                            .unwrap_or_default();
+                        for ident in wrapped {
+                            taint(&mut out, src(ident), at);
+                        }
+                        if let Some(object) = object.filter(|o| o.kind() == "identifier") {
                             let receiver = src(object);
-                            if MODELED_METHODS.contains(&method) {
-                                note_mutation(&mut out, &mut mutated, node, receiver, at);
+                            // followed only as a statement of its own (`A.append(x)`), not
+                            // inside an expression (`_ = A.append(x)`, a comprehension)
+                            let statement = node
+                                .parent()
+                                .is_some_and(|p| p.kind() == "expression_statement");
+                            if MODELED_METHODS.contains(&method) && statement {
+                                note_mutation(&mut out, &mut mutated, scope.clone(), receiver, at);
                             } else if !PURE_METHODS.contains(&method) && method != "setup" {
                                 taint(&mut out, receiver, at);
                             }
                         }
-                        hands_over = !(PURE_METHODS.contains(&method)
-                            || MODELED_METHODS.contains(&method)
-                            || method == "setup");
+                        // `list.append(A, x)` changes its first argument
+                        hands_over = !(PURE_METHODS.contains(&method) || method == "setup");
                     }
                     _ => {}
                 }
-                if hands_over {
+                // inside setup()'s own arguments a call is evaluated where it stands
+                if hands_over && !setup_args.iter().any(|r| r.contains(&at)) {
                     for arg in args {
                         let value = match arg.kind() {
                             "keyword_argument" => arg.child_by_field_name("value"),
@@ -232,12 +248,43 @@ pub(super) fn find(root: Node<'_>, text: &str) -> Escapes {
                     }
                 }
             }
+            "attribute" => {
+                let object = node.child_by_field_name("object");
+                let attr = node.child_by_field_name("attribute").map(src).unwrap_or("");
+                if object.is_some_and(|o| src(o) == "sys") && attr == "modules" {
+                    out.everything.get_or_insert(at);
+                }
+                // `f = A.append`, `map(A.append, ...)`: a method taken to be called elsewhere
+                let called = node.parent().is_some_and(|p| {
+                    p.kind() == "call" && p.child_by_field_name("function") == Some(node)
+                });
+                if let Some(o) = object.filter(|o| o.kind() == "identifier") {
+                    let read_in_setup = setup_args.iter().any(|r| r.contains(&at));
+                    if !called && !PURE_METHODS.contains(&attr) && !read_in_setup {
+                        taint(&mut out, src(o), at);
+                    }
+                }
+            }
+            // a name held in a container can be changed through it (`C = [A]`,
+            // `C[0].append(x)`); inside setup()'s own arguments it is only read
+            "list" | "tuple" | "set" | "expression_list" | "pair"
+                if !setup_args.iter().any(|r| r.contains(&at)) =>
+            {
+                let values = if node.kind() == "pair" {
+                    node.child_by_field_name("value").into_iter().collect()
+                } else {
+                    kids(node)
+                };
+                for v in values.into_iter().filter(|v| v.kind() == "identifier") {
+                    taint(&mut out, src(v), at);
+                }
+            }
             "augmented_assignment" => {
                 if let Some(left) = node
                     .child_by_field_name("left")
                     .filter(|l| l.kind() == "identifier")
                 {
-                    note_mutation(&mut out, &mut mutated, node, src(left), at);
+                    note_mutation(&mut out, &mut mutated, scope.clone(), src(left), at);
                 }
             }
             "assignment" | "delete_statement" => {
@@ -253,7 +300,23 @@ pub(super) fn find(root: Node<'_>, text: &str) -> Escapes {
                             .child_by_field_name("value")
                             .or_else(|| target.child_by_field_name("object"));
                         if let Some(o) = object.filter(|o| o.kind() == "identifier") {
-                            note_mutation(&mut out, &mut mutated, node, src(o), at);
+                            note_mutation(&mut out, &mut mutated, scope.clone(), src(o), at);
+                        }
+                    }
+                }
+                if node.kind() == "assignment" {
+                    // `A = B = [...]`: one list under two names
+                    let chained = node
+                        .child_by_field_name("right")
+                        .filter(|r| r.kind() == "assignment");
+                    if let Some(inner) = chained {
+                        for n in [node, inner] {
+                            if let Some(l) = n
+                                .child_by_field_name("left")
+                                .filter(|l| l.kind() == "identifier")
+                            {
+                                taint(&mut out, src(l), at);
+                            }
                         }
                     }
                 }
@@ -292,27 +355,56 @@ pub(super) fn find(root: Node<'_>, text: &str) -> Escapes {
     out
 }
 
+/// The byte ranges of the arguments of every `setup(...)` call (`setup` or `X.setup`).
+fn setup_arguments(root: Node<'_>, text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut cursor = root.walk();
+    'walk: loop {
+        let node = cursor.node();
+        if node.kind() == "call" {
+            let name = node
+                .child_by_field_name("function")
+                .and_then(|f| match f.kind() {
+                    "attribute" => f.child_by_field_name("attribute"),
+                    _ => Some(f),
+                });
+            if name
+                .and_then(|n| text.get(n.byte_range()))
+                .is_some_and(|n| n == "setup")
+            {
+                if let Some(args) = node.child_by_field_name("arguments") {
+                    out.push(args.byte_range());
+                }
+            }
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    out
+}
+
 fn taint(out: &mut Escapes, name: &str, at: usize) {
     out.names.entry(name.to_owned()).or_insert(at);
 }
 
-/// A change in place of `name` at `node`: inside a function or lambda it runs when that is
-/// called, which the evaluator does not follow; at module level it is modelled.
+/// A change in place of `name` at `at`, inside `scope` (the innermost function, lambda or class
+/// around it): there it runs when that is called, which the evaluator does not follow; at
+/// module level it is modelled.
 fn note_mutation(
     out: &mut Escapes,
     mutated: &mut HashMap<String, usize>,
-    node: Node<'_>,
+    scope: Option<Range<usize>>,
     name: &str,
     at: usize,
 ) {
     mutated.entry(name.to_owned()).or_insert(at);
-    let mut up = node.parent();
-    while let Some(p) = up {
-        if matches!(p.kind(), "function_definition" | "lambda") {
-            out.in_functions
-                .push((name.to_owned(), at, p.start_byte()..p.end_byte()));
-            return;
-        }
-        up = p.parent();
+    if let Some(scope) = scope {
+        out.in_functions.push((name.to_owned(), at, scope));
     }
 }

@@ -968,6 +968,20 @@ mod tests {
             "A = ['requests']\ndef f(x):\n    x.append('reqeusts')\nf(A)\nsetup(install_requires=A)\n",
             "A = ['requests']\nB = A\nB += ['reqeusts']\nsetup(install_requires=A)\n",
             "A = ['requests']\nB = A\nB[:] = ['reqeusts']\nsetup(install_requires=A)\n",
+            // a second round of attacks
+            "A = ['requests']\nlist.append(A, 'reqeusts')\nsetup(install_requires=A)\n",
+            "A = ['requests']\ngetattr(A, 'append')('reqeusts')\nsetup(install_requires=A)\n",
+            "A = ['requests']\nlist(map(A.append, ['reqeusts']))\nsetup(install_requires=A)\n",
+            "A = ['requests']\nf = A.append\nf('reqeusts')\nsetup(install_requires=A)\n",
+            "A = ['requests']\nclass K:\n    A.append('reqeusts')\nsetup(install_requires=A)\n",
+            "A = ['requests']\n[A.append(x) for x in ['reqeusts']]\nsetup(install_requires=A)\n",
+            "A = ['requests']\n_ = A.append('reqeusts')\nsetup(install_requires=A)\n",
+            "A = ['requests']\n(A).append('reqeusts')\nsetup(install_requires=A)\n",
+            "A = B = ['requests']\nB.append('reqeusts')\nsetup(install_requires=A)\n",
+            "A = ['requests']\nC = [A]\nC[0].append('reqeusts')\nsetup(install_requires=A)\n",
+            "A = ['requests']\nfor L in [A]:\n    L.append('reqeusts')\nsetup(install_requires=A)\n",
+            "A = ['requests']\nB, *C = 1, A\nC[0].append('reqeusts')\nsetup(install_requires=A)\n",
+            "import sys\nA = ['requests']\nsys.modules[__name__].A = ['reqeusts']\nsetup(install_requires=A)\n",
         ] {
             let m = read(body);
             assert!(
