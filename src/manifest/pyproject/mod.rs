@@ -843,6 +843,27 @@ impl Reader<'_> {
         self.locate_key(key).offset(0)
     }
 
+    /// The dependency a table key names (`name = ...` in Pixi's and PDM's tables), its span the
+    /// key as written (a quoted key may use escapes); None, with an `invalid-requirement`
+    /// finding, when the key is not a package name.
+    fn keyed_dependency(
+        &mut self,
+        key: &Key,
+        section: &str,
+    ) -> Option<crate::manifest::Dependency> {
+        let name = self.locate_key(key);
+        let offset = name.offset(0);
+        if !crate::name::is_valid(&name.text) {
+            let message = format!("invalid package name `{}` in `{section}`", name.text);
+            self.m
+                .push_finding(self.src, Rule::InvalidRequirement, offset, message);
+            return None;
+        }
+        let mut dep = crate::manifest::Dependency::new(self.src, &name.text, offset, section);
+        dep.name_span = offset..name.offset(name.text.len()).max(offset);
+        Some(dep)
+    }
+
     fn locate_key(&self, key: &Key) -> Located {
         match key.span() {
             Some(span) => locate(&self.src.text, span, key.get()),

@@ -54,22 +54,15 @@ impl Reader<'_> {
     /// One `[tool.pdm.resolution.overrides]` entry: the package named by `key`, fetched from
     /// the URL or pinned to the specifiers `value` gives.
     fn pdm_override(&mut self, key: &Key, value: &Item, section: &str) {
-        let name = self.locate_key(key);
-        let offset = name.offset(0);
-        if !is_valid(&name.text) {
-            let message = format!("invalid package name `{}` in `{section}`", name.text);
-            self.m
-                .push_finding(self.src, Rule::InvalidRequirement, offset, message);
+        let Some(mut dep) = self.keyed_dependency(key, section) else {
             return;
-        }
-        let mut dep = Dependency::new(self.src, &name.text, offset, section);
-        // the name's length as written (a quoted key may use escapes)
-        dep.name_span = offset..name.offset(name.text.len()).max(offset);
+        };
+        let offset = dep.name_span.start;
         let Some(Value::String(s)) = value.as_value() else {
             let at = self.item_offset(value, key);
             let message = format!(
                 "`{}` in `{section}` must be a version specifier or URL string, found {}",
-                name.text,
+                dep.raw_name,
                 with_article(value.type_name())
             );
             let finding =
@@ -90,7 +83,7 @@ impl Reader<'_> {
                     let why = err.lines().next().unwrap_or_default().trim_end_matches(':');
                     let message = format!(
                         "invalid version `{text}` for `{}` in `{section}`: {why}",
-                        name.text
+                        dep.raw_name
                     );
                     let finding = finding_at(self.src, Rule::InvalidRequirement, at, message)
                         .with_package(&dep.name);

@@ -28,7 +28,6 @@ use crate::manifest::toml_span::with_article;
 use crate::manifest::{
     finding_at, parse_specifiers, Dependency, DependencySource, IndexRole, IndexUse, Manifest,
 };
-use crate::name::is_valid;
 use crate::source::SourceFile;
 use toml_edit::{Item, Key, TableLike, Value};
 
@@ -95,17 +94,10 @@ impl Reader<'_> {
 
     /// One `name = "<specifiers>"` or `name = { ... }` entry.
     fn pixi_dependency(&mut self, key: &Key, value: &Item, section: &str) {
-        let name = self.locate_key(key);
-        let offset = name.offset(0);
-        if !is_valid(&name.text) {
-            let message = format!("invalid package name `{}` in `{section}`", name.text);
-            self.m
-                .push_finding(self.src, Rule::InvalidRequirement, offset, message);
+        let Some(mut dep) = self.keyed_dependency(key, section) else {
             return;
-        }
-        let mut dep = Dependency::new(self.src, &name.text, offset, section);
-        // the name's length as written (a quoted key may use escapes)
-        dep.name_span = offset..name.offset(name.text.len()).max(offset);
+        };
+        let offset = dep.name_span.start;
         match (value, value.as_table_like()) {
             (Item::Value(Value::String(s)), _) => {
                 dep.specifiers = self.pixi_version(s, &dep, offset);
@@ -114,7 +106,7 @@ impl Reader<'_> {
             (other, None) => {
                 let message = format!(
                     "`{}` in `{section}` must be a version string or a table, found {}",
-                    name.text,
+                    dep.raw_name,
                     with_article(other.type_name())
                 );
                 self.pixi_finding(&dep, self.item_offset(other, key), message);
