@@ -28,11 +28,6 @@ pub struct CheckOptions {
     pub exclude: Option<crate::exclude::Exclude>,
     /// Files named in `paths` are excluded too (pre-commit passes file names).
     pub force_exclude: bool,
-    /// Walk every file, as `scan` does (and `--staged`, whose scratch tree holds only tracked
-    /// files): `.gitignore`/`.ignore` files and hidden directories are not honoured, since a
-    /// repository under inspection writes its own. Untracked virtualenvs and tool folders are
-    /// still skipped.
-    pub all_files: bool,
 }
 
 /// The outcome of a check.
@@ -71,7 +66,7 @@ impl CheckReport {
         self.count(Severity::Error) > 0
     }
 
-    /// `skipped 3 paths: 2 ignored (untracked), 1 virtualenv (...)`, when anything was.
+    /// `skipped 3 paths: 2 virtualenv, 1 symlink not followed (...)`, when anything was.
     pub fn skipped_summary(&self) -> Option<String> {
         if self.skipped.is_empty() {
             return None;
@@ -128,23 +123,16 @@ const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn"];
 /// Folder names among [`SKIP_DIRS`] that hold an environment's installed packages.
 const VENV_DIRS: &[&str] = &["venv", ".venv", "site-packages"];
 
-/// Why a walk left a path unread. In a git work tree only untracked paths are skipped (but for
-/// `exclude`): the repository being checked writes its own ignore files and could drop a
-/// `pyvenv.cfg` anywhere, so neither may hide what it ships.
+/// Why a walk left a path unread. Ignore files and dot folders hide nothing: the repository
+/// being checked writes them, and the `.git` around it may be one it brought. In a git work
+/// tree only untracked paths are skipped (but for `exclude`): the repository could drop a
+/// `pyvenv.cfg` anywhere, so it may not hide what the repository ships.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SkipReason {
     /// A virtualenv: a folder holding `pyvenv.cfg`, or named `venv`, `.venv`, `site-packages`.
     Virtualenv,
     /// A tool's folder by name (`node_modules`, `__pycache__`, `.tox`, `.nox`).
     ToolFolder,
-    /// Matched by an ignore file (`.gitignore`, `.ignore`, git's excludes) and not tracked.
-    IgnoredUntracked,
-    /// Matched by an ignore file, outside any git work tree.
-    Ignored,
-    /// A hidden (dot) path not tracked.
-    HiddenUntracked,
-    /// A hidden (dot) path, outside any git work tree.
-    Hidden,
     /// Matched by the configuration's `exclude`.
     ExcludedByConfig,
     /// A symbolic link not followed (see `judge_link`); also an `invalid-manifest` finding.
@@ -156,10 +144,6 @@ impl SkipReason {
         match self {
             SkipReason::Virtualenv => "virtualenv",
             SkipReason::ToolFolder => "tool folder",
-            SkipReason::IgnoredUntracked => "ignored (untracked)",
-            SkipReason::Ignored => "ignored",
-            SkipReason::HiddenUntracked => "hidden (untracked)",
-            SkipReason::Hidden => "hidden",
             SkipReason::ExcludedByConfig => "excluded by config",
             SkipReason::SymlinkNotFollowed => "symlink not followed",
         }
@@ -274,8 +258,6 @@ struct Judge {
     canonical_root: Option<PathBuf>,
     skip_dirs: &'static [&'static str],
     tracked: Option<Tracked>,
-    /// What the ignore files and the hidden-path rule leave visible (`None`: everything).
-    visible: Option<HashSet<OsString>>,
     excluded: Box<dyn Fn(&ignore::DirEntry) -> bool + Send + Sync>,
     /// Directories walked only because they hold tracked files, with why they would have been
     /// skipped: their untracked entries are skipped for that reason.
@@ -359,21 +341,16 @@ impl Judge {
                 SkipReason::ToolFolder
             });
         }
-        if self
-            .visible
-            .as_ref()
-            .is_some_and(|v| !v.contains(path.as_os_str()))
-        {
-            return Some(match (name.starts_with('.'), in_git) {
-                (true, true) => SkipReason::HiddenUntracked,
-                (true, false) => SkipReason::Hidden,
-                (false, true) => SkipReason::IgnoredUntracked,
-                (false, false) => SkipReason::Ignored,
-            });
-        }
         // an untracked virtualenv of the user's; outside git a `pyvenv.cfg` proves nothing
         (is_dir && in_git && path.join("pyvenv.cfg").exists()).then_some(SkipReason::Virtualenv)
     }
+}
+
+/// Whether a path below a walk's root passes through a folder of `names` (one the walk skips
+/// by name, [`SKIP_DIRS`]).
+pub(crate) fn in_folder_named(rel: &Path, names: &[&str]) -> bool {
+    rel.components()
+        .any(|c| c.as_os_str().to_str().is_some_and(|n| names.contains(&n)))
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -461,63 +438,26 @@ fn walk_error(root: &Path, e: ignore::Error) -> CheckError {
     }
 }
 
-/// The directories, and the files `wanted` names, that a walk of `root` honouring ignore files
-/// and hiding dot paths visits (the directories of `skip_dirs` pruned).
-fn visible_paths(
-    root: &Path,
-    skip_dirs: &'static [&'static str],
-    wanted: &impl Fn(&Path) -> bool,
-) -> Result<HashSet<OsString>, CheckError> {
-    let walker = ignore::WalkBuilder::new(root)
-        .standard_filters(true)
-        .require_git(false)
-        .filter_entry(move |e| {
-            let name = e.file_name().to_string_lossy();
-            e.depth() == 0
-                || !e.file_type().is_some_and(|t| t.is_dir())
-                || !(skip_dirs.contains(&name.as_ref()) || VCS_DIRS.contains(&name.as_ref()))
-        })
-        .build();
-    let mut visible = HashSet::new();
-    for entry in walker {
-        let entry = entry.map_err(|e| walk_error(root, e))?;
-        if entry.file_type().is_some_and(|t| t.is_dir()) || wanted(entry.path()) {
-            visible.insert(entry.into_path().into_os_string());
-        }
-    }
-    Ok(visible)
-}
-
-/// Walks `root` for the files `wanted` names. Untracked paths are pruned when they are
-/// directories of `skip_dirs` or virtualenvs, or, unless `all_files`, what ignore files and
-/// hidden directories hide (`scan` reads everything); in a git work tree a tracked file is never
-/// pruned but by `exclude`, since the repository writes its own ignore files and could drop a
-/// `pyvenv.cfg` into any folder. Outside git ignore files, dot folders and `pyvenv.cfg` prune
-/// nothing (they came with the files); only `skip_dirs` and `exclude` do. What is pruned is
+/// Walks `root` for the files `wanted` names. Ignore files and dot folders prune nothing (the
+/// repository writes them). Untracked paths are pruned when they are directories of
+/// `skip_dirs` or virtualenvs; in a git work tree a tracked file is never pruned but by
+/// `exclude`, since the repository could drop a `pyvenv.cfg` into any folder. Outside git a
+/// `pyvenv.cfg` prunes nothing (it came with the files); only `skip_dirs` and `exclude` do. What is pruned is
 /// listed in [`Walked::skipped`]. A symbolic link is followed when [`judge_link`] allows it,
 /// since the tools that read the file would follow it too; otherwise it is listed with the
 /// reason.
 pub(crate) fn walk_tree(
     root: &Path,
     skip_dirs: &'static [&'static str],
-    all_files: bool,
     exclude: Option<&crate::exclude::Exclude>,
     wanted: impl Fn(&Path) -> bool,
 ) -> Result<Walked, CheckError> {
     let tracked = Tracked::around(root);
-    // outside git nothing tells the project's files from the rest: the ignore files, dot folders
-    // and `pyvenv.cfg` files came with them (an archive someone sent), so they hide nothing
-    let visible = if all_files || tracked.is_none() {
-        None
-    } else {
-        Some(visible_paths(root, skip_dirs, &wanted)?)
-    };
     let judge = std::sync::Arc::new(Judge {
         root: root.to_path_buf(),
         canonical_root: std::fs::canonicalize(root).ok(),
         skip_dirs,
         tracked,
-        visible,
         excluded: Box::new(excluded_by(exclude, root)),
         held: Mutex::default(),
         skipped: Mutex::default(),
@@ -558,13 +498,8 @@ pub(crate) fn walk_tree(
             // folders skipped by name; otherwise nothing in it is read at all
             let target_walked = std::fs::canonicalize(entry.path()).is_ok_and(|t| {
                 judge.canonical_root.as_ref().is_some_and(|r| {
-                    t.strip_prefix(r).is_ok_and(|rel| {
-                        !rel.components().any(|c| {
-                            c.as_os_str()
-                                .to_str()
-                                .is_some_and(|n| skip_dirs.contains(&n))
-                        })
-                    })
+                    t.strip_prefix(r)
+                        .is_ok_and(|rel| !in_folder_named(rel, skip_dirs))
                 })
             });
             if !target_walked || wanted(&entry.path().join("x.txt")) {
@@ -641,13 +576,12 @@ pub struct Discovered {
 pub fn discover(
     root: &Path,
     exclude: Option<&crate::exclude::Exclude>,
-    all_files: bool,
 ) -> Result<Discovered, CheckError> {
     let python_code = std::sync::atomic::AtomicBool::new(false);
     // by the path below the root: folders above it do not make a file a manifest
     let is_manifest =
         |p: &Path| ManifestKind::from_file_name(p.strip_prefix(root).unwrap_or(p)).is_some();
-    let mut walked = walk_tree(root, SKIP_DIRS, all_files, exclude, |p| {
+    let mut walked = walk_tree(root, SKIP_DIRS, exclude, |p| {
         let script = manifest::script::is_script_name(p);
         if script {
             python_code.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -775,7 +709,7 @@ pub fn read(opts: &CheckOptions) -> Result<(Collected, Vec<Dependency>), CheckEr
             reason: e.into(),
         })?;
         if meta.is_dir() {
-            let found = discover(&root, opts.exclude.as_ref(), opts.all_files)?;
+            let found = discover(&root, opts.exclude.as_ref())?;
             targets.extend(
                 found
                     .files

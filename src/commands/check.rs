@@ -80,8 +80,6 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
         },
         exclude,
         force_exclude: req.force_exclude,
-        // the index holds only tracked files: its scratch copy hides none
-        all_files: true,
     };
     let mut collected = if only_refused {
         check::Collected::default()
@@ -336,8 +334,6 @@ fn read_at(
         policy: opts.policy.clone(),
         exclude: opts.policy.config.exclude().map(|x| x.remapped(&root, cwd)),
         force_exclude: req.force_exclude,
-        // the tree holds only what was committed
-        all_files: true,
     };
     let (read, _) = check::read(&rev_opts)?;
     Ok(read.read.iter().map(|f| tree.shown(f)).collect())

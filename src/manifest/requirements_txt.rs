@@ -498,7 +498,6 @@ fn build(src: &SourceFile, mut reader: Reader<'_>) -> Manifest {
         top: None,
         root: std::cell::OnceCell::new(),
         within: reader.within.clone(),
-        outside: None,
     };
     reader.read(src, &mut |event| builder.event(event));
     if builder.replaces_pypi {
@@ -520,8 +519,6 @@ struct Builder {
     root: std::cell::OnceCell<Option<PathBuf>>,
     /// The directory being checked, when the reader is bounded by one.
     within: Option<PathBuf>,
-    /// A directory the last [`Builder::local_dirs`] found outside the project's root.
-    outside: Option<PathBuf>,
 }
 
 impl Builder {
@@ -718,14 +715,14 @@ impl Builder {
         // pip takes a path that is a directory as a project before it reads a name from an
         // archive suffix or `#egg=` (`./vendor/x-1.0.tar.gz/` is a directory)
         if let DependencySource::Path(path) = &source {
-            let dirs = self.local_dirs(src, path);
+            let (dirs, outside) = self.local_dirs(src, path);
             if !dirs.is_empty() {
                 self.local_directory(src, offset, written, section, &source, dirs);
                 return;
             }
             // a project outside what is checked: pip builds and installs it, with whatever it
             // depends on, none of which is read here
-            if self.outside.take().is_some() {
+            if outside {
                 let f = finding_at(
                     src,
                     Rule::UnresolvedDependency,
@@ -740,9 +737,9 @@ impl Builder {
                 return;
             }
         }
-        // named as pip names the line it reads, after `${VAR}` expansion (placed at the line's
-        // start when expansion moved the name)
-        // pip cuts the marker off first: at `; ` on a URL, at `;` on a path
+        // named as pip names the line it reads: after `${VAR}` expansion (placed at the line's
+        // start when expansion moved the name), the marker cut off first (at `; ` on a URL, at
+        // `;` on a path)
         let location = if pip_is_url(expanded) {
             expanded.split_once("; ").map_or(expanded, |(l, _)| l)
         } else {
@@ -790,13 +787,15 @@ impl Builder {
     /// directory (`check`'s, where a nested `requirements/dev.txt` is run from); only
     /// directories that exist and stay inside the repository (else the checked directory; a
     /// link may lead out) count. The path is tried whole (a
-    /// directory may be named `x#egg=y`) and without its extras, fragment and marker.
-    fn local_dirs(&mut self, src: &SourceFile, path: &str) -> Vec<(String, PathBuf)> {
+    /// directory may be named `x#egg=y`) and without its extras, fragment and marker. Also
+    /// whether a directory it names lies outside what is checked (out of that bound, or in a
+    /// folder the walk skips by name), whose dependencies are then read nowhere.
+    fn local_dirs(&mut self, src: &SourceFile, path: &str) -> (Vec<(String, PathBuf)>, bool) {
         if path
             .get(..5)
             .is_some_and(|p| p.eq_ignore_ascii_case("file:"))
         {
-            return Vec::new();
+            return (Vec::new(), false);
         }
         // the first file's directory, set when it was read
         let top = self
@@ -813,7 +812,7 @@ impl Builder {
                     .or_else(|| std::fs::canonicalize(&top).ok())
             })
             .clone();
-        self.outside = None;
+        let mut outside = false;
         let mut bases = vec![top];
         bases.extend(within);
         let whole = path.split(';').next().unwrap_or(path).trim();
@@ -832,24 +831,18 @@ impl Builder {
                 // a folder the walk skips by name is not read either (`./node_modules/x`)
                 let skipped_folder = root.as_ref().is_some_and(|r| {
                     real.strip_prefix(r).is_ok_and(|rel| {
-                        rel.components().any(|c| {
-                            c.as_os_str()
-                                .to_str()
-                                .is_some_and(|n| crate::check::SKIP_DIRS.contains(&n))
-                        })
+                        crate::check::in_folder_named(rel, crate::check::SKIP_DIRS)
                     })
                 });
                 let inside = inside && !skipped_folder;
-                if real.is_dir() && !inside {
-                    self.outside.get_or_insert(real.clone());
-                }
+                outside |= real.is_dir() && !inside;
                 if real.is_dir() && inside && !seen.contains(&real) {
                     seen.push(real.clone());
                     out.push((rel.to_owned(), real));
                 }
             }
         }
-        out
+        (out, outside)
     }
 
     /// A requirement naming a directory of the project (`-e ./vendor/x`, `./libs/y`): a

@@ -98,7 +98,6 @@ pub fn scan(opts: &ScanOptions, engine: &Engine) -> Result<CheckReport, CheckErr
         policy: opts.policy.clone(),
         exclude: opts.exclude.clone(),
         force_exclude: false,
-        all_files: true,
     };
     let whole_tree = std::fs::metadata(&root).is_ok_and(|m| m.is_dir());
     let mut report = if whole_tree {
@@ -265,7 +264,7 @@ fn walk(
     if !std::fs::metadata(root).is_ok_and(|m| m.is_dir()) {
         return Ok((vec![check::clean(root)], Vec::new(), Vec::new()));
     }
-    let mut walked = check::walk_tree(root, skip_dirs, true, exclude, is_scanned)?;
+    let mut walked = check::walk_tree(root, skip_dirs, exclude, is_scanned)?;
     let skipped = std::mem::take(&mut walked.skipped);
     // `obfuscation` is a warning by default, as a refused link should be
     let (files, refused) = walked.with_refused_findings(Rule::Obfuscation, |why| {

@@ -142,14 +142,14 @@ impl Escapes {
     }
 }
 
-/// Walks the whole tree once.
-pub(super) fn find(root: Node<'_>, text: &str) -> Escapes {
+/// Walks the whole tree once. `setup_calls` are the byte ranges of the file's `setup()` calls
+/// (the reader's own `scan`): what stands inside them is evaluated there, only read.
+pub(super) fn find(root: Node<'_>, text: &str, setup_calls: &[Range<usize>]) -> Escapes {
     let src = |n: Node<'_>| text.get(n.byte_range()).unwrap_or("");
     let mut out = Escapes::default();
     // names changed in place at module level (modelled there), and names bound to another name
     let mut mutated: HashMap<String, usize> = HashMap::new();
     let mut aliases: Vec<(String, String, usize)> = Vec::new();
-    let setup_args = setup_arguments(root, text);
     // the functions, lambdas and classes around the node walked (pre-order: an enclosing one
     // ends after it starts)
     let mut scopes: Vec<Range<usize>> = Vec::new();
@@ -157,6 +157,7 @@ pub(super) fn find(root: Node<'_>, text: &str) -> Escapes {
     'walk: loop {
         let node = cursor.node();
         let at = node.start_byte();
+        let in_setup_call = setup_calls.iter().any(|r| r.contains(&at));
         while scopes.last().is_some_and(|r| r.end <= at) {
             scopes.pop();
         }
@@ -189,7 +190,7 @@ pub(super) fn find(root: Node<'_>, text: &str) -> Escapes {
                     .child_by_field_name("arguments")
                     .map(kids)
                     .unwrap_or_default();
-                // a generator expression argument (`f(x for x in y)`) is not a name
+                // whether the call may change the names it is given
                 let mut hands_over = true;
                 match func {
                     Some(f) if f.kind() == "identifier" => {
@@ -235,7 +236,7 @@ pub(super) fn find(root: Node<'_>, text: &str) -> Escapes {
                     _ => {}
                 }
                 // inside setup()'s own arguments a call is evaluated where it stands
-                if hands_over && !setup_args.iter().any(|r| r.contains(&at)) {
+                if hands_over && !in_setup_call {
                     for arg in args {
                         let value = match arg.kind() {
                             "keyword_argument" => arg.child_by_field_name("value"),
@@ -259,17 +260,14 @@ pub(super) fn find(root: Node<'_>, text: &str) -> Escapes {
                     p.kind() == "call" && p.child_by_field_name("function") == Some(node)
                 });
                 if let Some(o) = object.filter(|o| o.kind() == "identifier") {
-                    let read_in_setup = setup_args.iter().any(|r| r.contains(&at));
-                    if !called && !PURE_METHODS.contains(&attr) && !read_in_setup {
+                    if !called && !PURE_METHODS.contains(&attr) && !in_setup_call {
                         taint(&mut out, src(o), at);
                     }
                 }
             }
             // a name held in a container can be changed through it (`C = [A]`,
             // `C[0].append(x)`); inside setup()'s own arguments it is only read
-            "list" | "tuple" | "set" | "expression_list" | "pair"
-                if !setup_args.iter().any(|r| r.contains(&at)) =>
-            {
+            "list" | "tuple" | "set" | "expression_list" | "pair" if !in_setup_call => {
                 let values = if node.kind() == "pair" {
                     node.child_by_field_name("value").into_iter().collect()
                 } else {
@@ -319,8 +317,6 @@ pub(super) fn find(root: Node<'_>, text: &str) -> Escapes {
                             }
                         }
                     }
-                }
-                if node.kind() == "assignment" {
                     if let (Some(left), Some(right)) = (
                         node.child_by_field_name("left")
                             .filter(|l| l.kind() == "identifier"),
@@ -350,40 +346,6 @@ pub(super) fn find(root: Node<'_>, text: &str) -> Escapes {
         if changed(&left) || changed(&right) {
             taint(&mut out, &left, at);
             taint(&mut out, &right, at);
-        }
-    }
-    out
-}
-
-/// The byte ranges of the arguments of every `setup(...)` call (`setup` or `X.setup`).
-fn setup_arguments(root: Node<'_>, text: &str) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    let mut cursor = root.walk();
-    'walk: loop {
-        let node = cursor.node();
-        if node.kind() == "call" {
-            let name = node
-                .child_by_field_name("function")
-                .and_then(|f| match f.kind() {
-                    "attribute" => f.child_by_field_name("attribute"),
-                    _ => Some(f),
-                });
-            if name
-                .and_then(|n| text.get(n.byte_range()))
-                .is_some_and(|n| n == "setup")
-            {
-                if let Some(args) = node.child_by_field_name("arguments") {
-                    out.push(args.byte_range());
-                }
-            }
-        }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                break 'walk;
-            }
         }
     }
     out

@@ -1479,26 +1479,21 @@ impl<'t> Reader<'t> {
                 .sites
                 .get(name)
                 .is_some_and(|sites| sites.len() > 1 && sites.iter().any(|&at| at > self.call_at));
-        let escaped = self
-            .escapes
-            .of(name, self.call_at)
-            .or(rebound_later.then_some(self.call_at));
-        let Some(at) = escaped else {
-            return plain;
-        };
-        let line = self.text[..at.min(self.text.len())].matches('\n').count() + 1;
-        let how = if rebound_later && self.escapes.of(name, self.call_at).is_none() {
-            "is bound more than once, once after the function holding the setup() call, which \
-             reads it whenever that function is called"
-                .to_owned()
-        } else {
-            let end = self.text[at..]
-                .find('\n')
-                .map_or(self.text.len(), |e| at + e);
-            format!(
-                "is also changed where squatguard does not follow it (line {line}: `{}`)",
-                self.snippet_range(at, end)
-            )
+        let how = match self.escapes.of(name, self.call_at) {
+            Some(at) => {
+                let line = self.text[..at.min(self.text.len())].matches('\n').count() + 1;
+                let end = self.text[at..]
+                    .find('\n')
+                    .map_or(self.text.len(), |e| at + e);
+                format!(
+                    "is also changed where squatguard does not follow it (line {line}: `{}`)",
+                    self.snippet_range(at, end)
+                )
+            }
+            None if rebound_later => "is bound more than once, once after the function holding \
+                 the setup() call, which reads it whenever that function is called"
+                .to_owned(),
+            None => return plain,
         };
         // what the modelled statements give is still judged; the note says it may not be all
         let note = Note {

@@ -175,7 +175,7 @@ pub fn parse(original: &SourceFile) -> Manifest {
         text,
         root,
         sites: binding_sites(root, text),
-        escapes: escapes::find(root, text),
+        escapes: escapes::find(root, text, &call_ranges(&calls)),
         call_at: 0,
         call_in_function: false,
         depth_limit_at: None,
@@ -283,6 +283,26 @@ struct SetupCall<'t> {
     /// The call, or the `setup` name of a call tree-sitter could only recover in pieces.
     node: Node<'t>,
     args: Vec<Node<'t>>,
+}
+
+/// Where each call stands, its arguments included (a recovered call's pieces may lie apart).
+fn call_ranges(calls: &[SetupCall<'_>]) -> Vec<std::ops::Range<usize>> {
+    calls
+        .iter()
+        .map(|c| {
+            let start = c
+                .args
+                .iter()
+                .map(|a| a.start_byte())
+                .fold(c.node.start_byte(), usize::min);
+            let end = c
+                .args
+                .iter()
+                .map(|a| a.end_byte())
+                .fold(c.node.end_byte(), usize::max);
+            start..end
+        })
+        .collect()
 }
 
 /// Walks the whole tree without recursion: the `setup()` calls in source order, and the offset
