@@ -46,6 +46,10 @@ pub struct Data {
     pub curated: Curated,
     /// Things worth one line on stderr: an unusable cache, old data.
     pub warnings: Vec<String>,
+    /// This binary's name engine, as the embedded name set's precomputed verdicts name it: a
+    /// cached set's verdicts count only when the same engine computed them
+    /// ([`crate::store::Verdicts`]).
+    pub engine: Option<String>,
 }
 
 impl Data {
@@ -53,6 +57,7 @@ impl Data {
     pub fn load(dir: Option<&Path>, max_age_days: u64) -> Data {
         let mut warnings = Vec::new();
         let embedded = NameSet::embedded();
+        let engine = embedded.verdicts_engine().map(str::to_owned);
         let mut names = (embedded, Origin::Embedded);
         let mut reports = None;
         if let Some(dir) = dir {
@@ -84,6 +89,7 @@ impl Data {
             floor: ReportStore::embedded(),
             curated: Curated::embedded(),
             warnings,
+            engine,
         };
         let today = today_days().unwrap_or(0);
         let names_warning = staleness("PyPI name snapshot", &data.names.meta, today, max_age_days);
@@ -93,6 +99,25 @@ impl Data {
         data.warnings.extend(names_warning);
         data.warnings.extend(reports_warning);
         data
+    }
+
+    /// The data of a name set just built (`db update`, before it is written), with the
+    /// embedded feed and curated list: what the set's precomputed verdicts are computed over.
+    pub fn of_names(names: NameSet, origin: Origin) -> Data {
+        Data {
+            names,
+            names_origin: origin,
+            reports: None,
+            floor: ReportStore::embedded(),
+            curated: Curated::embedded(),
+            warnings: Vec::new(),
+            engine: NameSet::embedded().verdicts_engine().map(str::to_owned),
+        }
+    }
+
+    /// Whether the names' precomputed verdicts are this binary's engine's.
+    pub fn verdicts_usable(&self) -> bool {
+        self.engine.is_some() && self.names.verdicts_engine() == self.engine.as_deref()
     }
 
     /// Every report on a normalised name: the imported feed's plus curated ones it does not

@@ -151,6 +151,17 @@ fn update_names(
     })?;
     let now = data::now_rfc3339();
     let file = NameSet::build_with_ages(with_first_seen(dir, rows, &now[..10]), source, &now);
+    // the verdicts this binary's engine finds for every name, so that `check` need not search
+    // for them (a binary whose engine is another ignores them: `store::Verdicts`)
+    let file = match NameSet::embedded().verdicts_engine() {
+        Some(engine) => {
+            crate::rules::with_clear_bits(&file, Some(engine)).map_err(|e| DbError::Write {
+                path: NAMES_FILE.into(),
+                message: format!("the new data's verdicts: {e}"),
+            })?
+        }
+        None => file,
+    };
     let set = NameSet::from_bytes(&file).map_err(|e| DbError::Write {
         path: NAMES_FILE.into(),
         message: format!("the new data does not read back: {e}"),
@@ -341,6 +352,51 @@ mod tests {
         assert!(parse_name_list(b"").is_err());
         assert!(parse_name_list(b"{\"projects\": [").is_err());
         assert!(parse_name_list(b"\xff\xfe").is_err());
+    }
+
+    /// An update records the verdicts this binary's engine finds for the new names, and a
+    /// check over the cache judges as one without them: the squat the update adds is flagged,
+    /// the names the verdicts find clear are clear.
+    #[test]
+    fn updated_names_carry_this_engines_verdicts() {
+        let dir = tempfile::tempdir().unwrap();
+        let list = dir.path().join("names.txt");
+        std::fs::write(&list, "requests\nreqeusts\nzzz-unrelated-tool\nsix\n").unwrap();
+        let opts = UpdateOptions {
+            pypi_names: Some(list.display().to_string()),
+            osv: None,
+        };
+        let results = update(dir.path(), &opts, &mut |_| {});
+        assert!(matches!(results.as_slice(), [Ok(Updated::Names(_))]));
+        let data = Data::load(Some(dir.path()), u64::MAX);
+        assert!(matches!(data.names_origin, data::Origin::Cache(_)));
+        let engine = NameSet::embedded().verdicts_engine().map(str::to_owned);
+        assert!(engine.is_some(), "the embedded names carry verdicts");
+        assert_eq!(data.names.verdicts_engine(), engine.as_deref());
+        assert!(data.verdicts_usable());
+        let judged = crate::rules::Engine::new(&data, 15_000);
+        assert!(judged.precomputed);
+        let mut fresh = crate::rules::Engine::new(&data, 15_000);
+        fresh.precomputed = false;
+        let src = crate::source::SourceFile::new(
+            "requirements.txt",
+            "requests\nreqeusts\nzzz-unrelated-tool\nsix\n",
+        );
+        let deps = crate::manifest::requirements_txt::parse(&src).dependencies;
+        assert_eq!(deps.len(), 4);
+        let codes = |e: &crate::rules::Engine| {
+            let found = e.check_all(&deps).unwrap();
+            found
+                .iter()
+                .map(|f| (f.line, f.rule.code()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(codes(&judged), codes(&fresh));
+        assert!(codes(&judged).contains(&(2, crate::finding::Rule::Typosquat.code())));
+        // the shortcut is taken: the unrelated name is clear by its bit
+        let batch = crate::store::NameBatch::new(&["zzz-unrelated-tool"]);
+        let listing = data.names.listing_all(&batch).remove(0);
+        assert!(data.names.listed_clear(listing.age.unwrap()));
     }
 
     #[test]

@@ -11,9 +11,19 @@
 //!          names `ranked` (see below)
 //! fst    = names: an fst map (name -> its rank, or its age facts in older files, below);
 //!          reports: an fst map (name -> byte offset into blob); u64 length first
-//! blob   = names: the age column, or the version table in older files (below);
+//! blob   = names: the age column, or the version table in older files (below), then the
+//!          precomputed verdicts where the metadata has `verdicts` (below);
 //!          reports: one JSON line per package name, a list of reports
 //! ```
+//!
+//! A name set may carry the name engine's verdict on every name it lists ([`Verdicts`]): one
+//! bit per name in rank order, set where the engine finds the name clear (no near-miss of any
+//! popular name, with the name's own age facts), and the engine's identity. `check` takes a
+//! set bit instead of searching the typo index for the name (most names are far from every
+//! popular one, and the search is most of the cost of judging them); a binary whose engine is
+//! another, or a file without them, searches every name. They sit after the age column's
+//! version table, which ends each version with a newline and is read only at the offsets the
+//! column gives, so a binary from before them reads the file as it did.
 //!
 //! A name's age facts ([`NameAge`]) are one u64: 0 none; `1 << 40 | day` (days since
 //! 1970-01-01) for a name `db update` first saw that day; otherwise `version << 10 | month`,
@@ -67,6 +77,24 @@ pub struct Meta {
     /// entry in the age column without a walk. False in files from before ranks.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub ranked: bool,
+    /// Name sets: the typosquat verdicts precomputed for every name ([`Verdicts`]), kept at the
+    /// end of the blob. None in files from before them, and where the set was written without.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdicts: Option<Verdicts>,
+}
+
+/// What a name set's precomputed verdicts are: one bit per name in rank order, set where the
+/// name engine finds the name clear with its own age facts (no near-miss of any popular name
+/// that the engine reports at any severity; [`crate::rules::Engine::clear_bits`]), so that
+/// `check` need not search the typo index for it. They hold only for the engine that computed
+/// them: `engine` names it ([`crate::rules::engine_id`]), and a run whose engine is another
+/// (a binary of another version, a cache written by one) judges every name itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdicts {
+    /// The engine's identity, 16 hex digits.
+    pub engine: String,
+    /// The bits' length in bytes: one bit per name, rounded up.
+    pub len: u64,
 }
 
 /// Why a data file could not be used.
@@ -407,6 +435,13 @@ pub struct AgeFacts<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListedAge(Option<u64>);
 
+impl ListedAge {
+    /// The listing of the name of rank `rank` (its place in a ranked set's byte order).
+    pub fn of_rank(rank: u64) -> ListedAge {
+        ListedAge(Some(rank))
+    }
+}
+
 impl NameAge {
     /// The facts as [`AgeFacts`]; those that do not read are not known.
     pub fn facts(&self) -> AgeFacts<'_> {
@@ -525,6 +560,8 @@ fn packed_version(at: u64, versions: &[u8]) -> Option<&str> {
 pub struct NameSet {
     set: Set<Bytes>,
     ages: Ages,
+    /// The precomputed verdicts' bits, when the file has them (see [`Verdicts`]).
+    clear: Option<Bytes>,
     pub meta: Meta,
 }
 
@@ -838,6 +875,27 @@ impl AsRef<[u8]> for Bytes {
     }
 }
 
+/// A name set's blob split into the age column and the precomputed verdicts' bits at its end
+/// (see [`Verdicts`]), checked against the metadata.
+fn verdict_bits<'b>(
+    meta: &Meta,
+    blob: &'b [u8],
+) -> Result<(&'b [u8], Option<&'b [u8]>), StoreError> {
+    let Some(v) = &meta.verdicts else {
+        return Ok((blob, None));
+    };
+    let len = usize::try_from(v.len).map_err(|_| StoreError::Truncated)?;
+    let expected = usize::try_from(meta.names.div_ceil(8)).map_err(|_| StoreError::Truncated)?;
+    if len != expected {
+        return Err(StoreError::Meta(format!(
+            "{len} bytes of verdicts for {} names",
+            meta.names
+        )));
+    }
+    let at = blob.len().checked_sub(len).ok_or(StoreError::Truncated)?;
+    Ok((&blob[..at], Some(&blob[at..])))
+}
+
 /// The snapshot compiled into the binary (see `data/README.md`).
 const EMBEDDED_NAMES: &[u8] = include_bytes!("../data/pypi-names.sgdb");
 
@@ -851,9 +909,11 @@ impl NameSet {
 
     fn from_static(bytes: &'static [u8]) -> Result<NameSet, StoreError> {
         let parts = split(bytes, Self::KIND)?;
+        let (blob, clear) = verdict_bits(&parts.meta, parts.blob)?;
         Ok(NameSet {
             set: Set::new(Bytes::Static(parts.fst))?,
-            ages: Ages::of(Bytes::Static(parts.blob))?,
+            ages: Ages::of(Bytes::Static(blob))?,
+            clear: clear.map(Bytes::Static),
             meta: parts.meta,
         })
     }
@@ -902,10 +962,13 @@ impl NameSet {
         let buf = std::sync::Arc::new(bytes);
         let parts = split(&buf, Self::KIND)?;
         let fst = Section::of(&buf, parts.fst);
-        let versions = Section::of(&buf, parts.blob);
+        let (blob, clear) = verdict_bits(&parts.meta, parts.blob)?;
+        let versions = Section::of(&buf, blob);
+        let clear = clear.map(|c| Bytes::File(Section::of(&buf, c)));
         Ok(NameSet {
             set: Set::new(Bytes::File(fst))?,
             ages: Ages::of(Bytes::File(versions))?,
+            clear,
             meta: parts.meta,
         })
     }
@@ -973,6 +1036,7 @@ impl NameSet {
             names: all.len() as u64,
             records: 0,
             ranked: true,
+            verdicts: None,
         };
         join(&meta, &fst, &blob)
     }
@@ -1075,6 +1139,48 @@ impl NameSet {
             Ages::Column(column) if self.meta.ranked => Some((column, column.value_at(age.0?)?)),
             _ => None,
         }
+    }
+
+    /// Whether the precomputed verdicts say the name of `age` (a listed name) is clear; false
+    /// where the file has none. Whose engine computed them is [`NameSet::verdicts_engine`].
+    pub fn listed_clear(&self, age: ListedAge) -> bool {
+        let (Some(bits), Some(rank)) = (&self.clear, age.0) else {
+            return false;
+        };
+        let Ok(rank) = usize::try_from(rank) else {
+            return false;
+        };
+        bits.as_ref()
+            .get(rank / 8)
+            .is_some_and(|b| b & (1 << (rank % 8)) != 0)
+    }
+
+    /// The engine that computed the file's precomputed verdicts, when it has them.
+    pub fn verdicts_engine(&self) -> Option<&str> {
+        self.clear.as_ref()?;
+        self.meta.verdicts.as_ref().map(|v| v.engine.as_str())
+    }
+
+    /// The file `bytes` (a name set's) with `bits` as its precomputed verdicts, computed by the
+    /// engine `engine` (replacing any it had).
+    pub fn with_verdicts(bytes: &[u8], bits: &[u8], engine: &str) -> Result<Vec<u8>, StoreError> {
+        let parts = split(bytes, Self::KIND)?;
+        let (column, _) = verdict_bits(&parts.meta, parts.blob)?;
+        let mut meta = parts.meta.clone();
+        if bits.len() as u64 != meta.names.div_ceil(8) {
+            return Err(StoreError::Meta(format!(
+                "{} bytes of verdicts for {} names",
+                bits.len(),
+                meta.names
+            )));
+        }
+        meta.verdicts = Some(Verdicts {
+            engine: engine.to_owned(),
+            len: bits.len() as u64,
+        });
+        let mut blob = column.to_vec();
+        blob.extend_from_slice(bits);
+        Ok(join(&meta, parts.fst, &blob))
     }
 
     /// Whether [`NameSet::listing_all`] finds age facts with membership.
@@ -1251,6 +1357,7 @@ impl ReportStore {
             names: names.len() as u64,
             records,
             ranked: false,
+            verdicts: None,
         };
         join(&meta, &fst, &blob)
     }
@@ -1782,6 +1889,7 @@ mod tests {
             names: rows.len() as u64,
             records: 0,
             ranked: false,
+            verdicts: None,
         };
         let fst = builder.into_inner().unwrap();
         let values = NameSet::from_vec(join(&meta, &fst, &table)).unwrap();

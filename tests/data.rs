@@ -92,3 +92,21 @@ fn embedded_malicious_feed_carries_the_reports_facts() {
     assert_eq!(miners[0].published, None);
     assert!(store.get("requests").unwrap().is_empty());
 }
+
+/// The embedded name set's precomputed verdicts are what this build's name engine finds for
+/// every name, and are recorded under the identity of that engine (`store::Verdicts`).
+#[test]
+fn embedded_verdicts_are_what_the_engine_finds() {
+    let file = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/data/pypi-names.sgdb")).unwrap();
+    let rebuilt = squatguard::rules::with_clear_bits(&file, None).unwrap();
+    assert!(
+        rebuilt == file,
+        "data/pypi-names.sgdb's verdicts are stale: run `cargo run --release --example gen-verdicts -- data/pypi-names.sgdb` (scripts/gen-data)"
+    );
+    let set = squatguard::store::NameSet::from_bytes(&file).unwrap();
+    let clear = (0..set.len() as u64)
+        .filter(|&r| set.listed_clear(squatguard::store::ListedAge::of_rank(r)))
+        .count();
+    // most names are clear; the rest are near a popular name, or popular themselves
+    assert!(clear > set.len() * 9 / 10 && clear < set.len(), "{clear}");
+}

@@ -51,6 +51,8 @@ pub fn run(req: AuditRequest, io: Io) -> anyhow::Result<Status> {
         .data
         .load(io.stderr, crate::data::DEFAULT_MAX_AGE_DAYS)?;
     let mut engine = Engine::new(&data, crate::config::Config::default().popular_top_n);
+    // audit's work is judging names: each is searched, none taken from precomputed verdicts
+    engine.precomputed = false;
     engine.only = if req.select.is_empty() {
         crate::audit::RULES.to_vec()
     } else {

@@ -67,6 +67,12 @@ pub const TAG_WORDS: u8 = b'W';
 /// up to date with `data/popular.tsv` and `data/pypi-names.sgdb`).
 const EMBEDDED: &[u8] = include_bytes!("../../data/typo-index.bin");
 
+/// The embedded index's bytes (what identifies the name engine, with its verdicts:
+/// [`crate::rules::engine_id`]).
+pub fn embedded_bytes() -> &'static [u8] {
+    EMBEDDED
+}
+
 /// Multiplier of the polynomial key hash: odd, so it has an inverse modulo 2^64.
 const POLY: u64 = 0x9e37_79b9_7f4a_7c15;
 const POLY_INV: u64 = inverse(POLY);

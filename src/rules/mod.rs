@@ -43,6 +43,10 @@ pub struct Engine<'a> {
     pub only: Vec<Rule>,
     /// The day the name set was made (days since 1970-01-01), from which names' ages count.
     data_day: i64,
+    /// Whether a listed name the name set's precomputed verdicts find clear is taken as clear
+    /// without the search ([`crate::store::Verdicts`]): where this binary's engine computed
+    /// them. `audit`, whose work is judging names, turns it off.
+    pub precomputed: bool,
 }
 
 /// Facts about a name that a caller already looked up for a whole batch (`audit`), so that
@@ -82,6 +86,7 @@ impl<'a> Engine<'a> {
             popular_top_n,
             only: Vec::new(),
             data_day: crate::data::days_from_date(&data.names.meta.created).unwrap_or(0),
+            precomputed: data.verdicts_usable(),
         }
     }
 
@@ -272,6 +277,47 @@ impl<'a> Engine<'a> {
         if !needed {
             return Verdict::Clear;
         }
+        if let Some(KnownAge::Listed(listed)) = &known.age {
+            if self.precomputed && self.data.names.listed_clear(*listed) {
+                return Verdict::Clear;
+            }
+        }
+        match self.assess(name, known) {
+            Verdict::Squat(a) if a.rank > self.popular_top_n => Verdict::Clear,
+            v => v,
+        }
+    }
+
+    /// For every name of the name set, in rank order, one bit: whether the name engine finds
+    /// it clear with its own age facts, at every severity and against every popular name
+    /// (what [`crate::store::Verdicts`] keep). Computed on every core.
+    pub fn clear_bits(&self) -> Vec<u8> {
+        use rayon::prelude::*;
+        let mut names: Vec<String> = Vec::with_capacity(self.data.names.len());
+        self.data.names.for_each(|n| names.push(n.to_owned()));
+        let clear: Vec<Vec<bool>> = names
+            .par_chunks(4096)
+            .map(|chunk| {
+                let asked: Vec<&str> = chunk.iter().map(String::as_str).collect();
+                let known = self.known_all(&asked);
+                asked
+                    .iter()
+                    .zip(known)
+                    .map(|(name, known)| matches!(self.assess(name, &known), Verdict::Clear))
+                    .collect()
+            })
+            .collect();
+        let mut bits = vec![0u8; names.len().div_ceil(8)];
+        for (rank, clear) in clear.into_iter().flatten().enumerate() {
+            if clear {
+                bits[rank / 8] |= 1 << (rank % 8);
+            }
+        }
+        bits
+    }
+
+    /// The name engine's verdict on `name` against every popular name, with its age facts.
+    fn assess(&self, name: &str, known: &Known) -> Verdict {
         // the age is looked up only for a name near a popular one, once
         let age = std::cell::OnceCell::new();
         let age = || {
@@ -298,11 +344,33 @@ impl<'a> Engine<'a> {
             let target_version = || self.data.age(a.target).and_then(|t| t.latest_version);
             name_risk::age::classify(age().as_ref(), self.data_day, target_version)
         };
-        match name_risk::assess_aged(name, may_be_new, age_of) {
-            Verdict::Squat(a) if a.rank > self.popular_top_n => Verdict::Clear,
-            v => v,
-        }
+        name_risk::assess_aged(name, may_be_new, age_of)
     }
+}
+
+/// The name set file `file` with the verdicts this binary's engine finds for its names
+/// ([`Engine::clear_bits`] over the set's own age facts and day), recorded as computed by the
+/// engine `id`: this binary's (`db update`), or, when None, the identity of these verdicts
+/// themselves ([`engine_id`]: the embedded set's, `examples/gen-verdicts.rs`).
+pub fn with_clear_bits(file: &[u8], id: Option<&str>) -> Result<Vec<u8>, StoreError> {
+    let set = crate::store::NameSet::from_bytes(file)?;
+    let data = Data::of_names(set, crate::data::Origin::Embedded);
+    let mut engine = Engine::new(&data, u32::MAX);
+    engine.precomputed = false;
+    let bits = engine.clear_bits();
+    let id = id.map_or_else(|| engine_id(&bits), str::to_owned);
+    crate::store::NameSet::with_verdicts(file, &bits, &id)
+}
+
+/// The identity of a name engine: the hash of its typo index and of the verdicts it finds for
+/// every name of the embedded set (`bits`), so that an engine that judges any of them otherwise
+/// is another (FNV-1a, 16 hex digits). Recorded with the embedded set's verdicts by
+/// `examples/gen-verdicts.rs`; `tests/data.rs` checks it.
+pub fn engine_id(bits: &[u8]) -> String {
+    crate::hash::Fnv1a::new()
+        .write(name_risk::index::embedded_bytes())
+        .write(bits)
+        .hex()
 }
 
 /// Whether a fix may be written at `dep`'s name: the bytes there are the name that was judged.
@@ -329,6 +397,72 @@ pub(crate) fn at_dependency(dep: &Dependency, rule: Rule, message: impl Into<Str
 mod tests {
     use super::*;
     use crate::source::SourceFile;
+
+    /// The name set's precomputed verdicts change no verdict: on a sample of the embedded set
+    /// (every 97th name, and every name near a popular one among the first 20,000), `verdict`
+    /// as `check` asks it (the walk's facts at hand) agrees with and without them, and they
+    /// are taken for most names.
+    #[test]
+    fn precomputed_verdicts_change_no_verdict() {
+        let data = Data::load(None, u64::MAX);
+        let with = Engine::new(&data, 15_000);
+        assert!(
+            with.precomputed,
+            "the embedded set carries this engine's verdicts"
+        );
+        let mut without = Engine::new(&data, 15_000);
+        without.precomputed = false;
+        let mut names: Vec<String> = Vec::new();
+        data.names.for_each(|n| names.push(n.to_owned()));
+        let sample: Vec<&str> = names
+            .iter()
+            .enumerate()
+            .filter(|(k, n)| k % 97 == 0 || *k < 20_000 && name_risk::assess(n) != Verdict::Clear)
+            .map(|(_, n)| n.as_str())
+            .collect();
+        let known = with.known_all(&sample);
+        let (mut taken, mut squats) = (0, 0);
+        for (name, known) in sample.iter().zip(&known) {
+            let verdict = with.verdict(name, known);
+            assert_eq!(verdict, without.verdict(name, known), "{name}");
+            if let Some(KnownAge::Listed(l)) = &known.age {
+                taken += usize::from(data.names.listed_clear(*l));
+            }
+            squats += usize::from(matches!(verdict, Verdict::Squat(_)));
+        }
+        assert!(taken > sample.len() / 2, "{taken} of {}", sample.len());
+        assert!(squats > 50, "{squats}");
+    }
+
+    /// A name set's verdicts count only where this binary's engine computed them: a cache
+    /// whose verdicts call every name clear flags its squat when another engine wrote them.
+    #[test]
+    fn verdicts_of_another_engine_are_not_taken() {
+        let file =
+            crate::store::NameSet::build(["requests", "reqeusts", "six"], "test", "2026-11-26");
+        let deps = crate::manifest::requirements_txt::parse(&SourceFile::new(
+            "requirements.txt",
+            "reqeusts\n",
+        ))
+        .dependencies;
+        let ours = Data::load(None, u64::MAX)
+            .engine
+            .expect("embedded verdicts");
+        let flags = |engine_id: &str| {
+            let forged = crate::store::NameSet::with_verdicts(&file, &[0xff], engine_id).unwrap();
+            let set = crate::store::NameSet::from_vec(forged).unwrap();
+            let data = Data::of_names(set, crate::data::Origin::Embedded);
+            let engine = Engine::new(&data, 15_000);
+            let found = engine.check_all(&deps).unwrap();
+            (
+                engine.precomputed,
+                found.iter().any(|f| f.rule == Rule::Typosquat),
+            )
+        };
+        assert_eq!(flags("0123456789abcdef"), (false, true));
+        // the same bits under this engine's name are taken: what makes computing them pay
+        assert_eq!(flags(&ours), (true, false));
+    }
 
     /// The age facts the batch walk of a ranked name set finds with a name, asked first, give
     /// the verdict that looking the facts up after the search gives: on every name of the
