@@ -10,7 +10,7 @@
 use crate::finding::{Finding, Rule, Severity};
 use crate::finish::{finish, Finished, Hidden, Policy};
 use crate::manifest::{self, Dependency, ManifestKind};
-use crate::rules::Engine;
+use crate::rules::{Engine, LookedUp};
 use crate::source::{display_path, read_source, ReadError};
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
@@ -684,14 +684,29 @@ pub fn check(opts: &CheckOptions, engine: &Engine) -> Result<CheckReport, CheckE
 
 /// Finds, reads and judges the manifests, without finishing.
 pub fn collect(opts: &CheckOptions, engine: &Engine) -> Result<Collected, CheckError> {
-    let (mut report, deps) = read(opts)?;
-    report.findings.extend(engine.check_all(&deps)?);
+    let (mut report, deps, ahead) = read_with(opts, Some(engine))?;
+    report
+        .findings
+        .extend(engine.check_all_with(&deps, ahead.as_ref())?);
     Ok(report)
 }
+
+/// Names a run's requirements files must appear to hold before they are looked up ahead of
+/// judging ([`Engine::look_ahead`]): below it, the pool is not started for them.
+const LOOK_AHEAD_MIN: usize = 256;
 
 /// Reads what [`collect`] judges: the run's files and their dependencies (unjudged), with the
 /// findings of reading them.
 pub fn read(opts: &CheckOptions) -> Result<(Collected, Vec<Dependency>), CheckError> {
+    read_with(opts, None).map(|(report, deps, _)| (report, deps))
+}
+
+/// [`read`], with what `engine` found of the names the requirements files appear to hold,
+/// looked up while they are read.
+fn read_with(
+    opts: &CheckOptions,
+    engine: Option<&Engine>,
+) -> Result<(Collected, Vec<Dependency>, Option<LookedUp>), CheckError> {
     // each file with the directory being checked, which its includes may not leave outside git
     let mut targets: Vec<(PathBuf, bool, PathBuf)> = Vec::new();
     let roots = if opts.paths.is_empty() {
@@ -743,63 +758,104 @@ pub fn read(opts: &CheckOptions) -> Result<(Collected, Vec<Dependency>), CheckEr
     let mut read_names: HashSet<String> = HashSet::new();
     let mut deps: Vec<Dependency> = Vec::new();
     let mut findings = refused_links;
+    // every file's text first (a file that cannot be read ends the run, as it did when read
+    // in turn), then the files parsed in order, while the names they appear to hold are
+    // looked up beside them
+    let mut sources = Vec::new();
     for (path, explicit, dir) in targets {
         if !seen_files.insert(path.clone()) {
             continue;
         }
-        let src = match read_source(&path) {
-            Ok(src) => src,
-            Err(reason) if reason.is_content() => {
-                findings.push(Finding::new(
-                    Rule::InvalidManifest,
-                    display_path(&path),
-                    1,
-                    1,
-                    format!("cannot check this file: {reason}"),
-                ));
-                report.files += 1;
-                continue;
+        match read_source(&path) {
+            Ok(src) => {
+                let kind = if explicit {
+                    ManifestKind::detect(&path, &src.text)
+                } else {
+                    ManifestKind::from_file_name(&path).unwrap_or(ManifestKind::Requirements)
+                };
+                sources.push(Ok((path, dir, src, kind)));
             }
+            Err(reason) if reason.is_content() => sources.push(Err((path, reason))),
             Err(reason) => {
                 return Err(CheckError::Read {
                     path: display_path(&path),
                     reason,
                 })
             }
-        };
-        let kind = if explicit {
-            ManifestKind::detect(&path, &src.text)
-        } else {
-            ManifestKind::from_file_name(&path).unwrap_or(ManifestKind::Requirements)
-        };
-        let parsed = match kind {
-            ManifestKind::Requirements => manifest::requirements_txt::parse_within(&src, &dir),
-            _ => manifest::parse(&src, kind),
-        };
-        let parsed = crate::rules::index_url::judged(parsed);
-        report.files += 1;
-        read_names.insert(display_path(&path));
-        // moved, not copied: a large manifest's dependencies are the bulk of `check`'s memory
-        if deps.is_empty() {
-            deps = parsed.dependencies;
-        } else {
-            deps.extend(parsed.dependencies);
         }
-        findings.extend(parsed.findings);
     }
+    let mut parse_all = || {
+        for source in &sources {
+            let (path, dir, src, kind) = match source {
+                Ok((path, dir, src, kind)) => (path, dir, src, *kind),
+                Err((path, reason)) => {
+                    findings.push(Finding::new(
+                        Rule::InvalidManifest,
+                        display_path(path),
+                        1,
+                        1,
+                        format!("cannot check this file: {reason}"),
+                    ));
+                    report.files += 1;
+                    continue;
+                }
+            };
+            let parsed = match kind {
+                ManifestKind::Requirements => manifest::requirements_txt::parse_within(src, dir),
+                _ => manifest::parse(src, kind),
+            };
+            let parsed = crate::rules::index_url::judged(parsed);
+            report.files += 1;
+            read_names.insert(display_path(path));
+            // moved, not copied: a large manifest's dependencies are the bulk of `check`'s memory
+            if deps.is_empty() {
+                deps = parsed.dependencies;
+            } else {
+                deps.extend(parsed.dependencies);
+            }
+            findings.extend(parsed.findings);
+        }
+    };
+    // what the requirements files appear to hold, looked up beside the reader; not for a few
+    // lines, where starting the pool's threads would cost more
+    let requirements: Vec<&crate::source::SourceFile> = sources
+        .iter()
+        .flatten()
+        .filter(|(_, _, _, kind)| *kind == ManifestKind::Requirements)
+        .map(|(_, _, src, _)| src)
+        .collect();
+    let lines: usize = requirements.iter().map(|src| src.line_count()).sum();
+    let ahead = match engine {
+        Some(engine) if lines >= LOOK_AHEAD_MIN => {
+            let look = || {
+                let files = requirements
+                    .iter()
+                    .map(|src| (src.shown(), manifest::requirements_txt::apparent_names(src)))
+                    .collect();
+                Some(engine.look_ahead(files))
+            };
+            rayon::join(parse_all, look).1
+        }
+        _ => {
+            parse_all();
+            None
+        }
+    };
     // most Python files hold no script block: they are searched in parallel, and only those
     // that hold one (or cannot be searched) count as files read
     scripts.retain(|p| !seen_files.contains(p));
     scripts.dedup();
-    let read_scripts: Vec<(PathBuf, manifest::script::Read)> = {
+    let read = |p: PathBuf| {
+        let read = manifest::script::read_file(&p);
+        (p, read)
+    };
+    // without two files to share, the pool is not started for them (starting its threads
+    // costs more than a short check's judging)
+    let read_scripts: Vec<(PathBuf, manifest::script::Read)> = if scripts.len() < 2 {
+        scripts.into_iter().map(read).collect()
+    } else {
         use rayon::prelude::*;
-        scripts
-            .into_par_iter()
-            .map(|p| {
-                let read = manifest::script::read_file(&p);
-                (p, read)
-            })
-            .collect()
+        scripts.into_par_iter().map(read).collect()
     };
     for (path, read) in read_scripts {
         match read {
@@ -814,27 +870,41 @@ pub fn read(opts: &CheckOptions) -> Result<(Collected, Vec<Dependency>), CheckEr
         report.files += 1;
         read_names.insert(display_path(&path));
     }
-    // an include reached from two manifests yields its dependencies twice
-    let mut seen_deps = HashSet::with_capacity(deps.len());
-    let keep: Vec<bool> = deps
-        .iter()
-        .map(|d| seen_deps.insert((&*d.file, d.line, d.column, d.name.as_str())))
-        .collect();
+    // an include reached from two manifests yields its dependencies twice: the first of each
+    // place is kept (found by sorting the places, which costs less than hashing their texts)
+    let mut order: Vec<u32> = (0..deps.len() as u32).collect();
+    let place = |i: u32| {
+        let d = &deps[i as usize];
+        (&*d.file, d.line, d.column, d.name.as_str())
+    };
+    order.sort_by(|&a, &b| place(a).cmp(&place(b)).then(a.cmp(&b)));
+    let mut keep = vec![true; deps.len()];
+    for pair in order.windows(2) {
+        if place(pair[0]) == place(pair[1]) {
+            keep[pair[1] as usize] = false;
+        }
+    }
     let mut keep = keep.into_iter();
     deps.retain(|_| keep.next().unwrap_or(false));
-    // files reached by includes (`-r`, `file:`, dynamic files) count once each
-    let included: HashSet<String> = deps
-        .iter()
-        .map(|d| &*d.file)
-        .filter(|f| !read_names.contains(*f))
-        .map(str::to_owned)
-        .collect();
+    // files reached by includes (`-r`, `file:`, dynamic files) count once each (a file's
+    // dependencies come together: each run of them is looked up once)
+    let mut included: HashSet<String> = HashSet::new();
+    let mut last: Option<&str> = None;
+    for d in &deps {
+        let file = &*d.file;
+        if last != Some(file) {
+            last = Some(file);
+            if !read_names.contains(file) {
+                included.insert(file.to_owned());
+            }
+        }
+    }
     report.files += included.len();
     read_names.extend(included);
     report.read = read_names;
     report.dependencies = deps.len();
     report.findings = findings;
-    Ok((report, deps))
+    Ok((report, deps, ahead))
 }
 
 /// Drops a leading `./` so paths print as users wrote them.
@@ -842,4 +912,81 @@ pub(crate) fn clean(path: &Path) -> PathBuf {
     path.strip_prefix(".")
         .map(Path::to_path_buf)
         .unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the requirements files appear to hold, looked up while they are read, changes no
+    /// finding: a file long enough to be looked up ahead, whose lines' apparent names are right
+    /// (names, squats, names PyPI lacks, repeats), wrong (continued lines, `${VAR}`, options,
+    /// URLs, a name after an option) or missing, and an include read twice, is judged as the
+    /// same files judged without the look-ahead.
+    #[test]
+    fn looking_ahead_changes_no_finding() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::new();
+        let names = [
+            "requests",
+            "reqeusts",
+            "flask",
+            "colourama",
+            "numpy",
+            "nmupy",
+            "zzz-not-a-real-package-xq",
+            "six",
+            "pandas>=2",
+            "djnago==4.0",
+        ];
+        for i in 0..40 {
+            for n in names {
+                text.push_str(n);
+                text.push('\n');
+            }
+            text.push_str(&format!("# comment {i}\n"));
+        }
+        text.push_str("reque\\\nsts\n");
+        text.push_str("--index-url https://pypi.org/simple reqeusts\n");
+        text.push_str("req${SQUATGUARD_LOOK_AHEAD_TEST_UNSET}eusts\n");
+        text.push_str("https://example.com/x/reqeusts-1.0.tar.gz\n");
+        text.push_str("-r more.txt\n-r more.txt\n");
+        text.push_str("   numpyy ; python_version > '3'\n");
+        std::fs::write(dir.path().join("requirements.txt"), &text).unwrap();
+        std::fs::write(dir.path().join("more.txt"), "reqeusts\nboto3\n").unwrap();
+        let opts = CheckOptions {
+            paths: vec![dir.path().join("requirements.txt")],
+            policy: Policy::default(),
+            exclude: None,
+            force_exclude: false,
+        };
+        let data = crate::data::Data::load(None, u64::MAX);
+        let engine = Engine::new(&data, 15_000);
+        let (read, deps, ahead) = read_with(&opts, Some(&engine)).unwrap();
+        assert!(ahead.is_some(), "long enough to be looked up ahead");
+        let with = engine.check_all_with(&deps, ahead.as_ref()).unwrap();
+        let (plain, plain_deps) = read_with(&opts, None).map(|(r, d, _)| (r, d)).unwrap();
+        let without = engine.check_all(&plain_deps).unwrap();
+        let shown = |f: &[Finding]| {
+            f.iter()
+                .map(|f| {
+                    format!(
+                        "{}:{}:{} {} {}",
+                        f.file,
+                        f.line,
+                        f.column,
+                        f.rule.code(),
+                        f.message
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(shown(&with), shown(&without));
+        assert_eq!(shown(&read.findings), shown(&plain.findings));
+        assert_eq!(deps.len(), plain_deps.len());
+        // the squats are found, in the file and in the include (read once)
+        assert!(with.iter().filter(|f| f.rule == Rule::Typosquat).count() >= 40 * 4);
+        assert!(with.iter().any(|f| f.file.ends_with("more.txt")));
+        assert!(with.iter().any(|f| f.rule == Rule::NotOnPypi));
+    }
 }

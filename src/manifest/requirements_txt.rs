@@ -921,6 +921,19 @@ impl Builder {
 }
 
 /// True when the text reads as a PEP 508 requirement rather than a URL or path.
+/// The name each line of a requirements file appears to start with, normalised, by line (the
+/// file's lines as [`SourceFile`] numbers them): a guess from the text alone (no joined lines,
+/// options, includes or `${VAR}`), for looking names up while the file is read
+/// ([`crate::rules::Engine::look_ahead`]), never for judging.
+pub fn apparent_names(src: &SourceFile) -> Vec<Option<String>> {
+    (1..=src.line_count() as u32)
+        .map(|line| {
+            let name = super::leading_name(src.line_text(line).trim_start())?;
+            Some(String::from(crate::name::normalize(name)))
+        })
+        .collect()
+}
+
 fn is_pep508_form(text: &str) -> bool {
     let t = text.trim();
     // a URL by pip's `is_url`, `file:.` and `file:../pkg` too; not a line with `://` elsewhere
@@ -935,12 +948,15 @@ fn is_pep508_form(text: &str) -> bool {
     if head.contains('/') || head.contains('\\') {
         return false;
     }
-    let lower = head.to_ascii_lowercase();
+    let head = head.as_bytes();
     ![
         ".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar",
     ]
     .iter()
-    .any(|ext| lower.ends_with(ext))
+    .any(|ext| {
+        head.len() >= ext.len()
+            && head[head.len() - ext.len()..].eq_ignore_ascii_case(ext.as_bytes())
+    })
 }
 
 /// pip's `is_url`: the text up to its first `:`, lowercased, is a scheme pip fetches from
