@@ -725,4 +725,86 @@ mod tests {
         };
         assert!(engine.judge(&popular, known).unwrap().is_empty());
     }
+
+    /// Looking names up ahead must not make judging cost more than looking them up again: each
+    /// dependency finds its file's lines in [`LookedUp`], and a scan of every file per
+    /// dependency makes a project of many small requirements files cost files x dependencies
+    /// (20,000 one-line files: 200 million path comparisons).
+    #[test]
+    fn looked_up_files_are_found_without_a_scan_per_dependency() {
+        let data = Data::load(None, u64::MAX);
+        let engine = Engine::new(&data, 15_000);
+        let n = 20_000;
+        let srcs: Vec<SourceFile> = (0..n)
+            .map(|i| SourceFile::new(format!("deep/dir/requirements-{i:06}.txt"), "six\n"))
+            .collect();
+        let mut deps = Vec::new();
+        for src in &srcs {
+            deps.extend(crate::manifest::requirements_txt::parse(src).dependencies);
+        }
+        assert_eq!(deps.len(), n);
+        let files = srcs
+            .iter()
+            .map(|s| {
+                (
+                    s.shown(),
+                    crate::manifest::requirements_txt::apparent_names(s),
+                )
+            })
+            .collect();
+        let ahead = engine.look_ahead(files);
+        let t = std::time::Instant::now();
+        let plain = engine.check_all(&deps).unwrap();
+        let plain_time = t.elapsed();
+        let t = std::time::Instant::now();
+        let with = engine.check_all_with(&deps, Some(&ahead)).unwrap();
+        let ahead_time = t.elapsed();
+        assert_eq!(plain.len(), with.len());
+        assert!(
+            ahead_time < plain_time * 3 + std::time::Duration::from_millis(200),
+            "with the names looked up ahead {ahead_time:?}, without {plain_time:?}"
+        );
+    }
+
+    /// A cached name set cut short (a copy or restore that stopped early, a full disk) must not
+    /// read as one whose verdicts call a squat clear: the bits are found as the last
+    /// `Verdicts::len` bytes of whatever blob is left, so a file two bytes short reads a byte
+    /// of the version table as the first names' bits (here `1` of `2.32.3\n`, 0x31: rank 0,
+    /// `reqeusts`, clear), shifting every name's bit.
+    #[test]
+    fn a_truncated_cache_does_not_make_a_squat_clear() {
+        let age = |v: &str, m: &str| Some(crate::store::NameAge::parse(v, m).unwrap());
+        let rows = vec![
+            ("requests", age("2.32.3", "2026-10")),
+            ("reqeusts", None),
+            ("six", age("1.17.0", "2025-01")),
+        ];
+        let file = crate::store::NameSet::build_with_ages(rows, "test", "2026-11-26");
+        let ours = Data::load(None, u64::MAX)
+            .engine
+            .expect("embedded verdicts");
+        let whole = with_clear_bits(&file, Some(&ours)).unwrap();
+        let deps = crate::manifest::requirements_txt::parse(&SourceFile::new(
+            "requirements.txt",
+            "reqeusts\n",
+        ))
+        .dependencies;
+        let flags = |bytes: &[u8]| {
+            let Ok(set) = crate::store::NameSet::from_vec(bytes.to_vec()) else {
+                return None;
+            };
+            let data = Data::of_names(set, crate::data::Origin::Embedded);
+            let engine = Engine::new(&data, 15_000);
+            assert!(engine.precomputed);
+            let found = engine.check_all(&deps).unwrap();
+            Some(found.iter().any(|f| f.rule == Rule::Typosquat))
+        };
+        assert_eq!(flags(&whole), Some(true));
+        let cut = &whole[..whole.len() - 2];
+        assert_ne!(
+            flags(cut),
+            Some(false),
+            "a cache two bytes short is read, and its verdicts call `reqeusts` clear"
+        );
+    }
 }
