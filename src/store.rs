@@ -95,6 +95,9 @@ pub struct Verdicts {
     pub engine: String,
     /// The bits' length in bytes: one bit per name, rounded up.
     pub len: u64,
+    /// Where in the blob they start: the end of the age column, and the blob ends where they
+    /// do, so that a file cut short or grown is refused instead of read with shifted bits.
+    pub at: u64,
 }
 
 /// Why a data file could not be used.
@@ -892,7 +895,10 @@ fn verdict_bits<'b>(
             meta.names
         )));
     }
-    let at = blob.len().checked_sub(len).ok_or(StoreError::Truncated)?;
+    let at = usize::try_from(v.at).map_err(|_| StoreError::Truncated)?;
+    if at.checked_add(len) != Some(blob.len()) {
+        return Err(StoreError::Truncated);
+    }
     Ok((&blob[..at], Some(&blob[at..])))
 }
 
@@ -1177,6 +1183,7 @@ impl NameSet {
         meta.verdicts = Some(Verdicts {
             engine: engine.to_owned(),
             len: bits.len() as u64,
+            at: column.len() as u64,
         });
         let mut blob = column.to_vec();
         blob.extend_from_slice(bits);

@@ -920,7 +920,6 @@ impl Builder {
     }
 }
 
-/// True when the text reads as a PEP 508 requirement rather than a URL or path.
 /// The name each line of a requirements file appears to start with, normalised, by line (the
 /// file's lines as [`SourceFile`] numbers them): a guess from the text alone (no joined lines,
 /// options, includes or `${VAR}`), for looking names up while the file is read
@@ -934,6 +933,7 @@ pub fn apparent_names(src: &SourceFile) -> Vec<Option<String>> {
         .collect()
 }
 
+/// True when the text reads as a PEP 508 requirement rather than a URL or path.
 fn is_pep508_form(text: &str) -> bool {
     let t = text.trim();
     // a URL by pip's `is_url`, `file:.` and `file:../pkg` too; not a line with `://` elsewhere
