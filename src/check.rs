@@ -758,89 +758,66 @@ fn read_with(
     let mut read_names: HashSet<String> = HashSet::new();
     let mut deps: Vec<Dependency> = Vec::new();
     let mut findings = refused_links;
-    // every file's text first (a file that cannot be read ends the run, as it did when read
-    // in turn), then the files parsed in order, while the names they appear to hold are
-    // looked up beside them
-    let mut sources = Vec::new();
+    // what each long requirements file appears to hold, looked up while its reader reads it
+    let mut ahead: Option<LookedUp> = None;
     for (path, explicit, dir) in targets {
         if !seen_files.insert(path.clone()) {
             continue;
         }
-        match read_source(&path) {
-            Ok(src) => {
-                let kind = if explicit {
-                    ManifestKind::detect(&path, &src.text)
-                } else {
-                    ManifestKind::from_file_name(&path).unwrap_or(ManifestKind::Requirements)
-                };
-                sources.push(Ok((path, dir, src, kind)));
+        let src = match read_source(&path) {
+            Ok(src) => src,
+            Err(reason) if reason.is_content() => {
+                findings.push(Finding::new(
+                    Rule::InvalidManifest,
+                    display_path(&path),
+                    1,
+                    1,
+                    format!("cannot check this file: {reason}"),
+                ));
+                report.files += 1;
+                continue;
             }
-            Err(reason) if reason.is_content() => sources.push(Err((path, reason))),
             Err(reason) => {
                 return Err(CheckError::Read {
                     path: display_path(&path),
                     reason,
                 })
             }
-        }
-    }
-    let mut parse_all = || {
-        for source in &sources {
-            let (path, dir, src, kind) = match source {
-                Ok((path, dir, src, kind)) => (path, dir, src, *kind),
-                Err((path, reason)) => {
-                    findings.push(Finding::new(
-                        Rule::InvalidManifest,
-                        display_path(path),
-                        1,
-                        1,
-                        format!("cannot check this file: {reason}"),
-                    ));
-                    report.files += 1;
-                    continue;
+        };
+        let kind = if explicit {
+            ManifestKind::detect(&path, &src.text)
+        } else {
+            ManifestKind::from_file_name(&path).unwrap_or(ManifestKind::Requirements)
+        };
+        let parsed = match kind {
+            ManifestKind::Requirements => match engine {
+                // not for a few lines, where starting the pool's threads would cost more
+                Some(engine) if src.line_count() >= LOOK_AHEAD_MIN => {
+                    let (parsed, found) = rayon::join(
+                        || manifest::requirements_txt::parse_within(&src, &dir),
+                        || {
+                            let names = manifest::requirements_txt::apparent_names(&src);
+                            engine.look_ahead(vec![(src.shown(), names)])
+                        },
+                    );
+                    ahead.get_or_insert_with(LookedUp::default).extend(found);
+                    parsed
                 }
-            };
-            let parsed = match kind {
-                ManifestKind::Requirements => manifest::requirements_txt::parse_within(src, dir),
-                _ => manifest::parse(src, kind),
-            };
-            let parsed = crate::rules::index_url::judged(parsed);
-            report.files += 1;
-            read_names.insert(display_path(path));
-            // moved, not copied: a large manifest's dependencies are the bulk of `check`'s memory
-            if deps.is_empty() {
-                deps = parsed.dependencies;
-            } else {
-                deps.extend(parsed.dependencies);
-            }
-            findings.extend(parsed.findings);
+                _ => manifest::requirements_txt::parse_within(&src, &dir),
+            },
+            _ => manifest::parse(&src, kind),
+        };
+        let parsed = crate::rules::index_url::judged(parsed);
+        report.files += 1;
+        read_names.insert(display_path(&path));
+        // moved, not copied: a large manifest's dependencies are the bulk of `check`'s memory
+        if deps.is_empty() {
+            deps = parsed.dependencies;
+        } else {
+            deps.extend(parsed.dependencies);
         }
-    };
-    // what the requirements files appear to hold, looked up beside the reader; not for a few
-    // lines, where starting the pool's threads would cost more
-    let requirements: Vec<&crate::source::SourceFile> = sources
-        .iter()
-        .flatten()
-        .filter(|(_, _, _, kind)| *kind == ManifestKind::Requirements)
-        .map(|(_, _, src, _)| src)
-        .collect();
-    let lines: usize = requirements.iter().map(|src| src.line_count()).sum();
-    let ahead = match engine {
-        Some(engine) if lines >= LOOK_AHEAD_MIN => {
-            let look = || {
-                let files = requirements
-                    .iter()
-                    .map(|src| (src.shown(), manifest::requirements_txt::apparent_names(src)))
-                    .collect();
-                Some(engine.look_ahead(files))
-            };
-            rayon::join(parse_all, look).1
-        }
-        _ => {
-            parse_all();
-            None
-        }
-    };
+        findings.extend(parsed.findings);
+    }
     // most Python files hold no script block: they are searched in parallel, and only those
     // that hold one (or cannot be searched) count as files read
     scripts.retain(|p| !seen_files.contains(p));

@@ -920,15 +920,15 @@ impl Builder {
     }
 }
 
-/// The name each line of a requirements file appears to start with, normalised, by line (the
-/// file's lines as [`SourceFile`] numbers them): a guess from the text alone (no joined lines,
-/// options, includes or `${VAR}`), for looking names up while the file is read
-/// ([`crate::rules::Engine::look_ahead`]), never for judging.
-pub fn apparent_names(src: &SourceFile) -> Vec<Option<String>> {
+/// The name each line of a requirements file appears to start with, normalised, with its line
+/// number (the file's lines as [`SourceFile`] numbers them; lines without one are left out): a
+/// guess from the text alone (no joined lines, options, includes or `${VAR}`), for looking
+/// names up while the file is read ([`crate::rules::Engine::look_ahead`]), never for judging.
+pub fn apparent_names(src: &SourceFile) -> Vec<(u32, String)> {
     (1..=src.line_count() as u32)
-        .map(|line| {
+        .filter_map(|line| {
             let name = super::leading_name(src.line_text(line).trim_start())?;
-            Some(String::from(crate::name::normalize(name)))
+            Some((line, String::from(crate::name::normalize(name))))
         })
         .collect()
 }

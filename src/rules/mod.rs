@@ -66,11 +66,15 @@ pub struct Known {
     pub age: Option<KnownAge>,
 }
 
-/// Names looked up ahead of judging ([`Engine::look_ahead`]): for each file, each line's
-/// apparent name with what was found of it (index: the line number less one).
+/// Names looked up ahead of judging ([`Engine::look_ahead`]): for each file, the apparent name
+/// of each line that has one (by line number) with what was found of it.
+#[derive(Default)]
 pub struct LookedUp {
-    files: HashMap<Arc<str>, Vec<Option<LineName>>>,
+    files: HashMap<Arc<str>, HashMap<u32, LineName>>,
 }
+
+/// A file's apparent names, by line number ([`crate::manifest::requirements_txt::apparent_names`]).
+pub type ApparentNames = Vec<(u32, String)>;
 
 /// A line's apparent name, with what was found of it.
 type LineName = (String, Known);
@@ -78,9 +82,16 @@ type LineName = (String, Known);
 impl LookedUp {
     /// What was found of `dep`'s name, when its line was looked up under that name.
     fn get(&self, dep: &Dependency) -> Option<&Known> {
-        let lines = self.files.get(&dep.file)?;
-        let (name, known) = lines.get(dep.line.checked_sub(1)? as usize)?.as_ref()?;
+        let (name, known) = self.files.get(&dep.file)?.get(&dep.line)?;
         (name == dep.name.as_str()).then_some(known)
+    }
+
+    /// Adds what `other` found (of a file both have, what this one has: what was found
+    /// depends only on the name, which [`LookedUp::get`] compares).
+    pub fn extend(&mut self, other: LookedUp) {
+        for (file, lines) in other.files {
+            self.files.entry(file).or_insert(lines);
+        }
     }
 }
 
@@ -196,17 +207,18 @@ impl<'a> Engine<'a> {
     }
 
     /// What the name set, the feed and the name engine say of the names that the lines of
-    /// some files appear to start with (`files`: each file as dependencies name it, and each
-    /// of its lines' apparent name, normalised), found before the files are read to the end:
+    /// some files appear to start with (`files`: each file as dependencies name it, and the
+    /// apparent name of each of its lines that has one, normalised, by line number), found
+    /// before the files are read to the end:
     /// `check` asks it of its requirements files while their reader reads them, so that these
     /// lookups run beside the reader instead of after it. A dependency whose line and name
     /// are not among them is looked up when it is judged, so what this finds or misses
     /// changes no judgement.
-    pub fn look_ahead(&self, files: Vec<(Arc<str>, Vec<Option<String>>)>) -> LookedUp {
+    pub fn look_ahead(&self, files: Vec<(Arc<str>, ApparentNames)>) -> LookedUp {
         use rayon::prelude::*;
         let asked: Vec<&str> = files
             .iter()
-            .flat_map(|(_, lines)| lines.iter().flatten().map(String::as_str))
+            .flat_map(|(_, lines)| lines.iter().map(|(_, name)| name.as_str()))
             .collect();
         // in parts, so that the thread that finishes reading first takes the rest
         let known: Vec<Known> = asked
@@ -222,9 +234,9 @@ impl<'a> Engine<'a> {
         let mut known = known.into_iter();
         let mut looked = HashMap::with_capacity(files.len());
         for (file, lines) in files {
-            let lines: Vec<Option<LineName>> = lines
+            let lines: HashMap<u32, LineName> = lines
                 .into_iter()
-                .map(|name| Some((name?, known.next()?)))
+                .filter_map(|(line, name)| Some((line, (name, known.next()?))))
                 .collect();
             // of two files shown alike, the first: what was found depends only on the name,
             // which `get` compares
