@@ -691,8 +691,8 @@ pub fn collect(opts: &CheckOptions, engine: &Engine) -> Result<Collected, CheckE
     Ok(report)
 }
 
-/// Names a run's requirements files must appear to hold before they are looked up ahead of
-/// judging ([`Engine::look_ahead`]): below it, the pool is not started for them.
+/// Lines a requirements file must have before the names they appear to hold are looked up
+/// beside its reader ([`Engine::look_ahead`]): below it, the pool is not started for them.
 const LOOK_AHEAD_MIN: usize = 256;
 
 /// Reads what [`collect`] judges: the run's files and their dependencies (unjudged), with the
@@ -898,7 +898,7 @@ mod tests {
     /// What the requirements files appear to hold, looked up while they are read, changes no
     /// finding: a file long enough to be looked up ahead, whose lines' apparent names are right
     /// (names, squats, names PyPI lacks, repeats), wrong (continued lines, `${VAR}`, options,
-    /// URLs, a name after an option) or missing, and an include read twice, is judged as the
+    /// URLs, a name after an option, carriage returns and form feeds) or missing, and an include read twice, is judged as the
     /// same files judged without the look-ahead.
     #[test]
     fn looking_ahead_changes_no_finding() {
@@ -927,6 +927,8 @@ mod tests {
         text.push_str("--index-url https://pypi.org/simple reqeusts\n");
         text.push_str("req${SQUATGUARD_LOOK_AHEAD_TEST_UNSET}eusts\n");
         text.push_str("https://example.com/x/reqeusts-1.0.tar.gz\n");
+        // line breaks that Python's splitlines takes and `str::lines` does not
+        text.push_str("six\rreqeusts\n\x0cnmupy\n");
         text.push_str("-r more.txt\n-r more.txt\n");
         text.push_str("   numpyy ; python_version > '3'\n");
         std::fs::write(dir.path().join("requirements.txt"), &text).unwrap();

@@ -887,19 +887,22 @@ fn verdict_bits<'b>(
     let Some(v) = &meta.verdicts else {
         return Ok((blob, None));
     };
-    let len = usize::try_from(v.len).map_err(|_| StoreError::Truncated)?;
-    let expected = usize::try_from(meta.names.div_ceil(8)).map_err(|_| StoreError::Truncated)?;
-    if len != expected {
-        return Err(StoreError::Meta(format!(
-            "{len} bytes of verdicts for {} names",
-            meta.names
-        )));
-    }
+    let len = verdicts_len(v.len, meta.names)?;
     let at = usize::try_from(v.at).map_err(|_| StoreError::Truncated)?;
     if at.checked_add(len) != Some(blob.len()) {
         return Err(StoreError::Truncated);
     }
     Ok((&blob[..at], Some(&blob[at..])))
+}
+
+/// `len` bytes of verdicts, refused unless they are one bit per name of `names`.
+fn verdicts_len(len: u64, names: u64) -> Result<usize, StoreError> {
+    if len != names.div_ceil(8) {
+        return Err(StoreError::Meta(format!(
+            "{len} bytes of verdicts for {names} names"
+        )));
+    }
+    usize::try_from(len).map_err(|_| StoreError::Truncated)
 }
 
 /// The snapshot compiled into the binary (see `data/README.md`).
@@ -1173,13 +1176,7 @@ impl NameSet {
         let parts = split(bytes, Self::KIND)?;
         let (column, _) = verdict_bits(&parts.meta, parts.blob)?;
         let mut meta = parts.meta.clone();
-        if bits.len() as u64 != meta.names.div_ceil(8) {
-            return Err(StoreError::Meta(format!(
-                "{} bytes of verdicts for {} names",
-                bits.len(),
-                meta.names
-            )));
-        }
+        verdicts_len(bits.len() as u64, meta.names)?;
         meta.verdicts = Some(Verdicts {
             engine: engine.to_owned(),
             len: bits.len() as u64,

@@ -468,14 +468,16 @@ pub fn with_clear_bits(file: &[u8], id: Option<&str>) -> Result<Vec<u8>, StoreEr
     let data = Data::of_names(set, crate::data::Origin::Embedded);
     let mut engine = Engine::new(&data, u32::MAX);
     engine.precomputed = false;
+    // the search asks nothing of the feed: its lookups are not made
+    engine.only = vec![Rule::Typosquat];
     let bits = engine.clear_bits();
     let id = id.map_or_else(|| engine_id(&bits), str::to_owned);
     crate::store::NameSet::with_verdicts(file, &bits, &id)
 }
 
-/// The identity of a name engine: the hash of its typo index and of the verdicts it finds for
-/// every name of the embedded set (`bits`), so that an engine that judges any of them otherwise
-/// is another (FNV-1a, 16 hex digits). Recorded with the embedded set's verdicts by
+/// The identity of a name engine: the hash of [`ENGINE_VERSION`], squatguard's version, its typo
+/// index and the verdicts it finds for every name of the embedded set (`bits`), so that an
+/// engine that judges any of them otherwise is another (FNV-1a, 16 hex digits). Recorded with the embedded set's verdicts by
 /// `examples/gen-verdicts.rs`; `tests/data.rs` checks it.
 pub fn engine_id(bits: &[u8]) -> String {
     crate::hash::Fnv1a::new()
