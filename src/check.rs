@@ -688,6 +688,11 @@ pub fn collect(opts: &CheckOptions, engine: &Engine) -> Result<Collected, CheckE
     report
         .findings
         .extend(engine.check_all_with(&deps, ahead.as_ref())?);
+    // where the pool is running, freed on it, beside the rest of the run: the dependencies
+    // of a long file take about as long to free as to judge
+    if ahead.is_some() || deps.len() > crate::rules::CHUNK {
+        rayon::spawn(move || drop((deps, ahead)));
+    }
     Ok(report)
 }
 

@@ -75,13 +75,17 @@ pub fn normalize(name: &str) -> PackageName {
 pub fn normalized(name: &str) -> std::borrow::Cow<'_, str> {
     let name = name.trim();
     let b = name.as_bytes();
-    // fast path: already normalised (lower-case ASCII, single `-` between parts)
+    // fast path: already normalised (lower-case ASCII, single `-` between parts), in one pass:
+    // a `-` is taken only after a letter or digit, and the name may not end with one
+    let mut after_dash = true;
     if !b.is_empty()
-        && b.iter()
-            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
-        && b[0] != b'-'
-        && b[b.len() - 1] != b'-'
-        && !name.contains("--")
+        && b.iter().all(|&c| {
+            let dash = c == b'-';
+            let taken = c.is_ascii_lowercase() || c.is_ascii_digit() || dash && !after_dash;
+            after_dash = dash;
+            taken
+        })
+        && !after_dash
     {
         return std::borrow::Cow::Borrowed(name);
     }
@@ -129,6 +133,25 @@ mod tests {
         assert_eq!(normalize("Request_Plus"), "request-plus");
         assert_eq!(normalize(normalize("A._-B").as_str()), "a-b");
         assert_eq!(PackageName::new("Foo_Bar").to_string(), "foo-bar");
+    }
+
+    #[test]
+    fn the_fast_path_normalises_as_the_slow_one() {
+        // every string of up to five of these characters
+        let alphabet = ['a', 'Z', '0', '-', '_', '.', ' ', 'é'];
+        let mut texts = vec![String::new()];
+        for _ in 0..5 {
+            let longer: Vec<String> = texts
+                .iter()
+                .filter(|t| t.chars().count() == texts.last().unwrap().chars().count())
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            texts.extend(longer);
+        }
+        assert!(texts.len() > 30_000);
+        for text in &texts {
+            assert_eq!(normalized(text), normalize_slow(text), "{text:?}");
+        }
     }
 
     #[test]

@@ -95,15 +95,10 @@ pub fn splitlines(text: &str) -> impl Iterator<Item = (Range<usize>, usize)> + '
             return None;
         }
         let start = pos;
-        let rest = &text[start..];
-        match rest.char_indices().find(|&(_, c)| is_line_break(c)) {
-            Some((i, c)) => {
-                let mut next = start + i + c.len_utf8();
-                if c == '\r' && text.as_bytes().get(next) == Some(&b'\n') {
-                    next += 1;
-                }
-                pos = next;
-                Some((start..start + i, next))
+        match next_line_break(text.as_bytes(), start) {
+            Some((at, len)) => {
+                pos = at + len;
+                Some((start..at, pos))
             }
             None => {
                 pos = text.len();
@@ -113,13 +108,79 @@ pub fn splitlines(text: &str) -> impl Iterator<Item = (Range<usize>, usize)> + '
     })
 }
 
+/// The first line ending of `text` (UTF-8) at or after byte `from`: where it starts and its
+/// length in bytes (`\r\n` is one ending of two).
+///
+/// Read byte by byte: in UTF-8, U+0085 is always the bytes C2 85 and U+2028/U+2029 always
+/// E2 80 A8/A9, and no other line ending has a byte at or above 0x80; a test holds this to
+/// [`is_line_break`] over decoded characters.
+fn next_line_break(b: &[u8], from: usize) -> Option<(usize, usize)> {
+    let mut i = from;
+    while i < b.len() {
+        let len = match b[i] {
+            b'\r' if b.get(i + 1) == Some(&b'\n') => 2,
+            b'\n' | b'\r' | 0x0b | 0x0c | 0x1c..=0x1e => 1,
+            0xc2 if b.get(i + 1) == Some(&0x85) => 2,
+            0xe2 if b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xa8 | 0xa9)) => 3,
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        return Some((i, len));
+    }
+    None
+}
+
 /// Byte offset where each line starts, as `str.splitlines()` splits them: line `n` (1-based)
 /// starts at `line_starts(text)[n - 1]`. Like [`crate::source::SourceFile`]'s own count, a
 /// text ending with a line ending has an empty last line after it.
 pub fn line_starts(text: &str) -> Vec<usize> {
     let mut starts = vec![0];
+    let mut at = 0;
+    while let Some((start, len)) = next_line_break(text.as_bytes(), at) {
+        at = start + len;
+        starts.push(at);
+    }
+    starts
+}
+
+/// [`splitlines`] as Python's definition of a line ending gives it, each character decoded:
+/// what the byte scan must agree with.
+#[cfg(test)]
+fn splitlines_by_chars(text: &str) -> Vec<(Range<usize>, usize)> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < text.len() {
+        let start = pos;
+        match text[start..]
+            .char_indices()
+            .find(|&(_, c)| is_line_break(c))
+        {
+            Some((i, c)) => {
+                let mut next = start + i + c.len_utf8();
+                if c == '\r' && text.as_bytes().get(next) == Some(&b'\n') {
+                    next += 1;
+                }
+                pos = next;
+                out.push((start..start + i, next));
+            }
+            None => {
+                pos = text.len();
+                out.push((start..text.len(), text.len()));
+            }
+        }
+    }
+    out
+}
+
+/// [`line_starts`] from [`splitlines_by_chars`].
+#[cfg(test)]
+fn line_starts_by_chars(text: &str) -> Vec<usize> {
+    let mut starts = vec![0];
     starts.extend(
-        splitlines(text)
+        splitlines_by_chars(text)
+            .into_iter()
             .map(|(_, next)| next)
             .filter(|&n| n < text.len() || text[..n].ends_with(is_line_break)),
     );
@@ -411,6 +472,56 @@ mod tests {
         assert_eq!(universal_newlines("a\rb\r").as_deref(), Some("a\nb\n"));
         assert_eq!(universal_newlines("a\r\r\nb").as_deref(), Some("a\n\r\nb"));
         assert_eq!(universal_newlines("\u{e9}\r").as_deref(), Some("\u{e9}\n"));
+    }
+
+    #[test]
+    fn lines_read_by_bytes_as_by_characters() {
+        // every line ending, its parts and its neighbours in UTF-8, in many orders
+        let pieces = [
+            "\n",
+            "\r",
+            "\r\n",
+            "\x0b",
+            "\x0c",
+            "\x1c",
+            "\x1d",
+            "\x1e",
+            "\x1f",
+            "\u{85}",
+            "\u{2028}",
+            "\u{2029}",
+            "\u{2027}",
+            "\u{202a}",
+            "\u{84}",
+            "\u{86}",
+            "\u{c5}",
+            "\u{2000}",
+            "\u{e085}",
+            "\u{8a8}",
+            "a",
+            "é",
+            " ",
+            "\t",
+            "\u{10085}",
+        ];
+        let mut state = 15u64;
+        for len in 0..2_000 {
+            let mut text = String::new();
+            for _ in 0..len % 23 {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
+            }
+            assert_eq!(line_starts(&text), line_starts_by_chars(&text), "{text:?}");
+            let lines: Vec<_> = splitlines(&text).collect();
+            assert_eq!(lines, splitlines_by_chars(&text), "{text:?}");
+        }
+        for text in ["", "\r", "\n\r", "a\r\r\n", "\u{2028}\u{2029}\u{85}"] {
+            assert_eq!(line_starts(text), line_starts_by_chars(text), "{text:?}");
+            let lines: Vec<_> = splitlines(text).collect();
+            assert_eq!(lines, splitlines_by_chars(text), "{text:?}");
+        }
     }
 
     #[test]

@@ -58,23 +58,33 @@ pub struct Snippet {
 impl SourceFile {
     /// Wraps `text`; a UTF-8 byte order mark at the start is dropped.
     pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
-        let mut text: String = text.into();
+        Self::numbered(path.into(), text.into(), false)
+    }
+
+    /// A source whose lines end at `\n` only, or where Python's `str.splitlines()` ends them.
+    fn numbered(path: PathBuf, mut text: String, python_lines: bool) -> Self {
         if text.starts_with('\u{feff}') {
             text.drain(..'\u{feff}'.len_utf8());
         }
-        let mut line_starts = vec![0];
-        let mut non_ascii_lines = Vec::new();
-        for (i, &b) in text.as_bytes().iter().enumerate() {
-            if b == b'\n' {
-                line_starts.push(i + 1);
-            } else if b >= 0x80 {
-                let line = (line_starts.len() - 1) as u32;
-                if non_ascii_lines.last() != Some(&line) {
-                    non_ascii_lines.push(line);
+        let (line_starts, non_ascii_lines) = if python_lines {
+            let starts = crate::python_text::line_starts(&text);
+            let non_ascii = non_ascii_lines(&text, &starts);
+            (starts, non_ascii)
+        } else {
+            let mut line_starts = vec![0];
+            let mut non_ascii_lines = Vec::new();
+            for (i, &b) in text.as_bytes().iter().enumerate() {
+                if b == b'\n' {
+                    line_starts.push(i + 1);
+                } else if b >= 0x80 {
+                    let line = (line_starts.len() - 1) as u32;
+                    if non_ascii_lines.last() != Some(&line) {
+                        non_ascii_lines.push(line);
+                    }
                 }
             }
-        }
-        let path: PathBuf = path.into();
+            (line_starts, non_ascii_lines)
+        };
         SourceFile {
             shown: display_path(&path).into(),
             path,
@@ -82,7 +92,7 @@ impl SourceFile {
             line_starts,
             non_ascii_lines,
             last_column: std::sync::Mutex::new((0, 0)),
-            python_lines: false,
+            python_lines,
         }
     }
 
@@ -90,11 +100,7 @@ impl SourceFile {
     /// `\f`, `\x1c`-`\x1e`, `\x85`, U+2028 and U+2029 too), for formats whose reader counts
     /// lines that way (pip's requirements files). A UTF-8 byte order mark is dropped.
     pub fn with_python_lines(path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
-        let mut src = SourceFile::new(path, text);
-        src.line_starts = crate::python_text::line_starts(&src.text);
-        src.non_ascii_lines = non_ascii_lines(&src.text, &src.line_starts);
-        src.python_lines = true;
-        src
+        Self::numbered(path.into(), text.into(), true)
     }
 
     /// Number of lines (a final line without a line ending counts).
@@ -148,7 +154,25 @@ impl SourceFile {
     /// it around `offset`: what a finding there shows.
     pub fn snippet_at(&self, offset: usize) -> Snippet {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        self.snippet_in(self.line_of(offset), offset)
+    }
+
+    /// [`SourceFile::line_col`] and [`SourceFile::snippet_at`] of one offset, whose line is
+    /// found once.
+    pub fn place(&self, offset: usize) -> ((u32, u32), Snippet) {
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let line = self.line_of(offset);
+        let column = self.column0(line, self.line_starts[line], offset) + 1;
+        ((line as u32 + 1, column), self.snippet_in(line, offset))
+    }
+
+    /// The 0-based line of byte `offset` (at most the text's length).
+    fn line_of(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&s| s <= offset) - 1
+    }
+
+    /// [`SourceFile::snippet_at`] of `offset` (a character boundary) on the 0-based `line`.
+    fn snippet_in(&self, line: usize, offset: usize) -> Snippet {
         let start = self.line_starts[line];
         let text = self.line_text(line as u32 + 1);
         if text.len() <= SNIPPET_MAX {
@@ -363,6 +387,22 @@ pub fn unsteered_workdir(repo: &git2::Repository) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn place_is_line_col_and_snippet() {
+        let long = format!("{}é{}\u{2028}x\n", "a".repeat(300), "b".repeat(900));
+        let text = format!("\u{feff}a\r\nbé c\n{long}\x0cy\r\nlast");
+        for src in [
+            SourceFile::new("r.txt", text.as_str()),
+            SourceFile::with_python_lines("r.txt", text.as_str()),
+        ] {
+            for offset in 0..=src.text.len() + 2 {
+                let (place, snippet) = src.place(offset);
+                assert_eq!(place, src.line_col(offset), "{offset}");
+                assert_eq!(snippet, src.snippet_at(offset), "{offset}");
+            }
+        }
+    }
 
     #[test]
     fn line_col_with_crlf_and_unicode() {

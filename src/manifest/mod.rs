@@ -132,8 +132,7 @@ impl Dependency {
         name_offset: usize,
         section: impl Into<String>,
     ) -> Self {
-        let snippet = src.snippet_at(name_offset);
-        let (line, column) = src.line_col(name_offset);
+        let ((line, column), snippet) = src.place(name_offset);
         Dependency {
             name: normalize(raw_name),
             raw_name: raw_name.to_owned(),
@@ -519,8 +518,10 @@ pub(crate) fn pep508_rs_would_panic(text: &str) -> Option<(usize, String)> {
 /// True when a requirement-like string starts with `name [extras] @`.
 pub fn names_itself(text: &str) -> bool {
     let text = text.trim_start();
+    // by bytes: a character outside ASCII is not a name's, and its first byte is not either
     let end = text
-        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .bytes()
+        .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')))
         .unwrap_or(text.len());
     if leading_name(text).is_none() {
         return false;

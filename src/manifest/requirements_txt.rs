@@ -924,13 +924,14 @@ impl Builder {
 /// number (the file's lines as [`SourceFile`] numbers them; lines without one are left out): a
 /// guess from the text alone (no joined lines, options, includes or `${VAR}`), for looking
 /// names up while the file is read ([`crate::rules::Engine::look_ahead`]), never for judging.
-pub fn apparent_names(src: &SourceFile) -> Vec<(u32, String)> {
-    (1..=src.line_count() as u32)
-        .filter_map(|line| {
-            let name = super::leading_name(src.line_text(line).trim_start())?;
-            Some((line, String::from(crate::name::normalize(name))))
-        })
-        .collect()
+pub fn apparent_names(src: &SourceFile) -> crate::rules::ApparentNames {
+    let mut names = crate::rules::ApparentNames::default();
+    for line in 1..=src.line_count() as u32 {
+        if let Some(name) = super::leading_name(src.line_text(line).trim_start()) {
+            names.push(line, &crate::name::normalized(name));
+        }
+    }
+    names
 }
 
 /// True when the text reads as a PEP 508 requirement rather than a URL or path.
@@ -941,10 +942,10 @@ fn is_pep508_form(text: &str) -> bool {
     if pip_is_url(t) || t.starts_with(['.', '/', '~', '\\']) {
         return false;
     }
-    let head = t
-        .split([';', '[', '<', '>', '=', '!', '~', ' '])
-        .next()
-        .unwrap_or(t);
+    let head = &t[..t
+        .bytes()
+        .position(|b| matches!(b, b';' | b'[' | b'<' | b'>' | b'=' | b'!' | b'~' | b' '))
+        .unwrap_or(t.len())];
     if head.contains('/') || head.contains('\\') {
         return false;
     }

@@ -66,28 +66,106 @@ pub struct Known {
     pub age: Option<KnownAge>,
 }
 
+/// Dependencies judged on one thread at a time ([`Engine::check_all_with`]): small enough that
+/// both cores get work on a file of a few hundred lines. A run with no more than this judges
+/// on the calling thread, without starting the pool.
+pub const CHUNK: usize = 128;
+
 /// Names looked up ahead of judging ([`Engine::look_ahead`]): for each file, the apparent name
 /// of each line that has one (by line number) with what was found of it.
 #[derive(Default)]
 pub struct LookedUp {
-    files: HashMap<Arc<str>, HashMap<u32, LineName>>,
+    files: HashMap<Arc<str>, FileNames>,
 }
 
-/// A file's apparent names, by line number ([`crate::manifest::requirements_txt::apparent_names`]).
-pub type ApparentNames = Vec<(u32, String)>;
+/// A file's apparent names, by line number ([`crate::manifest::requirements_txt::apparent_names`]),
+/// in the order of their lines: the names written one after another into one text, each line
+/// with where its name ends (a long file's names cost one allocation, not one each).
+#[derive(Debug, Default)]
+pub struct ApparentNames {
+    lines: Vec<(u32, u32)>,
+    text: String,
+}
 
-/// A line's apparent name, with what was found of it.
-type LineName = (String, Known);
+impl ApparentNames {
+    /// Adds `name` as the apparent name of `line`, which comes after every line added before.
+    pub fn push(&mut self, line: u32, name: &str) {
+        self.text.push_str(name);
+        // a text past 4 GiB is not looked up ahead (its lines are looked up when judged)
+        if let Ok(end) = u32::try_from(self.text.len()) {
+            self.lines.push((line, end));
+        }
+    }
 
-impl LookedUp {
+    /// How many lines have an apparent name.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Whether no line has one.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// The line and apparent name of the `at`th line that has one.
+    fn get(&self, at: usize) -> (u32, &str) {
+        let start = if at == 0 { 0 } else { self.lines[at - 1].1 };
+        let (line, end) = self.lines[at];
+        (line, &self.text[start as usize..end as usize])
+    }
+
+    /// Each line that has an apparent name, with that name, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &str)> {
+        (0..self.lines.len()).map(|at| self.get(at))
+    }
+}
+
+/// One file's apparent names (in the order of their lines) and, beside each, what was found
+/// of it: two vectors written once each, not a map built entry by entry (a long file's map
+/// cost more in fresh memory than its lookups).
+struct FileNames {
+    lines: ApparentNames,
+    known: Vec<Known>,
+}
+
+impl FileNames {
     /// What was found of `dep`'s name, when its line was looked up under that name.
     fn get(&self, dep: &Dependency) -> Option<&Known> {
-        let (name, known) = self.files.get(&dep.file)?.get(&dep.line)?;
-        (name == dep.name.as_str()).then_some(known)
+        let lines = &self.lines.lines;
+        // where every line has a name, line n is the nth; else searched for (a line listed
+        // out of order is not found, and is looked up when judged)
+        let at = match (dep.line as usize).checked_sub(1) {
+            Some(at) if lines.get(at).is_some_and(|(line, _)| *line == dep.line) => at,
+            _ => lines
+                .binary_search_by_key(&dep.line, |(line, _)| *line)
+                .ok()?,
+        };
+        (self.lines.get(at).1 == dep.name.as_str()).then(|| &self.known[at])
+    }
+}
+
+impl LookedUp {
+    /// What was found of each of `deps`' names, where its line was looked up under that name.
+    fn get_all<'s>(&'s self, deps: &[Dependency]) -> Vec<Option<&'s Known>> {
+        // a file's dependencies come one after another, sharing its name: found once for them
+        let mut last: Option<(&Arc<str>, Option<&FileNames>)> = None;
+        deps.iter()
+            .map(|dep| {
+                let file = match last {
+                    Some((name, file)) if Arc::ptr_eq(name, &dep.file) => file,
+                    _ => {
+                        let file = self.files.get(&dep.file);
+                        last = Some((&dep.file, file));
+                        file
+                    }
+                };
+                file?.get(dep)
+            })
+            .collect()
     }
 
     /// Adds what `other` found (of a file both have, what this one has: what was found
-    /// depends only on the name, which [`LookedUp::get`] compares).
+    /// depends only on the name, which [`FileNames::get`] compares).
     pub fn extend(&mut self, other: LookedUp) {
         for (file, lines) in other.files {
             self.files.entry(file).or_insert(lines);
@@ -136,8 +214,6 @@ impl<'a> Engine<'a> {
         ahead: Option<&LookedUp>,
     ) -> Result<Vec<Finding>, StoreError> {
         use rayon::prelude::*;
-        // small enough that both cores get work on a file of a few hundred lines
-        const CHUNK: usize = 128;
         // one chunk is judged on this thread: starting the pool's threads costs more than they
         // would save (0.17 ms of a 1.6 ms `check` of a short file), and most projects have
         // fewer dependencies than this
@@ -218,36 +294,44 @@ impl<'a> Engine<'a> {
         use rayon::prelude::*;
         let asked: Vec<&str> = files
             .iter()
-            .flat_map(|(_, lines)| lines.iter().map(|(_, name)| name.as_str()))
+            .flat_map(|(_, lines)| lines.iter().map(|(_, name)| name))
             .collect();
-        // in parts, so that the thread that finishes reading first takes the rest
-        let known: Vec<Known> = asked
-            .par_chunks(64)
-            .flat_map_iter(|part| {
-                let known = self.known_all(part);
-                part.iter().zip(known).map(|(name, mut known)| {
-                    known.verdict = Some(self.verdict(name, &known));
-                    known
-                })
-            })
-            .collect();
-        let mut known = known.into_iter();
+        // in parts, so that the thread that finishes reading first takes the rest; each part
+        // written in place
+        let mut known = vec![Known::default(); asked.len()];
+        known
+            .par_chunks_mut(64)
+            .zip(asked.par_chunks(64))
+            .for_each(|(out, part)| {
+                for ((slot, name), mut found) in out.iter_mut().zip(part).zip(self.known_all(part))
+                {
+                    found.verdict = Some(self.verdict(name, &found));
+                    *slot = found;
+                }
+            });
+        drop(asked);
         let mut looked = HashMap::with_capacity(files.len());
-        for (file, lines) in files {
-            let lines: HashMap<u32, LineName> = lines
-                .into_iter()
-                .filter_map(|(line, name)| Some((line, (name, known.next()?))))
-                .collect();
+        // from the last file, so that the first takes what is left without a copy
+        for (at, (file, lines)) in files.into_iter().enumerate().rev() {
+            let mine = if at == 0 {
+                std::mem::take(&mut known)
+            } else {
+                known.split_off(known.len() - lines.len())
+            };
             // of two files shown alike, the first: what was found depends only on the name,
-            // which `get` compares
-            looked.entry(file).or_insert(lines);
+            // which `FileNames::get` compares
+            looked.insert(file, FileNames { lines, known: mine });
         }
         LookedUp { files: looked }
     }
 
     /// What `ahead` has of each of `deps`, the rest looked up ([`Engine::known_all`]).
     fn known_all_with(&self, deps: &[Dependency], ahead: &LookedUp) -> Vec<Known> {
-        let mut out: Vec<Option<Known>> = deps.iter().map(|d| ahead.get(d).cloned()).collect();
+        let mut out: Vec<Option<Known>> = ahead
+            .get_all(deps)
+            .into_iter()
+            .map(|k| k.cloned())
+            .collect();
         let missing: Vec<&str> = deps
             .iter()
             .zip(&out)

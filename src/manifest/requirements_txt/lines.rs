@@ -11,7 +11,8 @@ use std::ops::Range;
 pub(super) struct SpanMap {
     /// `(start in text, start in file, length in file, literal)`: a literal piece maps byte for
     /// byte; another (a space pip inserted, a variable's value) maps wholly to its file range.
-    pieces: Vec<(usize, usize, usize, bool)>,
+    /// Most lines are one piece, or two: held in place, not allocated line by line.
+    pieces: smallvec::SmallVec<[(usize, usize, usize, bool); 2]>,
 }
 
 impl SpanMap {
