@@ -216,7 +216,7 @@ fn audit_chunk(
             .as_ref()
             .filter(|a| a.latest_month.is_some() || a.first_seen.is_some())
         {
-            known.age = Some(KnownAge::Given(age.clone()));
+            known.age = Some(KnownAge::Given(Box::new(age.clone())));
         }
         if !crate::name::is_valid(line.raw) {
             let dep = line.dependency(file);

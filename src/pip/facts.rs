@@ -95,7 +95,7 @@ impl IndexFacts {
         let mut again = engine.judge(
             dep,
             Known {
-                age: Some(KnownAge::Index(age.clone())),
+                age: Some(KnownAge::Index(Box::new(age.clone()))),
                 ..Known::default()
             },
         )?;

@@ -173,15 +173,17 @@ impl LookedUp {
     }
 }
 
-/// A name's age facts at hand, by where they come from.
+/// A name's age facts at hand, by where they come from. Facts given whole are boxed: the set's,
+/// which most names have, are a rank, and a long file's names are held all at once
+/// ([`LookedUp`]).
 #[derive(Debug, Clone)]
 pub enum KnownAge {
     /// Given with the name (an `audit` TSV line); judged instead of the name set's.
-    Given(NameAge),
+    Given(Box<NameAge>),
     /// What the index pip installs from says of the name ([`crate::index_facts`], safe-pip),
     /// so the name is on that index; judged instead of the name set's. A name the set lacks
     /// whose facts show uploads is judged as new on the index, not as missing from it.
-    Index(NameAge),
+    Index(Box<NameAge>),
     /// The name set's, found by the batch walk with the name
     /// ([`crate::store::NameSet::listing_all`]).
     Listed(ListedAge),
@@ -410,7 +412,7 @@ impl<'a> Engine<'a> {
                     date,
                     target,
                     match &known.age {
-                        Some(KnownAge::Index(age)) if !on_pypi => Some(age),
+                        Some(KnownAge::Index(age)) if !on_pypi => Some(&**age),
                         _ => None,
                     },
                 ));
@@ -517,7 +519,7 @@ impl<'a> Engine<'a> {
         let age = std::cell::OnceCell::new();
         let age = || {
             age.get_or_init(|| match &known.age {
-                Some(KnownAge::Given(a) | KnownAge::Index(a)) => Some(a.clone()),
+                Some(KnownAge::Given(a) | KnownAge::Index(a)) => Some(NameAge::clone(a)),
                 Some(KnownAge::Listed(listed)) => self.data.names.listed_age(*listed),
                 None => self.data.age(name),
             })
@@ -527,7 +529,7 @@ impl<'a> Engine<'a> {
         // finding a name's facts in a name set from before ranks
         let may_be_new = || match &known.age {
             Some(KnownAge::Given(a) | KnownAge::Index(a)) => {
-                name_risk::age::may_be_new(Some(a), self.data_day)
+                name_risk::age::may_be_new(Some(&**a), self.data_day)
             }
             Some(KnownAge::Listed(listed)) => {
                 let facts = self.data.names.listed_facts(*listed);
@@ -795,7 +797,7 @@ mod tests {
             .judge(
                 &dep,
                 Known {
-                    age: Some(KnownAge::Index(years_old)),
+                    age: Some(KnownAge::Index(Box::new(years_old))),
                     ..Known::default()
                 },
             )
@@ -828,7 +830,7 @@ mod tests {
         let src = SourceFile::new("requirements.txt", "requests".to_owned());
         let popular = Dependency::new(&src, "requests", 0, "requirements");
         let known = Known {
-            age: Some(KnownAge::Given(NameAge::default())),
+            age: Some(KnownAge::Given(Box::default())),
             ..Known::default()
         };
         assert!(engine.judge(&popular, known).unwrap().is_empty());
