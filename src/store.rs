@@ -141,6 +141,31 @@ impl std::ops::Deref for Buffer {
     }
 }
 
+/// A cache file of the data directory (`squatguard db update`'s name set or feed), mapped
+/// instead of read: a check reads the few pages its lookups walk of a file of megabytes. The
+/// crate's one `unsafe` block.
+fn map_cache(file: &std::fs::File) -> Result<Buffer, StoreError> {
+    // SAFETY: a mapped file must not change while it is mapped, or the bytes behind the
+    // `&[u8]` read from it change under it. This file is a cache `squatguard db update`
+    // writes: always whole to a temporary file, synced, then renamed over this path, never
+    // written in place (`db::write_atomic`), so an update replaces the directory entry while
+    // this map keeps the old, unchanged file alive. The data directory is the user's own
+    // (`--data-dir`, `SQUATGUARD_DATA_DIR` or the platform cache), never taken from a checked
+    // repository. What this cannot rule out is another program with the user's rights
+    // writing into or truncating the file while a check runs: reading a page past a
+    // truncation raises SIGBUS and the process dies (no answer rather than a wrong one);
+    // bytes rewritten in place break the promise of an unchanging `&[u8]` (undefined
+    // behaviour in Rust's terms; in practice wrong answers or a panic), which that program
+    // could as well cause by replacing the cache outright. That is the bargain ripgrep makes
+    // for the files it maps. Mapping changes how the bytes are read, not what is trusted:
+    // callers check them (header, metadata, kind, lengths, the fst's own header) exactly as
+    // bytes read whole, since a file at rest can be cut, corrupt or of another format.
+    #[allow(unsafe_code)]
+    let map = unsafe { memmap2::Mmap::map(file) };
+    map.map(Buffer::Mapped)
+        .map_err(|e| StoreError::Io(e.to_string()))
+}
+
 /// A byte range of a file's bytes, shared without copying: the fst and the blob of a data
 /// file both point into the one buffer.
 #[derive(Clone)]
@@ -991,25 +1016,7 @@ impl NameSet {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(StoreError::Io(e.to_string())),
         };
-        // SAFETY: a mapped file must not change while it is mapped, or the bytes behind the
-        // fst's `&[u8]` change under it. This file is the cache `squatguard db update` writes:
-        // always whole to a temporary file, synced, then renamed over this path, never written
-        // in place, so an update replaces the directory entry while this map keeps the old,
-        // unchanged file alive. The data directory is the user's own (`--data-dir`,
-        // `SQUATGUARD_DATA_DIR` or the platform cache), never taken from a checked repository.
-        // What this cannot rule out is another program with the user's rights writing into or
-        // truncating the file while a check runs: reading a page past a truncation raises SIGBUS
-        // and the process dies (no answer rather than a wrong one); bytes rewritten in place
-        // break the promise of an unchanging `&[u8]` (undefined behaviour in Rust's terms; in
-        // practice wrong answers or a panic), which that program could as well cause by
-        // replacing the cache outright. That is the bargain ripgrep makes for the files it maps. Mapping changes how the bytes are
-        // read, not what is trusted: they are still checked below (header, metadata, kind,
-        // lengths, the fst's own header) exactly as bytes read whole, since a file at rest can
-        // be cut, corrupt or of another format.
-        #[allow(unsafe_code)]
-        let map = unsafe { memmap2::Mmap::map(&file) };
-        let map = map.map_err(|e| StoreError::Io(e.to_string()))?;
-        Self::from_buffer(Buffer::Mapped(map)).map(Some)
+        Self::from_buffer(map_cache(&file)?).map(Some)
     }
 
     fn from_buffer(bytes: Buffer) -> Result<NameSet, StoreError> {
@@ -1264,55 +1271,18 @@ pub struct ReportStore {
     pub meta: Meta,
 }
 
-/// Where the reports' lines are: in memory, or still in the cache file.
-enum Blob {
-    Memory(Section),
-    File {
-        file: std::sync::Mutex<std::fs::File>,
-        /// Where the blob starts in the file, and its length.
-        start: u64,
-        len: u64,
-    },
-}
+/// The reports' lines, one per name with reports (in memory, embedded or mapped).
+struct Blob(Section);
 
 impl Blob {
     /// The line that starts `offset` bytes into the blob.
-    fn line(&self, offset: u64) -> Result<std::borrow::Cow<'_, [u8]>, String> {
-        use std::io::{Read, Seek};
-        let out_of_range = || "offset out of range".to_owned();
-        match self {
-            Blob::Memory(section) => {
-                let rest = usize::try_from(offset)
-                    .ok()
-                    .and_then(|o| section.as_ref().get(o..))
-                    .ok_or_else(out_of_range)?;
-                let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
-                Ok(std::borrow::Cow::Borrowed(&rest[..end]))
-            }
-            Blob::File { file, start, len } => {
-                if offset >= *len {
-                    return Err(out_of_range());
-                }
-                let mut file = file.lock().map_err(|_| "a reader panicked".to_owned())?;
-                file.seek(std::io::SeekFrom::Start(start + offset))
-                    .map_err(|e| e.to_string())?;
-                let mut reader = std::io::Read::by_ref(&mut *file).take(len - offset);
-                let mut line = Vec::new();
-                let mut chunk = [0u8; 4096];
-                loop {
-                    let n = reader.read(&mut chunk).map_err(|e| e.to_string())?;
-                    match chunk[..n].iter().position(|&b| b == b'\n') {
-                        Some(end) => {
-                            line.extend_from_slice(&chunk[..end]);
-                            break;
-                        }
-                        None if n == 0 => break,
-                        None => line.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                Ok(std::borrow::Cow::Owned(line))
-            }
-        }
+    fn line(&self, offset: u64) -> Result<&[u8], String> {
+        let rest = usize::try_from(offset)
+            .ok()
+            .and_then(|o| self.0.as_ref().get(o..))
+            .ok_or_else(|| "offset out of range".to_owned())?;
+        let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+        Ok(&rest[..end])
     }
 }
 
@@ -1433,56 +1403,22 @@ impl ReportStore {
         let (fst, blob) = (Section::of(&buf, parts.fst), Section::of(&buf, parts.blob));
         Ok(ReportStore {
             map: Map::new(fst)?,
-            blob: Blob::Memory(blob),
+            blob: Blob(blob),
             meta: parts.meta,
         })
     }
 
-    /// Opens a cached reports file: the header and the name index are read, the reports
-    /// themselves a line at a time when a name has some (a check reads a few lines of a file of
-    /// megabytes). None when there is no file.
+    /// Opens a cached reports file, mapped ([`map_cache`]): a check reads the pages of the
+    /// name index its lookups walk and the reports of the few names that have some, of a file
+    /// of megabytes. Checked as [`ReportStore::from_vec`] checks bytes read whole. None when
+    /// there is no file.
     pub fn open(path: &std::path::Path) -> Result<Option<ReportStore>, StoreError> {
-        use std::io::Read;
-        let mut file = match std::fs::File::open(path) {
+        let file = match std::fs::File::open(path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(StoreError::Io(e.to_string())),
         };
-        let size = file
-            .metadata()
-            .map_err(|e| StoreError::Io(e.to_string()))?
-            .len();
-        // the head (magic, metadata, index), read piece by piece: each length is checked
-        // against the file's size before anything that large is read
-        let mut head = Vec::new();
-        let mut read = |n: u64, head: &mut Vec<u8>| -> Result<(), StoreError> {
-            if head.len() as u64 + n > size {
-                return Err(StoreError::Truncated);
-            }
-            let at = head.len();
-            head.resize(at + n as usize, 0);
-            file.read_exact(&mut head[at..])
-                .map_err(|e| StoreError::Io(e.to_string()))
-        };
-        read(MAGIC.len() as u64 + 4, &mut head)?;
-        let at = MAGIC.len();
-        let meta_len = u32::from_le_bytes(head[at..at + 4].try_into().expect("4 bytes"));
-        read(u64::from(meta_len) + 8, &mut head)?;
-        let at = head.len() - 8;
-        let fst_len = u64::from_le_bytes(head[at..].try_into().expect("8 bytes"));
-        read(fst_len, &mut head)?;
-        let start = head.len() as u64;
-        let buf = std::sync::Arc::new(Buffer::Read(head));
-        let parts = split(&buf, Self::KIND)?;
-        Ok(Some(ReportStore {
-            map: Map::new(Section::of(&buf, parts.fst))?,
-            blob: Blob::File {
-                file: std::sync::Mutex::new(file),
-                start,
-                len: size - start,
-            },
-            meta: parts.meta,
-        }))
+        Self::from_buffer(map_cache(&file)?).map(Some)
     }
 
     /// Whether each name has reports (see [`NameBatch`]).
@@ -1500,7 +1436,7 @@ impl ReportStore {
             message,
         };
         let line = self.blob.line(offset).map_err(err)?;
-        let stored: Vec<Stored> = serde_json::from_slice(&line).map_err(|e| err(e.to_string()))?;
+        let stored: Vec<Stored> = serde_json::from_slice(line).map_err(|e| err(e.to_string()))?;
         stored
             .into_iter()
             .map(|s| {
