@@ -178,7 +178,9 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
             "squatguard: warning: no dependency manifests found (requirements*.txt, pyproject.toml, setup.py, setup.cfg, Pipfile, lock files)"
         )?;
     }
-    Ok(req.report.print(&report, io.stdout)?)
+    let printed = req.report.print(&report, io.stdout);
+    data.keep_until_exit();
+    Ok(printed?)
 }
 
 /// Names the paths the configuration's `exclude` kept out of the walk (the first 20), with the
