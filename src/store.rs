@@ -122,7 +122,7 @@ pub enum StoreError {
     Record { name: String, message: String },
 }
 
-/// A data file's bytes: read into memory, or the cached name set mapped ([`NameSet::open`]).
+/// A data file's bytes: in the binary, read into memory, or a cache file mapped ([`map_cache`]).
 enum Buffer {
     Static(&'static [u8]),
     Read(Vec<u8>),
@@ -1565,7 +1565,7 @@ mod tests {
         assert!(expected.iter().any(|&b| b) && expected.iter().any(|&b| !b));
     }
 
-    /// A cache file opened in place (its reports read a line at a time) answers as the same
+    /// A cache file opened in place (mapped, its reports read where they lie) answers as the same
     /// bytes read whole; a cut file is an error, a missing one is None.
     #[test]
     fn reports_opened_from_a_file_read_lines_in_place() {
