@@ -66,25 +66,15 @@ impl SourceFile {
         if text.starts_with('\u{feff}') {
             text.drain(..'\u{feff}'.len_utf8());
         }
-        let (line_starts, non_ascii_lines) = if python_lines {
-            let starts = crate::python_text::line_starts(&text);
-            let non_ascii = non_ascii_lines(&text, &starts);
-            (starts, non_ascii)
+        let line_starts = if python_lines {
+            crate::python_text::line_starts(&text)
         } else {
-            let mut line_starts = vec![0];
-            let mut non_ascii_lines = Vec::new();
-            for (i, &b) in text.as_bytes().iter().enumerate() {
-                if b == b'\n' {
-                    line_starts.push(i + 1);
-                } else if b >= 0x80 {
-                    let line = (line_starts.len() - 1) as u32;
-                    if non_ascii_lines.last() != Some(&line) {
-                        non_ascii_lines.push(line);
-                    }
-                }
-            }
-            (line_starts, non_ascii_lines)
+            let after_newlines = text.bytes().enumerate().filter(|&(_, b)| b == b'\n');
+            std::iter::once(0)
+                .chain(after_newlines.map(|(i, _)| i + 1))
+                .collect()
         };
+        let non_ascii_lines = non_ascii_lines(&text, &line_starts);
         SourceFile {
             shown: display_path(&path).into(),
             path,
@@ -121,7 +111,7 @@ impl SourceFile {
     /// 1-based line and column of a byte offset (clamped to the text).
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
         let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let line = self.line_of(offset);
         let start = self.line_starts[line];
         let offset = floor_char_boundary(&self.text, offset);
         (line as u32 + 1, self.column0(line, start, offset) + 1)

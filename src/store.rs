@@ -142,9 +142,14 @@ impl std::ops::Deref for Buffer {
 }
 
 /// A cache file of the data directory (`squatguard db update`'s name set or feed), mapped
-/// instead of read: a check reads the few pages its lookups walk of a file of megabytes. The
-/// crate's one `unsafe` block.
-fn map_cache(file: &std::fs::File) -> Result<Buffer, StoreError> {
+/// instead of read: a check reads the few pages its lookups walk of a file of megabytes. None
+/// when there is no file. The crate's one `unsafe` block.
+fn map_cache(path: &std::path::Path) -> Result<Option<Buffer>, StoreError> {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(StoreError::Io(e.to_string())),
+    };
     // SAFETY: a mapped file must not change while it is mapped, or the bytes behind the
     // `&[u8]` read from it change under it. This file is a cache `squatguard db update`
     // writes: always whole to a temporary file, synced, then renamed over this path, never
@@ -161,8 +166,8 @@ fn map_cache(file: &std::fs::File) -> Result<Buffer, StoreError> {
     // callers check them (header, metadata, kind, lengths, the fst's own header) exactly as
     // bytes read whole, since a file at rest can be cut, corrupt or of another format.
     #[allow(unsafe_code)]
-    let map = unsafe { memmap2::Mmap::map(file) };
-    map.map(Buffer::Mapped)
+    let map = unsafe { memmap2::Mmap::map(&file) };
+    map.map(|m| Some(Buffer::Mapped(m)))
         .map_err(|e| StoreError::Io(e.to_string()))
 }
 
@@ -1011,12 +1016,7 @@ impl NameSet {
     /// lookup walks are ever loaded (a check reads a few pages of a file of megabytes). It is
     /// checked as [`NameSet::from_vec`] checks bytes read whole. None when there is no file.
     pub fn open(path: &std::path::Path) -> Result<Option<NameSet>, StoreError> {
-        let file = match std::fs::File::open(path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(StoreError::Io(e.to_string())),
-        };
-        Self::from_buffer(map_cache(&file)?).map(Some)
+        map_cache(path)?.map(Self::from_buffer).transpose()
     }
 
     fn from_buffer(bytes: Buffer) -> Result<NameSet, StoreError> {
@@ -1413,12 +1413,7 @@ impl ReportStore {
     /// of megabytes. Checked as [`ReportStore::from_vec`] checks bytes read whole. None when
     /// there is no file.
     pub fn open(path: &std::path::Path) -> Result<Option<ReportStore>, StoreError> {
-        let file = match std::fs::File::open(path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(StoreError::Io(e.to_string())),
-        };
-        Self::from_buffer(map_cache(&file)?).map(Some)
+        map_cache(path)?.map(Self::from_buffer).transpose()
     }
 
     /// Whether each name has reports (see [`NameBatch`]).
