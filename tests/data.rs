@@ -6,7 +6,7 @@ use squatguard::name_risk::index::{build_embedded_inputs, TypoIndex, BRANDS};
 fn typo_index_is_up_to_date() {
     let committed =
         std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/data/typo-index.bin")).unwrap();
-    let fresh = build_embedded_inputs();
+    let fresh = build_embedded_inputs().unwrap();
     assert!(
         committed == fresh,
         "data/typo-index.bin is stale: run `cargo run --release --example gen-typo-index` (scripts/gen-data)"

@@ -16,16 +16,18 @@
 //! meet): callers verify every candidate.
 //!
 //! ```text
-//! file     = magic header bigram filter targets slots values postings names words twotypos
-//! magic    = "SGTX" 0x04     (0x03: common words; 0x04: the two-typo tables)
+//! file     = magic header bigram filter targets slots postings names words twotypos
+//! magic    = "SGTX" 0x05     (0x03: common words; 0x04: the two-typo tables; 0x05: one u32
+//!            per slot, where fingerprints and values had a u32 each)
 //! header   = n_targets n_slots n_postings names_len words_len (u32 LE each)
 //! bigram   = 38 x 38 f32 LE: log P(next | prev) over all PyPI names, `^`/`$` for the ends
 //! filter   = 2^22 bits (u64 LE words): a bit per key hash, checked before the table so that
 //!            the many probes that find nothing stay in the CPU cache
 //! targets  = n_targets x (rank u32, name offset u32, name length u32)
-//! slots    = n_slots x u32: 0 empty, else the key's fingerprint (high half of its hash, never 0)
-//! values   = n_slots x u32: with the top bit set, the one target id; else where the slot's
-//!            posting list starts in `postings`
+//! slots    = n_slots x u32 LE: 0 empty, else the key's fingerprint (the top 16 bits of its
+//!            hash, never 0) in the high half and its value in the low half: with the top bit
+//!            set, the one target id; else where the key's posting list starts in `postings`
+//!            (so at most 32,767 targets and posting words: [`build`] refuses more)
 //! postings = u32s: count, then that many target ids (keys shared by several targets)
 //! names    = the targets' names, concatenated
 //! words    = the common words, sorted, joined by `\n`
@@ -42,7 +44,7 @@
 use super::edits::{skeleton, sorted_words, squash};
 use std::collections::HashMap;
 
-const MAGIC: &[u8; 5] = b"SGTX\x04";
+const MAGIC: &[u8; 5] = b"SGTX\x05";
 /// A word in at least this many PyPI names is a common word.
 pub const COMMON_WORD_MIN_NAMES: usize = 200;
 /// Symbols of the bigram model: `^`, `$`, a-z, 0-9.
@@ -151,12 +153,13 @@ pub fn deletion_hashes(tag: u8, key: &str, mut f: impl FnMut(u64)) {
     }
 }
 
-/// The slot a hash starts probing at, and the fingerprint stored there.
+/// The slot a hash starts probing at, and the fingerprint stored there (in a slot's high half).
 fn slot_and_fingerprint(h: u64, n_slots: usize) -> (usize, u32) {
-    ((h % n_slots as u64) as usize, ((h >> 32) as u32) | 1)
+    ((h % n_slots as u64) as usize, ((h >> 48) as u32) | 1)
 }
 
-const DIRECT: u32 = 1 << 31;
+/// A slot value's flag for a key of one target, whose id is the rest of the value.
+const DIRECT: u32 = 1 << 15;
 const FILTER_BITS: usize = 1 << 22;
 
 fn filter_bit(h: u64) -> usize {
@@ -231,7 +234,6 @@ pub struct TypoIndex<'a> {
     filter_at: usize,
     targets_at: usize,
     slots_at: usize,
-    offsets_at: usize,
     postings_at: usize,
     /// The names section, checked to be UTF-8 once, when the index is opened.
     names: &'a str,
@@ -264,8 +266,7 @@ impl<'a> TypoIndex<'a> {
         let filter_at = bigram_at + SYMBOLS * SYMBOLS * 4;
         let targets_at = filter_at + FILTER_BITS / 8;
         let slots_at = targets_at + n_targets * 12;
-        let offsets_at = slots_at + n_slots * 4;
-        let postings_at = offsets_at + n_slots * 4;
+        let postings_at = slots_at + n_slots * 4;
         let names_at = postings_at + n_postings * 4;
         let words_at = names_at + names_len;
         let two_typos_at = words_at + words_len;
@@ -290,7 +291,6 @@ impl<'a> TypoIndex<'a> {
             filter_at,
             targets_at,
             slots_at,
-            offsets_at,
             postings_at,
             names,
             words: &bytes[words_at..two_typos_at],
@@ -379,9 +379,9 @@ impl<'a> TypoIndex<'a> {
             if slot == 0 {
                 return;
             }
-            if slot == fp {
+            if slot >> 16 == fp {
                 // a fingerprint can be shared by another key: keep probing after it
-                let value = u32_at(self.bytes, self.offsets_at + i * 4);
+                let value = slot & 0xffff;
                 if value & DIRECT != 0 {
                     f(value & !DIRECT);
                 } else {
@@ -445,8 +445,19 @@ impl<'a> TypoIndex<'a> {
 }
 
 /// Builds an index file from popular names (`(rank, normalised name)`) and a stream of every
-/// PyPI name for the bigram model.
-pub fn build<'n>(popular: &[(u32, String)], all_names: impl Iterator<Item = &'n str>) -> Vec<u8> {
+/// PyPI name for the bigram model. Refuses more targets, or more posting words, than a slot's
+/// 15 bits count.
+pub fn build<'n>(
+    popular: &[(u32, String)],
+    all_names: impl Iterator<Item = &'n str>,
+) -> Result<Vec<u8>, String> {
+    if popular.len() > DIRECT as usize {
+        return Err(format!(
+            "{} popular names: a typo index holds at most {}",
+            popular.len(),
+            DIRECT
+        ));
+    }
     // bigram model: (count + 0.5) / (count of the first symbol + 20), as the tuning used
     let mut bigrams = vec![0u64; SYMBOLS * SYMBOLS];
     let mut unigrams = vec![0u64; SYMBOLS];
@@ -493,7 +504,6 @@ pub fn build<'n>(popular: &[(u32, String)], all_names: impl Iterator<Item = &'n 
     // two thirds full: short probe sequences, a small file
     let n_slots = (keys.len() * 3 / 2).max(16);
     let mut slots = vec![0u32; n_slots];
-    let mut offsets = vec![0u32; n_slots];
     let mut postings: Vec<u32> = Vec::new();
     let mut entries: Vec<(u64, Vec<u32>)> = keys.into_iter().collect();
     entries.sort_unstable();
@@ -507,14 +517,20 @@ pub fn build<'n>(popular: &[(u32, String)], all_names: impl Iterator<Item = &'n 
         while slots[i] != 0 {
             i = (i + 1) % n_slots;
         }
-        slots[i] = fp;
-        if let [only] = ids.as_slice() {
-            offsets[i] = only | DIRECT;
+        let value = if let [only] = ids.as_slice() {
+            only | DIRECT
         } else {
-            offsets[i] = postings.len() as u32;
+            let at = postings.len() as u32;
+            if at >= DIRECT {
+                return Err(format!(
+                    "more than {DIRECT} posting words: a typo index holds at most that many"
+                ));
+            }
             postings.push(ids.len() as u32);
             postings.extend(ids);
-        }
+            at
+        };
+        slots[i] = fp << 16 | value;
     }
     let mut names = Vec::new();
     let mut targets = Vec::with_capacity(popular.len() * 12);
@@ -554,9 +570,6 @@ pub fn build<'n>(popular: &[(u32, String)], all_names: impl Iterator<Item = &'n 
     for s in &slots {
         out.extend_from_slice(&s.to_le_bytes());
     }
-    for o in &offsets {
-        out.extend_from_slice(&o.to_le_bytes());
-    }
     for p in &postings {
         out.extend_from_slice(&p.to_le_bytes());
     }
@@ -590,12 +603,12 @@ pub fn build<'n>(popular: &[(u32, String)], all_names: impl Iterator<Item = &'n 
             out.extend_from_slice(e);
         }
     }
-    out
+    Ok(out)
 }
 
 /// The index as built from the data files in the repository (for the generator and the
 /// staleness test).
-pub fn build_embedded_inputs() -> Vec<u8> {
+pub fn build_embedded_inputs() -> Result<Vec<u8>, String> {
     let mut popular: Vec<(u32, String)> = crate::popular::Popular::embedded()
         .top(u32::MAX)
         .map(|(r, n)| (r, n.to_owned()))
@@ -615,7 +628,7 @@ mod tests {
     #[test]
     fn an_index_whose_names_are_not_utf8_is_refused() {
         let popular = vec![(1, "requests".to_owned())];
-        let mut bytes = build(&popular, ["requests"].into_iter());
+        let mut bytes = build(&popular, ["requests"].into_iter()).unwrap();
         assert!(TypoIndex::new(&bytes).is_ok());
         // a two-typo table cut short, or longer than its count
         assert!(TypoIndex::new(&bytes[..bytes.len() - 1]).is_err());
@@ -634,7 +647,7 @@ mod tests {
             (2, "python-dateutil".to_owned()),
             (3, "matplotlib".to_owned()),
         ];
-        let bytes = build(&popular, ["requests", "flask", "django"].into_iter());
+        let bytes = build(&popular, ["requests", "flask", "django"].into_iter()).unwrap();
         let idx = TypoIndex::new(&bytes).unwrap();
         assert_eq!(idx.len(), 3);
         assert_eq!(idx.target(1), (2, "python-dateutil"));
@@ -660,6 +673,32 @@ mod tests {
         assert!(TypoIndex::new(&bytes[..bytes.len() - 1]).is_err());
     }
 
+    /// A slot's value has 15 bits for a target id or a posting list's start: a 32,768th
+    /// target, or a posting list past 32,767 words, is refused, not stored under another's.
+    #[test]
+    fn more_targets_or_postings_than_a_slot_counts_are_refused() {
+        // twelve letters drawn at random: their deletions are hardly ever shared
+        let mut x = 1u64;
+        let mut letters = || {
+            (0..12)
+                .map(|_| {
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    char::from(b'a' + (x >> 59) as u8 % 26)
+                })
+                .collect::<String>()
+        };
+        let popular: Vec<(u32, String)> = (0..=DIRECT).map(|i| (i + 1, letters())).collect();
+        let err = build(&popular, std::iter::empty()).unwrap_err();
+        assert!(err.contains("at most 32768"), "{err}");
+        assert!(build(&popular[1..], std::iter::empty()).is_ok());
+        // `p0` .. `p19999`: their deletions (`0`, `p1`, ...) are shared by thousands
+        let shared: Vec<(u32, String)> = (0..20_000).map(|i| (i + 1, format!("p{i}"))).collect();
+        let err = build(&shared, std::iter::empty()).unwrap_err();
+        assert!(err.contains("posting words"), "{err}");
+    }
+
     #[test]
     fn common_words_are_found_in_place() {
         let popular = vec![(1, "requests".to_owned())];
@@ -667,14 +706,14 @@ mod tests {
             .flat_map(|i| [format!("a{i}-client"), format!("b{i}-sdk-client")])
             .chain(["zzz-rare".to_owned()])
             .collect();
-        let bytes = build(&popular, names.iter().map(String::as_str));
+        let bytes = build(&popular, names.iter().map(String::as_str)).unwrap();
         let idx = TypoIndex::new(&bytes).unwrap();
         assert!(idx.is_common_word("client"));
         assert!(idx.is_common_word("sdk"));
         for absent in ["clien", "clients", "rare", "zzz", "a1", "", "~"] {
             assert!(!idx.is_common_word(absent), "{absent}");
         }
-        let empty = build(&popular, ["requests"].into_iter());
+        let empty = build(&popular, ["requests"].into_iter()).unwrap();
         assert!(!TypoIndex::new(&empty).unwrap().is_common_word("client"));
     }
 
