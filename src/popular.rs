@@ -1,13 +1,12 @@
 //! The most-downloaded PyPI projects, by rank: the targets typosquatters imitate.
 //!
-//! Embedded from `data/popular.tsv` (derived from the PyPI listing; see `data/README.md`) and
-//! parsed once, on first use.
+//! `data/popular.tsv` (derived from the PyPI listing; see `data/README.md`) is the source. The
+//! binary does not embed it: the typo index, which is built from it, holds every popular name
+//! with its rank as its targets ([`crate::name_risk::index`]), and the list is read from there
+//! once, on first use (`tests/data.rs` holds the two to the same names and ranks).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
-
-/// The embedded list: `rank<TAB>name` lines after a header.
-pub const POPULAR_TSV: &str = include_str!("../data/popular.tsv");
 
 /// Popular names with their download rank (1 = most downloaded).
 #[derive(Debug)]
@@ -17,24 +16,34 @@ pub struct Popular {
     rank: HashMap<&'static str, u32>,
 }
 
+/// The rows of a `rank<TAB>name` file after its header line (`data/popular.tsv`), by rank;
+/// lines that do not read so are left out.
+pub fn rows(text: &str) -> Vec<(u32, &str)> {
+    let mut rows: Vec<(u32, &str)> = text
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let (rank, name) = line.split_once('\t')?;
+            Some((rank.parse::<u32>().ok()?, name))
+        })
+        .collect();
+    rows.sort_unstable();
+    rows
+}
+
 impl Popular {
-    /// The embedded list, parsed once per process.
+    /// The embedded list (the typo index's targets but the brands), read once per process.
     pub fn embedded() -> &'static Popular {
         static POPULAR: OnceLock<Popular> = OnceLock::new();
-        POPULAR.get_or_init(|| Popular::parse(POPULAR_TSV))
+        POPULAR.get_or_init(|| {
+            let index = crate::name_risk::index::TypoIndex::embedded();
+            let targets = (0..index.len() as u32).map(|id| index.target(id));
+            Popular::of(targets.filter(|&(rank, _)| rank != crate::name_risk::index::BRAND_RANK))
+        })
     }
 
-    fn parse(text: &'static str) -> Popular {
-        let mut by_rank = Vec::new();
-        for line in text.lines().skip(1) {
-            let Some((rank, name)) = line.split_once('\t') else {
-                continue;
-            };
-            let Ok(rank) = rank.parse::<u32>() else {
-                continue;
-            };
-            by_rank.push((rank, name));
-        }
+    fn of(names: impl Iterator<Item = (u32, &'static str)>) -> Popular {
+        let mut by_rank: Vec<(u32, &'static str)> = names.collect();
         by_rank.sort_unstable();
         let rank = by_rank.iter().map(|&(r, n)| (n, r)).collect();
         Popular { by_rank, rank }
@@ -69,11 +78,12 @@ mod tests {
     #[test]
     fn embedded_list_is_canonical() {
         let p = Popular::embedded();
-        assert_eq!(
-            p.len(),
-            POPULAR_TSV.lines().count() - 1,
-            "every line parses"
-        );
+        let tsv = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/popular.tsv"))
+            .unwrap();
+        assert_eq!(p.len(), tsv.lines().count() - 1, "every line parses");
+        // the names and ranks of the list's source, read from the typo index
+        let top: Vec<(u32, &str)> = p.top(u32::MAX).collect();
+        assert_eq!(top, rows(&tsv));
         assert_eq!(p.rank.len(), p.len(), "names are unique");
         for (_, name) in p.top(u32::MAX) {
             assert_eq!(crate::name::normalize(name), name);

@@ -5,15 +5,15 @@
 //! with the data:
 //!
 //! ```text
-//! file   = magic meta-len meta fst-len fst blob
+//! file   = magic meta-len meta index-len index blob
 //! magic  = "SGDB" 0x01
 //! meta   = JSON (u32 little-endian length first): kind, source, created, counts, and for
-//!          names `ranked` (see below)
-//! fst    = names: an fst map (name -> its rank, or its age facts in older files, below);
-//!          reports: an fst map (name -> byte offset into blob); u64 length first
-//! blob   = names: the age column, or the version table in older files (below), then the
-//!          precomputed verdicts where the metadata has `verdicts` (below);
-//!          reports: one JSON line per package name, a list of reports
+//!          names `verdicts` (below)
+//! index  = names: the name dictionary ([`dict`]: each name found with its rank, its place in
+//!          byte order); reports: an fst map (name -> byte offset into blob); u64 length first
+//! blob   = names: the age column ([`AgeColumn`]), then the precomputed verdicts where the
+//!          metadata has `verdicts` (below); reports: one JSON line per package name, a list
+//!          of reports
 //! ```
 //!
 //! A name set may carry the name engine's verdict on every name it lists ([`Verdicts`]): one
@@ -21,36 +21,27 @@
 //! popular name, with the name's own age facts), and the engine's identity. `check` takes a
 //! set bit instead of searching the typo index for the name (most names are far from every
 //! popular one, and the search is most of the cost of judging them); a binary whose engine is
-//! another, or a file without them, searches every name. They sit after the age column's
-//! version table, which ends each version with a newline and is read only at the offsets the
-//! column gives, so a binary from before them reads the file as it did.
+//! another, or a file without them, searches every name.
 //!
 //! A name's age facts ([`NameAge`]) are one u64: 0 none; `1 << 40 | day` (days since
 //! 1970-01-01) for a name `db update` first saw that day; otherwise `version << 10 | month`,
 //! `version` the byte offset plus one of the latest version in the version table (0: not
 //! known), `month` the month of that release as months since 2000-01 plus one (0: not known).
+//! The age column keeps them varint-coded in rank order, in blocks of 32 names.
 //!
-//! Where those values are kept depends on the file's age:
-//! - Files written before the age column (the first with ages) keep each name's value as its
-//!   fst value, and the blob is the version table; files without ages have every value 0.
-//! - Files written since keep the blob as the age column ([`AgeColumn`]): the values
-//!   varint-coded in key order. Per-name values spread over the fst made it half as large again
-//!   (11.2 MB instead of 7.3 MB for 886,323 names) and slowed every membership walk, which
-//!   touches more of it; the column costs 2.3 MB.
-//!   - The first of them kept the names as a plain fst set (values 0, which those older
-//!     binaries read as "no facts") and found a name's rank in the column by a sampled index
-//!     of every 32nd name and a walk of the set from there (some 30,000 instructions a name).
-//!   - Files written since (`ranked` in the metadata) give each name its rank as its fst value
-//!     (8.6 MB instead of 7.3 MB for the fst), which the walk that finds a name sums on the way
-//!     (a few hundred instructions), and leave the sampled index empty: every sample key is one
-//!     `0xff` byte, after every name, so a binary from before ranks finds no block and reads no
-//!     facts, never another name's. Its values are not the packed facts either: such a binary
-//!     reads the blob as a column (its magic), so it never reads the ranks as facts.
+//! Name sets written before the dictionary kept their names as an fst (7.3 MB for 886,323
+//! names, 8.6 MB with each name's rank as its value, against 4.7 MB for the dictionary), with
+//! facts in the fst's values or in a column found through it. Such a file, a cache of an older
+//! binary, is refused ([`StoreError::OldFormat`]): `check` warns and uses the embedded
+//! snapshot, and `db update` writes the cache anew.
 //!
-//! A lookup walks the fst in place; for reports, only the matched package's line is parsed.
+//! A name lookup reads the dictionary in place; for reports, the fst is walked in place and
+//! only the matched package's line is parsed.
+
+pub mod dict;
 
 use crate::advisory::{Advisory, AdvisoryDb, Affected};
-use fst::{Map, MapBuilder, Set};
+use fst::{Map, MapBuilder};
 use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 use std::ops::Bound;
@@ -73,10 +64,6 @@ pub struct Meta {
     /// Reports (OSV records) behind the data; 0 for name sets.
     #[serde(default)]
     pub records: u64,
-    /// Name sets: each name's fst value is its rank (its place in byte order), which finds its
-    /// entry in the age column without a walk. False in files from before ranks.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub ranked: bool,
     /// Name sets: the typosquat verdicts precomputed for every name ([`Verdicts`]), kept at the
     /// end of the blob. None in files from before them, and where the set was written without.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -116,6 +103,10 @@ pub enum StoreError {
     },
     #[error("corrupt index: {0}")]
     Fst(#[from] fst::Error),
+    #[error("corrupt name dictionary: {0}")]
+    Dict(String),
+    #[error("a name set in an older format (an fst); `squatguard db update` writes it anew")]
+    OldFormat,
     #[error("cannot read: {0}")]
     Io(String),
     #[error("corrupt report for `{name}`: {message}")]
@@ -142,7 +133,7 @@ impl std::ops::Deref for Buffer {
 }
 
 /// A cache file of the data directory (`squatguard db update`'s name set or feed), mapped
-/// instead of read: a check reads the few pages its lookups walk of a file of megabytes. None
+/// instead of read: a check reads the few pages its lookups touch of a file of megabytes. None
 /// when there is no file. The crate's one `unsafe` block.
 fn map_cache(path: &std::path::Path) -> Result<Option<Buffer>, StoreError> {
     let file = match std::fs::File::open(path) {
@@ -163,7 +154,7 @@ fn map_cache(path: &std::path::Path) -> Result<Option<Buffer>, StoreError> {
     // behaviour in Rust's terms; in practice wrong answers or a panic), which that program
     // could as well cause by replacing the cache outright. That is the bargain ripgrep makes
     // for the files it maps. Mapping changes how the bytes are read, not what is trusted:
-    // callers check them (header, metadata, kind, lengths, the fst's own header) exactly as
+    // callers check them (header, metadata, kind, lengths, the index's own header) exactly as
     // bytes read whole, since a file at rest can be cut, corrupt or of another format.
     #[allow(unsafe_code)]
     let map = unsafe { memmap2::Mmap::map(&file) };
@@ -171,7 +162,7 @@ fn map_cache(path: &std::path::Path) -> Result<Option<Buffer>, StoreError> {
         .map_err(|e| StoreError::Io(e.to_string()))
 }
 
-/// A byte range of a file's bytes, shared without copying: the fst and the blob of a data
+/// A byte range of a file's bytes, shared without copying: the index and the blob of a data
 /// file both point into the one buffer.
 #[derive(Clone)]
 pub struct Section {
@@ -199,7 +190,8 @@ impl Section {
 /// The pieces of a container.
 struct Parts<'a> {
     meta: Meta,
-    fst: &'a [u8],
+    /// The names' dictionary, or the reports' fst.
+    index: &'a [u8],
     blob: &'a [u8],
 }
 
@@ -218,10 +210,10 @@ fn split<'a>(bytes: &'a [u8], expected: &'static str) -> Result<Parts<'a>, Store
         });
     }
     let (len, rest) = take_len::<8>(&rest[len..])?;
-    let fst = rest.get(..len).ok_or(StoreError::Truncated)?;
+    let index = rest.get(..len).ok_or(StoreError::Truncated)?;
     Ok(Parts {
         meta,
-        fst,
+        index,
         blob: &rest[len..],
     })
 }
@@ -234,23 +226,24 @@ fn take_len<const N: usize>(bytes: &[u8]) -> Result<(usize, &[u8]), StoreError> 
     Ok((len, &bytes[N..]))
 }
 
-fn join(meta: &Meta, fst: &[u8], blob: &[u8]) -> Vec<u8> {
+fn join(meta: &Meta, index: &[u8], blob: &[u8]) -> Vec<u8> {
     let meta = serde_json::to_vec(meta).expect("metadata serialises");
-    let mut out = Vec::with_capacity(MAGIC.len() + 12 + meta.len() + fst.len() + blob.len());
+    let mut out = Vec::with_capacity(MAGIC.len() + 12 + meta.len() + index.len() + blob.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&(meta.len() as u32).to_le_bytes());
     out.extend_from_slice(&meta);
-    out.extend_from_slice(&(fst.len() as u64).to_le_bytes());
-    out.extend_from_slice(fst);
+    out.extend_from_slice(&(index.len() as u64).to_le_bytes());
+    out.extend_from_slice(index);
     out.extend_from_slice(blob);
     out
 }
 
 /// Many names to look up at once. Fewer than [`SORTED_MIN`] are looked up one by one; more
-/// are walked in byte order, each from where the previous
-/// name's path through the fst parts from it: the shared prefix is not walked again, so a
-/// sorted registry listing costs about one step per name, and a batch of names from all over the
-/// set lands each walk where the previous one was, in cache. The order is found by sorting each
+/// are looked up in byte order: in the reports' fst each walk starts where the previous
+/// name's path parts from it (the shared prefix is not walked again), and in the names'
+/// dictionary one cursor moves forward ([`dict::Dict::get_sorted`]), so a sorted registry
+/// listing costs about one step per name, and a batch of names from all over the set lands
+/// each lookup where the previous one was, in cache. The order is found by sorting each
 /// name's first eight bytes as one number, then the names that share them by their text: a
 /// sorted batch is one run (linear time), and a shuffled million sorts in a fraction of what
 /// comparing their texts costs. A large batch is walked in parallel parts of that order.
@@ -341,11 +334,32 @@ impl<'a> NameBatch<'a> {
                 .map(|name| walk_one(fst, name.as_bytes()))
                 .collect();
         }
-        let found: Vec<Vec<Option<u64>>> = if self.parts.len() == 1 {
+        self.in_input_order(if self.parts.len() == 1 {
             vec![walk(fst, &self.parts[0])]
         } else {
             self.parts.par_iter().map(|p| walk(fst, p)).collect()
-        };
+        })
+    }
+
+    /// For each name, its rank in `dict`, if it holds it: a small batch a name at a time, a
+    /// large one by a cursor moving forward through each sorted part.
+    fn ranks<B: AsRef<[u8]> + Sync>(&self, dict: &dict::Dict<B>) -> Vec<Option<u64>> {
+        use rayon::prelude::*;
+        if self.parts.is_empty() {
+            return self.names.iter().map(|n| dict.get(n.as_bytes())).collect();
+        }
+        self.in_input_order(if self.parts.len() == 1 {
+            vec![dict.get_sorted(self.parts[0].names())]
+        } else {
+            self.parts
+                .par_iter()
+                .map(|p| dict.get_sorted(p.names()))
+                .collect()
+        })
+    }
+
+    /// What was found for the sorted parts, in turn, put back in the names' order.
+    fn in_input_order(&self, found: Vec<Vec<Option<u64>>>) -> Vec<Option<u64>> {
         let mut out = vec![None; self.names.len()];
         for (&i, found) in self.order.iter().zip(found.into_iter().flatten()) {
             out[i as usize] = found;
@@ -507,14 +521,14 @@ pub struct AgeFacts<'a> {
     pub version: Option<&'a str>,
 }
 
-/// Where a ranked name set keeps a name's age facts (its rank, None for a name it does not
-/// have), as the walk that finds the name learns it ([`NameSet::listing_all`]); read with
+/// Where a name set keeps a name's age facts (its rank, None for a name it does not have), as
+/// the lookup that finds the name learns it ([`NameSet::listing_all`]); read with
 /// [`NameSet::listed_facts`] and [`NameSet::listed_age`] when they are wanted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListedAge(Option<u64>);
 
 impl ListedAge {
-    /// The listing of the name of rank `rank` (its place in a ranked set's byte order).
+    /// The listing of the name of rank `rank` (its place in the set's byte order).
     pub fn of_rank(rank: u64) -> ListedAge {
         ListedAge(Some(rank))
     }
@@ -588,8 +602,8 @@ impl NameAge {
         Ok(age)
     }
 
-    /// The facts as one fst value, with `version_at` the version's offset plus one in the
-    /// version table (0: none).
+    /// The facts as one value ([`NameAge`]'s packing), with `version_at` the version's offset
+    /// plus one in the version table (0: none).
     fn pack(&self, version_at: u64) -> u64 {
         if let Some(day) = self
             .first_seen
@@ -636,39 +650,30 @@ fn packed_version(at: u64, versions: &[u8]) -> Option<&str> {
 
 /// Every PyPI project name, normalised, with what the listing says of its age.
 pub struct NameSet {
-    set: Set<Bytes>,
-    ages: Ages,
+    /// The names, each found with its rank (its place in byte order).
+    names: dict::Dict<Bytes>,
+    ages: AgeColumn,
     /// The precomputed verdicts' bits, when the file has them (see [`Verdicts`]).
     clear: Option<Bytes>,
     pub meta: Meta,
 }
 
-/// What the walk that finds a name in a name set learns of it.
+/// What the lookup that finds a name in a name set learns of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listing {
     /// Whether the set has the name.
     pub listed: bool,
-    /// The name's age facts, when the walk found them too (a ranked file; else
-    /// [`NameSet::age`] finds them).
+    /// Where its age facts are (its rank; None for a name the set does not have).
     pub age: Option<ListedAge>,
 }
 
-/// Where a name set keeps its names' age facts (see the module doc).
-enum Ages {
-    /// As fst values, with this version table (files from before the column).
-    Values(Bytes),
-    Column(AgeColumn),
-}
-
-/// The age facts of every name, in the names' byte order, and how to find a name's:
+/// The age facts of every name, in the names' byte order (rank order):
 ///
 /// ```text
-/// column   = magic every samples max-month versions      (magic "\0ages\x01", then u32s)
-///            key-offsets block-offsets version-offsets   (u32s: samples + 1, samples, versions)
-///            keys-len keys col-len col version-table     (u32 lengths)
-/// keys     = the name of rank `i * every`, for each sample i, concatenated (key-offsets);
-///            in a ranked file, `0xff` for each (see the module doc)
-/// col      = one entry per name in byte order; block i (ranks from `i * every`) starts at
+/// column   = magic every blocks max-month versions        (magic "\0ages\x02", then u32s)
+///            block-offsets version-offsets               (u32s: blocks, versions)
+///            col-len col version-table                   (u32 length)
+/// col      = one entry per name in rank order; block i (ranks from `i * every`) starts at
 ///            block-offsets[i]
 /// entry    = varint 0                                     no facts
 ///          | varint 1, varint day                         first seen that day
@@ -677,25 +682,23 @@ enum Ages {
 ///                                                         version, else version-offsets[v - 1]
 /// ```
 ///
-/// A name's rank is its fst value in a ranked file; in one from before ranks, its sample's rank
-/// plus the count of names from the sample up to it (an fst range, at most `every` names). Its
-/// entry is decoded from its block's start, the entries before it skipped.
+/// A name's entry is decoded from its block's start, the entries before it skipped.
 struct AgeColumn {
     bytes: Bytes,
     every: usize,
-    samples: usize,
+    blocks: usize,
     max_month: u64,
-    key_offsets: usize,
     block_offsets: usize,
     version_offsets: usize,
     versions_count: usize,
-    keys: std::ops::Range<usize>,
     col: std::ops::Range<usize>,
     versions: std::ops::Range<usize>,
 }
 
-const AGES_MAGIC: &[u8; 6] = b"\0ages\x01";
-/// Names per sample of the column's index: an age costs a walk of at most this many names.
+/// The column's magic (`\x01` was a column with a sampled index of names, for name sets kept
+/// as fsts).
+const AGES_MAGIC: &[u8; 6] = b"\0ages\x02";
+/// Entries per block of the column: an age costs decoding at most this many entries.
 const AGES_EVERY: usize = 32;
 
 fn u32_at(bytes: &[u8], at: usize) -> Option<usize> {
@@ -725,49 +728,36 @@ fn put_varint(out: &mut Vec<u8>, mut value: u64) {
 }
 
 impl AgeColumn {
-    /// Reads the column's header; None when `blob` is not a column (an older file's version
-    /// table), an error when it is one but cut or inconsistent.
-    fn parse(bytes: Bytes) -> Result<Option<AgeColumn>, StoreError> {
+    /// Reads the column's header; an error when it is not one, or cut or inconsistent.
+    fn parse(bytes: Bytes) -> Result<AgeColumn, StoreError> {
         let b = bytes.as_ref();
         let Some(rest) = b.strip_prefix(AGES_MAGIC.as_slice()) else {
-            return Ok(None);
+            return Err(StoreError::Meta("no age column".into()));
         };
         let start = b.len() - rest.len();
         let field = |i: usize| u32_at(b, start + 4 * i).ok_or(StoreError::Truncated);
-        let (every, samples, max_month, versions_count) =
+        let (every, blocks, max_month, versions_count) =
             (field(0)?, field(1)?, field(2)?, field(3)?);
-        let key_offsets = start + 16;
-        let block_offsets = key_offsets + 4 * (samples + 1);
-        let version_offsets = block_offsets + 4 * samples;
-        let keys_len_at = version_offsets + 4 * versions_count;
-        let keys_len = u32_at(b, keys_len_at).ok_or(StoreError::Truncated)?;
-        let keys = keys_len_at + 4..keys_len_at + 4 + keys_len;
-        let col_len = u32_at(b, keys.end).ok_or(StoreError::Truncated)?;
-        let col = keys.end + 4..keys.end + 4 + col_len;
+        let block_offsets = start + 16;
+        let version_offsets = block_offsets + 4 * blocks;
+        let col_len_at = version_offsets + 4 * versions_count;
+        let col_len = u32_at(b, col_len_at).ok_or(StoreError::Truncated)?;
+        let col = col_len_at + 4..col_len_at + 4 + col_len;
         if col.end > b.len() || every == 0 {
             return Err(StoreError::Truncated);
         }
         let versions = col.end..b.len();
-        Ok(Some(AgeColumn {
+        Ok(AgeColumn {
             bytes,
             every,
-            samples,
+            blocks,
             max_month: max_month as u64,
-            key_offsets,
             block_offsets,
             version_offsets,
             versions_count,
-            keys,
             col,
             versions,
-        }))
-    }
-
-    fn sample_key(&self, i: usize) -> Option<&[u8]> {
-        let b = self.bytes.as_ref();
-        let from = u32_at(b, self.key_offsets + 4 * i)?;
-        let to = u32_at(b, self.key_offsets + 4 * (i + 1))?;
-        b.get(self.keys.clone())?.get(from..to)
+        })
     }
 
     fn versions(&self) -> &[u8] {
@@ -801,21 +791,16 @@ impl AgeColumn {
         }
     }
 
-    /// The value of the name of rank `rank` (a ranked file's fst value).
+    /// The value of the name of rank `rank`.
     fn value_at(&self, rank: u64) -> Option<u64> {
         let rank = usize::try_from(rank).ok()?;
         let block = rank / self.every;
-        if block >= self.samples {
+        if block >= self.blocks {
             return None;
         }
-        self.entry_in_block(block, rank % self.every)
-    }
-
-    /// The value of the entry `skip` entries into block `block`.
-    fn entry_in_block(&self, block: usize, skip: usize) -> Option<u64> {
         let mut at = u32_at(self.bytes.as_ref(), self.block_offsets + 4 * block)?;
         let col = &self.bytes.as_ref()[self.col.clone()];
-        for _ in 0..skip {
+        for _ in 0..rank % self.every {
             // an entry is its tag, then one varint more unless the tag is 0
             if varint(col, &mut at)? != 0 {
                 varint(col, &mut at)?;
@@ -824,42 +809,9 @@ impl AgeColumn {
         self.entry(&mut at)
     }
 
-    /// The value of `name`, a name of `set`, found by the sampled index (files from before
-    /// ranks).
-    fn value(&self, set: &Set<Bytes>, name: &str) -> Option<u64> {
-        use fst::{IntoStreamer, Streamer};
-        let key = name.as_bytes();
-        // the last sample at or before the name
-        let (mut lo, mut hi) = (0, self.samples);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            if self.sample_key(mid)? <= key {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        let block = lo.checked_sub(1)?;
-        let mut before = set
-            .range()
-            .ge(self.sample_key(block)?)
-            .lt(key)
-            .into_stream();
-        let mut skip = 0;
-        while before.next().is_some() {
-            skip += 1;
-            if skip >= self.every {
-                return None;
-            }
-        }
-        self.entry_in_block(block, skip)
-    }
-
     /// Builds the column for `values` (one per name, in the names' byte order) and the version
-    /// table `table` (versions ended by '\n'; a value's version is its byte offset plus one),
-    /// with the sampled index of `keys` (the names), or empty (each sample key `0xff`) for a
-    /// ranked file.
-    fn build(keys: Option<&[&str]>, values: &[u64], table: &[u8]) -> Vec<u8> {
+    /// table `table` (versions ended by '\n'; a value's version is its byte offset plus one).
+    fn build(values: &[u64], table: &[u8]) -> Vec<u8> {
         // the version table's offsets (plus one), by index
         let mut version_offsets = Vec::new();
         let mut index_of = std::collections::HashMap::new();
@@ -875,16 +827,10 @@ impl AgeColumn {
             .map(|v| v & ((1 << MONTH_BITS) - 1))
             .max()
             .unwrap_or(0);
-        let (mut sample_keys, mut key_offsets, mut block_offsets) =
-            (Vec::new(), vec![0u32], Vec::new());
+        let mut block_offsets = Vec::new();
         let mut col = Vec::new();
         for (rank, &value) in values.iter().enumerate() {
             if rank % AGES_EVERY == 0 {
-                match keys {
-                    Some(keys) => sample_keys.extend_from_slice(keys[rank].as_bytes()),
-                    None => sample_keys.push(0xff),
-                }
-                key_offsets.push(sample_keys.len() as u32);
                 block_offsets.push(col.len() as u32);
             }
             if value == 0 {
@@ -903,37 +849,21 @@ impl AgeColumn {
             }
         }
         let mut out = AGES_MAGIC.to_vec();
-        let samples = block_offsets.len();
         for n in [
             AGES_EVERY,
-            samples,
+            block_offsets.len(),
             max_month as usize,
             version_offsets.len(),
         ] {
             out.extend_from_slice(&(n as u32).to_le_bytes());
         }
-        for n in key_offsets
-            .iter()
-            .chain(&block_offsets)
-            .chain(&version_offsets)
-        {
+        for n in block_offsets.iter().chain(&version_offsets) {
             out.extend_from_slice(&n.to_le_bytes());
         }
-        for part in [&sample_keys, &col] {
-            out.extend_from_slice(&(part.len() as u32).to_le_bytes());
-            out.extend_from_slice(part);
-        }
+        out.extend_from_slice(&(col.len() as u32).to_le_bytes());
+        out.extend_from_slice(&col);
         out.extend_from_slice(table);
         out
-    }
-}
-
-impl Ages {
-    fn of(blob: Bytes) -> Result<Ages, StoreError> {
-        Ok(match AgeColumn::parse(blob.clone())? {
-            Some(column) => Ages::Column(column),
-            None => Ages::Values(blob),
-        })
     }
 }
 
@@ -994,12 +924,12 @@ impl NameSet {
     fn from_static(bytes: &'static [u8]) -> Result<NameSet, StoreError> {
         let parts = split(bytes, Self::KIND)?;
         let (blob, clear) = verdict_bits(&parts.meta, parts.blob)?;
-        Ok(NameSet {
-            set: Set::new(Bytes::Static(parts.fst))?,
-            ages: Ages::of(Bytes::Static(blob))?,
-            clear: clear.map(Bytes::Static),
-            meta: parts.meta,
-        })
+        Self::of_parts(
+            Bytes::Static(parts.index),
+            Bytes::Static(blob),
+            clear.map(Bytes::Static),
+            parts.meta,
+        )
     }
 
     /// A name set read from a file's bytes.
@@ -1013,7 +943,7 @@ impl NameSet {
     }
 
     /// Opens a cached name set in place: the file is mapped, not read, so only the pages a
-    /// lookup walks are ever loaded (a check reads a few pages of a file of megabytes). It is
+    /// lookup reads are ever loaded (a check reads a few pages of a file of megabytes). It is
     /// checked as [`NameSet::from_vec`] checks bytes read whole. None when there is no file.
     pub fn open(path: &std::path::Path) -> Result<Option<NameSet>, StoreError> {
         map_cache(path)?.map(Self::from_buffer).transpose()
@@ -1022,15 +952,38 @@ impl NameSet {
     fn from_buffer(bytes: Buffer) -> Result<NameSet, StoreError> {
         let buf = std::sync::Arc::new(bytes);
         let parts = split(&buf, Self::KIND)?;
-        let fst = Section::of(&buf, parts.fst);
         let (blob, clear) = verdict_bits(&parts.meta, parts.blob)?;
-        let versions = Section::of(&buf, blob);
-        let clear = clear.map(|c| Bytes::File(Section::of(&buf, c)));
+        Self::of_parts(
+            Bytes::File(Section::of(&buf, parts.index)),
+            Bytes::File(Section::of(&buf, blob)),
+            clear.map(|c| Bytes::File(Section::of(&buf, c))),
+            parts.meta,
+        )
+    }
+
+    fn of_parts(
+        index: Bytes,
+        column: Bytes,
+        clear: Option<Bytes>,
+        meta: Meta,
+    ) -> Result<NameSet, StoreError> {
+        if !index.as_ref().starts_with(dict::MAGIC) {
+            // an fst: a set written before the dictionary
+            return Err(StoreError::OldFormat);
+        }
+        let names = dict::Dict::new(index).map_err(StoreError::Dict)?;
+        if names.len() as u64 != meta.names {
+            return Err(StoreError::Meta(format!(
+                "{} names, but the index has {}",
+                meta.names,
+                names.len()
+            )));
+        }
         Ok(NameSet {
-            set: Set::new(Bytes::File(fst))?,
-            ages: Ages::of(Bytes::File(versions))?,
+            names,
+            ages: AgeColumn::parse(column)?,
             clear,
-            meta: parts.meta,
+            meta,
         })
     }
 
@@ -1077,129 +1030,81 @@ impl NameSet {
             blob.extend_from_slice(v.as_bytes());
             blob.push(b'\n');
         }
-        let mut builder = MapBuilder::memory();
-        let mut values = Vec::with_capacity(all.len());
-        for (rank, (n, age)) in all.iter().enumerate() {
-            values.push(age.as_ref().map_or(0, |a| {
-                let version = a.latest_version.as_deref().and_then(|v| at.get(v));
-                a.pack(version.copied().unwrap_or(0))
-            }));
-            builder
-                .insert(n, rank as u64)
-                .expect("sorted, unique input");
-        }
-        let fst = builder.into_inner().expect("in-memory fst");
-        let blob = AgeColumn::build(None, &values, &blob);
+        let values: Vec<u64> = all
+            .iter()
+            .map(|(_, age)| {
+                age.as_ref().map_or(0, |a| {
+                    let version = a.latest_version.as_deref().and_then(|v| at.get(v));
+                    a.pack(version.copied().unwrap_or(0))
+                })
+            })
+            .collect();
+        let keys: Vec<&[u8]> = all.iter().map(|(n, _)| n.as_bytes()).collect();
+        // sorted and unique above; a listing of billions of names is what could not be built
+        let index = dict::build(&keys, dict::EVERY).expect("a name dictionary of the listing");
+        let blob = AgeColumn::build(&values, &blob);
         let meta = Meta {
             kind: Self::KIND.into(),
             source: source.into(),
             created: created.into(),
             names: all.len() as u64,
             records: 0,
-            ranked: true,
             verdicts: None,
         };
-        join(&meta, &fst, &blob)
+        join(&meta, &index, &blob)
     }
 
     /// What the listing says of a name's age; None for a name it does not have, or has
     /// without facts.
     pub fn age(&self, normalised: &str) -> Option<NameAge> {
-        match &self.ages {
-            Ages::Values(versions) => {
-                let value = self.set.as_fst().get(normalised)?.value();
-                NameAge::unpack(value, versions.as_ref())
-            }
-            Ages::Column(_) if self.meta.ranked => {
-                let rank = self.set.as_fst().get(normalised)?.value();
-                self.listed_age(ListedAge(Some(rank)))
-            }
-            Ages::Column(column) => {
-                if !self.set.contains(normalised) {
-                    return None;
-                }
-                let value = column.value(&self.set, normalised)?;
-                NameAge::unpack(value, column.versions())
-            }
-        }
+        let rank = self.names.get(normalised.as_bytes())?;
+        self.listed_age(ListedAge(Some(rank)))
     }
 
-    /// [`NameSet::age`] of many names at once, in one pass over the set (`db update` asks
-    /// about every name of a listing).
+    /// [`NameSet::age`] of many names at once (`db update` asks about every name of a
+    /// listing).
     pub fn ages_all(&self, names: &[&str]) -> Vec<Option<NameAge>> {
-        use fst::Streamer;
-        let Ages::Column(column) = &self.ages else {
-            return names.iter().map(|n| self.age(n)).collect();
-        };
-        let mut out = vec![None; names.len()];
-        let mut order: Vec<usize> = (0..names.len()).collect();
-        order.sort_by(|&a, &b| names[a].cmp(names[b]));
-        let mut wanted = order.into_iter().peekable();
-        let mut stream = self.set.stream();
-        let mut at = 0;
-        while let Some(key) = stream.next() {
-            if wanted.peek().is_none() {
-                break;
-            }
-            let Some(value) = column.entry(&mut at) else {
-                break;
-            };
-            while let Some(&i) = wanted.peek() {
-                match names[i].as_bytes().cmp(key) {
-                    std::cmp::Ordering::Less => {
-                        wanted.next();
-                    }
-                    std::cmp::Ordering::Equal => {
-                        out[i] = NameAge::unpack(value, column.versions());
-                        wanted.next();
-                    }
-                    std::cmp::Ordering::Greater => break,
-                }
-            }
-        }
-        out
+        self.listing_all(&NameBatch::new(names))
+            .into_iter()
+            .map(|l| self.listed_age(l.age?))
+            .collect()
     }
 
     pub fn contains(&self, normalised: &str) -> bool {
-        self.set.contains(normalised)
+        self.names.get(normalised.as_bytes()).is_some()
     }
 
     /// Membership of many names at once (see [`NameBatch`]).
     pub fn contains_all(&self, batch: &NameBatch<'_>) -> Vec<bool> {
-        batch.contains(self.set.as_fst())
+        batch
+            .ranks(&self.names)
+            .iter()
+            .map(Option::is_some)
+            .collect()
     }
 
-    /// Membership of many names at once, with their age facts where the walk finds them (a
-    /// ranked file: the rank it sums on the way is their place in the age column).
+    /// Membership of many names at once, with where their age facts are (their ranks).
     pub fn listing_all(&self, batch: &NameBatch<'_>) -> Vec<Listing> {
-        let ranked = self.is_ranked();
         batch
-            .lookup(self.set.as_fst())
+            .ranks(&self.names)
             .into_iter()
             .map(|rank| Listing {
                 listed: rank.is_some(),
-                age: ranked.then_some(ListedAge(rank)),
+                age: Some(ListedAge(rank)),
             })
             .collect()
     }
 
     /// The facts of a name's [`ListedAge`], read in place.
     pub fn listed_facts(&self, age: ListedAge) -> Option<AgeFacts<'_>> {
-        let (column, value) = self.listed_value(age)?;
-        NameAge::packed_facts(value, column.versions())
+        let value = self.ages.value_at(age.0?)?;
+        NameAge::packed_facts(value, self.ages.versions())
     }
 
     /// A name's [`ListedAge`] as [`NameSet::age`] gives it.
     pub fn listed_age(&self, age: ListedAge) -> Option<NameAge> {
-        let (column, value) = self.listed_value(age)?;
-        NameAge::unpack(value, column.versions())
-    }
-
-    fn listed_value(&self, age: ListedAge) -> Option<(&AgeColumn, u64)> {
-        match &self.ages {
-            Ages::Column(column) if self.meta.ranked => Some((column, column.value_at(age.0?)?)),
-            _ => None,
-        }
+        let value = self.ages.value_at(age.0?)?;
+        NameAge::unpack(value, self.ages.versions())
     }
 
     /// Whether the precomputed verdicts say the name of `age` (a listed name) is clear; false
@@ -1236,31 +1141,24 @@ impl NameSet {
         });
         let mut blob = column.to_vec();
         blob.extend_from_slice(bits);
-        Ok(join(&meta, parts.fst, &blob))
-    }
-
-    /// Whether [`NameSet::listing_all`] finds age facts with membership.
-    pub fn is_ranked(&self) -> bool {
-        self.meta.ranked && matches!(self.ages, Ages::Column(_))
+        Ok(join(&meta, parts.index, &blob))
     }
 
     pub fn len(&self) -> usize {
-        self.set.len()
+        self.names.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.set.is_empty()
+        self.names.is_empty()
     }
 
     /// Iterates the names in byte order (for audits and tests).
     pub fn for_each(&self, mut f: impl FnMut(&str)) {
-        use fst::Streamer;
-        let mut stream = self.set.stream();
-        while let Some(key) = stream.next() {
+        self.names.for_each(|key| {
             if let Ok(s) = std::str::from_utf8(key) {
                 f(s);
             }
-        }
+        });
     }
 }
 
@@ -1375,7 +1273,6 @@ impl ReportStore {
             created: created.into(),
             names: names.len() as u64,
             records,
-            ranked: false,
             verdicts: None,
         };
         join(&meta, &fst, &blob)
@@ -1400,7 +1297,10 @@ impl ReportStore {
     fn from_buffer(bytes: Buffer) -> Result<ReportStore, StoreError> {
         let buf = std::sync::Arc::new(bytes);
         let parts = split(&buf, Self::KIND)?;
-        let (fst, blob) = (Section::of(&buf, parts.fst), Section::of(&buf, parts.blob));
+        let (fst, blob) = (
+            Section::of(&buf, parts.index),
+            Section::of(&buf, parts.blob),
+        );
         Ok(ReportStore {
             map: Map::new(fst)?,
             blob: Blob(blob),
@@ -1409,7 +1309,7 @@ impl ReportStore {
     }
 
     /// Opens a cached reports file, mapped ([`map_cache`]): a check reads the pages of the
-    /// name index its lookups walk and the reports of the few names that have some, of a file
+    /// name index its lookups touch and the reports of the few names that have some, of a file
     /// of megabytes. Checked as [`ReportStore::from_vec`] checks bytes read whole. None when
     /// there is no file.
     pub fn open(path: &std::path::Path) -> Result<Option<ReportStore>, StoreError> {
@@ -1710,8 +1610,10 @@ mod tests {
         }
     }
 
-    /// A name file damaged at any byte but its fst's opens as an error or answers every question
-    /// without panicking: membership, the batch walk with ranks, ages by walk and by lookup.
+    /// A name file damaged at any byte opens as an error or answers every question without
+    /// panicking: membership, the batch lookup with ranks (name by name and sorted), ages by
+    /// rank and by lookup. The dictionary's decode tables (16 KB) are damaged at every 61st
+    /// byte, the rest at every byte.
     #[test]
     fn a_damaged_name_file_never_panics() {
         let age = |v: &str, w: &str| Some(NameAge::parse(v, w).unwrap());
@@ -1726,16 +1628,13 @@ mod tests {
         let bytes = NameSet::build_with_ages(rows, "t", "d");
         let asked = ["n000x", "n041x", "n079x", "n5", "", "zzz"];
         let batch = NameBatch::new(&asked);
-        // the fst's own nodes are not checked when a file is opened (that would read it whole,
-        // which mapping it avoids) and the fst crate indexes them unchecked: a cache is written
-        // whole by `db update` and read as written, and the embedded copy is compiled in
-        let fst = {
+        let sorted = NameBatch::sorted(&asked);
+        let tables = {
             let parts = split(&bytes, NameSet::KIND).unwrap();
-            let start = parts.fst.as_ptr() as usize - bytes.as_ptr() as usize;
-            // with the length before it
-            start - 8..start + parts.fst.len()
+            let start = parts.index.as_ptr() as usize - bytes.as_ptr() as usize;
+            start + 20..start + 20 + 4 * 4096
         };
-        for at in (0..bytes.len()).filter(|at| !fst.contains(at)) {
+        for at in (0..bytes.len()).filter(|at| !tables.contains(at) || at % 61 == 0) {
             for flip in [0x01u8, 0x80, 0xff] {
                 let mut damaged = bytes.clone();
                 damaged[at] ^= flip;
@@ -1743,9 +1642,11 @@ mod tests {
                     continue;
                 };
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    for l in set.listing_all(&batch) {
-                        if let Some(a) = l.age {
-                            let _ = (set.listed_facts(a), set.listed_age(a));
+                    for b in [&batch, &sorted] {
+                        for l in set.listing_all(b) {
+                            if let Some(a) = l.age {
+                                let _ = (set.listed_facts(a), set.listed_age(a));
+                            }
                         }
                     }
                     for n in asked {
@@ -1827,12 +1728,11 @@ mod tests {
         }
     }
 
-    /// Files written before the age column keep each name's facts as its fst value, and files
-    /// written before ranks find a name's place in the column by the sampled index: both still
-    /// read. Names past the column's samples, at their edges and between them are found;
-    /// `ages_all` and `listing_all` answer as `age` does.
+    /// Names at the column's block edges and between them are found with their facts;
+    /// `ages_all` (a name at a time, and sorted for a large batch) and `listing_all` answer as
+    /// `age` does.
     #[test]
-    fn ages_in_fst_values_and_in_the_column_agree() {
+    fn ages_in_the_column_are_found_by_rank() {
         let names: Vec<String> = (0..1000).map(|i| format!("n{i:04}")).collect();
         let age = |i: usize| match i % 5 {
             0 => None,
@@ -1846,64 +1746,27 @@ mod tests {
             .enumerate()
             .map(|(i, n)| (n.as_str(), age(i)))
             .collect();
-        let column = NameSet::from_vec(NameSet::build_with_ages(rows.clone(), "t", "d")).unwrap();
-        // the older layout: values in the fst, the version table as the blob
-        let mut table = Vec::new();
-        let mut builder = MapBuilder::memory();
-        let mut packed = Vec::new();
-        for (n, a) in &rows {
-            let value = a.as_ref().map_or(0, |a| {
-                let at = a.latest_version.as_ref().map_or(0, |v| {
-                    let at = table.len() as u64 + 1;
-                    table.extend_from_slice(v.as_bytes());
-                    table.push(b'\n');
-                    at
-                });
-                a.pack(at)
-            });
-            builder.insert(n, value).unwrap();
-            packed.push(value);
-        }
-        let meta = Meta {
-            kind: NameSet::KIND.into(),
-            source: "t".into(),
-            created: "d".into(),
-            names: rows.len() as u64,
-            records: 0,
-            ranked: false,
-            verdicts: None,
-        };
-        let fst = builder.into_inner().unwrap();
-        let values = NameSet::from_vec(join(&meta, &fst, &table)).unwrap();
-        // the column before ranks: a plain set, the sampled index of every 32nd name
-        let keys: Vec<&str> = names.iter().map(String::as_str).collect();
-        let set = Set::from_iter(&keys).unwrap().into_fst().into_inner();
-        let sampled_column = AgeColumn::build(Some(&keys), &packed, &table);
-        let sampled = NameSet::from_vec(join(&meta, &set, &sampled_column)).unwrap();
-        assert!(matches!(values.ages, Ages::Values(_)));
-        assert!(matches!(column.ages, Ages::Column(_)));
-        assert!(matches!(sampled.ages, Ages::Column(_)));
-        assert!(column.is_ranked() && !sampled.is_ranked() && !values.is_ranked());
+        let column = NameSet::from_vec(NameSet::build_with_ages(rows, "t", "d")).unwrap();
         let mut asked: Vec<&str> = names.iter().map(String::as_str).collect();
         asked.extend(["absent", "n0000x", "", "n9999", "a"]);
         asked.reverse();
         for (i, n) in names.iter().enumerate() {
             assert_eq!(column.age(n), age(i), "{n}");
-            assert_eq!(values.age(n), age(i), "{n}");
-            assert_eq!(sampled.age(n), age(i), "{n}");
         }
         let all = column.ages_all(&asked);
-        assert_eq!(all, values.ages_all(&asked));
-        assert_eq!(all, sampled.ages_all(&asked));
         for (n, a) in asked.iter().zip(&all) {
             assert_eq!(column.age(n), *a, "{n}");
         }
+        // past SORTED_MIN: the sorted batch's cursor
+        let many: Vec<&str> = asked.iter().cycle().take(3 * SORTED_MIN).copied().collect();
+        let expected: Vec<Option<NameAge>> = all.iter().cycle().take(many.len()).cloned().collect();
+        assert_eq!(column.ages_all(&many), expected);
         assert_eq!(column.age("absent"), None);
         let batch = NameBatch::new(&asked);
         let listed = column.listing_all(&batch);
         for ((n, l), a) in asked.iter().zip(&listed).zip(&all) {
             assert_eq!(l.listed, column.contains(n), "{n}");
-            let listed = l.age.expect("a ranked set's walk finds ages");
+            let listed = l.age.expect("a listing finds ages");
             assert_eq!(column.listed_age(listed).as_ref(), a.as_ref(), "{n}");
             assert_eq!(
                 column.listed_facts(listed),
@@ -1911,19 +1774,35 @@ mod tests {
                 "{n}"
             );
         }
-        for set in [&values, &sampled] {
-            let plain = set.listing_all(&batch);
-            assert!(plain.iter().all(|l| l.age.is_none()));
-            let listed: Vec<bool> = listed.iter().map(|l| l.listed).collect();
-            assert_eq!(plain.iter().map(|l| l.listed).collect::<Vec<_>>(), listed);
-        }
-        // a binary from before ranks reads a ranked file by its sampled index, which finds no
-        // block: no facts, never another name's
-        let mut before_ranks = NameSet::from_vec(NameSet::build_with_ages(rows, "t", "d")).unwrap();
-        before_ranks.meta.ranked = false;
-        for n in &names {
-            assert_eq!(before_ranks.age(n), None, "{n}");
-        }
+    }
+
+    /// A name set whose names are an fst (as written before the dictionary) is refused with
+    /// an error that says `db update` writes it anew, never read as a dictionary.
+    #[test]
+    fn a_name_set_of_the_fst_format_is_refused() {
+        let meta = Meta {
+            kind: NameSet::KIND.into(),
+            source: "t".into(),
+            created: "d".into(),
+            names: 2,
+            records: 0,
+            verdicts: None,
+        };
+        let fst = MapBuilder::memory();
+        let mut fst = fst;
+        fst.insert("a", 0).unwrap();
+        fst.insert("b", 1).unwrap();
+        let fst = fst.into_inner().unwrap();
+        let column = AgeColumn::build(&[0, 0], b"");
+        let err = NameSet::from_vec(join(&meta, &fst, &column)).err().unwrap();
+        assert!(matches!(err, StoreError::OldFormat));
+        assert!(err.to_string().contains("db update"), "{err}");
+        // and a count that the dictionary does not hold is refused too
+        let bytes = NameSet::build(["a", "b"], "t", "d");
+        let parts = split(&bytes, NameSet::KIND).unwrap();
+        let mut three = parts.meta.clone();
+        three.names = 3;
+        assert!(NameSet::from_vec(join(&three, parts.index, parts.blob)).is_err());
     }
 
     /// The embedded snapshot carries `shared/data/pypi-latest.tsv`'s facts.

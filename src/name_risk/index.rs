@@ -609,8 +609,11 @@ pub fn build<'n>(
 /// The index as built from the data files in the repository (for the generator and the
 /// staleness test).
 pub fn build_embedded_inputs() -> Result<Vec<u8>, String> {
-    let mut popular: Vec<(u32, String)> = crate::popular::Popular::embedded()
-        .top(u32::MAX)
+    // the list's source, not the embedded list: that is read from the index this builds
+    let tsv = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/popular.tsv"))
+        .map_err(|e| format!("data/popular.tsv: {e}"))?;
+    let mut popular: Vec<(u32, String)> = crate::popular::rows(&tsv)
+        .into_iter()
         .map(|(r, n)| (r, n.to_owned()))
         .collect();
     // names everyone types but that are not packages: squatters register their typos too

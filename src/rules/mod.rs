@@ -254,11 +254,11 @@ impl<'a> Engine<'a> {
 
     /// What the name set and the feed say of each of `names`, asked for all at once
     /// ([`NameBatch`]): the lookups that a judged rule makes of every name (`not-on-pypi` of the
-    /// name set, `known-malicious` of the feed, and `typosquat` of the names' ages where the
-    /// walk finds them with the names). The batch, which costs a sort, is built only when one of
+    /// name set, `known-malicious` of the feed, and `typosquat` of the names' ages, whose place
+    /// the lookup finds with the names). The batch, which costs a sort, is built only when one of
     /// them is judged; other rules look up the few names they match themselves.
     pub fn known_all(&self, names: &[&str]) -> Vec<Known> {
-        let ages_asked = self.judges(Rule::Typosquat) && self.data.names.is_ranked();
+        let ages_asked = self.judges(Rule::Typosquat);
         let names_asked = self.judges(Rule::NotOnPypi) || ages_asked;
         let feed_asked = self.judges(Rule::KnownMalicious);
         let batch = (names_asked || feed_asked).then(|| NameBatch::new(names));
@@ -524,9 +524,9 @@ impl<'a> Engine<'a> {
                 None => self.data.age(name),
             })
         };
-        // with facts at hand (an `audit` TSV line, the index's page, the batch walk of a ranked
-        // name set) the class is asked first; else after the search, which costs less than
-        // finding a name's facts in a name set from before ranks
+        // with facts at hand (an `audit` TSV line, the index's page, the name set's batch
+        // lookup) the class is asked first; else after the search, which costs less than
+        // looking the name up again for its facts
         let may_be_new = || match &known.age {
             Some(KnownAge::Given(a) | KnownAge::Index(a)) => {
                 name_risk::age::may_be_new(Some(&**a), self.data_day)
@@ -672,13 +672,12 @@ mod tests {
         assert_eq!(flags(&ours), (true, false));
     }
 
-    /// The age facts the batch walk of a ranked name set finds with a name, asked first, give
+    /// The age facts the name set's batch lookup finds with a name, asked first, give
     /// the verdict that looking the facts up after the search gives: on every name of the
     /// embedded set that could be new (the only ones the order changes) and a sample of the rest.
     #[test]
     fn ages_found_by_the_walk_judge_as_ages_looked_up() {
         let data = Data::load(None, u64::MAX);
-        assert!(data.names.is_ranked());
         let engine = Engine::new(&data, 15_000);
         let mut names: Vec<String> = Vec::new();
         data.names.for_each(|n| names.push(n.to_owned()));
@@ -686,7 +685,7 @@ mod tests {
         let listings = data.names.listing_all(&NameBatch::new(&all));
         let (mut new, mut squats) = (0, 0);
         for (k, (name, listing)) in all.iter().zip(&listings).enumerate() {
-            let listed = listing.age.expect("a ranked set");
+            let listed = listing.age.expect("a listing finds ages");
             let facts = data.names.listed_facts(listed);
             let could_be_new = name_risk::age::may_be_new_facts(facts, engine.data_day);
             if !could_be_new && k % 211 != 0 {
