@@ -1186,7 +1186,10 @@ impl Blob {
 
 /// One report as stored: bounds written as `[1.0` (included), `(1.0` (excluded), `` (none).
 /// An empty or absent `summary` is a report kept as facts only; an empty or absent `source`
-/// is the report's page on osv.dev ([`osv_page`]), which most reports' source is.
+/// is the report's page on osv.dev ([`osv_page`]), which most reports' source is. The two
+/// fields nearly every report has are written under one-letter keys, `r` and `p` (files
+/// written before 2026-12-05 spelled them out, and still read: 0.09 MB of the embedded feed's
+/// 0.74 MB was those two keys).
 #[derive(Serialize, Deserialize)]
 struct Stored {
     id: Option<String>,
@@ -1195,9 +1198,20 @@ struct Stored {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     source: String,
     /// None (or absent): every version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "r",
+        alias = "ranges",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     ranges: Option<Vec<(String, String)>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The day the report was published, `YYYY-MM-DD`.
+    #[serde(
+        rename = "p",
+        alias = "published",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     published: Option<String>,
 }
 
@@ -1656,6 +1670,19 @@ mod tests {
                 assert!(result.is_ok(), "byte {at} ^ {flip:#x}");
             }
         }
+    }
+
+    /// A reports file written before the one-letter keys reads as one written with them.
+    #[test]
+    fn reports_with_the_keys_spelled_out_still_read() {
+        let line = br#"[{"id":"MAL-1","ranges":[["[1.0","(2.0"]],"published":"2024-01-02"}]"#;
+        let short = br#"[{"id":"MAL-1","r":[["[1.0","(2.0"]],"p":"2024-01-02"}]"#;
+        let old: Vec<Stored> = serde_json::from_slice(line).unwrap();
+        let new: Vec<Stored> = serde_json::from_slice(short).unwrap();
+        assert_eq!(serde_json::to_vec(&old).unwrap(), short.to_vec());
+        assert_eq!(serde_json::to_vec(&new).unwrap(), short.to_vec());
+        assert_eq!(old[0].published.as_deref(), Some("2024-01-02"));
+        assert_eq!(old[0].ranges.as_ref().map(Vec::len), Some(1));
     }
 
     #[test]
