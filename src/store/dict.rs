@@ -72,6 +72,21 @@ pub struct Dict<B> {
 /// Blocks per entry of the top prefixes.
 const TOP_EVERY: usize = 64;
 
+/// A dictionary's bytes as a slice, with its layout: what a lookup reads through (the bytes
+/// of a `Dict` are resolved once per lookup, not at every read, which cost a cache file's
+/// lookups a few branches and loads each time).
+#[derive(Clone, Copy)]
+struct View<'a> {
+    bytes: &'a [u8],
+    count: usize,
+    every: usize,
+    blocks: usize,
+    top_at: usize,
+    prefixes_at: usize,
+    offsets_at: usize,
+    payload_at: usize,
+}
+
 impl<B: AsRef<[u8]>> Dict<B> {
     /// Checks the header and that the tables and the index fit; the payload is read on use.
     pub fn new(bytes: B) -> Result<Dict<B>, String> {
@@ -117,10 +132,24 @@ impl<B: AsRef<[u8]>> Dict<B> {
         self.count == 0
     }
 
+    fn view(&self) -> View<'_> {
+        View {
+            bytes: self.bytes.as_ref(),
+            count: self.count,
+            every: self.every,
+            blocks: self.blocks,
+            top_at: self.top_at,
+            prefixes_at: self.prefixes_at,
+            offsets_at: self.offsets_at,
+            payload_at: self.payload_at,
+        }
+    }
+
     /// The rank of `name`, if the dictionary holds it.
     pub fn get(&self, name: &[u8]) -> Option<u64> {
-        let block = self.block_of(name, 0)?;
-        let mut cursor = Cursor::at(self, block)?;
+        let view = self.view();
+        let block = view.block_of(name, 0)?;
+        let mut cursor = Cursor::at(view, block)?;
         cursor.find(name)
     }
 
@@ -128,13 +157,14 @@ impl<B: AsRef<[u8]>> Dict<B> {
     /// through the blocks, so a name in the block of the one before is looked for from where
     /// that one was, and no block is decoded twice.
     pub fn get_sorted<'n>(&self, names: impl Iterator<Item = &'n [u8]>) -> Vec<Option<u64>> {
+        let view = self.view();
         let mut cursor: Option<Cursor<'_>> = None;
         names
             .map(|name| {
                 let from = cursor.as_ref().map_or(0, |c| c.block);
-                let block = self.block_of(name, from)?;
+                let block = view.block_of(name, from)?;
                 if cursor.as_ref().is_none_or(|c| c.block != block) {
-                    cursor = Some(Cursor::at(self, block)?);
+                    cursor = Some(Cursor::at(view, block)?);
                 }
                 cursor.as_mut()?.find(name)
             })
@@ -143,8 +173,9 @@ impl<B: AsRef<[u8]>> Dict<B> {
 
     /// Calls `f` with every name, in byte order (stops early in a damaged file).
     pub fn for_each(&self, mut f: impl FnMut(&[u8])) {
+        let view = self.view();
         for block in 0..self.blocks {
-            let Some(mut cursor) = Cursor::at(self, block) else {
+            let Some(mut cursor) = Cursor::at(view, block) else {
                 return;
             };
             loop {
@@ -158,6 +189,9 @@ impl<B: AsRef<[u8]>> Dict<B> {
         }
     }
 
+}
+
+impl<'a> View<'a> {
     /// The last block whose head is at or before `name`, searched from block `from` on (whose
     /// head the caller knows to be at or before it): by the heads' prefixes, then, among the
     /// blocks whose prefix is the name's, by their heads.
@@ -198,7 +232,7 @@ impl<B: AsRef<[u8]>> Dict<B> {
     /// The `i`th u64 of the array at `array`.
     fn u64_at(&self, array: usize, i: usize) -> Option<u64> {
         let at = array + 8 * i;
-        let p = self.bytes.as_ref().get(at..at + 8)?;
+        let p = self.bytes.get(at..at + 8)?;
         Some(u64::from_be_bytes(p.try_into().ok()?))
     }
 
@@ -244,8 +278,8 @@ impl<B: AsRef<[u8]>> Dict<B> {
     }
 
     /// The stream at block `block`'s start.
-    fn bits_at(&self, block: usize) -> Option<Bits<'_>> {
-        let b = self.bytes.as_ref();
+    fn bits_at(&self, block: usize) -> Option<Bits<'a>> {
+        let b = self.bytes;
         let at = self.offsets_at + 4 * block;
         let f = b.get(at..at + 4)?;
         let start = u32::from_le_bytes([f[0], f[1], f[2], f[3]]) as usize;
@@ -388,7 +422,7 @@ struct Cursor<'d> {
 
 impl<'d> Cursor<'d> {
     /// At block `block`'s head.
-    fn at<B: AsRef<[u8]>>(dict: &'d Dict<B>, block: usize) -> Option<Cursor<'d>> {
+    fn at(dict: View<'d>, block: usize) -> Option<Cursor<'d>> {
         let mut bits = dict.bits_at(block)?;
         let mut name = Name::new();
         bits.rest_of_name(&mut name)?;
