@@ -44,8 +44,13 @@ pub struct UpdateOptions {
 
 /// Progress events for the caller to show.
 pub enum Event<'a> {
-    Fetching { what: &'a str, source: &'a str },
+    Fetching {
+        what: &'a str,
+        source: &'a str,
+    },
     Download(Progress),
+    /// Something the update could not use, said once (the update goes on).
+    Warning(String),
 }
 
 /// What one data set's update produced.
@@ -150,7 +155,8 @@ fn update_names(
         message,
     })?;
     let now = data::now_rfc3339();
-    let file = NameSet::build_with_ages(with_first_seen(dir, rows, &now[..10]), source, &now);
+    let rows = with_first_seen(dir, rows, &now[..10], events);
+    let file = NameSet::build_with_ages(rows, source, &now);
     // the verdicts this binary's engine finds for every name, so that `check` need not search
     // for them (a binary whose engine is another ignores them: `store::Verdicts`)
     let file = match NameSet::embedded().verdicts_engine() {
@@ -177,7 +183,19 @@ fn with_first_seen(
     dir: &Path,
     rows: Vec<(String, Option<NameAge>)>,
     today: &str,
+    events: &mut dyn FnMut(Event),
 ) -> Vec<(String, Option<NameAge>)> {
+    // a cache that cannot be read (damaged, or of the format before the name dictionary) is
+    // replaced without what it recorded: said, not passed over
+    let cached = dir.join(NAMES_FILE);
+    if let Err(e) = NameSet::open(&cached) {
+        events(Event::Warning(format!(
+            "the cached name set `{}` cannot be read ({e}): the versions, months and first-seen \
+             days it recorded are not carried over, and the names only it had count as first \
+             seen today",
+            cached.display()
+        )));
+    }
     let before = Data::load(Some(dir), u64::MAX).names;
     let keys: Vec<String> = rows
         .iter()

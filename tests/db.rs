@@ -386,3 +386,66 @@ fn name_updates_carry_ages_and_date_new_names() {
         .unwrap();
     assert!(set.contains("later-one"));
 }
+
+/// A name cache written before the name dictionary (its names an fst) is replaced by the next
+/// `db update`, which says on stderr that what the old cache recorded is not carried over; the
+/// update after reads the new cache and says nothing.
+#[test]
+fn an_old_format_name_cache_is_replaced_with_a_warning() {
+    use squatguard::store::NameSet;
+    let dir = tempfile::tempdir().unwrap();
+    // the older container: magic, metadata, an fst of the names (name -> rank), a blob
+    let meta =
+        br#"{"kind":"pypi-names","source":"old","created":"2026-11-28","names":1,"ranked":true}"#;
+    let mut map = fst::MapBuilder::memory();
+    map.insert("zz-added-nov28", 0).unwrap();
+    let fst = map.into_inner().unwrap();
+    let mut old = b"SGDB\x01".to_vec();
+    old.extend_from_slice(&(meta.len() as u32).to_le_bytes());
+    old.extend_from_slice(meta);
+    old.extend_from_slice(&(fst.len() as u64).to_le_bytes());
+    old.extend_from_slice(&fst);
+    let cache = dir.path().join("pypi-names.sgdb");
+    std::fs::write(&cache, &old).unwrap();
+    // `check` ignores it with a warning that names it
+    let reqs = dir.path().join("requirements.txt");
+    std::fs::write(&reqs, "requests\n").unwrap();
+    let out = squatguard(&["check", reqs.to_str().unwrap()], dir.path());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("pypi-names.sgdb")
+            && err.contains("older format")
+            && err.contains("db update"),
+        "{err}"
+    );
+    let list = dir.path().join("names.txt");
+    std::fs::write(&list, "requests\nzz-added-nov28\n").unwrap();
+    let out = squatguard(
+        &["db", "update", "--pypi-names", list.to_str().unwrap()],
+        dir.path(),
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("warning: the cached name set")
+            && err.contains("cannot be read")
+            && err.contains("not carried over"),
+        "{err}"
+    );
+    let set = NameSet::open(&cache).unwrap().unwrap();
+    let today = &squatguard::data::now_rfc3339()[..10];
+    assert_eq!(
+        set.age("zz-added-nov28").unwrap().first_seen.as_deref(),
+        Some(today)
+    );
+    let out = squatguard(
+        &["db", "update", "--pypi-names", list.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("warning"),
+        "{}",
+        text(&out.stderr)
+    );
+}

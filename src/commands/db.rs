@@ -49,6 +49,7 @@ pub fn update(
                 writeln!(stderr, "  downloaded {}", mib(p.done))
             }
             db::Event::Download(_) => Ok(()),
+            db::Event::Warning(w) => writeln!(stderr, "squatguard: warning: {w}"),
         };
     };
     let results = db::update(&dir, &opts, &mut on_event);
