@@ -188,7 +188,6 @@ impl<B: AsRef<[u8]>> Dict<B> {
             }
         }
     }
-
 }
 
 impl<'a> View<'a> {
