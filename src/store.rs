@@ -391,12 +391,7 @@ fn walk<D: AsRef<[u8]>>(fst: &fst::raw::Fst<D>, part: &Part) -> Vec<Option<u64>>
     let mut path = vec![(fst.root().addr(), 0u64)];
     let mut prev: &[u8] = &[];
     for name in part.names() {
-        let shared = prev
-            .iter()
-            .zip(name)
-            .take_while(|(a, b)| a == b)
-            .count()
-            .min(path.len() - 1);
+        let shared = dict::common(prev, name).min(path.len() - 1);
         path.truncate(shared + 1);
         let (addr, mut sum) = path[shared];
         let mut node = fst.node(addr);
@@ -426,17 +421,10 @@ fn walk<D: AsRef<[u8]>>(fst: &fst::raw::Fst<D>, part: &Part) -> Vec<Option<u64>>
 /// of equal numbers by the whole text.
 fn byte_order(names: &[&str]) -> Vec<u32> {
     use rayon::prelude::*;
-    let key = |n: &str| {
-        let mut k = [0u8; 8];
-        let b = n.as_bytes();
-        let m = b.len().min(8);
-        k[..m].copy_from_slice(&b[..m]);
-        u64::from_be_bytes(k)
-    };
     let mut keyed: Vec<(u64, u32)> = names
         .iter()
         .enumerate()
-        .map(|(i, n)| (key(n), i as u32))
+        .map(|(i, n)| (dict::prefix(n.as_bytes()), i as u32))
         .collect();
     if keyed.len() > WALK_PART {
         keyed.par_sort_unstable();
@@ -663,8 +651,8 @@ pub struct NameSet {
 pub struct Listing {
     /// Whether the set has the name.
     pub listed: bool,
-    /// Where its age facts are (its rank; None for a name the set does not have).
-    pub age: Option<ListedAge>,
+    /// Where its age facts are (its rank; none for a name the set does not have).
+    pub age: ListedAge,
 }
 
 /// The age facts of every name, in the names' byte order (rank order):
@@ -1066,7 +1054,7 @@ impl NameSet {
     pub fn ages_all(&self, names: &[&str]) -> Vec<Option<NameAge>> {
         self.listing_all(&NameBatch::new(names))
             .into_iter()
-            .map(|l| self.listed_age(l.age?))
+            .map(|l| self.listed_age(l.age))
             .collect()
     }
 
@@ -1090,7 +1078,7 @@ impl NameSet {
             .into_iter()
             .map(|rank| Listing {
                 listed: rank.is_some(),
-                age: Some(ListedAge(rank)),
+                age: ListedAge(rank),
             })
             .collect()
     }
@@ -1658,9 +1646,7 @@ mod tests {
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     for b in [&batch, &sorted] {
                         for l in set.listing_all(b) {
-                            if let Some(a) = l.age {
-                                let _ = (set.listed_facts(a), set.listed_age(a));
-                            }
+                            let _ = (set.listed_facts(l.age), set.listed_age(l.age));
                         }
                     }
                     for n in asked {
@@ -1793,7 +1779,7 @@ mod tests {
         let listed = column.listing_all(&batch);
         for ((n, l), a) in asked.iter().zip(&listed).zip(&all) {
             assert_eq!(l.listed, column.contains(n), "{n}");
-            let listed = l.age.expect("a listing finds ages");
+            let listed = l.age;
             assert_eq!(column.listed_age(listed).as_ref(), a.as_ref(), "{n}");
             assert_eq!(
                 column.listed_facts(listed),

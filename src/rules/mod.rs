@@ -278,7 +278,7 @@ impl<'a> Engine<'a> {
                     on_pypi: listing.as_ref().map(|l| l.listed),
                     in_feed: in_feed.as_ref().map(|m| m[i]),
                     verdict: None,
-                    age: listing.and_then(|l| l.age).map(KnownAge::Listed),
+                    age: listing.map(|l| KnownAge::Listed(l.age)),
                 }
             })
             .collect()
@@ -685,7 +685,7 @@ mod tests {
         let listings = data.names.listing_all(&NameBatch::new(&all));
         let (mut new, mut squats) = (0, 0);
         for (k, (name, listing)) in all.iter().zip(&listings).enumerate() {
-            let listed = listing.age.expect("a listing finds ages");
+            let listed = listing.age;
             let facts = data.names.listed_facts(listed);
             let could_be_new = name_risk::age::may_be_new_facts(facts, engine.data_day);
             if !could_be_new && k % 211 != 0 {
