@@ -289,7 +289,7 @@ with tarfile.open(out, "w:gz") as t:
 #[allow(clippy::print_stderr)] // why: a skipped test says why
 fn skip(why: &str) -> Option<Env> {
     assert!(
-        std::env::var_os("CI").is_none(),
+        !common::in_ci(),
         "safe-pip tests need python3 with venv and pip under CI: {why}"
     );
     eprintln!("skipped: {why}");

@@ -1,24 +1,12 @@
 //! `squatguard audit`: reads the list (a file, or standard input through [`Io`]), screens it
-//! with [`crate::audit`], and prints a line (or a JSON object) per finding; in JSON, a finding
-//! about a TSV line carries the line's age facts (`latest_version`, `latest_month`,
-//! `first_upload`).
+//! with [`crate::audit`], and prints the findings with [`crate::report::audit`].
 
 use super::{DataOptions, Io, Status};
 use crate::finding::{Rule, Severity};
-use crate::report::visible;
+pub use crate::report::audit::AuditFormat;
 use crate::rules::Engine;
 use std::io::Write;
 use std::path::PathBuf;
-
-/// How `audit` prints its findings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum AuditFormat {
-    /// `package: severity[rule]: message`, a line per finding.
-    #[default]
-    Text,
-    /// A JSON finding object per line.
-    Json,
-}
 
 /// What `squatguard audit` was asked.
 #[derive(Debug, Clone, Default)]
@@ -63,44 +51,13 @@ pub fn run(req: AuditRequest, io: Io) -> anyhow::Result<Status> {
         Err(crate::audit::AuditError::Store(e)) => Err(crate::check::CheckError::from(e))?,
         Err(e) => anyhow::bail!("{e}"),
     };
-    let findings = &audited.findings;
     let mut out = std::io::BufWriter::new(io.stdout);
-    for f in findings {
-        match req.format {
-            AuditFormat::Text => writeln!(
-                out,
-                "{}: {}[{}]: {}",
-                visible(f.package.as_deref().unwrap_or_default()),
-                f.severity,
-                f.rule,
-                visible(&f.display_message())
-            )?,
-            AuditFormat::Json => match audited.ages.get(&f.line) {
-                None => {
-                    serde_json::to_writer(&mut out, f)?;
-                    writeln!(out)?;
-                }
-                Some(age) => {
-                    // the line's age facts, after the finding's own fields (in their order)
-                    let mut object = serde_json::to_string(f)?;
-                    object.pop(); // the closing brace
-                    let facts = [
-                        ("latest_version", &age.latest_version),
-                        ("latest_month", &age.latest_month),
-                        ("first_upload", &age.first_seen),
-                    ];
-                    for (key, value) in facts {
-                        if let Some(v) = value {
-                            object.push_str(&format!(",\"{key}\":{}", serde_json::to_string(v)?));
-                        }
-                    }
-                    writeln!(out, "{object}}}")?;
-                }
-            },
-        }
-    }
+    crate::report::audit::write(&audited, req.format, &mut out)?;
     out.flush()?;
     Ok(super::status_of(
-        findings.iter().any(|f| f.severity == Severity::Error),
+        audited
+            .findings
+            .iter()
+            .any(|f| f.severity == Severity::Error),
     ))
 }

@@ -1,4 +1,7 @@
 //! `squatguard rules` (the rule catalogue) and `squatguard config` (the effective configuration).
+//! The catalogue is [`Rule::ALL`] with its codes and default severities, which must agree with
+//! the README's rule table; `config` prints the configuration as `check` would apply it, from
+//! the same loader ([`super::load_config`]).
 
 use super::{load_config, Io, Status};
 use crate::finding::Rule;

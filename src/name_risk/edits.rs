@@ -1,5 +1,9 @@
 //! How one name differs from another: the kind of typo, keyboard and visual neighbours, and the
 //! guards for legitimate near-names (digit-only differences, namespace families).
+//! The typo index ([`super::index`]) keys its targets by this module's `squash`, `skeleton`,
+//! `sorted_words` and `family_id`, so a name is looked up under the same keys the targets were
+//! stored under: a change here changes the index's keys, and `examples/gen-typo-index` must be
+//! run again (`tests/data.rs` rebuilds the index and fails when the embedded one differs).
 
 /// How a name was mistyped, relative to the name it imitates (both without separators).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

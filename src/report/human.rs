@@ -1,4 +1,9 @@
 //! The human report: one block per finding, then a summary line; nothing when clean.
+//! It must say what the JSON report says: each finding's text is
+//! [`Finding::display_message`] (the rule's message with its allowance or ignored-comment
+//! note), and every text a checked file chose (snippets, names, file names) goes through
+//! [`super::visible`]. Colour is anstyle's, decided by the caller (anstream's `NO_COLOR`,
+//! `CLICOLOR`, `CLICOLOR_FORCE` and `TERM=dumb` handling).
 
 use super::visible;
 use crate::check::CheckReport;

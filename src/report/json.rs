@@ -1,4 +1,6 @@
-//! The JSON report (schema version 1, documented in the README).
+//! The JSON report (schema version 1): a document of the findings, as [`Finding`] serialises
+//! them, and a summary. It must agree with the README's table of fields, which users read as
+//! the schema: a field added here is added there (the CLI cases in `tests/cmd` pin the output).
 
 use crate::check::CheckReport;
 use crate::finding::{Finding, Severity};

@@ -1,6 +1,7 @@
 //! Printers: one finding type, many formats. Each writes the requested report to the writer it
 //! is given (stdout in the binary) and nothing else.
 
+pub mod audit;
 pub mod github;
 pub mod human;
 pub mod json;

@@ -1,5 +1,7 @@
 //! `typosquat`: a name that is not itself popular and is one typo away from a popular one.
-//! The judgement is [`crate::name_risk`]'s; this module turns it into a finding.
+//! The judgement is [`crate::name_risk`]'s; this module turns it into a finding. `check` and
+//! `audit` share its message, and the precomputed verdicts in the name set must agree with the
+//! judgement they stand for (`tests/data.rs` recomputes them).
 
 use super::at_dependency;
 use crate::finding::{Finding, Fix, Rule};
