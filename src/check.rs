@@ -11,7 +11,7 @@ use crate::finding::{Finding, Rule, Severity};
 use crate::finish::{finish, Finished, Hidden, Policy};
 use crate::manifest::{self, Dependency, ManifestKind};
 use crate::rules::{Engine, LookedUp};
-use crate::source::{display_path, read_source, ReadError};
+use crate::source::{clean, display_path, in_folder_named, read_source, ReadError, SKIP_DIRS};
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -102,20 +102,6 @@ pub enum CheckError {
     #[error("walking `{path}`: {message}")]
     Walk { path: String, message: String },
 }
-
-/// Directory names never searched for manifests.
-pub(crate) const SKIP_DIRS: &[&str] = &[
-    "node_modules",
-    "site-packages",
-    "__pycache__",
-    ".tox",
-    ".nox",
-    "venv",
-    ".venv",
-    ".git",
-    ".hg",
-    ".svn",
-];
 
 /// Version-control folders: never walked, never listed (nothing in them is a manifest).
 const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn"];
@@ -344,13 +330,6 @@ impl Judge {
         // an untracked virtualenv of the user's; outside git a `pyvenv.cfg` proves nothing
         (is_dir && in_git && path.join("pyvenv.cfg").exists()).then_some(SkipReason::Virtualenv)
     }
-}
-
-/// Whether a path below a walk's root passes through a folder of `names` (one the walk skips
-/// by name, [`SKIP_DIRS`]).
-pub(crate) fn in_folder_named(rel: &Path, names: &[&str]) -> bool {
-    rel.components()
-        .any(|c| c.as_os_str().to_str().is_some_and(|n| names.contains(&n)))
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -887,13 +866,6 @@ fn read_with(
     report.dependencies = deps.len();
     report.findings = findings;
     Ok((report, deps, ahead))
-}
-
-/// Drops a leading `./` so paths print as users wrote them.
-pub(crate) fn clean(path: &Path) -> PathBuf {
-    path.strip_prefix(".")
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|_| path.to_path_buf())
 }
 
 #[cfg(test)]

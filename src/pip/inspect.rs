@@ -19,10 +19,11 @@
 //!
 //! Entry paths that are absolute or climb out with `..` are errors (pip refuses them too).
 
+use crate::code_facts::Role;
 use crate::finding::{Finding, Rule, Severity};
 use crate::name::normalize;
 use crate::popular::Popular;
-use crate::scan::{facts::Role, python, signals};
+use crate::scan::{python, signals};
 use crate::source::SourceFile;
 use std::io::Read;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! `import-time-code` (SG404): code that runs without being called: a call that executes code,
 //! launches a process or reaches the network at module level of a file Python loads on its own
 //! (a package's `__init__.py`, `conftest.py`, `sitecustomize.py`/`usercustomize.py`), and every
-//! `import` line of a `.pth` file. Module level, as [`crate::scan::python`] reads it, takes in
+//! `import` line of a `.pth` file. Module level, as the scan's reader (`src/scan/python.rs`) reads it, takes in
 //! default arguments, decorators, the `else` of a main guard and conditions on `__name__` other
 //! than `== "__main__"`; a module-level `threading.Thread(target=f)`, `@atexit.register`, and in
 //! `conftest.py` a `pytest_*` hook or an autouse fixture count as calls of the function they run. From the facts: the file's role, each call's kinds (with
@@ -14,7 +14,7 @@
 //!
 //! Severity: a module-level call is a warning alone (a bare capability: matplotlib's rc loader
 //! can fetch a URL at import) and an error when the code that runs without being called (the
-//! module level and the functions it calls: see [`crate::scan::facts::Facts`]) shows a threat
+//! module level and the functions it calls: see [`crate::code_facts::Facts`]) shows a threat
 //! or a local raw IP URL (an import-time post to a raw IP), or, for a call that launches or
 //! executes, the temporary directory (a dropper staging its payload); a threat only in a
 //! function nothing calls on import does not raise it, nor does a cache folder in the temporary
@@ -22,8 +22,8 @@
 //! code, launches a process, connects or decodes, and a warning otherwise.
 
 use super::code::{describe, severity, via, CodeFile};
+use crate::code_facts::{kind, Role};
 use crate::finding::{Finding, Rule, Severity};
-use crate::scan::facts::{kind, Role};
 
 pub fn check(file: &CodeFile) -> Vec<Finding> {
     let facts = file.facts;
@@ -142,7 +142,7 @@ pub fn autorun(
 /// shell, an exfiltration endpoint that is not local, a credential path, or decoding what it
 /// runs (`base64 -d`).
 pub fn command_threat(command: &str) -> Option<String> {
-    use crate::scan::indicators::{self, Indicator};
+    use crate::code_facts::indicators::{self, Indicator};
     let threat = indicators::find(command).into_iter().find_map(|i| match i {
         Indicator::Endpoint { what, strong } => strong.then_some(what),
         Indicator::Credential { what } | Indicator::Shell { what } => Some(what),
