@@ -12,6 +12,11 @@
 //! ([`folder_open`]; `.vscode/tasks.json`, `"runOn": "folderOpen"`): an error, naming the
 //! command, since opening the repository in the editor runs it.
 //!
+//! safe-pip's look inside a wheel reports here a `.pth` file the wheel installs whose lines
+//! import ([`installed_pth`]) and a `sitecustomize`/`usercustomize` module
+//! ([`installed_module`]): errors, placed at the wheel's entry, since they run at every
+//! Python start-up once installed (a well-known `.pth`, [`KNOWN_PTH`], is a note).
+//!
 //! Severity: a module-level call is a warning alone (a bare capability: matplotlib's rc loader
 //! can fetch a URL at import) and an error when the code that runs without being called (the
 //! module level and the functions it calls: see [`crate::code_facts::Facts`]) shows a threat
@@ -80,6 +85,60 @@ pub fn check(file: &CodeFile) -> Vec<Finding> {
         ));
     }
     out
+}
+
+/// `.pth` files with import lines that well-known distributions ship: (distribution, file).
+pub const KNOWN_PTH: &[(&str, &str)] = &[
+    ("setuptools", "distutils-precedence.pth"),
+    ("pywin32", "pywin32.pth"),
+    ("coverage", "a1_coverage.pth"),
+];
+
+/// A `.pth` file named `file_name` that the distribution `own` (normalised) installs at the
+/// top of site-packages, holding `text`, placed at `place`: its `import` lines run at every
+/// Python start-up: an error, a note for the few well-known ones ([`KNOWN_PTH`]). Judged for
+/// safe-pip's look inside a wheel (`src/pip/inspect.rs`), where the file is not yet installed.
+pub fn installed_pth(own: &str, file_name: &str, text: &str, place: String) -> Option<Finding> {
+    let known = KNOWN_PTH
+        .iter()
+        .any(|(d, f)| *d == own && f.eq_ignore_ascii_case(file_name));
+    // `site` reads a .pth with universal newlines: `\r` ends a line too
+    let code: Vec<&str> = text
+        .split(['\n', '\r'])
+        .filter(|l| l.starts_with("import ") || l.starts_with("import\t"))
+        .collect();
+    let first = code.first()?;
+    Some(
+        Finding::new(
+            Rule::ImportTimeCode,
+            place,
+            1,
+            1,
+            format!(
+                "installs `{file_name}`, whose `import` line{} run{} at every Python start-up, before any program's own code",
+                if code.len() == 1 { "" } else { "s" },
+                if code.len() == 1 { "s" } else { "" },
+            ),
+        )
+        .with_severity(if known { Severity::Note } else { Severity::Error })
+        .with_snippet(first.chars().take(300).collect::<String>()),
+    )
+}
+
+/// A top-level module `module` (installed as the file `file_name`, placed at `place`) that a
+/// wheel installs into site-packages: `sitecustomize` and `usercustomize` run at every Python
+/// start-up, an error.
+pub fn installed_module(module: &str, file_name: &str, place: String) -> Option<Finding> {
+    matches!(module, "sitecustomize" | "usercustomize").then(|| {
+        Finding::new(
+            Rule::ImportTimeCode,
+            place,
+            1,
+            1,
+            format!("installs `{file_name}`, which Python imports at every start-up, before any program's own code"),
+        )
+        .with_severity(Severity::Error)
+    })
 }
 
 /// When a file of `role` runs.
