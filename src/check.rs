@@ -395,19 +395,33 @@ pub(crate) struct Walked {
 }
 
 impl Walked {
-    /// The files, and at each link not followed a `rule` finding saying `message(why)`.
+    /// The files, and at each link not followed the finding `refused(path, why)`.
     pub(crate) fn with_refused_findings(
         self,
-        rule: Rule,
-        message: impl Fn(&str) -> String,
+        refused: impl Fn(&Path, &str) -> Finding,
     ) -> (Vec<PathBuf>, Vec<Finding>) {
         let refused = self
             .refused_links
             .into_iter()
-            .map(|(path, why)| Finding::new(rule, display_path(&clean(&path)), 1, 1, message(&why)))
+            .map(|(path, why)| refused(&path, &why))
             .collect();
         (self.files, refused)
     }
+}
+
+/// The finding at a manifest (or a script with an inline metadata block) that a run does not
+/// read since it is `why` (a symbolic link out of the repository, to nothing, ...), though pip
+/// would: for the walk's links and for the links `check --staged` refuses alike.
+pub fn refused_manifest(path: &Path, why: &str) -> Finding {
+    Finding::new(
+        Rule::InvalidManifest,
+        display_path(&clean(path)),
+        1,
+        1,
+        format!(
+            "cannot check this file: it is {why}; pip (or `uv run`, for a script) would read it"
+        ),
+    )
 }
 
 fn walk_error(root: &Path, e: ignore::Error) -> CheckError {
@@ -579,11 +593,7 @@ pub fn discover(
                 .and_then(|t| crate::source::read_regular(&t, crate::source::MAX_FILE_SIZE).ok())
                 .is_some_and(|bytes| manifest::script::holds_block(&bytes))
     });
-    let (files, mut refused) = walked.with_refused_findings(Rule::InvalidManifest, |why| {
-        format!(
-            "cannot check this file: it is {why}; pip (or `uv run`, for a script) would read it"
-        )
-    });
+    let (files, mut refused) = walked.with_refused_findings(refused_manifest);
     refused.extend(pip_configs.iter().map(|path| {
         Finding::new(
             Rule::IndexUrl,

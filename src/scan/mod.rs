@@ -266,8 +266,10 @@ fn walk(
     let mut walked = check::walk_tree(root, skip_dirs, exclude, is_scanned)?;
     let skipped = std::mem::take(&mut walked.skipped);
     // `obfuscation` is a warning by default, as a refused link should be
-    let (files, refused) = walked.with_refused_findings(Rule::Obfuscation, |why| {
-        format!("not scanned: it is {why}; Python would follow it")
+    let (files, refused) = walked.with_refused_findings(|path, why| {
+        let shown = display_path(&crate::source::clean(path));
+        let message = format!("not scanned: it is {why}; Python would follow it");
+        Finding::new(Rule::Obfuscation, shown, 1, 1, message)
     });
     let files = files
         .iter()
