@@ -163,7 +163,7 @@ pub const SHADOWED_COMMANDS: &[&str] = &[
 ];
 
 /// How many popular names a package's name is compared with for "near a popular name".
-const NEAR_TOP_N: u32 = 1000;
+pub const NEAR_TOP_N: u32 = 1000;
 
 /// A command `script` (a console or GUI script, or a `*.data/scripts` file, placed at `place`)
 /// that the wheel of the distribution `own` (normalised) installs: named like a common command

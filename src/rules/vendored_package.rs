@@ -114,7 +114,7 @@ pub fn check(
 }
 
 /// How many of the most popular names a foreign top-level name may not shadow.
-const SHADOW_TOP_N: u32 = 1000;
+pub const SHADOW_TOP_N: u32 = 1000;
 
 /// Python's standard-library module names (`sys.stdlib_module_names`, 3.13, without private
 /// ones): a wheel that installs one replaces it for every program.
