@@ -11,7 +11,7 @@ use crate::finding::{Finding, Rule, Severity};
 use crate::finish::{finish, Finished, Hidden, Policy};
 use crate::manifest::{self, Dependency, ManifestKind};
 use crate::rules::{Engine, LookedUp};
-use crate::source::{display_path, read_source, ReadError};
+use crate::source::{clean, display_path, in_folder_named, read_source, ReadError, SKIP_DIRS};
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -102,20 +102,6 @@ pub enum CheckError {
     #[error("walking `{path}`: {message}")]
     Walk { path: String, message: String },
 }
-
-/// Directory names never searched for manifests.
-pub(crate) const SKIP_DIRS: &[&str] = &[
-    "node_modules",
-    "site-packages",
-    "__pycache__",
-    ".tox",
-    ".nox",
-    "venv",
-    ".venv",
-    ".git",
-    ".hg",
-    ".svn",
-];
 
 /// Version-control folders: never walked, never listed (nothing in them is a manifest).
 const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn"];
@@ -346,13 +332,6 @@ impl Judge {
     }
 }
 
-/// Whether a path below a walk's root passes through a folder of `names` (one the walk skips
-/// by name, [`SKIP_DIRS`]).
-pub(crate) fn in_folder_named(rel: &Path, names: &[&str]) -> bool {
-    rel.components()
-        .any(|c| c.as_os_str().to_str().is_some_and(|n| names.contains(&n)))
-}
-
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
@@ -416,19 +395,33 @@ pub(crate) struct Walked {
 }
 
 impl Walked {
-    /// The files, and at each link not followed a `rule` finding saying `message(why)`.
+    /// The files, and at each link not followed the finding `refused(path, why)`.
     pub(crate) fn with_refused_findings(
         self,
-        rule: Rule,
-        message: impl Fn(&str) -> String,
+        refused: impl Fn(&Path, &str) -> Finding,
     ) -> (Vec<PathBuf>, Vec<Finding>) {
         let refused = self
             .refused_links
             .into_iter()
-            .map(|(path, why)| Finding::new(rule, display_path(&clean(&path)), 1, 1, message(&why)))
+            .map(|(path, why)| refused(&path, &why))
             .collect();
         (self.files, refused)
     }
+}
+
+/// The finding at a manifest (or a script with an inline metadata block) that a run does not
+/// read since it is `why` (a symbolic link out of the repository, to nothing, ...), though pip
+/// would: for the walk's links and for the links `check --staged` refuses alike.
+pub fn refused_manifest(path: &Path, why: &str) -> Finding {
+    Finding::new(
+        Rule::InvalidManifest,
+        display_path(&clean(path)),
+        1,
+        1,
+        format!(
+            "cannot check this file: it is {why}; pip (or `uv run`, for a script) would read it"
+        ),
+    )
 }
 
 fn walk_error(root: &Path, e: ignore::Error) -> CheckError {
@@ -600,11 +593,7 @@ pub fn discover(
                 .and_then(|t| crate::source::read_regular(&t, crate::source::MAX_FILE_SIZE).ok())
                 .is_some_and(|bytes| manifest::script::holds_block(&bytes))
     });
-    let (files, mut refused) = walked.with_refused_findings(Rule::InvalidManifest, |why| {
-        format!(
-            "cannot check this file: it is {why}; pip (or `uv run`, for a script) would read it"
-        )
-    });
+    let (files, mut refused) = walked.with_refused_findings(refused_manifest);
     refused.extend(pip_configs.iter().map(|path| {
         Finding::new(
             Rule::IndexUrl,
@@ -887,13 +876,6 @@ fn read_with(
     report.dependencies = deps.len();
     report.findings = findings;
     Ok((report, deps, ahead))
-}
-
-/// Drops a leading `./` so paths print as users wrote them.
-pub(crate) fn clean(path: &Path) -> PathBuf {
-    path.strip_prefix(".")
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|_| path.to_path_buf())
 }
 
 #[cfg(test)]

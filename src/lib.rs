@@ -6,6 +6,7 @@
 pub mod advisory;
 pub mod audit;
 pub mod check;
+pub mod code_facts;
 pub mod commands;
 pub mod config;
 pub mod data;

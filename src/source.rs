@@ -4,7 +4,8 @@
 //! `unicodeCodePoints` and most editors do). `\r\n` ends a line like `\n`.
 //!
 //! Also [`work_tree`]: the repository a file lies in, which readers that follow a file to
-//! another (`-r other.txt`) may not leave.
+//! another (`-r other.txt`) may not leave; and the path helpers that discovery and the readers
+//! share: [`clean`], the folders a walk skips by name ([`SKIP_DIRS`], [`in_folder_named`]).
 
 use std::path::{Path, PathBuf};
 
@@ -331,6 +332,34 @@ pub fn display_path(path: &Path) -> String {
         s.into_owned()
     };
     s.strip_prefix("./").map(str::to_owned).unwrap_or(s)
+}
+
+/// Drops a leading `./` so paths print as users wrote them.
+pub fn clean(path: &Path) -> PathBuf {
+    path.strip_prefix(".")
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Directory names never searched for manifests.
+pub const SKIP_DIRS: &[&str] = &[
+    "node_modules",
+    "site-packages",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    "venv",
+    ".venv",
+    ".git",
+    ".hg",
+    ".svn",
+];
+
+/// Whether a path below a walk's root passes through a folder of `names` (one the walk skips
+/// by name, [`SKIP_DIRS`]).
+pub fn in_folder_named(rel: &Path, names: &[&str]) -> bool {
+    rel.components()
+        .any(|c| c.as_os_str().to_str().is_some_and(|n| names.contains(&n)))
 }
 
 /// The directory the file `path` lies in: `.` for a bare file name.

@@ -122,7 +122,8 @@ proptest! {
         text in "(\\PC|[\\n\\t \"'()\\[\\]{}:=+^#\\\\]){0,300}",
         role in 0usize..6,
     ) {
-        use squatguard::scan::{facts::Role, python, signals::judge};
+        use squatguard::code_facts::Role;
+        use squatguard::scan::{python, signals::judge};
         let roles = [Role::Module, Role::PackageInit, Role::Conftest, Role::Startup, Role::Setup, Role::Pth];
         let sf = SourceFile::new("x.py", text.clone());
         let facts = python::read(&sf.text, roles[role]);

@@ -4,7 +4,6 @@
 
 use super::{load_config, note_hidden, DataOptions, Io, ReportOptions, Status};
 use crate::check::{self, CheckOptions, CheckReport};
-use crate::finding::{Finding, Rule};
 use crate::finish::{Policy, Trust};
 use crate::git;
 use crate::rules::Engine;
@@ -94,12 +93,9 @@ pub fn run(req: CheckRequest, io: Io) -> anyhow::Result<Status> {
                 continue;
             };
             collected.files += 1;
-            collected.findings.push(Finding::new(
-                Rule::InvalidManifest,
-                crate::source::display_path(rel),
-                1,
-                1,
-                "cannot check this file: it is a symbolic link staged to lead out of the repository, or to nothing staged; pip would follow it",
+            collected.findings.push(check::refused_manifest(
+                rel,
+                "a symbolic link staged to lead out of the repository, or to nothing staged",
             ));
         }
     }

@@ -7,7 +7,7 @@
 //!
 //! Statements about package indexes (`--index-url`, `[[tool.uv.index]]`, a Pipfile
 //! `[[source]]`, `--trusted-host`, ...) are facts, recorded as [`IndexStatement`]s; the
-//! `index-url` rule ([`crate::rules::index_url`]) judges them.
+//! `index-url` rule (`src/rules/index_url.rs`) judges them.
 
 pub mod local_project;
 pub mod lockfile;

@@ -425,8 +425,10 @@ impl<'x> Reader<'x> {
             let outside = match &real {
                 Ok(real) => !real.starts_with(root),
                 // a path that does not resolve is judged as written, made absolute
-                Err(_) => !crate::check::clean(&std::path::absolute(&path).unwrap_or(path.clone()))
-                    .starts_with(root),
+                Err(_) => {
+                    !crate::source::clean(&std::path::absolute(&path).unwrap_or(path.clone()))
+                        .starts_with(root)
+                }
             };
             if outside {
                 let what = if repository.is_some() {
@@ -831,7 +833,7 @@ impl Builder {
                 // a folder the walk skips by name is not read either (`./node_modules/x`)
                 let skipped_folder = root.as_ref().is_some_and(|r| {
                     real.strip_prefix(r).is_ok_and(|rel| {
-                        crate::check::in_folder_named(rel, crate::check::SKIP_DIRS)
+                        crate::source::in_folder_named(rel, crate::source::SKIP_DIRS)
                     })
                 });
                 let inside = inside && !skipped_folder;
@@ -920,12 +922,64 @@ impl Builder {
     }
 }
 
+/// A file's apparent names, by line number ([`apparent_names`]), in the order of their lines,
+/// for the rules' engine to look up ahead of judging (`Engine::look_ahead`): the names written one after another into one text, each line
+/// with where its name ends (a long file's names cost one allocation, not one each).
+#[derive(Debug, Default)]
+pub struct ApparentNames {
+    lines: Vec<(u32, u32)>,
+    text: String,
+}
+
+impl ApparentNames {
+    /// Adds `name` as the apparent name of `line`, which comes after every line added before.
+    pub fn push(&mut self, line: u32, name: &str) {
+        self.text.push_str(name);
+        // a text past 4 GiB is not looked up ahead (its lines are looked up when judged)
+        if let Ok(end) = u32::try_from(self.text.len()) {
+            self.lines.push((line, end));
+        }
+    }
+
+    /// How many lines have an apparent name.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Whether no line has one.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// The line and apparent name of the `at`th line that has one.
+    pub fn get(&self, at: usize) -> (u32, &str) {
+        let start = if at == 0 { 0 } else { self.lines[at - 1].1 };
+        let (line, end) = self.lines[at];
+        (line, &self.text[start as usize..end as usize])
+    }
+
+    /// Where `line` is among the lines that have an apparent name: where every line has a
+    /// name, line n is the nth; else searched for (a line listed out of order is not found,
+    /// and is looked up when judged).
+    pub fn position(&self, line: u32) -> Option<usize> {
+        match (line as usize).checked_sub(1) {
+            Some(at) if self.lines.get(at).is_some_and(|(l, _)| *l == line) => Some(at),
+            _ => self.lines.binary_search_by_key(&line, |(l, _)| *l).ok(),
+        }
+    }
+
+    /// Each line that has an apparent name, with that name, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &str)> {
+        (0..self.lines.len()).map(|at| self.get(at))
+    }
+}
+
 /// The name each line of a requirements file appears to start with, normalised, with its line
 /// number (the file's lines as [`SourceFile`] numbers them; lines without one are left out): a
 /// guess from the text alone (no joined lines, options, includes or `${VAR}`), for looking
-/// names up while the file is read ([`crate::rules::Engine::look_ahead`]), never for judging.
-pub fn apparent_names(src: &SourceFile) -> crate::rules::ApparentNames {
-    let mut names = crate::rules::ApparentNames::default();
+/// names up while the file is read (the rules' `Engine::look_ahead`), never for judging.
+pub fn apparent_names(src: &SourceFile) -> ApparentNames {
+    let mut names = ApparentNames::default();
     for line in 1..=src.line_count() as u32 {
         if let Some(name) = super::leading_name(src.line_text(line).trim_start()) {
             names.push(line, &crate::name::normalized(name));

@@ -6,7 +6,8 @@
 //!
 //! - the metadata's name and version are the ones that were checked (else error);
 //! - `.pth` files (in site-packages) whose lines start with `import` run code at every Python
-//!   start-up: error ([`Rule::ImportTimeCode`]), save a few well-known ones ([`KNOWN_PTH`]);
+//!   start-up: error ([`Rule::ImportTimeCode`]), save a few well-known ones
+//!   ([`import_time_code::KNOWN_PTH`]);
 //! - a top-level name that is not the distribution's own and shadows the standard library or
 //!   one of the most popular packages (a wheel `x` that installs `requests/`): error
 //!   ([`Rule::VendoredPackage`]); another foreign top-level name is a note;
@@ -18,326 +19,27 @@
 //!   (import-time code, decode-then-execute, exfiltration...): warnings at most.
 //!
 //! Entry paths that are absolute or climb out with `..` are errors (pip refuses them too).
+//!
+//! This module gathers the facts (the wheel's entries, the top-level names it installs, its
+//! scripts and native files); the rules' modules judge them, each rule in its own file:
+//! [`import_time_code::installed_pth`] and [`import_time_code::installed_module`],
+//! [`vendored_package::installed`], [`disguised_binary::installed_command`] and
+//! [`disguised_binary::installed_native`].
 
+use crate::code_facts::Role;
 use crate::finding::{Finding, Rule, Severity};
 use crate::name::normalize;
 use crate::popular::Popular;
-use crate::scan::{facts::Role, python, signals};
+use crate::rules::{disguised_binary, import_time_code, vendored_package};
+use crate::scan::{python, signals};
 use crate::source::SourceFile;
 use std::io::Read;
 use std::path::Path;
 
-/// `.pth` files with import lines that well-known distributions ship: (distribution, file).
-pub const KNOWN_PTH: &[(&str, &str)] = &[
-    ("setuptools", "distutils-precedence.pth"),
-    ("pywin32", "pywin32.pth"),
-    ("coverage", "a1_coverage.pth"),
-];
-
-/// Commands a script must not take the name of (a version suffix counts: `python3.12`).
-pub const SHADOWED_COMMANDS: &[&str] = &[
-    "python",
-    "pip",
-    "pipx",
-    "uv",
-    "git",
-    "sudo",
-    "su",
-    "doas",
-    "ls",
-    "cd",
-    "cp",
-    "mv",
-    "rm",
-    "cat",
-    "sh",
-    "bash",
-    "zsh",
-    "fish",
-    "dash",
-    "env",
-    "ssh",
-    "scp",
-    "sftp",
-    "curl",
-    "wget",
-    "make",
-    "gcc",
-    "cc",
-    "clang",
-    "ld",
-    "node",
-    "npm",
-    "npx",
-    "docker",
-    "kubectl",
-    "apt",
-    "apt-get",
-    "dpkg",
-    "yum",
-    "dnf",
-    "brew",
-    "passwd",
-    "chmod",
-    "chown",
-    "openssl",
-    "gpg",
-    "which",
-    "ps",
-    "kill",
-    "grep",
-    "find",
-    "tar",
-    "unzip",
-    "xargs",
-    "awk",
-    "sed",
-    "vim",
-    "vi",
-    "nano",
-    "less",
-    "more",
-    "login",
-    "id",
-    "whoami",
-    "crontab",
-    "systemctl",
-    "code",
-    "conda",
-    "poetry",
-    "pytest",
-    "ruff",
-    "black",
-    "virtualenv",
-    "safe-pip",
-    "squatguard",
-];
-
-/// How many of the most popular names a foreign top-level name may not shadow.
-const SHADOW_TOP_N: u32 = 1000;
-/// How many popular names a package's name is compared with for "near a popular name".
-const NEAR_TOP_N: u32 = 1000;
 /// Files larger than this are not read for code (as `scan`).
 const MAX_FILE: u64 = crate::scan::MAX_SCAN_SIZE;
 /// Python files read per wheel, at most.
 const MAX_CODE_FILES: usize = 5000;
-
-/// Python's standard-library module names (`sys.stdlib_module_names`, 3.13, without private
-/// ones): a wheel that installs one replaces it for every program.
-pub const STDLIB: &[&str] = &[
-    "abc",
-    "aifc",
-    "argparse",
-    "array",
-    "ast",
-    "asynchat",
-    "asyncio",
-    "asyncore",
-    "atexit",
-    "audioop",
-    "base64",
-    "bdb",
-    "binascii",
-    "bisect",
-    "builtins",
-    "bz2",
-    "cProfile",
-    "calendar",
-    "cgi",
-    "cgitb",
-    "chunk",
-    "cmath",
-    "cmd",
-    "code",
-    "codecs",
-    "codeop",
-    "collections",
-    "colorsys",
-    "compileall",
-    "concurrent",
-    "configparser",
-    "contextlib",
-    "contextvars",
-    "copy",
-    "copyreg",
-    "crypt",
-    "csv",
-    "ctypes",
-    "curses",
-    "dataclasses",
-    "datetime",
-    "dbm",
-    "decimal",
-    "difflib",
-    "dis",
-    "distutils",
-    "doctest",
-    "email",
-    "encodings",
-    "ensurepip",
-    "enum",
-    "errno",
-    "faulthandler",
-    "fcntl",
-    "filecmp",
-    "fileinput",
-    "fnmatch",
-    "fractions",
-    "ftplib",
-    "functools",
-    "gc",
-    "genericpath",
-    "getopt",
-    "getpass",
-    "gettext",
-    "glob",
-    "graphlib",
-    "grp",
-    "gzip",
-    "hashlib",
-    "heapq",
-    "hmac",
-    "html",
-    "http",
-    "imaplib",
-    "imghdr",
-    "imp",
-    "importlib",
-    "inspect",
-    "io",
-    "ipaddress",
-    "itertools",
-    "json",
-    "keyword",
-    "lib2to3",
-    "linecache",
-    "locale",
-    "logging",
-    "lzma",
-    "mailbox",
-    "mailcap",
-    "marshal",
-    "math",
-    "mimetypes",
-    "mmap",
-    "modulefinder",
-    "msilib",
-    "msvcrt",
-    "multiprocessing",
-    "netrc",
-    "nis",
-    "nntplib",
-    "nt",
-    "ntpath",
-    "numbers",
-    "opcode",
-    "operator",
-    "optparse",
-    "os",
-    "ossaudiodev",
-    "pathlib",
-    "pdb",
-    "pickle",
-    "pickletools",
-    "pipes",
-    "pkgutil",
-    "platform",
-    "plistlib",
-    "poplib",
-    "posix",
-    "posixpath",
-    "pprint",
-    "profile",
-    "pstats",
-    "pty",
-    "pwd",
-    "py_compile",
-    "pyclbr",
-    "pydoc",
-    "pydoc_data",
-    "pyexpat",
-    "queue",
-    "quopri",
-    "random",
-    "re",
-    "readline",
-    "reprlib",
-    "resource",
-    "rlcompleter",
-    "runpy",
-    "sched",
-    "secrets",
-    "select",
-    "selectors",
-    "shelve",
-    "shlex",
-    "shutil",
-    "signal",
-    "site",
-    "smtpd",
-    "smtplib",
-    "sndhdr",
-    "socket",
-    "socketserver",
-    "spwd",
-    "sqlite3",
-    "sre_compile",
-    "sre_constants",
-    "sre_parse",
-    "ssl",
-    "stat",
-    "statistics",
-    "string",
-    "stringprep",
-    "struct",
-    "subprocess",
-    "sunau",
-    "symtable",
-    "sys",
-    "sysconfig",
-    "syslog",
-    "tabnanny",
-    "tarfile",
-    "telnetlib",
-    "tempfile",
-    "termios",
-    "textwrap",
-    "threading",
-    "time",
-    "timeit",
-    "tkinter",
-    "token",
-    "tokenize",
-    "tomllib",
-    "trace",
-    "traceback",
-    "tracemalloc",
-    "tty",
-    "turtle",
-    "types",
-    "typing",
-    "unicodedata",
-    "unittest",
-    "urllib",
-    "uu",
-    "uuid",
-    "venv",
-    "warnings",
-    "wave",
-    "weakref",
-    "webbrowser",
-    "winreg",
-    "winsound",
-    "wsgiref",
-    "xdrlib",
-    "xml",
-    "xmlrpc",
-    "zipapp",
-    "zipfile",
-    "zipimport",
-    "zlib",
-    "zoneinfo",
-];
 
 /// The findings about the wheel at `path`, which the resolution chose as `name` `version`;
 /// `shown` names it in findings.
@@ -409,10 +111,10 @@ pub fn wheel(path: &Path, name: &str, version: &str, shown: &str) -> Vec<Finding
         )),
     }
 
-    let popular = Popular::embedded();
-    let is_popular = popular.rank(&own).is_some();
+    let is_popular = Popular::embedded().rank(&own).is_some();
     let mut scripts: Vec<(String, String)> = Vec::new();
-    let mut foreign: Vec<(String, bool)> = Vec::new();
+    // the top-level names it installs, with whether each is a namespace package
+    let mut top_level: Vec<(String, bool)> = Vec::new();
     let mut natives: Vec<String> = Vec::new();
     let mut code_files: Vec<(String, String)> = Vec::new();
     for entry in &entries {
@@ -458,29 +160,12 @@ pub fn wheel(path: &Path, name: &str, version: &str, shown: &str) -> Vec<Finding
         let file_name = installed[installed.len() - 1];
         let lower = file_name.to_ascii_lowercase();
         if installed.len() == 1 && lower.ends_with(".pth") {
-            let known = KNOWN_PTH
-                .iter()
-                .any(|(d, f)| *d == own && f.eq_ignore_ascii_case(file_name));
             let text = read(entry, MAX_FILE).unwrap_or_default();
-            // `site` reads a .pth with universal newlines: `\r` ends a line too
-            let code: Vec<&str> = text
-                .split(['\n', '\r'])
-                .filter(|l| l.starts_with("import ") || l.starts_with("import\t"))
-                .collect();
-            if !code.is_empty() {
-                let mut f = at(
-                    Rule::ImportTimeCode,
-                    if known { Severity::Note } else { Severity::Error },
-                    format!(
-                        "installs `{file_name}`, whose `import` line{} run{} at every Python start-up, before any program's own code",
-                        if code.len() == 1 { "" } else { "s" },
-                        if code.len() == 1 { "s" } else { "" },
-                    ),
-                )
-                .with_snippet(code[0].chars().take(300).collect::<String>());
-                f.file = format!("{shown}/{entry}");
-                out.push(f);
-            }
+            let place = format!("{shown}/{entry}");
+            out.extend(
+                import_time_code::installed_pth(&own, file_name, &text, place)
+                    .map(|f| f.with_package(name)),
+            );
             continue;
         }
         if is_native(&lower) {
@@ -491,19 +176,14 @@ pub fn wheel(path: &Path, name: &str, version: &str, shown: &str) -> Vec<Finding
         }
         let top = installed[0];
         let module = top.split('.').next().unwrap_or(top);
-        if (installed.len() == 1 || installed[1] == "__init__.py")
-            && matches!(module, "sitecustomize" | "usercustomize")
-        {
-            let mut f = at(
-                Rule::ImportTimeCode,
-                Severity::Error,
-                format!("installs `{file_name}`, which Python imports at every start-up, before any program's own code"),
-            );
-            f.file = format!("{shown}/{entry}");
-            out.push(f);
-            continue;
+        if installed.len() == 1 || installed[1] == "__init__.py" {
+            let place = format!("{shown}/{entry}");
+            if let Some(f) = import_time_code::installed_module(module, file_name, place) {
+                out.push(f.with_package(name));
+                continue;
+            }
         }
-        if module.is_empty() || foreign.iter().any(|(f, _)| f == module) || is_own(module, &own) {
+        if module.is_empty() || top_level.iter().any(|(f, _)| f == module) {
             continue;
         }
         // a namespace package (a folder without `__init__.py`) is shared by design
@@ -513,32 +193,12 @@ pub fn wheel(path: &Path, name: &str, version: &str, shown: &str) -> Vec<Finding
             && !entries
                 .iter()
                 .any(|e| *e == format!("{prefix}{top}/__init__.py"));
-        foreign.push((module.to_owned(), namespace));
+        top_level.push((module.to_owned(), namespace));
     }
-    for (module, namespace) in &foreign {
-        let norm = normalize(module).to_string();
-        let shadows_stdlib = STDLIB.contains(&module.as_str());
-        let shadows_popular = !namespace
-            && !module.starts_with('_')
-            && popular.rank(&norm).is_some_and(|r| r <= SHADOW_TOP_N);
-        let (severity, what) = if shadows_stdlib {
-            (Severity::Error, format!(", which replaces the standard library's `{module}` for every program in this environment"))
-        } else if shadows_popular {
-            (Severity::Error, format!(", which is where the popular package `{norm}` lives: importing `{module}` would run this package's code instead"))
-        } else if loosely_own(module, &own) {
-            continue;
-        } else {
-            (Severity::Note, String::new())
-        };
-        out.push(
-            at(
-                Rule::VendoredPackage,
-                severity,
-                format!(
-                    "installs the top-level name `{module}`, which is not its own (`{name}`){what}"
-                ),
-            )
-            .with_help("install it only if you know why it ships that name"),
+    for (module, namespace) in &top_level {
+        out.extend(
+            vendored_package::installed(name, module, *namespace, shown)
+                .map(|f| f.with_package(name)),
         );
     }
 
@@ -559,25 +219,15 @@ pub fn wheel(path: &Path, name: &str, version: &str, shown: &str) -> Vec<Finding
         }
     }
     for (script, origin) in scripts {
-        if let Some(command) = shadowed_command(&script, &own) {
-            let mut f = at(
-                Rule::DisguisedBinary,
-                Severity::Error,
-                format!("installs a command named `{script}`, which stands in for `{command}` wherever the environment's scripts come first on PATH (an activated virtualenv)"),
-            );
-            f.file = format!("{shown}/{origin}");
-            out.push(f);
-        }
+        let place = format!("{shown}/{origin}");
+        out.extend(
+            disguised_binary::installed_command(&script, &own, place).map(|f| f.with_package(name)),
+        );
     }
-
-    if !natives.is_empty() && !is_popular {
-        if let Some(near) = near_popular(&own, popular) {
-            out.push(at(
-                Rule::DisguisedBinary,
-                Severity::Warning,
-                format!("ships compiled code (`{}`) that cannot be reviewed, under a name close to the popular `{near}`", natives[0]),
-            ));
-        }
+    if let Some(native) = natives.first() {
+        out.extend(
+            disguised_binary::installed_native(&own, native, shown).map(|f| f.with_package(name)),
+        );
     }
 
     // scan's code rules, for a package that is not itself popular
@@ -623,48 +273,6 @@ fn is_native(lower: &str) -> bool {
         || lower.ends_with(".pyd")
         || lower.ends_with(".dylib")
         || lower.contains(".so.")
-}
-
-/// `module` and `own` lower-cased, without `-`, `_` and `.`.
-fn squashed(module: &str, own: &str) -> (String, String) {
-    let squash = |s: &str| s.to_ascii_lowercase().replace(['-', '_', '.'], "");
-    (squash(module), squash(own))
-}
-
-/// True when `module` is the distribution `own`'s own top-level name (`my-pkg` -> `my_pkg`,
-/// `python-dateutil` -> `dateutil`, `pyyaml` -> `yaml`).
-fn is_own(module: &str, own: &str) -> bool {
-    let (ms, os) = squashed(module, own);
-    ms == os
-        || ["python", "py"].iter().any(|p| {
-            os.strip_prefix(p) == Some(ms.as_str()) || os.strip_suffix(p) == Some(ms.as_str())
-        })
-}
-
-/// True when one name contains the other (`requests_toolbelt` of `requests-toolbelt-x`):
-/// not worth a note, though still judged for shadowing.
-fn loosely_own(module: &str, own: &str) -> bool {
-    let (ms, os) = squashed(module, own);
-    (ms.len() >= 3 && os.contains(&ms)) || (os.len() >= 3 && ms.contains(&os))
-}
-
-/// The command `script` stands in for, unless it is the distribution's own (`pip` of pip).
-fn shadowed_command(script: &str, own: &str) -> Option<&'static str> {
-    let lower = script.to_ascii_lowercase();
-    let base = lower
-        .strip_suffix(".exe")
-        .unwrap_or(&lower)
-        .trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
-    let command = SHADOWED_COMMANDS.iter().find(|c| **c == base)?;
-    (normalize(command).as_str() != own).then_some(*command)
-}
-
-/// A popular name (among the most popular) within two edits of `own`, which is not popular.
-fn near_popular(own: &str, popular: &Popular) -> Option<&'static str> {
-    popular
-        .top(NEAR_TOP_N)
-        .map(|(_, p)| p)
-        .find(|p| *p != own && strsim::damerau_levenshtein(own, p) <= 2)
 }
 
 fn role(file_name: &str) -> Role {
@@ -757,18 +365,10 @@ mod tests {
                 (Rule::DisguisedBinary, Severity::Error)
             ]
         );
-        // pip's own commands are pip's
-        assert_eq!(shadowed_command("pip3.11", "pip"), None);
-        assert_eq!(shadowed_command("pip3", "sgs"), Some("pip"));
         // not what was checked
         assert_eq!(
             rules(&wheel(&clean, "sgother", "1.0", "w"))[0],
             (Rule::InvalidManifest, Severity::Error)
-        );
-        assert!(
-            is_own("dateutil", "python-dateutil")
-                && is_own("yaml", "pyyaml")
-                && !is_own("requests", "sgx")
         );
         // scan's code rules over a non-popular package's files: warnings at most
         let code = wheel_file(

@@ -407,13 +407,7 @@ fn run_inner(argv: &[OsString], ctx: &mut Context) -> Result<Outcome, PipError> 
         .iter()
         .map(|i| normalize(&i.metadata.name))
         .collect();
-    findings.retain(|f| {
-        !(f.rule == crate::finding::Rule::KnownMalicious
-            && f.severity == Severity::Warning
-            && f.package
-                .as_ref()
-                .is_some_and(|p| resolved_names.contains(p)))
-    });
+    crate::rules::known_malicious::superseded_by_resolution(&mut findings, &resolved_names);
     findings.extend(report_findings);
     // the exact files the resolution chose, fetched into the wheelhouse
     let fetched = match fetch(&python, &effective, &resolved, &tmp)? {

@@ -7,17 +7,18 @@
 //! either, often in the same file (an SSH client names `~/.ssh` in one method and connects in
 //! another). So a threat and a capability *meet* ([`CodeFile::meets`]) only where they run
 //! together: in the same function (or the same module body), or both in code that runs without
-//! being called (*reached*, see [`crate::scan::facts::Facts`]: the module level, the functions
+//! being called (*reached*, see [`crate::code_facts::Facts`]: the module level, the functions
 //! it calls, and the whole of `setup.py`, a build backend, `conftest.py`, start-up files and
 //! scripts the project's instructions run). Where they meet, the rules that combine them raise
 //! an error; a threat and a capability only in different functions that nothing calls unasked
 //! stay a warning or a note.
 //!
-//! The facts come from [`crate::scan::python`]; [`crate::scan::signals::judge`] runs the rules.
+//! The facts ([`crate::code_facts`]) come from the scan's reader (`src/scan/python.rs`), which
+//! runs these rules (`src/scan/signals.rs`); rules never call into the scan.
 
+use crate::code_facts::indicators::Indicator;
+use crate::code_facts::{kind, Call, Facts, Literal};
 use crate::finding::{Finding, Rule, Severity};
-use crate::scan::facts::{kind, Call, Facts, Literal};
-use crate::scan::indicators::Indicator;
 use crate::source::SourceFile;
 use std::collections::HashMap;
 

@@ -1,6 +1,6 @@
 //! `credential-access` (SG407): a string literal holding a path to secrets: SSH keys, cloud and
 //! registry credentials, browser profiles, crypto wallets. From the facts: each literal's
-//! credential indicators ([`crate::scan::indicators`]; docstrings have none), placed over the
+//! credential indicators ([`crate::code_facts::indicators`]; docstrings have none), placed over the
 //! literal.
 //!
 //! Severity: a warning alone; an error when it meets a network call
@@ -11,9 +11,9 @@
 //! `known_hosts` loader and its `connect`) stay a warning.
 
 use super::code::{severity, CodeFile};
+use crate::code_facts::indicators::Indicator;
+use crate::code_facts::kind;
 use crate::finding::{Finding, Rule, Severity};
-use crate::scan::facts::kind;
-use crate::scan::indicators::Indicator;
 
 pub fn check(file: &CodeFile) -> Vec<Finding> {
     let mut out = Vec::new();

@@ -4,11 +4,17 @@
 //! whether its `.py` exists (which `scan` answers from the walk and the file system); placed
 //! at the file's start.
 //!
+//! safe-pip's look inside a wheel reports here a command the wheel installs under the name of
+//! a common one ([`installed_command`], an error) and native code under a name near a popular
+//! package's ([`installed_native`], a warning).
+//!
 //! Severity: an executable header is an error; NUL bytes are a warning; a `.pyc` beside the
 //! package, which Python imports on its own, is a warning; a stale `__pycache__` entry, which
 //! Python ignores without the source, is a note.
 
 use crate::finding::{Finding, Rule, Severity};
+use crate::name::normalize;
+use crate::popular::Popular;
 use std::path::{Path, PathBuf};
 
 /// Executable headers a `.py` file must not start with.
@@ -74,5 +80,146 @@ pub fn compiled(shown: &str, path: &Path, has_source: impl Fn(&Path) -> bool) ->
             Severity::Warning,
             format!("compiled module `{stem}` without its source: Python imports it as `{stem}`, and what it does cannot be reviewed"),
         ))
+    }
+}
+
+/// Commands a script must not take the name of (a version suffix counts: `python3.12`).
+pub const SHADOWED_COMMANDS: &[&str] = &[
+    "python",
+    "pip",
+    "pipx",
+    "uv",
+    "git",
+    "sudo",
+    "su",
+    "doas",
+    "ls",
+    "cd",
+    "cp",
+    "mv",
+    "rm",
+    "cat",
+    "sh",
+    "bash",
+    "zsh",
+    "fish",
+    "dash",
+    "env",
+    "ssh",
+    "scp",
+    "sftp",
+    "curl",
+    "wget",
+    "make",
+    "gcc",
+    "cc",
+    "clang",
+    "ld",
+    "node",
+    "npm",
+    "npx",
+    "docker",
+    "kubectl",
+    "apt",
+    "apt-get",
+    "dpkg",
+    "yum",
+    "dnf",
+    "brew",
+    "passwd",
+    "chmod",
+    "chown",
+    "openssl",
+    "gpg",
+    "which",
+    "ps",
+    "kill",
+    "grep",
+    "find",
+    "tar",
+    "unzip",
+    "xargs",
+    "awk",
+    "sed",
+    "vim",
+    "vi",
+    "nano",
+    "less",
+    "more",
+    "login",
+    "id",
+    "whoami",
+    "crontab",
+    "systemctl",
+    "code",
+    "conda",
+    "poetry",
+    "pytest",
+    "ruff",
+    "black",
+    "virtualenv",
+    "safe-pip",
+    "squatguard",
+];
+
+/// How many popular names a package's name is compared with for "near a popular name".
+pub const NEAR_TOP_N: u32 = 1000;
+
+/// A command `script` (a console or GUI script, or a `*.data/scripts` file, placed at `place`)
+/// that the wheel of the distribution `own` (normalised) installs: named like a common command
+/// ([`SHADOWED_COMMANDS`], a version suffix counts) that is not the distribution's own, an
+/// error. Judged for safe-pip's look inside a wheel (`src/pip/inspect.rs`).
+pub fn installed_command(script: &str, own: &str, place: String) -> Option<Finding> {
+    let command = shadowed_command(script, own)?;
+    Some(at_start(
+        &place,
+        Severity::Error,
+        format!("installs a command named `{script}`, which stands in for `{command}` wherever the environment's scripts come first on PATH (an activated virtualenv)"),
+    ))
+}
+
+/// A native file `native` that the wheel of the distribution `own` (normalised), placed at
+/// `shown`, installs: compiled code under a name that is not popular but within two edits of
+/// one of the [`NEAR_TOP_N`] most popular, a warning.
+pub fn installed_native(own: &str, native: &str, shown: &str) -> Option<Finding> {
+    let popular = Popular::embedded();
+    if popular.rank(own).is_some() {
+        return None;
+    }
+    let near = near_popular(own, popular)?;
+    Some(at_start(
+        shown,
+        Severity::Warning,
+        format!("ships compiled code (`{native}`) that cannot be reviewed, under a name close to the popular `{near}`"),
+    ))
+}
+
+/// The command `script` stands in for, unless it is the distribution's own (`pip` of pip).
+fn shadowed_command(script: &str, own: &str) -> Option<&'static str> {
+    let lower = script.to_ascii_lowercase();
+    let base = lower
+        .strip_suffix(".exe")
+        .unwrap_or(&lower)
+        .trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+    let command = SHADOWED_COMMANDS.iter().find(|c| **c == base)?;
+    (normalize(command).as_str() != own).then_some(*command)
+}
+
+/// A popular name (among the most popular) within two edits of `own`, which is not popular.
+fn near_popular(own: &str, popular: &Popular) -> Option<&'static str> {
+    popular
+        .top(NEAR_TOP_N)
+        .map(|(_, p)| p)
+        .find(|p| *p != own && strsim::damerau_levenshtein(own, p) <= 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pips_own_commands_are_pips() {
+        assert_eq!(shadowed_command("pip3.11", "pip"), None);
+        assert_eq!(shadowed_command("pip3", "sgs"), Some("pip"));
     }
 }

@@ -1,5 +1,5 @@
 //! `encoded-blob` (SG402): a long base64 or hex string literal, decoded (never run) and named
-//! for what it holds. From the facts: each literal's `blob` ([`crate::scan::blobs`]), placed at
+//! for what it holds. From the facts: each literal's `blob` ([`crate::code_facts::blobs`]), placed at
 //! the literal's first character.
 //!
 //! Severity: Python source or an executable is a warning alone and an error when the file also
@@ -7,9 +7,9 @@
 //! and an error when the file executes code; images, text and other data stay notes.
 
 use super::code::{severity, CodeFile};
+use crate::code_facts::blobs::Content;
+use crate::code_facts::kind;
 use crate::finding::{Finding, Rule, Severity};
-use crate::scan::blobs::Content;
-use crate::scan::facts::kind;
 
 pub fn check(file: &CodeFile) -> Vec<Finding> {
     let mut out = Vec::new();

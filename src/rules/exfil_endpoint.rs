@@ -1,6 +1,6 @@
 //! `exfil-endpoint` (SG406): a string literal naming where stolen data is sent or a second
 //! stage fetched: a Discord webhook, a Telegram bot, a paste site, a raw IP URL or a URL hidden
-//! with ROT13. From the facts: each literal's endpoint indicators ([`crate::scan::indicators`];
+//! with ROT13. From the facts: each literal's endpoint indicators ([`crate::code_facts::indicators`];
 //! docstrings have none), placed over the literal.
 //!
 //! Severity: a public endpoint is a warning alone. It is an error when it runs without being
@@ -14,9 +14,9 @@
 //! stays a note.
 
 use super::code::{severity, CodeFile};
+use crate::code_facts::indicators::Indicator;
+use crate::code_facts::kind;
 use crate::finding::{Finding, Rule, Severity};
-use crate::scan::facts::kind;
-use crate::scan::indicators::Indicator;
 
 pub fn check(file: &CodeFile) -> Vec<Finding> {
     let mut out = Vec::new();

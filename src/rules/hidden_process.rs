@@ -20,8 +20,8 @@
 //! (jupyter_console decoding an image from the kernel to show it in a viewer).
 
 use super::code::{severity, CodeFile};
+use crate::code_facts::kind;
 use crate::finding::{Finding, Rule, Severity};
-use crate::scan::facts::kind;
 use std::collections::HashMap;
 
 pub fn check(file: &CodeFile) -> Vec<Finding> {

@@ -1,7 +1,7 @@
 //! `import-time-code` (SG404): code that runs without being called: a call that executes code,
 //! launches a process or reaches the network at module level of a file Python loads on its own
 //! (a package's `__init__.py`, `conftest.py`, `sitecustomize.py`/`usercustomize.py`), and every
-//! `import` line of a `.pth` file. Module level, as [`crate::scan::python`] reads it, takes in
+//! `import` line of a `.pth` file. Module level, as the scan's reader (`src/scan/python.rs`) reads it, takes in
 //! default arguments, decorators, the `else` of a main guard and conditions on `__name__` other
 //! than `== "__main__"`; a module-level `threading.Thread(target=f)`, `@atexit.register`, and in
 //! `conftest.py` a `pytest_*` hook or an autouse fixture count as calls of the function they run. From the facts: the file's role, each call's kinds (with
@@ -12,9 +12,14 @@
 //! ([`folder_open`]; `.vscode/tasks.json`, `"runOn": "folderOpen"`): an error, naming the
 //! command, since opening the repository in the editor runs it.
 //!
+//! safe-pip's look inside a wheel reports here a `.pth` file the wheel installs whose lines
+//! import ([`installed_pth`]) and a `sitecustomize`/`usercustomize` module
+//! ([`installed_module`]): errors, placed at the wheel's entry, since they run at every
+//! Python start-up once installed (a well-known `.pth`, [`KNOWN_PTH`], is a note).
+//!
 //! Severity: a module-level call is a warning alone (a bare capability: matplotlib's rc loader
 //! can fetch a URL at import) and an error when the code that runs without being called (the
-//! module level and the functions it calls: see [`crate::scan::facts::Facts`]) shows a threat
+//! module level and the functions it calls: see [`crate::code_facts::Facts`]) shows a threat
 //! or a local raw IP URL (an import-time post to a raw IP), or, for a call that launches or
 //! executes, the temporary directory (a dropper staging its payload); a threat only in a
 //! function nothing calls on import does not raise it, nor does a cache folder in the temporary
@@ -22,8 +27,8 @@
 //! code, launches a process, connects or decodes, and a warning otherwise.
 
 use super::code::{describe, severity, via, CodeFile};
+use crate::code_facts::{kind, Role};
 use crate::finding::{Finding, Rule, Severity};
-use crate::scan::facts::{kind, Role};
 
 pub fn check(file: &CodeFile) -> Vec<Finding> {
     let facts = file.facts;
@@ -80,6 +85,60 @@ pub fn check(file: &CodeFile) -> Vec<Finding> {
         ));
     }
     out
+}
+
+/// `.pth` files with import lines that well-known distributions ship: (distribution, file).
+pub const KNOWN_PTH: &[(&str, &str)] = &[
+    ("setuptools", "distutils-precedence.pth"),
+    ("pywin32", "pywin32.pth"),
+    ("coverage", "a1_coverage.pth"),
+];
+
+/// A `.pth` file named `file_name` that the distribution `own` (normalised) installs at the
+/// top of site-packages, holding `text`, placed at `place`: its `import` lines run at every
+/// Python start-up: an error, a note for the few well-known ones ([`KNOWN_PTH`]). Judged for
+/// safe-pip's look inside a wheel (`src/pip/inspect.rs`), where the file is not yet installed.
+pub fn installed_pth(own: &str, file_name: &str, text: &str, place: String) -> Option<Finding> {
+    let known = KNOWN_PTH
+        .iter()
+        .any(|(d, f)| *d == own && f.eq_ignore_ascii_case(file_name));
+    // `site` reads a .pth with universal newlines: `\r` ends a line too
+    let code: Vec<&str> = text
+        .split(['\n', '\r'])
+        .filter(|l| l.starts_with("import ") || l.starts_with("import\t"))
+        .collect();
+    let first = code.first()?;
+    Some(
+        Finding::new(
+            Rule::ImportTimeCode,
+            place,
+            1,
+            1,
+            format!(
+                "installs `{file_name}`, whose `import` line{} run{} at every Python start-up, before any program's own code",
+                if code.len() == 1 { "" } else { "s" },
+                if code.len() == 1 { "s" } else { "" },
+            ),
+        )
+        .with_severity(if known { Severity::Note } else { Severity::Error })
+        .with_snippet(first.chars().take(300).collect::<String>()),
+    )
+}
+
+/// A top-level module `module` (installed as the file `file_name`, placed at `place`) that a
+/// wheel installs into site-packages: `sitecustomize` and `usercustomize` run at every Python
+/// start-up, an error.
+pub fn installed_module(module: &str, file_name: &str, place: String) -> Option<Finding> {
+    matches!(module, "sitecustomize" | "usercustomize").then(|| {
+        Finding::new(
+            Rule::ImportTimeCode,
+            place,
+            1,
+            1,
+            format!("installs `{file_name}`, which Python imports at every start-up, before any program's own code"),
+        )
+        .with_severity(Severity::Error)
+    })
 }
 
 /// When a file of `role` runs.
@@ -142,7 +201,7 @@ pub fn autorun(
 /// shell, an exfiltration endpoint that is not local, a credential path, or decoding what it
 /// runs (`base64 -d`).
 pub fn command_threat(command: &str) -> Option<String> {
-    use crate::scan::indicators::{self, Indicator};
+    use crate::code_facts::indicators::{self, Indicator};
     let threat = indicators::find(command).into_iter().find_map(|i| match i {
         Indicator::Endpoint { what, strong } => strong.then_some(what),
         Indicator::Credential { what } | Indicator::Shell { what } => Some(what),

@@ -11,8 +11,8 @@
 //! warning alone and an error with a threat; `cmdclass` is a note.
 
 use super::code::{describe, severity, via, CodeFile};
+use crate::code_facts::{kind, Role};
 use crate::finding::{Finding, Rule, Severity};
-use crate::scan::facts::{kind, Role};
 
 pub fn check(file: &CodeFile) -> Vec<Finding> {
     let facts = file.facts;

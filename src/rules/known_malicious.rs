@@ -8,11 +8,16 @@
 //! version stands for the project, not a requirement: some bad releases alone are not a finding
 //! there. The project itself and members of
 //! its workspace are built from the code under review, not taken from an index: not judged.
+//!
+//! After safe-pip's resolution a range warning is superseded: the name is judged again at the
+//! exact release pip chose ([`superseded_by_resolution`]).
 
 use super::at_dependency;
 use crate::advisory::{Advisory, Affected};
 use crate::finding::{Finding, Fix, Rule, Severity};
 use crate::manifest::{Dependency, DependencySource};
+use crate::name::PackageName;
+use std::collections::HashSet;
 
 pub fn check(dep: &Dependency, advisories: &[Advisory], on_pypi: bool) -> Vec<Finding> {
     if dep.source == DependencySource::Workspace {
@@ -22,6 +27,18 @@ pub fn check(dep: &Dependency, advisories: &[Advisory], on_pypi: bool) -> Vec<Fi
         .iter()
         .filter_map(|adv| judge(dep, adv, on_pypi))
         .collect()
+}
+
+/// Drops from `findings` the range warnings (specifiers that admit a malicious release: the
+/// only warnings this rule gives) about the names in `resolved`, which a resolution chose an
+/// exact release of: that release is judged instead (an error when it is a malicious one,
+/// nothing otherwise), so the range no longer says what would be installed.
+pub fn superseded_by_resolution(findings: &mut Vec<Finding>, resolved: &HashSet<PackageName>) {
+    findings.retain(|f| {
+        !(f.rule == Rule::KnownMalicious
+            && f.severity == Severity::Warning
+            && f.package.as_ref().is_some_and(|p| resolved.contains(p)))
+    });
 }
 
 fn judge(dep: &Dependency, adv: &Advisory, on_pypi: bool) -> Option<Finding> {

@@ -29,6 +29,7 @@ pub mod vendored_package;
 
 use crate::data::Data;
 use crate::finding::{Finding, Rule, Severity};
+use crate::manifest::requirements_txt::ApparentNames;
 use crate::manifest::{Dependency, DependencySource};
 use crate::name_risk::{self, Assessment, Verdict};
 use crate::store::{ListedAge, NameAge, NameBatch, StoreError};
@@ -78,48 +79,6 @@ pub struct LookedUp {
     files: HashMap<Arc<str>, FileNames>,
 }
 
-/// A file's apparent names, by line number ([`crate::manifest::requirements_txt::apparent_names`]),
-/// in the order of their lines: the names written one after another into one text, each line
-/// with where its name ends (a long file's names cost one allocation, not one each).
-#[derive(Debug, Default)]
-pub struct ApparentNames {
-    lines: Vec<(u32, u32)>,
-    text: String,
-}
-
-impl ApparentNames {
-    /// Adds `name` as the apparent name of `line`, which comes after every line added before.
-    pub fn push(&mut self, line: u32, name: &str) {
-        self.text.push_str(name);
-        // a text past 4 GiB is not looked up ahead (its lines are looked up when judged)
-        if let Ok(end) = u32::try_from(self.text.len()) {
-            self.lines.push((line, end));
-        }
-    }
-
-    /// How many lines have an apparent name.
-    pub fn len(&self) -> usize {
-        self.lines.len()
-    }
-
-    /// Whether no line has one.
-    pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
-    }
-
-    /// The line and apparent name of the `at`th line that has one.
-    fn get(&self, at: usize) -> (u32, &str) {
-        let start = if at == 0 { 0 } else { self.lines[at - 1].1 };
-        let (line, end) = self.lines[at];
-        (line, &self.text[start as usize..end as usize])
-    }
-
-    /// Each line that has an apparent name, with that name, in order.
-    pub fn iter(&self) -> impl Iterator<Item = (u32, &str)> {
-        (0..self.lines.len()).map(|at| self.get(at))
-    }
-}
-
 /// One file's apparent names (in the order of their lines) and, beside each, what was found
 /// of it: two vectors written once each, not a map built entry by entry (a long file's map
 /// cost more in fresh memory than its lookups).
@@ -131,15 +90,7 @@ struct FileNames {
 impl FileNames {
     /// What was found of `dep`'s name, when its line was looked up under that name.
     fn get(&self, dep: &Dependency) -> Option<&Known> {
-        let lines = &self.lines.lines;
-        // where every line has a name, line n is the nth; else searched for (a line listed
-        // out of order is not found, and is looked up when judged)
-        let at = match (dep.line as usize).checked_sub(1) {
-            Some(at) if lines.get(at).is_some_and(|(line, _)| *line == dep.line) => at,
-            _ => lines
-                .binary_search_by_key(&dep.line, |(line, _)| *line)
-                .ok()?,
-        };
+        let at = self.lines.position(dep.line)?;
         (self.lines.get(at).1 == dep.name.as_str()).then(|| &self.known[at])
     }
 }

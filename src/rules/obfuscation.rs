@@ -21,9 +21,9 @@
 //! (`scan` also reports here the files it could not read, and symbolic links it refused.)
 
 use super::code::{severity, CodeFile};
+use crate::code_facts::MAX_DEPTH;
+use crate::code_facts::{kind, Hiding};
 use crate::finding::{Finding, Rule, Severity};
-use crate::scan::facts::{kind, Hiding};
-use crate::scan::python::MAX_DEPTH;
 
 pub fn check(file: &CodeFile) -> Vec<Finding> {
     let facts = file.facts;
@@ -118,7 +118,7 @@ pub fn check(file: &CodeFile) -> Vec<Finding> {
 }
 
 /// A PEP 263 cookie naming an encoding other than UTF-8, ASCII or Latin-1
-/// ([`crate::scan::source`]): an error, since Python then runs text that no editor shows (a
+/// (as `src/scan/source.rs` decodes it): an error, since Python then runs text that no editor shows (a
 /// `utf-7` file hides `exec` as `+AGU-xec`). `line` is the cookie's byte range. `unasked_only`:
 /// the file is a module of an installed distribution (its `RECORD` lists it, `--trusted` only)
 /// that nothing the scan sees runs unasked: a warning, saying so.

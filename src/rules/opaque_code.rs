@@ -2,7 +2,7 @@
 //! unread: a native extension module (`.so`, `.pyd`), a Python file larger than the scan reads,
 //! an archive Python imports from (`.zip`, `.egg`) whose members cannot be read, a notebook that
 //! is not JSON. What can be read is read instead (archive members, notebook cells, scripts with
-//! a Python shebang); [`crate::scan`] decides which and places the finding at the file's start.
+//! a Python shebang); the scan (`src/scan/`) decides which and places the finding at the file's start.
 //!
 //! Severity: an error where the file runs without anyone calling it: inside a package (a
 //! folder holding `__init__.py`, which any import of the package may load) or beside `setup.py`

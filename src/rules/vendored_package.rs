@@ -8,6 +8,10 @@
 //! A subpackage of another package (`django/test`) is not a copy, unless its parent is a
 //! vendor folder (`_vendor`, `third_party`...); names shorter than four characters are not
 //! judged. Severity: the worst warning or error found inside the copy, else a note.
+//!
+//! safe-pip's look inside a wheel reports here a top-level name the wheel installs that is not
+//! its own ([`installed`]): an error where it replaces the standard library's module or a
+//! popular package's, else a note.
 
 use crate::finding::{Finding, Rule, Severity};
 use crate::popular::Popular;
@@ -107,4 +111,303 @@ pub fn check(
         );
     }
     out
+}
+
+/// How many of the most popular names a foreign top-level name may not shadow.
+pub const SHADOW_TOP_N: u32 = 1000;
+
+/// Python's standard-library module names (`sys.stdlib_module_names`, 3.13, without private
+/// ones): a wheel that installs one replaces it for every program.
+pub const STDLIB: &[&str] = &[
+    "abc",
+    "aifc",
+    "argparse",
+    "array",
+    "ast",
+    "asynchat",
+    "asyncio",
+    "asyncore",
+    "atexit",
+    "audioop",
+    "base64",
+    "bdb",
+    "binascii",
+    "bisect",
+    "builtins",
+    "bz2",
+    "cProfile",
+    "calendar",
+    "cgi",
+    "cgitb",
+    "chunk",
+    "cmath",
+    "cmd",
+    "code",
+    "codecs",
+    "codeop",
+    "collections",
+    "colorsys",
+    "compileall",
+    "concurrent",
+    "configparser",
+    "contextlib",
+    "contextvars",
+    "copy",
+    "copyreg",
+    "crypt",
+    "csv",
+    "ctypes",
+    "curses",
+    "dataclasses",
+    "datetime",
+    "dbm",
+    "decimal",
+    "difflib",
+    "dis",
+    "distutils",
+    "doctest",
+    "email",
+    "encodings",
+    "ensurepip",
+    "enum",
+    "errno",
+    "faulthandler",
+    "fcntl",
+    "filecmp",
+    "fileinput",
+    "fnmatch",
+    "fractions",
+    "ftplib",
+    "functools",
+    "gc",
+    "genericpath",
+    "getopt",
+    "getpass",
+    "gettext",
+    "glob",
+    "graphlib",
+    "grp",
+    "gzip",
+    "hashlib",
+    "heapq",
+    "hmac",
+    "html",
+    "http",
+    "imaplib",
+    "imghdr",
+    "imp",
+    "importlib",
+    "inspect",
+    "io",
+    "ipaddress",
+    "itertools",
+    "json",
+    "keyword",
+    "lib2to3",
+    "linecache",
+    "locale",
+    "logging",
+    "lzma",
+    "mailbox",
+    "mailcap",
+    "marshal",
+    "math",
+    "mimetypes",
+    "mmap",
+    "modulefinder",
+    "msilib",
+    "msvcrt",
+    "multiprocessing",
+    "netrc",
+    "nis",
+    "nntplib",
+    "nt",
+    "ntpath",
+    "numbers",
+    "opcode",
+    "operator",
+    "optparse",
+    "os",
+    "ossaudiodev",
+    "pathlib",
+    "pdb",
+    "pickle",
+    "pickletools",
+    "pipes",
+    "pkgutil",
+    "platform",
+    "plistlib",
+    "poplib",
+    "posix",
+    "posixpath",
+    "pprint",
+    "profile",
+    "pstats",
+    "pty",
+    "pwd",
+    "py_compile",
+    "pyclbr",
+    "pydoc",
+    "pydoc_data",
+    "pyexpat",
+    "queue",
+    "quopri",
+    "random",
+    "re",
+    "readline",
+    "reprlib",
+    "resource",
+    "rlcompleter",
+    "runpy",
+    "sched",
+    "secrets",
+    "select",
+    "selectors",
+    "shelve",
+    "shlex",
+    "shutil",
+    "signal",
+    "site",
+    "smtpd",
+    "smtplib",
+    "sndhdr",
+    "socket",
+    "socketserver",
+    "spwd",
+    "sqlite3",
+    "sre_compile",
+    "sre_constants",
+    "sre_parse",
+    "ssl",
+    "stat",
+    "statistics",
+    "string",
+    "stringprep",
+    "struct",
+    "subprocess",
+    "sunau",
+    "symtable",
+    "sys",
+    "sysconfig",
+    "syslog",
+    "tabnanny",
+    "tarfile",
+    "telnetlib",
+    "tempfile",
+    "termios",
+    "textwrap",
+    "threading",
+    "time",
+    "timeit",
+    "tkinter",
+    "token",
+    "tokenize",
+    "tomllib",
+    "trace",
+    "traceback",
+    "tracemalloc",
+    "tty",
+    "turtle",
+    "types",
+    "typing",
+    "unicodedata",
+    "unittest",
+    "urllib",
+    "uu",
+    "uuid",
+    "venv",
+    "warnings",
+    "wave",
+    "weakref",
+    "webbrowser",
+    "winreg",
+    "winsound",
+    "wsgiref",
+    "xdrlib",
+    "xml",
+    "xmlrpc",
+    "zipapp",
+    "zipfile",
+    "zipimport",
+    "zlib",
+    "zoneinfo",
+];
+
+/// A top-level name `module` that the wheel of the distribution `name` installs into
+/// site-packages (`namespace`: a folder without `__init__.py`, shared by design), placed at
+/// `shown` (the wheel): a name that is not the distribution's own and shadows the standard
+/// library ([`STDLIB`]) or one of the [`SHADOW_TOP_N`] most popular packages is an error;
+/// another foreign name is a note, unless one name contains the other. Judged for safe-pip's
+/// look inside a wheel (`src/pip/inspect.rs`).
+pub fn installed(name: &str, module: &str, namespace: bool, shown: &str) -> Option<Finding> {
+    let own = crate::name::normalize(name);
+    if is_own(module, &own) {
+        return None;
+    }
+    let norm = crate::name::normalize(module).to_string();
+    let shadows_stdlib = STDLIB.contains(&module);
+    let shadows_popular = !namespace
+        && !module.starts_with('_')
+        && Popular::embedded()
+            .rank(&norm)
+            .is_some_and(|r| r <= SHADOW_TOP_N);
+    let (severity, what) = if shadows_stdlib {
+        (Severity::Error, format!(", which replaces the standard library's `{module}` for every program in this environment"))
+    } else if shadows_popular {
+        (Severity::Error, format!(", which is where the popular package `{norm}` lives: importing `{module}` would run this package's code instead"))
+    } else if loosely_own(module, &own) {
+        return None;
+    } else {
+        (Severity::Note, String::new())
+    };
+    Some(
+        Finding::new(
+            Rule::VendoredPackage,
+            shown,
+            1,
+            1,
+            format!(
+                "installs the top-level name `{module}`, which is not its own (`{name}`){what}"
+            ),
+        )
+        .with_severity(severity)
+        .with_help("install it only if you know why it ships that name"),
+    )
+}
+
+/// `module` and `own` lower-cased, without `-`, `_` and `.`.
+fn squashed(module: &str, own: &str) -> (String, String) {
+    let squash = |s: &str| s.to_ascii_lowercase().replace(['-', '_', '.'], "");
+    (squash(module), squash(own))
+}
+
+/// True when `module` is the distribution `own`'s own top-level name (`my-pkg` -> `my_pkg`,
+/// `python-dateutil` -> `dateutil`, `pyyaml` -> `yaml`).
+fn is_own(module: &str, own: &str) -> bool {
+    let (ms, os) = squashed(module, own);
+    ms == os
+        || ["python", "py"].iter().any(|p| {
+            os.strip_prefix(p) == Some(ms.as_str()) || os.strip_suffix(p) == Some(ms.as_str())
+        })
+}
+
+/// True when one name contains the other (`requests_toolbelt` of `requests-toolbelt-x`):
+/// not worth a note, though still judged for shadowing.
+fn loosely_own(module: &str, own: &str) -> bool {
+    let (ms, os) = squashed(module, own);
+    (ms.len() >= 3 && os.contains(&ms)) || (os.len() >= 3 && ms.contains(&os))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_distributions_own_top_level_names() {
+        assert!(
+            is_own("dateutil", "python-dateutil")
+                && is_own("yaml", "pyyaml")
+                && !is_own("requests", "sgx")
+        );
+    }
 }

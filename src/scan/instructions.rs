@@ -26,9 +26,8 @@
 //! The Python scripts any of them run are returned, to be read as [`Role::Script`] code (whole
 //! top level, the main guard's body included).
 //!
-//! [`Role::Script`]: super::facts::Role::Script
+//! [`Role::Script`]: crate::code_facts::Role::Script
 
-use crate::check;
 use crate::finding::{Finding, Severity};
 use crate::rules::{import_time_code, opaque_code};
 use crate::source::{read_regular, ReadError, SourceFile};
@@ -113,12 +112,12 @@ pub fn read(root: &Path) -> Instructed {
 fn read_text(path: &Path, out: &mut Instructed) -> Option<SourceFile> {
     match read_regular(path, super::MAX_SCAN_SIZE) {
         Ok(bytes) => Some(SourceFile::new(
-            check::clean(path),
+            crate::source::clean(path),
             String::from_utf8_lossy(&bytes).into_owned(),
         )),
         Err(ReadError::TooLarge(_)) => {
             out.findings.push(opaque_code::finding(
-                &crate::source::display_path(&check::clean(path)),
+                &crate::source::display_path(&crate::source::clean(path)),
                 "a file of instructions or commands larger than 8 MiB",
                 opaque_code::Reach::RunsUnasked,
             ));
@@ -259,7 +258,7 @@ fn file(root: &Path, rel: &str) -> Option<PathBuf> {
     let p = root.join(rel);
     std::fs::symlink_metadata(&p)
         .is_ok_and(|m| m.is_file())
-        .then(|| check::clean(&clean_dots(&p)))
+        .then(|| crate::source::clean(&clean_dots(&p)))
 }
 
 /// `a/./b` as `a/b`, so paths compare with the walk's.

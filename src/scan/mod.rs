@@ -25,16 +25,13 @@
 //! `site-packages`) are skipped too. What the walk skipped is counted in the report.
 //!
 //! Modules: [`source`] decodes a file as Python does (coding cookie, line terminators; identifiers
-//! NFKC-normalised), [`python`] reads it into its [`facts`] (with [`blobs`], which decodes encoded
-//! literals, and [`indicators`], which matches endpoints and credential paths); [`signals`] runs
-//! the code rules of [`crate::rules`] over them.
+//! NFKC-normalised), [`python`] reads it into its facts ([`crate::code_facts`], with their [`blobs`], which decodes
+//! encoded literals, and [`indicators`], which matches endpoints and credential paths);
+//! [`signals`] runs the code rules of [`crate::rules`] over them.
 
 mod archive;
 mod autorun;
-pub mod blobs;
 mod data_literals;
-pub mod facts;
-pub mod indicators;
 mod installed;
 mod instructions;
 mod notebook;
@@ -43,10 +40,12 @@ pub mod signals;
 pub mod source;
 
 use crate::check::{self, CheckError, CheckOptions, CheckReport};
+use crate::code_facts::{self as facts, Role};
+#[cfg(doc)]
+use crate::code_facts::{blobs, indicators};
 use crate::finding::{Finding, Rule, Severity};
 use crate::rules::{disguised_binary, obfuscation, opaque_code, vendored_package, Engine};
 use crate::source::{display_path, SourceFile};
-use facts::Role;
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -262,18 +261,20 @@ fn walk(
     exclude: Option<&crate::exclude::Exclude>,
 ) -> Result<Walk, CheckError> {
     if !std::fs::metadata(root).is_ok_and(|m| m.is_dir()) {
-        return Ok((vec![check::clean(root)], Vec::new(), Vec::new()));
+        return Ok((vec![crate::source::clean(root)], Vec::new(), Vec::new()));
     }
     let mut walked = check::walk_tree(root, skip_dirs, exclude, is_scanned)?;
     let skipped = std::mem::take(&mut walked.skipped);
     // `obfuscation` is a warning by default, as a refused link should be
-    let (files, refused) = walked.with_refused_findings(Rule::Obfuscation, |why| {
-        format!("not scanned: it is {why}; Python would follow it")
+    let (files, refused) = walked.with_refused_findings(|path, why| {
+        let shown = display_path(&crate::source::clean(path));
+        let message = format!("not scanned: it is {why}; Python would follow it");
+        Finding::new(Rule::Obfuscation, shown, 1, 1, message)
     });
     let files = files
         .iter()
         .filter(|p| p.extension().is_some() || has_python_shebang(p))
-        .map(|p| check::clean(p))
+        .map(|p| crate::source::clean(p))
         .collect();
     Ok((files, refused, skipped))
 }
@@ -467,7 +468,7 @@ fn imported_unasked(
             for c in candidates {
                 let mut c = c.into_os_string();
                 c.push(".py");
-                let c = check::clean(Path::new(&c));
+                let c = crate::source::clean(Path::new(&c));
                 if !py_paths.contains(c.as_path()) || self::role(&c) != Role::Module {
                     continue;
                 }
@@ -609,9 +610,9 @@ fn in_tree_backends(root: &Path) -> HashSet<PathBuf> {
         let base = root.join(dir);
         for n in 1..=parts.len() {
             let stem: PathBuf = parts[..n].iter().collect();
-            out.insert(check::clean(&base.join(&stem).join("__init__.py")));
+            out.insert(crate::source::clean(&base.join(&stem).join("__init__.py")));
             if n == parts.len() {
-                out.insert(check::clean(&base.join(stem.with_extension("py"))));
+                out.insert(crate::source::clean(&base.join(stem.with_extension("py"))));
             }
         }
     }
@@ -642,7 +643,12 @@ fn code_files(
         match found.map(|p| (crate::source::read_regular(&p, MAX_SCAN_SIZE), p)) {
             Some((Ok(bytes), p)) => match disguised_binary::source(&display_path(&p), &bytes) {
                 Some(f) => out.push(f),
-                None => out.extend(scan_source_at(&check::clean(&p), &bytes, reached, installs)),
+                None => out.extend(scan_source_at(
+                    &crate::source::clean(&p),
+                    &bytes,
+                    reached,
+                    installs,
+                )),
             },
             _ => {
                 let (line, column) = module.line_col(range.start);
@@ -770,7 +776,7 @@ fn reach(path: &Path, records: &installed::Records) -> opaque_code::Reach {
 
 /// Vendored copies of popular packages among the walked `files` ([`vendored_package`]).
 fn vendored(root: &Path, files: &[PathBuf], findings: &[Finding]) -> Vec<Finding> {
-    vendored_package::check(&check::clean(root), files, findings, is_installed)
+    vendored_package::check(&crate::source::clean(root), files, findings, is_installed)
 }
 
 /// True when `dir` is an install target (site-packages): it holds `*.dist-info` or

@@ -1,8 +1,8 @@
 //! Reads one Python file with tree-sitter (never running it) into its [`Facts`], which the code
 //! rules judge: which calls it makes and what they can do (execute, spawn, connect, write,
 //! decode), where they run (module level, inside an install command), which string literals it
-//! holds (with what they decode to, [`super::blobs`], and the endpoints and credential paths in
-//! them, [`super::indicators`]), which builtins it looks up by computed name, and, from the text
+//! holds (with what they decode to, [`crate::code_facts::blobs`], and the endpoints and credential paths in
+//! them, [`crate::code_facts::indicators`]), which builtins it looks up by computed name, and, from the text
 //! itself, code pushed off-screen and bidirectional controls. A `.pth` file is read as `site`
 //! reads it: only its `import` lines run (CPython's `Lib/site.py`, `addpackage`).
 //!
@@ -22,14 +22,13 @@
 //! they parse. The walk is iterative and stops [`MAX_DEPTH`] levels down, so no input can
 //! exhaust the stack.
 
-use super::facts::{kind, Call, Facts, Hiding, Literal, Lookup, Role};
 use super::source::{identifier, Normalised};
-use super::{blobs, indicators};
+pub use crate::code_facts::MAX_DEPTH;
+use crate::code_facts::{blobs, indicators};
+use crate::code_facts::{kind, Call, Facts, Hiding, Literal, Lookup, Role};
 use std::collections::HashMap;
 use tree_sitter::{Node, Parser};
 
-/// How deep the syntax tree is walked.
-pub const MAX_DEPTH: usize = 200;
 /// How many names, calls or parentheses deep an expression is followed to what it names.
 const MAX_RESOLVE_DEPTH: usize = 8;
 /// How many nodes one data-flow question may visit.
@@ -994,8 +993,8 @@ impl<'s> Reader<'s> {
         }
     }
 
-    /// The statement `node` as a [`super::facts::Import`].
-    fn import_fact(&self, node: Node) -> super::facts::Import {
+    /// The statement `node` as a [`crate::code_facts::Import`].
+    fn import_fact(&self, node: Node) -> crate::code_facts::Import {
         let written = node
             .child_by_field_name("module_name")
             .map(|m| self.text(m))
@@ -1013,7 +1012,7 @@ impl<'s> Reader<'s> {
                 self.text(n).to_owned()
             })
             .collect();
-        super::facts::Import {
+        crate::code_facts::Import {
             level: written.len() - module.len(),
             module: module.split_whitespace().collect(),
             names,

@@ -3,7 +3,7 @@
 //! `hidden_process`, `exfil_endpoint`, `credential_access`, `obfuscation`), with what they share
 //! in [`crate::rules::code`].
 
-use super::facts::Facts;
+use crate::code_facts::Facts;
 use crate::finding::Finding;
 use crate::rules::code::CodeFile;
 use crate::rules::{
@@ -30,8 +30,8 @@ pub fn judge(sf: &SourceFile, facts: &Facts, fine: bool) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::code_facts::Role;
     use crate::finding::{Rule, Severity};
-    use crate::scan::facts::Role;
     use crate::scan::python;
 
     fn judged(role: Role, src: &str) -> Vec<(Rule, u32, Severity)> {

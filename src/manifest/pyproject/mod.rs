@@ -87,7 +87,7 @@
 //! `index-url`/`extra-index-url`/`find-links`, `[[tool.poetry.source]]` (`priority`) and
 //! `[[tool.pdm.source]]` (`verify_ssl`) are recorded with what each tool does with an index
 //! that is not PyPI, and `[tool.uv.sources]` entries that name an index, for the `index-url`
-//! rule ([`crate::rules::index_url`]), which judges them as it judges pip's index options.
+//! rule (`src/rules/index_url.rs`), which judges them as it judges pip's index options.
 //!
 //! Dependencies and findings come out in file order. Every position is the byte where the
 //! name (or the offending value) is written: the content of a string just after its opening

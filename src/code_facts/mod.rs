@@ -1,10 +1,21 @@
-//! The facts of one scanned file, as [`super::python`] reads them: plain data, judged by the
-//! code rules in [`crate::rules`] (SG401-SG408). Nothing here decides whether a fact is a
+//! The facts of one scanned file, as [`crate::scan::python`] reads them: plain data, judged by
+//! the code rules in [`crate::rules`] (SG401-SG408). Nothing here decides whether a fact is a
 //! finding; offsets are byte offsets into the file's text.
+//!
+//! It sits below both the reader ([`crate::scan`]) and the rules, so rules judge facts without
+//! depending on the scan that gathers them. With the facts: [`blobs`], which decodes encoded
+//! literals, and [`indicators`], which matches endpoints, credential paths and shell commands.
 
-use super::blobs::Blob;
-use super::indicators::Indicator;
+pub mod blobs;
+pub mod indicators;
+
+use blobs::Blob;
+use indicators::Indicator;
 use std::ops::Range;
+
+/// How deep a reader walks a file's syntax tree; deeper code is not read
+/// ([`Facts::too_deep`]).
+pub const MAX_DEPTH: usize = 200;
 
 /// What a call or literal shows, as bits so a file's signals combine with `|`.
 pub mod kind {
@@ -104,9 +115,9 @@ pub struct Literal {
     pub text: String,
     /// A bare string statement (a docstring): documentation, where paths and URLs are examples.
     pub docstring: bool,
-    /// What the literal decodes to, when it is an encoded blob ([`super::blobs`]).
+    /// What the literal decodes to, when it is an encoded blob ([`blobs`]).
     pub blob: Option<Blob>,
-    /// Endpoints and credential paths in the text ([`super::indicators`]); none for docstrings.
+    /// Endpoints and credential paths in the text ([`indicators`]); none for docstrings.
     pub indicators: Vec<Indicator>,
     /// The innermost function holding the literal (0: module level), as for [`Call::scope`].
     pub scope: usize,
@@ -188,7 +199,7 @@ pub struct Facts {
     pub lookups: Vec<Lookup>,
     /// `cmdclass=` keyword arguments.
     pub cmdclass: Vec<usize>,
-    /// Where the tree was deeper than [`super::python::MAX_DEPTH`].
+    /// Where the tree was deeper than [`MAX_DEPTH`].
     pub too_deep: Option<usize>,
     /// Off-screen code and bidirectional controls, in line order.
     pub hiding: Vec<Hiding>,
