@@ -138,6 +138,7 @@ impl Line<'_> {
             name_span: self.at..self.at + self.raw.len(),
             snippet: self.text.to_owned(),
             snippet_skip: 0,
+            line_identity: crate::source::line_identity(self.text),
             private_index: false,
             locked: false,
             listed: true,

@@ -173,6 +173,10 @@ pub struct Finding {
     /// Code points of the line before `snippet`, when only a window of a long line is kept.
     #[serde(skip)]
     pub snippet_skip: u32,
+    /// [`crate::source::line_identity`] of the whole line, when the finding was made where its
+    /// file was at hand: what `--since` compares (else the snippet's).
+    #[serde(skip)]
+    pub line_identity: Option<u64>,
     /// How many code points to underline from `column`.
     #[serde(skip)]
     pub span_len: u32,
@@ -264,6 +268,7 @@ impl Finding {
             help: None,
             snippet: None,
             snippet_skip: 0,
+            line_identity: None,
             span_len: 1,
             fix: None,
             allowed: None,
@@ -318,10 +323,15 @@ impl Finding {
 
     /// With the line at byte `offset` of `src` as its snippet (a window of it, if it is long).
     pub fn with_snippet_at(mut self, src: &crate::source::SourceFile, offset: usize) -> Self {
-        let snippet = src.snippet_at(offset);
+        self.set_snippet(src.snippet_at(offset));
+        self
+    }
+
+    /// Shows `snippet`, of the finding's line.
+    pub fn set_snippet(&mut self, snippet: crate::source::Snippet) {
         self.snippet = Some(snippet.text);
         self.snippet_skip = snippet.skip;
-        self
+        self.line_identity = Some(snippet.line_identity);
     }
 
     /// Orders findings by file, position, then rule, for stable output.

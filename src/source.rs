@@ -27,6 +27,8 @@ pub struct SourceFile {
     python_lines: bool,
     /// `path` for display, computed once: every dependency of the file carries it.
     shown: std::sync::Arc<str>,
+    /// [`line_identity`] of each line, computed on first use.
+    identities: std::sync::OnceLock<Vec<u64>>,
 }
 
 impl Clone for SourceFile {
@@ -39,6 +41,7 @@ impl Clone for SourceFile {
             last_column: std::sync::Mutex::new((0, 0)),
             python_lines: self.python_lines,
             shown: self.shown.clone(),
+            identities: self.identities.clone(),
         }
     }
 }
@@ -53,6 +56,15 @@ pub struct Snippet {
     pub text: String,
     /// Code points of the line before the window (0: the whole line, or its start).
     pub skip: u32,
+    /// [`line_identity`] of the whole line, however little of it `text` keeps.
+    pub line_identity: u64,
+}
+
+/// What identifies a line's text, all of it (FNV-1a of the text without its leading and
+/// trailing whitespace): `--since` judges a finding's line unchanged when its identity is one
+/// of the revision's, which a window of a long line could not tell.
+pub fn line_identity(line: &str) -> u64 {
+    crate::hash::fnv1a(line.trim().as_bytes())
 }
 
 impl SourceFile {
@@ -83,6 +95,7 @@ impl SourceFile {
             non_ascii_lines,
             last_column: std::sync::Mutex::new((0, 0)),
             python_lines,
+            identities: std::sync::OnceLock::new(),
         }
     }
 
@@ -165,10 +178,12 @@ impl SourceFile {
     fn snippet_in(&self, line: usize, offset: usize) -> Snippet {
         let start = self.line_starts[line];
         let text = self.line_text(line as u32 + 1);
+        let line_identity = self.line_identity(line as u32 + 1);
         if text.len() <= SNIPPET_MAX {
             return Snippet {
                 text: text.to_owned(),
                 skip: 0,
+                line_identity,
             };
         }
         let end = start + text.len();
@@ -182,7 +197,24 @@ impl SourceFile {
         Snippet {
             text: self.text[from..to].to_owned(),
             skip: self.column0(line, start, offset) - back,
+            line_identity,
         }
+    }
+
+    /// [`line_identity`] of a 1-based line (of an empty line past the end).
+    pub fn line_identity(&self, line: u32) -> u64 {
+        let idx = (line as usize).saturating_sub(1);
+        let all = self.line_identities();
+        all.get(idx).copied().unwrap_or_else(|| line_identity(""))
+    }
+
+    /// [`line_identity`] of every line, in order (computed once).
+    pub fn line_identities(&self) -> &[u64] {
+        self.identities.get_or_init(|| {
+            (1..=self.line_count() as u32)
+                .map(|n| line_identity(self.line_text(n)))
+                .collect()
+        })
     }
 
     /// Text of a 1-based line, without its line ending.
@@ -436,7 +468,8 @@ mod tests {
             src.snippet_at(0),
             Snippet {
                 text: "a".into(),
-                skip: 0
+                skip: 0,
+                line_identity: line_identity("a"),
             }
         );
         let at = src.text.find("n1500é").unwrap();

@@ -110,6 +110,9 @@ pub struct Dependency {
     pub snippet: String,
     /// Code points of the line before `snippet` (0 unless the line was windowed).
     pub snippet_skip: u32,
+    /// [`crate::source::line_identity`] of the whole line the name stands on, which `--since`
+    /// compares (a hash: a long line is not copied).
+    pub line_identity: u64,
     /// True when the manifest sends this package to an index other than PyPI.
     pub private_index: bool,
     /// Pinned by a lock file, which is regenerated, not edited: `--fix` leaves it alone.
@@ -133,7 +136,7 @@ impl Dependency {
         section: impl Into<String>,
     ) -> Self {
         let ((line, column), snippet) = src.place(name_offset);
-        Dependency {
+        let mut dep = Dependency {
             name: normalize(raw_name),
             raw_name: raw_name.to_owned(),
             specifiers: None,
@@ -143,13 +146,23 @@ impl Dependency {
             line,
             column,
             name_span: name_offset..name_offset + raw_name.len(),
-            snippet: snippet.text,
-            snippet_skip: snippet.skip,
+            snippet: String::new(),
+            snippet_skip: 0,
+            line_identity: 0,
             private_index: false,
             locked: false,
             listed: false,
             named_by_metadata: false,
-        }
+        };
+        dep.set_snippet(snippet);
+        dep
+    }
+
+    /// Sets what a finding about it shows: `snippet`, of the line its name stands on.
+    pub fn set_snippet(&mut self, snippet: crate::source::Snippet) {
+        self.snippet = snippet.text;
+        self.snippet_skip = snippet.skip;
+        self.line_identity = snippet.line_identity;
     }
 
     /// The version pinned with `==` (or `===`), if the specifiers pin exactly one version.
