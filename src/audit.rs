@@ -139,6 +139,10 @@ impl Line<'_> {
             snippet: self.text.to_owned(),
             snippet_skip: 0,
             line_identity: crate::source::line_identity(self.text),
+            inline_ignore: crate::inline_ignore::InlineIgnore::in_line(
+                crate::inline_ignore::Comments::Pip,
+                self.text,
+            ),
             private_index: false,
             locked: false,
             listed: true,

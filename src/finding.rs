@@ -177,6 +177,10 @@ pub struct Finding {
     /// file was at hand: what `--since` compares (else the snippet's).
     #[serde(skip)]
     pub line_identity: Option<u64>,
+    /// The `squatguard: ignore` directive in the comment of its line, as the file's format
+    /// finds the comment ([`crate::inline_ignore`]); [`crate::finish`] decides whether to honour it.
+    #[serde(skip)]
+    pub inline_ignore: Option<crate::inline_ignore::InlineIgnore>,
     /// How many code points to underline from `column`.
     #[serde(skip)]
     pub span_len: u32,
@@ -269,6 +273,7 @@ impl Finding {
             snippet: None,
             snippet_skip: 0,
             line_identity: None,
+            inline_ignore: None,
             span_len: 1,
             fix: None,
             allowed: None,
@@ -332,6 +337,15 @@ impl Finding {
         self.snippet = Some(snippet.text);
         self.snippet_skip = snippet.skip;
         self.line_identity = Some(snippet.line_identity);
+        self.inline_ignore = snippet.inline_ignore;
+    }
+
+    /// With what identifies the 1-based `line` of `src` and the suppression its comment holds,
+    /// for a finding that shows a snippet of its own making.
+    pub fn on_line_of(mut self, src: &crate::source::SourceFile, line: u32) -> Self {
+        self.line_identity = Some(src.line_identity(line));
+        self.inline_ignore = src.inline_ignore(line);
+        self
     }
 
     /// Orders findings by file, position, then rule, for stable output.

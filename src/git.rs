@@ -350,9 +350,8 @@ pub fn only_since(
             let shown = src.display_path();
             let pip_lines = SourceFile::with_python_lines(&src.path, src.text.as_str());
             Some(Before {
-                lines: (src.line_identities().iter())
+                lines: (src.line_identities())
                     .chain(pip_lines.line_identities())
-                    .copied()
                     .collect(),
                 deps: parsed
                     .dependencies

@@ -113,6 +113,9 @@ pub struct Dependency {
     /// [`crate::source::line_identity`] of the whole line the name stands on, which `--since`
     /// compares (a hash: a long line is not copied).
     pub line_identity: u64,
+    /// The `squatguard: ignore` directive in the comment of that line
+    /// ([`SourceFile::inline_ignore`]).
+    pub inline_ignore: Option<crate::inline_ignore::InlineIgnore>,
     /// True when the manifest sends this package to an index other than PyPI.
     pub private_index: bool,
     /// Pinned by a lock file, which is regenerated, not edited: `--fix` leaves it alone.
@@ -149,6 +152,7 @@ impl Dependency {
             snippet: String::new(),
             snippet_skip: 0,
             line_identity: 0,
+            inline_ignore: None,
             private_index: false,
             locked: false,
             listed: false,
@@ -163,6 +167,7 @@ impl Dependency {
         self.snippet = snippet.text;
         self.snippet_skip = snippet.skip;
         self.line_identity = snippet.line_identity;
+        self.inline_ignore = snippet.inline_ignore;
     }
 
     /// The version pinned with `==` (or `===`), if the specifiers pin exactly one version.
@@ -228,6 +233,8 @@ pub struct IndexStatement {
     pub column: u32,
     /// The line the statement stands on.
     pub snippet: String,
+    /// The `squatguard: ignore` directive in the comment of that line.
+    pub inline_ignore: Option<crate::inline_ignore::InlineIgnore>,
     /// The statement as written, variables unexpanded (`--index-url URL`,
     /// `[[tool.uv.index]] url = URL`).
     pub written: String,
@@ -265,6 +272,7 @@ impl Manifest {
             line,
             column,
             snippet: src.line_text(line).to_owned(),
+            inline_ignore: src.inline_ignore(line),
             written: written.into(),
             url: url.into(),
             usage,
@@ -571,6 +579,7 @@ pub fn parse_specifiers(text: &str) -> Result<Option<VersionSpecifiers>, String>
 
 /// Parses `src` as `kind`. Requirements files read the files they include from disk.
 pub fn parse(src: &SourceFile, kind: ManifestKind) -> Manifest {
+    src.read_as(kind.comments());
     match kind {
         ManifestKind::Requirements => requirements_txt::parse(src),
         ManifestKind::Pyproject => pyproject::parse(src),
@@ -651,6 +660,24 @@ pub enum ManifestKind {
 }
 
 impl ManifestKind {
+    /// How the format writes comments, where a `squatguard: ignore` may stand.
+    pub fn comments(self) -> crate::inline_ignore::Comments {
+        use crate::inline_ignore::Comments;
+        match self {
+            ManifestKind::Requirements => Comments::Pip,
+            ManifestKind::SetupPy => Comments::Python,
+            ManifestKind::SetupCfg => Comments::SetupCfg,
+            ManifestKind::Script => Comments::Script,
+            ManifestKind::PipfileLock => Comments::None,
+            ManifestKind::Pyproject
+            | ManifestKind::Pipfile
+            | ManifestKind::TomlLock(_)
+            | ManifestKind::HatchToml
+            | ManifestKind::PixiToml
+            | ManifestKind::UvToml => Comments::Toml,
+        }
+    }
+
     /// The format implied by a file name alone, for discovery. `path` is taken relative to
     /// where the search starts (a walk's root, the repository's root): its folders count.
     pub fn from_file_name(path: &Path) -> Option<ManifestKind> {

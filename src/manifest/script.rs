@@ -226,6 +226,7 @@ fn python_only_break(c: char) -> bool {
 
 /// Reads the script blocks of `src`, a Python file.
 pub fn parse(src: &SourceFile) -> Manifest {
+    src.read_as(crate::inline_ignore::Comments::Script);
     let text = src.text.as_str();
     let mut out = Manifest::default();
     let found = blocks(text);
@@ -311,6 +312,7 @@ fn read_block(src: &SourceFile, block: &Block) -> Manifest {
     }
     for s in &mut read.indexes {
         s.snippet = src.line_text(s.line).to_owned();
+        s.inline_ignore = src.inline_ignore(s.line);
     }
     read
 }
