@@ -3,6 +3,11 @@
 //! Lines and columns are 1-based; columns count Unicode code points (as SARIF's
 //! `unicodeCodePoints` and most editors do). `\r\n` ends a line like `\n`.
 //!
+//! What a finding keeps of its line is a window of it ([`Snippet`], for display) with what is
+//! decided from all of it: the line's identity ([`line_identity`], which `--since` compares) and
+//! the `squatguard: ignore` its comment holds, the comment found as the file's format writes one
+//! ([`SourceFile::inline_ignore`], [`crate::inline_ignore`]).
+//!
 //! Also [`work_tree`]: the repository a file lies in, which readers that follow a file to
 //! another (`-r other.txt`) may not leave.
 
