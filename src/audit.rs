@@ -138,6 +138,11 @@ impl Line<'_> {
             name_span: self.at..self.at + self.raw.len(),
             snippet: self.text.to_owned(),
             snippet_skip: 0,
+            line_identity: crate::source::line_identity(self.text),
+            inline_ignore: crate::inline_ignore::InlineIgnore::in_line(
+                crate::inline_ignore::Comments::Pip,
+                self.text,
+            ),
             private_index: false,
             locked: false,
             listed: true,

@@ -173,6 +173,14 @@ pub struct Finding {
     /// Code points of the line before `snippet`, when only a window of a long line is kept.
     #[serde(skip)]
     pub snippet_skip: u32,
+    /// [`crate::source::line_identity`] of the whole line, when the finding was made where its
+    /// file was at hand: what `--since` compares (else the snippet's).
+    #[serde(skip)]
+    pub line_identity: Option<u64>,
+    /// The `squatguard: ignore` directive in the comment of its line, as the file's format
+    /// finds the comment ([`crate::inline_ignore`]); [`crate::finish`] decides whether to honour it.
+    #[serde(skip)]
+    pub inline_ignore: Option<crate::inline_ignore::InlineIgnore>,
     /// How many code points to underline from `column`.
     #[serde(skip)]
     pub span_len: u32,
@@ -264,6 +272,8 @@ impl Finding {
             help: None,
             snippet: None,
             snippet_skip: 0,
+            line_identity: None,
+            inline_ignore: None,
             span_len: 1,
             fix: None,
             allowed: None,
@@ -318,9 +328,23 @@ impl Finding {
 
     /// With the line at byte `offset` of `src` as its snippet (a window of it, if it is long).
     pub fn with_snippet_at(mut self, src: &crate::source::SourceFile, offset: usize) -> Self {
-        let snippet = src.snippet_at(offset);
+        self.set_snippet(src.snippet_at(offset));
+        self
+    }
+
+    /// Shows `snippet`, of the finding's line.
+    pub fn set_snippet(&mut self, snippet: crate::source::Snippet) {
         self.snippet = Some(snippet.text);
         self.snippet_skip = snippet.skip;
+        self.line_identity = Some(snippet.line_identity);
+        self.inline_ignore = snippet.inline_ignore;
+    }
+
+    /// With what identifies the 1-based `line` of `src` and the suppression its comment holds,
+    /// for a finding that shows a snippet of its own making.
+    pub fn on_line_of(mut self, src: &crate::source::SourceFile, line: u32) -> Self {
+        self.line_identity = Some(src.line_identity(line));
+        self.inline_ignore = src.inline_ignore(line);
         self
     }
 

@@ -6,9 +6,10 @@
 //!
 //! 1. private packages: the name rules (`typosquat`, `not-on-pypi`, `import-name`) do not judge
 //!    a name the configuration lists in `private-packages`;
-//! 2. inline `# squatguard: ignore[rule, ...]` comments on a finding's line: honoured only in
-//!    files whose [`Origin`] is the user's own; elsewhere the finding stays and says that a
-//!    comment tried to hide it;
+//! 2. inline `# squatguard: ignore[rule, ...]` comments on a finding's line, as its reader found
+//!    the line's comment ([`Finding::inline_ignore`], [`crate::inline_ignore`]; no text is
+//!    searched here): honoured only in files whose [`Origin`] is the user's own; elsewhere the
+//!    finding stays and says that a comment tried to hide it;
 //! 3. the configuration's severity overrides (one the user has not trusted only raises a
 //!    finding's severity: [`Config::severity_raises_only`]);
 //! 4. allow entries, those given on safe-pip's command line first, then the configuration's:
@@ -314,30 +315,16 @@ pub fn sort(findings: &mut Vec<Finding>) {
     findings.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message == b.message);
 }
 
-/// `# squatguard: ignore[rule, ...] reason` (or `ignore` alone, for every rule) on the
-/// finding's own line.
+/// `# squatguard: ignore[rule, ...] reason` (or `ignore` alone, for every rule) in the comment
+/// of the finding's own line, as its reader found it ([`Finding::inline_ignore`]).
 fn suppressed_inline(f: &Finding) -> bool {
-    let Some(line) = f.snippet.as_deref() else {
-        return false;
-    };
-    let Some(at) = line.find("squatguard: ignore") else {
-        return false;
-    };
-    let rest = &line[at + "squatguard: ignore".len()..];
-    match rest.strip_prefix('[') {
-        Some(list) => list
-            .split(']')
-            .next()
-            .unwrap_or("")
-            .split(',')
-            .any(|r| r.trim().parse::<Rule>().is_ok_and(|r| r == f.rule)),
-        None => true,
-    }
+    f.inline_ignore.as_ref().is_some_and(|i| i.covers(f.rule))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inline_ignore::InlineIgnore;
     use crate::source::SourceFile;
 
     fn policy(config: &str, origin: Origin) -> Policy {
@@ -395,26 +382,36 @@ mod tests {
         ));
     }
 
+    /// The directive its reader found in the comment of the finding's line counts, for the
+    /// rules it names; the text the finding shows does not.
     #[test]
     fn inline_suppression_names_its_rules() {
-        let f = finding(
-            Rule::Typosquat,
-            "reqeusts",
-            "reqeusts==1.0  # squatguard: ignore[typosquat, not-on-pypi] test double",
-        );
+        let mut f = finding(Rule::Typosquat, "reqeusts", "reqeusts==1.0");
+        f.inline_ignore = InlineIgnore::parse("# squatguard: ignore[typosquat, not-on-pypi] test");
         assert!(suppressed_inline(&f));
         let mut g = f.clone();
         g.rule = Rule::KnownMalicious;
         assert!(!suppressed_inline(&g), "only the rules named");
-        let h = finding(Rule::KnownMalicious, "x", "x  # squatguard: ignore");
+        let mut h = finding(Rule::KnownMalicious, "x", "x");
+        h.inline_ignore = Some(InlineIgnore::All);
         assert!(suppressed_inline(&h));
+        let shown = finding(
+            Rule::Typosquat,
+            "x",
+            "x @ https://h/x.whl#squatguard: ignore",
+        );
+        assert!(!suppressed_inline(&shown), "state is not text");
     }
 
     /// A file under inspection cannot hide its own findings: the comment is named instead.
     #[test]
     fn inline_suppression_of_an_untrusted_file_is_reported_not_honoured() {
+        let src = SourceFile::new(
+            "evil.py",
+            "import x\nexec(base64.b64decode(x))  # squatguard: ignore\n",
+        );
         let f = Finding::new(Rule::DecodeExec, "evil.py", 2, 1, "exec runs decoded data")
-            .with_snippet("exec(base64.b64decode(x))  # squatguard: ignore");
+            .with_snippet_at(&src, src.line_start(2));
         let own = finish(vec![f.clone()], &policy("", Origin::Own));
         assert!(own.findings.is_empty());
         assert_eq!(own.hidden[0].by, HiddenBy::InlineComment);

@@ -4,7 +4,9 @@
 //! The index's manifests are written to a scratch tree that mirrors the repository, so that
 //! `-r` includes resolve to their staged versions too; findings are mapped back to the paths
 //! the user knows. For `--since`, a finding is kept when its line (for a dependency: its name on
-//! that line) does not exist in the file as it was at REV; renamed manifests are followed.
+//! that line) does not exist in the file as it was at REV; renamed manifests are followed. Lines
+//! are compared whole, by [`crate::source::line_identity`], not by the window of a long line a
+//! finding shows: a change at the far end of a line (a marker, a URL) is a change.
 
 use crate::finding::Finding;
 use crate::manifest::{self, ManifestKind};
@@ -280,8 +282,10 @@ fn write_under(dir: &Path, rel: &Path, content: &[u8]) -> std::io::Result<()> {
 /// Lines and dependencies of one file as it was at a revision.
 #[derive(Default)]
 struct Before {
-    lines: HashSet<String>,
-    deps: HashSet<(String, String)>,
+    /// [`crate::source::line_identity`] of each line, numbered as plain text and as pip does.
+    lines: HashSet<u64>,
+    /// Each dependency's name with the identity of its line.
+    deps: HashSet<(String, u64)>,
 }
 
 /// Keeps only the findings about what is new or changed since `rev`. `staged`: compare the
@@ -344,13 +348,16 @@ pub fn only_since(
             let src = SourceFile::new(real, text);
             let parsed = manifest::parse(&src, kind);
             let shown = src.display_path();
+            let pip_lines = SourceFile::with_python_lines(&src.path, src.text.as_str());
             Some(Before {
-                lines: src.text.lines().map(|l| l.trim().to_owned()).collect(),
+                lines: (src.line_identities())
+                    .chain(pip_lines.line_identities())
+                    .collect(),
                 deps: parsed
                     .dependencies
                     .into_iter()
                     .filter(|d| *d.file == *shown)
-                    .map(|d| (d.name.into(), d.snippet.trim().to_owned()))
+                    .map(|d| (d.name.into(), d.line_identity))
                     .collect(),
             })
         });
@@ -365,7 +372,9 @@ pub fn only_since(
             kept.push(f);
             continue;
         }
-        let line = f.snippet.as_deref().unwrap_or("").trim().to_owned();
+        let line = f
+            .line_identity
+            .unwrap_or_else(|| crate::source::line_identity(f.snippet.as_deref().unwrap_or("")));
         let existed = match (before, &f.package) {
             (None, _) => false,
             (Some(b), Some(pkg)) => b.deps.contains(&(pkg.to_string(), line)),

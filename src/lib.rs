@@ -20,6 +20,7 @@ pub mod git;
 pub mod hash;
 pub mod index_facts;
 pub mod index_url;
+pub mod inline_ignore;
 pub mod manifest;
 pub mod name;
 pub mod name_risk;

@@ -3,10 +3,16 @@
 //! Lines and columns are 1-based; columns count Unicode code points (as SARIF's
 //! `unicodeCodePoints` and most editors do). `\r\n` ends a line like `\n`.
 //!
+//! What a finding keeps of its line is a window of it ([`Snippet`], for display) with what is
+//! decided from all of it: the line's identity ([`line_identity`], which `--since` compares) and
+//! the `squatguard: ignore` its comment holds, the comment found as the file's format writes one
+//! ([`SourceFile::inline_ignore`], [`crate::inline_ignore`]).
+//!
 //! Also [`work_tree`]: the repository a file lies in, which readers that follow a file to
 //! another (`-r other.txt`) may not leave; and the path helpers that discovery and the readers
 //! share: [`clean`], the folders a walk skips by name ([`SKIP_DIRS`], [`in_folder_named`]).
 
+use crate::inline_ignore::{Comments, InlineIgnore};
 use std::path::{Path, PathBuf};
 
 /// One file's text, already decoded, with the byte offset of each line start.
@@ -28,6 +34,14 @@ pub struct SourceFile {
     python_lines: bool,
     /// `path` for display, computed once: every dependency of the file carries it.
     shown: std::sync::Arc<str>,
+    /// The last line whose [`line_identity`] was asked, with it (0: none yet), so that the
+    /// names of one long line hash it once.
+    last_identity: std::sync::Mutex<(u32, u64)>,
+    /// How the format writes comments: set by the reader ([`SourceFile::read_as`]), else taken
+    /// from the file's name when first needed.
+    comments: std::sync::OnceLock<Comments>,
+    /// The lines whose comment holds a `squatguard: ignore`, in order, found on first use.
+    ignores: std::sync::OnceLock<Vec<(u32, InlineIgnore)>>,
 }
 
 impl Clone for SourceFile {
@@ -40,6 +54,9 @@ impl Clone for SourceFile {
             last_column: std::sync::Mutex::new((0, 0)),
             python_lines: self.python_lines,
             shown: self.shown.clone(),
+            last_identity: std::sync::Mutex::new((0, 0)),
+            comments: self.comments.clone(),
+            ignores: self.ignores.clone(),
         }
     }
 }
@@ -54,6 +71,17 @@ pub struct Snippet {
     pub text: String,
     /// Code points of the line before the window (0: the whole line, or its start).
     pub skip: u32,
+    /// [`line_identity`] of the whole line, however little of it `text` keeps.
+    pub line_identity: u64,
+    /// The `squatguard: ignore` in the line's comment ([`SourceFile::inline_ignore`]).
+    pub inline_ignore: Option<InlineIgnore>,
+}
+
+/// What identifies a line's text, all of it (FNV-1a of the text without its leading and
+/// trailing whitespace): `--since` judges a finding's line unchanged when its identity is one
+/// of the revision's, which a window of a long line could not tell.
+pub fn line_identity(line: &str) -> u64 {
+    crate::hash::fnv1a(line.trim().as_bytes())
 }
 
 impl SourceFile {
@@ -84,14 +112,47 @@ impl SourceFile {
             non_ascii_lines,
             last_column: std::sync::Mutex::new((0, 0)),
             python_lines,
+            last_identity: std::sync::Mutex::new((0, 0)),
+            comments: std::sync::OnceLock::new(),
+            ignores: std::sync::OnceLock::new(),
         }
     }
 
     /// Wraps `text` with lines numbered as Python's `str.splitlines()` ends them (`\r`, `\v`,
     /// `\f`, `\x1c`-`\x1e`, `\x85`, U+2028 and U+2029 too), for formats whose reader counts
-    /// lines that way (pip's requirements files). A UTF-8 byte order mark is dropped.
+    /// lines that way (pip's requirements files), whose comments are pip's. A UTF-8 byte order
+    /// mark is dropped.
     pub fn with_python_lines(path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
-        Self::numbered(path.into(), text.into(), true)
+        let src = Self::numbered(path.into(), text.into(), true);
+        src.read_as(Comments::Pip);
+        src
+    }
+
+    /// Says how the file's format writes comments, which decides the comment of a line
+    /// ([`SourceFile::inline_ignore`]); the first word counts. Unsaid, the file's name decides
+    /// ([`Comments::for_path`]).
+    pub fn read_as(&self, comments: Comments) {
+        let _ = self.comments.set(comments);
+    }
+
+    /// The `squatguard: ignore` directive of the comment of a 1-based line, as the file's
+    /// format finds the comment on the whole line ([`crate::inline_ignore`]).
+    pub fn inline_ignore(&self, line: u32) -> Option<InlineIgnore> {
+        let all = self.ignores.get_or_init(|| {
+            let comments = *self.comments.get_or_init(|| Comments::for_path(&self.path));
+            let lines =
+                (1..=self.line_count() as u32).map(|n| (self.line_start(n), self.line_text(n)));
+            let spans = comments.spans(&self.text, lines);
+            spans
+                .into_iter()
+                .filter_map(|r| {
+                    let ignore = InlineIgnore::parse(&self.text[r.clone()])?;
+                    Some((self.line_of(r.start) as u32 + 1, ignore))
+                })
+                .collect()
+        });
+        let at = all.binary_search_by_key(&line, |(l, _)| *l).ok()?;
+        Some(all[at].1.clone())
     }
 
     /// Number of lines (a final line without a line ending counts).
@@ -166,10 +227,14 @@ impl SourceFile {
     fn snippet_in(&self, line: usize, offset: usize) -> Snippet {
         let start = self.line_starts[line];
         let text = self.line_text(line as u32 + 1);
+        let line_identity = self.line_identity(line as u32 + 1);
+        let inline_ignore = self.inline_ignore(line as u32 + 1);
         if text.len() <= SNIPPET_MAX {
             return Snippet {
                 text: text.to_owned(),
                 skip: 0,
+                line_identity,
+                inline_ignore,
             };
         }
         let end = start + text.len();
@@ -183,7 +248,26 @@ impl SourceFile {
         Snippet {
             text: self.text[from..to].to_owned(),
             skip: self.column0(line, start, offset) - back,
+            line_identity,
+            inline_ignore,
         }
+    }
+
+    /// [`line_identity`] of a 1-based line (of an empty line past the end).
+    pub fn line_identity(&self, line: u32) -> u64 {
+        let mut last = self
+            .last_identity
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if last.0 != line || line == 0 {
+            *last = (line, line_identity(self.line_text(line)));
+        }
+        last.1
+    }
+
+    /// [`line_identity`] of every line, in order.
+    pub fn line_identities(&self) -> impl Iterator<Item = u64> + '_ {
+        (1..=self.line_count() as u32).map(|n| line_identity(self.line_text(n)))
     }
 
     /// Text of a 1-based line, without its line ending.
@@ -465,7 +549,9 @@ mod tests {
             src.snippet_at(0),
             Snippet {
                 text: "a".into(),
-                skip: 0
+                skip: 0,
+                line_identity: line_identity("a"),
+                inline_ignore: None,
             }
         );
         let at = src.text.find("n1500é").unwrap();

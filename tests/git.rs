@@ -467,3 +467,25 @@ fn since_with_fix_reports_only_new_dependencies_after_the_fix() {
     assert!(!stdout.contains("colourama"), "{stdout}");
     assert_eq!(out.status.code(), Some(0), "{stdout}");
 }
+
+/// Under `--since`, a line is the same only when all of it is: a change past the part of a long
+/// line a finding shows (a marker, a URL at its far end) makes its dependency new.
+#[test]
+fn since_sees_a_change_past_the_shown_window_of_a_long_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repository::init(dir.path()).unwrap();
+    let path = dir.path().join("requirements.txt");
+    let line = |last: &str| {
+        let markers = vec!["python_version >= \"3.0\""; 15].join(" or ");
+        format!("colourama==1.0 ; {markers} or python_version >= \"{last}\"\n")
+    };
+    assert!(line("3.0").len() > 300);
+    std::fs::write(&path, format!("requests\n{}", line("3.0"))).unwrap();
+    commit_all(&repo, "base");
+    assert_eq!(squats(dir.path(), &["--since", "HEAD"]), (0, vec![]));
+    std::fs::write(&path, format!("requests\n{}", line("3.1"))).unwrap();
+    assert_eq!(
+        squats(dir.path(), &["--since", "HEAD"]),
+        (1, vec!["requirements.txt:colourama".to_owned()])
+    );
+}

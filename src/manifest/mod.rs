@@ -110,6 +110,12 @@ pub struct Dependency {
     pub snippet: String,
     /// Code points of the line before `snippet` (0 unless the line was windowed).
     pub snippet_skip: u32,
+    /// [`crate::source::line_identity`] of the whole line the name stands on, which `--since`
+    /// compares (a hash: a long line is not copied).
+    pub line_identity: u64,
+    /// The `squatguard: ignore` directive in the comment of that line
+    /// ([`SourceFile::inline_ignore`]).
+    pub inline_ignore: Option<crate::inline_ignore::InlineIgnore>,
     /// True when the manifest sends this package to an index other than PyPI.
     pub private_index: bool,
     /// Pinned by a lock file, which is regenerated, not edited: `--fix` leaves it alone.
@@ -133,7 +139,7 @@ impl Dependency {
         section: impl Into<String>,
     ) -> Self {
         let ((line, column), snippet) = src.place(name_offset);
-        Dependency {
+        let mut dep = Dependency {
             name: normalize(raw_name),
             raw_name: raw_name.to_owned(),
             specifiers: None,
@@ -143,13 +149,25 @@ impl Dependency {
             line,
             column,
             name_span: name_offset..name_offset + raw_name.len(),
-            snippet: snippet.text,
-            snippet_skip: snippet.skip,
+            snippet: String::new(),
+            snippet_skip: 0,
+            line_identity: 0,
+            inline_ignore: None,
             private_index: false,
             locked: false,
             listed: false,
             named_by_metadata: false,
-        }
+        };
+        dep.set_snippet(snippet);
+        dep
+    }
+
+    /// Sets what a finding about it shows: `snippet`, of the line its name stands on.
+    pub fn set_snippet(&mut self, snippet: crate::source::Snippet) {
+        self.snippet = snippet.text;
+        self.snippet_skip = snippet.skip;
+        self.line_identity = snippet.line_identity;
+        self.inline_ignore = snippet.inline_ignore;
     }
 
     /// The version pinned with `==` (or `===`), if the specifiers pin exactly one version.
@@ -215,6 +233,8 @@ pub struct IndexStatement {
     pub column: u32,
     /// The line the statement stands on.
     pub snippet: String,
+    /// The `squatguard: ignore` directive in the comment of that line.
+    pub inline_ignore: Option<crate::inline_ignore::InlineIgnore>,
     /// The statement as written, variables unexpanded (`--index-url URL`,
     /// `[[tool.uv.index]] url = URL`).
     pub written: String,
@@ -252,6 +272,7 @@ impl Manifest {
             line,
             column,
             snippet: src.line_text(line).to_owned(),
+            inline_ignore: src.inline_ignore(line),
             written: written.into(),
             url: url.into(),
             usage,
@@ -558,6 +579,7 @@ pub fn parse_specifiers(text: &str) -> Result<Option<VersionSpecifiers>, String>
 
 /// Parses `src` as `kind`. Requirements files read the files they include from disk.
 pub fn parse(src: &SourceFile, kind: ManifestKind) -> Manifest {
+    src.read_as(kind.comments());
     match kind {
         ManifestKind::Requirements => requirements_txt::parse(src),
         ManifestKind::Pyproject => pyproject::parse(src),
@@ -638,6 +660,24 @@ pub enum ManifestKind {
 }
 
 impl ManifestKind {
+    /// How the format writes comments, where a `squatguard: ignore` may stand.
+    pub fn comments(self) -> crate::inline_ignore::Comments {
+        use crate::inline_ignore::Comments;
+        match self {
+            ManifestKind::Requirements => Comments::Pip,
+            ManifestKind::SetupPy => Comments::Python,
+            ManifestKind::SetupCfg => Comments::SetupCfg,
+            ManifestKind::Script => Comments::Script,
+            ManifestKind::PipfileLock => Comments::None,
+            ManifestKind::Pyproject
+            | ManifestKind::Pipfile
+            | ManifestKind::TomlLock(_)
+            | ManifestKind::HatchToml
+            | ManifestKind::PixiToml
+            | ManifestKind::UvToml => Comments::Toml,
+        }
+    }
+
     /// The format implied by a file name alone, for discovery. `path` is taken relative to
     /// where the search starts (a walk's root, the repository's root): its folders count.
     pub fn from_file_name(path: &Path) -> Option<ManifestKind> {

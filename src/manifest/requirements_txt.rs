@@ -80,6 +80,8 @@ mod encoding;
 mod lines;
 mod options;
 
+pub(crate) use lines::comment_start;
+
 use super::{
     finding_at, leading_name, names_itself, parse_pep508, Dependency, DependencySource, IndexRole,
     IndexUse, Manifest,

@@ -226,6 +226,7 @@ fn python_only_break(c: char) -> bool {
 
 /// Reads the script blocks of `src`, a Python file.
 pub fn parse(src: &SourceFile) -> Manifest {
+    src.read_as(crate::inline_ignore::Comments::Script);
     let text = src.text.as_str();
     let mut out = Manifest::default();
     let found = blocks(text);
@@ -302,19 +303,16 @@ fn read_block(src: &SourceFile, block: &Block) -> Manifest {
     let scratch = SourceFile::new(src.path.clone(), laid);
     let mut read = pyproject::parse_script_metadata(&scratch);
     for dep in &mut read.dependencies {
-        let snippet = src.snippet_at(dep.name_span.start);
-        dep.snippet = snippet.text;
-        dep.snippet_skip = snippet.skip;
+        dep.set_snippet(src.snippet_at(dep.name_span.start));
     }
     for f in &mut read.findings {
         if f.snippet.is_some() {
-            let snippet = src.snippet_at(offset_of(&scratch, f.line, f.column));
-            f.snippet = Some(snippet.text);
-            f.snippet_skip = snippet.skip;
+            f.set_snippet(src.snippet_at(offset_of(&scratch, f.line, f.column)));
         }
     }
     for s in &mut read.indexes {
         s.snippet = src.line_text(s.line).to_owned();
+        s.inline_ignore = src.inline_ignore(s.line);
     }
     read
 }

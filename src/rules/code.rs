@@ -122,7 +122,8 @@ impl<'a> CodeFile<'a> {
         let snippet: String = self.sf.line_text(line).chars().take(300).collect();
         let mut f = Finding::new(rule, self.path.clone(), line, column, msg)
             .with_severity(severity)
-            .with_snippet(snippet);
+            .with_snippet(snippet)
+            .on_line_of(self.sf, line);
         f.span_len = span;
         f
     }

@@ -166,6 +166,7 @@ pub fn folder_open(sf: &crate::source::SourceFile, offset: usize, command: &str)
     )
     .with_severity(Severity::Error)
     .with_snippet(sf.line_text(line).chars().take(300).collect::<String>())
+    .on_line_of(sf, line)
 }
 
 /// A command that an editor or tool configuration in `sf` runs by itself (`key`, at byte
@@ -195,6 +196,7 @@ pub fn autorun(
     )
     .with_severity(severity)
     .with_snippet(sf.line_text(line).chars().take(300).collect::<String>())
+    .on_line_of(sf, line)
 }
 
 /// The threat sign a shell `command` carries, named: a download piped to a shell, a reverse
@@ -243,7 +245,8 @@ pub fn instructed(
             ),
         )
         .with_severity(severity)
-        .with_snippet(sf.line_text(line).chars().take(300).collect::<String>()),
+        .with_snippet(sf.line_text(line).chars().take(300).collect::<String>())
+        .on_line_of(sf, line),
     )
 }
 

@@ -36,8 +36,10 @@ pub fn judged(mut manifest: Manifest) -> Manifest {
 /// The findings about one index statement.
 pub fn check(s: &IndexStatement) -> Vec<Finding> {
     let finding = |message: String| {
-        Finding::new(Rule::IndexUrl, &*s.file, s.line, s.column, message)
-            .with_snippet(s.snippet.clone())
+        let mut f = Finding::new(Rule::IndexUrl, &*s.file, s.line, s.column, message)
+            .with_snippet(s.snippet.clone());
+        f.inline_ignore = s.inline_ignore.clone();
+        f
     };
     let described = &s.written;
     let url = &s.url;

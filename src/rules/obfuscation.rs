@@ -145,4 +145,5 @@ pub fn foreign_encoding(
     )
     .with_severity(severity)
     .with_snippet(sf.line_text(l).chars().take(300).collect::<String>())
+    .on_line_of(sf, l)
 }

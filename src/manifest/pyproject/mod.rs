@@ -559,9 +559,7 @@ impl Reader<'_> {
                 dep.line = line;
                 dep.column = column;
                 dep.name_span = start..end;
-                let snippet = self.src.snippet_at(start);
-                dep.snippet = snippet.text;
-                dep.snippet_skip = snippet.skip;
+                dep.set_snippet(self.src.snippet_at(start));
                 self.m.dependencies.push(dep);
             }
             Err(finding) => {
@@ -893,9 +891,7 @@ impl Reader<'_> {
         let (line, column) = self.src.line_col(offset);
         finding.line = line;
         finding.column = column;
-        let snippet = self.src.snippet_at(offset);
-        finding.snippet = Some(snippet.text);
-        finding.snippet_skip = snippet.skip;
+        finding.set_snippet(self.src.snippet_at(offset));
     }
 }
 

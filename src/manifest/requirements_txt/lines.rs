@@ -87,7 +87,7 @@ fn starts_comment(line: &str) -> bool {
 
 /// Where `COMMENT_RE.sub("", line)` cuts the line: the first `#` at its start or after a
 /// whitespace character (the whitespace before it is stripped after anyway).
-pub(super) fn comment_start(line: &str) -> Option<usize> {
+pub(crate) fn comment_start(line: &str) -> Option<usize> {
     let mut prev_space = true;
     for (i, c) in line.char_indices() {
         if c == '#' && prev_space {
