@@ -270,6 +270,7 @@ pub fn parse(src: &SourceFile) -> Manifest {
         out.dependencies.extend(read.dependencies);
         out.findings.extend(read.findings);
         out.indexes.extend(read.indexes);
+        out.unnamed.extend(read.unnamed);
     }
     out.dependencies.sort_by_key(|d| d.name_span.start);
     out.sort_by_position();
@@ -314,7 +315,18 @@ fn read_block(src: &SourceFile, block: &Block) -> Manifest {
         }
     }
     for s in &mut read.indexes {
-        s.snippet = src.line_text(s.line).to_owned();
+        if s.usage.windowed() {
+            let snippet = src.snippet_at(offset_of(&scratch, s.line, s.column));
+            s.snippet = snippet.text;
+            s.snippet_skip = snippet.skip;
+        } else {
+            s.snippet = src.line_text(s.line).to_owned();
+        }
+    }
+    for s in &mut read.unnamed {
+        let snippet = src.snippet_at(offset_of(&scratch, s.line, s.column));
+        s.snippet = snippet.text;
+        s.snippet_skip = snippet.skip;
     }
     read
 }
