@@ -801,7 +801,7 @@ fn read_with(
             },
             _ => manifest::parse(&src, kind),
         };
-        let parsed = crate::rules::index_url::judged(parsed);
+        let parsed = crate::rules::judged(parsed);
         report.files += 1;
         read_names.insert(display_path(&path));
         // moved, not copied: a large manifest's dependencies are the bulk of `check`'s memory
@@ -833,7 +833,7 @@ fn read_with(
             manifest::script::Read::NoBlock => continue,
             manifest::script::Read::Refused(finding) => findings.push(*finding),
             manifest::script::Read::Manifest(parsed) => {
-                let parsed = crate::rules::index_url::judged(parsed);
+                let parsed = crate::rules::judged(parsed);
                 deps.extend(parsed.dependencies);
                 findings.extend(parsed.findings);
             }

@@ -155,6 +155,10 @@ pub struct Finding {
     /// 1-based column, in code points.
     pub column: u32,
     pub message: String,
+    /// For `typosquat` in safe-pip: what the index asked about the name says of it, which the
+    /// verdict weighed. Printed after the message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_says: Option<IndexSays>,
     /// For `typosquat`: the popular package the name imitates.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub similar_to: Option<String>,
@@ -200,6 +204,15 @@ pub struct Finding {
     /// also near a popular one. Set only by [`crate::finish`].
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub also: Vec<Also>,
+}
+
+/// What an index said about a flagged name ([`Finding::index_says`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IndexSays {
+    /// The index's host (`pypi.org`).
+    pub host: String,
+    /// Its facts in words: `first uploaded 2026-12-01, 1 release, the newest 1.0, ...`.
+    pub facts: String,
 }
 
 /// A finding merged into another about the same dependency (see [`Finding::also`]).
@@ -266,6 +279,7 @@ impl Finding {
             line,
             column,
             message: message.into(),
+            index_says: None,
             similar_to: None,
             advisory: None,
             source: None,
@@ -282,17 +296,21 @@ impl Finding {
         }
     }
 
-    /// The message as the text printers show it: with who allowed the finding, and a
-    /// suppression comment that was not honoured, said in words.
+    /// The message as the text printers show it: with what the index says, who allowed the
+    /// finding, and a suppression comment that was not honoured, said in words.
     pub fn display_message(&self) -> std::borrow::Cow<'_, str> {
-        if self.allowed.is_none() && !self.suppression_ignored && self.also.is_empty() {
+        if self.allowed.is_none()
+            && !self.suppression_ignored
+            && self.also.is_empty()
+            && self.index_says.is_none()
+        {
             return std::borrow::Cow::Borrowed(&self.message);
         }
         let mut out = String::with_capacity(self.message.len() + 64);
         if self.allowed == Some(Allowance::CommandLine) {
             out.push_str("allowed by --squatguard-allow: ");
         }
-        out.push_str(&self.message);
+        out.push_str(&self.said());
         for a in &self.also {
             out.push_str(&format!("; also {} {}: {}", a.severity, a.rule, a.message));
         }
@@ -303,6 +321,17 @@ impl Finding {
             out.push_str(&format!(" [allowed: {reason}]"));
         }
         std::borrow::Cow::Owned(out)
+    }
+
+    /// The message with what the index says ([`Finding::index_says`]) after it.
+    pub fn said(&self) -> std::borrow::Cow<'_, str> {
+        match &self.index_says {
+            None => std::borrow::Cow::Borrowed(&self.message),
+            Some(IndexSays { host, facts }) => std::borrow::Cow::Owned(format!(
+                "{}; the index ({host}) says: {facts}",
+                self.message
+            )),
+        }
     }
 
     /// About `package` (normalised here, whatever the caller had).
@@ -395,6 +424,36 @@ mod tests {
                 "SG411 opaque-code warning",
             ]
         );
+    }
+
+    /// What the index says is a field: printed after the message, its own object in JSON.
+    #[test]
+    fn what_the_index_says_is_a_field() {
+        let mut f = Finding::new(
+            Rule::Typosquat,
+            "r.txt",
+            1,
+            1,
+            "`reqeusts` looks like a typo",
+        );
+        f.index_says = Some(IndexSays {
+            host: "pypi.org".into(),
+            facts: "first uploaded 2026-12-01, 1 release".into(),
+        });
+        assert_eq!(
+            f.display_message(),
+            "`reqeusts` looks like a typo; the index (pypi.org) says: first uploaded 2026-12-01, 1 release"
+        );
+        let json = serde_json::to_value(&f).unwrap();
+        assert_eq!(json["message"], "`reqeusts` looks like a typo");
+        assert_eq!(json["index_says"]["host"], "pypi.org");
+        assert_eq!(
+            json["index_says"]["facts"],
+            "first uploaded 2026-12-01, 1 release"
+        );
+        f.index_says = None;
+        let json = serde_json::to_value(&f).unwrap();
+        assert!(json.get("index_says").is_none());
     }
 
     #[test]

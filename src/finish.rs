@@ -304,15 +304,16 @@ fn merge_per_dependency(findings: &mut Vec<Finding>) {
     *findings = out;
 }
 
-/// Sorts findings by file, position and rule, then message, and drops exact repeats (an
-/// include reached from two manifests, a requirement seen in two phases of safe-pip).
+/// Sorts findings by file, position and rule, then message (with what the index says), and
+/// drops exact repeats (an include reached from two manifests, a requirement seen in two phases
+/// of safe-pip).
 pub fn sort(findings: &mut Vec<Finding>) {
     findings.sort_by(|a, b| {
         a.sort_key()
             .cmp(&b.sort_key())
-            .then_with(|| a.message.cmp(&b.message))
+            .then_with(|| a.said().cmp(&b.said()))
     });
-    findings.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message == b.message);
+    findings.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.said() == b.said());
 }
 
 /// `# squatguard: ignore[rule, ...] reason` (or `ignore` alone, for every rule) in the comment

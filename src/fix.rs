@@ -214,7 +214,6 @@ impl Routing {
             .indexes
             .iter()
             .any(|s| !crate::index_url::is_pypi_index(&s.url))
-            || read.findings.iter().any(|f| f.rule == Rule::IndexUrl)
             || read.dependencies.iter().any(|d| d.private_index)
         {
             Some("the file takes packages from elsewhere than PyPI")

@@ -4,7 +4,7 @@
 //! before committing.
 
 use squatguard::manifest::{self, ManifestKind};
-use squatguard::rules::index_url;
+use squatguard::rules;
 use squatguard::source::SourceFile;
 use std::path::{Path, PathBuf};
 
@@ -36,7 +36,7 @@ fn check_dir_with(dir: &str, kind_of: impl Fn(&Path) -> ManifestKind) {
         let bytes = std::fs::read(&path).unwrap();
         let text = String::from_utf8(bytes).expect("fixtures are UTF-8");
         let src = SourceFile::new(rel.clone(), text);
-        let got = index_url::judged(manifest::parse(&src, kind_of(&path))).render_snapshot();
+        let got = rules::judged(manifest::parse(&src, kind_of(&path))).render_snapshot();
         let snap = path.with_file_name(format!(
             "{}.snap",
             path.file_name().unwrap().to_string_lossy()

@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use squatguard::manifest::{self, ManifestKind};
 use squatguard::name::normalize;
 use squatguard::name_risk::{assess, Verdict};
-use squatguard::rules::index_url;
+use squatguard::rules;
 use squatguard::source::SourceFile;
 
 fn all_kinds() -> [ManifestKind; 10] {
@@ -61,7 +61,7 @@ proptest! {
     #[test]
     fn parsers_never_panic(text in "[ -~\\n\\r\\t\u{feff}é]{0,300}", kind in 0usize..10) {
         let src = SourceFile::new("prop", text);
-        let _ = index_url::judged(manifest::parse(&src, all_kinds()[kind]));
+        let _ = rules::judged(manifest::parse(&src, all_kinds()[kind]));
     }
 
     /// The index rule spares plain HTTP only to this machine, written plainly: `localhost` or a
@@ -74,7 +74,7 @@ proptest! {
         let option = ["--index-url", "--extra-index-url", "--find-links"][option];
         let url = format!("http://{host}/simple");
         let src = SourceFile::new("requirements.txt", format!("{option} {url}\n"));
-        let m = index_url::judged(manifest::parse(&src, ManifestKind::Requirements));
+        let m = rules::judged(manifest::parse(&src, ManifestKind::Requirements));
         let plain = m.findings.iter().any(|f| f.message.contains("is plain HTTP"));
         let imitates_pypi = m.findings.iter().any(|f| f.message.contains("imitates"));
         // spared only when the URL parser and the host as written both say loopback: a
@@ -109,7 +109,7 @@ proptest! {
             format!("[[package]]\nname = \"{name}\"\nversion = \"{version}\"\nsource = {{ {source_key} = \"{value}\" }}\n{source_key} = \"{value}\"\n\n[[packages]]\nname = \"{name}\"\nversion = \"{version}\"\n{source_key} = {{ url = \"{value}\" }}\n")
         };
         let src = SourceFile::new("prop", text);
-        let _ = index_url::judged(manifest::parse(&src, all_kinds()[kind]));
+        let _ = rules::judged(manifest::parse(&src, all_kinds()[kind]));
     }
 }
 

@@ -7,7 +7,10 @@
 //!
 //! Statements about package indexes (`--index-url`, `[[tool.uv.index]]`, a Pipfile
 //! `[[source]]`, `--trusted-host`, ...) are facts, recorded as [`IndexStatement`]s; the
-//! `index-url` rule (`src/rules/index_url.rs`) judges them.
+//! `index-url` rule ([`crate::rules::index_url`]) judges them. So are requirements whose package
+//! name cannot be known without fetching or building them ([`UnnamedSource`]), which the
+//! `direct-url` rule ([`crate::rules::direct_url`]) judges; [`crate::rules::judged`] puts the
+//! findings of both where a reader meets each.
 
 pub mod local_project;
 pub mod lockfile;
@@ -221,6 +224,20 @@ pub enum IndexUse {
     /// A `[tool.uv.sources]` entry that takes `package` from the `[[tool.uv.index]]` named
     /// `index` (`url` is that index's URL; TestPyPI's when one of that name is TestPyPI).
     PackageFrom { package: String, index: String },
+    /// pip's `--find-links DIR` in a file: a local directory of archives (`url` is the
+    /// directory, `written` the option with the directory as written).
+    LocalLinks,
+    /// `--no-index` (pip), `no-index = true` (uv, `tool`): packages from the find-links
+    /// locations only (`url` is empty).
+    NoIndex { tool: &'static str },
+}
+
+impl IndexUse {
+    /// Whether the statement's snippet is a window of a long line, as a reading finding's is
+    /// (the others keep the whole line).
+    pub(crate) fn windowed(&self) -> bool {
+        matches!(self, IndexUse::LocalLinks | IndexUse::NoIndex { .. })
+    }
 }
 
 /// A statement that sends packages to an index, or changes how one is reached, where it is
@@ -231,8 +248,14 @@ pub struct IndexStatement {
     pub file: std::sync::Arc<str>,
     pub line: u32,
     pub column: u32,
-    /// The line the statement stands on.
+    /// The line the statement stands on (a window of it, see [`IndexUse::windowed`]).
     pub snippet: String,
+    /// Code points of the line before `snippet`.
+    pub snippet_skip: u32,
+    /// How many code points its findings underline from `column` (1 unless a reader says).
+    pub span_len: u32,
+    /// [`crate::source::line_identity`] of the whole line.
+    pub line_identity: u64,
     /// The `squatguard: ignore` directive in the comment of that line.
     pub inline_ignore: Option<crate::inline_ignore::InlineIgnore>,
     /// The statement as written, variables unexpanded (`--index-url URL`,
@@ -246,6 +269,49 @@ pub struct IndexStatement {
     pub order: usize,
 }
 
+/// Why the package name of an [`UnnamedSource`] is not known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unnamed {
+    /// A URL, version control URL or path that names no package (no `#egg=`, no archive
+    /// name): pip learns the name by fetching or building it.
+    NotWritten,
+    /// A directory of the project, `dir` as written, whose metadata `file` declares `name`,
+    /// which is not a valid package name.
+    InvalidName {
+        dir: String,
+        file: &'static str,
+        name: String,
+    },
+    /// A directory of the project, `dir` as written, whose name is not read, because `why`.
+    Unreadable { dir: String, why: String },
+}
+
+/// A requirement installed from a URL, a version control URL or a path whose package name
+/// cannot be known, where it is written.
+#[derive(Debug, Clone)]
+pub struct UnnamedSource {
+    /// The file, for display.
+    pub file: std::sync::Arc<str>,
+    pub line: u32,
+    pub column: u32,
+    /// The line it stands on, or a window of a long one.
+    pub snippet: String,
+    /// Code points of the line before `snippet`.
+    pub snippet_skip: u32,
+    /// [`crate::source::line_identity`] of the whole line.
+    pub line_identity: u64,
+    /// The `squatguard: ignore` directive in the comment of that line.
+    pub inline_ignore: Option<crate::inline_ignore::InlineIgnore>,
+    /// The requirement as written, variables unexpanded.
+    pub written: String,
+    pub source: DependencySource,
+    pub why: Unnamed,
+    /// How many of the manifest's `findings`, and how many of its `indexes`, come before it
+    /// in reading order.
+    pub order: usize,
+    pub indexes_before: usize,
+}
+
 /// What a parser read from one file.
 #[derive(Debug, Default)]
 pub struct Manifest {
@@ -254,10 +320,14 @@ pub struct Manifest {
     pub findings: Vec<Finding>,
     /// What the file says about package indexes, in reading order, for the `index-url` rule.
     pub indexes: Vec<IndexStatement>,
+    /// Requirements whose package name is not known, in reading order, for the `direct-url`
+    /// rule.
+    pub unnamed: Vec<UnnamedSource>,
 }
 
 impl Manifest {
-    /// Records an index statement written at byte `at` of `src`.
+    /// Records an index statement written at byte `at` of `src`; the statement, for what a
+    /// reader adds (its `span_len`).
     pub fn push_index(
         &mut self,
         src: &SourceFile,
@@ -265,18 +335,56 @@ impl Manifest {
         written: impl Into<String>,
         url: impl Into<String>,
         usage: IndexUse,
-    ) {
-        let (line, column) = src.line_col(at);
+    ) -> &mut IndexStatement {
+        let ((line, column), snippet) = src.place(at);
+        let (snippet_identity, snippet_ignore) =
+            (snippet.line_identity, snippet.inline_ignore.clone());
+        let (snippet, snippet_skip) = match usage.windowed() {
+            true => (snippet.text, snippet.skip),
+            false => (src.line_text(line).to_owned(), 0),
+        };
         self.indexes.push(IndexStatement {
             file: src.shown(),
             line,
             column,
-            snippet: src.line_text(line).to_owned(),
-            inline_ignore: src.inline_ignore(line),
+            snippet,
+            snippet_skip,
+            span_len: 1,
+            line_identity: snippet_identity,
+            inline_ignore: snippet_ignore,
             written: written.into(),
             url: url.into(),
             usage,
             order: self.findings.len(),
+        });
+        let last = self.indexes.len() - 1;
+        &mut self.indexes[last]
+    }
+
+    /// Records a requirement written at byte `at` of `src` (as `written`) whose package name
+    /// is not known, because `why`.
+    pub fn push_unnamed(
+        &mut self,
+        src: &SourceFile,
+        at: usize,
+        written: impl Into<String>,
+        source: DependencySource,
+        why: Unnamed,
+    ) {
+        let ((line, column), snippet) = src.place(at);
+        self.unnamed.push(UnnamedSource {
+            file: src.shown(),
+            line,
+            column,
+            line_identity: snippet.line_identity,
+            inline_ignore: snippet.inline_ignore,
+            snippet: snippet.text,
+            snippet_skip: snippet.skip,
+            written: written.into(),
+            source,
+            why,
+            order: self.findings.len(),
+            indexes_before: self.indexes.len(),
         });
     }
 
@@ -285,10 +393,16 @@ impl Manifest {
     pub(crate) fn sort_by_position(&mut self) {
         self.findings.sort_by_key(|f| (f.line, f.column));
         self.indexes.sort_by_key(|s| (s.line, s.column));
+        self.unnamed.sort_by_key(|s| (s.line, s.column));
         for s in &mut self.indexes {
             s.order = self
                 .findings
                 .partition_point(|f| (f.line, f.column) <= (s.line, s.column));
+        }
+        for s in &mut self.unnamed {
+            let at = (s.line, s.column);
+            s.order = self.findings.partition_point(|f| (f.line, f.column) <= at);
+            s.indexes_before = self.indexes.partition_point(|i| (i.line, i.column) <= at);
         }
     }
 

@@ -33,7 +33,7 @@
 //!
 //! A requirement that is a directory of the project (`-e ./vendor/x`, `./libs/y`) is named as
 //! pip's build backend would name it, from the directory's own metadata read without building
-//! ([`super::local_project`]); a name that cannot be read so is a note.
+//! ([`super::local_project`]); a name that cannot be read so is recorded as an unnamed source.
 //!
 //! pip's options in a file (`SUPPORTED_OPTIONS`, `SUPPORTED_OPTIONS_REQ`):
 //! `-i/--index-url/--pypi-url`, `--extra-index-url`, `--no-index`, `-c/--constraint`,
@@ -68,9 +68,10 @@
 //! secret one. A remote include (`-r https://...`, `file:`) cannot be checked offline and is
 //! an `unresolved-dependency` error.
 //!
-//! `--index-url`, `--extra-index-url`, `--find-links URL` and `--trusted-host` are recorded as
-//! index statements for the `index-url` rule; a local `--find-links` directory and `--no-index`
-//! are `index-url` warnings of their own.
+//! `--index-url`, `--extra-index-url`, `--find-links` (a URL, or in a file a local directory),
+//! `--no-index` (in a file) and `--trusted-host` are recorded as index statements for the
+//! `index-url` rule. A URL or path that names no package, and a project directory whose name
+//! its metadata does not give, are recorded as unnamed sources for the `direct-url` rule.
 //!
 //! [`Reader`] is the reading itself, without findings: per logical line, pip's line number,
 //! the requirement or options with their spans ([`PipLine`], [`Statement`]); [`parse`]
@@ -84,7 +85,7 @@ pub(crate) use lines::comment_start;
 
 use super::{
     finding_at, leading_name, names_itself, parse_pep508, Dependency, DependencySource, IndexRole,
-    IndexUse, Manifest,
+    IndexUse, Manifest, Unnamed,
 };
 use crate::finding::{Rule, Severity};
 use crate::source::{display_path, read_regular, SourceFile, MAX_FILE_SIZE};
@@ -647,25 +648,21 @@ impl Builder {
                 } else if src.path.is_file() {
                     // in a file (safe-pip reads its own command line as a file that is not
                     // one: there the user chose the directory)
-                    let message = format!(
-                        "`--find-links {}` makes pip look for packages in a local directory, where a wheel of any name, `requests` included, can stand in for the real one",
-                        written()
-                    );
-                    let mut finding = finding_at(src, Rule::IndexUrl, at, message)
-                        .with_help("install from an index; if the directory holds your own builds, check what is in it");
+                    let written = written();
+                    let usage = IndexUse::LocalLinks;
+                    let statement = format!("--find-links {written}");
+                    let s = self.manifest.push_index(src, at, statement, url, usage);
                     // the directory underlined, on its first line (at least one column)
-                    finding.span_len = first_line_width(&written());
-                    self.manifest.findings.push(finding);
+                    s.span_len = first_line_width(&written);
                 }
             }
             PipOption::NoIndex if src.path.is_file() => {
                 let at = line.offset(opt.span.start);
-                let mut finding = finding_at(src, Rule::IndexUrl, at, "`--no-index` makes pip take every package from the `--find-links` locations only, never from PyPI")
-                    .with_help("remove `--no-index`, or make sure the find-links locations are your own");
+                let usage = IndexUse::NoIndex { tool: "pip" };
+                let s = self.manifest.push_index(src, at, "--no-index", "", usage);
                 // the option as written underlined, on its first line
-                finding.span_len =
+                s.span_len =
                     first_line_width(line.written(&src.text, opt.span.clone(), "--no-index"));
-                self.manifest.findings.push(finding);
             }
             PipOption::TrustedHost => {
                 let written = format!("--trusted-host {}", written());
@@ -763,22 +760,9 @@ impl Builder {
                 self.local_directory(src, offset, written, section, &source, Vec::new())
             }
             None => {
-                let what = match source {
-                    DependencySource::Vcs(_) => "version control URL",
-                    DependencySource::Url(_) => "URL",
-                    _ => "local path",
-                };
-                let mut f = finding_at(
-                    src,
-                    Rule::DirectUrl,
-                    offset,
-                    format!("`{written}` installs from a {what} that bypasses the package index; its package name cannot be known without {}", if what == "local path" { "building it" } else { "fetching it" }),
-                )
-                .with_help("add `#egg=NAME` or write it as `NAME @ URL` so the name can be checked");
-                if matches!(source, DependencySource::Path(_)) {
-                    f = f.with_severity(Severity::Note);
-                }
-                self.manifest.findings.push(f);
+                let why = Unnamed::NotWritten;
+                self.manifest
+                    .push_unnamed(src, offset, written, source, why)
             }
         }
     }
@@ -851,8 +835,8 @@ impl Builder {
 
     /// A requirement naming a directory of the project (`-e ./vendor/x`, `./libs/y`): a
     /// dependency named as the directory's metadata names it, placed at the path, for each
-    /// directory it can name ([`Builder::local_dirs`]); a note when a name cannot be read
-    /// without building the project, or no such directory exists.
+    /// directory it can name ([`Builder::local_dirs`]); an unnamed source when a name cannot be
+    /// read without building the project, or no such directory exists.
     fn local_directory(
         &mut self,
         src: &SourceFile,
@@ -897,27 +881,20 @@ impl Builder {
                     named.push(name);
                 }
                 super::local_project::LocalName::Known { name, file } => {
-                    self.manifest.findings.push(
-                    finding_at(
-                        src,
-                        Rule::DirectUrl,
-                        offset,
-                        format!("`{written}` installs the project in `{rel}`, whose `{file}` declares the name `{name}`, which is not a valid package name"),
-                    )
-                    .with_severity(Severity::Note),
-                );
+                    let why = Unnamed::InvalidName {
+                        dir: rel,
+                        file,
+                        name,
+                    };
+                    let source = source.clone();
+                    self.manifest
+                        .push_unnamed(src, offset, written, source, why);
                 }
                 super::local_project::LocalName::Unknown(why) => {
-                    self.manifest.findings.push(
-                    finding_at(
-                        src,
-                        Rule::DirectUrl,
-                        offset,
-                        format!("`{written}` installs the project in `{rel}`, whose package name squatguard cannot read: {why}"),
-                    )
-                    .with_severity(Severity::Note)
-                    .with_help("if it takes the name of a popular package, it replaces that package with the repository's own copy: read its metadata before installing"),
-                );
+                    let why = Unnamed::Unreadable { dir: rel, why };
+                    let source = source.clone();
+                    self.manifest
+                        .push_unnamed(src, offset, written, source, why);
                 }
             }
         }
@@ -1140,6 +1117,54 @@ fn name_from_location(text: &str) -> Option<(usize, Cow<'_, str>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A local `--find-links`, `--no-index` and requirements without a name are facts: index
+    /// statements and unnamed sources, not findings; not recorded from a pseudo-file (safe-pip's
+    /// command line).
+    #[test]
+    fn local_links_no_index_and_unnamed_sources_are_recorded_not_judged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("requirements.txt");
+        let text = "--no-index\n--find-links ./wheels\ngit+https://h/x.git\n./missing\n";
+        std::fs::write(&path, text).unwrap();
+        let m = parse(&SourceFile::new(&path, text));
+        assert!(m.findings.is_empty(), "{:?}", m.findings);
+        let indexes: Vec<_> = m
+            .indexes
+            .iter()
+            .map(|s| (s.line, s.column, s.span_len, s.written.as_str(), &s.usage))
+            .collect();
+        assert_eq!(
+            indexes,
+            [
+                (1, 1, 10, "--no-index", &IndexUse::NoIndex { tool: "pip" }),
+                (2, 14, 8, "--find-links ./wheels", &IndexUse::LocalLinks),
+            ]
+        );
+        let unnamed: Vec<_> = m
+            .unnamed
+            .iter()
+            .map(|u| (u.line, u.written.as_str(), &u.why, u.indexes_before))
+            .collect();
+        assert_eq!(
+            unnamed,
+            [
+                (3, "git+https://h/x.git", &Unnamed::NotWritten, 2),
+                (
+                    4,
+                    "./missing",
+                    &Unnamed::Unreadable {
+                        dir: "./missing".into(),
+                        why: "there is no such directory inside the project".into()
+                    },
+                    2
+                ),
+            ]
+        );
+        // not a file: the user's own command line
+        let m = parse(&SourceFile::new(dir.path().join("nope"), text));
+        assert!(m.indexes.is_empty(), "{:?}", m.indexes);
+    }
 
     #[test]
     fn names_from_urls() {

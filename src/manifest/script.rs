@@ -271,6 +271,7 @@ pub fn parse(src: &SourceFile) -> Manifest {
         out.dependencies.extend(read.dependencies);
         out.findings.extend(read.findings);
         out.indexes.extend(read.indexes);
+        out.unnamed.extend(read.unnamed);
     }
     out.dependencies.sort_by_key(|d| d.name_span.start);
     out.sort_by_position();
@@ -311,8 +312,22 @@ fn read_block(src: &SourceFile, block: &Block) -> Manifest {
         }
     }
     for s in &mut read.indexes {
-        s.snippet = src.line_text(s.line).to_owned();
+        if s.usage.windowed() {
+            let snippet = src.snippet_at(offset_of(&scratch, s.line, s.column));
+            s.snippet = snippet.text;
+            s.snippet_skip = snippet.skip;
+        } else {
+            s.snippet = src.line_text(s.line).to_owned();
+        }
+        s.line_identity = src.line_identity(s.line);
         s.inline_ignore = src.inline_ignore(s.line);
+    }
+    for s in &mut read.unnamed {
+        let snippet = src.snippet_at(offset_of(&scratch, s.line, s.column));
+        s.snippet = snippet.text;
+        s.snippet_skip = snippet.skip;
+        s.line_identity = snippet.line_identity;
+        s.inline_ignore = snippet.inline_ignore;
     }
     read
 }

@@ -8,7 +8,7 @@
 //! [`crate::index_facts::LIMITS`] and all within [`BUDGET`]. When the index does not answer (or
 //! answers what does not read), the snapshot's verdict stands and stderr says so.
 
-use crate::finding::{Finding, Rule};
+use crate::finding::{Finding, IndexSays, Rule};
 use crate::manifest::Dependency;
 use crate::name::PackageName;
 use crate::rules::{Engine, Known, KnownAge};
@@ -108,10 +108,10 @@ impl IndexFacts {
             .iter_mut()
             .filter(|f| f.rule == Rule::Typosquat && f.package.as_ref() == Some(&dep.name))
         {
-            f.message.push_str(&format!(
-                "; the index ({host}) says: {}",
-                crate::index_facts::describe(&age)
-            ));
+            f.index_says = Some(IndexSays {
+                host: host.clone(),
+                facts: crate::index_facts::describe(&age),
+            });
         }
         Ok(again)
     }
@@ -272,10 +272,11 @@ mod tests {
         let again = asker.judge(&engine, &d, found).unwrap();
         assert_eq!(log.lock().unwrap().last().unwrap(), "/simple/reqeusts/");
         assert!(
-            again
-                .iter()
-                .any(|f| f.rule == Rule::Typosquat
-                    && f.message.contains("the index (127.0.0.1) says")),
+            again.iter().any(|f| f.rule == Rule::Typosquat
+                && f.index_says.as_ref().is_some_and(|s| s.host == "127.0.0.1")
+                && !f.message.contains("the index")
+                && f.display_message()
+                    .contains("the index (127.0.0.1) says: first uploaded")),
             "{again:?}"
         );
         // a name near no popular one is not asked about

@@ -48,7 +48,7 @@ use crate::data::{self, Data};
 use crate::finding::{Finding, Severity};
 use crate::manifest::{parse_pep508, requirements_txt};
 use crate::name::normalize;
-use crate::rules::{index_url, Engine};
+use crate::rules::{judged, Engine};
 use crate::source::SourceFile;
 use canonical::CanonicalSet;
 use std::ffi::OsString;
@@ -1166,7 +1166,7 @@ fn config_findings(cfg: &config::PipConfig) -> Vec<Finding> {
         .with_help("remove or repair the file, or run with PIP_CONFIG_FILE=/dev/null")
     }));
     for src in cfg.index_sources() {
-        out.extend(index_url::judged(requirements_txt::parse(&src)).findings);
+        out.extend(judged(requirements_txt::parse(&src)).findings);
     }
     out
 }
@@ -1289,8 +1289,7 @@ fn static_phase(
     asker: &mut facts::IndexFacts,
 ) -> Result<(Vec<Finding>, usize, usize), PipError> {
     let src = command_line_source(a)?;
-    let mut manifest =
-        index_url::judged(requirements_txt::build_with(&src, command_line_reader(a)));
+    let mut manifest = judged(requirements_txt::build_with(&src, command_line_reader(a)));
     let mut findings = std::mem::take(&mut manifest.findings);
     if stops_asking(&findings) {
         asker.stop("the index is judged an error");

@@ -3,42 +3,27 @@
 //! Judges the [`IndexStatement`]s the manifest readers record: a host that imitates PyPI's
 //! (error), plain HTTP to a host that is not loopback, TLS verification turned off, TestPyPI,
 //! and what each tool does with an index that is not PyPI (dependency confusion for merged
-//! and fallback indexes, a note for one that replaces or precedes PyPI). Host and URL
-//! questions are answered by [`crate::index_url`].
+//! and fallback indexes, a note for one that replaces or precedes PyPI), a local directory
+//! of archives in pip's `--find-links` (any wheel there can stand in for a package), and
+//! `--no-index` (pip) or `no-index = true` (uv), which leave only the find-links locations.
+//! Host and URL questions are answered by [`crate::index_url`]; [`super::judged`] puts the
+//! findings where a reader meets each statement.
 
 use crate::finding::{Finding, Rule, Severity};
 use crate::index_url::{
     is_http, is_loopback_url, is_pypi_index, is_test_pypi_index, lookalike_of_pypi, url_host,
 };
-use crate::manifest::{IndexRole, IndexStatement, IndexUse, Manifest};
-
-/// `manifest` with the findings of its index statements added to its findings, each where a
-/// reader meets the statement.
-pub fn judged(mut manifest: Manifest) -> Manifest {
-    if manifest.indexes.is_empty() {
-        return manifest;
-    }
-    let read = std::mem::take(&mut manifest.findings);
-    let mut out = Vec::with_capacity(read.len() + manifest.indexes.len());
-    let mut read = read.into_iter();
-    let mut taken = 0;
-    for statement in &manifest.indexes {
-        let before = statement.order.saturating_sub(taken);
-        out.extend(read.by_ref().take(before));
-        taken += before;
-        out.extend(check(statement));
-    }
-    out.extend(read);
-    manifest.findings = out;
-    manifest
-}
+use crate::manifest::{IndexRole, IndexStatement, IndexUse};
 
 /// The findings about one index statement.
 pub fn check(s: &IndexStatement) -> Vec<Finding> {
     let finding = |message: String| {
         let mut f = Finding::new(Rule::IndexUrl, &*s.file, s.line, s.column, message)
             .with_snippet(s.snippet.clone());
+        f.snippet_skip = s.snippet_skip;
+        f.span_len = s.span_len;
         f.inline_ignore = s.inline_ignore.clone();
+        f.line_identity = Some(s.line_identity);
         f
     };
     let described = &s.written;
@@ -62,6 +47,24 @@ pub fn check(s: &IndexStatement) -> Vec<Finding> {
                 .map(finding)
                 .into_iter()
                 .collect();
+        }
+        IndexUse::LocalLinks => {
+            return vec![finding(format!(
+                "`{described}` makes pip look for packages in a local directory, where a wheel of any name, `requests` included, can stand in for the real one"
+            ))
+            .with_help("install from an index; if the directory holds your own builds, check what is in it")];
+        }
+        IndexUse::NoIndex { tool } => {
+            let (no_index, find_links) = match *tool {
+                "pip" => ("--no-index", "--find-links"),
+                _ => ("no-index", "find-links"),
+            };
+            return vec![finding(format!(
+                "`{described}` makes {tool} take every package from the `{find_links}` locations only, never from PyPI"
+            ))
+            .with_help(format!(
+                "remove `{no_index}`, or make sure the find-links locations are your own"
+            ))];
         }
         IndexUse::PackageFrom { package, index } => {
             if !is_test_pypi_index(url) {
@@ -180,8 +183,8 @@ fn pipenv_source(url: &str, name: Option<&str>, verify_ssl: bool) -> Option<Stri
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::manifest::requirements_txt;
+    use crate::rules::judged;
     use crate::source::SourceFile;
 
     fn findings(text: &str) -> Vec<String> {

@@ -4,7 +4,9 @@
 //!
 //! - Dependency rules (SG101-SG104, SG201) judge one dependency, through [`Engine`], for
 //!   `check`, `scan`, `audit` and safe-pip alike.
-//! - [`index_url`] (SG202) judges the index statements of a manifest.
+//! - [`index_url`] (SG202) judges the index statements of a manifest, and [`direct_url`]
+//!   (SG201) its requirements whose package name is not known; [`judged`] puts their findings
+//!   among the reader's.
 //! - Code rules (SG401-SG410) judge the facts of one file ([`code`] holds what they share);
 //!   `scan` calls them in a fixed order.
 
@@ -30,11 +32,45 @@ pub mod vendored_package;
 use crate::data::Data;
 use crate::finding::{Finding, Rule, Severity};
 use crate::manifest::requirements_txt::ApparentNames;
-use crate::manifest::{Dependency, DependencySource};
+use crate::manifest::{Dependency, DependencySource, Manifest};
 use crate::name_risk::{self, Assessment, Verdict};
 use crate::store::{ListedAge, NameAge, NameBatch, StoreError};
 use std::collections::HashMap;
 use std::sync::Arc;
+
+/// `manifest` with the findings of the facts its reader recorded beside its dependencies (index
+/// statements, [`index_url`]; requirements whose package name is not known, [`direct_url`])
+/// put among its findings, each where the reader met the fact.
+pub fn judged(mut manifest: Manifest) -> Manifest {
+    if manifest.indexes.is_empty() && manifest.unnamed.is_empty() {
+        return manifest;
+    }
+    // each fact's place in reading order: the reading findings before it, then the index
+    // statements before it (an unnamed source comes before the statement recorded after it)
+    let mut placed: Vec<((usize, usize, bool), Vec<Finding>)> =
+        Vec::with_capacity(manifest.indexes.len() + manifest.unnamed.len());
+    for (i, s) in manifest.indexes.iter().enumerate() {
+        placed.push(((s.order, i, true), index_url::check(s)));
+    }
+    for u in &manifest.unnamed {
+        let place = (u.order, u.indexes_before, false);
+        placed.push((place, vec![direct_url::unnamed(u)]));
+    }
+    placed.sort_by_key(|(place, _)| *place);
+    let read = std::mem::take(&mut manifest.findings);
+    let mut out = Vec::with_capacity(read.len() + placed.len());
+    let mut read = read.into_iter();
+    let mut taken = 0;
+    for ((order, ..), findings) in placed {
+        let before = order.saturating_sub(taken);
+        out.extend(read.by_ref().take(before));
+        taken += before;
+        out.extend(findings);
+    }
+    out.extend(read);
+    manifest.findings = out;
+    manifest
+}
 
 /// Everything the rules need to know, built once per run.
 pub struct Engine<'a> {
@@ -558,6 +594,66 @@ pub(crate) fn at_dependency(dep: &Dependency, rule: Rule, message: impl Into<Str
 mod tests {
     use super::*;
     use crate::source::SourceFile;
+
+    /// The findings of index statements and unnamed sources stand where the reader met each,
+    /// among its own findings, with the rules' words.
+    #[test]
+    fn judged_puts_the_facts_findings_in_reading_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("requirements.txt");
+        let text =
+            "--bogus\n--no-index\ngit+https://h/x.git\n--find-links ./wheels\n./missing\n--bogus\n";
+        std::fs::write(&path, text).unwrap();
+        let m = judged(crate::manifest::requirements_txt::parse(&SourceFile::new(
+            &path, text,
+        )));
+        let got: Vec<_> = m
+            .findings
+            .iter()
+            .map(|f| {
+                let help = f.help.as_deref().unwrap_or("");
+                let shown = format!(
+                    "{}:{} {} {} {}",
+                    f.line, f.column, f.severity, f.rule, f.message
+                );
+                (shown, help, f.span_len, f.snippet.as_deref().unwrap_or(""))
+            })
+            .collect();
+        let pip_help = "add `#egg=NAME` or write it as `NAME @ URL` so the name can be checked";
+        let want = [
+            ("1:1 error invalid-requirement unknown pip option `--bogus`", "", 1, "--bogus"),
+            (
+                "2:1 warning index-url `--no-index` makes pip take every package from the `--find-links` locations only, never from PyPI",
+                "remove `--no-index`, or make sure the find-links locations are your own",
+                10,
+                "--no-index",
+            ),
+            (
+                "3:1 warning direct-url `git+https://h/x.git` installs from a version control URL that bypasses the package index; its package name cannot be known without fetching it",
+                pip_help,
+                1,
+                "git+https://h/x.git",
+            ),
+            (
+                "4:14 warning index-url `--find-links ./wheels` makes pip look for packages in a local directory, where a wheel of any name, `requests` included, can stand in for the real one",
+                "install from an index; if the directory holds your own builds, check what is in it",
+                8,
+                "--find-links ./wheels",
+            ),
+            (
+                "5:1 note direct-url `./missing` installs the project in `./missing`, whose package name squatguard cannot read: there is no such directory inside the project",
+                "if it takes the name of a popular package, it replaces that package with the repository's own copy: read its metadata before installing",
+                1,
+                "./missing",
+            ),
+            ("6:1 error invalid-requirement unknown pip option `--bogus`", "", 1, "--bogus"),
+        ];
+        let want: Vec<_> = want
+            .iter()
+            .map(|&(shown, help, len, snippet)| (shown.to_owned(), help, len, snippet))
+            .collect();
+        assert_eq!(got, want);
+    }
 
     /// The name set's precomputed verdicts change no verdict: on a sample of the embedded set
     /// (every 97th name, and every name near a popular one among the first 20,000), `verdict`

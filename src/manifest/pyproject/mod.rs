@@ -221,6 +221,7 @@ fn parse_with(
         src,
         m: Manifest::default(),
         groups: None,
+        dynamic_notes: Vec::new(),
     };
     match Document::parse(src.text.as_str()) {
         Ok(doc) => read(&mut reader, doc.as_table()),
@@ -300,6 +301,16 @@ struct Reader<'a> {
     m: Manifest,
     /// `[dependency-groups]`, once read.
     groups: Option<Vec<DependencyGroup>>,
+    /// The notes that a field is declared dynamic: the field, and the note's index in
+    /// `m.findings` (dropped when `[tool.setuptools.dynamic]` names its files).
+    dynamic_notes: Vec<(DynamicField, usize)>,
+}
+
+/// A `[project] dynamic` field that holds requirements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DynamicField {
+    Dependencies,
+    OptionalDependencies,
 }
 
 /// How the entries of a requirement array are read.
@@ -374,12 +385,15 @@ impl Reader<'_> {
         if let Some(dynamic) = project.get("dynamic").and_then(Item::as_array) {
             for entry in dynamic.iter() {
                 let Value::String(s) = entry else { continue };
-                let what = match s.value().as_str() {
-                    "dependencies" => "dependencies",
-                    "optional-dependencies" => "optional dependencies",
+                let (field, what) = match s.value().as_str() {
+                    "dependencies" => (DynamicField::Dependencies, "dependencies"),
+                    "optional-dependencies" => {
+                        (DynamicField::OptionalDependencies, "optional dependencies")
+                    }
                     _ => continue,
                 };
                 let offset = self.locate(s, 0).offset(0);
+                self.dynamic_notes.push((field, self.m.findings.len()));
                 self.m.push_finding(
                     self.src,
                     Rule::UnresolvedDependency,

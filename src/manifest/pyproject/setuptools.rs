@@ -19,14 +19,10 @@
 //! (`project.dependencies`, `project.optional-dependencies.<extra>`). The note that the field
 //! is dynamic is dropped when files were named for it. Other forms (`attr`) stay that note.
 
-use super::Reader;
+use super::{DynamicField, Reader};
 use crate::finding::Rule;
 use crate::manifest::setup_cfg::push_requirement_files;
 use toml_edit::{Item, Value};
-
-/// The start of the note [`super`] gives a dynamic field (`dependencies` / `optional
-/// dependencies`).
-const DYNAMIC_NOTE: &str = " are declared dynamic";
 
 impl Reader<'_> {
     /// Reads the files `[tool.setuptools.dynamic]` names for the project's requirements.
@@ -39,9 +35,10 @@ impl Reader<'_> {
         else {
             return;
         };
+        let mut read = Vec::new();
         if let Some(item) = dynamic.get("dependencies") {
             if self.dynamic_files(item, "project.dependencies") {
-                self.drop_dynamic_note("dependencies");
+                read.push(DynamicField::Dependencies);
             }
         }
         if let Some(extras) = dynamic
@@ -53,9 +50,10 @@ impl Reader<'_> {
                 any |= self.dynamic_files(item, &format!("project.optional-dependencies.{extra}"));
             }
             if any {
-                self.drop_dynamic_note("optional dependencies");
+                read.push(DynamicField::OptionalDependencies);
             }
         }
+        self.drop_dynamic_notes(&read);
     }
 
     /// Reads `{ file = ... }` under `section`; whether it named files.
@@ -93,12 +91,19 @@ impl Reader<'_> {
         true
     }
 
-    /// Drops the note that `what` is dynamic: its files were read.
-    fn drop_dynamic_note(&mut self, what: &str) {
-        let note = format!("{what}{DYNAMIC_NOTE}");
-        self.m
-            .findings
-            .retain(|f| !(f.rule == Rule::UnresolvedDependency && f.message.starts_with(&note)));
+    /// Drops the notes that the `read` fields are dynamic: their files were read. Findings
+    /// are only added while the tables are read, so each note is still at its index.
+    fn drop_dynamic_notes(&mut self, read: &[DynamicField]) {
+        let drop: Vec<usize> = std::mem::take(&mut self.dynamic_notes)
+            .into_iter()
+            .filter(|(field, _)| read.contains(field))
+            .map(|(_, at)| at)
+            .collect();
+        let mut index = 0;
+        self.m.findings.retain(|_| {
+            index += 1;
+            !drop.contains(&(index - 1))
+        });
     }
 }
 
@@ -172,5 +177,41 @@ mod tests {
         ));
         assert_eq!(m.findings.len(), 1);
         assert_eq!(m.findings[0].rule, Rule::UnresolvedDependency);
+    }
+
+    /// The note dropped is the one about the field whose files were named, whatever the
+    /// messages say; the other stays.
+    #[test]
+    fn only_the_note_of_the_field_read_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("r.txt"), "requests\n").unwrap();
+        let path = dir.path().join("pyproject.toml");
+        for (named, kept_line, kept) in [
+            (
+                "dependencies",
+                4,
+                "optional dependencies are declared dynamic",
+            ),
+            (
+                "optional-dependencies.dev",
+                3,
+                "dependencies are declared dynamic",
+            ),
+        ] {
+            let text = format!(
+                "[project]\nname = \"demo\"\ndynamic = [\"dependencies\",\n\"optional-dependencies\"]\n\
+                 [tool.setuptools.dynamic]\n{named} = {{ file = \"r.txt\" }}\n"
+            );
+            let m = super::super::parse(&SourceFile::new(&path, text));
+            assert_eq!(m.dependencies.len(), 1, "{named}");
+            let notes: Vec<(u32, &str)> = m
+                .findings
+                .iter()
+                .map(|f| (f.line, f.message.as_str()))
+                .collect();
+            assert_eq!(notes.len(), 1, "{named}: {notes:?}");
+            assert_eq!(notes[0].0, kept_line, "{named}: {notes:?}");
+            assert!(notes[0].1.starts_with(kept), "{named}: {notes:?}");
+        }
     }
 }

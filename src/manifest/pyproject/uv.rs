@@ -306,15 +306,9 @@ impl Reader<'_> {
         if let Some((k, item)) = table.get_key_value("no-index") {
             if item.as_bool() == Some(true) {
                 let offset = self.item_offset(item, k);
-                let message = format!(
-                    "`{prefix}no-index = true` makes uv take every package from the `find-links` locations only, never from PyPI"
-                );
-                let finding =
-                    crate::manifest::finding_at(self.src, Rule::IndexUrl, offset, message)
-                        .with_help(
-                            "remove `no-index`, or make sure the find-links locations are your own",
-                        );
-                self.m.findings.push(finding);
+                let written = format!("{prefix}no-index = true");
+                let usage = IndexUse::NoIndex { tool: "uv" };
+                self.m.push_index(self.src, offset, written, "", usage);
             }
         }
     }
