@@ -128,6 +128,15 @@ impl SourceFile {
         src
     }
 
+    /// Lines made to show values given on a command line, which no file holds: numbered as
+    /// [`SourceFile::with_python_lines`] numbers them, without comments (a `#` in an argument
+    /// is part of it; nothing in one is a `squatguard: ignore`).
+    pub fn shown_arguments(path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
+        let src = Self::numbered(path.into(), text.into(), true);
+        src.read_as(Comments::None);
+        src
+    }
+
     /// Says how the file's format writes comments, which decides the comment of a line
     /// ([`SourceFile::inline_ignore`]); the first word counts. Unsaid, the file's name decides
     /// ([`Comments::for_path`]).

@@ -944,6 +944,24 @@ fn attacks_never_reach_pip(env: &Env) {
 }
 
 #[test]
+fn a_command_line_file_name_is_read_as_given() {
+    let Some(env) = Env::new() else { return };
+    env.wheel("sgtest-gamma", "1.0", &[]);
+    env.wheel("reqeusts", "2.0", &[]);
+    // what a requirements file's line would read otherwise: a comment, a variable, quotes
+    let name = "req #1 ${HOME}'s \"x\".txt";
+    std::fs::write(env.path(name), "sgtest-gamma\n").unwrap();
+    let o = env.install(&["-r", name]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(env.imports("sgtest_gamma"));
+    std::fs::write(env.path(name), "reqeusts\n").unwrap();
+    let o = env.install(&[&format!("--requirement={name}")]);
+    assert_eq!(o.status.code(), Some(65), "{}", show(&o));
+    assert!(stderr(&o).contains(&format!("{name}:1:1")), "{}", show(&o));
+    assert!(!env.imports("reqeusts"));
+}
+
+#[test]
 fn requirements_file_with_include_and_constraints_and_global_options_first() {
     let Some(env) = Env::new() else { return };
     env.wheel("sgtest-alpha", "1.0", &["sgtest-beta"]);

@@ -75,7 +75,10 @@
 //!
 //! [`Reader`] is the reading itself, without findings: per logical line, pip's line number,
 //! the requirement or options with their spans ([`PipLine`], [`Statement`]); [`parse`]
-//! builds a [`Manifest`] from it.
+//! builds a [`Manifest`] from it. Statements another parser has read already (safe-pip's
+//! command line: an option and its value, a requirement) are read as a file's lines without
+//! any text being parsed for them ([`GivenLines`], [`Reader::read_given`], [`build_given`]):
+//! each value is taken exactly as given, and what includes it names is read as above.
 
 mod encoding;
 mod lines;
@@ -242,6 +245,99 @@ pub fn read_lines<'a>(
     });
 }
 
+/// A statement already read by another parser (pip's own command line, read by
+/// [`crate::pip::args`]): no line of text is parsed for it.
+#[derive(Debug, Clone, Copy)]
+pub enum Given<'v> {
+    /// An option with its value as pip receives it; `spelled` is how its line shows it.
+    Option {
+        option: PipOption,
+        spelled: &'v str,
+        value: &'v str,
+    },
+    /// A requirement as pip receives it (a positional).
+    Requirement(&'v str),
+}
+
+/// [`Given`] statements as the lines a [`Reader`] reads ([`Reader::read_given`]), and a source
+/// that shows each as a line of its own (`-r VALUE`, `REQUIREMENT`), only to place findings
+/// and show snippets: it is never read.
+pub struct GivenLines {
+    pub src: SourceFile,
+    lines: Vec<PipLine<'static>>,
+}
+
+impl GivenLines {
+    /// The lines of `given`, shown in a source named `path`. A value holding a control
+    /// character, a line or paragraph separator or a byte order mark, which the source could
+    /// not show as one line, is the error.
+    pub fn new<'v>(path: &str, given: &[Given<'v>]) -> Result<GivenLines, &'v str> {
+        let mut text = String::new();
+        let mut lines = Vec::new();
+        for (number, g) in (1u32..).zip(given) {
+            let value = match *g {
+                Given::Option { value, .. } | Given::Requirement(value) => value,
+            };
+            let unshowable =
+                |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}');
+            if value.contains(unshowable) {
+                return Err(value);
+            }
+            let (line, statement) = match *g {
+                Given::Option {
+                    option,
+                    spelled,
+                    value,
+                } => {
+                    let line = format!("{spelled} {value}");
+                    let at = spelled.len() + 1;
+                    let opt = LineOption {
+                        option,
+                        spelled: spelled.to_owned(),
+                        value: Some(value.to_owned()),
+                        span: 0..spelled.len(),
+                        value_span: at..line.len(),
+                    };
+                    let statement = match option {
+                        PipOption::Editable => Statement::Requirement {
+                            requirement: value.to_owned(),
+                            span: opt.value_span.clone(),
+                            editable: true,
+                            options: vec![opt],
+                        },
+                        _ => Statement::Options(vec![opt]),
+                    };
+                    (line, statement)
+                }
+                Given::Requirement(requirement) => {
+                    let statement = Statement::Requirement {
+                        requirement: requirement.to_owned(),
+                        span: 0..requirement.len(),
+                        editable: false,
+                        options: Vec::new(),
+                    };
+                    (requirement.to_owned(), statement)
+                }
+            };
+            lines.push(PipLine {
+                number,
+                map: lines::SpanMap::literal(text.len(), line.len()),
+                text: Cow::Owned(line.clone()),
+                statement: Some(statement),
+                problems: Vec::new(),
+                expanded: false,
+                expansion_refused: false,
+            });
+            text.push_str(&line);
+            text.push('\n');
+        }
+        Ok(GivenLines {
+            src: SourceFile::shown_arguments(path, text),
+            lines,
+        })
+    }
+}
+
 /// Why an include was not read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IncludeProblem {
@@ -352,28 +448,54 @@ impl<'x> Reader<'x> {
         self.file(&src, false, visit);
     }
 
+    /// Reads statements already read ([`Given`]) as the lines of a file, and what they
+    /// include: each value as given, no quoting, comment or `${VAR}` rule applied.
+    pub fn read_given(&mut self, given: &GivenLines, visit: &mut dyn FnMut(Event<'_, '_>)) {
+        self.enter(&given.src, false, visit);
+        for line in &given.lines {
+            self.line(&given.src, false, line, visit);
+        }
+        self.chain.pop();
+    }
+
     fn file(&mut self, src: &SourceFile, constraint: bool, visit: &mut dyn FnMut(Event<'_, '_>)) {
+        self.enter(src, constraint, visit);
+        let env = self.env;
+        read_lines(&src.text, env, |line| {
+            self.line(src, constraint, &line, visit)
+        });
+        self.chain.pop();
+    }
+
+    /// A file is being read: its key joins the chain (popped by the caller when it is read).
+    fn enter(&mut self, src: &SourceFile, constraint: bool, visit: &mut dyn FnMut(Event<'_, '_>)) {
         let key = std::fs::canonicalize(&src.path).unwrap_or_else(|_| src.path.clone());
         self.seen.insert((key.clone(), constraint));
         self.chain.push((key, src.display_path()));
         self.files_read += 1;
         visit(Event::File { src, constraint });
-        let env = self.env;
-        read_lines(&src.text, env, |line| {
-            visit(Event::Line {
-                src,
-                constraint,
-                line: &line,
-            });
-            if let Some(include) = line.statement.as_ref().and_then(Statement::include) {
-                let at = line.offset(include.value_span.start);
-                let nested = include.option == PipOption::Constraint;
-                let target = include.value.as_deref().unwrap_or("");
-                let written = line.written(&src.text, include.value_span.clone(), target);
-                self.include(src, target, written, at, nested, visit);
-            }
+    }
+
+    /// A line of `src`, then the file it includes, if any.
+    fn line(
+        &mut self,
+        src: &SourceFile,
+        constraint: bool,
+        line: &PipLine<'_>,
+        visit: &mut dyn FnMut(Event<'_, '_>),
+    ) {
+        visit(Event::Line {
+            src,
+            constraint,
+            line,
         });
-        self.chain.pop();
+        if let Some(include) = line.statement.as_ref().and_then(Statement::include) {
+            let at = line.offset(include.value_span.start);
+            let nested = include.option == PipOption::Constraint;
+            let target = include.value.as_deref().unwrap_or("");
+            let written = line.written(&src.text, include.value_span.clone(), target);
+            self.include(src, target, written, at, nested, visit);
+        }
     }
 
     fn include(
@@ -491,26 +613,39 @@ pub fn parse_within(src: &SourceFile, dir: &Path) -> Manifest {
     build(src, Reader::default().within(dir))
 }
 
-/// [`parse`] with a reader set up by the caller (its boundary, its environment).
-pub fn build_with(src: &SourceFile, reader: Reader<'_>) -> Manifest {
-    build(src, reader)
+/// [`parse`] of statements already read ([`Reader::read_given`]), with a reader set up by the
+/// caller (its boundary).
+pub fn build_given(given: &GivenLines, mut reader: Reader<'_>) -> Manifest {
+    let mut builder = Builder::new(&reader);
+    reader.read_given(given, &mut |event| builder.event(event));
+    builder.finish()
 }
 
 fn build(src: &SourceFile, mut reader: Reader<'_>) -> Manifest {
-    let mut builder = Builder {
-        manifest: Manifest::default(),
-        replaces_pypi: false,
-        top: None,
-        root: std::cell::OnceCell::new(),
-        within: reader.within.clone(),
-    };
+    let mut builder = Builder::new(&reader);
     reader.read(src, &mut |event| builder.event(event));
-    if builder.replaces_pypi {
-        for dep in &mut builder.manifest.dependencies {
-            dep.private_index = true;
+    builder.finish()
+}
+
+impl Builder {
+    fn new(reader: &Reader<'_>) -> Self {
+        Builder {
+            manifest: Manifest::default(),
+            replaces_pypi: false,
+            top: None,
+            root: std::cell::OnceCell::new(),
+            within: reader.within.clone(),
         }
     }
-    builder.manifest
+
+    fn finish(mut self) -> Manifest {
+        if self.replaces_pypi {
+            for dep in &mut self.manifest.dependencies {
+                dep.private_index = true;
+            }
+        }
+        self.manifest
+    }
 }
 
 /// Builds a [`Manifest`] from the reader's events.
@@ -1164,6 +1299,95 @@ mod tests {
         // not a file: the user's own command line
         let m = parse(&SourceFile::new(dir.path().join("nope"), text));
         assert!(m.indexes.is_empty(), "{:?}", m.indexes);
+    }
+
+    #[test]
+    fn given_values_are_read_as_given() {
+        // inside this repository, which bounds the includes of a source that is no file
+        let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+        std::fs::create_dir_all(&target).unwrap();
+        let dir = tempfile::tempdir_in(target).unwrap();
+        let file = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path.to_str().unwrap().to_owned()
+        };
+        // names a file would read otherwise: a comment, a variable, quotes, a backslash
+        let hash = file("req #1.txt", "reqeusts==1.0\n");
+        let dollar = file("${HOME}'s \"q\"\\.txt", "-c c#2.txt\n");
+        file("c#2.txt", "urllib4<2\n");
+        let home = |_: &str| Some("elsewhere".to_owned());
+        let given = [
+            Given::Option {
+                option: PipOption::Requirement,
+                spelled: "-r",
+                value: &hash,
+            },
+            Given::Option {
+                option: PipOption::Requirement,
+                spelled: "-r",
+                value: &dollar,
+            },
+            Given::Option {
+                option: PipOption::IndexUrl,
+                spelled: "--index-url",
+                value: "https://x/${HOME}/#",
+            },
+            Given::Requirement("foo @ https://x/foo-1.0.tar.gz #x"),
+        ];
+        let lines = GivenLines::new("<command line>", &given).unwrap();
+        assert_eq!(
+            lines.src.text,
+            format!(
+                "-r {hash}\n-r {dollar}\n--index-url https://x/${{HOME}}/#\nfoo @ https://x/foo-1.0.tar.gz #x\n"
+            )
+        );
+        let m = build_given(&lines, Reader::with_env(&home).within(dir.path()));
+        let read: Vec<(&str, &str, u32, u32)> = m
+            .dependencies
+            .iter()
+            .map(|d| (&*d.name, &*d.file, d.line, d.column))
+            .collect();
+        let shown = |p: &str| display_path(Path::new(p));
+        let (hash, c2) = (shown(&hash), shown(&file("c#2.txt", "urllib4<2\n")));
+        assert_eq!(
+            read,
+            [
+                ("reqeusts", hash.as_str(), 1, 1),
+                ("urllib4", c2.as_str(), 1, 1),
+            ]
+        );
+        // the requirement as given: PEP 508 reads ` #x` as more than its URL
+        assert_eq!(m.findings.len(), 1, "{:?}", m.findings);
+        assert_eq!(m.findings[0].rule, Rule::InvalidRequirement);
+        assert_eq!((m.findings[0].line, m.findings[0].column), (4, 32));
+        assert_eq!(m.indexes.len(), 1);
+        assert_eq!(m.indexes[0].url, "https://x/${HOME}/#");
+        assert_eq!(m.indexes[0].line, 3);
+        assert!(m.dependencies.iter().all(|d| d.private_index));
+    }
+
+    /// A command line has no comments: an argument holding `# squatguard: ignore` is not one,
+    /// as the same line in a file would be.
+    #[test]
+    fn given_values_hold_no_ignore_comment() {
+        let given = [Given::Requirement("reqeusts  # squatguard: ignore")];
+        let lines = GivenLines::new("<command line>", &given).unwrap();
+        assert_eq!(lines.src.inline_ignore(1), None);
+        let file = SourceFile::with_python_lines("r.txt", lines.src.text.as_str());
+        assert!(file.inline_ignore(1).is_some());
+        let none = |_: &str| None;
+        let m = build_given(&lines, Reader::with_env(&none));
+        assert!(m.findings.iter().all(|f| f.inline_ignore.is_none()));
+        assert_eq!(m.findings.len(), 1, "{:?}", m.findings);
+    }
+
+    #[test]
+    fn given_values_that_a_line_cannot_show_are_refused() {
+        for value in ["a\nb", "a\rb", "a\u{2028}b", "\u{feff}a", "a\tb"] {
+            let given = [Given::Requirement("x"), Given::Requirement(value)];
+            assert_eq!(GivenLines::new("<c>", &given).err(), Some(value));
+        }
     }
 
     #[test]

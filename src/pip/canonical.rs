@@ -32,7 +32,9 @@
 use super::args::{Opt, PipArgs};
 use crate::finding::{Finding, Rule, Severity};
 use crate::manifest::finding_at;
-use crate::manifest::requirements_txt::{Event, LineOption, PipLine, PipOption, Reader, Statement};
+use crate::manifest::requirements_txt::{
+    Event, GivenLines, LineOption, PipLine, PipOption, Reader, Statement,
+};
 use crate::source::SourceFile;
 use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
 
@@ -76,9 +78,10 @@ pub struct CanonicalSet {
 const REQUIREMENT_OPTIONS: &[&str] = &["--requirement", "--constraint", "--editable", "--group"];
 
 impl CanonicalSet {
-    /// The set `a` asks for: `command_line` is the command line written as a requirements file
-    /// (its `-r`/`-c` lines name the files to read, relative to the working directory).
-    pub fn build(a: &PipArgs, command_line: &SourceFile, reader: &mut Reader<'_>) -> Self {
+    /// The set `a` asks for: `command_line` is the command line's statements as the lines of
+    /// a requirements file (its `-r`/`-c` lines name the files to read, relative to the
+    /// working directory).
+    pub fn build(a: &PipArgs, command_line: &GivenLines, reader: &mut Reader<'_>) -> Self {
         let mut set = CanonicalSet {
             options: a
                 .options
@@ -104,7 +107,7 @@ impl CanonicalSet {
         // the command line is the first file the reader reads; its own lines were taken from
         // `a` above. Told apart by identity, not by name: a file may be named `<command line>`
         let mut first: Option<*const SourceFile> = None;
-        reader.read(command_line, &mut |event| match event {
+        reader.read_given(command_line, &mut |event| match event {
             Event::File { src, .. } => {
                 first.get_or_insert(std::ptr::from_ref(src));
             }

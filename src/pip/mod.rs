@@ -46,15 +46,17 @@ pub mod wheelhouse;
 use crate::check::CheckReport;
 use crate::data::{self, Data};
 use crate::finding::{Finding, Severity};
-use crate::manifest::{parse_pep508, requirements_txt};
+use crate::manifest::{finding_at, parse_pep508, requirements_txt, Dependency, DependencySource};
 use crate::name::normalize;
 use crate::rules::{judged, Engine};
 use crate::source::SourceFile;
 use canonical::CanonicalSet;
+use pep440_rs::{Version, VersionSpecifier};
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::str::FromStr;
 
 /// Exit status when a finding at error level blocked the install (pip never exits 65).
 pub const EXIT_BLOCKED: u8 = 65;
@@ -1199,46 +1201,41 @@ fn isolated_pip(python: &Path) -> Command {
     cmd
 }
 
-/// The command line as a requirements file, so that it is read by the same parser, with the
-/// same rules, as `squatguard check` reads files. A value is quoted for `shlex` when it holds
-/// spaces; one that the file reader would read otherwise than written (a `#` that could start a
-/// comment, a `${VAR}`, a quote, a backslash, a line break or another control character) is
-/// refused, since safe-pip would then check another file than pip's user meant.
-fn command_line_source(a: &args::PipArgs) -> Result<SourceFile, PipError> {
-    let mut text = String::new();
-    let value = |spelled: &str, v: &str| -> Result<String, PipError> {
-        if v.chars().any(|c| {
-            matches!(c, '#' | '$' | '\'' | '"' | '\\')
-                || c.is_control()
-                || (c.is_whitespace() && c != ' ')
-        }) {
-            return Err(PipError::Refused(format!(
-                "`{spelled} {v}`: safe-pip reads this value as a line of a requirements file, and a `#`, `$`, quote, backslash or control character in it would change what is read; rename the file or quote-free the value"
-            )));
-        }
-        Ok(if v.contains(' ') {
-            format!("'{v}'")
-        } else {
-            v.to_owned()
-        })
-    };
+/// The command line's requirement options and positionals, as pip's argument parser gave
+/// them ([`args`]), as the lines of a requirements file that the reader reads as they are
+/// (`-r FILE`, `--index-url URL`, `REQUIREMENT`): the same rules as `squatguard check`
+/// applies to a file, each value exactly as pip receives it (no quoting, comment or `${VAR}`
+/// rule applies, as none does on a command line). A value holding a control character (a line
+/// break among them), which the shown lines could not hold, is refused.
+fn command_line_source(a: &args::PipArgs) -> Result<requirements_txt::GivenLines, PipError> {
+    use requirements_txt::{Given, PipOption};
+    let mut given = Vec::new();
     for o in &a.options {
-        let spelled = match o.long {
-            "--requirement" => "-r",
-            "--constraint" => "-c",
-            "--editable" => "-e",
-            "--index-url" | "--extra-index-url" | "--find-links" | "--trusted-host" => o.long,
+        let (option, spelled) = match o.long {
+            "--requirement" => (PipOption::Requirement, "-r"),
+            "--constraint" => (PipOption::Constraint, "-c"),
+            "--editable" => (PipOption::Editable, "-e"),
+            "--index-url" => (PipOption::IndexUrl, o.long),
+            "--extra-index-url" => (PipOption::ExtraIndexUrl, o.long),
+            "--find-links" => (PipOption::FindLinks, o.long),
+            "--trusted-host" => (PipOption::TrustedHost, o.long),
             _ => continue,
         };
-        if let Some(v) = &o.value {
-            text.push_str(&format!("{spelled} {}\n", value(spelled, v)?));
+        if let Some(value) = &o.value {
+            given.push(Given::Option {
+                option,
+                spelled,
+                value,
+            });
         }
     }
-    for p in &a.positionals {
-        text.push_str(p);
-        text.push('\n');
-    }
-    Ok(SourceFile::new("<command line>", text))
+    given.extend(a.positionals.iter().map(|p| Given::Requirement(p)));
+    requirements_txt::GivenLines::new("<command line>", &given).map_err(|v| {
+        PipError::Refused(format!(
+            "`{}`: a control character (a line break, say) in a value of the command line is not checked; remove it",
+            v.escape_debug()
+        ))
+    })
 }
 
 /// The reader of the command line's files: outside git, their includes stay within the
@@ -1288,8 +1285,11 @@ fn static_phase(
     private: bool,
     asker: &mut facts::IndexFacts,
 ) -> Result<(Vec<Finding>, usize, usize), PipError> {
-    let src = command_line_source(a)?;
-    let mut manifest = judged(requirements_txt::build_with(&src, command_line_reader(a)));
+    let given = command_line_source(a)?;
+    let mut manifest = judged(requirements_txt::build_given(
+        &given,
+        command_line_reader(a),
+    ));
     let mut findings = std::mem::take(&mut manifest.findings);
     if stops_asking(&findings) {
         asker.stop("the index is judged an error");
@@ -1305,6 +1305,11 @@ fn static_phase(
 
 /// Checks every package in the report at its exact version; returns the findings and how
 /// many packages were pulled in rather than requested.
+///
+/// Each dependency is built from the report's fields ([`resolved_dependency`]), never from a
+/// text written for it. `label` is a source made only for display: a line per package,
+/// `name==version` (`name @ URL` for a direct one) and how it came in, where findings are
+/// placed and from which their snippets are taken.
 fn check_resolved(
     r: &report::InstallReport,
     engine: &Engine,
@@ -1313,16 +1318,11 @@ fn check_resolved(
     asker: &mut facts::IndexFacts,
 ) -> Result<(Vec<Finding>, usize), PipError> {
     let mut text = String::new();
-    let mut spans = Vec::new();
+    let mut starts = Vec::new();
     for item in &r.install {
         let m = &item.metadata;
-        let start = text.len();
-        let req = match item.download_info.as_ref().filter(|_| item.is_direct) {
-            Some(d) => format!("{} @ {}", m.name, d.url),
-            None => format!("{}=={}", m.name, m.version),
-        };
-        text.push_str(&req);
-        spans.push((start, req.len()));
+        starts.push(text.len());
+        text.push_str(&shown_item(item));
         match r.pulled_in_by(&m.name) {
             None => text.push_str("  # requested"),
             Some(chain) if chain.len() > 1 => {
@@ -1335,7 +1335,7 @@ fn check_resolved(
     let src = SourceFile::new(label, text);
     let mut findings = Vec::new();
     let mut transitive = 0;
-    for (item, (start, len)) in r.install.iter().zip(spans) {
+    for (item, start) in r.install.iter().zip(starts) {
         if !item.requested {
             transitive += 1;
         }
@@ -1344,7 +1344,7 @@ fn check_resolved(
         } else {
             "transitive"
         };
-        match parse_pep508(&src, &src.text[start..start + len], start, section) {
+        match resolved_dependency(&src, item, start, section) {
             Ok(mut dep) => {
                 dep.private_index |= private;
                 let found = engine.check(&dep)?;
@@ -1354,6 +1354,78 @@ fn check_resolved(
         }
     }
     Ok((findings, transitive))
+}
+
+/// How a report item is shown: `name @ URL` when pip installs it from a URL or path the
+/// user gave, else `name==version`.
+fn shown_item(item: &report::Item) -> String {
+    let m = &item.metadata;
+    match item.download_info.as_ref().filter(|_| item.is_direct) {
+        Some(d) => format!("{} @ {}", m.name, d.url),
+        None => format!("{}=={}", m.name, m.version),
+    }
+}
+
+/// The dependency a report item stands for, shown at byte `start` of `src`: named by the
+/// item's name, which must be a project name; a direct one (`is_direct` with a
+/// `download_info`) from its URL, classified as a requirements file's `name @ URL` is
+/// ([`DependencySource::classify`]); any other pinned with `==` to its version, which must
+/// be a PEP 440 one.
+///
+/// A name or version that is not one is an `invalid-requirement` finding, worded as the
+/// PEP 508 parser refuses the item as shown, the message squatguard gives that line in a
+/// requirements file. Where the shown text would read as another requirement (a name
+/// `x[extra]`, a version `1.0,<2` or `1.0 ; marker`), the field itself is named.
+fn resolved_dependency(
+    src: &SourceFile,
+    item: &report::Item,
+    start: usize,
+    section: &str,
+) -> Result<Dependency, Box<Finding>> {
+    let m = &item.metadata;
+    let direct = item.download_info.as_ref().filter(|_| item.is_direct);
+    let refused = |at: usize, why: String| {
+        let shown = shown_item(item);
+        parse_pep508(src, &shown, start, section)
+            .err()
+            .unwrap_or_else(|| {
+                let message = format!("invalid requirement `{shown}`: {why}");
+                let mut f = finding_at(
+                    src,
+                    crate::finding::Rule::InvalidRequirement,
+                    start + at,
+                    message,
+                );
+                if crate::name::is_valid(&m.name) {
+                    f = f.with_package(normalize(&m.name));
+                }
+                Box::new(f)
+            })
+    };
+    if !crate::name::is_valid(&m.name) {
+        return Err(refused(
+            0,
+            format!(
+                "pip's report names the package `{}`, which is not a valid package name",
+                m.name
+            ),
+        ));
+    }
+    let mut dep = Dependency::new(src, &m.name, start, section);
+    match direct {
+        Some(d) => dep.source = DependencySource::classify(&d.url),
+        None => match Version::from_str(&m.version) {
+            Ok(v) => dep.specifiers = Some(VersionSpecifier::equals_version(v).into()),
+            Err(e) => {
+                let why = format!(
+                    "pip's report gives the version `{}`, which is not a PEP 440 version: {e}",
+                    m.version
+                );
+                return Err(refused(m.name.len(), why));
+            }
+        },
+    }
+    Ok(dep)
 }
 
 enum Resolution {
@@ -1609,12 +1681,91 @@ mod tests {
             .map(OsString::from),
         )
         .unwrap();
-        let src = command_line_source(&a).unwrap();
+        let given = command_line_source(&a).unwrap();
         assert_eq!(
-            src.text,
+            given.src.text,
             "-r req.txt\n--index-url https://x/simple\nfoo>=1\n"
         );
         assert!(replaces_pypi(&a));
+    }
+
+    #[test]
+    fn command_line_values_are_taken_as_given() {
+        let a =
+            args::parse(&["install", "-r", "req #1 ${X}'\\.txt", "foo  # x"].map(OsString::from))
+                .unwrap();
+        let given = command_line_source(&a).unwrap();
+        assert_eq!(given.src.text, "-r req #1 ${X}'\\.txt\nfoo  # x\n");
+        for line_break in ["-rreq\n.txt", "foo\r"] {
+            let a = args::parse(&["install", line_break].map(OsString::from)).unwrap();
+            assert!(matches!(command_line_source(&a), Err(PipError::Refused(_))));
+        }
+    }
+
+    /// One report item per `(name, version, direct URL)`, each shown as `check_resolved`
+    /// shows it, with the dependency or finding built for it and the parser's reading of the
+    /// shown text.
+    fn resolved(items: &[(&str, &str, Option<&str>)]) -> Vec<(String, String, String)> {
+        let install: Vec<serde_json::Value> = items
+            .iter()
+            .map(|(name, version, url)| {
+                serde_json::json!({
+                    "metadata": {"name": name, "version": version},
+                    "requested": true,
+                    "is_direct": url.is_some(),
+                    "download_info": url.map(|u| serde_json::json!({"url": u})),
+                })
+            })
+            .collect();
+        let json = serde_json::json!({"version": "1", "install": install}).to_string();
+        let r = report::InstallReport::from_json(&json).unwrap();
+        r.install
+            .iter()
+            .map(|item| {
+                let shown = shown_item(item);
+                let src =
+                    SourceFile::new("<resolved by pip>", format!("x\n{shown}  # requested\n"));
+                let built = resolved_dependency(&src, item, 2, "requested");
+                let parsed = parse_pep508(&src, &shown, 2, "requested");
+                (shown, format!("{built:?}"), format!("{parsed:?}"))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn report_items_are_built_from_their_fields() {
+        // where the shown line is the requirement the fields give, built as it reads (refused
+        // as the parser refuses it); where it would read as another one, refused all the same
+        let found = resolved(&[
+            ("Foo.Bar_baz", "1.0", None),
+            ("foo", "1.0-1", None),
+            ("foo", "v2!1.0+local.7", None),
+            ("foo", "1.0", Some("https://x/foo-1.0-py3-none-any.whl#x")),
+            ("foo", "1.0", Some("git+https://x/foo@v1")),
+            ("foo", "1.0", Some("file:///tmp/foo-1.0.tar.gz")),
+            ("foo", "1.0abc", None),
+            ("foo", "1.0 x", None),
+            ("foo", "", None),
+            ("foo_", "1.0", None),
+            ("fo o", "1.0", None),
+            ("-foo", "1", None),
+            // the last 5: read as another requirement
+            ("foo", "1.0,<2", None),
+            ("foo", "1.0 ; python_version < '0'", None),
+            ("foo", "1.*", None),
+            ("foo[x]", "1.0", None),
+            ("foo @ https://x/y.whl#", "1.0", None),
+        ]);
+        let (same, other) = found.split_at(found.len() - 5);
+        for (shown, built, parsed) in same {
+            assert_eq!(built, parsed, "{shown}");
+        }
+        for (shown, built, parsed) in other {
+            assert!(parsed.starts_with("Ok("), "{shown}: {parsed}");
+            assert!(built.starts_with("Err("), "{shown}: {built}");
+            assert!(built.contains("InvalidRequirement"), "{built}");
+            assert!(built.contains("pip's report"), "{built}");
+        }
     }
 
     #[test]

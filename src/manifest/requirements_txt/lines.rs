@@ -21,6 +21,13 @@ impl SpanMap {
             .push((text_start, file.start, file.end - file.start, literal));
     }
 
+    /// The map of a line that is the file's bytes from `start` on, byte for byte.
+    pub(super) fn literal(start: usize, len: usize) -> SpanMap {
+        let mut map = SpanMap::default();
+        map.push(0, start..start + len, true);
+        map
+    }
+
     fn piece(&self, i: usize) -> Option<&(usize, usize, usize, bool)> {
         let p = self.pieces.partition_point(|&(start, ..)| start <= i);
         self.pieces.get(p.checked_sub(1)?)
