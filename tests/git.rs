@@ -493,6 +493,7 @@ fn since_sees_a_change_past_the_shown_window_of_a_long_line() {
 /// Under `--since`, a requirement or index statement that pip's `\` continues onto the next line
 /// (or a TOML multi-line string, or Python's implicit concatenation) is changed when that line
 /// is, though the line its finding stands on is not: a URL swapped on the second line is new.
+/// So is a dependency whose source a table elsewhere swaps (`[tool.uv.sources]`).
 #[test]
 fn since_sees_a_change_on_a_continuation_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -505,7 +506,8 @@ fn since_sees_a_change_on_a_continuation_line() {
         );
         std::fs::write(dir.path().join("requirements.txt"), req).unwrap();
         let pyproject = format!(
-            "[project]\nname = \"x\"\nversion = \"1\"\ndependencies = [\n  \"\"\"urllib3 @ \\\n     https://{host}/urllib3-2.0-py3-none-any.whl\"\"\",\n]\n"
+            "[project]\nname = \"x\"\nversion = \"1\"\ndependencies = [\n  \"\"\"urllib3 @ \\\n     https://{host}/urllib3-2.0-py3-none-any.whl\"\"\",\n  \"idna\",\n]\n\
+             [tool.uv.sources]\nidna = {{ url = \"https://{host}/idna-3.0-py3-none-any.whl\" }}\n"
         );
         std::fs::write(dir.path().join("pyproject.toml"), pyproject).unwrap();
     };
@@ -548,6 +550,7 @@ fn since_sees_a_change_on_a_continuation_line() {
         found(),
         [
             "pyproject.toml:5:direct-url",
+            "pyproject.toml:7:direct-url",
             "requirements.txt:1:direct-url",
             "requirements.txt:3:index-url",
             "requirements.txt:6:direct-url",
