@@ -6,7 +6,10 @@
 //! the user knows. For `--since`, a finding is kept when its line (for a dependency: its name on
 //! that line) does not exist in the file as it was at REV; renamed manifests are followed. Lines
 //! are compared whole, by [`crate::source::line_identity`], not by the window of a long line a
-//! finding shows: a change at the far end of a line (a marker, a URL) is a change.
+//! finding shows: a change at the far end of a line (a marker, a URL) is a change. A finding
+//! about a dependency, an index statement or an unnamed source compares what it says in full
+//! with its line (`since_identity`): pip's `\` continues one onto the next line, where a URL
+//! may change while the line of the name does not.
 
 use crate::finding::Finding;
 use crate::manifest::{self, ManifestKind};
@@ -349,15 +352,31 @@ pub fn only_since(
             let parsed = manifest::parse(&src, kind);
             let shown = src.display_path();
             let pip_lines = SourceFile::with_python_lines(&src.path, src.text.as_str());
+            // a reader's own findings carry their line's identity; the rules' findings about a
+            // dependency, an index statement or an unnamed source carry what it says in full
+            // (`since_identity`), which may go on past that line
+            let said = (parsed.indexes.iter())
+                .filter(|s| *s.file == *shown)
+                .map(|s| s.since_identity())
+                .chain(
+                    (parsed.unnamed.iter())
+                        .filter(|s| *s.file == *shown)
+                        .map(|s| s.since_identity()),
+                );
             Some(Before {
                 lines: (src.line_identities())
                     .chain(pip_lines.line_identities())
+                    .chain(said)
                     .collect(),
                 deps: parsed
                     .dependencies
                     .into_iter()
                     .filter(|d| *d.file == *shown)
-                    .map(|d| (d.name.into(), d.line_identity))
+                    .flat_map(|d| {
+                        let said = d.since_identity();
+                        let name: String = d.name.into();
+                        [(name.clone(), d.line_identity), (name, said)]
+                    })
                     .collect(),
             })
         });

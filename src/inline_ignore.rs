@@ -122,7 +122,13 @@ fn lexed(text: &str, toml: bool) -> Vec<Range<usize>> {
         while i < b.len() {
             let c = b[i];
             if c == b'\\' && escapes {
-                i += 2;
+                // a backslash before `\r\n` continues the string as one before `\n` does
+                // (Python reads the file with universal newlines)
+                i += if b[i + 1..].starts_with(b"\r\n") {
+                    3
+                } else {
+                    2
+                };
             } else if triple && b[i..].starts_with(&[q, q, q]) {
                 i += 3;
                 // TOML: up to two more quotes belong to the string (`"""a""""`)
@@ -286,6 +292,32 @@ mod tests {
             let judged = crate::rules::at_dependency(colourama, Rule::Typosquat, "m");
             assert_eq!(judged.inline_ignore, Some(InlineIgnore::All), "{name}");
         }
+    }
+
+    /// Text a reader takes as part of a string is no comment, however the lines around it are
+    /// written: a Python string continued by a backslash before `\r\n`, and the TOML of a
+    /// script block, whose multi-line string goes on from one `# ` line to the next.
+    #[test]
+    fn a_string_continued_onto_the_next_line_holds_no_comment() {
+        let py = "s = ['x\\\r\n# squatguard: ignore', 'reqeusts']  # one\r\n";
+        assert_eq!(comments(Comments::Python, py), ["# one"]);
+        use crate::manifest::{parse, ManifestKind};
+        use crate::source::SourceFile;
+        let text = "# /// script\n# dependencies = [\"\"\"x @ https://h/x.whl\\\n# #squatguard: ignore\"\"\", \"reqeusts\"]  # squatguard: ignore[direct-url]\n# ///\n";
+        let m = parse(&SourceFile::new("main.py", text), ManifestKind::Script);
+        let dep = |name: &str| m.dependencies.iter().find(|d| d.name.as_str() == name);
+        let reqeusts = dep("reqeusts").unwrap_or_else(|| panic!("{m:#?}"));
+        let ignore = reqeusts
+            .inline_ignore
+            .as_ref()
+            .unwrap_or_else(|| panic!("{m:#?}"));
+        assert!(
+            !ignore.covers(Rule::Typosquat),
+            "{ignore:?}: a string's text"
+        );
+        assert!(ignore.covers(Rule::DirectUrl), "the line's comment");
+        let x = dep("x").unwrap_or_else(|| panic!("{m:#?}"));
+        assert_eq!(x.inline_ignore, None);
     }
 
     #[test]

@@ -489,3 +489,71 @@ fn since_sees_a_change_past_the_shown_window_of_a_long_line() {
         (1, vec!["requirements.txt:colourama".to_owned()])
     );
 }
+
+/// Under `--since`, a requirement or index statement that pip's `\` continues onto the next line
+/// (or a TOML multi-line string, or Python's implicit concatenation) is changed when that line
+/// is, though the line its finding stands on is not: a URL swapped on the second line is new.
+/// So is a dependency whose source a table elsewhere swaps (`[tool.uv.sources]`).
+#[test]
+fn since_sees_a_change_on_a_continuation_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repository::init(dir.path()).unwrap();
+    let write = |host: &str| {
+        let req = format!(
+            "requests @ \\\n    https://{host}/requests-2.0-py3-none-any.whl\n\
+             --extra-index-url https://\\\n{host}/simple\n\
+             -e \\\ngit+https://{host}/x\n"
+        );
+        std::fs::write(dir.path().join("requirements.txt"), req).unwrap();
+        let pyproject = format!(
+            "[project]\nname = \"x\"\nversion = \"1\"\ndependencies = [\n  \"\"\"urllib3 @ \\\n     https://{host}/urllib3-2.0-py3-none-any.whl\"\"\",\n  \"idna\",\n]\n\
+             [tool.uv.sources]\nidna = {{ url = \"https://{host}/idna-3.0-py3-none-any.whl\" }}\n"
+        );
+        std::fs::write(dir.path().join("pyproject.toml"), pyproject).unwrap();
+    };
+    let found = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_squatguard"))
+            .args([
+                "check",
+                "--format",
+                "json",
+                "--select",
+                "direct-url,index-url",
+            ])
+            .args(["--since", "HEAD"])
+            .current_dir(dir.path())
+            .env("SQUATGUARD_MAX_DATA_AGE", "100000")
+            .env("SQUATGUARD_DATA_DIR", dir.path().join(".git/no-cache"))
+            .env_remove("GITHUB_BASE_REF")
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut found: Vec<String> = (doc["findings"].as_array().unwrap().iter())
+            .map(|f| {
+                format!(
+                    "{}:{}:{}",
+                    f["file"].as_str().unwrap(),
+                    f["line"],
+                    f["rule"].as_str().unwrap()
+                )
+            })
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    };
+    write("files.example");
+    commit_all(&repo, "base");
+    assert_eq!(found(), Vec::<String>::new(), "nothing changed");
+    write("evil.example");
+    assert_eq!(
+        found(),
+        [
+            "pyproject.toml:5:direct-url",
+            "pyproject.toml:7:direct-url",
+            "requirements.txt:1:direct-url",
+            "requirements.txt:3:index-url",
+            "requirements.txt:6:direct-url",
+        ]
+    );
+}

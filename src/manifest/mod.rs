@@ -173,6 +173,17 @@ impl Dependency {
         self.inline_ignore = snippet.inline_ignore;
     }
 
+    /// What `--since` compares for a finding about it: the identity of the line its name
+    /// stands on with what the requirement itself says (its source and specifiers; not what
+    /// the file that reads it decides, as its section or index), so that a requirement
+    /// continued onto other lines (pip's `\`, a TOML multi-line string, Python's implicit
+    /// concatenation) whose URL or version changed on a later line is changed, though the line
+    /// of its name is not.
+    pub fn since_identity(&self) -> u64 {
+        let specs = (self.specifiers.as_ref()).map_or(String::new(), |s| s.to_string());
+        since_identity(self.line_identity, &[&format!("{:?}", self.source), &specs])
+    }
+
     /// The version pinned with `==` (or `===`), if the specifiers pin exactly one version.
     pub fn pinned_version(&self) -> Option<pep440_rs::Version> {
         let specs = self.specifiers.as_ref()?;
@@ -310,6 +321,36 @@ pub struct UnnamedSource {
     /// in reading order.
     pub order: usize,
     pub indexes_before: usize,
+}
+
+/// A line's identity with what a statement on it says in full (which may go on past the line):
+/// what `--since` compares for findings about dependencies, index statements and unnamed
+/// sources ([`Dependency::since_identity`]).
+fn since_identity(line_identity: u64, said: &[&str]) -> u64 {
+    let mut h = crate::hash::Fnv1a::new().write(&line_identity.to_le_bytes());
+    for part in said {
+        h = h.write(part.as_bytes()).write(&[0]);
+    }
+    h.finish()
+}
+
+impl IndexStatement {
+    /// What `--since` compares for its findings: its line's identity with the statement in
+    /// full, which pip's `\` may continue onto the next line.
+    pub fn since_identity(&self) -> u64 {
+        since_identity(self.line_identity, &[&self.written, &self.url])
+    }
+}
+
+impl UnnamedSource {
+    /// What `--since` compares for its findings: its line's identity with the requirement in
+    /// full, which pip's `\` may continue onto the next line.
+    pub fn since_identity(&self) -> u64 {
+        since_identity(
+            self.line_identity,
+            &[&self.written, &format!("{:?}", self.source)],
+        )
+    }
 }
 
 /// What a parser read from one file.

@@ -302,13 +302,18 @@ fn read_block(src: &SourceFile, block: &Block) -> Manifest {
     // spaces, line endings and whole lines of valid UTF-8 cut at ASCII bytes
     let laid = String::from_utf8(laid).unwrap_or_default();
     let scratch = SourceFile::new(src.path.clone(), laid);
+    // the comments are the TOML's, found in the block's TOML as a whole (a multi-line string
+    // goes on from one `# ` line to the next), on the lines the file and the scratch share
+    scratch.read_as(crate::inline_ignore::Comments::Toml);
     let mut read = pyproject::parse_script_metadata(&scratch);
     for dep in &mut read.dependencies {
         dep.set_snippet(src.snippet_at(dep.name_span.start));
+        dep.inline_ignore = scratch.inline_ignore(dep.line);
     }
     for f in &mut read.findings {
         if f.snippet.is_some() {
             f.set_snippet(src.snippet_at(offset_of(&scratch, f.line, f.column)));
+            f.inline_ignore = scratch.inline_ignore(f.line);
         }
     }
     for s in &mut read.indexes {
@@ -320,14 +325,14 @@ fn read_block(src: &SourceFile, block: &Block) -> Manifest {
             s.snippet = src.line_text(s.line).to_owned();
         }
         s.line_identity = src.line_identity(s.line);
-        s.inline_ignore = src.inline_ignore(s.line);
+        s.inline_ignore = scratch.inline_ignore(s.line);
     }
     for s in &mut read.unnamed {
         let snippet = src.snippet_at(offset_of(&scratch, s.line, s.column));
         s.snippet = snippet.text;
         s.snippet_skip = snippet.skip;
         s.line_identity = snippet.line_identity;
-        s.inline_ignore = snippet.inline_ignore;
+        s.inline_ignore = scratch.inline_ignore(s.line);
     }
     read
 }

@@ -20,7 +20,7 @@ pub fn unnamed(s: &UnnamedSource) -> Finding {
     let mut f = Finding::new(Rule::DirectUrl, &*s.file, s.line, s.column, "")
         .with_snippet(s.snippet.clone());
     f.snippet_skip = s.snippet_skip;
-    f.line_identity = Some(s.line_identity);
+    f.line_identity = Some(s.since_identity());
     f.inline_ignore = s.inline_ignore.clone();
     match &s.why {
         Unnamed::NotWritten => {

@@ -23,7 +23,7 @@ pub fn check(s: &IndexStatement) -> Vec<Finding> {
         f.snippet_skip = s.snippet_skip;
         f.span_len = s.span_len;
         f.inline_ignore = s.inline_ignore.clone();
-        f.line_identity = Some(s.line_identity);
+        f.line_identity = Some(s.since_identity());
         f
     };
     let described = &s.written;

@@ -583,7 +583,7 @@ pub(crate) fn at_dependency(dep: &Dependency, rule: Rule, message: impl Into<Str
     let mut f = Finding::new(rule, &*dep.file, dep.line, dep.column, message)
         .with_snippet(dep.snippet.clone());
     f.snippet_skip = dep.snippet_skip;
-    f.line_identity = Some(dep.line_identity);
+    f.line_identity = Some(dep.since_identity());
     f.inline_ignore = dep.inline_ignore.clone();
     f.package = Some(dep.name.clone());
     f.span_len = dep.raw_name.chars().count().max(1) as u32;
