@@ -449,6 +449,40 @@ fn sdist_code_never_runs_without_allow_build() {
     assert!(!marker.exists(), "an index sdist was built: {}", show(&o));
 }
 
+/// A source archive named like a wheel but for the case of its suffix (`.WHL`): pip's
+/// `Link.is_wheel` compares case-sensitively, so pip takes it for an archive and runs its
+/// build backend to learn its metadata, in the dry run already. It is not a local wheel: it
+/// needs --allow-build, and nothing of it runs without.
+#[test]
+fn an_archive_named_like_a_wheel_is_not_taken_for_one() {
+    let Some(env) = Env::new() else { return };
+    let marker = env.path("MARKER");
+    let backend = format!(
+        "open({:?}, 'a').write('ran')\ndef get_requires_for_build_wheel(c=None): return []\ndef prepare_metadata_for_build_wheel(d, c=None):\n    import os; os.makedirs(os.path.join(d, 'sgtest_upper-1.0.dist-info'))\n    open(os.path.join(d, 'sgtest_upper-1.0.dist-info', 'METADATA'), 'w').write('Metadata-Version: 2.1\\nName: sgtest-upper\\nVersion: 1.0\\n')\n    return 'sgtest_upper-1.0.dist-info'\n",
+        marker.to_str().unwrap()
+    );
+    std::fs::create_dir(env.path("dist")).unwrap();
+    let archive =
+        std::fs::File::create(env.path("dist/sgtest_upper-1.0-py3-none-any.WHL")).unwrap();
+    let mut zip = zip::ZipWriter::new(archive);
+    let opts = zip::write::SimpleFileOptions::default();
+    for (path, text) in [
+        (
+            "sgtest_upper-1.0/pyproject.toml",
+            "[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n",
+        ),
+        ("sgtest_upper-1.0/backend.py", backend.as_str()),
+    ] {
+        zip.start_file(path, opts).unwrap();
+        std::io::Write::write_all(&mut zip, text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+    let o = env.install(&["./dist/sgtest_upper-1.0-py3-none-any.WHL"]);
+    assert!(!marker.exists(), "its build backend ran: {}", show(&o));
+    assert_eq!(o.status.code(), Some(67), "{}", show(&o));
+    assert!(stderr(&o).contains("must be built"), "{}", show(&o));
+}
+
 /// A PEP 517 backend (module `sgtest_backend.api` of the wheel `sgtest-backend`) that builds
 /// the project described by `name.txt` (`NAME VERSION`), whose wheel requires the lines of
 /// `requires.txt`; it asks for the lines of `extra.txt` through

@@ -346,12 +346,18 @@ fn writable(s: &str) -> bool {
         .all(|b| (0x20..0x7f).contains(&b) && !matches!(b, b'#' | b'\\' | b'$'))
 }
 
-/// A local `.whl` file (not a URL): pip installs it without a build.
+/// A local wheel file that pip reads as one, so installs without a build: an existing file,
+/// given as a plain path, whose name ends in `.whl` as pip's `Link.is_wheel` compares it
+/// (case-sensitively: pip takes `x.WHL` for an archive, an sdist, and builds it). A value pip
+/// could read otherwise is not one: `@` (`name@file:/x.zip#.whl` is a URL requirement to an
+/// sdist for pip 24 on), a scheme (`:`, but for a Windows drive), a marker (`;`), extras, a
+/// fragment or surrounding whitespace; pip would build it, so it needs `--allow-build`.
 fn is_local_wheel(p: &str) -> bool {
-    let path = p.trim();
-    !path.contains("://")
-        && !path.to_ascii_lowercase().starts_with("file:")
-        && path.to_ascii_lowercase().ends_with(".whl")
+    let drive = cfg!(windows) && p.as_bytes().get(1) == Some(&b':');
+    let plain = !p.contains(['@', ';', '#', '[', ']'])
+        && (drive && !p[2..].contains(':') || !p.contains(':'))
+        && p.trim() == p;
+    plain && p.ends_with(".whl") && std::path::Path::new(p).is_file()
 }
 
 /// A requirements file of `lines`.
@@ -392,8 +398,33 @@ mod tests {
 
     #[test]
     fn local_wheels_need_no_build() {
-        assert!(is_local_wheel("dist/x-1.0-py3-none-any.whl"));
-        assert!(!is_local_wheel("https://h/x-1.0-py3-none-any.whl"));
-        assert!(!is_local_wheel("./helperlib"));
+        let dir = tempfile::tempdir().unwrap();
+        let at = |name: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, "").unwrap();
+            path.to_str().unwrap().to_owned()
+        };
+        assert!(is_local_wheel(&at("x-1.0-py3-none-any.whl")));
+        // pip reads each of these as something it builds
+        let upper = at("y-1.0-py3-none-any.WHL");
+        let sdist = at("z.zip");
+        for built in [
+            upper,
+            format!("z@file:{sdist}#.whl"),
+            format!("z @ file://{sdist}#.whl"),
+            format!("git+file:{}", at("g-1.0-py3-none-any.whl")),
+            format!(" {}", at("s-1.0-py3-none-any.whl")),
+            "https://h/x-1.0-py3-none-any.whl".into(),
+            "./helperlib".into(),
+        ] {
+            assert!(!is_local_wheel(&built), "{built}");
+        }
+        // a directory, or nothing, is no wheel file
+        let d = dir.path().join("d-1.0-py3-none-any.whl");
+        std::fs::create_dir(&d).unwrap();
+        assert!(!is_local_wheel(d.to_str().unwrap()));
+        assert!(!is_local_wheel(
+            dir.path().join("n-1.0-py3-none-any.whl").to_str().unwrap()
+        ));
     }
 }
