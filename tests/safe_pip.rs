@@ -396,6 +396,29 @@ fn known_malicious_release_is_blocked_good_release_installs() {
     assert!(env.imports("num2words"));
 }
 
+/// A known malicious release is judged at its version however pip gets it: from a path on
+/// the command line, or from a URL a dependency names (`Requires-Dist: name @ URL`), not as
+/// an unpinned requirement that merely admits it.
+#[test]
+fn known_malicious_release_from_a_url_or_path_is_blocked() {
+    let Some(env) = Env::new() else { return };
+    let elsewhere = env.path("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let bad = env.wheel_with(&elsewhere, "num2words", "0.5.15", &[], &[]);
+    let url = format!("num2words @ file://{}", bad.to_str().unwrap());
+    env.wheel("sgtest-app", "1.0", &[&url]);
+    for args in [&["sgtest-app"][..], &[bad.to_str().unwrap()]] {
+        let o = env.install(args);
+        assert_eq!(o.status.code(), Some(65), "{args:?}: {}", show(&o));
+        assert!(
+            stderr(&o).contains("known-malicious"),
+            "{args:?}: {}",
+            show(&o)
+        );
+        assert!(!env.imports("num2words"), "{args:?}: {}", show(&o));
+    }
+}
+
 #[test]
 fn sdist_code_never_runs_without_allow_build() {
     let Some(env) = Env::new() else { return };

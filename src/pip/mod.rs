@@ -1367,10 +1367,9 @@ fn shown_item(item: &report::Item) -> String {
 }
 
 /// The dependency a report item stands for, shown at byte `start` of `src`: named by the
-/// item's name, which must be a project name; a direct one (`is_direct` with a
-/// `download_info`) from its URL, classified as a requirements file's `name @ URL` is
-/// ([`DependencySource::classify`]); any other pinned with `==` to its version, which must
-/// be a PEP 440 one.
+/// item's name, which must be a project name, pinned with `==` to its version, which must be
+/// a PEP 440 one; a direct one (`is_direct` with a `download_info`) from its URL too,
+/// classified as a requirements file's `name @ URL` is ([`DependencySource::classify`]).
 ///
 /// A name or version that is not one is an `invalid-requirement` finding, worded as the
 /// PEP 508 parser refuses the item as shown, the message squatguard gives that line in a
@@ -1412,18 +1411,21 @@ fn resolved_dependency(
         ));
     }
     let mut dep = Dependency::new(src, &m.name, start, section);
-    match direct {
-        Some(d) => dep.source = DependencySource::classify(&d.url),
-        None => match Version::from_str(&m.version) {
-            Ok(v) => dep.specifiers = Some(VersionSpecifier::equals_version(v).into()),
-            Err(e) => {
-                let why = format!(
-                    "pip's report gives the version `{}`, which is not a PEP 440 version: {e}",
-                    m.version
-                );
-                return Err(refused(m.name.len(), why));
-            }
-        },
+    // the release pip installs, direct or not: a direct one is judged at its version too (a
+    // known malicious release from a URL or path is no less one than from the index)
+    match Version::from_str(&m.version) {
+        Ok(v) => dep.specifiers = Some(VersionSpecifier::equals_version(v).into()),
+        Err(e) => {
+            let why = format!(
+                "pip's report gives the version `{}`, which is not a PEP 440 version: {e}",
+                m.version
+            );
+            let at = if direct.is_some() { 0 } else { m.name.len() };
+            return Err(refused(at, why));
+        }
+    }
+    if let Some(d) = direct {
+        dep.source = DependencySource::classify(&d.url);
     }
     Ok(dep)
 }
@@ -1740,9 +1742,6 @@ mod tests {
             ("Foo.Bar_baz", "1.0", None),
             ("foo", "1.0-1", None),
             ("foo", "v2!1.0+local.7", None),
-            ("foo", "1.0", Some("https://x/foo-1.0-py3-none-any.whl#x")),
-            ("foo", "1.0", Some("git+https://x/foo@v1")),
-            ("foo", "1.0", Some("file:///tmp/foo-1.0.tar.gz")),
             ("foo", "1.0abc", None),
             ("foo", "1.0 x", None),
             ("foo", "", None),
@@ -1766,6 +1765,61 @@ mod tests {
             assert!(built.contains("InvalidRequirement"), "{built}");
             assert!(built.contains("pip's report"), "{built}");
         }
+    }
+
+    /// A direct item is judged at the release it installs, as one from the index is: a known
+    /// malicious release from a URL or path (a transitive `name @ URL`, say) is a pin to it,
+    /// not an unpinned requirement that only admits it.
+    #[test]
+    fn direct_report_items_are_pinned_to_their_version() {
+        let item = |version: &str, url: &str| {
+            let json = serde_json::json!({"version": "1", "install": [{
+                "metadata": {"name": "num2words", "version": version},
+                "requested": false,
+                "is_direct": true,
+                "download_info": {"url": url},
+            }]});
+            report::InstallReport::from_json(&json.to_string()).unwrap()
+        };
+        let src = SourceFile::new("<resolved by pip>", "x\n".repeat(4));
+        for (url, source) in [
+            (
+                "https://x/num2words-0.5.15-py3-none-any.whl",
+                DependencySource::Url("https://x/num2words-0.5.15-py3-none-any.whl".into()),
+            ),
+            (
+                "git+https://x/n@v1",
+                DependencySource::Vcs("git+https://x/n@v1".into()),
+            ),
+            (
+                "file:///tmp/num2words-0.5.15-py3-none-any.whl",
+                DependencySource::Path("file:///tmp/num2words-0.5.15-py3-none-any.whl".into()),
+            ),
+        ] {
+            let r = item("0.5.15", url);
+            let dep = resolved_dependency(&src, &r.install[0], 2, "transitive").unwrap();
+            assert_eq!(dep.source, source, "{url}");
+            assert_eq!(dep.pinned_version().unwrap().to_string(), "0.5.15", "{url}");
+            // judged as the pin it is: the malicious release is an error, not a range warning
+            let data = crate::data::Data::load(None, u64::MAX);
+            let engine = crate::rules::Engine::new(&data, 5000);
+            let found = engine.check(&dep).unwrap();
+            assert!(
+                found
+                    .iter()
+                    .any(|f| f.rule == crate::finding::Rule::KnownMalicious
+                        && f.severity == Severity::Error),
+                "{url}: {found:?}"
+            );
+        }
+        let r = item("1.0 x", "https://x/n.whl");
+        let refused = resolved_dependency(&src, &r.install[0], 2, "transitive").unwrap_err();
+        assert_eq!(refused.rule, crate::finding::Rule::InvalidRequirement);
+        assert!(
+            refused.message.contains("pip's report"),
+            "{}",
+            refused.message
+        );
     }
 
     #[test]
