@@ -349,12 +349,13 @@ fn writable(s: &str) -> bool {
 /// A local wheel file that pip reads as one, so installs without a build: an existing file,
 /// given as a plain path, whose name ends in `.whl` as pip's `Link.is_wheel` compares it
 /// (case-sensitively: pip takes `x.WHL` for an archive, an sdist, and builds it). A value pip
-/// could read otherwise is not one: `@` (`name@file:/x.zip#.whl` is a URL requirement to an
-/// sdist for pip 24 on), a scheme (`:`, but for a Windows drive), a marker (`;`), extras, a
-/// fragment or surrounding whitespace; pip would build it, so it needs `--allow-build`.
+/// could read otherwise is not one: a scheme (`:`, but for a Windows drive; `name@file:/x.zip#.whl`
+/// is a URL requirement to an sdist for pip 24 on), a marker (`;`), extras, a fragment or
+/// surrounding whitespace; pip would build it, so it needs `--allow-build`. (An existing
+/// file pip reads as a path, `@` or not.)
 fn is_local_wheel(p: &str) -> bool {
     let drive = cfg!(windows) && p.as_bytes().get(1) == Some(&b':');
-    let plain = !p.contains(['@', ';', '#', '[', ']'])
+    let plain = !p.contains([';', '#', '[', ']'])
         && (drive && !p[2..].contains(':') || !p.contains(':'))
         && p.trim() == p;
     plain && p.ends_with(".whl") && std::path::Path::new(p).is_file()
@@ -405,6 +406,8 @@ mod tests {
             path.to_str().unwrap().to_owned()
         };
         assert!(is_local_wheel(&at("x-1.0-py3-none-any.whl")));
+        std::fs::create_dir(dir.path().join("v@2")).unwrap();
+        assert!(is_local_wheel(&at("v@2/x-1.0-py3-none-any.whl")));
         // pip reads each of these as something it builds
         let upper = at("y-1.0-py3-none-any.WHL");
         let sdist = at("z.zip");
