@@ -4,7 +4,7 @@
 //! Each line is a registry dependency judged by the same rules as `check` ([`Engine`]), so the
 //! findings and their messages are the same; what is particular to a list of a million names is
 //! only how the lookups are batched. The name set and the feed are asked about a whole chunk of
-//! names at once ([`NameBatch`]), and a [`Dependency`] is built only for a name that some judged
+//! names at once ([`crate::store::NameBatch`]), and a [`Dependency`] is built only for a name that some judged
 //! rule could flag ([`Engine::may_flag`]), which is a few thousand in the whole registry.
 //!
 //! Input grammar: `line = ws* (name (ws* '==' ws* version)?)? ws*`, or, for a line with a tab,

@@ -563,7 +563,7 @@ pub struct Discovered {
     pub python_code: bool,
 }
 
-/// Finds the manifests under `root` (see [`walk_tree`]), and the Python files that may hold
+/// Finds the manifests under `root` (see `walk_tree`), and the Python files that may hold
 /// inline script metadata; a manifest that is a symbolic link not followed is an
 /// `invalid-manifest` finding, since pip would read it.
 pub fn discover(

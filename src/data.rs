@@ -185,7 +185,7 @@ impl Data {
         Some(has)
     }
 
-    /// What the name snapshot knows of a normalised name's age (see [`NameAge`]).
+    /// What the name snapshot knows of a normalised name's age (see [`crate::store::NameAge`]).
     pub fn age(&self, name: &str) -> Option<crate::store::NameAge> {
         self.names.age(name)
     }

@@ -238,7 +238,7 @@ fn join(meta: &Meta, index: &[u8], blob: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Many names to look up at once. Fewer than [`SORTED_MIN`] are looked up one by one; more
+/// Many names to look up at once. Fewer than `SORTED_MIN` are looked up one by one; more
 /// are looked up in byte order: in the reports' fst each walk starts where the previous
 /// name's path parts from it (the shared prefix is not walked again), and in the names'
 /// dictionary one cursor moves forward ([`dict::Dict::get_sorted`]), so a sorted registry
@@ -1310,7 +1310,7 @@ impl ReportStore {
         })
     }
 
-    /// Opens a cached reports file, mapped ([`map_cache`]): a check reads the pages of the
+    /// Opens a cached reports file, mapped (`map_cache`): a check reads the pages of the
     /// name index its lookups touch and the reports of the few names that have some, of a file
     /// of megabytes. Checked as [`ReportStore::from_vec`] checks bytes read whole. None when
     /// there is no file.

@@ -259,7 +259,7 @@ pub struct IndexStatement {
     pub file: std::sync::Arc<str>,
     pub line: u32,
     pub column: u32,
-    /// The line the statement stands on (a window of it, see [`IndexUse::windowed`]).
+    /// The line the statement stands on (a window of it, see `IndexUse::windowed`).
     pub snippet: String,
     /// Code points of the line before `snippet`.
     pub snippet_skip: u32,

@@ -216,7 +216,7 @@ impl PipLine<'_> {
 }
 
 /// Reads the lines of one file's text as pip does, handing each to `f`; `env` answers
-/// `os.getenv`. Decoding is the caller's ([`encoding::decode_pip`]).
+/// `os.getenv`. Decoding is the caller's (`encoding::decode_pip`).
 pub fn read_lines<'a>(
     text: &'a str,
     env: &dyn Fn(&str) -> Option<String>,

@@ -71,7 +71,7 @@
 //! reported with a hint); each part is stripped, empty parts and parts starting with `#` are
 //! dropped. Commas never split: `a>=1,<2` is one requirement. Then, as setuptools does when it
 //! finalises `install_requires` (`_reqs.parse_strings`, see
-//! [`super::setup_py::strings::requirement_lines`]): each part is split again with
+//! `super::setup_py::strings::requirement_lines`): each part is split again with
 //! `str.splitlines()` (so `a  # x\x0bb` on one line is `a` and `b`), a ` #` starts a comment (a
 //! `#` after a tab, or as in `#egg=`, does not), and a line ending in `\` is joined with the
 //! next, the backslash and the character before it removed (`pytest-black; \` +
@@ -86,7 +86,7 @@
 //!
 //! A `file:` value (`install_requires = file: deps/base.txt, deps/extra.txt`, also in
 //! `[options.extras_require]`) is read as setuptools' `_parse_file` and `expand.read_files` read
-//! it ([`push_requirement_files`]): the paths split at `,`, each relative to the directory of
+//! it (`push_requirement_files`): the paths split at `,`, each relative to the directory of
 //! setup.cfg and inside it (a path that leaves it, or a symbolic link that leads out, is an
 //! `invalid-manifest` error and is not read; a missing file is a note, as setuptools skips it),
 //! the contents joined with `\n` and read as a value is; each requirement is reported at its

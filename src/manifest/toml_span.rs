@@ -5,10 +5,10 @@
 //!
 //! Two readings, each kept for the readers that use it:
 //!
-//! - [`key_offset`] / [`item_offset`]: the start of a key or value, moved past its opening
+//! - `key_offset` / `item_offset`: the start of a key or value, moved past its opening
 //!   quote when the quoted text is the value verbatim, else the quote itself (Pipfile, lock
 //!   files);
-//! - [`locate`]: a string decoded as TOML 1.0 decodes it (basic and literal strings, one-line
+//! - `locate`: a string decoded as TOML 1.0 decodes it (basic and literal strings, one-line
 //!   and multi-line, every escape, line-ending backslashes), with the file offset of every
 //!   decoded byte, so a position inside an escaped or multi-line string stays exact
 //!   (`pyproject.toml`). It must agree with `toml_edit`'s decoding: when it does not, every

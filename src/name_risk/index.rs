@@ -337,7 +337,7 @@ impl<'a> TypoIndex<'a> {
     /// Targets to judge `squashed` (of namespace family `family`, [`super::edits::family_id`])
     /// against for two typos: popular names of the `reach` that start with the same letters,
     /// are at most two letters longer or shorter, differ in at most four of the letters they
-    /// use ([`symbol_mask`]), and are not of the same family (which is legitimate); in target
+    /// use (`symbol_mask`), and are not of the same family (which is legitimate); in target
     /// order, so the most popular first. Every name that nothing else flags is asked
     /// ([`super::assess_aged`]), so the screen must be cheap: two binary searches in the file's
     /// table and a mask per candidate.

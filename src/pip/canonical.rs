@@ -2,7 +2,7 @@
 //! itself. pip never reads a requirements or constraints file that came with the code.
 //!
 //! Grammar: the files named by `-r`/`-c` on the command line, and what they include, are read
-//! by [`requirements_txt::Reader`], which reads as pip's `parse_requirements` does (and is held
+//! by [`crate::manifest::requirements_txt::Reader`], which reads as pip's `parse_requirements` does (and is held
 //! to it by `tests/pip_differential.rs`). From what it reads, the set keeps:
 //!
 //! ```text

@@ -152,7 +152,7 @@ impl LookedUp {
     }
 
     /// Adds what `other` found (of a file both have, what this one has: what was found
-    /// depends only on the name, which [`FileNames::get`] compares).
+    /// depends only on the name, which `FileNames::get` compares).
     pub fn extend(&mut self, other: LookedUp) {
         for (file, lines) in other.files {
             self.files.entry(file).or_insert(lines);

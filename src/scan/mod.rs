@@ -8,14 +8,14 @@
 //! vendored copies of popular packages, which is where the VMConnect "coding test" lure hid its
 //! payload (modified `Pyperclip/` and `Pyrebase/` folders).
 //!
-//! Nothing passes unread: the members of `.zip`/`.egg` archives ([`archive`]), notebook code
-//! cells ([`notebook`]), scripts without an extension whose shebang names Python, and files a
+//! Nothing passes unread: the members of `.zip`/`.egg` archives (`archive`), notebook code
+//! cells (`notebook`), scripts without an extension whose shebang names Python, and files a
 //! module runs as code (`exec(open('x.dat').read())`, `runpy.run_path('LICENSE.txt')`) are read
 //! as Python; `.vscode/tasks.json` tasks that run on opening the folder and dev container
-//! lifecycle commands are reported ([`autorun`]); the scripts, `Makefile` recipes and pre-commit
-//! hooks the project's own instructions run are read as code that runs ([`instructions`]); what Python can run but cannot be read here (native modules, files over
+//! lifecycle commands are reported (`autorun`); the scripts, `Makefile` recipes and pre-commit
+//! hooks the project's own instructions run are read as code that runs (`instructions`); what Python can run but cannot be read here (native modules, files over
 //! [`MAX_SCAN_SIZE`], unreadable archives) is an `opaque-code` finding
-//! ([`crate::rules::opaque_code`], placed with [`installed`]).
+//! ([`crate::rules::opaque_code`], placed with `installed`).
 //!
 //! Unlike `check`, the walk ignores `.gitignore`: a hostile repository writes its own ignore
 //! files. For the same reason its `squatguard: ignore` comments suppress nothing unless the

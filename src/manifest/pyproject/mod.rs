@@ -22,15 +22,15 @@
 //!   extra-build-dependencies = { <package> = [...] }`
 //!   (`tool.uv.extra-build-dependencies.<package>`); the `requires-dist` of each
 //!   `[[tool.uv.dependency-metadata]]` entry (`tool.uv.dependency-metadata`); the same two
-//!   under `[tool.uv.pip]` (`tool.uv.pip.<key>`) ([`uv`]);
+//!   under `[tool.uv.pip]` (`tool.uv.pip.<key>`) (`uv`);
 //! - Flit's older `[tool.flit.metadata]` `requires`, `dev-requires` and `requires-extra`
-//!   ([`flit`]);
+//!   (`flit`);
 //! - Hatch's environments `[tool.hatch.envs.<env>]` `dependencies`, `extra-dependencies` and
 //!   their overrides, `[tool.hatch.env] requires` and build target and hook `dependencies`
-//!   ([`hatch`]; also a `hatch.toml` file).
+//!   (`hatch`; also a `hatch.toml` file).
 //!
 //! Pixi's `[tool.pixi.pypi-dependencies]` (also per feature and per target platform) is a table
-//! of package name to a PEP 440 specifier string or a table ([`pixi`]; also a `pixi.toml` file).
+//! of package name to a PEP 440 specifier string or a table (`pixi`; also a `pixi.toml` file).
 //!
 //! Poetry tables of package name to constraint: `[tool.poetry.dependencies]`,
 //! `[tool.poetry.dev-dependencies]`, `[tool.poetry.group.<name>.dependencies]` and
@@ -44,7 +44,7 @@
 //!
 //! PDM's `[tool.pdm.resolution.overrides]` (`tool.pdm.resolution.overrides`) is a table of
 //! package name to a PEP 440 specifier set, a bare version or a URL (`git+https://...`, which
-//! sets the [`DependencySource`]) ([`pdm`]).
+//! sets the [`DependencySource`]) (`pdm`).
 //!
 //! `[tool.uv.sources]` is not a list of dependencies: it says where dependencies declared
 //! elsewhere come from. Its `git`/`url`/`path` entries set the [`DependencySource`] of the
@@ -78,7 +78,7 @@
 //!   override key that is not a valid package name; a `dependency-metadata` entry that is not
 //!   a table; a scoped override without `dependencies`.
 //! - `unresolved-dependency`: `dynamic = ["dependencies"]` (or `"optional-dependencies"`) unless
-//!   `[tool.setuptools.dynamic]` names their files ([`setuptools`] reads them), and PDM
+//!   `[tool.setuptools.dynamic]` names their files (`setuptools` reads them), and PDM
 //!   editable entries that do not name their package.
 //!
 //! # Index statements
@@ -97,8 +97,8 @@
 //! # Modules
 //!
 //! This module reads the standard tables (PEP 621 `[project]`, PEP 518 `[build-system]`,
-//! PEP 735 `[dependency-groups]`) and dispatches `[tool.*]`: [`poetry`] (with the Poetry
-//! constraint translation), [`pdm`], [`uv`], [`hatch`], [`pixi`] and [`flit`] each read their
+//! PEP 735 `[dependency-groups]`) and dispatches `[tool.*]`: `poetry` (with the Poetry
+//! constraint translation), `pdm`, `uv`, `hatch`, `pixi` and `flit` each read their
 //! tool's tables. Positions come
 //! from [`super::toml_span`].
 

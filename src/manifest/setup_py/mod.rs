@@ -63,7 +63,7 @@
 //!
 //! # What is reported as unresolved
 //!
-//! A name the file also changes where this reader does not follow it ([`escapes`]: another
+//! A name the file also changes where this reader does not follow it (`escapes`: another
 //! name bound to the same list, a function that runs later, `global`, `:=`, a `case` capture,
 //! `globals()`/`exec`, a method or a function the list is handed to) is judged by what is
 //! read, with a note at the name naming that place.
@@ -95,14 +95,14 @@
 //!
 //! # Modules
 //!
-//! The file is first read as Python's tokenizer reads it ([`source`]: every line terminator
+//! The file is first read as Python's tokenizer reads it (`source`: every line terminator
 //! including a lone `\r`, the PEP 263 encoding cookie, NFKC-normalised identifiers); the real
 //! reader all of this must agree with is CPython (`ast.parse` of what `tokenize.open` returns,
 //! which is what setuptools `exec`s), and `tests/differential.rs` checks that it does.
 //!
 //! This module finds the `setup()` calls and reads their keywords into the manifest; the
-//! static evaluator that resolves what a keyword's expression evaluates to is [`eval`], over
-//! the values of [`value`] (decoded strings, requirement lists, dicts, notes).
+//! static evaluator that resolves what a keyword's expression evaluates to is `eval`, over
+//! the values of `value` (decoded strings, requirement lists, dicts, notes).
 
 mod escapes;
 mod eval;
