@@ -24,7 +24,7 @@ use std::ops::Range;
 use std::path::Path;
 
 /// The directive, in a comment.
-const DIRECTIVE: &str = "squatguard: ignore";
+pub const DIRECTIVE: &str = "squatguard: ignore";
 
 /// How a file's format writes a comment: which part of a line is one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -148,6 +148,10 @@ impl SourceFile {
     /// format finds the comment on the whole line ([`crate::inline_ignore`]).
     pub fn inline_ignore(&self, line: u32) -> Option<InlineIgnore> {
         let all = self.ignores.get_or_init(|| {
+            // most files hold no directive at all: nothing to look for in their comments
+            if !self.text.contains(crate::inline_ignore::DIRECTIVE) {
+                return Vec::new();
+            }
             let comments = *self.comments.get_or_init(|| Comments::for_path(&self.path));
             let lines =
                 (1..=self.line_count() as u32).map(|n| (self.line_start(n), self.line_text(n)));
@@ -236,7 +240,8 @@ impl SourceFile {
     fn snippet_in(&self, line: usize, offset: usize) -> Snippet {
         let start = self.line_starts[line];
         let text = self.line_text(line as u32 + 1);
-        let line_identity = self.line_identity(line as u32 + 1);
+        // the line is at hand: hashed here, not through the one-line cache (a lock)
+        let line_identity = line_identity(text);
         let inline_ignore = self.inline_ignore(line as u32 + 1);
         if text.len() <= SNIPPET_MAX {
             return Snippet {
