@@ -34,9 +34,6 @@ pub struct SourceFile {
     python_lines: bool,
     /// `path` for display, computed once: every dependency of the file carries it.
     shown: std::sync::Arc<str>,
-    /// The last line whose [`line_identity`] was asked, with it (0: none yet), so that the
-    /// names of one long line hash it once.
-    last_identity: std::sync::Mutex<(u32, u64)>,
     /// How the format writes comments: set by the reader ([`SourceFile::read_as`]), else taken
     /// from the file's name when first needed.
     comments: std::sync::OnceLock<Comments>,
@@ -54,7 +51,6 @@ impl Clone for SourceFile {
             last_column: std::sync::Mutex::new((0, 0)),
             python_lines: self.python_lines,
             shown: self.shown.clone(),
-            last_identity: std::sync::Mutex::new((0, 0)),
             comments: self.comments.clone(),
             ignores: self.ignores.clone(),
         }
@@ -112,7 +108,6 @@ impl SourceFile {
             non_ascii_lines,
             last_column: std::sync::Mutex::new((0, 0)),
             python_lines,
-            last_identity: std::sync::Mutex::new((0, 0)),
             comments: std::sync::OnceLock::new(),
             ignores: std::sync::OnceLock::new(),
         }
@@ -240,7 +235,6 @@ impl SourceFile {
     fn snippet_in(&self, line: usize, offset: usize) -> Snippet {
         let start = self.line_starts[line];
         let text = self.line_text(line as u32 + 1);
-        // the line is at hand: hashed here, not through the one-line cache (a lock)
         let line_identity = line_identity(text);
         let inline_ignore = self.inline_ignore(line as u32 + 1);
         if text.len() <= SNIPPET_MAX {
@@ -269,14 +263,7 @@ impl SourceFile {
 
     /// [`line_identity`] of a 1-based line (of an empty line past the end).
     pub fn line_identity(&self, line: u32) -> u64 {
-        let mut last = self
-            .last_identity
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if last.0 != line || line == 0 {
-            *last = (line, line_identity(self.line_text(line)));
-        }
-        last.1
+        line_identity(self.line_text(line))
     }
 
     /// [`line_identity`] of every line, in order.

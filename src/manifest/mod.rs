@@ -90,6 +90,23 @@ impl DependencySource {
     }
 }
 
+/// The suffixes pip takes for an archive (`ARCHIVE_EXTENSIONS` of
+/// `pip/_internal/utils/filetypes.py`).
+pub(crate) const ARCHIVE_SUFFIXES: &[&str] = &[
+    ".zip",
+    ".whl",
+    ".tar.bz2",
+    ".tbz",
+    ".tar.xz",
+    ".txz",
+    ".tlz",
+    ".tar.lz",
+    ".tar.lzma",
+    ".tar.gz",
+    ".tgz",
+    ".tar",
+];
+
 /// One dependency as a manifest declares it.
 #[derive(Debug, Clone)]
 pub struct Dependency {
@@ -378,10 +395,14 @@ impl Manifest {
         usage: IndexUse,
     ) -> &mut IndexStatement {
         let ((line, column), snippet) = src.place(at);
-        let (snippet_identity, snippet_ignore) =
-            (snippet.line_identity, snippet.inline_ignore.clone());
+        let crate::source::Snippet {
+            text,
+            skip,
+            line_identity,
+            inline_ignore,
+        } = snippet;
         let (snippet, snippet_skip) = match usage.windowed() {
-            true => (snippet.text, snippet.skip),
+            true => (text, skip),
             false => (src.line_text(line).to_owned(), 0),
         };
         self.indexes.push(IndexStatement {
@@ -391,8 +412,8 @@ impl Manifest {
             snippet,
             snippet_skip,
             span_len: 1,
-            line_identity: snippet_identity,
-            inline_ignore: snippet_ignore,
+            line_identity,
+            inline_ignore,
             written: written.into(),
             url: url.into(),
             usage,
@@ -956,25 +977,10 @@ mod tests {
         }
     }
 
-    /// pip's archive extensions (`pip/_internal/utils/filetypes.py`), as pep508_rs checks them.
+    /// Whether `name` ends in one of pip's archive suffixes, as pep508_rs checks them.
     fn looks_like_archive(name: &str) -> bool {
         let name = name.to_ascii_lowercase();
-        [
-            ".whl",
-            ".tbz",
-            ".txz",
-            ".tlz",
-            ".zip",
-            ".tgz",
-            ".tar",
-            ".tar.bz2",
-            ".tar.xz",
-            ".tar.lz",
-            ".tar.lzma",
-            ".tar.gz",
-        ]
-        .iter()
-        .any(|e| name.ends_with(e))
+        ARCHIVE_SUFFIXES.iter().any(|e| name.ends_with(e))
     }
 
     #[test]

@@ -35,24 +35,9 @@ use crate::manifest::finding_at;
 use crate::manifest::requirements_txt::{
     Event, GivenLines, LineOption, PipLine, PipOption, Reader, Statement,
 };
+use crate::manifest::ARCHIVE_SUFFIXES;
 use crate::source::SourceFile;
 use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
-
-/// The suffixes pip takes for an archive (`ARCHIVE_EXTENSIONS` of `pip/_internal/utils/filetypes.py`).
-const ARCHIVE_SUFFIXES: &[&str] = &[
-    ".zip",
-    ".whl",
-    ".tar.bz2",
-    ".tbz",
-    ".tar.xz",
-    ".txz",
-    ".tlz",
-    ".tar.lz",
-    ".tar.lzma",
-    ".tar.gz",
-    ".tgz",
-    ".tar",
-];
 
 /// What pip's resolution is asked for.
 #[derive(Debug, Clone, Default)]
